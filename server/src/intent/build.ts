@@ -1,0 +1,218 @@
+/** Builds the intent IR from the linked syntax trees of the files bound to one twin. */
+import { AstUtils, type AstNode } from 'langium';
+import type { SourceLocation } from '../common/diagnostic.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { parsePrefix, prefixRange } from '../net/ipv4.js';
+import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, PROTOCOL_NUMBERS, type ProtocolName } from '../net/packet-set.js';
+import type { InterfaceKey, Twin } from '../twin/model.js';
+import {
+    isAllow, isAnyEndpoint, isAvoid, isDefaultPolicy, isDeny, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint,
+    isGroup, isHopsBound, isHostEndpoint, isIntent, isInterfaceFailure, isIsolate, isLatencyBound, isLinkFailure, isNamedEndpoint,
+    isPrefixEndpoint, isSegmentEndpoint, isServiceEntry, isServiceUse, isSurvive, isVia,
+    type Endpoint, type Group, type InterfaceRef, type Model, type Requirement as RequirementNode, type Scenario, type ServiceEntry, type ServiceSpec
+} from '../language/generated/ast.js';
+import { isTwinSymbol } from '../language/twin-symbols.js';
+import { parseDuration } from '../twin/load.js';
+import { resolveOverlaps } from './overlap.js';
+import type { EndpointSet, Failure, IntentIR, IntentProgram, PathConstraints, Requirement, ScenarioIR } from './model.js';
+
+export interface BuildOptions {
+    /** Called for each requirement with the statement it came from (the language server maps back). */
+    onRequirement?: (requirement: Requirement, node: AstNode) => void;
+}
+
+export function buildIntentProgram(twin: Twin, models: readonly Model[], options: BuildOptions = {}): IntentProgram {
+    const builder = new ProgramBuilder(twin, options);
+    return builder.build(models);
+}
+
+class ProgramBuilder {
+    private readonly groupAddresses = new Map<Group, IntervalSet>();
+
+    constructor(private readonly twin: Twin, private readonly options: BuildOptions) {}
+
+    build(models: readonly Model[]): IntentProgram {
+        const intents: IntentIR[] = [];
+        let defaultNode: AstNode | undefined;
+        for (const model of models) {
+            for (const statement of model.statements) {
+                if (isDefaultPolicy(statement) && statement.action === 'deny') defaultNode ??= statement;
+                if (!isIntent(statement)) continue;
+                intents.push({
+                    name: statement.name,
+                    description: statement.description,
+                    location: locationOf(statement),
+                    requirements: statement.requirements.map(r => this.requirement(statement.name, r))
+                });
+            }
+        }
+        const defaultRequirement = defaultNode ? this.defaultRequirement(defaultNode) : undefined;
+        const requirements = intents.flatMap(i => i.requirements);
+        return { twin: this.twin, defaultAction: defaultNode ? 'deny' : 'allow', intents, defaultRequirement, conflicts: resolveOverlaps(requirements) };
+    }
+
+    private requirement(intent: string, node: RequirementNode): Requirement {
+        const services = this.services(node.services);
+        const flows = isIsolate(node)
+            ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]]))
+                .map(([a, b]) => ({ source: this.endpoint(a), destination: this.endpoint(b) }))
+            : [{ source: this.endpoint(node.source), destination: this.endpoint(node.destination) }];
+        const packets = flows.reduce(
+            (set, flow) => set.union(services.reduce((acc, s) => acc.union(PacketSet.cube({ src: flow.source.addresses, dst: flow.destination.addresses, ...s })), PacketSet.EMPTY)),
+            PacketSet.EMPTY);
+        const requirement: Requirement = {
+            kind: isAllow(node) ? 'allow' : isDeny(node) ? 'deny' : 'isolate',
+            intent,
+            location: locationOf(node),
+            flows,
+            packets,
+            effective: packets,
+            stateful: isAllow(node) && !node.oneway,
+            constraints: this.constraints(node),
+            scenarios: node.clauses.filter(isDuring).flatMap(d => d.scenarios.map(s => s.ref)).filter((s): s is Scenario => s !== undefined).map(s => this.scenario(s))
+        };
+        this.options.onRequirement?.(requirement, node);
+        return requirement;
+    }
+
+    /** `default deny`: every flow between the twin's endpoints that no allow takes. */
+    private defaultRequirement(node: AstNode): Requirement {
+        const everywhere = this.anyAddresses();
+        const flow = { source: { label: 'any', addresses: everywhere }, destination: { label: 'any', addresses: everywhere } };
+        const packets = PacketSet.cube({ src: everywhere, dst: everywhere, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
+        return {
+            kind: 'default', intent: 'default', location: locationOf(node), flows: [flow], packets, effective: packets,
+            stateful: false, constraints: emptyConstraints(), scenarios: []
+        };
+    }
+
+    private constraints(node: RequirementNode): PathConstraints {
+        const constraints = emptyConstraints();
+        for (const clause of node.clauses) {
+            if (isVia(clause) && clause.device.ref) constraints.via.push(clause.device.ref.name);
+            if (isAvoid(clause) && clause.device?.ref) constraints.avoidDevices.push(clause.device.ref.name);
+            if (isAvoid(clause) && clause.link) {
+                const a = interfaceKey(clause.link.a);
+                const b = interfaceKey(clause.link.b);
+                if (a && b) constraints.avoidLinks.push({ a, b });
+            }
+            if (isSurvive(clause)) constraints.survive = { count: clause.count, kind: clause.kind as 'link' | 'node' };
+            if (isLatencyBound(clause)) constraints.latencyUs = parseDuration(clause.limit);
+            if (isHopsBound(clause)) constraints.hops = clause.limit;
+        }
+        return constraints;
+    }
+
+    private scenario(node: Scenario): ScenarioIR {
+        const failures: Failure[] = [];
+        for (const failure of node.failures) {
+            if (isDeviceFailure(failure) && failure.device.ref) failures.push({ kind: 'device', device: failure.device.ref.name });
+            if (isLinkFailure(failure)) {
+                const a = interfaceKey(failure.link.a);
+                const b = interfaceKey(failure.link.b);
+                if (a && b) failures.push({ kind: 'link', a, b });
+            }
+            if (isInterfaceFailure(failure)) {
+                const key = interfaceKey(failure.interface);
+                if (key) failures.push({ kind: 'interface', interface: key });
+            }
+        }
+        return { name: node.name, failures, location: locationOf(node) };
+    }
+
+    /** Protocol and port sets of a statement's services; none written means all IP traffic. */
+    private services(specs: readonly ServiceSpec[]): Array<{ protocol: IntervalSet; dstPort: IntervalSet }> {
+        if (specs.length === 0) return [{ protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS }];
+        const entries = specs.flatMap(spec => isServiceUse(spec) ? spec.service.ref?.entries ?? [] : isServiceEntry(spec) ? [spec] : []);
+        return entries.map(serviceCube);
+    }
+
+    private endpoint(node: Endpoint): EndpointSet {
+        return { label: node.$cstNode?.text ?? '', addresses: this.addresses(node, new Set()) };
+    }
+
+    private addresses(node: Endpoint, visiting: Set<Group>): IntervalSet {
+        if (isAnyEndpoint(node)) return this.anyAddresses();
+        if (isPrefixEndpoint(node)) {
+            const parsed = parsePrefix(node.prefix);
+            return parsed ? prefixRange(parsed.prefix) : IntervalSet.EMPTY;
+        }
+        if (isDeviceEndpoint(node)) {
+            const loopback = node.device.ref && this.twin.devices.get(node.device.ref.name)?.loopback;
+            return loopback === undefined ? IntervalSet.EMPTY : IntervalSet.of(loopback, loopback);
+        }
+        const target = isSegmentEndpoint(node) ? node.segment.ref
+            : isHostEndpoint(node) ? node.host.ref
+            : isExternalEndpoint(node) ? node.external.ref
+            : isNamedEndpoint(node) ? node.target.ref : undefined;
+        if (isGroup(target)) return this.groupSet(target, visiting);
+        if (!isTwinSymbol(target)) return IntervalSet.EMPTY;
+        switch (target.$type) {
+            case 'TwinSegment': {
+                const segment = this.twin.segments.get(target.name);
+                return segment ? prefixRange(segment.prefix) : IntervalSet.EMPTY;
+            }
+            case 'TwinHost': {
+                const host = this.twin.hosts.get(target.name);
+                return host ? IntervalSet.of(host.address, host.address) : IntervalSet.EMPTY;
+            }
+            case 'TwinExternal':
+                return this.twin.externals.get(target.name)?.space ?? IntervalSet.EMPTY;
+            default:
+                return IntervalSet.EMPTY;
+        }
+    }
+
+    /** A group's addresses; a group that contains itself contributes nothing the second time. */
+    groupSet(group: Group, visiting = new Set<Group>()): IntervalSet {
+        const known = this.groupAddresses.get(group);
+        if (known) return known;
+        if (visiting.has(group)) return IntervalSet.EMPTY;
+        visiting.add(group);
+        const set = group.members.reduce((acc, m) => acc.union(this.addresses(m, visiting)), IntervalSet.EMPTY);
+        visiting.delete(group);
+        this.groupAddresses.set(group, set);
+        return set;
+    }
+
+    /** `any`: every segment and external of the twin. */
+    private anyAddresses(): IntervalSet {
+        return [...this.twin.segments.values()].map(s => prefixRange(s.prefix))
+            .concat([...this.twin.externals.values()].map(e => e.space))
+            .reduce((acc, s) => acc.union(s), IntervalSet.EMPTY);
+    }
+}
+
+/** The addresses a group stands for (for validation: empty groups). */
+export function groupAddresses(twin: Twin, group: Group): IntervalSet {
+    return new ProgramBuilder(twin, {}).groupSet(group);
+}
+
+export function serviceCube(entry: ServiceEntry): { protocol: IntervalSet; dstPort: IntervalSet } {
+    if (entry.protocol === 'ip') return { protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS };
+    const number = PROTOCOL_NUMBERS[entry.protocol as ProtocolName];
+    const ports = entry.ports ? IntervalSet.of(entry.ports.from, entry.ports.to ?? entry.ports.from) : ALL_PORTS;
+    return { protocol: IntervalSet.of(number, number), dstPort: entry.protocol === 'icmp' ? ALL_PORTS : ports };
+}
+
+function interfaceKey(ref: InterfaceRef): InterfaceKey | undefined {
+    const device = ref.device.ref?.name;
+    const iface = ref.interface.ref?.name;
+    return device !== undefined && iface !== undefined ? { device, interface: iface } : undefined;
+}
+
+function emptyConstraints(): PathConstraints {
+    return { via: [], avoidDevices: [], avoidLinks: [] };
+}
+
+/** Where a syntax node was written, 1-based. */
+export function locationOf(node: AstNode): SourceLocation {
+    const range = node.$cstNode?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return {
+        file: AstUtils.getDocument(node).uri.fsPath,
+        range: {
+            start: { line: range.start.line + 1, column: range.start.character + 1 },
+            end: { line: range.end.line + 1, column: range.end.character + 1 }
+        }
+    };
+}

@@ -1,0 +1,50 @@
+/**
+ * The intent IR of each twin, built from every intent file bound to it and kept until the next
+ * workspace change. Validation reads the overlaps from it; the CLI and the language server read
+ * the intents and their requirements.
+ */
+import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumDocuments } from 'langium';
+import { buildIntentProgram } from '../intent/build.js';
+import type { IntentProgram, Requirement } from '../intent/model.js';
+import type { TwinLoadResult } from '../twin/load.js';
+import type { Model } from './generated/ast.js';
+import type { NetintentServices } from './netintent-module.js';
+import type { TwinWorkspace } from './twin-workspace.js';
+
+export interface BoundProgram {
+    program: IntentProgram;
+    loaded: TwinLoadResult;
+    documents: LangiumDocument<Model>[];
+    /** The statement each requirement was written as. */
+    statementOf: Map<Requirement, AstNode>;
+}
+
+export class IntentPrograms {
+    private readonly twins: TwinWorkspace;
+    private readonly documents: LangiumDocuments;
+    private readonly cache: WorkspaceCache<string, BoundProgram>;
+
+    constructor(services: NetintentServices) {
+        this.twins = services.shared.twin.TwinWorkspace;
+        this.documents = services.shared.workspace.LangiumDocuments;
+        this.cache = new WorkspaceCache(services.shared);
+    }
+
+    forDocument(document: LangiumDocument): BoundProgram | undefined {
+        const twinFile = this.twins.twinFileOf(document);
+        return twinFile === undefined ? undefined : this.forTwin(twinFile);
+    }
+
+    forTwin(twinFile: string): BoundProgram {
+        return this.cache.get(twinFile, () => {
+            const documents = this.documents.all.filter(d => this.twins.twinFileOf(d) === twinFile).toArray() as LangiumDocument<Model>[];
+            documents.sort((a, b) => a.uri.fsPath.localeCompare(b.uri.fsPath));
+            const loaded = this.twins.get(twinFile);
+            const statementOf = new Map<Requirement, AstNode>();
+            const program = buildIntentProgram(loaded.twin, documents.map(d => d.parseResult.value), {
+                onRequirement: (requirement, node) => statementOf.set(requirement, node)
+            });
+            return { program, loaded, documents, statementOf };
+        });
+    }
+}

@@ -1,0 +1,9 @@
+/** The language server process: the same services as the CLI, spoken to over LSP. */
+import { startLanguageServer } from 'langium/lsp';
+import { NodeFileSystem } from 'langium/node';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { createNetintentServices } from './language/netintent-module.js';
+
+const connection = createConnection(ProposedFeatures.all);
+const { shared } = createNetintentServices({ connection, ...NodeFileSystem });
+startLanguageServer(shared);

@@ -1,0 +1,133 @@
+/**
+ * Exact sets of packet headers (source, destination, protocol, destination port) as unions of
+ * disjoint cubes — the header-space representation the intent IR and its overlap analysis use.
+ */
+import { IntervalSet } from './interval-set.js';
+import { ALL_ADDRESSES, formatAddress } from './ipv4.js';
+
+export const PROTOCOL_NUMBERS = { icmp: 1, tcp: 6, udp: 17 } as const;
+export type ProtocolName = keyof typeof PROTOCOL_NUMBERS;
+export const ALL_PROTOCOLS = IntervalSet.of(0, 255);
+export const ALL_PORTS = IntervalSet.of(0, 65535);
+
+/** One product of per-field sets; ports matter only for TCP and UDP. */
+export interface Cube {
+    readonly src: IntervalSet;
+    readonly dst: IntervalSet;
+    readonly protocol: IntervalSet;
+    readonly dstPort: IntervalSet;
+}
+
+const FIELDS = ['src', 'dst', 'protocol', 'dstPort'] as const;
+
+export interface Packet {
+    src: string;
+    dst: string;
+    protocol: string;
+    dstPort?: number;
+}
+
+export class PacketSet {
+    static readonly EMPTY = new PacketSet([]);
+    static readonly ALL = PacketSet.cube({ src: ALL_ADDRESSES, dst: ALL_ADDRESSES, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
+
+    private constructor(readonly cubes: readonly Cube[]) {}
+
+    static cube(cube: Cube): PacketSet {
+        return FIELDS.some(f => cube[f].isEmpty()) ? PacketSet.EMPTY : new PacketSet([cube]);
+    }
+
+    isEmpty(): boolean {
+        return this.cubes.length === 0;
+    }
+
+    union(other: PacketSet): PacketSet {
+        return new PacketSet([...this.cubes, ...other.subtract(this).cubes]);
+    }
+
+    intersect(other: PacketSet): PacketSet {
+        const out: Cube[] = [];
+        for (const a of this.cubes) {
+            for (const b of other.cubes) {
+                const c = intersectCubes(a, b);
+                if (c) out.push(c);
+            }
+        }
+        return new PacketSet(out);
+    }
+
+    subtract(other: PacketSet): PacketSet {
+        let remaining = this.cubes as Cube[];
+        for (const b of other.cubes) {
+            remaining = remaining.flatMap(a => subtractCube(a, b));
+            if (remaining.length === 0) break;
+        }
+        return new PacketSet(remaining);
+    }
+
+    contains(other: PacketSet): boolean {
+        return other.subtract(this).isEmpty();
+    }
+
+    equals(other: PacketSet): boolean {
+        return this.contains(other) && other.contains(this);
+    }
+
+    /** Swaps source and destination: the replies' addresses (ports are not tracked for replies). */
+    reversed(): PacketSet {
+        return new PacketSet(this.cubes.map(c => ({ ...c, src: c.dst, dst: c.src })));
+    }
+
+    /** One concrete packet of the set (the lowest of each field), if any. */
+    witness(): Packet | undefined {
+        const cube = this.cubes[0];
+        if (!cube) return undefined;
+        return cubeWitness(cube);
+    }
+}
+
+function intersectCubes(a: Cube, b: Cube): Cube | undefined {
+    const src = a.src.intersect(b.src);
+    const dst = a.dst.intersect(b.dst);
+    const protocol = a.protocol.intersect(b.protocol);
+    const dstPort = a.dstPort.intersect(b.dstPort);
+    if (src.isEmpty() || dst.isEmpty() || protocol.isEmpty() || dstPort.isEmpty()) return undefined;
+    return { src, dst, protocol, dstPort };
+}
+
+/** a − b as disjoint cubes: peel off, field by field, the part of a outside b. */
+function subtractCube(a: Cube, b: Cube): Cube[] {
+    if (!intersectCubes(a, b)) return [a];
+    const out: Cube[] = [];
+    let rest: Cube = a;
+    for (const field of FIELDS) {
+        const outside = rest[field].subtract(b[field]);
+        if (!outside.isEmpty()) out.push({ ...rest, [field]: outside });
+        rest = { ...rest, [field]: rest[field].intersect(b[field]) };
+    }
+    return out;
+}
+
+function cubeWitness(cube: Cube): Packet {
+    // Prefer a protocol people replay (tcp, udp, icmp) over the lowest number.
+    const name = (['tcp', 'udp', 'icmp'] as ProtocolName[]).find(p => cube.protocol.has(PROTOCOL_NUMBERS[p]));
+    const packet: Packet = {
+        src: formatAddress(hostAddress(cube.src)),
+        dst: formatAddress(hostAddress(cube.dst)),
+        protocol: name ?? String(cube.protocol.first())
+    };
+    if (name === 'tcp' || name === 'udp') packet.dstPort = cube.dstPort.first();
+    return packet;
+}
+
+/** An address of the set that is not a subnet's network address where the set allows it. */
+function hostAddress(addresses: IntervalSet): number {
+    const [lo, hi] = addresses.intervals[0];
+    return hi - lo >= 2 ? lo + 1 : lo;
+}
+
+/** Text for a packet, as a person reads it: "tcp 10.1.10.0 -> 10.1.20.0:5432". */
+export function describePacket(packet: Packet): string {
+    const port = packet.dstPort === undefined ? '' : `:${packet.dstPort}`;
+    return `${packet.protocol} ${packet.src} -> ${packet.dst}${port}`;
+}

@@ -1,0 +1,620 @@
+/**
+ * Loads a twin file (TWIN.md): reads the YAML with positions, imports a containerlab topology,
+ * enforces every rule with an error at the YAML line it concerns, and allocates the addresses
+ * the twin leaves to its pools, deterministically (in the order things are written).
+ */
+import * as path from 'node:path';
+import { isMap, isScalar, type Node } from 'yaml';
+import type { Diagnostic, SourceLocation } from '../common/diagnostic.js';
+import { didYouMean } from '../common/suggest.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { formatAddress, formatPrefix, lastAddress, parseAddress, parsePrefix, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
+import { findLink, interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinLink, type TwinSegment } from './model.js';
+import { YamlReader, type MapEntry } from './yaml-reader.js';
+
+/** Reads a file's text, or undefined when it does not exist. */
+export type ReadFile = (file: string) => string | undefined;
+
+export interface TwinLoadResult {
+    /** Best effort even when there are errors, so that names still resolve. */
+    twin: Twin;
+    diagnostics: Diagnostic[];
+    /** The files the twin was read from (the twin and an imported containerlab topology). */
+    files: string[];
+}
+
+const TOP_KEYS = ['network', 'routing', 'topology', 'pools', 'devices', 'links', 'segments', 'hosts', 'externals', 'state'] as const;
+const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
+const LINK_KEYS = ['endpoints', 'subnet', 'cost', 'latency', 'bandwidth'];
+const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
+const HOST_KEYS = ['segment', 'address'];
+const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
+const POOL_KEYS = ['links', 'loopbacks'];
+const STATE_KEYS = ['observed', 'down', 'routes'];
+const DEFAULT_COST = 10;
+
+export function isContainerlabFile(file: string): boolean {
+    return /\.clab\.ya?ml$/i.test(file);
+}
+
+export function loadTwin(file: string, readFile: ReadFile): TwinLoadResult {
+    return new TwinLoader(file, readFile).load();
+}
+
+interface AddressUse {
+    range: IntervalSet;
+    what: string;
+    location: SourceLocation;
+}
+
+class TwinLoader {
+    private readonly diagnostics: Diagnostic[] = [];
+    private readonly files: string[] = [];
+    private readonly twin: Twin;
+    private readonly addressUses: AddressUse[] = [];
+    private readonly interfaceUsers = new Map<string, string>();
+    private readonly hostNodeAttachments = new Map<string, { key: InterfaceKey; location: SourceLocation }>();
+    private linkPool?: { prefix: Prefix; location: SourceLocation };
+    private loopbackPool?: { prefix: Prefix; location: SourceLocation };
+
+    constructor(private readonly file: string, private readonly readFile: ReadFile) {
+        this.twin = {
+            file, network: path.basename(file).replace(/\.(twin|clab)?\.?ya?ml$/i, ''), routing: 'ospf',
+            devices: new Map(), links: [], segments: new Map(), hosts: new Map(), externals: new Map(),
+            down: new Set(), ownSpace: IntervalSet.EMPTY
+        };
+    }
+
+    load(): TwinLoadResult {
+        const reader = this.open(this.file);
+        if (reader) {
+            if (isContainerlabFile(this.file)) {
+                this.importContainerlab(reader, new Set());
+            } else {
+                this.loadTwinFile(reader);
+            }
+        }
+        this.finish();
+        return { twin: this.twin, diagnostics: this.diagnostics, files: this.files };
+    }
+
+    private open(file: string, from?: { reader: YamlReader; node: Node | null }): YamlReader | undefined {
+        const text = this.readFile(file);
+        if (text === undefined) {
+            const message = `Cannot read '${file}': no such file. Check the path (it is relative to the file that names it).`;
+            if (from) {
+                from.reader.error(from.node, message, 'missing-file');
+            } else {
+                this.diagnostics.push({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', code: 'missing-file', message });
+            }
+            return undefined;
+        }
+        this.files.push(file);
+        const reader = new YamlReader(file, text);
+        // Diagnostics are collected by reference, so later reports land here too.
+        this.readers.push(reader);
+        return reader;
+    }
+
+    private readonly readers: YamlReader[] = [];
+
+    private loadTwinFile(reader: YamlReader): void {
+        const top = new Map(reader.map(reader.root, 'the twin', TOP_KEYS).map(e => [e.key, e]));
+        const network = top.get('network');
+        if (network) {
+            const name = reader.string(network.value, 'network');
+            if (name) (this.twin as { network: string }).network = name;
+        }
+        const routing = top.get('routing');
+        if (routing) {
+            const value = reader.string(routing.value, 'routing');
+            if (value !== undefined && !ROUTINGS.includes(value as Routing)) {
+                reader.error(routing.value, `Unknown routing '${value}'. Use one of: ${ROUTINGS.join(', ')}.${didYouMean(value, ROUTINGS)}`);
+            } else if (value) {
+                (this.twin as { routing: Routing }).routing = value as Routing;
+            }
+        }
+        const hostNames = new Set(reader.map(top.get('hosts')?.value, 'hosts').map(e => e.key));
+        const topology = top.get('topology');
+        if (topology) {
+            const relative = reader.string(topology.value, 'topology');
+            if (relative !== undefined) {
+                const clab = this.open(path.resolve(path.dirname(reader.file), relative), { reader, node: topology.value });
+                if (clab) this.importContainerlab(clab, hostNames);
+            }
+        }
+        this.readPools(reader, top.get('pools'));
+        for (const entry of reader.map(top.get('devices')?.value, 'devices')) this.readDevice(reader, entry);
+        for (const node of reader.seq(top.get('links')?.value, 'links')) this.readLink(reader, node);
+        for (const entry of reader.map(top.get('segments')?.value, 'segments')) this.readSegment(reader, entry);
+        for (const entry of reader.map(top.get('hosts')?.value, 'hosts')) this.readHost(reader, entry);
+        for (const entry of reader.map(top.get('externals')?.value, 'externals')) this.readExternal(reader, entry);
+        this.readState(reader, top.get('state'));
+    }
+
+    /** containerlab: every node is a device, except nodes the twin declares as hosts. */
+    private importContainerlab(reader: YamlReader, hostNames: Set<string>): void {
+        const top = new Map(reader.map(reader.root, 'the containerlab file').map(e => [e.key, e]));
+        const topology = top.get('topology');
+        if (!topology) {
+            reader.error(reader.root, "A containerlab file needs a 'topology:' with 'nodes:' and 'links:'.", 'containerlab');
+            return;
+        }
+        const sections = new Map(reader.map(topology.value, 'topology').map(e => [e.key, e]));
+        for (const node of reader.map(sections.get('nodes')?.value, 'nodes')) {
+            if (hostNames.has(node.key)) continue;
+            const image = isMap(reader.resolve(node.value)) ? reader.map(node.value, `node ${node.key}`).find(e => e.key === 'image') : undefined;
+            const imageName = image ? reader.string(image.value, 'image') ?? '' : '';
+            this.twin.devices.set(node.key, {
+                name: node.key, role: 'router', platform: /frr/i.test(imageName) || !imageName ? 'frr' : imageName,
+                interfaces: new Map(), location: reader.location(node.keyNode)
+            });
+        }
+        for (const linkNode of reader.seq(sections.get('links')?.value, 'links')) {
+            const fields = new Map(reader.map(linkNode, 'a link').map(e => [e.key, e]));
+            const endpointsEntry = fields.get('endpoints');
+            const endpoints = endpointsEntry ? this.readEndpoints(reader, endpointsEntry.value) : undefined;
+            if (!endpointsEntry) reader.error(linkNode, "A link needs 'endpoints: [a:eth1, b:eth1]'.", 'containerlab');
+            if (!endpoints) continue;
+            const [a, b] = endpoints;
+            const hostEnd = hostNames.has(a.key.device) ? a : hostNames.has(b.key.device) ? b : undefined;
+            if (hostEnd) {
+                const deviceEnd = hostEnd === a ? b : a;
+                this.hostNodeAttachments.set(hostEnd.key.device, { key: deviceEnd.key, location: reader.location(deviceEnd.node) });
+                continue;
+            }
+            this.addLink(reader, linkNode, a, b);
+        }
+    }
+
+    private readPools(reader: YamlReader, entry: MapEntry | undefined): void {
+        for (const pool of reader.map(entry?.value, 'pools', POOL_KEYS)) {
+            const prefix = this.readPrefix(reader, pool.value, `pools.${pool.key}`);
+            if (!prefix) continue;
+            const value = { prefix, location: reader.location(pool.value) };
+            if (pool.key === 'links') this.linkPool = value; else this.loopbackPool = value;
+        }
+    }
+
+    private readDevice(reader: YamlReader, entry: MapEntry): void {
+        const existing = this.twin.devices.get(entry.key);
+        const device: TwinDevice = existing ?? {
+            name: entry.key, role: 'router', platform: 'frr', interfaces: new Map(), location: reader.location(entry.keyNode)
+        };
+        // A device the twin also declares after a containerlab import points at the twin's line.
+        device.location = reader.location(entry.keyNode);
+        this.checkName(reader, entry, 'device');
+        for (const field of reader.map(entry.value, `device ${entry.key}`, DEVICE_KEYS)) {
+            switch (field.key) {
+                case 'role': device.role = reader.string(field.value, 'role') ?? device.role; break;
+                case 'platform': device.platform = reader.string(field.value, 'platform') ?? device.platform; break;
+                case 'asn': device.asn = reader.integer(field.value, 'asn', 1, 4294967295); break;
+                case 'loopback': case 'router-id': {
+                    const address = this.readAddress(reader, field.value, field.key);
+                    if (address !== undefined && field.key === 'loopback') {
+                        device.loopback = address;
+                        this.useAddresses(IntervalSet.of(address, address), `loopback of ${entry.key}`, reader.location(field.value));
+                    }
+                    break;
+                }
+            }
+        }
+        this.twin.devices.set(entry.key, device);
+    }
+
+    private readLink(reader: YamlReader, node: Node): void {
+        const fields = new Map(reader.map(node, 'a link', LINK_KEYS).map(e => [e.key, e]));
+        const endpointsEntry = fields.get('endpoints');
+        if (!endpointsEntry) {
+            reader.error(node, "A link needs 'endpoints: [device:interface, device:interface]'.");
+            return;
+        }
+        const endpoints = this.readEndpoints(reader, endpointsEntry.value);
+        if (!endpoints) return;
+        const [a, b] = endpoints;
+        const existing = findLink(this.twin, a.key, b.key);
+        const link = existing ?? this.addLink(reader, node, a, b);
+        if (!link) return;
+        link.location = reader.location(node);
+        for (const field of fields.values()) {
+            switch (field.key) {
+                case 'subnet': {
+                    const subnet = this.readPrefix(reader, field.value, 'subnet');
+                    if (subnet && subnet.length > 31) {
+                        reader.error(field.value, `Subnet ${formatPrefix(subnet)} has no room for two interfaces; use a /31 or shorter prefix.`);
+                    } else if (subnet) {
+                        link.subnet = subnet;
+                        this.useAddresses(prefixRange(subnet), `link ${linkName(link)}`, reader.location(field.value));
+                    }
+                    break;
+                }
+                case 'cost': link.cost = reader.integer(field.value, 'cost', 1, 65535) ?? link.cost; break;
+                case 'latency': link.latencyUs = this.readLatency(reader, field.value) ?? link.latencyUs; break;
+                case 'bandwidth': link.bandwidth = reader.string(field.value, 'bandwidth'); break;
+            }
+        }
+    }
+
+    private addLink(reader: YamlReader, node: Node, a: Endpoint, b: Endpoint): TwinLink | undefined {
+        const description = `link ${interfaceName(a.key)} -- ${interfaceName(b.key)}`;
+        const okA = this.addInterface(reader, a, 'link', description);
+        const okB = this.addInterface(reader, b, 'link', description);
+        if (!okA || !okB) return undefined;
+        const link: TwinLink = { a: a.key, b: b.key, cost: DEFAULT_COST, latencyUs: 0, location: reader.location(node) };
+        this.twin.links.push(link);
+        return link;
+    }
+
+    private readSegment(reader: YamlReader, entry: MapEntry): void {
+        this.checkName(reader, entry, 'segment');
+        const fields = new Map(reader.map(entry.value, `segment ${entry.key}`, SEGMENT_KEYS).map(e => [e.key, e]));
+        const prefixEntry = fields.get('prefix');
+        if (!prefixEntry) {
+            reader.error(entry.keyNode, `Segment ${entry.key} needs a 'prefix:' (the subnet where its endpoints live).`);
+            return;
+        }
+        const prefix = this.readPrefix(reader, prefixEntry.value, 'prefix');
+        if (!prefix) return;
+        if (prefix.length > 30) {
+            reader.error(prefixEntry.value, `Segment prefix ${formatPrefix(prefix)} is too small for a gateway and hosts; use a /30 or shorter prefix.`);
+            return;
+        }
+        const segment: TwinSegment = { name: entry.key, prefix, gateway: prefix.network + 1, location: reader.location(entry.keyNode) };
+        const gateway = fields.get('gateway');
+        if (gateway) {
+            const address = this.readAddress(reader, gateway.value, 'gateway');
+            if (address !== undefined && !this.usableIn(prefix, address)) {
+                reader.error(gateway.value, `Gateway ${formatAddress(address)} is not a usable address of segment ${entry.key} (${formatPrefix(prefix)}).`);
+            } else if (address !== undefined) {
+                segment.gateway = address;
+            }
+        }
+        this.useAddresses(prefixRange(prefix), `segment ${entry.key}`, reader.location(prefixEntry.value));
+        this.twin.segments.set(entry.key, segment);
+        const attach = fields.get('attach');
+        if (attach) {
+            const endpoint = this.readEndpoint(reader, attach.value);
+            if (endpoint && this.addInterface(reader, endpoint, 'segment', `segment ${entry.key}`, { address: segment.gateway, length: prefix.length })) {
+                segment.attach = endpoint.key;
+            }
+        }
+    }
+
+    private readHost(reader: YamlReader, entry: MapEntry): void {
+        this.checkName(reader, entry, 'host');
+        const fields = new Map(reader.map(entry.value, `host ${entry.key}`, HOST_KEYS).map(e => [e.key, e]));
+        const segmentEntry = fields.get('segment');
+        if (!segmentEntry) {
+            reader.error(entry.keyNode, `Host ${entry.key} needs a 'segment:' (the segment it lives in).`);
+            return;
+        }
+        const segmentName = reader.string(segmentEntry.value, 'segment');
+        if (segmentName === undefined) return;
+        const segment = this.twin.segments.get(segmentName);
+        if (!segment) {
+            reader.error(segmentEntry.value, `Unknown segment '${segmentName}'.${didYouMean(segmentName, this.twin.segments.keys()) || ' Declare it under segments:.'}`, 'unknown-name');
+            return;
+        }
+        const fromContainerlab = this.hostNodeAttachments.get(entry.key);
+        if (fromContainerlab && !segment.attach) {
+            const endpoint = { key: fromContainerlab.key, node: null, location: fromContainerlab.location };
+            if (this.addInterface(reader, endpoint, 'segment', `segment ${segment.name}`, { address: segment.gateway, length: segment.prefix.length })) {
+                segment.attach = fromContainerlab.key;
+            }
+        }
+        const addressEntry = fields.get('address');
+        const address = addressEntry ? this.readAddress(reader, addressEntry.value, 'address') : this.freeHostAddress(segment);
+        if (address === undefined) return;
+        if (!this.usableIn(segment.prefix, address)) {
+            reader.error(addressEntry?.value, `Address ${formatAddress(address)} is not inside segment ${segment.name} (${formatPrefix(segment.prefix)}); use an address of that segment.`);
+            return;
+        }
+        if (address === segment.gateway) {
+            reader.error(addressEntry?.value, `Address ${formatAddress(address)} is the gateway of segment ${segment.name}; give the host another address.`);
+            return;
+        }
+        const clash = [...this.twin.hosts.values()].find(h => h.address === address);
+        if (clash) {
+            reader.error(addressEntry?.value, `Address ${formatAddress(address)} is already host ${clash.name}'s (line ${clash.location.range.start.line}).`);
+            return;
+        }
+        this.twin.hosts.set(entry.key, { name: entry.key, segment: segment.name, address, location: reader.location(entry.keyNode) });
+    }
+
+    private readExternal(reader: YamlReader, entry: MapEntry): void {
+        this.checkName(reader, entry, 'external');
+        const fields = new Map(reader.map(entry.value, `external ${entry.key}`, EXTERNAL_KEYS).map(e => [e.key, e]));
+        const prefixesEntry = fields.get('prefixes');
+        if (!prefixesEntry) {
+            reader.error(entry.keyNode, `External ${entry.key} needs 'prefixes:' (the address space it stands for, e.g. [0.0.0.0/0]).`);
+            return;
+        }
+        const prefixes = reader.seq(prefixesEntry.value, 'prefixes')
+            .map(node => this.readPrefix(reader, node, 'prefix'))
+            .filter((p): p is Prefix => p !== undefined);
+        let address: { address: number; length: number } | undefined;
+        const addressEntry = fields.get('address');
+        if (addressEntry) {
+            const text = reader.string(addressEntry.value, 'address');
+            const parsed = text === undefined ? undefined : parsePrefix(text, false);
+            if (text !== undefined && (!parsed || parsed.prefix.length > 31)) {
+                reader.error(addressEntry.value, `'${text}' is not an interface address with its prefix length; write it like 203.0.113.2/30.`);
+            } else if (parsed && text !== undefined) {
+                address = { address: parseAddress(text.split('/')[0])!, length: parsed.prefix.length };
+                this.useAddresses(prefixRange(parsed.prefix), `external ${entry.key}'s attachment`, reader.location(addressEntry.value));
+            }
+        }
+        let peer: number | undefined;
+        const peerEntry = fields.get('peer');
+        if (peerEntry) {
+            peer = this.readAddress(reader, peerEntry.value, 'peer');
+            if (peer !== undefined && address && !prefixContains({ network: (address.address & prefixMask(address.length)) >>> 0, length: address.length }, peer)) {
+                reader.error(peerEntry.value, `Peer ${formatAddress(peer)} is not on the attachment subnet of ${formatAddress(address.address)}/${address.length}.`);
+            }
+        }
+        let attach: InterfaceKey | undefined;
+        const attachEntry = fields.get('attach');
+        if (attachEntry) {
+            const endpoint = this.readEndpoint(reader, attachEntry.value);
+            if (endpoint && this.addInterface(reader, endpoint, 'external', `external ${entry.key}`, address)) attach = endpoint.key;
+        }
+        this.twin.externals.set(entry.key, { name: entry.key, prefixes, attach, address, peer, space: IntervalSet.EMPTY, location: reader.location(entry.keyNode) });
+    }
+
+    private readState(reader: YamlReader, entry: MapEntry | undefined): void {
+        for (const field of reader.map(entry?.value, 'state', STATE_KEYS)) {
+            if (field.key !== 'down') continue;
+            for (const node of reader.seq(field.value, 'down')) {
+                const endpoint = this.readEndpoint(reader, node);
+                if (!endpoint) continue;
+                const device = this.twin.devices.get(endpoint.key.device);
+                if (!device) {
+                    reader.error(node, `Unknown device '${endpoint.key.device}'.${didYouMean(endpoint.key.device, this.twin.devices.keys())}`, 'unknown-name');
+                } else if (!device.interfaces.has(endpoint.key.interface)) {
+                    reader.error(node, `Device ${device.name} has no interface '${endpoint.key.interface}'.${didYouMean(endpoint.key.interface, device.interfaces.keys())}`, 'unknown-name');
+                } else {
+                    this.twin.down.add(interfaceName(endpoint.key));
+                }
+            }
+        }
+    }
+
+    /** Allocation and the rules that need the whole twin. */
+    private finish(): void {
+        this.allocateLinkSubnets();
+        this.allocateLoopbacks();
+        this.checkOverlaps();
+        for (const segment of this.twin.segments.values()) {
+            if (!segment.attach) {
+                this.diagnostics.push({
+                    ...segment.location, severity: 'error', code: 'twin',
+                    message: `Segment ${segment.name} is not attached to a device; add 'attach: device:interface' (its gateway interface).`
+                });
+            }
+        }
+        this.twin.ownSpace = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
+        for (const external of this.twin.externals.values()) {
+            const own = IntervalSet.fromIntervals(external.prefixes.map(p => [p.network, lastAddress(p)] as const));
+            // More specific externals inside this one take their prefixes, as routes would.
+            const others = [...this.twin.externals.values()].filter(e => e !== external)
+                .flatMap(e => e.prefixes.filter(p => external.prefixes.some(q => q.length < p.length && prefixContains(q, p.network))));
+            external.space = own.subtract(this.twin.ownSpace).subtract(IntervalSet.fromIntervals(others.map(p => [p.network, lastAddress(p)] as const)));
+        }
+        for (const reader of this.readers) this.diagnostics.push(...reader.diagnostics);
+        this.diagnostics.sort((x, y) => x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
+    }
+
+    private allocateLinkSubnets(): void {
+        const needing = this.twin.links.filter(l => !l.subnet);
+        if (needing.length === 0) return;
+        if (!this.linkPool) {
+            this.diagnostics.push({
+                ...needing[0].location, severity: 'error', code: 'pool',
+                message: `${needing.length} link(s) have no 'subnet:' and the twin has no pool to take one from; add 'pools: { links: 10.0.0.0/16 }' or a subnet to each link.`
+            });
+            return;
+        }
+        const addresses = this.allocate(this.linkPool.prefix, 31, needing.length);
+        needing.forEach((link, i) => {
+            if (addresses[i] !== undefined) link.subnet = { network: addresses[i], length: 31 };
+        });
+        this.reportPoolShortage('links', this.linkPool, needing.length, addresses.length, 'a /31 for each link without a subnet');
+        for (const link of needing.filter(l => l.subnet)) this.useAddresses(prefixRange(link.subnet!), `link ${linkName(link)}`, link.location);
+        for (const link of this.twin.links) this.addressLinkInterfaces(link);
+    }
+
+    private addressLinkInterfaces(link: TwinLink): void {
+        if (!link.subnet) return;
+        const first = link.subnet.length === 31 ? link.subnet.network : link.subnet.network + 1;
+        const ends = [link.a, link.b];
+        ends.forEach((end, i) => {
+            const iface = this.twin.devices.get(end.device)?.interfaces.get(end.interface);
+            if (iface) {
+                iface.address = first + i;
+                iface.prefixLength = link.subnet!.length;
+            }
+        });
+    }
+
+    private allocateLoopbacks(): void {
+        const needing = [...this.twin.devices.values()].filter(d => d.loopback === undefined);
+        if (needing.length === 0) return;
+        if (!this.loopbackPool) {
+            this.diagnostics.push({
+                ...needing[0].location, severity: 'error', code: 'pool',
+                message: `${needing.length} device(s) have no 'loopback:' and the twin has no pool to take one from; add 'pools: { loopbacks: 10.255.0.0/24 }' or a loopback to each device.`
+            });
+            return;
+        }
+        const addresses = this.allocate(this.loopbackPool.prefix, 32, needing.length);
+        needing.forEach((device, i) => {
+            device.loopback = addresses[i];
+            if (addresses[i] !== undefined) this.useAddresses(IntervalSet.of(addresses[i], addresses[i]), `loopback of ${device.name}`, device.location);
+        });
+        this.reportPoolShortage('loopbacks', this.loopbackPool, needing.length, addresses.length, 'an address for each device without a loopback');
+    }
+
+    /** The first `count` free blocks of `length` in the pool, skipping every address in use. */
+    private allocate(pool: Prefix, length: number, count: number): number[] {
+        const used = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
+        const step = 2 ** (32 - length);
+        // Single addresses skip the pool's own network address (10.255.0.0 is nobody's loopback).
+        const start = length === 32 && pool.length < 31 ? pool.network + 1 : pool.network;
+        const out: number[] = [];
+        for (let block = start; block <= lastAddress(pool) && out.length < count; block += step) {
+            if (!used.intersects(IntervalSet.of(block, block + step - 1))) out.push(block);
+        }
+        return out;
+    }
+
+    private reportPoolShortage(name: string, pool: { prefix: Prefix; location: SourceLocation }, needed: number, got: number, what: string): void {
+        if (got >= needed) return;
+        this.diagnostics.push({
+            ...pool.location, severity: 'error', code: 'pool',
+            message: `pools.${name} ${formatPrefix(pool.prefix)} is too small: ${what} needs ${needed}, only ${got} are free. Use a larger prefix.`
+        });
+    }
+
+    private checkOverlaps(): void {
+        const sorted = [...this.addressUses].sort((x, y) => x.range.first() - y.range.first());
+        let widest: AddressUse | undefined;
+        for (const use of sorted) {
+            if (widest && widest.range.intersects(use.range)) {
+                const [later, earlier] = compareLocations(use.location, widest.location) > 0 ? [use, widest] : [widest, use];
+                this.diagnostics.push({
+                    ...later.location, severity: 'error', code: 'overlap',
+                    message: `The ${later.what} overlaps the ${earlier.what} (${path.basename(earlier.location.file)} line ${earlier.location.range.start.line}); address ranges must not overlap.`
+                });
+            }
+            if (!widest || lastOf(use.range) > lastOf(widest.range)) widest = use;
+        }
+    }
+
+    private useAddresses(range: IntervalSet, what: string, location: SourceLocation): void {
+        this.addressUses.push({ range, what, location });
+    }
+
+    private checkName(reader: YamlReader, entry: MapEntry, kind: string): void {
+        if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(entry.key)) {
+            reader.error(entry.keyNode, `'${entry.key}' cannot be named in intents: a ${kind} name starts with a letter or '_' and has only letters, digits, '-' and '_'.`, 'bad-name');
+        }
+    }
+
+    private readEndpoints(reader: YamlReader, node: Node | null): [Endpoint, Endpoint] | undefined {
+        const items = reader.seq(node, 'endpoints');
+        if (items.length !== 2) {
+            reader.error(node, `A link has exactly two endpoints, written [device:interface, device:interface]; this has ${items.length}.`);
+            return undefined;
+        }
+        const a = this.readEndpoint(reader, items[0]);
+        const b = this.readEndpoint(reader, items[1]);
+        if (a && b && a.key.device === b.key.device && a.key.interface === b.key.interface) {
+            reader.error(node, 'A link joins two different interfaces; both endpoints here are the same.');
+            return undefined;
+        }
+        return a && b ? [a, b] : undefined;
+    }
+
+    private readEndpoint(reader: YamlReader, node: Node | null): Endpoint | undefined {
+        const text = reader.string(node, 'an interface');
+        if (text === undefined) return undefined;
+        const colon = text.indexOf(':');
+        if (colon <= 0 || colon === text.length - 1) {
+            reader.error(node, `'${text}' is not an interface; write device:interface, e.g. core1:eth1.`);
+            return undefined;
+        }
+        return { key: { device: text.slice(0, colon), interface: text.slice(colon + 1) }, node, location: reader.location(node) };
+    }
+
+    /** Registers an interface of a device; each interface serves one link, segment or external. */
+    private addInterface(reader: YamlReader, endpoint: Endpoint, use: InterfaceUse, user: string, address?: { address: number; length: number }): boolean {
+        const device = this.twin.devices.get(endpoint.key.device);
+        if (!device) {
+            const hint = didYouMean(endpoint.key.device, this.twin.devices.keys()) || ' Declare it under devices:.';
+            this.report(reader, endpoint, `Unknown device '${endpoint.key.device}'.${hint}`, 'unknown-name');
+            return false;
+        }
+        const name = interfaceName(endpoint.key);
+        const previous = this.interfaceUsers.get(name);
+        if (previous) {
+            this.report(reader, endpoint, `Interface ${name} is already used by the ${previous}; an interface serves one link, segment or external. Use another interface.`, 'interface-reuse');
+            return false;
+        }
+        this.interfaceUsers.set(name, `${user} (line ${endpoint.location.range.start.line})`);
+        device.interfaces.set(endpoint.key.interface, {
+            device: device.name, name: endpoint.key.interface, use, location: endpoint.location,
+            address: address?.address, prefixLength: address?.length
+        });
+        return true;
+    }
+
+    private report(reader: YamlReader, endpoint: Endpoint, message: string, code: string): void {
+        if (endpoint.node) {
+            reader.error(endpoint.node, message, code);
+        } else {
+            this.diagnostics.push({ ...endpoint.location, severity: 'error', code, message });
+        }
+    }
+
+    private readPrefix(reader: YamlReader, node: Node | null, what: string): Prefix | undefined {
+        const text = reader.string(node, what);
+        if (text === undefined) return undefined;
+        const parsed = parsePrefix(text, false);
+        if (!parsed) {
+            reader.error(node, `'${text}' is not an IPv4 prefix; write it like 10.1.0.0/16 (four numbers 0-255, a length 0-32).`, 'bad-prefix');
+            return undefined;
+        }
+        if (parsed.hostBitsSet) {
+            reader.warning(node, `${text} has host bits set; it is read as ${formatPrefix(parsed.prefix)}.`, 'host-bits');
+        }
+        return parsed.prefix;
+    }
+
+    private readAddress(reader: YamlReader, node: Node | null, what: string): number | undefined {
+        const text = reader.string(node, what);
+        if (text === undefined) return undefined;
+        const address = parseAddress(text);
+        if (address === undefined) reader.error(node, `'${text}' is not an IPv4 address; write it like 10.1.0.1.`, 'bad-address');
+        return address;
+    }
+
+    private readLatency(reader: YamlReader, node: Node | null): number | undefined {
+        const resolved = reader.resolve(node);
+        const text = resolved && isScalar(resolved) ? String(resolved.value) : '';
+        const microseconds = parseDuration(text);
+        if (microseconds === undefined) reader.error(node, `'${text}' is not a latency; write it like 1ms, 500us or 0.5ms.`);
+        return microseconds;
+    }
+
+    private usableIn(prefix: Prefix, address: number): boolean {
+        return prefixContains(prefix, address) && address !== prefix.network && address !== lastAddress(prefix);
+    }
+
+    private freeHostAddress(segment: TwinSegment): number | undefined {
+        const taken = new Set([segment.gateway, ...[...this.twin.hosts.values()].map(h => h.address)]);
+        for (let a = segment.prefix.network + 1; a < lastAddress(segment.prefix); a++) if (!taken.has(a)) return a;
+        return undefined;
+    }
+}
+
+interface Endpoint {
+    key: InterfaceKey;
+    node: Node | null;
+    location: SourceLocation;
+}
+
+/** "1ms", "500us", "0.5ms", "2s" → microseconds. */
+export function parseDuration(text: string): number | undefined {
+    const match = /^(\d+(?:\.\d+)?)\s*(us|ms|s)$/.exec(text.trim());
+    if (!match) return undefined;
+    const scale = { us: 1, ms: 1000, s: 1_000_000 }[match[2] as 'us' | 'ms' | 's'];
+    return Math.round(Number(match[1]) * scale);
+}
+
+function lastOf(range: IntervalSet): number {
+    return range.intervals[range.intervals.length - 1][1];
+}
+
+function compareLocations(x: SourceLocation, y: SourceLocation): number {
+    return x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column;
+}

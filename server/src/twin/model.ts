@@ -1,0 +1,101 @@
+/** The twin: the network as it is (TWIN.md), after loading, checking and address allocation. */
+import type { SourceLocation } from '../common/diagnostic.js';
+import type { IntervalSet } from '../net/interval-set.js';
+import type { Prefix } from '../net/ipv4.js';
+
+export type Routing = 'ospf' | 'bgp' | 'static';
+export const ROUTINGS: readonly Routing[] = ['ospf', 'bgp', 'static'];
+
+/** A device's interface named from outside the device: "core1:eth1". */
+export interface InterfaceKey {
+    readonly device: string;
+    readonly interface: string;
+}
+
+export type InterfaceUse = 'link' | 'segment' | 'external';
+
+export interface TwinInterface {
+    readonly device: string;
+    readonly name: string;
+    readonly use: InterfaceUse;
+    address?: number;
+    prefixLength?: number;
+    readonly location: SourceLocation;
+}
+
+export interface TwinDevice {
+    readonly name: string;
+    role: string;
+    platform: string;
+    loopback?: number;
+    asn?: number;
+    readonly interfaces: Map<string, TwinInterface>;
+    location: SourceLocation;
+}
+
+export interface TwinLink {
+    readonly a: InterfaceKey;
+    readonly b: InterfaceKey;
+    subnet?: Prefix;
+    cost: number;
+    /** Microseconds; 0 when the twin gives none. */
+    latencyUs: number;
+    bandwidth?: string;
+    location: SourceLocation;
+}
+
+export interface TwinSegment {
+    readonly name: string;
+    readonly prefix: Prefix;
+    attach?: InterfaceKey;
+    gateway: number;
+    readonly location: SourceLocation;
+}
+
+export interface TwinHost {
+    readonly name: string;
+    readonly segment: string;
+    readonly address: number;
+    readonly location: SourceLocation;
+}
+
+export interface TwinExternal {
+    readonly name: string;
+    readonly prefixes: readonly Prefix[];
+    readonly attach?: InterfaceKey;
+    /** The attachment interface's address and prefix length ("203.0.113.2/30"). */
+    readonly address?: { address: number; length: number };
+    readonly peer?: number;
+    /** The addresses it stands for: its prefixes minus everything the twin places elsewhere. */
+    space: IntervalSet;
+    readonly location: SourceLocation;
+}
+
+export interface Twin {
+    readonly file: string;
+    readonly network: string;
+    readonly routing: Routing;
+    readonly devices: Map<string, TwinDevice>;
+    readonly links: TwinLink[];
+    readonly segments: Map<string, TwinSegment>;
+    readonly hosts: Map<string, TwinHost>;
+    readonly externals: Map<string, TwinExternal>;
+    /** Interfaces observed down ("core2:eth1"). */
+    readonly down: Set<string>;
+    /** Every address the twin itself places: segments, links, loopbacks, external attachments. */
+    ownSpace: IntervalSet;
+}
+
+export function interfaceName(key: InterfaceKey): string {
+    return `${key.device}:${key.interface}`;
+}
+
+export function linkName(link: Pick<TwinLink, 'a' | 'b'>): string {
+    return `${interfaceName(link.a)} -- ${interfaceName(link.b)}`;
+}
+
+/** The link joining two interfaces, in either order. */
+export function findLink(twin: Twin, a: InterfaceKey, b: InterfaceKey): TwinLink | undefined {
+    const same = (x: InterfaceKey, y: InterfaceKey) => x.device === y.device && x.interface === y.interface;
+    return twin.links.find(l => (same(l.a, a) && same(l.b, b)) || (same(l.a, b) && same(l.b, a)));
+}
