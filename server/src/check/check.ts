@@ -2,11 +2,11 @@
  * The check pipeline that both fronts share: load the intent files, parse, link and validate
  * them (with their twins), and report diagnostics and per-intent verdicts.
  */
-import { URI, type LangiumDocument } from 'langium';
+import { AstUtils, URI, type AstNode, type LangiumDocument } from 'langium';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver-types';
 import type { Diagnostic, Severity } from '../common/diagnostic.js';
 import { locationOf } from '../intent/build.js';
-import { isDefaultPolicy, isIntent, type Model } from '../language/generated/ast.js';
+import { isDefaultPolicy, isGroup, isIntent, isScenario, isService, type Model } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
 import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport, type Verdict } from './report.js';
 
@@ -17,6 +17,9 @@ export interface CheckOptions {
 
 export async function checkFiles(services: NetintentServices, files: readonly string[], _options: CheckOptions): Promise<CheckReport> {
     const shared = services.shared;
+    // Each check starts from the files as they are now, also when the services are reused.
+    const previous = shared.workspace.LangiumDocuments.all.map(d => d.uri).toArray();
+    if (previous.length > 0) await shared.workspace.DocumentBuilder.update([], previous);
     shared.twin.TwinWorkspace.clear();
     const documents: LangiumDocument<Model>[] = [];
     for (const file of files) {
@@ -54,7 +57,12 @@ export async function checkFiles(services: NetintentServices, files: readonly st
 /** One report per intent, plus one for a `default deny` (its implicit requirement). */
 function intentReports(document: LangiumDocument<Model>, diagnostics: readonly Diagnostic[], twinUnusable: boolean): IntentReport[] {
     const file = document.uri.fsPath;
-    const errorsIn = (start: number, end: number) => diagnostics.some(d => d.file === file && d.severity === 'error' && d.range.start.line >= start && d.range.start.line <= end);
+    const hasErrors = (node: AstNode) => {
+        const { file: where, range } = locationOf(node);
+        return diagnostics.some(d => d.file === where && d.severity === 'error' && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
+    };
+    // A requirement cannot be checked when it, or a group, service or scenario it uses, has errors.
+    const broken = (node: AstNode) => twinUnusable || hasErrors(node) || declarationsUsedBy(node).some(hasErrors);
     const fileHasErrors = diagnostics.some(d => d.file === file && d.severity === 'error');
     const reports: IntentReport[] = [];
     for (const statement of document.parseResult.value.statements) {
@@ -64,16 +72,29 @@ function intentReports(document: LangiumDocument<Model>, diagnostics: readonly D
             reports.push({ name: 'default deny', file, line, verdict, requirements: [{ line, kind: 'default', verdict }] });
         }
         if (!isIntent(statement)) continue;
-        const { start, end } = locationOf(statement).range;
-        const requirements: RequirementReport[] = statement.requirements.map(requirement => {
-            const range = locationOf(requirement).range;
-            const verdict: Verdict = twinUnusable || errorsIn(range.start.line, range.end.line) ? 'error' : 'unknown';
-            return { line: range.start.line, kind: requirement.$type.toLowerCase() as RequirementReport['kind'], verdict };
-        });
-        const verdict = twinUnusable || errorsIn(start.line, end.line) ? 'error' : combineVerdicts(requirements.map(r => r.verdict));
-        reports.push({ name: statement.name, file, line: start.line, verdict: requirements.length === 0 && verdict === 'holds' ? 'unknown' : verdict, requirements });
+        const requirements: RequirementReport[] = statement.requirements.map(requirement => ({
+            line: locationOf(requirement).range.start.line,
+            kind: requirement.$type.toLowerCase() as RequirementReport['kind'],
+            verdict: broken(requirement) ? 'error' : 'unknown'
+        }));
+        const verdict = broken(statement) ? 'error' : requirements.length === 0 ? 'unknown' : combineVerdicts(requirements.map(r => r.verdict));
+        reports.push({ name: statement.name, file, line: locationOf(statement).range.start.line, verdict, requirements });
     }
     return reports;
+}
+
+/** The groups, services and scenarios a statement uses, directly or through groups. */
+function declarationsUsedBy(node: AstNode, found = new Set<AstNode>()): AstNode[] {
+    for (const child of AstUtils.streamAst(node)) {
+        for (const reference of AstUtils.streamReferences(child)) {
+            const target = 'ref' in reference.reference ? reference.reference.ref : undefined;
+            if ((isGroup(target) || isService(target) || isScenario(target)) && !found.has(target)) {
+                found.add(target);
+                declarationsUsedBy(target, found);
+            }
+        }
+    }
+    return [...found];
 }
 
 const SEVERITIES: Record<number, Severity> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'info' };

@@ -8,7 +8,8 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { didYouMean } from '../common/suggest.js';
 import { EndpointTarget, isInterfaceRef, Group, Scenario, Service } from './generated/ast.js';
 import type { NetintentServices } from './netintent-module.js';
-import { TWIN_KIND_NAMES } from './twin-symbols.js';
+import { TWIN_KIND_NAMES, type TwinSymbolType } from './twin-symbols.js';
+import type { TwinLoadResult } from '../twin/load.js';
 import type { TwinWorkspace } from './twin-workspace.js';
 
 /** The diagnostic code of an unknown name (quick fixes key on it). */
@@ -56,10 +57,10 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
     }
 
     protected override processLinkingErrors(document: LangiumDocument, diagnostics: Diagnostic[]): void {
-        const twinReadable = this.twinReadable(document);
+        const loaded = this.twins.forDocument(document);
         for (const reference of document.references) {
             const error = reference.error;
-            if (!error || this.isConsequential(error, twinReadable)) continue;
+            if (!error || this.isConsequential(error, loaded)) continue;
             diagnostics.push(this.toDiagnostic('error', error.message, {
                 node: error.info.container,
                 range: reference.$refNode?.range,
@@ -76,15 +77,18 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
         }
     }
 
-    private twinReadable(document: LangiumDocument): boolean {
-        const loaded = this.twins.forDocument(document);
-        return loaded !== undefined && !loaded.diagnostics.some(d => d.code === 'missing-file' && d.file === loaded.twin.file);
-    }
-
-    private isConsequential(error: LinkingError, twinReadable: boolean): boolean {
+    /**
+     * An unknown name that follows from another error: an interface of an unknown device, any
+     * twin name when the twin cannot be read, a twin name whose declaration has errors.
+     */
+    private isConsequential(error: LinkingError, loaded: TwinLoadResult | undefined): boolean {
         const container = error.info.container;
         if (isInterfaceRef(container) && error.info.property === 'interface' && !container.device.ref) return true;
         const type = this.reflection.getReferenceType(error.info);
-        return !twinReadable && (type in TWIN_KIND_NAMES || type === EndpointTarget.$type);
+        if (!(type in TWIN_KIND_NAMES || type === EndpointTarget.$type)) return false;
+        if (!loaded || loaded.diagnostics.some(d => d.code === 'missing-file' && d.file === loaded.twin.file)) return true;
+        const name = error.info.reference.$refText;
+        const kinds = type === EndpointTarget.$type ? ['segment', 'host', 'external'] : [TWIN_KIND_NAMES[type as TwinSymbolType]];
+        return kinds.some(kind => loaded.twin.rejected.has(`${kind}:${name}`));
     }
 }

@@ -8,6 +8,7 @@ import { NetintentGeneratedModule, NetintentGeneratedSharedModule } from './gene
 import { IntentPrograms } from './intent-programs.js';
 import { NetintentDocumentValidator, NetintentLinker } from './netintent-linking.js';
 import { NetintentScopeProvider } from './netintent-scope.js';
+import { NetintentParserErrorMessages } from './parser-messages.js';
 import { NetintentValidator, registerValidationChecks } from './netintent-validator.js';
 import { TwinWorkspace } from './twin-workspace.js';
 
@@ -37,6 +38,9 @@ export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSha
 };
 
 export const NetintentModule: Module<NetintentServices, PartialLangiumServices & NetintentAddedServices> = {
+    parser: {
+        ParserErrorMessageProvider: services => new NetintentParserErrorMessages(services)
+    },
     references: {
         ScopeProvider: services => new NetintentScopeProvider(services),
         Linker: services => new NetintentLinker(services)

@@ -6,7 +6,7 @@ import { describePacket } from '../net/packet-set.js';
 import { groupAddresses } from '../intent/build.js';
 import { findLink, linkName } from '../twin/model.js';
 import {
-    isAllow, isDefaultPolicy, isGroup, isHopsBound, isIntent, isLatencyBound, isNamedEndpoint, isScenario, isService, isSurvive,
+    isAllow, isDefaultPolicy, isGroup, isHopsBound, isIntent, isLatencyBound, isNamedEndpoint, isPrefixEndpoint, isScenario, isService, isSurvive,
     type Clause, type Group, type LinkRef, type Model, type NetintentAstType, type PrefixEndpoint, type Requirement, type Service, type ServiceEntry, type Survive
 } from './generated/ast.js';
 import type { IntentPrograms } from './intent-programs.js';
@@ -115,8 +115,9 @@ export class NetintentValidator {
             return;
         }
         const loaded = this.twins.forDocument(AstUtils.getDocument(group));
-        const resolved = group.members.every(m => !isNamedEndpoint(m) || m.target.ref);
-        if (loaded && resolved && groupAddresses(loaded.twin, group).isEmpty()) {
+        // Only a group whose members are all sound can be said to stand for nothing.
+        const sound = group.members.every(m => isNamedEndpoint(m) ? m.target.ref : !isPrefixEndpoint(m) || parsePrefix(m.prefix));
+        if (loaded && sound && groupAddresses(loaded.twin, group).isEmpty()) {
             accept('warning', `Group '${group.name}' stands for no addresses of the twin; intents that use it check nothing.`, { node: group, property: 'name', code: 'empty-group' });
         }
     };

@@ -32,6 +32,11 @@ const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
 const POOL_KEYS = ['links', 'loopbacks'];
 const STATE_KEYS = ['observed', 'down', 'routes'];
 const DEFAULT_COST = 10;
+/** The pools of a twin that is a containerlab file alone. */
+export const CONTAINERLAB_POOLS = {
+    links: { network: 0x0afe0000, length: 16 } as Prefix,     // 10.254.0.0/16
+    loopbacks: { network: 0x0affff00, length: 24 } as Prefix  // 10.255.255.0/24
+};
 
 export function isContainerlabFile(file: string): boolean {
     return /\.clab\.ya?ml$/i.test(file);
@@ -53,6 +58,7 @@ class TwinLoader {
     private readonly twin: Twin;
     private readonly addressUses: AddressUse[] = [];
     private readonly interfaceUsers = new Map<string, string>();
+    private readonly unattachedReported = new Set<string>();
     private readonly hostNodeAttachments = new Map<string, { key: InterfaceKey; location: SourceLocation }>();
     private linkPool?: { prefix: Prefix; location: SourceLocation };
     private loopbackPool?: { prefix: Prefix; location: SourceLocation };
@@ -61,7 +67,7 @@ class TwinLoader {
         this.twin = {
             file, network: path.basename(file).replace(/\.(twin|clab)?\.?ya?ml$/i, ''), routing: 'ospf',
             devices: new Map(), links: [], segments: new Map(), hosts: new Map(), externals: new Map(),
-            down: new Set(), ownSpace: IntervalSet.EMPTY
+            down: new Set(), ownSpace: IntervalSet.EMPTY, rejected: new Set()
         };
     }
 
@@ -69,6 +75,10 @@ class TwinLoader {
         const reader = this.open(this.file);
         if (reader) {
             if (isContainerlabFile(this.file)) {
+                // A containerlab file has no place for pools: its addresses come from these.
+                const location = reader.location(reader.root);
+                this.linkPool = { prefix: CONTAINERLAB_POOLS.links, location };
+                this.loopbackPool = { prefix: CONTAINERLAB_POOLS.loopbacks, location };
                 this.importContainerlab(reader, new Set());
             } else {
                 this.loadTwinFile(reader);
@@ -251,12 +261,15 @@ class TwinLoader {
         const prefixEntry = fields.get('prefix');
         if (!prefixEntry) {
             reader.error(entry.keyNode, `Segment ${entry.key} needs a 'prefix:' (the subnet where its endpoints live).`);
+            this.twin.rejected.add(`segment:${entry.key}`);
             return;
         }
         const prefix = this.readPrefix(reader, prefixEntry.value, 'prefix');
-        if (!prefix) return;
-        if (prefix.length > 30) {
+        if (prefix && prefix.length > 30) {
             reader.error(prefixEntry.value, `Segment prefix ${formatPrefix(prefix)} is too small for a gateway and hosts; use a /30 or shorter prefix.`);
+        }
+        if (!prefix || prefix.length > 30) {
+            this.twin.rejected.add(`segment:${entry.key}`);
             return;
         }
         const segment: TwinSegment = { name: entry.key, prefix, gateway: prefix.network + 1, location: reader.location(entry.keyNode) };
@@ -276,24 +289,32 @@ class TwinLoader {
             const endpoint = this.readEndpoint(reader, attach.value);
             if (endpoint && this.addInterface(reader, endpoint, 'segment', `segment ${entry.key}`, { address: segment.gateway, length: prefix.length })) {
                 segment.attach = endpoint.key;
+            } else {
+                // Its attach line already has an error; "not attached" would say it twice.
+                this.unattachedReported.add(entry.key);
             }
         }
     }
 
     private readHost(reader: YamlReader, entry: MapEntry): void {
         this.checkName(reader, entry, 'host');
+        if (!this.hostAccepted(reader, entry)) this.twin.rejected.add(`host:${entry.key}`);
+    }
+
+    /** Reads a host; false when it has errors and is left out. */
+    private hostAccepted(reader: YamlReader, entry: MapEntry): boolean {
         const fields = new Map(reader.map(entry.value, `host ${entry.key}`, HOST_KEYS).map(e => [e.key, e]));
         const segmentEntry = fields.get('segment');
         if (!segmentEntry) {
             reader.error(entry.keyNode, `Host ${entry.key} needs a 'segment:' (the segment it lives in).`);
-            return;
+            return false;
         }
         const segmentName = reader.string(segmentEntry.value, 'segment');
-        if (segmentName === undefined) return;
+        if (segmentName === undefined) return false;
         const segment = this.twin.segments.get(segmentName);
         if (!segment) {
             reader.error(segmentEntry.value, `Unknown segment '${segmentName}'.${didYouMean(segmentName, this.twin.segments.keys()) || ' Declare it under segments:.'}`, 'unknown-name');
-            return;
+            return false;
         }
         const fromContainerlab = this.hostNodeAttachments.get(entry.key);
         if (fromContainerlab && !segment.attach) {
@@ -304,21 +325,22 @@ class TwinLoader {
         }
         const addressEntry = fields.get('address');
         const address = addressEntry ? this.readAddress(reader, addressEntry.value, 'address') : this.freeHostAddress(segment);
-        if (address === undefined) return;
+        if (address === undefined) return false;
         if (!this.usableIn(segment.prefix, address)) {
             reader.error(addressEntry?.value, `Address ${formatAddress(address)} is not inside segment ${segment.name} (${formatPrefix(segment.prefix)}); use an address of that segment.`);
-            return;
+            return false;
         }
         if (address === segment.gateway) {
             reader.error(addressEntry?.value, `Address ${formatAddress(address)} is the gateway of segment ${segment.name}; give the host another address.`);
-            return;
+            return false;
         }
         const clash = [...this.twin.hosts.values()].find(h => h.address === address);
         if (clash) {
             reader.error(addressEntry?.value, `Address ${formatAddress(address)} is already host ${clash.name}'s (line ${clash.location.range.start.line}).`);
-            return;
+            return false;
         }
         this.twin.hosts.set(entry.key, { name: entry.key, segment: segment.name, address, location: reader.location(entry.keyNode) });
+        return true;
     }
 
     private readExternal(reader: YamlReader, entry: MapEntry): void {
@@ -327,6 +349,7 @@ class TwinLoader {
         const prefixesEntry = fields.get('prefixes');
         if (!prefixesEntry) {
             reader.error(entry.keyNode, `External ${entry.key} needs 'prefixes:' (the address space it stands for, e.g. [0.0.0.0/0]).`);
+            this.twin.rejected.add(`external:${entry.key}`);
             return;
         }
         const prefixes = reader.seq(prefixesEntry.value, 'prefixes')
@@ -385,7 +408,7 @@ class TwinLoader {
         this.allocateLoopbacks();
         this.checkOverlaps();
         for (const segment of this.twin.segments.values()) {
-            if (!segment.attach) {
+            if (!segment.attach && !this.unattachedReported.has(segment.name)) {
                 this.diagnostics.push({
                     ...segment.location, severity: 'error', code: 'twin',
                     message: `Segment ${segment.name} is not attached to a device; add 'attach: device:interface' (its gateway interface).`

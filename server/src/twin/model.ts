@@ -84,6 +84,8 @@ export interface Twin {
     readonly down: Set<string>;
     /** Every address the twin itself places: segments, links, loopbacks, external attachments. */
     ownSpace: IntervalSet;
+    /** Names declared with errors and so left out ("segment:web"); intents naming them are not told the name is unknown. */
+    readonly rejected: Set<string>;
 }
 
 export function interfaceName(key: InterfaceKey): string {

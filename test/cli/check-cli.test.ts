@@ -1,0 +1,145 @@
+/** `netintent check` as CI runs it: the built CLI in a child process (CLI.md). */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv04 from 'ajv-draft-04';
+import { describe, expect, it } from 'vitest';
+import { writeWorkspace } from '../support/workspace.js';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
+
+function netintent(args: string[], options: { cwd?: string; node?: string } = {}) {
+    const result = spawnSync(options.node ?? process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8' });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('exit codes', () => {
+    it('0 for a clean sample, with the report', () => {
+        for (const sample of ['campus', 'dc-fabric', 'wan']) {
+            const run = netintent(['check', `samples/${sample}`]);
+            expect(run.stderr).toBe('');
+            expect(run.code, run.stdout).toBe(0);
+            expect(run.stdout).toMatch(/0 errors, 0 warnings\n$/);
+        }
+    });
+
+    it('1 for errors, each as file:line:col: severity: message [code]', () => {
+        const run = netintent(['check', 'samples/broken']);
+        expect(run.code).toBe(1);
+        const diagnostics = run.stdout.split('\n').filter(l => /^\S+:\d+:\d+: /.test(l));
+        expect(diagnostics.length).toBeGreaterThan(10);
+        for (const line of diagnostics) expect(line).toMatch(/^samples\/broken\/\S+:\d+:\d+: (error|warning|info): .+ \[[a-z-]+\]$/);
+        expect(run.stdout).toContain("samples/broken/unknown-name.intent:6:17: error: Unknown segment 'webb'. Did you mean 'web'? [unknown-name]");
+    });
+
+    it('2 for bad usage: an unknown option, a bad format, a missing path, a non-intent file', () => {
+        expect(netintent(['check', '--frobnicate']).code).toBe(2);
+        expect(netintent(['check', '--format', 'xml', 'samples/campus']).code).toBe(2);
+        const missing = netintent(['check', 'samples/nope']);
+        expect(missing.code).toBe(2);
+        expect(missing.stderr).toBe('netintent: no such file or folder: samples/nope\n');
+        expect(netintent(['check', 'package.json']).code).toBe(2);
+        expect(netintent(['frobnicate']).code).toBe(2);
+    });
+
+    it('--help on every command, exit 0', () => {
+        const top = netintent(['--help']);
+        expect(top.code).toBe(0);
+        expect(top.stdout).toContain('check [options] [paths...]');
+        const check = netintent(['check', '--help']);
+        expect(check.code).toBe(0);
+        expect(check.stdout).toContain('--format <format>');
+        expect(check.stdout).toContain('--no-verify');
+    });
+
+    it('folders are searched for intent files; the default path is the working folder', () => {
+        const run = netintent(['check', '--format', 'json'], { cwd: path.join(ROOT, 'samples', 'wan') });
+        expect(run.code).toBe(0);
+        expect(JSON.parse(run.stdout).intents.map((i: { file: string }) => i.file)).toContain('wan.intent');
+    });
+
+    it('runs on an older Node by re-running itself on the Node 22 that npm install brought', () => {
+        const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find(f => fs.existsSync(f));
+        if (!systemNode) return;
+        const run = netintent(['check', '--no-verify', 'samples/campus'], { node: systemNode });
+        expect(run.code).toBe(0);
+    });
+});
+
+describe('--format json', () => {
+    it('has exactly the shape of CLI.md', () => {
+        const run = netintent(['check', '--format', 'json', 'samples/broken/unknown-name.intent', 'samples/campus']);
+        expect(run.code).toBe(1);
+        const report = JSON.parse(run.stdout);
+        expect(Object.keys(report)).toEqual(['version', 'diagnostics', 'intents', 'summary']);
+        expect(report.version).toBe(1);
+        expect(report.diagnostics).toEqual([{
+            file: 'samples/broken/unknown-name.intent', line: 6, column: 17, endLine: 6, endColumn: 21,
+            severity: 'error', code: 'unknown-name', message: "Unknown segment 'webb'. Did you mean 'web'?"
+        }]);
+        const webToDb = report.intents.find((i: { name: string }) => i.name === 'web-to-db');
+        expect(webToDb).toEqual({
+            name: 'web-to-db', file: 'samples/campus/policy.intent', line: webToDb.line, verdict: 'unknown',
+            requirements: [{ line: webToDb.line + 1, kind: 'allow', verdict: 'unknown' }]
+        });
+        const broken = report.intents.find((i: { file: string }) => i.file === 'samples/broken/unknown-name.intent');
+        expect(broken.verdict).toBe('error');
+        expect(broken.requirements[0].verdict).toBe('error');
+        expect(report.intents.find((i: { name: string }) => i.name === 'default deny').requirements[0].kind).toBe('default');
+        expect(report.summary).toEqual({ errors: 1, warnings: 0, intents: report.intents.length, holding: 0, violated: 0 });
+    });
+
+    it('isolate requirements and their kinds', () => {
+        const report = JSON.parse(netintent(['check', '--format', 'json', 'samples/campus']).stdout);
+        const kinds = report.intents.flatMap((i: { requirements: { kind: string }[] }) => i.requirements.map(r => r.kind));
+        expect(new Set(kinds)).toEqual(new Set(['default', 'allow', 'isolate']));
+    });
+});
+
+describe('--format sarif', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'sarif-2.1.0.json'), 'utf8'));
+    const validate = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false }).compile(schema);
+
+    it('is valid SARIF 2.1.0 with a result per diagnostic, at its place', () => {
+        const run = netintent(['check', '--format', 'sarif', 'samples/broken']);
+        expect(run.code).toBe(1);
+        const sarif = JSON.parse(run.stdout);
+        expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
+        const json = JSON.parse(netintent(['check', '--format', 'json', 'samples/broken']).stdout);
+        const [runData] = sarif.runs;
+        expect(runData.tool.driver.name).toBe('netintent');
+        expect(runData.results).toHaveLength(json.diagnostics.length);
+        const typo = runData.results.find((r: { ruleId: string }) => r.ruleId === 'syntax');
+        expect(typo.level).toBe('error');
+        expect(typo.locations[0].physicalLocation).toEqual({
+            artifactLocation: { uri: 'samples/broken/syntax-typo.intent', uriBaseId: 'SRCROOT' },
+            region: { startLine: 8, startColumn: 3, endLine: 8, endColumn: 7 }
+        });
+        // Every result's rule is declared (GitHub code scanning shows rules by id).
+        const ids = runData.tool.driver.rules.map((r: { id: string }) => r.id);
+        for (const result of runData.results) expect(ids[result.ruleIndex]).toBe(result.ruleId);
+    });
+
+    it('a clean run is valid SARIF with no results', () => {
+        const sarif = JSON.parse(netintent(['check', '--format', 'sarif', 'samples/campus']).stdout);
+        expect(validate(sarif)).toBe(true);
+        expect(sarif.runs[0].results).toEqual([]);
+    });
+});
+
+describe('bad input never crashes', () => {
+    it('a binary file named .intent, an empty file and a twin that is not a mapping', () => {
+        const folder = writeWorkspace({
+            'binary.intent': '\u0000\u0001\u00ff\ufffd twin {{{',
+            'empty.intent': '',
+            'list.twin.yaml': '- a\n- b\n',
+            'list.intent': 'twin "list.twin.yaml"\n'
+        });
+        const run = netintent(['check', folder]);
+        expect(run.code).toBe(1);
+        expect(run.stderr).toBe('');
+        expect(run.stdout).not.toMatch(/\n\s+at /);
+        expect(run.stdout).toContain('list.twin.yaml:1:1: error: the twin must be a mapping');
+    });
+});
