@@ -2,10 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv04 from 'ajv-draft-04';
+import Ajv04Module from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { writeWorkspace } from '../support/workspace.js';
 
+// ajv-draft-04 is CommonJS with a default export; under NodeNext its class is on `.default`.
+const Ajv04 = Ajv04Module.default;
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 

@@ -1,7 +1,7 @@
 /** The JSON Schema for twin files that editors use: it accepts every sample twin and catches mistakes. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 

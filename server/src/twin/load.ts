@@ -59,6 +59,7 @@ class TwinLoader {
     private readonly addressUses: AddressUse[] = [];
     private readonly interfaceUsers = new Map<string, string>();
     private readonly unattachedReported = new Set<string>();
+    private readonly importedLinks = new Set<TwinLink>();
     private readonly hostNodeAttachments = new Map<string, { key: InterfaceKey; location: SourceLocation }>();
     private linkPool?: { prefix: Prefix; location: SourceLocation };
     private loopbackPool?: { prefix: Prefix; location: SourceLocation };
@@ -173,7 +174,8 @@ class TwinLoader {
                 this.hostNodeAttachments.set(hostEnd.key.device, { key: deviceEnd.key, location: reader.location(deviceEnd.node) });
                 continue;
             }
-            this.addLink(reader, linkNode, a, b);
+            const link = this.addLink(reader, linkNode, a, b);
+            if (link) this.importedLinks.add(link);
         }
     }
 
@@ -222,8 +224,9 @@ class TwinLoader {
         const endpoints = this.readEndpoints(reader, endpointsEntry.value);
         if (!endpoints) return;
         const [a, b] = endpoints;
-        const existing = findLink(this.twin, a.key, b.key);
-        const link = existing ?? this.addLink(reader, node, a, b);
+        // The twin may add to a link of the containerlab topology; any other repetition is a reuse.
+        const imported = findLink(this.twin, a.key, b.key);
+        const link = imported && this.importedLinks.delete(imported) ? imported : this.addLink(reader, node, a, b);
         if (!link) return;
         link.location = reader.location(node);
         for (const field of fields.values()) {
@@ -405,6 +408,7 @@ class TwinLoader {
     /** Allocation and the rules that need the whole twin. */
     private finish(): void {
         this.allocateLinkSubnets();
+        for (const link of this.twin.links) this.addressLinkInterfaces(link);
         this.allocateLoopbacks();
         this.checkOverlaps();
         for (const segment of this.twin.segments.values()) {
@@ -443,7 +447,6 @@ class TwinLoader {
         });
         this.reportPoolShortage('links', this.linkPool, needing.length, addresses.length, 'a /31 for each link without a subnet');
         for (const link of needing.filter(l => l.subnet)) this.useAddresses(prefixRange(link.subnet!), `link ${linkName(link)}`, link.location);
-        for (const link of this.twin.links) this.addressLinkInterfaces(link);
     }
 
     private addressLinkInterfaces(link: TwinLink): void {
@@ -484,7 +487,7 @@ class TwinLoader {
         // Single addresses skip the pool's own network address (10.255.0.0 is nobody's loopback).
         const start = length === 32 && pool.length < 31 ? pool.network + 1 : pool.network;
         const out: number[] = [];
-        for (let block = start; block <= lastAddress(pool) && out.length < count; block += step) {
+        for (let block = start; block + step - 1 <= lastAddress(pool) && out.length < count; block += step) {
             if (!used.intersects(IntervalSet.of(block, block + step - 1))) out.push(block);
         }
         return out;

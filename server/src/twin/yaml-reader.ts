@@ -30,12 +30,17 @@ export class YamlReader {
                 : `YAML syntax error: ${firstLine(error.message)}`;
             this.report({ start: this.position(error.pos[0]), end: this.position(error.pos[1]) }, message, code);
         }
-        let root: Node | null = this.document.errors.length === 0 ? this.document.contents as Node | null : null;
+        // Best effort after syntax errors too: what could be read still names things.
+        let root = this.document.contents as Node | null;
         if (root) {
             try {
                 this.document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
             } catch (error) {
-                this.error(root, `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} expansions); write the values out or use fewer nested aliases.`, 'yaml-alias');
+                // yaml refuses an expansion past the bound ("Excessive alias count …"); anything
+                // else it throws here concerns a document whose syntax errors are already reported.
+                if (/alias/i.test((error as Error).message)) {
+                    this.error(root, `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} expansions); write the values out or use fewer nested aliases.`, 'yaml-alias');
+                }
                 root = null;
             }
         }
