@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { formatAddress, parseAddress, parsePrefix } from '../../server/src/net/ipv4.js';
 import { PacketSet, type Cube } from '../../server/src/net/packet-set.js';
-
-function random(seed: number): () => number {
-    return () => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { mulberry32 } from '../support/random.js';
 
 const SIZE = 16;
 
@@ -28,7 +20,7 @@ const members = (set: IntervalSet) => Array.from({ length: SIZE }, (_, i) => i).
 
 describe('IntervalSet', () => {
     it('union, intersection and difference agree with brute force on 500 random pairs', () => {
-        const next = random(7);
+        const next = mulberry32(7);
         for (let n = 0; n < 500; n++) {
             const a = randomSet(next);
             const b = randomSet(next);
@@ -55,7 +47,7 @@ describe('PacketSet', () => {
     }
 
     it('set algebra over four fields agrees with brute force on 200 random pairs', () => {
-        const next = random(11);
+        const next = mulberry32(11);
         for (let n = 0; n < 200; n++) {
             const a = PacketSet.cube(cube(next)).union(PacketSet.cube(cube(next)));
             const b = PacketSet.cube(cube(next));
@@ -71,7 +63,7 @@ describe('PacketSet', () => {
     });
 
     it('a witness is a member of the set', () => {
-        const next = random(3);
+        const next = mulberry32(3);
         for (let n = 0; n < 100; n++) {
             const set = PacketSet.cube(cube(next));
             if (set.isEmpty()) {

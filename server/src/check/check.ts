@@ -78,7 +78,7 @@ function intentReports(document: LangiumDocument<Model>, diagnostics: readonly D
             verdict: broken(requirement) ? 'error' : 'unknown'
         }));
         const verdict = broken(statement) ? 'error' : requirements.length === 0 ? 'unknown' : combineVerdicts(requirements.map(r => r.verdict));
-        reports.push({ name: statement.name, file, line: locationOf(statement).range.start.line, verdict, requirements });
+        reports.push({ name: statement.name ?? '', file, line: locationOf(statement).range.start.line, verdict, requirements });
     }
     return reports;
 }

@@ -1,4 +1,8 @@
-/** Builds the intent IR from the linked syntax trees of the files bound to one twin. */
+/**
+ * Builds the intent IR from the linked syntax trees of the files bound to one twin.
+ * After a syntax error the parser's recovery leaves parts of a statement missing even where the
+ * grammar requires them, so every property is read as possibly absent.
+ */
 import { AstUtils, type AstNode } from 'langium';
 import type { SourceLocation } from '../common/diagnostic.js';
 import { IntervalSet } from '../net/interval-set.js';
@@ -54,7 +58,7 @@ class ProgramBuilder {
     private requirement(intent: string, node: RequirementNode): Requirement {
         const services = this.services(node.services);
         const flows = isIsolate(node)
-            ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]]))
+            ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]] as const))
                 .map(([a, b]) => ({ source: this.endpoint(a), destination: this.endpoint(b) }))
             : [{ source: this.endpoint(node.source), destination: this.endpoint(node.destination) }];
         const packets = flows.reduce(
@@ -69,7 +73,7 @@ class ProgramBuilder {
             effective: packets,
             stateful: isAllow(node) && !node.oneway,
             constraints: this.constraints(node),
-            scenarios: node.clauses.filter(isDuring).flatMap(d => d.scenarios.map(s => s.ref)).filter((s): s is Scenario => s !== undefined).map(s => this.scenario(s))
+            scenarios: node.clauses.filter(isDuring).flatMap(d => d.scenarios.map(s => s?.ref)).filter((s): s is Scenario => s !== undefined).map(s => this.scenario(s))
         };
         this.options.onRequirement?.(requirement, node);
         return requirement;
@@ -89,16 +93,16 @@ class ProgramBuilder {
     private constraints(node: RequirementNode): PathConstraints {
         const constraints = emptyConstraints();
         for (const clause of node.clauses) {
-            if (isVia(clause) && clause.device.ref) constraints.via.push(clause.device.ref.name);
+            if (isVia(clause) && clause.device?.ref) constraints.via.push(clause.device.ref.name);
             if (isAvoid(clause) && clause.device?.ref) constraints.avoidDevices.push(clause.device.ref.name);
             if (isAvoid(clause) && clause.link) {
-                const a = interfaceKey(clause.link.a);
-                const b = interfaceKey(clause.link.b);
+                const a = interfaceKey(clause.link?.a);
+                const b = interfaceKey(clause.link?.b);
                 if (a && b) constraints.avoidLinks.push({ a, b });
             }
             if (isSurvive(clause)) constraints.survive = { count: clause.count, kind: clause.kind as 'link' | 'node' };
-            if (isLatencyBound(clause)) constraints.latencyUs = parseDuration(clause.limit);
-            if (isHopsBound(clause)) constraints.hops = clause.limit;
+            if (isLatencyBound(clause) && clause.limit) constraints.latencyUs = parseDuration(clause.limit);
+            if (isHopsBound(clause) && clause.limit !== undefined) constraints.hops = clause.limit;
         }
         return constraints;
     }
@@ -106,10 +110,10 @@ class ProgramBuilder {
     private scenario(node: Scenario): ScenarioIR {
         const failures: Failure[] = [];
         for (const failure of node.failures) {
-            if (isDeviceFailure(failure) && failure.device.ref) failures.push({ kind: 'device', device: failure.device.ref.name });
+            if (isDeviceFailure(failure) && failure.device?.ref) failures.push({ kind: 'device', device: failure.device.ref.name });
             if (isLinkFailure(failure)) {
-                const a = interfaceKey(failure.link.a);
-                const b = interfaceKey(failure.link.b);
+                const a = interfaceKey(failure.link?.a);
+                const b = interfaceKey(failure.link?.b);
                 if (a && b) failures.push({ kind: 'link', a, b });
             }
             if (isInterfaceFailure(failure)) {
@@ -123,28 +127,29 @@ class ProgramBuilder {
     /** Protocol and port sets of a statement's services; none written means all IP traffic. */
     private services(specs: readonly ServiceSpec[]): Array<{ protocol: IntervalSet; dstPort: IntervalSet }> {
         if (specs.length === 0) return [{ protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS }];
-        const entries = specs.flatMap(spec => isServiceUse(spec) ? spec.service.ref?.entries ?? [] : isServiceEntry(spec) ? [spec] : []);
+        const entries = specs.flatMap(spec => isServiceUse(spec) ? spec.service?.ref?.entries ?? [] : isServiceEntry(spec) ? [spec] : []);
         return entries.map(serviceCube);
     }
 
-    private endpoint(node: Endpoint): EndpointSet {
-        return { label: node.$cstNode?.text ?? '', addresses: this.addresses(node, new Set()) };
+    private endpoint(node: Endpoint | undefined): EndpointSet {
+        return { label: node?.$cstNode?.text ?? '', addresses: this.addresses(node, new Set()) };
     }
 
-    private addresses(node: Endpoint, visiting: Set<Group>): IntervalSet {
+    private addresses(node: Endpoint | undefined, visiting: Set<Group>): IntervalSet {
+        if (!node) return IntervalSet.EMPTY;
         if (isAnyEndpoint(node)) return this.anyAddresses();
         if (isPrefixEndpoint(node)) {
-            const parsed = parsePrefix(node.prefix);
+            const parsed = node.prefix ? parsePrefix(node.prefix) : undefined;
             return parsed ? prefixRange(parsed.prefix) : IntervalSet.EMPTY;
         }
         if (isDeviceEndpoint(node)) {
-            const loopback = node.device.ref && this.twin.devices.get(node.device.ref.name)?.loopback;
+            const loopback = node.device?.ref && this.twin.devices.get(node.device.ref.name)?.loopback;
             return loopback === undefined ? IntervalSet.EMPTY : IntervalSet.of(loopback, loopback);
         }
-        const target = isSegmentEndpoint(node) ? node.segment.ref
-            : isHostEndpoint(node) ? node.host.ref
-            : isExternalEndpoint(node) ? node.external.ref
-            : isNamedEndpoint(node) ? node.target.ref : undefined;
+        const target = isSegmentEndpoint(node) ? node.segment?.ref
+            : isHostEndpoint(node) ? node.host?.ref
+            : isExternalEndpoint(node) ? node.external?.ref
+            : isNamedEndpoint(node) ? node.target?.ref : undefined;
         if (isGroup(target)) return this.groupSet(target, visiting);
         if (!isTwinSymbol(target)) return IntervalSet.EMPTY;
         switch (target.$type) {
@@ -191,13 +196,13 @@ export function groupAddresses(twin: Twin, group: Group): IntervalSet {
 export function serviceCube(entry: ServiceEntry): { protocol: IntervalSet; dstPort: IntervalSet } {
     if (entry.protocol === 'ip') return { protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS };
     const number = PROTOCOL_NUMBERS[entry.protocol as ProtocolName];
-    const ports = entry.ports ? IntervalSet.of(entry.ports.from, entry.ports.to ?? entry.ports.from) : ALL_PORTS;
+    const ports = entry.ports?.from !== undefined ? IntervalSet.of(entry.ports.from, entry.ports.to ?? entry.ports.from) : ALL_PORTS;
     return { protocol: IntervalSet.of(number, number), dstPort: entry.protocol === 'icmp' ? ALL_PORTS : ports };
 }
 
-function interfaceKey(ref: InterfaceRef): InterfaceKey | undefined {
-    const device = ref.device.ref?.name;
-    const iface = ref.interface.ref?.name;
+function interfaceKey(ref: InterfaceRef | undefined): InterfaceKey | undefined {
+    const device = ref?.device?.ref?.name;
+    const iface = ref?.interface?.ref?.name;
     return device !== undefined && iface !== undefined ? { device, interface: iface } : undefined;
 }
 

@@ -37,7 +37,7 @@ export class NetintentLinker extends DefaultLinker {
         const candidates = this.scopes.getScope(refInfo).getAllElements().map(d => d.name);
         const kind = KIND_NAMES[type] ?? type;
         const where = isInterfaceRef(refInfo.container) && refInfo.property === 'interface'
-            ? ` of device ${refInfo.container.device.$refText}` : '';
+            ? ` of device ${refInfo.container.device?.$refText}` : '';
         return {
             info: refInfo,
             message: `Unknown ${kind}${where} '${name}'.${didYouMean(name, candidates)}`,
@@ -83,7 +83,7 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
      */
     private isConsequential(error: LinkingError, loaded: TwinLoadResult | undefined): boolean {
         const container = error.info.container;
-        if (isInterfaceRef(container) && error.info.property === 'interface' && !container.device.ref) return true;
+        if (isInterfaceRef(container) && error.info.property === 'interface' && !container.device?.ref) return true;
         const type = this.reflection.getReferenceType(error.info);
         if (!(type in TWIN_KIND_NAMES || type === EndpointTarget.$type)) return false;
         if (!loaded || loaded.diagnostics.some(d => d.code === 'missing-file' && d.file === loaded.twin.file)) return true;

@@ -52,7 +52,7 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
             this.symbolsByTwin.set(loaded.twin, symbols);
         }
         if (type === TwinInterface.$type) {
-            const device = isInterfaceRef(context.container) ? context.container.device.ref?.name : undefined;
+            const device = isInterfaceRef(context.container) ? context.container.device?.ref?.name : undefined;
             return device === undefined ? [] : symbols.interfacesOf(device);
         }
         return symbols.of(type);

@@ -1,4 +1,7 @@
-/** Every check of an intent file, registered in one place. */
+/**
+ * Every check of an intent file, registered in one place. Checks also run on statements that
+ * syntax errors left incomplete, so they read every part as possibly absent.
+ */
 import * as path from 'node:path';
 import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
 import { formatPrefix, parsePrefix } from '../net/ipv4.js';
@@ -77,7 +80,7 @@ export class NetintentValidator {
         const bound = this.programs.forDocument(document);
         const all = bound ? bound.documents.flatMap(d => d.parseResult.value.statements) : model.statements;
         for (const statement of model.statements) {
-            if (!(isGroup(statement) || isService(statement) || isScenario(statement) || isIntent(statement))) continue;
+            if (!(isGroup(statement) || isService(statement) || isScenario(statement) || isIntent(statement)) || !statement.name) continue;
             const first = all.find(s => s.$type === statement.$type && (s as { name?: string }).name === statement.name);
             if (first && first !== statement) {
                 const kind = NAMED_KINDS[statement.$type];
@@ -116,7 +119,7 @@ export class NetintentValidator {
         }
         const loaded = this.twins.forDocument(AstUtils.getDocument(group));
         // Only a group whose members are all sound can be said to stand for nothing.
-        const sound = group.members.every(m => isNamedEndpoint(m) ? m.target.ref : !isPrefixEndpoint(m) || parsePrefix(m.prefix));
+        const sound = group.members.every(m => isNamedEndpoint(m) ? m.target?.ref : !isPrefixEndpoint(m) || (m.prefix && parsePrefix(m.prefix)));
         if (loaded && sound && groupAddresses(loaded.twin, group).isEmpty()) {
             accept('warning', `Group '${group.name}' stands for no addresses of the twin; intents that use it check nothing.`, { node: group, property: 'name', code: 'empty-group' });
         }
@@ -130,7 +133,7 @@ export class NetintentValidator {
 
     checkPorts = (entry: ServiceEntry, accept: ValidationAcceptor): void => {
         const ports = entry.ports;
-        if (!ports) return;
+        if (ports?.from === undefined) return;
         if (entry.protocol !== 'tcp' && entry.protocol !== 'udp') {
             accept('error', `${entry.protocol} has no ports; write ports only after tcp or udp.`, { node: entry, property: 'ports', code: 'bad-port' });
             return;
@@ -146,6 +149,7 @@ export class NetintentValidator {
     };
 
     checkPrefix = (endpoint: PrefixEndpoint, accept: ValidationAcceptor): void => {
+        if (!endpoint.prefix) return;
         const parsed = parsePrefix(endpoint.prefix);
         if (!parsed) {
             accept('error', `'${endpoint.prefix}' is not an IPv4 prefix; write four numbers 0-255 and a length 0-32, e.g. 10.0.0.0/8.`, { node: endpoint, property: 'prefix', code: 'bad-prefix' });
@@ -171,10 +175,10 @@ export class NetintentValidator {
     };
 
     checkLinkExists = (link: LinkRef, accept: ValidationAcceptor): void => {
-        const a = link.a.interface.ref?.name;
-        const b = link.b.interface.ref?.name;
-        const deviceA = link.a.device.ref?.name;
-        const deviceB = link.b.device.ref?.name;
+        const a = link.a?.interface?.ref?.name;
+        const b = link.b?.interface?.ref?.name;
+        const deviceA = link.a?.device?.ref?.name;
+        const deviceB = link.b?.device?.ref?.name;
         if (a === undefined || b === undefined || deviceA === undefined || deviceB === undefined) return;
         const loaded = this.twins.forDocument(AstUtils.getDocument(link));
         if (!loaded) return;
@@ -201,7 +205,7 @@ export class NetintentValidator {
         if (visited.has(group)) return false;
         visited.add(group);
         return group.members.some(m => {
-            const target = isNamedEndpoint(m) ? m.target.ref : undefined;
+            const target = isNamedEndpoint(m) ? m.target?.ref : undefined;
             return isGroup(target) && (target === root || this.containsItself(root, target, visited));
         });
     }
