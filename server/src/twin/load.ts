@@ -432,21 +432,49 @@ class TwinLoader {
     }
 
     private allocateLinkSubnets(): void {
-        const needing = this.twin.links.filter(l => !l.subnet);
+        this.allocateFrom(this.linkPool, {
+            pool: 'links', length: 31,
+            needing: this.twin.links.filter(l => !l.subnet),
+            missing: n => `${n} link(s) have no 'subnet:' and the twin has no pool to take one from; add 'pools: { links: 10.0.0.0/16 }' or a subnet to each link.`,
+            shortage: 'a /31 for each link without a subnet',
+            assign: (link, network) => {
+                link.subnet = { network, length: 31 };
+                this.useAddresses(prefixRange(link.subnet), `link ${linkName(link)}`, link.location);
+            }
+        });
+    }
+
+    private allocateLoopbacks(): void {
+        this.allocateFrom(this.loopbackPool, {
+            pool: 'loopbacks', length: 32,
+            needing: [...this.twin.devices.values()].filter(d => d.loopback === undefined),
+            missing: n => `${n} device(s) have no 'loopback:' and the twin has no pool to take one from; add 'pools: { loopbacks: 10.255.0.0/24 }' or a loopback to each device.`,
+            shortage: 'an address for each device without a loopback',
+            assign: (device, address) => {
+                device.loopback = address;
+                this.useAddresses(IntervalSet.of(address, address), `loopback of ${device.name}`, device.location);
+            }
+        });
+    }
+
+    /** Gives each thing that needs one a block of the pool, in order; reports a missing or small pool. */
+    private allocateFrom<T extends { location: SourceLocation }>(pool: { prefix: Prefix; location: SourceLocation } | undefined, request: {
+        pool: string; length: number; needing: T[]; missing: (count: number) => string; shortage: string; assign: (item: T, block: number) => void;
+    }): void {
+        const { needing } = request;
         if (needing.length === 0) return;
-        if (!this.linkPool) {
-            this.diagnostics.push({
-                ...needing[0].location, severity: 'error', code: 'pool',
-                message: `${needing.length} link(s) have no 'subnet:' and the twin has no pool to take one from; add 'pools: { links: 10.0.0.0/16 }' or a subnet to each link.`
-            });
+        if (!pool) {
+            this.diagnostics.push({ ...needing[0].location, severity: 'error', code: 'pool', message: request.missing(needing.length) });
             return;
         }
-        const addresses = this.allocate(this.linkPool.prefix, 31, needing.length);
-        needing.forEach((link, i) => {
-            if (addresses[i] !== undefined) link.subnet = { network: addresses[i], length: 31 };
-        });
-        this.reportPoolShortage('links', this.linkPool, needing.length, addresses.length, 'a /31 for each link without a subnet');
-        for (const link of needing.filter(l => l.subnet)) this.useAddresses(prefixRange(link.subnet!), `link ${linkName(link)}`, link.location);
+        const blocks = this.allocate(pool.prefix, request.length, needing.length);
+        blocks.forEach((block, i) => request.assign(needing[i], block));
+        if (blocks.length < needing.length) {
+            this.diagnostics.push({
+                ...pool.location, severity: 'error', code: 'pool',
+                message: `pools.${request.pool} ${formatPrefix(pool.prefix)} is too small: ${request.shortage} needs ${needing.length}, only ${blocks.length} are free. Use a larger prefix.`
+            });
+        }
     }
 
     private addressLinkInterfaces(link: TwinLink): void {
@@ -462,24 +490,6 @@ class TwinLoader {
         });
     }
 
-    private allocateLoopbacks(): void {
-        const needing = [...this.twin.devices.values()].filter(d => d.loopback === undefined);
-        if (needing.length === 0) return;
-        if (!this.loopbackPool) {
-            this.diagnostics.push({
-                ...needing[0].location, severity: 'error', code: 'pool',
-                message: `${needing.length} device(s) have no 'loopback:' and the twin has no pool to take one from; add 'pools: { loopbacks: 10.255.0.0/24 }' or a loopback to each device.`
-            });
-            return;
-        }
-        const addresses = this.allocate(this.loopbackPool.prefix, 32, needing.length);
-        needing.forEach((device, i) => {
-            device.loopback = addresses[i];
-            if (addresses[i] !== undefined) this.useAddresses(IntervalSet.of(addresses[i], addresses[i]), `loopback of ${device.name}`, device.location);
-        });
-        this.reportPoolShortage('loopbacks', this.loopbackPool, needing.length, addresses.length, 'an address for each device without a loopback');
-    }
-
     /** The first `count` free blocks of `length` in the pool, skipping every address in use. */
     private allocate(pool: Prefix, length: number, count: number): number[] {
         const used = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
@@ -491,14 +501,6 @@ class TwinLoader {
             if (!used.intersects(IntervalSet.of(block, block + step - 1))) out.push(block);
         }
         return out;
-    }
-
-    private reportPoolShortage(name: string, pool: { prefix: Prefix; location: SourceLocation }, needed: number, got: number, what: string): void {
-        if (got >= needed) return;
-        this.diagnostics.push({
-            ...pool.location, severity: 'error', code: 'pool',
-            message: `pools.${name} ${formatPrefix(pool.prefix)} is too small: ${what} needs ${needed}, only ${got} are free. Use a larger prefix.`
-        });
     }
 
     private checkOverlaps(): void {
