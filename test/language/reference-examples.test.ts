@@ -1,7 +1,9 @@
 /** Every construct of LANGUAGE.md parses and means what the page says (the intent IR). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { URI } from 'langium';
 import { describe, expect, it } from 'vitest';
+import { isTwinSymbol } from '../../server/src/language/twin-symbols.js';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { parsePrefix, prefixRange } from '../../server/src/net/ipv4.js';
 import { PacketSet, ALL_PORTS, ALL_PROTOCOLS } from '../../server/src/net/packet-set.js';
@@ -214,5 +216,24 @@ scenario cut { fail link r1:eth1 -- r2:eth1 }
         const twin = programOf(checked, 'lab.clab.yml').twin;
         expect([...twin.devices.keys()]).toEqual(['r1', 'r2']);
         expect(twin.links[0].subnet).toEqual({ network: 0x0afe0000, length: 31 });
+    });
+});
+
+describe('twin names link to where the twin declares them', () => {
+    it('a segment, a device and an interface resolve to their YAML file and line', async () => {
+        const checked = await checkWorkspace(smallWorkspace('scenario s { fail link r1:eth1 -- r2:eth1 }\nintent i { allow segment web -> db via r2 }\n'));
+        expect(checked.lines).toEqual([]);
+        const document = netintentServices().shared.workspace.LangiumDocuments.getDocument(URI.file(path.join(checked.folder, 'main.intent')))!;
+        const targets = document.references.map(r => r.ref).filter(isTwinSymbol)
+            .map(t => `${t.$type} ${t.name} ${path.basename(t.location.file)}:${t.location.range.start.line}:${t.location.range.start.column}`);
+        expect(targets).toEqual([
+            'TwinDevice r1 small.twin.yaml:4:3',
+            'TwinInterface eth1 small.twin.yaml:8:17',
+            'TwinDevice r2 small.twin.yaml:5:3',
+            'TwinInterface eth1 small.twin.yaml:8:26',
+            'TwinSegment web small.twin.yaml:11:3',
+            'TwinSegment db small.twin.yaml:12:3',
+            'TwinDevice r2 small.twin.yaml:5:3'
+        ]);
     });
 });
