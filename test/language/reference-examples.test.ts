@@ -224,7 +224,7 @@ describe('twin names link to where the twin declares them', () => {
         const checked = await checkWorkspace(smallWorkspace('scenario s { fail link r1:eth1 -- r2:eth1 }\nintent i { allow segment web -> db via r2 }\n'));
         expect(checked.lines).toEqual([]);
         const document = netintentServices().shared.workspace.LangiumDocuments.getDocument(URI.file(path.join(checked.folder, 'main.intent')))!;
-        const targets = document.references.map(r => r.ref).filter(isTwinSymbol)
+        const targets = document.references.map(r => 'ref' in r ? r.ref : undefined).filter(isTwinSymbol)
             .map(t => `${t.$type} ${t.name} ${path.basename(t.location.file)}:${t.location.range.start.line}:${t.location.range.start.column}`);
         expect(targets).toEqual([
             'TwinDevice r1 small.twin.yaml:4:3',

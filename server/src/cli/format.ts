@@ -12,8 +12,13 @@ function display(file: string, cwd: string): string {
     return (relative.startsWith('..') || path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
 }
 
+/** `file:line:col: severity: message [code]`, one a line. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], cwd: string): string {
+    return diagnostics.map(d => `${display(d.file, cwd)}:${d.range.start.line}:${d.range.start.column}: ${d.severity}: ${d.message} [${d.code}]\n`).join('');
+}
+
 export function formatText(report: CheckReport, cwd: string): string {
-    const lines = report.diagnostics.map(d => `${display(d.file, cwd)}:${d.range.start.line}:${d.range.start.column}: ${d.severity}: ${d.message} [${d.code}]`);
+    const lines = formatDiagnostics(report.diagnostics, cwd).split('\n').filter(Boolean);
     if (report.intents.length > 0) {
         if (lines.length > 0) lines.push('');
         const width = Math.max(...report.intents.map(i => i.name.length));

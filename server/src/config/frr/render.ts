@@ -1,0 +1,110 @@
+/** The FRR 8.4 text of a device's configuration: frr.conf and the daemons file. */
+import { formatAddress, formatPrefix } from '../../net/ipv4.js';
+import type { DeviceConfig, InterfaceConfig } from '../model.js';
+
+export function renderFrrConf(config: DeviceConfig): string {
+    const lines: string[] = [
+        'frr version 8.4',
+        'frr defaults traditional',
+        `hostname ${config.hostname}`,
+        'log syslog informational',
+        'service integrated-vtysh-config',
+        '!'
+    ];
+    for (const iface of config.interfaces) lines.push(...renderInterface(iface), '!');
+    for (const route of config.staticRoutes) {
+        lines.push(`ip route ${formatPrefix(route.prefix)} ${formatAddress(route.nextHop)}${route.distance !== undefined ? ` ${route.distance}` : ''}`);
+    }
+    if (config.staticRoutes.length > 0) lines.push('!');
+    for (const list of config.prefixLists) {
+        for (const entry of list.entries) {
+            lines.push(`ip prefix-list ${list.name} seq ${entry.seq} ${entry.action} ${formatPrefix(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`);
+        }
+        lines.push('!');
+    }
+    for (const map of config.routeMaps) {
+        for (const entry of map.entries) {
+            lines.push(`route-map ${map.name} ${entry.action} ${entry.seq}`);
+            if (entry.matchPrefixList) lines.push(` match ip address prefix-list ${entry.matchPrefixList}`);
+            lines.push('exit', '!');
+        }
+    }
+    if (config.ospf) {
+        const ospf = config.ospf;
+        lines.push('router ospf', ` ospf router-id ${formatAddress(ospf.routerId)}`);
+        for (const source of ospf.redistribute) lines.push(` redistribute ${source}`);
+        for (const network of ospf.networks) lines.push(` network ${formatPrefix(network)} area 0`);
+        if (ospf.defaultOriginate) lines.push(' default-information originate');
+        lines.push('exit', '!');
+    }
+    if (config.bgp) {
+        const bgp = config.bgp;
+        lines.push(`router bgp ${bgp.asn}`, ` bgp router-id ${formatAddress(bgp.routerId)}`);
+        if (!bgp.ebgpRequiresPolicy) lines.push(' no bgp ebgp-requires-policy');
+        if (bgp.multipathRelax) lines.push(' bgp bestpath as-path multipath-relax');
+        for (const neighbor of bgp.neighbors) {
+            const peer = formatAddress(neighbor.address);
+            lines.push(` neighbor ${peer} remote-as ${neighbor.remoteAs}`);
+            if (neighbor.description) lines.push(` neighbor ${peer} description ${neighbor.description}`);
+        }
+        lines.push(' !', ' address-family ipv4 unicast');
+        for (const network of bgp.networks) lines.push(`  network ${formatPrefix(network)}`);
+        for (const r of bgp.redistribute) lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${r.routeMap}` : ''}`);
+        for (const neighbor of bgp.neighbors) {
+            const peer = formatAddress(neighbor.address);
+            if (neighbor.nextHopSelf) lines.push(`  neighbor ${peer} next-hop-self`);
+            if (neighbor.routeMapIn) lines.push(`  neighbor ${peer} route-map ${neighbor.routeMapIn} in`);
+            if (neighbor.routeMapOut) lines.push(`  neighbor ${peer} route-map ${neighbor.routeMapOut} out`);
+        }
+        lines.push(`  maximum-paths ${bgp.maximumPaths}`, ' exit-address-family', 'exit', '!');
+    }
+    lines.push('end');
+    return lines.join('\n') + '\n';
+}
+
+function renderInterface(iface: InterfaceConfig): string[] {
+    const lines = [`interface ${iface.name}`];
+    if (iface.description) lines.push(` description ${iface.description}`);
+    if (iface.address) lines.push(` ip address ${formatAddress(iface.address.address)}/${iface.address.length}`);
+    if (iface.ospf) {
+        lines.push(' ip ospf area 0');
+        if (iface.ospf.pointToPoint) lines.push(' ip ospf network point-to-point');
+        lines.push(` ip ospf cost ${iface.ospf.cost}`);
+        if (iface.ospf.passive) lines.push(' ip ospf passive');
+    }
+    if (iface.shutdown) lines.push(' shutdown');
+    lines.push('exit');
+    return lines;
+}
+
+/** Which FRR daemons run: zebra and staticd always, ospfd or bgpd as the config needs. */
+export function renderDaemons(config: DeviceConfig): string {
+    const on = (flag: boolean) => (flag ? 'yes' : 'no');
+    return [
+        '# FRR daemons of this device, written by netintent.',
+        `bgpd=${on(config.bgp !== undefined)}`,
+        `ospfd=${on(config.ospf !== undefined)}`,
+        'ospf6d=no',
+        'ripd=no',
+        'ripngd=no',
+        'isisd=no',
+        'pimd=no',
+        'ldpd=no',
+        'nhrpd=no',
+        'eigrpd=no',
+        'babeld=no',
+        'sharpd=no',
+        'pbrd=no',
+        'bfdd=no',
+        'fabricd=no',
+        'vrrpd=no',
+        'pathd=no',
+        '',
+        'vtysh_enable=yes',
+        'zebra_options="  -A 127.0.0.1 -s 90000000"',
+        'bgpd_options="   -A 127.0.0.1"',
+        'ospfd_options="  -A 127.0.0.1"',
+        'staticd_options="-A 127.0.0.1"',
+        ''
+    ].join('\n');
+}

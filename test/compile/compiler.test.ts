@@ -1,0 +1,141 @@
+/** The compiler's decisions on small hand-checked networks. */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileNetwork } from '../../server/src/compile/compile.js';
+import { renderNftables } from '../../server/src/config/nftables/render.js';
+import { formatAddress, formatPrefix } from '../../server/src/net/ipv4.js';
+import { checkWorkspace, netintentServices } from '../support/workspace.js';
+
+/** A square r1 - r2 - r4 and r1 - r3 - r4, web on r1, db on r4, internet on r2. */
+const SQUARE = (routing: string, extra = '') => `network: square
+routing: ${routing}
+pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }
+devices:
+  r1: { role: access }
+  r2: { role: core }
+  r3: { role: core }
+  r4: { role: access }
+links:
+  - endpoints: [r1:eth1, r2:eth1]
+    latency: 5ms
+  - endpoints: [r2:eth2, r4:eth1]
+    latency: 5ms
+  - endpoints: [r1:eth2, r3:eth1]
+    cost: 20
+    latency: 1ms
+  - endpoints: [r3:eth2, r4:eth2]
+    cost: 20
+    latency: 1ms
+segments:
+  web: { prefix: 10.1.1.0/24, attach: r1:eth10 }
+  db:  { prefix: 10.1.2.0/24, attach: r4:eth10 }
+externals:
+  internet: { prefixes: [0.0.0.0/0], attach: r2:eth9, address: 203.0.113.2/30, peer: 203.0.113.1 }
+${extra}`;
+
+async function compile(routing: string, intents: string) {
+    const checked = await checkWorkspace({ 'square.twin.yaml': SQUARE(routing), 'main.intent': `twin "square.twin.yaml"\n${intents}` });
+    expect(checked.lines.filter(l => l.includes(' error '))).toEqual([]);
+    const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'square.twin.yaml')).program;
+    return compileNetwork(program);
+}
+
+describe('underlays', () => {
+    it('ospf: point-to-point links with the twin\'s costs, passive edges, the default route originated', async () => {
+        const { devices } = await compile('ospf', '');
+        const r1 = devices.get('r1')!;
+        expect(r1.interfaces.map(i => [i.name, i.ospf])).toEqual([
+            ['eth1', { cost: 10, passive: false, pointToPoint: true }],
+            ['eth2', { cost: 20, passive: false, pointToPoint: true }],
+            ['eth10', { cost: 10, passive: true, pointToPoint: false }],
+            ['lo', { cost: 10, passive: true, pointToPoint: false }]
+        ]);
+        const r2 = devices.get('r2')!;
+        expect(r2.staticRoutes.map(r => `${formatPrefix(r.prefix)} via ${formatAddress(r.nextHop)}`)).toEqual(['0.0.0.0/0 via 203.0.113.1']);
+        expect(r2.ospf?.defaultOriginate).toBe(true);
+    });
+
+    it('bgp: eBGP on every link, one private ASN per device, the policies FRR requires', async () => {
+        const { devices } = await compile('bgp', '');
+        const r1 = devices.get('r1')!.bgp!;
+        expect(r1.asn).toBe(64512);
+        expect(r1.neighbors.map(n => [formatAddress(n.address), n.remoteAs, n.routeMapIn, n.routeMapOut])).toEqual([
+            ['10.0.0.1', 64513, 'NETINTENT-ANY', 'NETINTENT-ANY'],
+            ['10.0.0.5', 64514, 'NETINTENT-ANY', 'NETINTENT-ANY']
+        ]);
+        expect(r1.networks.map(formatPrefix)).toEqual(['10.255.0.1/32', '10.1.1.0/24']);
+        expect(devices.get('r2')!.bgp!.redistribute).toEqual([{ source: 'static' }]);
+    });
+
+    it('static: routes on every shortest path, ECMP kept', async () => {
+        const { devices } = await compile('static', '');
+        const toDb = devices.get('r1')!.staticRoutes.filter(r => formatPrefix(r.prefix) === '10.1.2.0/24').map(r => formatAddress(r.nextHop));
+        // r1-r2-r4 costs 20, r1-r3-r4 costs 40.
+        expect(toDb).toEqual(['10.0.0.1']);
+        const fromR2 = devices.get('r2')!.staticRoutes.filter(r => formatPrefix(r.prefix) === '10.255.0.3/32').map(r => formatAddress(r.nextHop));
+        expect(fromR2.sort()).toEqual(['10.0.0.0', '10.0.0.3']);
+    });
+});
+
+describe('ACLs', () => {
+    it('a deny at the ingress of the source, nothing elsewhere', async () => {
+        const { devices } = await compile('ospf', 'intent i { deny web -> db : tcp 22 }\n');
+        expect(devices.get('r1')!.acls).toEqual([{
+            interface: 'eth10', defaultAction: 'accept',
+            rules: [{ action: 'drop', match: { src: [[0x0a010100, 0x0a0101ff]], dst: [[0x0a010200, 0x0a0102ff]], protocols: [[6, 6]], dstPorts: [[22, 22]] }, comment: 'i: deny (main.intent:2)' }]
+        }]);
+        expect(devices.get('r4')!.acls).toEqual([]);
+    });
+
+    it('default deny: allows first, then a drop of every flow between endpoints; replies pass by state', async () => {
+        const { devices } = await compile('ospf', 'default deny\nintent i { allow web -> db : tcp 443 }\n');
+        const r1 = devices.get('r1')!;
+        expect(r1.acceptEstablished).toBe(true);
+        expect(r1.acls[0].rules.map(r => [r.action, r.comment])).toEqual([['accept', 'i: allow (main.intent:3)'], ['drop', 'default deny (main.intent:2)']]);
+        const text = renderNftables(r1);
+        expect(text).toContain('ct state established,related ct mark != 0x1 accept');
+        expect(text).toContain('ip saddr 10.1.1.0/24 ip daddr 10.1.2.0/24 meta l4proto tcp th dport 443 accept comment "i: allow (main.intent:3)"');
+    });
+
+    it('oneway: the accepted connection is marked so that its replies are not let back by state', async () => {
+        const { devices } = await compile('ospf', 'default deny\nintent i { allow web -> db : udp 514 oneway }\n');
+        expect(renderNftables(devices.get('r1')!)).toContain('meta l4proto udp th dport 514 ct mark set 0x1 accept');
+    });
+});
+
+describe('steering', () => {
+    it('via a device off the shortest path: policy routes along the path and back for the replies', async () => {
+        const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db : tcp 443 via r3 }\n');
+        expect(warnings).toEqual([]);
+        const summary = (device: string) => devices.get(device)!.policyRoutes.map(p => `${p.interface}: ${p.rules.map(r => r.nextHops.map(formatAddress).join('+')).join(', ')}`);
+        // r1 -(eth2)- r3 -(eth2)- r4: forward at r1 (from web) and r3 (from r1); replies at r4 (from db)
+        // and r3 (from r4); the last device of each direction delivers to its own segment.
+        expect(summary('r1')).toEqual(['eth10: 10.0.0.5']);
+        expect(summary('r3')).toEqual(['eth1: 10.0.0.7', 'eth2: 10.0.0.4']);
+        expect(summary('r4')).toEqual(['eth10: 10.0.0.6']);
+        expect(summary('r2')).toEqual([]);
+        const replies = devices.get('r4')!.policyRoutes[0].rules[0].match;
+        expect(replies).toEqual({ src: [[0x0a010200, 0x0a0102ff]], dst: [[0x0a010100, 0x0a0101ff]], protocols: [[6, 6]], srcPorts: [[443, 443]] });
+    });
+
+    it('no steering where the shortest path already meets the constraints', async () => {
+        const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db via r2 avoid r3 hops <= 3 }\n');
+        expect(warnings).toEqual([]);
+        expect([...devices.values()].flatMap(d => d.policyRoutes)).toEqual([]);
+    });
+
+    it('a latency bound the shortest path breaks: steered onto the faster path', async () => {
+        const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db latency <= 3ms }\n');
+        expect(warnings).toEqual([]);
+        expect(devices.get('r1')!.policyRoutes.map(p => p.interface)).toEqual(['eth10']);
+        expect(devices.get('r3')!.policyRoutes.map(p => p.interface)).toEqual(['eth1', 'eth2']);
+    });
+
+    it('what no path can meet is a warning at the statement', async () => {
+        const { warnings } = await compile('ospf', 'intent i {\n  allow web -> db hops <= 2\n  allow web -> db : tcp 1 latency <= 1ms\n}\n');
+        expect(warnings.map(w => `${w.range.start.line} ${w.code}: ${w.message}`)).toEqual([
+            '3 not-realisable: The shortest path that meets its other constraints passes 3 devices (r1 → r2 → r4), more than hops <= 2; the verifier will report this requirement as violated.',
+            '4 not-realisable: The lowest-latency path that meets its other constraints takes 2000us (r1 → r3 → r4), more than latency <= 1000us; the verifier will report this requirement as violated.'
+        ]);
+    });
+});
