@@ -50,6 +50,7 @@ export function matchOf(cube: Cube): PacketMatch {
     if (!full(cube.dst, IntervalSet.of(0, 0xffffffff))) match.dst = ranges(cube.dst);
     if (!full(cube.protocol, ALL_PROTOCOLS)) match.protocols = ranges(cube.protocol);
     if (!full(cube.dstPort, ALL_PORTS)) match.dstPorts = ranges(cube.dstPort);
+    if (!full(cube.srcPort, ALL_PORTS)) match.srcPorts = ranges(cube.srcPort);
     return match;
 }
 

@@ -13,7 +13,6 @@ import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Topology, Place, Metric } from './topology.js';
 import { placesOf } from './topology.js';
 import { matchOf } from './acl.js';
-import { ALL_PORTS, ALL_PROTOCOLS } from '../net/packet-set.js';
 
 export interface Steering {
     policyRoutes: Map<string, PolicyRoute[]>;
@@ -130,10 +129,7 @@ function install(requirement: Requirement, topology: Topology, path: Path, from:
     if (requirement.stateful && to.interface !== undefined) {
         const reverse: Path = { devices: [...path.devices].reverse(), links: [...path.links].reverse() };
         // Replies: addresses swapped, the service's ports as source ports.
-        const replies = forward.map(cube => {
-            const match = matchOf({ src: cube.dst, dst: cube.src, protocol: cube.protocol, dstPort: ALL_PORTS });
-            return cube.dstPort.equals(ALL_PORTS) || cube.protocol.equals(ALL_PROTOCOLS) ? match : { ...match, srcPorts: cube.dstPort.intervals.map(([lo, hi]) => [lo, hi] as const) };
-        });
+        const replies = forward.map(cube => matchOf({ src: cube.dst, dst: cube.src, protocol: cube.protocol, dstPort: cube.srcPort, srcPort: cube.dstPort }));
         addAlong(topology, reverse, to.interface, replies, `${comment} (replies)`, steering);
     }
 }

@@ -16,24 +16,32 @@ export interface Cube {
     readonly dst: IntervalSet;
     readonly protocol: IntervalSet;
     readonly dstPort: IntervalSet;
+    /** Source ports: all, except for the replies of a service (its ports as source ports). */
+    readonly srcPort: IntervalSet;
 }
 
-const FIELDS = ['src', 'dst', 'protocol', 'dstPort'] as const;
+const FIELDS = ['src', 'dst', 'protocol', 'dstPort', 'srcPort'] as const;
 
 export interface Packet {
     src: string;
     dst: string;
     protocol: string;
     dstPort?: number;
+    srcPort?: number;
 }
 
 export class PacketSet {
     static readonly EMPTY = new PacketSet([]);
-    static readonly ALL = PacketSet.cube({ src: ALL_ADDRESSES, dst: ALL_ADDRESSES, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
+    static readonly ALL = PacketSet.cube({});
 
     private constructor(readonly cubes: readonly Cube[]) {}
 
-    static cube(cube: Cube): PacketSet {
+    /** The packets whose every field is in the given set; a field left out matches anything. */
+    static cube(fields: Partial<Cube>): PacketSet {
+        const cube: Cube = {
+            src: fields.src ?? ALL_ADDRESSES, dst: fields.dst ?? ALL_ADDRESSES, protocol: fields.protocol ?? ALL_PROTOCOLS,
+            dstPort: fields.dstPort ?? ALL_PORTS, srcPort: fields.srcPort ?? ALL_PORTS
+        };
         return FIELDS.some(f => cube[f].isEmpty()) ? PacketSet.EMPTY : new PacketSet([cube]);
     }
 
@@ -73,9 +81,9 @@ export class PacketSet {
         return this.contains(other) && other.contains(this);
     }
 
-    /** Swaps source and destination: the replies' addresses (ports are not tracked for replies). */
-    reversed(): PacketSet {
-        return new PacketSet(this.cubes.map(c => ({ ...c, src: c.dst, dst: c.src })));
+    /** The replies: addresses swapped, and the service's ports as the replies' source ports. */
+    replies(): PacketSet {
+        return new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort })));
     }
 
     /** One concrete packet of the set (the lowest of each field), if any. */
@@ -87,12 +95,13 @@ export class PacketSet {
 }
 
 function intersectCubes(a: Cube, b: Cube): Cube | undefined {
-    const src = a.src.intersect(b.src);
-    const dst = a.dst.intersect(b.dst);
-    const protocol = a.protocol.intersect(b.protocol);
-    const dstPort = a.dstPort.intersect(b.dstPort);
-    if (src.isEmpty() || dst.isEmpty() || protocol.isEmpty() || dstPort.isEmpty()) return undefined;
-    return { src, dst, protocol, dstPort };
+    const out = {} as Record<(typeof FIELDS)[number], IntervalSet>;
+    for (const field of FIELDS) {
+        const set = a[field].intersect(b[field]);
+        if (set.isEmpty()) return undefined;
+        out[field] = set;
+    }
+    return out;
 }
 
 /** a − b as disjoint cubes: peel off, field by field, the part of a outside b. */
@@ -116,7 +125,10 @@ function cubeWitness(cube: Cube): Packet {
         dst: formatAddress(hostAddress(cube.dst)),
         protocol: name ?? String(cube.protocol.first())
     };
-    if (name === 'tcp' || name === 'udp') packet.dstPort = cube.dstPort.first();
+    if (name === 'tcp' || name === 'udp') {
+        packet.dstPort = cube.dstPort.first();
+        if (!cube.srcPort.equals(ALL_PORTS)) packet.srcPort = cube.srcPort.first();
+    }
     return packet;
 }
 
@@ -126,8 +138,9 @@ function hostAddress(addresses: IntervalSet): number {
     return hi - lo >= 2 ? lo + 1 : lo;
 }
 
-/** Text for a packet, as a person reads it: "tcp 10.1.10.0 -> 10.1.20.0:5432". */
+/** Text for a packet, as a person reads it: "tcp 10.1.10.1 -> 10.1.20.1:5432". */
 export function describePacket(packet: Packet): string {
+    const source = packet.srcPort === undefined ? '' : `:${packet.srcPort}`;
     const port = packet.dstPort === undefined ? '' : `:${packet.dstPort}`;
-    return `${packet.protocol} ${packet.src} -> ${packet.dst}${port}`;
+    return `${packet.protocol} ${packet.src}${source} -> ${packet.dst}${port}`;
 }
