@@ -8,14 +8,18 @@ import type { Diagnostic, Severity } from '../common/diagnostic.js';
 import { locationOf } from '../intent/build.js';
 import { isDefaultPolicy, isGroup, isIntent, isScenario, isService, type Model } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
-import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport, type Verdict } from './report.js';
+import { compileNetwork } from '../compile/compile.js';
+import { describePacket } from '../net/packet-set.js';
+import { verifyProgram } from '../verify/program.js';
+import type { RequirementVerdict } from '../verify/verify.js';
+import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
 
 export interface CheckOptions {
     /** Run the verifier (when there is one); false: parse, link and validate only. */
     verify: boolean;
 }
 
-export async function checkFiles(services: NetintentServices, files: readonly string[], _options: CheckOptions): Promise<CheckReport> {
+export async function checkFiles(services: NetintentServices, files: readonly string[], options: CheckOptions): Promise<CheckReport> {
     const shared = services.shared;
     // Each check starts from the files as they are now, also when the services are reused.
     const previous = shared.workspace.LangiumDocuments.all.map(d => d.uri).toArray();
@@ -35,10 +39,11 @@ export async function checkFiles(services: NetintentServices, files: readonly st
         diagnostics.push(...loaded.diagnostics.filter(d => !(d.code === 'missing-file' && d.file === twinFile)));
         if (loaded.diagnostics.some(d => d.severity === 'error')) brokenTwins.add(twinFile);
     }
+    const verified = options.verify ? verifyTwins(services, twinFiles, brokenTwins, diagnostics) : new Map<AstNode, RequirementVerdict>();
     const intents = documents.flatMap(document => {
         const twinFile = shared.twin.TwinWorkspace.twinFileOf(document);
         const unusable = twinFile === undefined || brokenTwins.has(twinFile);
-        return intentReports(document, diagnostics, unusable);
+        return intentReports(document, diagnostics, unusable, verified);
     });
     const reported = sortDiagnostics(dedupe(diagnostics));
     return {
@@ -54,33 +59,70 @@ export async function checkFiles(services: NetintentServices, files: readonly st
     };
 }
 
+/**
+ * Compiles and verifies each twin's intents whose files are free of errors; a violation is also
+ * a diagnostic at its requirement. Returns the verdict of each requirement's statement (the
+ * `default deny` line for the default requirement).
+ */
+function verifyTwins(services: NetintentServices, twinFiles: Iterable<string>, brokenTwins: Set<string>, diagnostics: Diagnostic[]): Map<AstNode, RequirementVerdict> {
+    const byStatement = new Map<AstNode, RequirementVerdict>();
+    for (const twinFile of twinFiles) {
+        if (brokenTwins.has(twinFile)) continue;
+        const bound = services.intent.IntentPrograms.forTwin(twinFile);
+        const files = new Set(bound.documents.map(d => d.uri.fsPath));
+        if (diagnostics.some(d => d.severity === 'error' && files.has(d.file))) continue;
+        const compiled = compileNetwork(bound.program);
+        const { verdicts } = verifyProgram(bound.program, compiled.devices);
+        for (const [requirement, verdict] of verdicts) {
+            const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
+            if (!statement) continue;
+            byStatement.set(statement, verdict);
+            if (verdict.counterexample) {
+                const { packet, reason } = verdict.counterexample;
+                const failures = verdict.counterexample.failures.length > 0 ? ` with ${verdict.counterexample.failures.join(', ')} failed` : '';
+                diagnostics.push({
+                    ...requirement.location, severity: 'error', code: 'violated',
+                    message: `Violated${failures}: ${reason}. Packet: ${describePacket(packet)}.`
+                });
+            }
+        }
+    }
+    return byStatement;
+}
+
 /** One report per intent, plus one for a `default deny` (its implicit requirement). */
-function intentReports(document: LangiumDocument<Model>, diagnostics: readonly Diagnostic[], twinUnusable: boolean): IntentReport[] {
+function intentReports(document: LangiumDocument<Model>, diagnostics: readonly Diagnostic[], twinUnusable: boolean, verified: Map<AstNode, RequirementVerdict>): IntentReport[] {
     const file = document.uri.fsPath;
     const hasErrors = (node: AstNode) => {
         const { file: where, range } = locationOf(node);
-        return diagnostics.some(d => d.file === where && d.severity === 'error' && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
+        return diagnostics.some(d => d.file === where && d.severity === 'error' && d.code !== 'violated' && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
     };
     // A requirement cannot be checked when it, or a group, service or scenario it uses, has errors.
     const broken = (node: AstNode) => twinUnusable || hasErrors(node) || declarationsUsedBy(node).some(hasErrors);
-    const fileHasErrors = diagnostics.some(d => d.file === file && d.severity === 'error');
+    const fileHasErrors = diagnostics.some(d => d.file === file && d.severity === 'error' && d.code !== 'violated');
     const reports: IntentReport[] = [];
     for (const statement of document.parseResult.value.statements) {
         if (isDefaultPolicy(statement) && statement.action === 'deny') {
             const line = locationOf(statement).range.start.line;
-            const verdict: Verdict = twinUnusable || fileHasErrors ? 'error' : 'unknown';
-            reports.push({ name: 'default deny', file, line, verdict, requirements: [{ line, kind: 'default', verdict }] });
+            const requirement = requirementReport(line, 'default', twinUnusable || fileHasErrors, verified.get(statement));
+            reports.push({ name: 'default deny', file, line, verdict: requirement.verdict, requirements: [requirement] });
         }
         if (!isIntent(statement)) continue;
-        const requirements: RequirementReport[] = statement.requirements.map(requirement => ({
-            line: locationOf(requirement).range.start.line,
-            kind: requirement.$type.toLowerCase() as RequirementReport['kind'],
-            verdict: broken(requirement) ? 'error' : 'unknown'
-        }));
+        const requirements = statement.requirements.map(requirement => requirementReport(
+            locationOf(requirement).range.start.line, requirement.$type.toLowerCase() as RequirementReport['kind'], broken(requirement), verified.get(requirement)));
         const verdict = broken(statement) ? 'error' : requirements.length === 0 ? 'unknown' : combineVerdicts(requirements.map(r => r.verdict));
         reports.push({ name: statement.name ?? '', file, line: locationOf(statement).range.start.line, verdict, requirements });
     }
     return reports;
+}
+
+function requirementReport(line: number, kind: RequirementReport['kind'], broken: boolean, verdict: RequirementVerdict | undefined): RequirementReport {
+    if (broken) return { line, kind, verdict: 'error' };
+    if (!verdict) return { line, kind, verdict: 'unknown' };
+    const { counterexample } = verdict;
+    return counterexample
+        ? { line, kind, verdict: 'violated', counterexample: { packet: counterexample.packet, failures: counterexample.failures, path: counterexample.path, reason: counterexample.reason, hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out })) } }
+        : { line, kind, verdict: 'holds' };
 }
 
 /** The groups, services and scenarios a statement uses, directly or through groups. */

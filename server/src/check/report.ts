@@ -10,6 +10,8 @@ export interface Counterexample {
     failures: string[];
     path: string[];
     reason: string;
+    /** The path hop by hop: each device with the interfaces the packet enters and leaves by. */
+    hops: Array<{ device: string; in?: string; out?: string }>;
 }
 
 export interface RequirementReport {

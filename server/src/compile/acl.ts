@@ -9,7 +9,7 @@ import type { Requirement, IntentProgram } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, type Cube } from '../net/packet-set.js';
 import type { Acl, AclRule, PacketMatch, Ranges } from '../config/model.js';
-import { placesOf } from './topology.js';
+import { placesOf } from '../twin/places.js';
 
 /** Every ACL of the network, by device. */
 export function compileAcls(program: IntentProgram): Map<string, Acl[]> {

@@ -10,8 +10,8 @@ import type { PolicyRoute, PolicyRouteRule } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
-import type { Topology, Place, Metric } from './topology.js';
-import { placesOf } from './topology.js';
+import type { Topology, Metric } from './topology.js';
+import { placesOf, type Place } from '../twin/places.js';
 import { matchOf } from './acl.js';
 
 export interface Steering {
@@ -80,6 +80,9 @@ function steer(requirement: Requirement, topology: Topology, from: Place, to: Pl
     if (excludedNodes.has(from.device) || excludedNodes.has(to.device)) return `The path must avoid ${from.device === to.device ? from.device : [...excludedNodes].find(n => n === from.device || n === to.device)}, where the traffic enters or leaves`;
     const problem = unmet(requirement, topology, path);
     install(requirement, topology, path, from, to, sources, destinations, steering);
+    if (!problem && c.survive) {
+        return `Its path is pinned by policy routes (${path.devices.join(' → ')}), which do not reroute around failures, so 'survive ${c.survive.count} ${c.survive.kind} failure' cannot hold together with it`;
+    }
     return problem;
 }
 

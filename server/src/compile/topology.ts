@@ -1,6 +1,4 @@
 /** The twin as a graph of devices, for routing decisions the compiler makes. */
-import { IntervalSet } from '../net/interval-set.js';
-import { prefixRange } from '../net/ipv4.js';
 import type { Edge, Graph } from '../net/shortest-paths.js';
 import { interfaceName, type InterfaceKey, type Twin, type TwinLink } from '../twin/model.js';
 
@@ -13,8 +11,6 @@ export interface Topology {
     graph(metric: Metric): Graph;
     /** The link with this index and the ends seen from `device`. */
     ends(link: number, device: string): { local: InterfaceKey; remote: InterfaceKey; remoteAddress?: number };
-    /** Where the twin's addresses live. */
-    places: Place[];
 }
 
 export function buildTopology(twin: Twin): Topology {
@@ -40,7 +36,6 @@ export function buildTopology(twin: Twin): Topology {
         }
         return g;
     };
-    const places = placesOf(twin);
     return {
         twin,
         links: up,
@@ -50,33 +45,6 @@ export function buildTopology(twin: Twin): Topology {
             const [local, remote] = link.a.device === device ? [link.a, link.b] : [link.b, link.a];
             const remoteAddress = twin.devices.get(remote.device)?.interfaces.get(remote.interface)?.address;
             return { local, remote, remoteAddress };
-        },
-        places
+        }
     };
-}
-
-/**
- * Where addresses live: each segment and external at its attachment interface, each device's
- * loopback on the device itself.
- */
-export interface Place {
-    device: string;
-    /** The attachment interface; none for a loopback. */
-    interface?: string;
-    space: IntervalSet;
-    name: string;
-}
-
-export function placesOf(twin: Twin): Place[] {
-    const places: Place[] = [];
-    for (const segment of twin.segments.values()) {
-        if (segment.attach) places.push({ ...segment.attach, space: prefixRange(segment.prefix), name: `segment ${segment.name}` });
-    }
-    for (const external of twin.externals.values()) {
-        if (external.attach) places.push({ ...external.attach, space: external.space, name: `external ${external.name}` });
-    }
-    for (const device of twin.devices.values()) {
-        if (device.loopback !== undefined) places.push({ device: device.name, space: IntervalSet.of(device.loopback, device.loopback), name: `device ${device.name}` });
-    }
-    return places;
 }

@@ -7,7 +7,7 @@ import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumDocumen
 import { buildIntentProgram } from '../intent/build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import type { TwinLoadResult } from '../twin/load.js';
-import type { Model } from './generated/ast.js';
+import { isDefaultPolicy, type Model } from './generated/ast.js';
 import type { NetintentServices } from './netintent-module.js';
 import type { TwinWorkspace } from './twin-workspace.js';
 
@@ -17,6 +17,8 @@ export interface BoundProgram {
     documents: LangiumDocument<Model>[];
     /** The statement each requirement was written as. */
     statementOf: Map<Requirement, AstNode>;
+    /** The `default deny` line the default requirement comes from. */
+    defaultStatement?: AstNode;
 }
 
 export class IntentPrograms {
@@ -44,7 +46,8 @@ export class IntentPrograms {
             const program = buildIntentProgram(loaded.twin, documents.map(d => d.parseResult.value), {
                 onRequirement: (requirement, node) => statementOf.set(requirement, node)
             });
-            return { program, loaded, documents, statementOf };
+            const defaultStatement = documents.flatMap(d => d.parseResult.value.statements).find(s => isDefaultPolicy(s) && s.action === 'deny');
+            return { program, loaded, documents, statementOf, defaultStatement };
         });
     }
 }

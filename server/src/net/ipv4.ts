@@ -62,3 +62,12 @@ export function prefixContains(prefix: Prefix, address: number): boolean {
 export function prefixSize(prefix: Prefix): number {
     return 2 ** (32 - prefix.length);
 }
+
+/** An address range as a prefix where it is one ("10.1.0.0/16"), else as "a-b". */
+export function formatRange(lo: number, hi: number): string {
+    if (lo === hi) return formatAddress(lo);
+    const size = hi - lo + 1;
+    const length = 32 - Math.log2(size);
+    if (Number.isInteger(length) && lo % size === 0) return `${formatAddress(lo)}/${length}`;
+    return `${formatAddress(lo)}-${formatAddress(hi)}`;
+}

@@ -86,11 +86,11 @@ export class PacketSet {
         return new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort })));
     }
 
-    /** One concrete packet of the set (the lowest of each field), if any. */
+    /** One concrete packet of the set, if any: from hosts' addresses where the set has them. */
     witness(): Packet | undefined {
-        const cube = this.cubes[0];
-        if (!cube) return undefined;
-        return cubeWitness(cube);
+        const hostLike = (set: IntervalSet) => set.intervals.some(([lo, hi]) => hi - lo >= 2);
+        const cube = this.cubes.find(c => hostLike(c.src) && hostLike(c.dst)) ?? this.cubes.find(c => hostLike(c.dst)) ?? this.cubes[0];
+        return cube && cubeWitness(cube);
     }
 }
 
@@ -132,9 +132,9 @@ function cubeWitness(cube: Cube): Packet {
     return packet;
 }
 
-/** An address of the set that is not a subnet's network address where the set allows it. */
+/** An address of the set that looks like a host's: inside a run of three or more, past its first. */
 function hostAddress(addresses: IntervalSet): number {
-    const [lo, hi] = addresses.intervals[0];
+    const [lo, hi] = addresses.intervals.find(([a, b]) => b - a >= 2) ?? addresses.intervals[0];
     return hi - lo >= 2 ? lo + 1 : lo;
 }
 

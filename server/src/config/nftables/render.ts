@@ -2,7 +2,7 @@
  * The nftables ruleset of a device: its ACLs as chains on the forward hook (FRR's access-lists
  * never filter forwarded packets), and the marks that select its policy-routing tables.
  */
-import { formatAddress } from '../../net/ipv4.js';
+import { formatAddress, formatRange } from '../../net/ipv4.js';
 import type { AclRule, DeviceConfig, PacketMatch, PolicyRoute, Ranges } from '../model.js';
 
 export const TABLE = 'netintent';
@@ -37,6 +37,16 @@ export function policyTables(config: DeviceConfig): PolicyTable[] {
 }
 
 export function renderNftables(config: DeviceConfig): string {
+    return layoutNftables(config).lines.join('\n') + '\n';
+}
+
+/** The line of nftables.nft where each ACL rule stands (counterexamples cite it). */
+export function aclRuleLines(config: DeviceConfig): Map<AclRule, number> {
+    return layoutNftables(config).ruleLines;
+}
+
+function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map<AclRule, number> } {
+    const ruleLines = new Map<AclRule, number>();
     const lines = [
         '#!/usr/sbin/nft -f',
         `# Data-plane filters and policy-routing marks of ${config.hostname}, written by netintent.`,
@@ -54,7 +64,10 @@ export function renderNftables(config: DeviceConfig): string {
     lines.push('\t}');
     for (const acl of config.acls) {
         lines.push('', `\tchain ${chainName(acl.interface)} {`);
-        for (const rule of acl.rules) lines.push(...renderAclRule(rule).map(l => `\t\t${l}`));
+        for (const rule of acl.rules) {
+            ruleLines.set(rule, lines.length + 1);
+            lines.push(...renderAclRule(rule).map(l => `\t\t${l}`));
+        }
         lines.push(`\t\t${acl.defaultAction}`, '\t}');
     }
     const tables = policyTables(config);
@@ -64,7 +77,7 @@ export function renderNftables(config: DeviceConfig): string {
         lines.push('\t}');
     }
     lines.push('}');
-    return lines.join('\n') + '\n';
+    return { lines, ruleLines };
 }
 
 /** `ip rule` and `ip route` commands that attach the marks to their tables. */
@@ -110,8 +123,8 @@ function renderPolicyRoute(route: PolicyRoute, tables: PolicyTable[]): string[] 
  */
 function matchExpressions(match: PacketMatch): string[] {
     const base: string[] = [];
-    if (match.src) base.push(`ip saddr ${set(match.src, formatAddressRange)}`);
-    if (match.dst) base.push(`ip daddr ${set(match.dst, formatAddressRange)}`);
+    if (match.src) base.push(`ip saddr ${set(match.src, formatRange)}`);
+    if (match.dst) base.push(`ip daddr ${set(match.dst, formatRange)}`);
     const ports = match.dstPorts || match.srcPorts;
     if (!ports) {
         if (match.protocols) base.push(`meta l4proto ${set(match.protocols, formatProtocolRange)}`);
@@ -144,15 +157,6 @@ function subtractValues(ranges: Ranges, values: number[]): Ranges {
 function set(ranges: Ranges, format: (lo: number, hi: number) => string): string {
     const items = ranges.map(([lo, hi]) => format(lo, hi));
     return items.length === 1 ? items[0] : `{ ${items.join(', ')} }`;
-}
-
-/** An address range as a prefix where it is one, else as a range. */
-function formatAddressRange(lo: number, hi: number): string {
-    if (lo === hi) return formatAddress(lo);
-    const size = hi - lo + 1;
-    const length = 32 - Math.log2(size);
-    if (Number.isInteger(length) && lo % size === 0) return `${formatAddress(lo)}/${length}`;
-    return `${formatAddress(lo)}-${formatAddress(hi)}`;
 }
 
 function formatPortRange(lo: number, hi: number): string {

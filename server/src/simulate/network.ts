@@ -1,0 +1,91 @@
+/**
+ * The network the simulator runs: the twin's cabling (which interface meets which) with each
+ * device's configuration, and a set of failures on top of what the twin observed down.
+ */
+import type { DeviceConfig, InterfaceConfig } from '../config/model.js';
+import { prefixMask, type Prefix } from '../net/ipv4.js';
+import { interfaceName, linkName, type Twin, type TwinLink } from '../twin/model.js';
+
+/** Failures applied on top of the twin's observed state. */
+export interface Failures {
+    /** Indexes into twin.links. */
+    links: ReadonlySet<number>;
+    devices: ReadonlySet<string>;
+    /** "device:interface". */
+    interfaces: ReadonlySet<string>;
+}
+
+export const NO_FAILURES: Failures = { links: new Set(), devices: new Set(), interfaces: new Set() };
+
+export function failureKey(failures: Failures): string {
+    return [[...failures.links].sort((a, b) => a - b).join(','), [...failures.devices].sort().join(','), [...failures.interfaces].sort().join(',')].join('|');
+}
+
+export function describeFailures(twin: Twin, failures: Failures): string[] {
+    return [
+        ...[...failures.links].sort((a, b) => a - b).map(i => linkName(twin.links[i])),
+        ...[...failures.devices].sort(),
+        ...[...failures.interfaces].sort()
+    ];
+}
+
+/** An interface of a device with an address, as the data plane sees it. */
+export interface Port {
+    device: string;
+    config: InterfaceConfig;
+    subnet?: Prefix;
+    /** The interface at the other end of its link, if it is cabled to a device. */
+    peer?: { device: string; interface: string; link: number };
+}
+
+export class SimNetwork {
+    readonly ports = new Map<string, Port>();
+    /** Owner of each interface address. */
+    readonly addressOwner = new Map<number, { device: string; interface: string }>();
+
+    constructor(readonly twin: Twin, readonly configs: ReadonlyMap<string, DeviceConfig>) {
+        for (const [device, config] of configs) {
+            for (const iface of config.interfaces) {
+                const subnet = iface.address ? { network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length } : undefined;
+                this.ports.set(interfaceName({ device, interface: iface.name }), { device, config: iface, subnet });
+                if (iface.address) this.addressOwner.set(iface.address.address, { device, interface: iface.name });
+            }
+        }
+        twin.links.forEach((link, index) => this.cable(link, index));
+    }
+
+    private cable(link: TwinLink, index: number): void {
+        const a = this.ports.get(interfaceName(link.a));
+        const b = this.ports.get(interfaceName(link.b));
+        if (a) a.peer = { ...link.b, link: index };
+        if (b) b.peer = { ...link.a, link: index };
+    }
+
+    port(device: string, iface: string): Port | undefined {
+        return this.ports.get(interfaceName({ device, interface: iface }));
+    }
+
+    /**
+     * Whether an interface passes traffic: configured up, not observed or failed down, its device
+     * up, and (for a cabled interface) its link and the other end up too — a veth or a cable
+     * loses carrier when the far end goes.
+     */
+    isUp(device: string, iface: string, failures: Failures): boolean {
+        const port = this.port(device, iface);
+        if (!port || port.config.shutdown || failures.devices.has(device)) return false;
+        const name = interfaceName({ device, interface: iface });
+        if (this.twin.down.has(name) || failures.interfaces.has(name)) return false;
+        if (!port.peer) return true;
+        if (failures.links.has(port.peer.link) || failures.devices.has(port.peer.device)) return false;
+        const far = this.port(port.peer.device, port.peer.interface);
+        const farName = interfaceName(port.peer);
+        return far !== undefined && !far.config.shutdown && !this.twin.down.has(farName) && !failures.interfaces.has(farName);
+    }
+
+    /** The interfaces of a device that are up and addressed. */
+    upPorts(device: string, failures: Failures): Port[] {
+        const config = this.configs.get(device);
+        if (!config || failures.devices.has(device)) return [];
+        return config.interfaces.map(i => this.port(device, i.name)!).filter(p => p.subnet && this.isUp(device, p.config.name, failures));
+    }
+}

@@ -1,0 +1,489 @@
+/**
+ * The control plane, simulated the way FRR computes it: connected and static routes (next hops
+ * resolved recursively), OSPF (one area, an SPF that keeps every equal-cost path), eBGP and iBGP
+ * best paths with multipath, redistribution, FRR's administrative distances and its
+ * ebgp-requires-policy. Computed lazily per (device, prefix) and memoised, so that a failure
+ * scenario costs only the routes a check asks for.
+ */
+import type { BgpConfig, BgpNeighbor, DeviceConfig, RouteMap } from '../config/model.js';
+import { prefixContains, prefixMask, type Prefix } from '../net/ipv4.js';
+import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
+import type { Failures, Port, SimNetwork } from './network.js';
+
+export type Protocol = 'connected' | 'static' | 'ospf' | 'ebgp' | 'ibgp';
+
+/** FRR's administrative distances. */
+export const ADMIN_DISTANCE: Record<Protocol, number> = { connected: 0, static: 1, ebgp: 20, ospf: 110, ibgp: 200 };
+
+export interface NextHop {
+    interface: string;
+    /** The next router's address; none for a directly connected destination. */
+    address?: number;
+}
+
+export interface Route {
+    prefix: Prefix;
+    protocol: Protocol;
+    distance: number;
+    nextHops: NextHop[];
+}
+
+/** FRR's default metric of routes redistributed into OSPF (external type 2). */
+const OSPF_EXTERNAL_METRIC = 20;
+const OSPF_DEFAULT_COST = 10;
+const BGP_DEFAULT_LOCAL_PREF = 100;
+const ORIGIN = { igp: 0, incomplete: 2 } as const;
+
+interface OspfEdge {
+    to: string;
+    cost: number;
+    interface: string;
+    address: number;
+}
+
+interface BgpSession {
+    from: string;
+    to: string;
+    ebgp: boolean;
+    /** The `to` router's address that `from` peers with, and `from`'s neighbor statement. */
+    peerAddress: number;
+    neighbor: BgpNeighbor;
+}
+
+interface BgpPath {
+    asPath: number[];
+    origin: number;
+    localPref: number;
+    med: number;
+    ebgp: boolean;
+    local: boolean;
+    igpCost: number;
+    nextHop: number;
+    /** Who it came from: router id and session address, for the last tie-breaks. */
+    fromRouterId: number;
+    fromAddress: number;
+    fromDevice?: string;
+}
+
+function key(prefix: Prefix): string {
+    return `${prefix.network}/${prefix.length}`;
+}
+
+export class RoutingState {
+    private readonly routes = new Map<string, Route | null>();
+    private readonly distancesTo = new Map<string, Map<string, number>>();
+    private readonly bgpBest = new Map<string, Map<string, BgpPath[]>>();
+    private ospfGraph?: Map<string, OspfEdge[]>;
+    private ospfReverse?: Graph;
+    private ospfStubs?: Map<string, Array<{ router: string; cost: number }>>;
+    private sessions?: BgpSession[];
+
+    constructor(readonly network: SimNetwork, readonly failures: Failures, private readonly universe: PrefixUniverse) {}
+
+    /** The route the RIB selects for exactly this prefix at this device. */
+    route(device: string, prefix: Prefix): Route | undefined {
+        const k = `${device}|${key(prefix)}`;
+        let found = this.routes.get(k);
+        if (found === undefined) {
+            found = this.select(device, prefix, true) ?? null;
+            this.routes.set(k, found);
+        }
+        return found ?? undefined;
+    }
+
+    /** Where the set of routes that could match changes (address classes start there). */
+    universeBoundaries(): number[] {
+        return this.universe.boundaries();
+    }
+
+    /** Longest-prefix match: the route that forwards a packet to `address` at `device`. */
+    lookup(device: string, address: number): Route | undefined {
+        for (const prefix of this.universe.containing(address)) {
+            const route = this.route(device, prefix);
+            if (route) return route;
+        }
+        return undefined;
+    }
+
+    private config(device: string): DeviceConfig | undefined {
+        return this.failures.devices.has(device) ? undefined : this.network.configs.get(device);
+    }
+
+    private select(device: string, prefix: Prefix, withBgp: boolean): Route | undefined {
+        const candidates = [
+            this.connected(device, prefix),
+            this.staticRoute(device, prefix),
+            this.ospfRoute(device, prefix),
+            withBgp ? this.bgpRoute(device, prefix) : undefined
+        ].filter((r): r is Route => r !== undefined);
+        return candidates.sort((a, b) => a.distance - b.distance)[0];
+    }
+
+    private connected(device: string, prefix: Prefix): Route | undefined {
+        const ports = this.network.upPorts(device, this.failures).filter(p => p.subnet!.network === prefix.network && p.subnet!.length === prefix.length);
+        if (ports.length === 0) return undefined;
+        return { prefix, protocol: 'connected', distance: 0, nextHops: ports.map(p => ({ interface: p.config.name })) };
+    }
+
+    private staticRoute(device: string, prefix: Prefix, depth = 0): Route | undefined {
+        const config = this.config(device);
+        if (!config) return undefined;
+        let best: Route | undefined;
+        for (const route of config.staticRoutes) {
+            if (route.prefix.network !== prefix.network || route.prefix.length !== prefix.length) continue;
+            const resolved = this.resolve(device, route.nextHop, depth);
+            if (resolved.length === 0) continue;
+            const distance = route.distance ?? ADMIN_DISTANCE.static;
+            if (!best || distance < best.distance) best = { prefix, protocol: 'static', distance, nextHops: [] };
+            if (distance === best.distance) best.nextHops.push(...resolved.filter(h => !best!.nextHops.some(x => x.interface === h.interface && x.address === h.address)));
+        }
+        return best;
+    }
+
+    /**
+     * How a next-hop address is reached: on a connected subnet, or recursively through an OSPF or
+     * static route (never through the default route, as FRR without `ip nht resolve-via-default`).
+     */
+    private resolve(device: string, address: number, depth: number): NextHop[] {
+        const port = this.network.upPorts(device, this.failures).find(p => prefixContains(p.subnet!, address));
+        if (port) return [{ interface: port.config.name, address }];
+        if (depth > 4) return [];
+        for (const prefix of this.universe.containing(address)) {
+            if (prefix.length === 0) break;
+            const route = this.ospfRoute(device, prefix) ?? this.staticRoute(device, prefix, depth + 1);
+            if (route) return route.nextHops;
+        }
+        return [];
+    }
+
+    // ---------------------------------------------------------------- OSPF
+
+    private ospfEnabled(config: DeviceConfig, port: Port): { cost: number; passive: boolean } | undefined {
+        if (!config.ospf) return undefined;
+        if (port.config.ospf) return { cost: port.config.ospf.cost, passive: port.config.ospf.passive };
+        const inNetwork = port.config.address && config.ospf.networks.some(n => prefixContains(n, port.config.address!.address));
+        return inNetwork ? { cost: OSPF_DEFAULT_COST, passive: false } : undefined;
+    }
+
+    private buildOspf(): void {
+        const graph = new Map<string, OspfEdge[]>();
+        const stubs = new Map<string, Array<{ router: string; cost: number }>>();
+        for (const [device, config] of this.network.configs) {
+            if (!config.ospf || this.failures.devices.has(device)) continue;
+            const edges: OspfEdge[] = [];
+            for (const port of this.network.upPorts(device, this.failures)) {
+                const settings = this.ospfEnabled(config, port);
+                if (!settings) continue;
+                const stub = stubs.get(key(port.subnet!)) ?? [];
+                stub.push({ router: device, cost: settings.cost });
+                stubs.set(key(port.subnet!), stub);
+                if (settings.passive || !port.peer) continue;
+                const farConfig = this.config(port.peer.device);
+                const far = this.network.port(port.peer.device, port.peer.interface);
+                const farSettings = farConfig && far ? this.ospfEnabled(farConfig, far) : undefined;
+                if (!farSettings || farSettings.passive || !far?.subnet || key(far.subnet) !== key(port.subnet!)) continue;
+                edges.push({ to: port.peer.device, cost: settings.cost, interface: port.config.name, address: far.config.address!.address });
+            }
+            graph.set(device, edges);
+        }
+        this.ospfGraph = graph;
+        this.ospfStubs = stubs;
+        const reverse = new Map<string, Edge[]>();
+        let index = 0;
+        for (const [from, edges] of graph) {
+            for (const edge of edges) reverse.set(edge.to, [...(reverse.get(edge.to) ?? []), { to: from, cost: edge.cost, link: index++ }]);
+        }
+        this.ospfReverse = reverse;
+    }
+
+    /** Distance from every router to `target`: an SPF over the reversed adjacencies. */
+    private ospfDistancesTo(target: string): Map<string, number> {
+        let distances = this.distancesTo.get(target);
+        if (!distances) {
+            if (!this.ospfGraph) this.buildOspf();
+            distances = shortestPaths(this.ospfReverse!, target).distance;
+            this.distancesTo.set(target, distances);
+        }
+        return distances;
+    }
+
+    /** The equal-cost next hops from `device` toward any of `targets` (each with an added cost). */
+    private ospfNextHops(device: string, targets: Array<{ router: string; extra: number }>): { cost: number; nextHops: NextHop[] } | undefined {
+        let bestCost = Infinity;
+        const reached: Array<{ router: string; extra: number }> = [];
+        for (const target of targets) {
+            const d = this.ospfDistancesTo(target.router).get(device);
+            if (d === undefined) continue;
+            const cost = d + target.extra;
+            if (cost < bestCost) {
+                bestCost = cost;
+                reached.length = 0;
+            }
+            if (cost === bestCost) reached.push(target);
+        }
+        if (reached.length === 0) return undefined;
+        const nextHops: NextHop[] = [];
+        for (const target of reached) {
+            const distances = this.ospfDistancesTo(target.router);
+            const here = distances.get(device)!;
+            for (const edge of this.ospfGraph!.get(device) ?? []) {
+                const there = distances.get(edge.to);
+                if (there !== undefined && edge.cost + there === here && !nextHops.some(h => h.interface === edge.interface)) {
+                    nextHops.push({ interface: edge.interface, address: edge.address });
+                }
+            }
+        }
+        return nextHops.length > 0 ? { cost: bestCost, nextHops } : undefined;
+    }
+
+    private ospfRoute(device: string, prefix: Prefix): Route | undefined {
+        const config = this.config(device);
+        if (!config?.ospf) return undefined;
+        if (!this.ospfGraph) this.buildOspf();
+        const stubs = (this.ospfStubs!.get(key(prefix)) ?? []).filter(s => s.router !== device);
+        const intra = stubs.length > 0 ? this.ospfNextHops(device, stubs.map(s => ({ router: s.router, extra: s.cost }))) : undefined;
+        if (intra) return { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: intra.nextHops };
+        if (stubs.length > 0 || this.ownsSubnet(device, prefix)) return undefined;
+        // External (type 2): the lowest metric, then the nearest ASBR.
+        const asbrs = this.ospfAsbrs(prefix).filter(a => a.router !== device);
+        if (asbrs.length === 0) return undefined;
+        const metric = Math.min(...asbrs.map(a => a.metric));
+        const external = this.ospfNextHops(device, asbrs.filter(a => a.metric === metric).map(a => ({ router: a.router, extra: 0 })));
+        return external && { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: external.nextHops };
+    }
+
+    private ownsSubnet(device: string, prefix: Prefix): boolean {
+        return this.network.upPorts(device, this.failures).some(p => key(p.subnet!) === key(prefix));
+    }
+
+    /** Routers that redistribute `prefix` into OSPF, with the external metric. */
+    private ospfAsbrs(prefix: Prefix): Array<{ router: string; metric: number }> {
+        const out: Array<{ router: string; metric: number }> = [];
+        for (const [router, config] of this.network.configs) {
+            if (!config.ospf || this.failures.devices.has(router)) continue;
+            const ospf = config.ospf;
+            const isDefault = prefix.length === 0;
+            if (isDefault && ospf.defaultOriginate && (this.staticRoute(router, prefix) || this.connected(router, prefix))) {
+                out.push({ router, metric: OSPF_EXTERNAL_METRIC });
+            } else if (!isDefault && ospf.redistribute.includes('static') && this.staticRoute(router, prefix)) {
+                out.push({ router, metric: OSPF_EXTERNAL_METRIC });
+            } else if (!isDefault && ospf.redistribute.includes('connected') && this.connected(router, prefix)) {
+                out.push({ router, metric: OSPF_EXTERNAL_METRIC });
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- BGP
+
+    private bgpSessions(): BgpSession[] {
+        if (this.sessions) return this.sessions;
+        const sessions: BgpSession[] = [];
+        for (const [device, config] of this.network.configs) {
+            if (!config.bgp || this.failures.devices.has(device)) continue;
+            for (const neighbor of config.bgp.neighbors) {
+                const owner = this.network.addressOwner.get(neighbor.address);
+                const peerConfig = owner && this.config(owner.device);
+                if (!owner || !peerConfig?.bgp || owner.device === device) continue;
+                const back = peerConfig.bgp.neighbors.find(n => this.network.addressOwner.get(n.address)?.device === device);
+                if (!back || !asMatches(neighbor.remoteAs, peerConfig.bgp.asn, config.bgp.asn) || !asMatches(back.remoteAs, config.bgp.asn, peerConfig.bgp.asn)) continue;
+                const ebgp = config.bgp.asn !== peerConfig.bgp.asn;
+                const reachable = ebgp
+                    ? this.network.upPorts(device, this.failures).some(p => prefixContains(p.subnet!, neighbor.address)) && this.network.isUp(owner.device, owner.interface, this.failures)
+                    : this.resolve(device, neighbor.address, 0).length > 0 && this.network.isUp(owner.device, owner.interface, this.failures);
+                if (reachable) sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
+            }
+        }
+        this.sessions = sessions;
+        return sessions;
+    }
+
+    /** Each router's selected BGP paths for `prefix` (best first), computed to a fixpoint. */
+    private bgpPaths(prefix: Prefix): Map<string, BgpPath[]> {
+        const k = key(prefix);
+        const known = this.bgpBest.get(k);
+        if (known) return known;
+        const sessions = this.bgpSessions();
+        const routers = [...this.network.configs.entries()].filter(([d, c]) => c.bgp && !this.failures.devices.has(d));
+        const best = new Map<string, BgpPath[]>(routers.map(([d]) => [d, []]));
+        const originated = new Map(routers.map(([d, c]) => [d, this.originate(d, c, prefix)]));
+        const incoming = new Map<string, BgpSession[]>();
+        for (const s of sessions) incoming.set(s.from, [...(incoming.get(s.from) ?? []), s]);
+        // Rounds until nothing changes; a path vector over finite paths settles within #routers + 1.
+        for (let round = 0; round <= routers.length + 1; round++) {
+            let changed = false;
+            for (const [device, config] of routers) {
+                const candidates = [...originated.get(device)!];
+                for (const session of incoming.get(device) ?? []) {
+                    const advertised = best.get(session.to)?.[0];
+                    const path = advertised && this.exchange(session, advertised, prefix);
+                    if (path) candidates.push(path);
+                }
+                const selected = selectBgp(candidates, config.bgp!);
+                if (!samePaths(selected, best.get(device)!)) {
+                    best.set(device, selected);
+                    changed = true;
+                }
+            }
+            if (!changed) break;
+        }
+        this.bgpBest.set(k, best);
+        return best;
+    }
+
+    private originate(device: string, config: DeviceConfig, prefix: Prefix): BgpPath[] {
+        const bgp = config.bgp!;
+        const local = (origin: number): BgpPath => ({
+            asPath: [], origin, localPref: BGP_DEFAULT_LOCAL_PREF, med: 0, ebgp: false, local: true, igpCost: 0, nextHop: 0, fromRouterId: bgp.routerId, fromAddress: 0
+        });
+        if (bgp.networks.some(n => key(n) === key(prefix)) && this.select(device, prefix, false)) return [local(ORIGIN.igp)];
+        for (const r of bgp.redistribute) {
+            const present = r.source === 'connected' ? this.connected(device, prefix) : this.staticRoute(device, prefix);
+            if (present && (!r.routeMap || routeMapPermits(config, r.routeMap, prefix))) return [local(ORIGIN.incomplete)];
+        }
+        return [];
+    }
+
+    /** What `session.from` learns when `session.to` advertises its best path. */
+    private exchange(session: BgpSession, advertised: BgpPath, prefix: Prefix): BgpPath | undefined {
+        const receiver = this.config(session.from)!;
+        const sender = this.config(session.to)!;
+        const back = sender.bgp!.neighbors.find(n => this.network.addressOwner.get(n.address)?.device === session.from)!;
+        if (session.ebgp) {
+            if (sender.bgp!.ebgpRequiresPolicy && !back.routeMapOut) return undefined;
+            if (receiver.bgp!.ebgpRequiresPolicy && !session.neighbor.routeMapIn) return undefined;
+        } else if (!advertised.local && !advertised.ebgp) {
+            return undefined; // iBGP split horizon
+        }
+        if (back.routeMapOut && !routeMapPermits(sender, back.routeMapOut, prefix)) return undefined;
+        const asPath = session.ebgp ? [sender.bgp!.asn, ...advertised.asPath] : advertised.asPath;
+        if (session.ebgp && asPath.includes(receiver.bgp!.asn)) return undefined;
+        if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix)) return undefined;
+        const nextHop = session.ebgp || advertised.local || back.nextHopSelf ? session.peerAddress : advertised.nextHop;
+        const resolved = this.resolve(session.from, nextHop, 0);
+        if (resolved.length === 0) return undefined;
+        return {
+            asPath, origin: advertised.origin, localPref: session.ebgp ? BGP_DEFAULT_LOCAL_PREF : advertised.localPref, med: advertised.med,
+            ebgp: session.ebgp, local: false, igpCost: this.igpCost(session.from, nextHop), nextHop,
+            fromRouterId: sender.bgp!.routerId, fromAddress: session.peerAddress, fromDevice: session.to
+        };
+    }
+
+    private igpCost(device: string, address: number): number {
+        if (this.network.upPorts(device, this.failures).some(p => prefixContains(p.subnet!, address))) return 0;
+        const owner = this.network.addressOwner.get(address);
+        return owner ? this.ospfDistancesTo(owner.device).get(device) ?? Infinity : Infinity;
+    }
+
+    private bgpRoute(device: string, prefix: Prefix): Route | undefined {
+        if (!this.config(device)?.bgp) return undefined;
+        const paths = this.bgpPaths(prefix).get(device) ?? [];
+        if (paths.length === 0 || paths[0].local) return undefined;
+        const nextHops: NextHop[] = [];
+        for (const path of paths) {
+            for (const hop of this.resolve(device, path.nextHop, 0)) {
+                if (!nextHops.some(h => h.interface === hop.interface && h.address === hop.address)) nextHops.push(hop);
+            }
+        }
+        const protocol = paths[0].ebgp ? 'ebgp' : 'ibgp';
+        return { prefix, protocol, distance: ADMIN_DISTANCE[protocol], nextHops };
+    }
+}
+
+function asMatches(remoteAs: BgpNeighbor['remoteAs'], peerAsn: number, ownAsn: number): boolean {
+    if (remoteAs === 'external') return peerAsn !== ownAsn;
+    if (remoteAs === 'internal') return peerAsn === ownAsn;
+    return remoteAs === peerAsn;
+}
+
+/** A route-map's verdict on a prefix: the first entry that matches decides; none, or no such map, denies. */
+export function routeMapPermits(config: DeviceConfig, name: string, prefix: Prefix): boolean {
+    const map: RouteMap | undefined = config.routeMaps.find(m => m.name === name);
+    if (!map) return false;
+    for (const entry of [...map.entries].sort((a, b) => a.seq - b.seq)) {
+        if (entry.matchPrefixList && !prefixListPermits(config, entry.matchPrefixList, prefix)) continue;
+        return entry.action === 'permit';
+    }
+    return false;
+}
+
+function prefixListPermits(config: DeviceConfig, name: string, prefix: Prefix): boolean {
+    const list = config.prefixLists.find(l => l.name === name);
+    if (!list) return false;
+    for (const entry of [...list.entries].sort((a, b) => a.seq - b.seq)) {
+        const within = prefix.length >= entry.prefix.length && ((prefix.network & prefixMask(entry.prefix.length)) >>> 0) === entry.prefix.network;
+        const lengthOk = entry.le === undefined ? prefix.length === entry.prefix.length : prefix.length <= entry.le;
+        if (within && lengthOk) return entry.action === 'permit';
+    }
+    return false;
+}
+
+/** BGP best path, then the paths equal to it that multipath may use alongside. */
+function selectBgp(candidates: BgpPath[], bgp: BgpConfig): BgpPath[] {
+    if (candidates.length === 0) return [];
+    const sorted = [...candidates].sort(compareBgp);
+    const best = sorted[0];
+    if (best.local) return [best];
+    const equal = sorted.filter(p => !p.local && p.localPref === best.localPref && p.asPath.length === best.asPath.length && p.origin === best.origin
+        && p.med === best.med && p.ebgp === best.ebgp && p.igpCost === best.igpCost
+        && (bgp.multipathRelax || p.asPath[0] === best.asPath[0]));
+    return equal.slice(0, Math.max(1, bgp.maximumPaths));
+}
+
+function compareBgp(a: BgpPath, b: BgpPath): number {
+    return (b.localPref - a.localPref)
+        || (Number(b.local) - Number(a.local))
+        || (a.asPath.length - b.asPath.length)
+        || (a.origin - b.origin)
+        || ((a.asPath[0] === b.asPath[0]) ? a.med - b.med : 0)
+        || (Number(b.ebgp) - Number(a.ebgp))
+        || (a.igpCost - b.igpCost)
+        || (a.fromRouterId - b.fromRouterId)
+        || (a.fromAddress - b.fromAddress);
+}
+
+function samePaths(a: BgpPath[], b: BgpPath[]): boolean {
+    return a.length === b.length && a.every((p, i) => p.nextHop === b[i].nextHop && p.asPath.join(' ') === b[i].asPath.join(' ') && p.fromAddress === b[i].fromAddress);
+}
+
+/** Every prefix any device could route, for longest-prefix matching. */
+export class PrefixUniverse {
+    private readonly byLength: Array<Map<number, Prefix>> = Array.from({ length: 33 }, () => new Map());
+
+    constructor(configs: Iterable<DeviceConfig>) {
+        for (const config of configs) {
+            for (const iface of config.interfaces) {
+                if (iface.address) this.add({ network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length });
+            }
+            for (const route of config.staticRoutes) this.add(route.prefix);
+            for (const network of config.bgp?.networks ?? []) this.add(network);
+        }
+    }
+
+    private add(prefix: Prefix): void {
+        this.byLength[prefix.length].set(prefix.network, prefix);
+    }
+
+    /** The prefixes that contain an address, longest first. */
+    containing(address: number): Prefix[] {
+        const out: Prefix[] = [];
+        for (let length = 32; length >= 0; length--) {
+            const found = this.byLength[length].get((address & prefixMask(length)) >>> 0);
+            if (found) out.push(found);
+        }
+        return out;
+    }
+
+    /** Every boundary where the set of containing prefixes changes (the start of each address class). */
+    boundaries(): number[] {
+        const points = new Set<number>([0]);
+        for (const map of this.byLength) {
+            for (const prefix of map.values()) {
+                points.add(prefix.network);
+                const end = prefix.network + 2 ** (32 - prefix.length);
+                if (end <= 0xffffffff) points.add(end);
+            }
+        }
+        return [...points].sort((a, b) => a - b);
+    }
+}

@@ -1,0 +1,260 @@
+/**
+ * Proves each requirement on the simulated network, or finds a counterexample: a concrete
+ * packet, the failures it needs, the path it takes (device and interfaces per hop) and why it
+ * fails there. Failure tolerance (`survive K`) is checked exactly over every failure set of up to
+ * K elements that could matter: only links and devices on the paths the flow uses, recursively
+ * (a failure off every path of a flow changes none of its shortest paths).
+ */
+import type { DeviceConfig } from '../config/model.js';
+import type { Failure, Requirement, ScenarioIR } from '../intent/model.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { PacketSet, type Packet } from '../net/packet-set.js';
+import { describeFailures, failureKey, NO_FAILURES, SimNetwork, type Failures } from '../simulate/network.js';
+import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
+import { findLink, interfaceName, type Twin } from '../twin/model.js';
+import { placesOf, type Place } from '../twin/places.js';
+import { DataPlane, type Hop, type Outcome } from './dataplane.js';
+
+export interface Counterexample {
+    packet: Packet;
+    failures: string[];
+    /** The devices of the failing path. */
+    path: string[];
+    /** The failing path hop by hop, with interfaces. */
+    hops: Hop[];
+    reason: string;
+}
+
+export interface RequirementVerdict {
+    verdict: 'holds' | 'violated';
+    counterexample?: Counterexample;
+    /** Distinct forwarding paths the requirement's traffic takes without failures. */
+    paths: number;
+    /** Failure scenarios examined (survive and during). */
+    scenarios: number;
+}
+
+/** The simulated network under one set of failures. */
+interface Context {
+    failures: Failures;
+    dataplane: DataPlane;
+}
+
+/** What one check found: a violation, or the elements the traffic passed (for failure enumeration). */
+interface Finding {
+    violation?: { outcome: Outcome; packets: PacketSet; reason: string };
+    links: Set<number>;
+    devices: Set<string>;
+    paths: Set<string>;
+}
+
+/** Enough for any real network; past it a survive check reports what it saw so far. */
+const MAX_FAILURE_SETS = 20_000;
+
+export class NetworkVerifier {
+    readonly network: SimNetwork;
+    private readonly universe: PrefixUniverse;
+    private readonly places: Place[];
+    private readonly contexts = new Map<string, Context>();
+
+    /** Packets are about the hosts of places: never from or to a router's own interface (a gateway, a link end). */
+    private readonly endpoints: PacketSet;
+
+    constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
+        this.network = new SimNetwork(twin, configs);
+        this.universe = new PrefixUniverse(configs.values());
+        this.places = placesOf(twin);
+        const routerAddresses = IntervalSet.fromIntervals([...configs.values()].flatMap(c => c.interfaces)
+            .filter(i => i.address && i.address.length < 32).map(i => [i.address!.address, i.address!.address] as const));
+        const hosts = IntervalSet.of(0, 0xffffffff).subtract(routerAddresses);
+        this.endpoints = PacketSet.cube({ src: hosts, dst: hosts });
+    }
+
+    /** The simulated network under these failures (memoised: routes are computed once per set). */
+    context(failures: Failures = NO_FAILURES): Context {
+        const k = failureKey(failures);
+        let context = this.contexts.get(k);
+        if (!context) {
+            const routing = new RoutingState(this.network, failures, this.universe);
+            context = { failures, dataplane: new DataPlane(this.network, routing, this.places) };
+            if (this.contexts.size > 2000) this.contexts.clear();
+            this.contexts.set(k, context);
+        }
+        return context;
+    }
+
+    verify(requirement: Requirement, defaultEffective?: PacketSet): RequirementVerdict {
+        const effective = requirement.kind === 'default' ? defaultEffective ?? requirement.effective : requirement.effective;
+        const baseline = this.check(requirement, effective, this.context());
+        let scenarios = 0;
+        const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
+            verdict: 'violated', counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, scenarios
+        });
+        if (baseline.violation) return result(baseline, NO_FAILURES);
+        for (const scenario of requirement.scenarios) {
+            scenarios++;
+            const failures = this.scenarioFailures(scenario);
+            const finding = this.check(requirement, effective, this.context(failures));
+            if (finding.violation) return result(finding, failures);
+        }
+        const survive = requirement.constraints.survive;
+        if (survive && requirement.kind === 'allow') {
+            const seen = new Set<string>([failureKey(NO_FAILURES)]);
+            const attachments = new Set(this.sourceAndDestinationDevices(requirement));
+            const explore = (finding: Finding, failures: Failures, depth: number): RequirementVerdict | undefined => {
+                if (depth === survive.count) return undefined;
+                const elements: Array<Failures> = survive.kind === 'link'
+                    ? [...finding.links].filter(l => !failures.links.has(l)).sort((a, b) => a - b).map(l => ({ ...failures, links: new Set([...failures.links, l]) }))
+                    : [...finding.devices].filter(d => !attachments.has(d) && !failures.devices.has(d)).sort().map(d => ({ ...failures, devices: new Set([...failures.devices, d]) }));
+                for (const next of elements) {
+                    const k = failureKey(next);
+                    if (seen.has(k) || seen.size > MAX_FAILURE_SETS) continue;
+                    seen.add(k);
+                    scenarios++;
+                    const found = this.check(requirement, effective, this.context(next));
+                    if (found.violation) return result(found, next);
+                    const deeper = explore(found, next, depth + 1);
+                    if (deeper) return deeper;
+                }
+                return undefined;
+            };
+            const violated = explore(baseline, NO_FAILURES, 0);
+            if (violated) return violated;
+        }
+        return { verdict: 'holds', paths: baseline.paths.size, scenarios };
+    }
+
+    /** Checks a requirement under one set of failures. */
+    private check(requirement: Requirement, effective: PacketSet, context: Context): Finding {
+        const finding: Finding = { links: new Set(), devices: new Set(), paths: new Set() };
+        for (const flow of requirement.flows) {
+            for (const source of this.places.filter(p => p.space.intersects(flow.source.addresses))) {
+                // Traffic within one place never reaches a router.
+                const packets = effective.intersect(this.endpoints).intersect(PacketSet.cube({ src: source.space.intersect(flow.source.addresses), dst: flow.destination.addresses.subtract(source.space) }));
+                if (packets.isEmpty()) continue;
+                const outcomes = context.dataplane.trace(source.device, source.interface, packets);
+                for (const outcome of outcomes) {
+                    this.note(finding, outcome);
+                    const reason = requirement.kind === 'allow' ? this.allowProblem(requirement, outcome, context) : this.denyProblem(outcome);
+                    if (reason) {
+                        finding.violation = { outcome, packets: reason.packets, reason: reason.text };
+                        return finding;
+                    }
+                }
+            }
+        }
+        return finding;
+    }
+
+    private note(finding: Finding, outcome: Outcome): void {
+        finding.paths.add(outcome.path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
+        for (const hop of outcome.path) {
+            finding.devices.add(hop.device);
+            if (hop.link !== undefined) finding.links.add(hop.link);
+        }
+    }
+
+    /** Why an allow's packets fail on this outcome, if they do. */
+    private allowProblem(requirement: Requirement, outcome: Outcome, context: Context): { packets: PacketSet; text: string } | undefined {
+        const fate = outcome.fate;
+        if (fate.kind === 'dropped') return { packets: outcome.packets, text: fate.reason };
+        if (fate.kind === 'loop') return { packets: outcome.packets, text: `forwarding loop at ${fate.device} (${describePath(outcome.path)})` };
+        const misdelivered = outcome.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
+        if (!misdelivered.isEmpty()) return { packets: misdelivered, text: `delivered to ${fate.place.name}, which does not hold the destination` };
+        const broken = this.pathProblem(requirement, outcome.path, '');
+        if (broken) return { packets: outcome.packets, text: broken };
+        if (!requirement.stateful || fate.place.interface === undefined && fate.place.space.isEmpty()) return undefined;
+        // The replies of the connections it allows must come back, through the same waypoints.
+        const replies = outcome.packets.replies();
+        for (const back of context.dataplane.trace(fate.place.device, fate.place.interface, replies, { established: true })) {
+            const backFate = back.fate;
+            if (backFate.kind === 'dropped') return { packets: back.packets.replies(), text: `the replies are ${backFate.reason}` };
+            if (backFate.kind === 'loop') return { packets: back.packets.replies(), text: `the replies loop at ${backFate.device} (${describePath(back.path)})` };
+            const lost = back.packets.subtract(PacketSet.cube({ dst: backFate.place.space }));
+            if (!lost.isEmpty()) return { packets: lost.replies(), text: `the replies are delivered to ${backFate.place.name}, not back to the source` };
+            const via = this.pathProblem({ ...requirement, constraints: { ...requirement.constraints, hops: undefined, latencyUs: undefined } }, back.path, 'the replies: ');
+            if (via) return { packets: back.packets.replies(), text: via };
+        }
+        return undefined;
+    }
+
+    private denyProblem(outcome: Outcome): { packets: PacketSet; text: string } | undefined {
+        if (outcome.fate.kind !== 'delivered') return undefined;
+        const delivered = outcome.packets.intersect(PacketSet.cube({ dst: outcome.fate.place.space }));
+        if (delivered.isEmpty()) return undefined;
+        return { packets: delivered, text: `delivered to ${outcome.fate.place.name} (${describePath(outcome.path)}); nothing stops it` };
+    }
+
+    /** via (in order), avoid, hops and latency on one path. */
+    private pathProblem(requirement: Requirement, path: Hop[], prefix: string): string | undefined {
+        const c = requirement.constraints;
+        const devices = path.map(h => h.device);
+        let at = 0;
+        for (const waypoint of c.via) {
+            const found = devices.indexOf(waypoint, at);
+            if (found < 0) {
+                return `${prefix}the path ${devices.join(' → ')} does not pass ${waypoint}${devices.includes(waypoint) ? ' in the order written' : ''}`;
+            }
+            at = found;
+        }
+        const avoided = devices.find(d => c.avoidDevices.includes(d));
+        if (avoided) return `${prefix}the path ${devices.join(' → ')} passes ${avoided}, which it must avoid`;
+        for (const hop of path) {
+            if (hop.link === undefined) continue;
+            const link = this.twin.links[hop.link];
+            if (c.avoidLinks.some(a => findLink(this.twin, a.a, a.b) === link)) return `${prefix}the path ${devices.join(' → ')} crosses ${interfaceName(link.a)} -- ${interfaceName(link.b)}, which it must avoid`;
+        }
+        if (c.hops !== undefined && devices.length > c.hops) return `${prefix}the path ${devices.join(' → ')} passes ${devices.length} devices, more than hops <= ${c.hops}`;
+        if (c.latencyUs !== undefined) {
+            const latencies = path.filter(h => h.link !== undefined).map(h => this.twin.links[h.link!].latencyUs);
+            const total = latencies.reduce((a, b) => a + b, 0);
+            if (total > c.latencyUs) return `${prefix}the path ${devices.join(' → ')} takes ${formatMicroseconds(total)} (${latencies.map(formatMicroseconds).join(' + ')}), more than latency <= ${formatMicroseconds(c.latencyUs)}`;
+        }
+        return undefined;
+    }
+
+    private counterexample(finding: Finding, failures: Failures): Counterexample {
+        const violation = finding.violation!;
+        return {
+            packet: violation.packets.witness()!,
+            failures: describeFailures(this.twin, failures),
+            path: violation.outcome.path.map(h => h.device),
+            hops: violation.outcome.path,
+            reason: violation.reason
+        };
+    }
+
+    private scenarioFailures(scenario: ScenarioIR): Failures {
+        const links = new Set<number>();
+        const devices = new Set<string>();
+        const interfaces = new Set<string>();
+        for (const failure of scenario.failures as Failure[]) {
+            if (failure.kind === 'device') devices.add(failure.device);
+            if (failure.kind === 'interface') interfaces.add(interfaceName(failure.interface));
+            if (failure.kind === 'link') {
+                const link = findLink(this.twin, failure.a, failure.b);
+                if (link) links.add(this.twin.links.indexOf(link));
+            }
+        }
+        return { links, devices, interfaces };
+    }
+
+    /** The devices where the requirement's traffic enters and leaves: never failed by `survive K node`. */
+    private sourceAndDestinationDevices(requirement: Requirement): string[] {
+        const ends = requirement.flows.flatMap(f => [f.source.addresses, f.destination.addresses]);
+        return this.places.filter(p => ends.some(e => e.intersects(p.space))).map(p => p.device);
+    }
+
+    /** The default requirement's packets: flows between places that no allow takes. */
+    static defaultEffective(requirement: Requirement, allows: readonly Requirement[]): PacketSet {
+        return allows.reduce((set, allow) => set.subtract(allow.packets), requirement.packets);
+    }
+}
+
+function describePath(path: Hop[]): string {
+    return path.map(h => h.device).join(' → ');
+}
+
+function formatMicroseconds(us: number): string {
+    return us % 1000 === 0 ? `${us / 1000}ms` : `${us}us`;
+}
