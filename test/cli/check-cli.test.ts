@@ -82,14 +82,35 @@ describe('--format json', () => {
         }]);
         const webToDb = report.intents.find((i: { name: string }) => i.name === 'web-to-db');
         expect(webToDb).toEqual({
-            name: 'web-to-db', file: 'samples/campus/policy.intent', line: webToDb.line, verdict: 'unknown',
-            requirements: [{ line: webToDb.line + 1, kind: 'allow', verdict: 'unknown' }]
+            name: 'web-to-db', file: 'samples/campus/policy.intent', line: webToDb.line, verdict: 'holds',
+            requirements: [{ line: webToDb.line + 1, kind: 'allow', verdict: 'holds' }]
         });
         const broken = report.intents.find((i: { file: string }) => i.file === 'samples/broken/unknown-name.intent');
         expect(broken.verdict).toBe('error');
         expect(broken.requirements[0].verdict).toBe('error');
         expect(report.intents.find((i: { name: string }) => i.name === 'default deny').requirements[0].kind).toBe('default');
-        expect(report.summary).toEqual({ errors: 1, warnings: 0, intents: report.intents.length, holding: 0, violated: 0 });
+        // The file with an unknown name is not verified; every campus intent is, and holds.
+        expect(report.summary).toEqual({ errors: 1, warnings: 0, intents: report.intents.length, holding: report.intents.length - 1, violated: 0 });
+    });
+
+    it('a violation: verdict, counterexample and a diagnostic at the requirement, exit 1', () => {
+        const run = netintent(['check', '--format', 'json', 'samples/violations']);
+        expect(run.code).toBe(1);
+        const report = JSON.parse(run.stdout);
+        const detour = report.intents.find((i: { name: string }) => i.name === 'detour');
+        expect(detour.verdict).toBe('violated');
+        expect(detour.requirements[0]).toEqual({
+            line: 28, kind: 'allow', verdict: 'violated',
+            counterexample: {
+                packet: { src: '10.1.1.3', dst: '10.1.2.3', protocol: 'tcp', dstPort: 444 },
+                failures: [],
+                path: ['r1', 'r2', 'r3'],
+                reason: 'the path r1 → r2 → r3 passes r2, which it must avoid',
+                hops: [{ device: 'r1', in: 'eth10', out: 'eth1' }, { device: 'r2', in: 'eth1', out: 'eth2' }, { device: 'r3', in: 'eth1', out: 'eth10' }]
+            }
+        });
+        expect(report.diagnostics.filter((d: { code: string }) => d.code === 'violated')).toHaveLength(10);
+        expect(report.summary).toMatchObject({ intents: 10, holding: 0, violated: 10 });
     });
 
     it('isolate requirements and their kinds', () => {
