@@ -4,34 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import { renderNftables } from '../../server/src/config/nftables/render.js';
 import { formatAddress, formatPrefix } from '../../server/src/net/ipv4.js';
+import { SQUARE } from '../support/networks.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
-
-/** A square r1 - r2 - r4 and r1 - r3 - r4, web on r1, db on r4, internet on r2. */
-const SQUARE = (routing: string, extra = '') => `network: square
-routing: ${routing}
-pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }
-devices:
-  r1: { role: access }
-  r2: { role: core }
-  r3: { role: core }
-  r4: { role: access }
-links:
-  - endpoints: [r1:eth1, r2:eth1]
-    latency: 5ms
-  - endpoints: [r2:eth2, r4:eth1]
-    latency: 5ms
-  - endpoints: [r1:eth2, r3:eth1]
-    cost: 20
-    latency: 1ms
-  - endpoints: [r3:eth2, r4:eth2]
-    cost: 20
-    latency: 1ms
-segments:
-  web: { prefix: 10.1.1.0/24, attach: r1:eth10 }
-  db:  { prefix: 10.1.2.0/24, attach: r4:eth10 }
-externals:
-  internet: { prefixes: [0.0.0.0/0], attach: r2:eth9, address: 203.0.113.2/30, peer: 203.0.113.1 }
-${extra}`;
 
 async function compile(routing: string, intents: string) {
     const checked = await checkWorkspace({ 'square.twin.yaml': SQUARE(routing), 'main.intent': `twin "square.twin.yaml"\n${intents}` });
