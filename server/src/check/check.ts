@@ -8,15 +8,22 @@ import type { Diagnostic, Severity } from '../common/diagnostic.js';
 import { locationOf } from '../intent/build.js';
 import { isDefaultPolicy, isGroup, isIntent, isScenario, isService, type Model } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
+import * as path from 'node:path';
 import { compileNetwork } from '../compile/compile.js';
+import { loadConfigs } from '../config/load.js';
 import { describePacket } from '../net/packet-set.js';
 import { verifyProgram } from '../verify/program.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
 
 export interface CheckOptions {
-    /** Run the verifier (when there is one); false: parse, link and validate only. */
+    /** Run the verifier; false: parse, link and validate only. */
     verify: boolean;
+    /**
+     * Verify the configurations in this folder (a folder per device) instead of compiling the
+     * intents; with several twins, a sub-folder per network.
+     */
+    configs?: string;
 }
 
 export async function checkFiles(services: NetintentServices, files: readonly string[], options: CheckOptions): Promise<CheckReport> {
@@ -39,7 +46,7 @@ export async function checkFiles(services: NetintentServices, files: readonly st
         diagnostics.push(...loaded.diagnostics.filter(d => !(d.code === 'missing-file' && d.file === twinFile)));
         if (loaded.diagnostics.some(d => d.severity === 'error')) brokenTwins.add(twinFile);
     }
-    const verified = options.verify ? verifyTwins(services, twinFiles, brokenTwins, diagnostics) : new Map<AstNode, RequirementVerdict>();
+    const verified = options.verify ? verifyTwins(services, [...twinFiles].sort(), brokenTwins, diagnostics, options.configs) : new Map<AstNode, RequirementVerdict>();
     const intents = documents.flatMap(document => {
         const twinFile = shared.twin.TwinWorkspace.twinFileOf(document);
         const unusable = twinFile === undefined || brokenTwins.has(twinFile);
@@ -64,15 +71,21 @@ export async function checkFiles(services: NetintentServices, files: readonly st
  * a diagnostic at its requirement. Returns the verdict of each requirement's statement (the
  * `default deny` line for the default requirement).
  */
-function verifyTwins(services: NetintentServices, twinFiles: Iterable<string>, brokenTwins: Set<string>, diagnostics: Diagnostic[]): Map<AstNode, RequirementVerdict> {
+function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwins: Set<string>, diagnostics: Diagnostic[], configsFolder: string | undefined): Map<AstNode, RequirementVerdict> {
     const byStatement = new Map<AstNode, RequirementVerdict>();
     for (const twinFile of twinFiles) {
         if (brokenTwins.has(twinFile)) continue;
         const bound = services.intent.IntentPrograms.forTwin(twinFile);
         const files = new Set(bound.documents.map(d => d.uri.fsPath));
         if (diagnostics.some(d => d.severity === 'error' && files.has(d.file))) continue;
-        const compiled = compileNetwork(bound.program);
-        const { verdicts } = verifyProgram(bound.program, compiled.devices);
+        let configs = compileNetwork(bound.program).devices;
+        if (configsFolder !== undefined) {
+            const loaded = loadConfigs(twinFiles.length > 1 ? path.join(configsFolder, bound.program.twin.network) : configsFolder, bound.program.twin);
+            diagnostics.push(...loaded.diagnostics);
+            if (loaded.diagnostics.some(d => d.severity === 'error')) continue;
+            configs = loaded.configs;
+        }
+        const { verdicts } = verifyProgram(bound.program, configs);
         for (const [requirement, verdict] of verdicts) {
             const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
             if (!statement) continue;

@@ -1,4 +1,5 @@
 /** `netintent`: the command line front over the shared pipeline (CLI.md). */
+import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
@@ -20,12 +21,14 @@ const EXIT_USAGE = 2;
 interface CheckCommandOptions {
     format: Format;
     verify: boolean;
+    configs?: string;
 }
 
 async function runCheck(paths: string[], options: CheckCommandOptions): Promise<number> {
     const files = intentFiles(paths.length > 0 ? paths : ['.']);
+    if (options.configs !== undefined && !fs.existsSync(options.configs)) throw new UsageError(`no such folder: ${options.configs}`);
     const { Netintent } = createNetintentServices(NodeFileSystem);
-    const report = await checkFiles(Netintent, files, { verify: options.verify });
+    const report = await checkFiles(Netintent, files, { verify: options.verify, configs: options.configs });
     const cwd = process.cwd();
     const output = options.format === 'json' ? formatJson(report, cwd)
         : options.format === 'sarif' ? formatSarif(report, cwd, VERSION)
@@ -87,6 +90,12 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
         .option('--no-verify', 'parse, link and validate only')
         .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, options)));
+    program.command('verify')
+        .description('verify intents against device configurations: compiled from the intents, or read from --configs (a folder per device with frr.conf, and nftables.nft and policy-routing.sh where there are); exit 0 all hold, 1 violations or errors, 2 bad usage')
+        .argument('[paths...]', 'intent files or folders holding them', [])
+        .option('--configs <dir>', 'verify the configurations in this folder instead of compiling the intents')
+        .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
+        .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, { ...options, verify: true })));
     program.command('compile')
         .description('compile intents and their twins into device configurations (a folder per device); exit 0 done, 1 errors, 2 bad usage')
         .argument('[paths...]', 'intent files or folders holding them', [])
