@@ -1,7 +1,8 @@
 /**
- * Generated leaf-spine fabrics for benchmarks: N devices (a spine per 25 devices, at least two;
- * each leaf on two neighbouring spines, so the fabric is connected), a segment per leaf, and as many intents as devices — allows between
- * random segments on a service, every tenth with a waypoint, every seventh a deny.
+ * Generated data-centre fabrics for benchmarks, shaped like RFC 7938's five-stage Clos: pods of
+ * 20 leaves fully meshed to 4 spines, spine k of every pod linked to super-spine k. A segment per
+ * leaf, and as many intents as devices: allows between random segments on a service, every
+ * tenth with a waypoint (a super-spine), every seventh a deny.
  */
 import { mulberry32 } from '../support/random.js';
 
@@ -10,39 +11,61 @@ export interface GeneratedFabric {
     intents: string;
 }
 
-export function generateFabric(devices: number, intents: number, seed = 1): GeneratedFabric {
-    const next = mulberry32(seed);
-    const spines = Math.max(2, Math.round(devices / 25));
-    const leaves = devices - spines;
+const LEAVES_PER_POD = 20;
+const SPINES_PER_POD = 4;
+const SUPER_SPINES = 4;
+
+export interface FabricOptions {
+    /** Add `survive 1 link failure` to every allow. */
+    survive?: boolean;
+    seed?: number;
+}
+
+export function generateFabric(devices: number, intents: number, options: FabricOptions = {}): GeneratedFabric {
+    const next = mulberry32(options.seed ?? 1);
+    const pods = Math.max(1, Math.round((devices - SUPER_SPINES) / (LEAVES_PER_POD + SPINES_PER_POD)));
     const lines = [
         `network: fabric-${devices}`,
         'routing: ospf',
         'pools: { links: 10.128.0.0/14, loopbacks: 10.255.0.0/16 }',
         'devices:'
     ];
-    for (let s = 0; s < spines; s++) lines.push(`  spine${s}: { role: spine }`);
-    for (let l = 0; l < leaves; l++) lines.push(`  leaf${l}: { role: leaf }`);
+    for (let s = 0; s < SUPER_SPINES; s++) lines.push(`  super${s}: { role: super-spine }`);
+    for (let p = 0; p < pods; p++) {
+        for (let s = 0; s < SPINES_PER_POD; s++) lines.push(`  p${p}-spine${s}: { role: spine }`);
+        for (let l = 0; l < LEAVES_PER_POD; l++) lines.push(`  p${p}-leaf${l}: { role: leaf }`);
+    }
     lines.push('links:');
-    for (let l = 0; l < leaves; l++) {
-        for (const k of [0, 1]) {
-            const spine = (l + k) % spines;
-            lines.push(`  - endpoints: [leaf${l}:eth${k + 1}, spine${spine}:eth${l * 2 + k + 1}]`, `    latency: ${100 + ((l * 7 + k) % 400)}us`);
+    for (let p = 0; p < pods; p++) {
+        for (let s = 0; s < SPINES_PER_POD; s++) {
+            lines.push(`  - endpoints: [p${p}-spine${s}:eth0, super${s}:eth${p}]`, `    latency: ${200 + ((p * 13 + s) % 300)}us`);
+            for (let l = 0; l < LEAVES_PER_POD; l++) {
+                lines.push(`  - endpoints: [p${p}-leaf${l}:eth${s + 1}, p${p}-spine${s}:eth${l + 1}]`, `    latency: ${50 + ((l * 7 + s) % 100)}us`);
+            }
         }
     }
     lines.push('segments:');
-    for (let l = 0; l < leaves; l++) lines.push(`  seg${l}: { prefix: 10.${Math.floor(l / 256)}.${l % 256}.0/24, attach: leaf${l}:eth10 }`);
+    const leaves: string[] = [];
+    for (let p = 0; p < pods; p++) {
+        for (let l = 0; l < LEAVES_PER_POD; l++) {
+            const n = leaves.length;
+            leaves.push(`seg${n}`);
+            lines.push(`  seg${n}: { prefix: 10.${Math.floor(n / 256)}.${n % 256}.0/24, attach: p${p}-leaf${l}:eth10 }`);
+        }
+    }
     const body = ['twin "fabric.twin.yaml"', ''];
+    const survive = options.survive ? ' survive 1 link failure' : '';
     for (let i = 0; i < intents; i++) {
-        const a = Math.floor(next() * leaves);
-        let b = Math.floor(next() * leaves);
-        if (b === a) b = (a + 1) % leaves;
+        const a = Math.floor(next() * leaves.length);
+        let b = Math.floor(next() * leaves.length);
+        if (b === a) b = (a + 1) % leaves.length;
         const port = 1000 + i;
         if (i % 7 === 3) {
-            body.push(`intent i${i} { deny segment seg${a} -> segment seg${b} : tcp ${port} }`);
-        } else if (i % 10 === 5) {
-            body.push(`intent i${i} { allow segment seg${a} -> segment seg${b} : tcp ${port} via spine${(a + 3) % spines} }`);
+            body.push(`intent i${i} { deny segment ${leaves[a]} -> segment ${leaves[b]} : tcp ${port} }`);
+        } else if (i % 10 === 5 && !options.survive) {
+            body.push(`intent i${i} { allow segment ${leaves[a]} -> segment ${leaves[b]} : tcp ${port} via super${i % SUPER_SPINES} }`);
         } else {
-            body.push(`intent i${i} { allow segment seg${a} -> segment seg${b} : tcp ${port} }`);
+            body.push(`intent i${i} { allow segment ${leaves[a]} -> segment ${leaves[b]} : tcp ${port}${survive} }`);
         }
     }
     return { twin: lines.join('\n') + '\n', intents: body.join('\n') + '\n' };

@@ -44,18 +44,25 @@ function twinYaml(topology: RandomTopology, routing: string): string {
     ].join('\n') + '\n';
 }
 
-/** The simulator's next-hop devices from every device to every other device's loopback. */
-async function simulated(topology: RandomTopology, routing: string): Promise<Map<string, string[]>> {
+/**
+ * The simulator's next-hop devices from every device to every other device's loopback; with
+ * `failed` links, computed by repairing the intact network's shortest paths.
+ */
+async function simulated(topology: RandomTopology, routing: string, failed = new Set<number>()): Promise<Map<string, string[]>> {
     const checked = await checkWorkspace({ 'random.twin.yaml': twinYaml(topology, routing), 'main.intent': 'twin "random.twin.yaml"\n' });
     expect(checked.lines).toEqual([]);
     const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'random.twin.yaml')).program;
     const { devices } = compileNetwork(program);
     const network = new NetworkVerifier(program.twin, devices).network;
-    const state = new RoutingState(network, NO_FAILURES, new PrefixUniverse(devices.values()));
+    const universe = new PrefixUniverse(devices.values());
+    const intact = new RoutingState(network, NO_FAILURES, universe);
+    const state = failed.size === 0 ? intact : new RoutingState(network, { ...NO_FAILURES, links: failed }, universe, intact);
     const out = new Map<string, string[]>();
     for (const from of devices.values()) {
         for (const to of devices.values()) {
             if (from === to) continue;
+            // The intact network first, so that the repaired state has trees to repair.
+            intact.route(from.hostname, { network: to.loopback!, length: 32 });
             const route = state.route(from.hostname, { network: to.loopback!, length: 32 });
             const hops = (route?.nextHops ?? []).map(h => network.addressOwner.get(h.address!)!.device);
             out.set(`${from.hostname}>${to.hostname}`, [...new Set(hops)].sort());
@@ -139,6 +146,19 @@ describe('routing against brute force', () => {
         for (let i = 0; i < 200; i++) {
             const topology = randomTopology(next);
             expect(await simulated(topology, 'bgp'), `topology ${i}: ${JSON.stringify(topology)}`).toEqual(bruteForceBgp(topology));
+        }
+    });
+});
+
+describe('failures against brute force', () => {
+    it('OSPF next hops with one or two links failed, repaired incrementally, on 200 random topologies', async () => {
+        const next = mulberry32(4242);
+        for (let i = 0; i < 200; i++) {
+            const topology = randomTopology(next);
+            const failed = new Set<number>();
+            for (let k = 1 + Math.floor(next() * 2); k > 0; k--) failed.add(Math.floor(next() * topology.links.length));
+            const remaining = { ...topology, links: topology.links.filter((_, index) => !failed.has(index)) };
+            expect(await simulated(topology, 'ospf', failed), `topology ${i}: ${JSON.stringify(topology)} failing ${[...failed]}`).toEqual(bruteForceOspf(remaining));
         }
     });
 });

@@ -134,3 +134,73 @@ class MinHeap {
         [this.values[i], this.values[j]] = [this.values[j], this.values[i]];
     }
 }
+
+/** Distances read by node (a Map, or one of the overlays below). */
+export interface Distances {
+    get(node: string): number | undefined;
+}
+
+/**
+ * Distances to `target` after links and nodes fail, from the distances before: only the nodes
+ * whose every shortest path used a failed element are recomputed (a Dijkstra over them alone,
+ * seeded from their intact neighbours). In a Clos fabric one failed link usually leaves every
+ * node another equal-cost path, and nothing is recomputed at all.
+ *
+ * `forward`: each node's outgoing edges; `reverse`: each node's incoming edges, as edges from it;
+ * `candidates`: the failed nodes and the tails of the failed edges, where losses can start.
+ */
+export function distancesAfterFailures(forward: Graph, reverse: Graph, before: Distances, target: string, failed: Exclusions, candidates: Iterable<string>): Distances {
+    const failedNode = (node: string) => failed.nodes?.has(node) ?? false;
+    const failedEdge = (from: string, edge: Edge) => failed.links?.has(edge.link) || failedNode(from) || failedNode(edge.to);
+    if (failedNode(target)) return new Map();
+    const onDag = (from: string, edge: Edge) => {
+        const here = before.get(from);
+        const there = before.get(edge.to);
+        return here !== undefined && there !== undefined && edge.cost + there === here;
+    };
+    // Nodes that lost every shortest path: start from the tails of failed shortest-path edges.
+    const affected = new Set<string>();
+    const queue = [...candidates];
+    while (queue.length > 0) {
+        const node = queue.pop()!;
+        if (affected.has(node) || node === target || before.get(node) === undefined) continue;
+        const holds = !failedNode(node) && (forward.get(node) ?? []).some(e => onDag(node, e) && !failedEdge(node, e) && !affected.has(e.to));
+        if (holds) continue;
+        affected.add(node);
+        // Whoever reached the target through this node must look again.
+        for (const inbound of reverse.get(node) ?? []) {
+            if (onDag(inbound.to, { to: node, cost: inbound.cost, link: inbound.link })) queue.push(inbound.to);
+        }
+    }
+    if (affected.size === 0) return before;
+    const recomputed = new Map<string, number>();
+    const heap = new MinHeap();
+    for (const node of affected) {
+        if (failedNode(node)) continue;
+        let best = Infinity;
+        for (const edge of forward.get(node) ?? []) {
+            const there = before.get(edge.to);
+            if (!failedEdge(node, edge) && !affected.has(edge.to) && there !== undefined) best = Math.min(best, edge.cost + there);
+        }
+        if (best < Infinity) {
+            recomputed.set(node, best);
+            heap.push(best, node);
+        }
+    }
+    const done = new Set<string>();
+    while (heap.size > 0) {
+        const [d, node] = heap.pop();
+        if (done.has(node) || d > (recomputed.get(node) ?? Infinity)) continue;
+        done.add(node);
+        for (const inbound of reverse.get(node) ?? []) {
+            const from = inbound.to;
+            if (!affected.has(from) || failedNode(from) || failed.links?.has(inbound.link)) continue;
+            const candidate = d + inbound.cost;
+            if (candidate < (recomputed.get(from) ?? Infinity)) {
+                recomputed.set(from, candidate);
+                heap.push(candidate, from);
+            }
+        }
+    }
+    return { get: node => (affected.has(node) ? recomputed.get(node) : before.get(node)) };
+}

@@ -39,7 +39,8 @@ export interface Port {
 }
 
 export class SimNetwork {
-    readonly ports = new Map<string, Port>();
+    /** Ports by device, then interface name. */
+    private readonly ports = new Map<string, Map<string, Port>>();
     /** Owner of each interface address. */
     readonly addressOwner = new Map<number, { device: string; interface: string }>();
 
@@ -47,7 +48,9 @@ export class SimNetwork {
         for (const [device, config] of configs) {
             for (const iface of config.interfaces) {
                 const subnet = iface.address ? { network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length } : undefined;
-                this.ports.set(interfaceName({ device, interface: iface.name }), { device, config: iface, subnet });
+                let byName = this.ports.get(device);
+                if (!byName) this.ports.set(device, byName = new Map());
+                byName.set(iface.name, { device, config: iface, subnet });
                 if (iface.address) this.addressOwner.set(iface.address.address, { device, interface: iface.name });
             }
         }
@@ -55,14 +58,14 @@ export class SimNetwork {
     }
 
     private cable(link: TwinLink, index: number): void {
-        const a = this.ports.get(interfaceName(link.a));
-        const b = this.ports.get(interfaceName(link.b));
+        const a = this.port(link.a.device, link.a.interface);
+        const b = this.port(link.b.device, link.b.interface);
         if (a) a.peer = { ...link.b, link: index };
         if (b) b.peer = { ...link.a, link: index };
     }
 
     port(device: string, iface: string): Port | undefined {
-        return this.ports.get(interfaceName({ device, interface: iface }));
+        return this.ports.get(device)?.get(iface);
     }
 
     /**
@@ -84,8 +87,7 @@ export class SimNetwork {
 
     /** The interfaces of a device that are up and addressed. */
     upPorts(device: string, failures: Failures): Port[] {
-        const config = this.configs.get(device);
-        if (!config || failures.devices.has(device)) return [];
-        return config.interfaces.map(i => this.port(device, i.name)!).filter(p => p.subnet && this.isUp(device, p.config.name, failures));
+        if (failures.devices.has(device)) return [];
+        return [...(this.ports.get(device)?.values() ?? [])].filter(p => p.subnet && this.isUp(device, p.config.name, failures));
     }
 }

@@ -7,7 +7,7 @@
  */
 import type { BgpConfig, BgpNeighbor, DeviceConfig, RouteMap } from '../config/model.js';
 import { prefixContains, prefixMask, type Prefix } from '../net/ipv4.js';
-import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
+import { distancesAfterFailures, shortestPaths, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Failures, Port, SimNetwork } from './network.js';
 
 export type Protocol = 'connected' | 'static' | 'ospf' | 'ebgp' | 'ibgp';
@@ -39,6 +39,8 @@ interface OspfEdge {
     cost: number;
     interface: string;
     address: number;
+    /** The twin link it runs over. */
+    link: number;
 }
 
 interface BgpSession {
@@ -71,14 +73,22 @@ function key(prefix: Prefix): string {
 
 export class RoutingState {
     private readonly routes = new Map<string, Route | null>();
-    private readonly distancesTo = new Map<string, Map<string, number>>();
+    private readonly lookups = new Map<string, Route | null>();
+    private readonly upPortCache = new Map<string, Port[]>();
+    private readonly distancesTo = new Map<string, Distances>();
     private readonly bgpBest = new Map<string, Map<string, BgpPath[]>>();
     private ospfGraph?: Map<string, OspfEdge[]>;
     private ospfReverse?: Graph;
-    private ospfStubs?: Map<string, Array<{ router: string; cost: number }>>;
+    private ospfStubs?: Map<string, Array<{ router: string; cost: number; interface: string }>>;
+    private failedLinkSet?: Set<number>;
+    private candidates?: string[];
     private sessions?: BgpSession[];
 
-    constructor(readonly network: SimNetwork, readonly failures: Failures, private readonly universe: PrefixUniverse) {}
+    /**
+     * `base`: the same network without these failures. Shortest-path trees that no failed link or
+     * device lies on are taken from it instead of being computed again.
+     */
+    constructor(readonly network: SimNetwork, readonly failures: Failures, private readonly universe: PrefixUniverse, private readonly base?: RoutingState) {}
 
     /** The route the RIB selects for exactly this prefix at this device. */
     route(device: string, prefix: Prefix): Route | undefined {
@@ -91,18 +101,22 @@ export class RoutingState {
         return found ?? undefined;
     }
 
-    /** Where the set of routes that could match changes (address classes start there). */
-    universeBoundaries(): number[] {
-        return this.universe.boundaries();
-    }
-
     /** Longest-prefix match: the route that forwards a packet to `address` at `device`. */
     lookup(device: string, address: number): Route | undefined {
-        for (const prefix of this.universe.containing(address)) {
-            const route = this.route(device, prefix);
-            if (route) return route;
+        const k = `${device}|${address}`;
+        let found = this.lookups.get(k);
+        if (found === undefined) {
+            found = null;
+            for (const prefix of this.universe.containing(address)) {
+                const route = this.route(device, prefix);
+                if (route) {
+                    found = route;
+                    break;
+                }
+            }
+            this.lookups.set(k, found);
         }
-        return undefined;
+        return found ?? undefined;
     }
 
     private config(device: string): DeviceConfig | undefined {
@@ -120,7 +134,7 @@ export class RoutingState {
     }
 
     private connected(device: string, prefix: Prefix): Route | undefined {
-        const ports = this.network.upPorts(device, this.failures).filter(p => p.subnet!.network === prefix.network && p.subnet!.length === prefix.length);
+        const ports = this.upPorts(device).filter(p => p.subnet!.network === prefix.network && p.subnet!.length === prefix.length);
         if (ports.length === 0) return undefined;
         return { prefix, protocol: 'connected', distance: 0, nextHops: ports.map(p => ({ interface: p.config.name })) };
     }
@@ -145,7 +159,7 @@ export class RoutingState {
      * static route (never through the default route, as FRR without `ip nht resolve-via-default`).
      */
     private resolve(device: string, address: number, depth: number): NextHop[] {
-        const port = this.network.upPorts(device, this.failures).find(p => prefixContains(p.subnet!, address));
+        const port = this.upPorts(device).find(p => prefixContains(p.subnet!, address));
         if (port) return [{ interface: port.config.name, address }];
         if (depth > 4) return [];
         for (const prefix of this.universe.containing(address)) {
@@ -165,46 +179,102 @@ export class RoutingState {
         return inNetwork ? { cost: OSPF_DEFAULT_COST, passive: false } : undefined;
     }
 
+    /**
+     * The OSPF adjacencies (an edge per direction, with the sending interface's cost) and the
+     * prefixes each router announces. Under failures: the intact network's, less what failed.
+     */
     private buildOspf(): void {
+        if (this.base) {
+            // Under failures: the intact network's adjacencies, filtered as they are asked for.
+            this.base.buildOspfOnce();
+            this.ospfReverse = this.base.ospfReverse;
+            this.ospfGraph = this.base.ospfGraph;
+            this.ospfStubs = this.base.ospfStubs;
+            return;
+        }
         const graph = new Map<string, OspfEdge[]>();
-        const stubs = new Map<string, Array<{ router: string; cost: number }>>();
+        const stubs = new Map<string, Array<{ router: string; cost: number; interface: string }>>();
         for (const [device, config] of this.network.configs) {
             if (!config.ospf || this.failures.devices.has(device)) continue;
             const edges: OspfEdge[] = [];
-            for (const port of this.network.upPorts(device, this.failures)) {
+            for (const port of this.upPorts(device)) {
                 const settings = this.ospfEnabled(config, port);
                 if (!settings) continue;
                 const stub = stubs.get(key(port.subnet!)) ?? [];
-                stub.push({ router: device, cost: settings.cost });
+                stub.push({ router: device, cost: settings.cost, interface: port.config.name });
                 stubs.set(key(port.subnet!), stub);
                 if (settings.passive || !port.peer) continue;
                 const farConfig = this.config(port.peer.device);
                 const far = this.network.port(port.peer.device, port.peer.interface);
                 const farSettings = farConfig && far ? this.ospfEnabled(farConfig, far) : undefined;
                 if (!farSettings || farSettings.passive || !far?.subnet || key(far.subnet) !== key(port.subnet!)) continue;
-                edges.push({ to: port.peer.device, cost: settings.cost, interface: port.config.name, address: far.config.address!.address });
+                edges.push({ to: port.peer.device, cost: settings.cost, interface: port.config.name, address: far.config.address!.address, link: port.peer.link });
             }
             graph.set(device, edges);
         }
         this.ospfGraph = graph;
         this.ospfStubs = stubs;
+        // Reversed edges keep the twin link they run over, so that a failure can exclude them.
         const reverse = new Map<string, Edge[]>();
-        let index = 0;
         for (const [from, edges] of graph) {
-            for (const edge of edges) reverse.set(edge.to, [...(reverse.get(edge.to) ?? []), { to: from, cost: edge.cost, link: index++ }]);
+            for (const edge of edges) {
+                let list = reverse.get(edge.to);
+                if (!list) reverse.set(edge.to, list = []);
+                list.push({ to: from, cost: edge.cost, link: edge.link });
+            }
         }
         this.ospfReverse = reverse;
     }
 
-    /** Distance from every router to `target`: an SPF over the reversed adjacencies. */
-    private ospfDistancesTo(target: string): Map<string, number> {
+    private buildOspfOnce(): void {
+        if (!this.ospfGraph) this.buildOspf();
+    }
+
+    /** A router's OSPF adjacencies that are up under this state's failures. */
+    private ospfEdges(device: string): OspfEdge[] {
+        if (!this.ospfGraph) this.buildOspf();
+        const edges = this.ospfGraph!.get(device) ?? [];
+        if (!this.base) return edges;
+        if (this.failures.devices.has(device)) return [];
+        const failed = this.failedLinks();
+        return edges.filter(e => !failed.has(e.link) && !this.failures.devices.has(e.to));
+    }
+
+    /** The routers announcing a prefix into OSPF, on interfaces that are up. */
+    private ospfStubsOf(prefix: Prefix): Array<{ router: string; cost: number; interface: string }> {
+        if (!this.ospfGraph) this.buildOspf();
+        const stubs = this.ospfStubs!.get(key(prefix)) ?? [];
+        return this.base ? stubs.filter(s => this.network.isUp(s.router, s.interface, this.failures)) : stubs;
+    }
+
+    /**
+     * Distance from every router to `target`: an SPF over the reversed adjacencies, or under
+     * failures, the intact network's distances repaired where the failures cut them.
+     */
+    private ospfDistancesTo(target: string): Distances {
         let distances = this.distancesTo.get(target);
         if (!distances) {
             if (!this.ospfGraph) this.buildOspf();
-            distances = shortestPaths(this.ospfReverse!, target).distance;
+            distances = this.base
+                ? distancesAfterFailures(this.ospfGraph!, this.ospfReverse!, this.base.ospfDistancesTo(target), target, { nodes: this.failures.devices, links: this.failedLinks() }, this.failureCandidates())
+                : shortestPaths(this.ospfReverse!, target).distance;
             this.distancesTo.set(target, distances);
         }
         return distances;
+    }
+
+    /** Where failures can cut shortest paths: the failed devices and the routers at failed links. */
+    private failureCandidates(): string[] {
+        if (!this.candidates) {
+            const ends = [...this.failedLinks()].flatMap(l => [this.network.twin.links[l].a.device, this.network.twin.links[l].b.device]);
+            this.candidates = [...new Set([...this.failures.devices, ...ends])];
+        }
+        return this.candidates;
+    }
+
+    private failedLinks(): Set<number> {
+        this.failedLinkSet ??= failedLinksOf(this.network, this.failures);
+        return this.failedLinkSet;
     }
 
     /** The equal-cost next hops from `device` toward any of `targets` (each with an added cost). */
@@ -226,7 +296,7 @@ export class RoutingState {
         for (const target of reached) {
             const distances = this.ospfDistancesTo(target.router);
             const here = distances.get(device)!;
-            for (const edge of this.ospfGraph!.get(device) ?? []) {
+            for (const edge of this.ospfEdges(device)) {
                 const there = distances.get(edge.to);
                 if (there !== undefined && edge.cost + there === here && !nextHops.some(h => h.interface === edge.interface)) {
                     nextHops.push({ interface: edge.interface, address: edge.address });
@@ -239,8 +309,7 @@ export class RoutingState {
     private ospfRoute(device: string, prefix: Prefix): Route | undefined {
         const config = this.config(device);
         if (!config?.ospf) return undefined;
-        if (!this.ospfGraph) this.buildOspf();
-        const stubs = (this.ospfStubs!.get(key(prefix)) ?? []).filter(s => s.router !== device);
+        const stubs = this.ospfStubsOf(prefix).filter(s => s.router !== device);
         const intra = stubs.length > 0 ? this.ospfNextHops(device, stubs.map(s => ({ router: s.router, extra: s.cost }))) : undefined;
         if (intra) return { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: intra.nextHops };
         if (stubs.length > 0 || this.ownsSubnet(device, prefix)) return undefined;
@@ -253,7 +322,17 @@ export class RoutingState {
     }
 
     private ownsSubnet(device: string, prefix: Prefix): boolean {
-        return this.network.upPorts(device, this.failures).some(p => key(p.subnet!) === key(prefix));
+        return this.upPorts(device).some(p => key(p.subnet!) === key(prefix));
+    }
+
+    /** The device's interfaces that are up and addressed (memoised). */
+    private upPorts(device: string): Port[] {
+        let ports = this.upPortCache.get(device);
+        if (!ports) {
+            ports = this.network.upPorts(device, this.failures);
+            this.upPortCache.set(device, ports);
+        }
+        return ports;
     }
 
     /** Routers that redistribute `prefix` into OSPF, with the external metric. */
@@ -262,6 +341,7 @@ export class RoutingState {
         for (const [router, config] of this.network.configs) {
             if (!config.ospf || this.failures.devices.has(router)) continue;
             const ospf = config.ospf;
+            if (!ospf.defaultOriginate && ospf.redistribute.length === 0) continue;
             const isDefault = prefix.length === 0;
             if (isDefault && ospf.defaultOriginate && (this.staticRoute(router, prefix) || this.connected(router, prefix))) {
                 out.push({ router, metric: OSPF_EXTERNAL_METRIC });
@@ -289,7 +369,7 @@ export class RoutingState {
                 if (!back || !asMatches(neighbor.remoteAs, peerConfig.bgp.asn, config.bgp.asn) || !asMatches(back.remoteAs, config.bgp.asn, peerConfig.bgp.asn)) continue;
                 const ebgp = config.bgp.asn !== peerConfig.bgp.asn;
                 const reachable = ebgp
-                    ? this.network.upPorts(device, this.failures).some(p => prefixContains(p.subnet!, neighbor.address)) && this.network.isUp(owner.device, owner.interface, this.failures)
+                    ? this.upPorts(device).some(p => prefixContains(p.subnet!, neighbor.address)) && this.network.isUp(owner.device, owner.interface, this.failures)
                     : this.resolve(device, neighbor.address, 0).length > 0 && this.network.isUp(owner.device, owner.interface, this.failures);
                 if (reachable) sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
             }
@@ -370,7 +450,7 @@ export class RoutingState {
     }
 
     private igpCost(device: string, address: number): number {
-        if (this.network.upPorts(device, this.failures).some(p => prefixContains(p.subnet!, address))) return 0;
+        if (this.upPorts(device).some(p => prefixContains(p.subnet!, address))) return 0;
         const owner = this.network.addressOwner.get(address);
         return owner ? this.ospfDistancesTo(owner.device).get(device) ?? Infinity : Infinity;
     }
@@ -388,6 +468,17 @@ export class RoutingState {
         const protocol = paths[0].ebgp ? 'ebgp' : 'ibgp';
         return { prefix, protocol, distance: ADMIN_DISTANCE[protocol], nextHops };
     }
+}
+
+/** Failed links, with the links of failed interfaces. */
+function failedLinksOf(network: SimNetwork, failures: Failures): Set<number> {
+    const links = new Set(failures.links);
+    for (const name of failures.interfaces) {
+        const colon = name.indexOf(':');
+        const link = network.port(name.slice(0, colon), name.slice(colon + 1))?.peer?.link;
+        if (link !== undefined) links.add(link);
+    }
+    return links;
 }
 
 function asMatches(remoteAs: BgpNeighbor['remoteAs'], peerAsn: number, ownAsn: number): boolean {

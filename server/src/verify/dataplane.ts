@@ -9,7 +9,7 @@ import type { Acl, AclRule, DeviceConfig, PacketMatch, PolicyRoute } from '../co
 import { aclRuleLines } from '../config/nftables/render.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { prefixContains } from '../net/ipv4.js';
-import { PacketSet, type Cube } from '../net/packet-set.js';
+import { PacketSet } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
 import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
 import type { Place } from '../twin/places.js';
@@ -44,12 +44,22 @@ const MAX_HOPS = 64;
 
 export class DataPlane {
     private readonly ruleLines = new Map<string, Map<AclRule, number>>();
+    private readonly owned = new Map<string, Set<number>>();
+    /** Places by their attachment ("device:interface"). */
+    private readonly attachments: Map<string, Place>;
 
+    /**
+     * `cuts`: sorted addresses where the routes that could match change, and every interface
+     * address and the one after it (packets to a router's own address are delivered to it).
+     */
     constructor(
         private readonly network: SimNetwork,
         private readonly routing: RoutingState,
-        private readonly places: readonly Place[]
-    ) {}
+        private readonly places: readonly Place[],
+        private readonly cuts: readonly number[]
+    ) {
+        this.attachments = new Map(places.filter(p => p.interface !== undefined).map(p => [`${p.device}:${p.interface}`, p]));
+    }
 
     /** Every fate of `packets` entering at `device` (on `ingress`, or sent by the device itself). */
     trace(device: string, ingress: string | undefined, packets: PacketSet, options: TraceOptions = {}): Outcome[] {
@@ -124,17 +134,27 @@ export class DataPlane {
         return port ? [{ interface: port.config.name, address }] : [];
     }
 
-    /** Destination-based forwarding: address classes that the same route decides travel together. */
+    /**
+     * Destination-based forwarding. The destinations are cut into the address classes the
+     * routing tables tell apart; classes that the same route decides travel on together.
+     */
     private forward(config: DeviceConfig, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): void {
         if (packets.isEmpty()) return;
         const device = config.hostname;
-        const groups = new Map<Route | 'local' | 'none', PacketSet>();
-        for (const [[lo, hi], part] of this.byDestinationClass(packets)) {
-            const local = lo === hi && config.interfaces.some(i => i.address?.address === lo);
-            const decision = local ? 'local' : this.routing.lookup(device, lo) ?? 'none';
-            groups.set(decision, (groups.get(decision) ?? PacketSet.EMPTY).union(part));
+        const own = this.ownAddresses(config);
+        const decisions = new Map<Route | 'local' | 'none', Array<[number, number]>>();
+        for (const cube of packets.cubes) {
+            for (const [lo, hi] of cube.dst.intervals) {
+                for (const range of this.classes(lo, hi)) {
+                    const decision = range[0] === range[1] && own.has(range[0]) ? 'local' : this.routing.lookup(device, range[0]) ?? 'none';
+                    const ranges = decisions.get(decision) ?? [];
+                    ranges.push(range);
+                    decisions.set(decision, ranges);
+                }
+            }
         }
-        for (const [decision, part] of groups) {
+        for (const [decision, ranges] of decisions) {
+            const part = decisions.size === 1 ? packets : packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }));
             if (decision === 'local') {
                 outcomes.push({ packets: part, path, fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
             } else if (decision === 'none') {
@@ -151,7 +171,7 @@ export class DataPlane {
         const last = path[path.length - 1];
         const leaving: Hop = { ...last, out: nextHop.interface, link: port.peer?.link };
         const here = [...path.slice(0, -1), leaving];
-        const place = this.places.find(p => p.device === device && p.interface === nextHop.interface);
+        const place = this.attachments.get(`${device}:${nextHop.interface}`);
         if (place) {
             outcomes.push({ packets, path: here, fate: { kind: 'delivered', place } });
             return;
@@ -163,47 +183,33 @@ export class DataPlane {
         this.step(port.peer.device, port.peer.interface, packets, here, options, outcomes);
     }
 
-    /** Splits packets by the address classes that the routing tables tell apart. */
-    private byDestinationClass(packets: PacketSet): Array<[readonly [number, number], PacketSet]> {
-        const pieces = new Map<string, { range: readonly [number, number]; cubes: Cube[] }>();
-        for (const cube of packets.cubes) {
-            for (const [lo, hi] of cube.dst.intervals) {
-                for (const range of this.classes(lo, hi)) {
-                    const k = `${range[0]}-${range[1]}`;
-                    const piece = pieces.get(k) ?? { range, cubes: [] };
-                    piece.cubes.push({ ...cube, dst: IntervalSet.of(range[0], range[1]) });
-                    pieces.set(k, piece);
-                }
-            }
-        }
-        return [...pieces.values()].map(p => [p.range, p.cubes.reduce((set, c) => set.union(PacketSet.cube(c)), PacketSet.EMPTY)]);
-    }
-
     /** [lo, hi] cut at every route boundary and at every interface address (delivered locally). */
-    private classes(lo: number, hi: number): Array<readonly [number, number]> {
-        const cuts = this.boundaries().filter(b => b > lo && b <= hi);
-        const out: Array<readonly [number, number]> = [];
+    private classes(lo: number, hi: number): Array<[number, number]> {
+        const cuts = this.cuts;
+        // The first cut above lo, by binary search.
+        let low = 0;
+        let high = cuts.length;
+        while (low < high) {
+            const mid = (low + high) >> 1;
+            if (cuts[mid] <= lo) low = mid + 1; else high = mid;
+        }
+        const out: Array<[number, number]> = [];
         let start = lo;
-        for (const cut of cuts) {
-            out.push([start, cut - 1]);
-            start = cut;
+        for (let i = low; i < cuts.length && cuts[i] <= hi; i++) {
+            out.push([start, cuts[i] - 1]);
+            start = cuts[i];
         }
         out.push([start, hi]);
         return out;
     }
 
-    private boundaryCache?: number[];
-
-    private boundaries(): number[] {
-        if (!this.boundaryCache) {
-            const points = new Set(this.routing.universeBoundaries());
-            for (const owned of this.network.addressOwner.keys()) {
-                points.add(owned);
-                points.add(owned + 1);
-            }
-            this.boundaryCache = [...points].sort((a, b) => a - b);
+    private ownAddresses(config: DeviceConfig): Set<number> {
+        let own = this.owned.get(config.hostname);
+        if (!own) {
+            own = new Set(config.interfaces.flatMap(i => (i.address ? [i.address.address] : [])));
+            this.owned.set(config.hostname, own);
         }
-        return this.boundaryCache;
+        return own;
     }
 
     private placeOfDevice(device: string): Place {

@@ -37,8 +37,12 @@ export interface RequirementVerdict {
 /** The simulated network under one set of failures. */
 interface Context {
     failures: Failures;
+    routing: RoutingState;
     dataplane: DataPlane;
 }
+
+/** Failure sets kept simulated at once. */
+const MAX_CONTEXTS = 256;
 
 /** What one check found: a violation, or the elements the traffic passed (for failure enumeration). */
 interface Finding {
@@ -59,6 +63,8 @@ export class NetworkVerifier {
 
     /** Packets are about the hosts of places: never from or to a router's own interface (a gateway, a link end). */
     private readonly endpoints: PacketSet;
+    /** Where address classes start (see DataPlane). */
+    private readonly cuts: number[];
 
     constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
         this.network = new SimNetwork(twin, configs);
@@ -68,16 +74,27 @@ export class NetworkVerifier {
             .filter(i => i.address && i.address.length < 32).map(i => [i.address!.address, i.address!.address] as const));
         const hosts = IntervalSet.of(0, 0xffffffff).subtract(routerAddresses);
         this.endpoints = PacketSet.cube({ src: hosts, dst: hosts });
+        const cuts = new Set(this.universe.boundaries());
+        for (const owned of this.network.addressOwner.keys()) {
+            cuts.add(owned);
+            cuts.add(owned + 1);
+        }
+        this.cuts = [...cuts].sort((a, b) => a - b);
     }
 
-    /** The simulated network under these failures (memoised: routes are computed once per set). */
+    /**
+     * The simulated network under these failures, memoised: routes are computed once per set,
+     * and a failure set reuses every shortest-path tree of the intact network it does not touch.
+     */
     context(failures: Failures = NO_FAILURES): Context {
         const k = failureKey(failures);
         let context = this.contexts.get(k);
         if (!context) {
-            const routing = new RoutingState(this.network, failures, this.universe);
-            context = { failures, dataplane: new DataPlane(this.network, routing, this.places) };
-            if (this.contexts.size > 2000) this.contexts.clear();
+            const base = k === failureKey(NO_FAILURES) ? undefined : this.context().routing;
+            const routing = new RoutingState(this.network, failures, this.universe, base);
+            context = { failures, routing, dataplane: new DataPlane(this.network, routing, this.places, this.cuts) };
+            // Keep the intact network and the most recent failure sets.
+            if (this.contexts.size > MAX_CONTEXTS) this.contexts.delete([...this.contexts.keys()][1]);
             this.contexts.set(k, context);
         }
         return context;
