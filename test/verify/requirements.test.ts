@@ -18,7 +18,7 @@ async function verdicts(intents: string, routing = 'ospf', configure?: (devices:
     configure?.(compiled.devices);
     const result = verifyProgram(program, compiled.devices);
     const byIntent = new Map<string, RequirementVerdict[]>();
-    for (const [requirement, verdict] of result.verdicts) byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
+    for (const [requirement, verdict] of result) byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
     return byIntent;
 }
 

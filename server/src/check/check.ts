@@ -31,7 +31,7 @@ export async function checkFiles(services: NetintentServices, files: readonly st
     // Each check starts from the files as they are now, also when the services are reused.
     const previous = shared.workspace.LangiumDocuments.all.map(d => d.uri).toArray();
     if (previous.length > 0) await shared.workspace.DocumentBuilder.update([], previous);
-    shared.twin.TwinWorkspace.clear();
+    shared.twin.TwinWorkspace.refresh();
     const documents: LangiumDocument<Model>[] = [];
     for (const file of files) {
         documents.push(await shared.workspace.LangiumDocuments.getOrCreateDocument(URI.file(file)) as LangiumDocument<Model>);
@@ -85,7 +85,7 @@ function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwi
             if (loaded.diagnostics.some(d => d.severity === 'error')) continue;
             configs = loaded.configs;
         }
-        const { verdicts } = verifyProgram(bound.program, configs);
+        const verdicts = verifyProgram(bound.program, configs);
         for (const [requirement, verdict] of verdicts) {
             const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
             if (!statement) continue;

@@ -9,27 +9,83 @@ import type { Requirement, IntentProgram } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, type Cube } from '../net/packet-set.js';
 import type { Acl, AclRule, PacketMatch, Ranges } from '../config/model.js';
-import { placesOf } from '../twin/places.js';
+import { requirementFingerprint } from '../intent/fingerprint.js';
+import { placesOf, type Place } from '../twin/places.js';
 
-/** Every ACL of the network, by device. */
-export function compileAcls(program: IntentProgram): Map<string, Acl[]> {
+/** What the ACLs of the last compile were made from, so that the next one reuses what is the same. */
+export type AclCache = Map<string, { key: string; acl: Acl | undefined }>;
+
+/**
+ * Every ACL of the network, by device. An ACL whose requirements (by fingerprint) are those it
+ * was made from last time is taken from `previous` as it was.
+ */
+export function compileAcls(program: IntentProgram, previous?: AclCache): { byDevice: Map<string, Acl[]>; cache: AclCache } {
     const requirements = program.intents.flatMap(i => i.requirements).filter(r => r.kind !== 'allow' || !r.effective.isEmpty());
     const ordered = [...requirements].sort((a, b) => volume(a.effective) - volume(b.effective));
+    const ingresses = placesOf(program.twin).filter(p => p.interface !== undefined);
+    const relevant = bySource(ingresses.map(p => p.space), ordered);
     const everywhere = program.defaultRequirement?.packets;
+    const defaultKey = program.defaultRequirement ? requirementFingerprint(program.defaultRequirement) : '';
     const byDevice = new Map<string, Acl[]>();
-    for (const ingress of placesOf(program.twin).filter(p => p.interface !== undefined)) {
-        const fromHere = PacketSet.cube({ src: ingress.space, dst: IntervalSet.of(0, 0xffffffff), protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
-        const rules: AclRule[] = ordered.flatMap(r => rulesFor(r, r.effective.intersect(fromHere)));
-        if (everywhere) {
-            const denied = everywhere.intersect(fromHere);
-            rules.push(...denied.cubes.map(cube => ({ action: 'drop' as const, match: matchOf(cube), comment: `default deny (${where(program.defaultRequirement!)})` })));
-        }
-        if (rules.length === 0) continue;
+    const cache: AclCache = new Map();
+    ingresses.forEach((ingress, index) => {
+        const placeKey = `${ingress.device}:${ingress.interface}`;
+        const mine = relevant[index];
+        const key = [defaultKey, ...mine.map(requirementFingerprint)].join('\n');
+        const reused = previous?.get(placeKey);
+        const acl = reused && reused.key === key ? reused.acl : aclFor(program, ingress, mine, everywhere);
+        cache.set(placeKey, { key, acl });
+        if (!acl) return;
         const acls = byDevice.get(ingress.device) ?? [];
-        acls.push({ interface: ingress.interface!, rules, defaultAction: 'accept' });
+        acls.push(acl);
         byDevice.set(ingress.device, acls);
+    });
+    return { byDevice, cache };
+}
+
+function aclFor(program: IntentProgram, ingress: Place, requirements: Requirement[], everywhere: PacketSet | undefined): Acl | undefined {
+    const fromHere = PacketSet.cube({ src: ingress.space });
+    const rules: AclRule[] = requirements.flatMap(r => rulesFor(r, r.effective.intersect(fromHere)));
+    if (everywhere) {
+        const denied = everywhere.intersect(fromHere);
+        rules.push(...denied.cubes.map(cube => ({ action: 'drop' as const, match: matchOf(cube), comment: `default deny (${where(program.defaultRequirement!)})` })));
     }
-    return byDevice;
+    return rules.length === 0 ? undefined : { interface: ingress.interface!, rules, defaultAction: 'accept' };
+}
+
+/**
+ * For each source space, the requirements (in the given order) some of whose packets come from
+ * it: an index of the spaces' intervals, searched by each requirement's source intervals.
+ */
+function bySource(spaces: IntervalSet[], requirements: Requirement[]): Requirement[][] {
+    const index = spaces.flatMap((space, place) => space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo);
+    const out = spaces.map(() => [] as Requirement[]);
+    // Two externals with the same prefixes overlap: then every requirement is matched against every space.
+    if (index.some((entry, i) => i > 0 && entry.lo <= index[i - 1].hi)) {
+        for (const requirement of requirements) {
+            spaces.forEach((space, place) => {
+                if (requirement.effective.cubes.some(c => c.src.intersects(space))) out[place].push(requirement);
+            });
+        }
+        return out;
+    }
+    for (const requirement of requirements) {
+        const places = new Set<number>();
+        for (const cube of requirement.effective.cubes) {
+            for (const [lo, hi] of cube.src.intervals) {
+                // The first interval ending at or after lo; spaces are disjoint, so scan while they start by hi.
+                let low = 0;
+                let high = index.length;
+                while (low < high) {
+                    const mid = (low + high) >> 1;
+                    if (index[mid].hi < lo) low = mid + 1; else high = mid;
+                }
+                for (let i = low; i < index.length && index[i].lo <= hi; i++) places.add(index[i].place);
+            }
+        }
+        for (const place of places) out[place].push(requirement);
+    }
+    return out;
 }
 
 function rulesFor(requirement: Requirement, packets: PacketSet): AclRule[] {

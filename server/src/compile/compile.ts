@@ -10,8 +10,8 @@ import type { IntentProgram } from '../intent/model.js';
 import { prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { interfaceName, type Twin } from '../twin/model.js';
-import { compileAcls } from './acl.js';
-import { compileSteering } from './steering.js';
+import { compileAcls, type AclCache } from './acl.js';
+import { compileSteering, type SteeringCache } from './steering.js';
 import { buildTopology, type Topology } from './topology.js';
 
 export interface CompiledNetwork {
@@ -19,6 +19,14 @@ export interface CompiledNetwork {
     devices: Map<string, DeviceConfig>;
     /** What could not be realised, at the statements that asked for it. */
     warnings: Diagnostic[];
+    /** What the next compile of the same twin takes over where its requirements are unchanged. */
+    reuse: {
+        twin: Twin;
+        topology: Topology;
+        underlay: Map<string, DeviceConfig>;
+        acls: AclCache;
+        steering: SteeringCache;
+    };
 }
 
 /** The route-map and prefix-list that FRR requires on eBGP sessions (ebgp-requires-policy). */
@@ -27,9 +35,41 @@ const FIRST_PRIVATE_ASN = 64512;
 const LAST_PRIVATE_ASN_16 = 65534;
 const FIRST_PRIVATE_ASN_32 = 4_200_000_000;
 
-export function compileNetwork(program: IntentProgram): CompiledNetwork {
+/**
+ * Compiles a program; given the previous compile of the same twin, it redoes only the ACLs and
+ * steering of changed requirements, and a device whose configuration comes out the same keeps
+ * its configuration object (later stages see at once that nothing changed there).
+ */
+export function compileNetwork(program: IntentProgram, previous?: CompiledNetwork): CompiledNetwork {
     const twin = program.twin;
-    const topology = buildTopology(twin);
+    const reuse = previous?.reuse.twin === twin ? previous.reuse : undefined;
+    const topology = reuse?.topology ?? buildTopology(twin);
+    const underlay = reuse?.underlay ?? compileUnderlay(topology);
+    const acls = compileAcls(program, reuse?.acls);
+    const steering = compileSteering(program, topology, reuse?.steering);
+    const devices = new Map<string, DeviceConfig>();
+    for (const [name, base] of underlay) {
+        const deviceAcls = acls.byDevice.get(name) ?? [];
+        const policyRoutes = steering.policyRoutes.get(name) ?? [];
+        const before = reuse && previous!.devices.get(name);
+        const unchanged = before && sameItems(before.acls, deviceAcls)
+            && before.policyRoutes.length === policyRoutes.length
+            && before.policyRoutes.every((r, i) => r.interface === policyRoutes[i].interface && sameItems(r.rules, policyRoutes[i].rules));
+        devices.set(name, unchanged ? before : { ...base, acls: deviceAcls, acceptEstablished: deviceAcls.length > 0, policyRoutes });
+    }
+    return {
+        network: twin.network, devices, warnings: steering.warnings,
+        reuse: { twin, topology, underlay, acls: acls.cache, steering: steering.cache }
+    };
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+    return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** Addressing, the underlay routing and the externals' routes: everything the twin alone decides. */
+function compileUnderlay(topology: Topology): Map<string, DeviceConfig> {
+    const twin = topology.twin;
     const devices = new Map<string, DeviceConfig>();
     for (const device of twin.devices.values()) {
         const config = emptyDevice(device.name, device.role);
@@ -43,14 +83,7 @@ export function compileNetwork(program: IntentProgram): CompiledNetwork {
         case 'static': compileStatic(topology, devices); break;
     }
     compileExternals(twin, devices);
-    for (const [device, acls] of compileAcls(program)) {
-        const config = devices.get(device)!;
-        config.acls = acls;
-        config.acceptEstablished = true;
-    }
-    const steering = compileSteering(program, topology);
-    for (const [device, routes] of steering.policyRoutes) devices.get(device)!.policyRoutes = routes;
-    return { network: twin.network, devices, warnings: steering.warnings };
+    return devices;
 }
 
 function interfacesOf(twin: Twin, name: string): InterfaceConfig[] {

@@ -13,6 +13,7 @@ import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
 import { placesOf, type Place } from '../twin/places.js';
 import { matchOf } from './acl.js';
+import { requirementFingerprint } from '../intent/fingerprint.js';
 
 export interface Steering {
     policyRoutes: Map<string, PolicyRoute[]>;
@@ -28,24 +29,40 @@ interface Path {
 /** At most this many equal-cost paths are examined per flow before the check gives up on enumeration. */
 const MAX_PATHS = 256;
 
-export function compileSteering(program: IntentProgram, topology: Topology): Steering {
-    const steering: Steering = { policyRoutes: new Map(), warnings: [] };
+/** Each constrained requirement's steering, by fingerprint, as the last compile made it. */
+export type SteeringCache = Map<string, Steering>;
+
+export function compileSteering(program: IntentProgram, topology: Topology, previous?: SteeringCache): Steering & { cache: SteeringCache } {
+    const merged: Steering = { policyRoutes: new Map(), warnings: [] };
+    const cache: SteeringCache = new Map();
     const places = placesOf(program.twin);
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
-        const problems = new Set<string>();
-        for (const flow of requirement.flows) {
-            for (const from of places.filter(p => p.interface !== undefined && p.space.intersects(flow.source.addresses))) {
-                for (const to of places.filter(p => p.space.intersects(flow.destination.addresses))) {
-                    if (from.device === to.device && requirement.constraints.via.every(v => v === from.device)) continue;
-                    const problem = steer(requirement, topology, from, to, flow.source.addresses.intersect(from.space), flow.destination.addresses.intersect(to.space), steering);
-                    if (problem) problems.add(problem);
-                }
+        const fingerprint = requirementFingerprint(requirement);
+        const own = previous?.get(fingerprint) ?? steerRequirement(requirement, topology, places);
+        cache.set(fingerprint, own);
+        merged.warnings.push(...own.warnings);
+        for (const [device, routes] of own.policyRoutes) {
+            for (const route of routes) addRules(merged, device, route.interface, route.rules);
+        }
+    }
+    return { ...merged, cache };
+}
+
+function steerRequirement(requirement: Requirement, topology: Topology, places: Place[]): Steering {
+    const steering: Steering = { policyRoutes: new Map(), warnings: [] };
+    const problems = new Set<string>();
+    for (const flow of requirement.flows) {
+        for (const from of places.filter(p => p.interface !== undefined && p.space.intersects(flow.source.addresses))) {
+            for (const to of places.filter(p => p.space.intersects(flow.destination.addresses))) {
+                if (from.device === to.device && requirement.constraints.via.every(v => v === from.device)) continue;
+                const problem = steer(requirement, topology, from, to, flow.source.addresses.intersect(from.space), flow.destination.addresses.intersect(to.space), steering);
+                if (problem) problems.add(problem);
             }
         }
-        for (const problem of problems) {
-            steering.warnings.push({ ...requirement.location, severity: 'warning', code: 'not-realisable', message: `${problem}; the verifier will report this requirement as violated.` });
-        }
+    }
+    for (const problem of problems) {
+        steering.warnings.push({ ...requirement.location, severity: 'warning', code: 'not-realisable', message: `${problem}; the verifier will report this requirement as violated.` });
     }
     return steering;
 }
@@ -143,15 +160,20 @@ function addAlong(topology: Topology, path: Path, firstInterface: string, matche
         const ingress = i === 0 ? firstInterface : topology.ends(path.links[i - 1], device).local.interface;
         const nextHop = topology.ends(path.links[i], device).remoteAddress;
         if (nextHop === undefined) continue;
-        const routes = steering.policyRoutes.get(device) ?? [];
-        let route = routes.find(r => r.interface === ingress);
-        if (!route) {
-            route = { interface: ingress, rules: [] };
-            routes.push(route);
-            steering.policyRoutes.set(device, routes);
-        }
-        route.rules.push(...matches.map(match => ({ match, nextHops: [nextHop], comment })));
+        addRules(steering, device, ingress, matches.map(match => ({ match, nextHops: [nextHop], comment })));
     }
+}
+
+/** Appends rules to the device's policy route for traffic entering on `ingress`. */
+function addRules(steering: Steering, device: string, ingress: string, rules: PolicyRouteRule[]): void {
+    const routes = steering.policyRoutes.get(device) ?? [];
+    let route = routes.find(r => r.interface === ingress);
+    if (!route) {
+        route = { interface: ingress, rules: [] };
+        routes.push(route);
+        steering.policyRoutes.set(device, routes);
+    }
+    route.rules.push(...rules);
 }
 
 /** Every equal-cost path between two devices (up to MAX_PATHS). */

@@ -10,7 +10,7 @@ import { isModel } from './generated/ast.js';
 
 export class TwinWorkspace {
     private readonly fileSystem: FileSystemProvider;
-    private readonly loaded = new Map<string, TwinLoadResult>();
+    private readonly loaded = new Map<string, { result: TwinLoadResult; texts: Map<string, string | undefined> }>();
     private readonly openContents = new Map<string, string>();
 
     constructor(shared: LangiumSharedCoreServices) {
@@ -25,12 +25,18 @@ export class TwinWorkspace {
     }
 
     get(file: string): TwinLoadResult {
-        let result = this.loaded.get(file);
-        if (!result) {
-            result = loadTwin(file, f => this.read(f));
-            this.loaded.set(file, result);
+        let entry = this.loaded.get(file);
+        if (!entry) {
+            const texts = new Map<string, string | undefined>();
+            const result = loadTwin(file, f => {
+                const text = this.read(f);
+                texts.set(f, text);
+                return text;
+            });
+            entry = { result, texts };
+            this.loaded.set(file, entry);
         }
-        return result;
+        return entry.result;
     }
 
     /** The twin a document binds, if it binds one. */
@@ -47,13 +53,19 @@ export class TwinWorkspace {
 
     /** Forgets every twin read from `file`; returns the twin files that were affected. */
     changed(file: string): string[] {
-        const affected = [...this.loaded.entries()].filter(([, r]) => r.files.includes(file) || r.twin.file === file).map(([f]) => f);
+        const affected = [...this.loaded.entries()].filter(([, e]) => e.texts.has(file)).map(([f]) => f);
         for (const twinFile of affected) this.loaded.delete(twinFile);
         return affected;
     }
 
-    clear(): void {
-        this.loaded.clear();
+    /**
+     * Forgets the twins whose files read differently now (edited on disk, created or removed);
+     * the others stay loaded, the same objects, so that what was computed from them still holds.
+     */
+    refresh(): void {
+        for (const [twinFile, entry] of [...this.loaded]) {
+            if ([...entry.texts].some(([f, text]) => this.read(f) !== text)) this.loaded.delete(twinFile);
+        }
     }
 
     private read(file: string): string | undefined {

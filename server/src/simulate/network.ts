@@ -39,12 +39,14 @@ export interface Port {
 }
 
 export class SimNetwork {
+    private currentConfigs: ReadonlyMap<string, DeviceConfig>;
     /** Ports by device, then interface name. */
     private readonly ports = new Map<string, Map<string, Port>>();
     /** Owner of each interface address. */
     readonly addressOwner = new Map<number, { device: string; interface: string }>();
 
-    constructor(readonly twin: Twin, readonly configs: ReadonlyMap<string, DeviceConfig>) {
+    constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
+        this.currentConfigs = configs;
         for (const [device, config] of configs) {
             for (const iface of config.interfaces) {
                 const subnet = iface.address ? { network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length } : undefined;
@@ -55,6 +57,18 @@ export class SimNetwork {
             }
         }
         twin.links.forEach((link, index) => this.cable(link, index));
+    }
+
+    get configs(): ReadonlyMap<string, DeviceConfig> {
+        return this.currentConfigs;
+    }
+
+    /**
+     * New configurations with the same interfaces and routing (only ACLs and policy routes
+     * differ): the routing computed so far stays valid.
+     */
+    replaceFilters(configs: ReadonlyMap<string, DeviceConfig>): void {
+        this.currentConfigs = configs;
     }
 
     private cable(link: TwinLink, index: number): void {

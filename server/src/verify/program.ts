@@ -1,21 +1,36 @@
 /** Verifies every requirement of an intent program on a network's configurations. */
 import type { DeviceConfig } from '../config/model.js';
+import { requirementFingerprint } from '../intent/fingerprint.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
+import type { PacketSet } from '../net/packet-set.js';
 import { NetworkVerifier, type RequirementVerdict } from './verify.js';
 
-export interface ProgramVerdicts {
-    verdicts: Map<Requirement, RequirementVerdict>;
-    verifier: NetworkVerifier;
+export interface RequirementToVerify {
+    requirement: Requirement;
+    /** Equal for two runs exactly when the requirement asks the same. */
+    key: string;
+    /** For the default requirement: the packets no allow takes. */
+    effective?: PacketSet;
 }
 
-export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>, verifier = new NetworkVerifier(program.twin, configs)): ProgramVerdicts {
-    const verdicts = new Map<Requirement, RequirementVerdict>();
+/** Every requirement of a program, the default one last. */
+export function requirementsToVerify(program: IntentProgram): RequirementToVerify[] {
     const requirements = program.intents.flatMap(i => i.requirements);
-    for (const requirement of requirements) verdicts.set(requirement, verifier.verify(requirement));
-    if (program.defaultRequirement) {
+    const out: RequirementToVerify[] = requirements.map(requirement => ({ requirement, key: requirementFingerprint(requirement) }));
+    const defaults = program.defaultRequirement;
+    if (defaults) {
         const allows = requirements.filter(r => r.kind === 'allow');
-        const effective = NetworkVerifier.defaultEffective(program.defaultRequirement, allows);
-        verdicts.set(program.defaultRequirement, verifier.verify(program.defaultRequirement, effective));
+        // What the default denies depends on every allow.
+        out.push({
+            requirement: defaults,
+            key: [requirementFingerprint(defaults), ...allows.map(requirementFingerprint)].join('\n'),
+            effective: NetworkVerifier.defaultEffective(defaults, allows)
+        });
     }
-    return { verdicts, verifier };
+    return out;
+}
+
+export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>): Map<Requirement, RequirementVerdict> {
+    const verifier = new NetworkVerifier(program.twin, configs);
+    return new Map(requirementsToVerify(program).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
 }

@@ -27,6 +27,8 @@ export interface Counterexample {
 
 export interface RequirementVerdict {
     verdict: 'holds' | 'violated';
+    /** Every device the requirement's traffic reached, in every scenario examined. */
+    devices: ReadonlySet<string>;
     counterexample?: Counterexample;
     /** Distinct forwarding paths the requirement's traffic takes without failures. */
     paths: number;
@@ -104,8 +106,9 @@ export class NetworkVerifier {
         const effective = requirement.kind === 'default' ? defaultEffective ?? requirement.effective : requirement.effective;
         const baseline = this.check(requirement, effective, this.context());
         let scenarios = 0;
+        const devices = new Set(baseline.devices);
         const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
-            verdict: 'violated', counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, scenarios
+            verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, scenarios
         });
         if (baseline.violation) return result(baseline, NO_FAILURES);
         for (const scenario of requirement.scenarios) {
@@ -113,6 +116,7 @@ export class NetworkVerifier {
             const failures = this.scenarioFailures(scenario);
             const finding = this.check(requirement, effective, this.context(failures));
             if (finding.violation) return result(finding, failures);
+            finding.devices.forEach(d => devices.add(d));
         }
         const survive = requirement.constraints.survive;
         if (survive && requirement.kind === 'allow') {
@@ -130,6 +134,7 @@ export class NetworkVerifier {
                     scenarios++;
                     const found = this.check(requirement, effective, this.context(next));
                     if (found.violation) return result(found, next);
+                    found.devices.forEach(d => devices.add(d));
                     const deeper = explore(found, next, depth + 1);
                     if (deeper) return deeper;
                 }
@@ -138,7 +143,16 @@ export class NetworkVerifier {
             const violated = explore(baseline, NO_FAILURES, 0);
             if (violated) return violated;
         }
-        return { verdict: 'holds', paths: baseline.paths.size, scenarios };
+        return { verdict: 'holds', devices, paths: baseline.paths.size, scenarios };
+    }
+
+    /**
+     * The same network with other ACLs and policy routes (same interfaces and routing): the
+     * routes computed so far are kept, the data planes start afresh.
+     */
+    replaceFilters(configs: ReadonlyMap<string, DeviceConfig>): void {
+        this.network.replaceFilters(configs);
+        for (const context of this.contexts.values()) context.dataplane = new DataPlane(this.network, context.routing, this.places, this.cuts);
     }
 
     /** Checks a requirement under one set of failures. */
@@ -266,6 +280,10 @@ export class NetworkVerifier {
     static defaultEffective(requirement: Requirement, allows: readonly Requirement[]): PacketSet {
         return allows.reduce((set, allow) => set.subtract(allow.packets), requirement.packets);
     }
+}
+
+function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {
+    return new Set([...a, ...b]);
 }
 
 function describePath(path: Hop[]): string {
