@@ -1,57 +1,94 @@
 /**
- * The project's benchmark: `npm run bench` (sizes as arguments, default 100 500 1000 2000).
- * Generates fabrics, then measures with the real pipeline in this process and writes a table to
- * test-results/bench.md.
+ * The project's benchmark: `npm run bench [SIZES...]` (default 100 500 1000 2000). For each size
+ * a generated Clos fabric with as many intents as devices, measured in a fresh process with the
+ * real pipeline: cold `check` (parse, link, validate, compile, verify), peak memory, verifying
+ * again after one intent changes (in a session kept between runs, as the language server keeps
+ * it), and `survive 1 link failure` on every allow. Writes test-results/bench.md.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NodeFileSystem } from 'langium/node';
 import { checkFiles } from '../../server/src/check/check.js';
-import { compileFiles } from '../../server/src/compile/targets.js';
 import { createNetintentServices } from '../../server/src/language/netintent-module.js';
+import { VerificationSession } from '../../server/src/verify/session.js';
 import { writeWorkspace } from '../support/workspace.js';
 import { generateFabric } from './generate.js';
 
 interface Row {
     devices: number;
-    intents: number;
     links: number;
-    checkMs: number;
-    compileMs: number;
-    files: number;
+    intents: number;
+    coldCheckMs: number;
+    holding: number;
+    editToProgramMs: number;
+    reverifyMs: number;
+    reverified: number;
+    survive1Ms: number;
+    surviveHolding: number;
     peakRssMb: number;
 }
 
 async function measure(devices: number): Promise<Row> {
     const fabric = generateFabric(devices, devices);
     const folder = writeWorkspace({ 'fabric.twin.yaml': fabric.twin, 'fabric.intent': fabric.intents });
+    const intentFile = path.join(folder, 'fabric.intent');
+    const twinFile = path.join(folder, 'fabric.twin.yaml');
     const { Netintent } = createNetintentServices(NodeFileSystem);
-    const started = performance.now();
-    const report = await checkFiles(Netintent, [path.join(folder, 'fabric.intent')], { verify: false });
-    const checkMs = performance.now() - started;
-    if (report.summary.errors > 0) throw new Error(`generated fabric has errors: ${report.diagnostics[0].message}`);
-    const { program } = Netintent.intent.IntentPrograms.forTwin(path.join(folder, 'fabric.twin.yaml'));
-    const compileStart = performance.now();
-    const { files } = compileFiles(program, 'containerlab');
-    const compileMs = performance.now() - compileStart;
+
+    let started = performance.now();
+    const cold = await checkFiles(Netintent, [intentFile], { verify: true });
+    const coldCheckMs = performance.now() - started;
+
+    // A session as the language server keeps it, warmed by a first run; then one intent's port changes.
+    const session = new VerificationSession();
+    const first = Netintent.intent.IntentPrograms.forTwin(twinFile).program;
+    session.run(first);
+    fs.writeFileSync(intentFile, fabric.intents.replace(': tcp 1001', ': tcp 9001'));
+    started = performance.now();
+    await checkFiles(Netintent, [intentFile], { verify: false });
+    const edited = Netintent.intent.IntentPrograms.forTwin(twinFile).program;
+    const editToProgramMs = performance.now() - started;
+    started = performance.now();
+    const rerun = session.run(edited);
+    const reverifyMs = performance.now() - started;
+
+    const survive = generateFabric(devices, devices, { survive: true });
+    const surviveFolder = writeWorkspace({ 'fabric.twin.yaml': survive.twin, 'fabric.intent': survive.intents });
+    const { Netintent: fresh } = createNetintentServices(NodeFileSystem);
+    started = performance.now();
+    const survived = await checkFiles(fresh, [path.join(surviveFolder, 'fabric.intent')], { verify: true });
+    const survive1Ms = performance.now() - started;
+
     return {
-        devices, intents: devices, links: program.twin.links.length, checkMs, compileMs, files: files.size,
+        devices, links: first.twin.links.length, intents: devices, coldCheckMs, holding: cold.summary.holding,
+        editToProgramMs, reverifyMs, reverified: rerun.verified, survive1Ms, surviveHolding: survived.summary.holding,
         peakRssMb: process.resourceUsage().maxRSS / 1024
     };
 }
 
-const sizes = process.argv.slice(2).map(Number).filter(n => n > 0);
-const rows: Row[] = [];
-for (const size of sizes.length > 0 ? sizes : [100, 500, 1000, 2000]) {
-    const row = await measure(size);
-    rows.push(row);
-    console.log(`${row.devices} devices: check ${row.checkMs.toFixed(0)} ms, compile ${row.compileMs.toFixed(0)} ms`);
+const args = process.argv.slice(2);
+if (args[0] === '--size') {
+    // One size in this process, so that its peak memory is its own.
+    process.stdout.write(JSON.stringify(await measure(Number(args[1]))) + '\n');
+} else {
+    const sizes = args.map(Number).filter(n => n > 0);
+    const rows: Row[] = [];
+    for (const size of sizes.length > 0 ? sizes : [100, 500, 1000, 2000]) {
+        const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--size', String(size)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+        if (child.status !== 0) throw new Error(`size ${size} failed: ${child.stderr}`);
+        const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as Row;
+        rows.push(row);
+        console.log(`${size} devices: cold check ${row.coldCheckMs.toFixed(0)} ms, re-verify ${row.reverifyMs.toFixed(1)} ms, survive-1 ${row.survive1Ms.toFixed(0)} ms, peak RSS ${row.peakRssMb.toFixed(0)} MB`);
+    }
+    const ms = (n: number) => (n < 100 ? n.toFixed(1) : n.toFixed(0));
+    const table = [
+        '| devices | links | intents | cold check (verify included) | holding | edit → program (check --no-verify of the file) | re-verify after one intent changed | requirements re-verified | survive 1 link failure, all intents | holding | peak RSS |',
+        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...rows.map(r => `| ${r.devices} | ${r.links} | ${r.intents} | ${ms(r.coldCheckMs)} ms | ${r.holding} | ${ms(r.editToProgramMs)} ms | ${ms(r.reverifyMs)} ms | ${r.reverified} | ${ms(r.survive1Ms)} ms | ${r.surviveHolding} | ${r.peakRssMb.toFixed(0)} MB |`)
+    ].join('\n');
+    fs.mkdirSync('test-results', { recursive: true });
+    fs.writeFileSync(path.join('test-results', 'bench.md'), `# netintent benchmark\n\n${table}\n`);
+    console.log(`\n${table}`);
 }
-const table = [
-    '| devices | intents | links | check (parse, link, validate, IR) | compile (model + render) | files | peak RSS |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(r => `| ${r.devices} | ${r.intents} | ${r.links} | ${r.checkMs.toFixed(0)} ms | ${r.compileMs.toFixed(0)} ms | ${r.files} | ${r.peakRssMb.toFixed(0)} MB |`)
-].join('\n');
-fs.mkdirSync('test-results', { recursive: true });
-fs.writeFileSync(path.join('test-results', 'bench.md'), `# netintent benchmark (${new Date().toISOString().slice(0, 10)})\n\n${table}\n`);
-console.log(`\n${table}`);

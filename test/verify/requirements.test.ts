@@ -18,7 +18,7 @@ async function verdicts(intents: string, routing = 'ospf', configure?: (devices:
     configure?.(compiled.devices);
     const result = verifyProgram(program, compiled.devices);
     const byIntent = new Map<string, RequirementVerdict[]>();
-    for (const [requirement, verdict] of result) byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
+    for (const [requirement, verdict] of result.verdicts) byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
     return byIntent;
 }
 
@@ -126,5 +126,35 @@ describe('failures', () => {
         const result = await verdicts('scenario both { fail device r2\n fail device r3 }\nintent n { allow web -> db : tcp 6 survive 1 node failure }\nintent d { allow web -> db : tcp 7 during both }\n');
         expect(result.get('n')!.map(summary)).toEqual(['holds (1 path, 1 scenarios)']);
         expect(result.get('d')!.map(summary)).toEqual(['violated: dropped at r1: no route to 10.1.2.3 [r2, r3] r1']);
+    });
+});
+
+describe('network-wide forwarding checks', () => {
+    async function problems(configure: (devices: ReturnType<typeof compileNetwork>['devices']) => void) {
+        const checked = await checkWorkspace({ 'square.twin.yaml': SQUARE('static'), 'main.intent': 'twin "square.twin.yaml"\nintent a { allow web -> db : tcp 443 }\n' });
+        const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'square.twin.yaml')).program;
+        const compiled = compileNetwork(program);
+        configure(compiled.devices);
+        return verifyProgram(program, compiled.devices).forwarding;
+    }
+
+    it('none on the compiled network', async () => {
+        expect(await problems(() => undefined)).toEqual([]);
+    });
+
+    it('a static route pointing back is a loop; a missing one a blackhole', async () => {
+        const db = 0x0a010200;
+        const loop = await problems(devices => {
+            const r2 = devices.get('r2')!;
+            // r2 sends db's traffic back to r1, which sends it to r2.
+            r2.staticRoutes = r2.staticRoutes.map(r => (r.prefix.network === db ? { ...r, nextHop: 0x0a000000 } : r));
+        });
+        expect(loop).toEqual([{ kind: 'loop', device: 'r1', destination: '10.1.2.0/24', path: ['r1', 'r2', 'r1'] }]);
+        const hole = await problems(devices => {
+            // Without its route to db, r2 would still send db's traffic to the internet by its default route.
+            const r2 = devices.get('r2')!;
+            r2.staticRoutes = r2.staticRoutes.filter(r => r.prefix.network !== db && r.prefix.length !== 0);
+        });
+        expect(hole).toEqual([{ kind: 'blackhole', device: 'r2', destination: '10.1.2.0/24', path: ['r1', 'r2'] }]);
     });
 });

@@ -20,7 +20,7 @@ function workspace() {
     };
 }
 
-const summary = (verdicts: ReturnType<typeof verifyProgram>) => [...verdicts].map(([r, v]) => `${r.intent}:${v.verdict}`);
+const summary = (verdicts: ReturnType<typeof verifyProgram>['verdicts']) => [...verdicts].map(([r, v]) => `${r.intent}:${v.verdict}`);
 
 describe('VerificationSession', () => {
     it('after an edit, verifies only the changed requirement and those its new filters reach, with fresh results', async () => {
@@ -47,7 +47,7 @@ describe('VerificationSession', () => {
         const verdictOf = (verdicts: typeof before, intent: string) => [...verdicts].find(([r]) => r.intent === intent)![1];
         expect(verdictOf(run.verdicts, 'c')).toBe(verdictOf(before, 'c'));
         expect(verdictOf(run.verdicts, 'a')).not.toBe(verdictOf(before, 'a'));
-        expect(summary(run.verdicts)).toEqual(summary(verifyProgram(second, compileNetwork(second).devices)));
+        expect(summary(run.verdicts)).toEqual(summary(verifyProgram(second, compileNetwork(second).devices).verdicts));
     });
 
     it('a changed twin starts afresh', async () => {

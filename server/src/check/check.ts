@@ -85,7 +85,14 @@ function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwi
             if (loaded.diagnostics.some(d => d.severity === 'error')) continue;
             configs = loaded.configs;
         }
-        const verdicts = verifyProgram(bound.program, configs);
+        const { verdicts, forwarding } = verifyProgram(bound.program, configs);
+        for (const problem of forwarding) {
+            const device = bound.program.twin.devices.get(problem.device)!;
+            const message = problem.kind === 'loop'
+                ? `Routing loop for ${problem.destination}: ${problem.path.join(' → ')}.`
+                : `Blackhole for ${problem.destination}: ${problem.device} has no route (${problem.path.join(' → ')}).`;
+            diagnostics.push({ ...device.location, severity: 'warning', code: problem.kind, message });
+        }
         for (const [requirement, verdict] of verdicts) {
             const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
             if (!statement) continue;

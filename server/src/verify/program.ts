@@ -3,7 +3,8 @@ import type { DeviceConfig } from '../config/model.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import type { PacketSet } from '../net/packet-set.js';
-import { NetworkVerifier, type RequirementVerdict } from './verify.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
 
 export interface RequirementToVerify {
     requirement: Requirement;
@@ -30,7 +31,16 @@ export function requirementsToVerify(program: IntentProgram): RequirementToVerif
     return out;
 }
 
-export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>): Map<Requirement, RequirementVerdict> {
+export interface ProgramVerification {
+    verdicts: Map<Requirement, RequirementVerdict>;
+    /** Loops and blackholes for the destinations the intents speak of. */
+    forwarding: ForwardingProblem[];
+}
+
+export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>): ProgramVerification {
     const verifier = new NetworkVerifier(program.twin, configs);
-    return new Map(requirementsToVerify(program).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
+    const verdicts = new Map(requirementsToVerify(program).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
+    const destinations = program.intents.flatMap(i => i.requirements).flatMap(r => r.flows.map(f => f.destination.addresses))
+        .reduce((all, set) => all.union(set), IntervalSet.EMPTY);
+    return { verdicts, forwarding: verifier.forwardingProblems(destinations) };
 }

@@ -10,6 +10,7 @@ import type { Failure, Requirement, ScenarioIR } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import { describeFailures, failureKey, NO_FAILURES, SimNetwork, type Failures } from '../simulate/network.js';
+import { formatRange } from '../net/ipv4.js';
 import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
 import { placesOf, type Place } from '../twin/places.js';
@@ -23,6 +24,14 @@ export interface Counterexample {
     /** The failing path hop by hop, with interfaces. */
     hops: Hop[];
     reason: string;
+}
+
+export interface ForwardingProblem {
+    kind: 'loop' | 'blackhole';
+    device: string;
+    destination: string;
+    /** From where the traffic entered to the device where it loops or has no route. */
+    path: string[];
 }
 
 export interface RequirementVerdict {
@@ -153,6 +162,72 @@ export class NetworkVerifier {
     replaceFilters(configs: ReadonlyMap<string, DeviceConfig>): void {
         this.network.replaceFilters(configs);
         for (const context of this.contexts.values()) context.dataplane = new DataPlane(this.network, context.routing, this.places, this.cuts);
+    }
+
+    /**
+     * Routing loops and blackholes for the destinations the intents speak of, network-wide and
+     * without failures: for each address class, the devices traffic enters the network at follow
+     * their next hops; a device met twice on the way is a loop, one with no route a blackhole.
+     */
+    forwardingProblems(destinations: IntervalSet, limit = 20): ForwardingProblem[] {
+        const routing = this.context().routing;
+        const problems: Array<ForwardingProblem & { lo: number; hi: number }> = [];
+        const entries = [...new Set(this.places.filter(p => p.interface !== undefined).map(p => p.device))];
+        const attachments = new Set(this.places.filter(p => p.interface !== undefined).map(p => `${p.device}:${p.interface}`));
+        const owners = this.network.addressOwner;
+        for (const [lo, hi] of destinations.intervals) {
+            for (let start = lo; start <= hi && problems.length < limit;) {
+                const end = Math.min(hi, this.classEnd(start));
+                const address = start;
+                start = end + 1;
+                if (owners.has(address) && address === end) continue;
+                // 0: not seen, 1: on the current path, 2: done.
+                const state = new Map<string, number>();
+                const visit = (device: string, path: string[]): ForwardingProblem | undefined => {
+                    const seen = state.get(device) ?? 0;
+                    if (seen === 1) return { kind: 'loop', device, destination: formatRange(address, end), path: [...path, device] };
+                    if (seen === 2) return undefined;
+                    state.set(device, 1);
+                    const route = routing.lookup(device, address);
+                    if (!route) return { kind: 'blackhole', device, destination: formatRange(address, end), path: [...path, device] };
+                    for (const hop of route.nextHops) {
+                        if (attachments.has(`${device}:${hop.interface}`)) continue;
+                        const peer = this.network.port(device, hop.interface)?.peer;
+                        if (!peer || owners.get(address)?.device === peer.device) continue;
+                        const found = visit(peer.device, [...path, device]);
+                        if (found) return found;
+                    }
+                    state.set(device, 2);
+                    return undefined;
+                };
+                for (const device of entries) {
+                    if (owners.get(address)?.device === device) continue;
+                    const found = visit(device, []);
+                    if (!found) continue;
+                    // Neighbouring classes with the same fault are one finding.
+                    const last = problems[problems.length - 1];
+                    if (last && last.kind === found.kind && last.path.join() === found.path.join()) {
+                        last.hi = end;
+                        last.destination = formatRange(last.lo, end);
+                    } else {
+                        problems.push({ ...found, lo: address, hi: end });
+                    }
+                    break;
+                }
+            }
+        }
+        return problems.map(({ kind, device, destination, path }) => ({ kind, device, destination, path }));
+    }
+
+    /** The last address of the address class that starts at `start`. */
+    private classEnd(start: number): number {
+        let low = 0;
+        let high = this.cuts.length;
+        while (low < high) {
+            const mid = (low + high) >> 1;
+            if (this.cuts[mid] <= start) low = mid + 1; else high = mid;
+        }
+        return low < this.cuts.length ? this.cuts[low] - 1 : 0xffffffff;
     }
 
     /** Checks a requirement under one set of failures. */
