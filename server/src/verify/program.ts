@@ -3,7 +3,6 @@ import type { DeviceConfig } from '../config/model.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import type { PacketSet } from '../net/packet-set.js';
-import { IntervalSet } from '../net/interval-set.js';
 import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
 
 export interface RequirementToVerify {
@@ -40,7 +39,7 @@ export interface ProgramVerification {
 export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>): ProgramVerification {
     const verifier = new NetworkVerifier(program.twin, configs);
     const verdicts = new Map(requirementsToVerify(program).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
-    const destinations = program.intents.flatMap(i => i.requirements).flatMap(r => r.flows.map(f => f.destination.addresses))
-        .reduce((all, set) => all.union(set), IntervalSet.EMPTY);
-    return { verdicts, forwarding: verifier.forwardingProblems(destinations) };
+    const flows = [...program.intents.flatMap(i => i.requirements), ...(program.defaultRequirement ? [program.defaultRequirement] : [])]
+        .flatMap(r => r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses })));
+    return { verdicts, forwarding: verifier.forwardingProblems(flows) };
 }

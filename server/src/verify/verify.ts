@@ -165,58 +165,82 @@ export class NetworkVerifier {
     }
 
     /**
-     * Routing loops and blackholes for the destinations the intents speak of, network-wide and
-     * without failures: for each address class, the devices traffic enters the network at follow
-     * their next hops; a device met twice on the way is a loop, one with no route a blackhole.
+     * Routing loops and blackholes for the flows the intents speak of, without failures and
+     * without filters: for each address class of their destinations, the devices their sources
+     * enter at follow the next hops; a device met twice on the way is a loop, one with no route a
+     * blackhole. Classes routed alike (the same containing prefixes) are walked once.
      */
-    forwardingProblems(destinations: IntervalSet, limit = 20): ForwardingProblem[] {
+    forwardingProblems(flows: ReadonlyArray<{ source: IntervalSet; destination: IntervalSet }>, limit = 20): ForwardingProblem[] {
         const routing = this.context().routing;
-        const problems: Array<ForwardingProblem & { lo: number; hi: number }> = [];
-        const entries = [...new Set(this.places.filter(p => p.interface !== undefined).map(p => p.device))];
-        const attachments = new Set(this.places.filter(p => p.interface !== undefined).map(p => `${p.device}:${p.interface}`));
         const owners = this.network.addressOwner;
-        for (const [lo, hi] of destinations.intervals) {
-            for (let start = lo; start <= hi && problems.length < limit;) {
-                const end = Math.min(hi, this.classEnd(start));
-                const address = start;
-                start = end + 1;
-                if (owners.has(address) && address === end) continue;
-                // 0: not seen, 1: on the current path, 2: done.
-                const state = new Map<string, number>();
-                const visit = (device: string, path: string[]): ForwardingProblem | undefined => {
-                    const seen = state.get(device) ?? 0;
-                    if (seen === 1) return { kind: 'loop', device, destination: formatRange(address, end), path: [...path, device] };
-                    if (seen === 2) return undefined;
-                    state.set(device, 1);
-                    const route = routing.lookup(device, address);
-                    if (!route) return { kind: 'blackhole', device, destination: formatRange(address, end), path: [...path, device] };
-                    for (const hop of route.nextHops) {
-                        if (attachments.has(`${device}:${hop.interface}`)) continue;
-                        const peer = this.network.port(device, hop.interface)?.peer;
-                        if (!peer || owners.get(address)?.device === peer.device) continue;
-                        const found = visit(peer.device, [...path, device]);
-                        if (found) return found;
-                    }
-                    state.set(device, 2);
-                    return undefined;
-                };
-                for (const device of entries) {
-                    if (owners.get(address)?.device === device) continue;
-                    const found = visit(device, []);
-                    if (!found) continue;
-                    // Neighbouring classes with the same fault are one finding.
-                    const last = problems[problems.length - 1];
-                    if (last && last.kind === found.kind && last.path.join() === found.path.join()) {
-                        last.hi = end;
-                        last.destination = formatRange(last.lo, end);
-                    } else {
-                        problems.push({ ...found, lo: address, hi: end });
-                    }
-                    break;
+        const ingresses = this.places.filter(p => p.interface !== undefined);
+        const attachments = new Set(ingresses.map(p => `${p.device}:${p.interface}`));
+        // Per address class (by the prefixes containing it): where its traffic enters, and its extent.
+        const classes = new Map<string, { entries: Set<string>; ranges: Array<[number, number]>; probe?: number }>();
+        for (const flow of flows) {
+            const entries = ingresses.filter(p => p.space.intersects(flow.source)).map(p => p.device);
+            if (entries.length === 0) continue;
+            for (const [lo, hi] of flow.destination.intervals) {
+                for (let start = lo; start <= hi;) {
+                    const end = Math.min(hi, this.classEnd(start));
+                    const address = start;
+                    start = end + 1;
+                    const signature = this.universe.containing(address).map(p => `${p.network}/${p.length}`).join(' ');
+                    let entry = classes.get(signature);
+                    if (!entry) classes.set(signature, entry = { entries: new Set(), ranges: [] });
+                    entries.forEach(e => entry!.entries.add(e));
+                    entry.ranges.push([address, end]);
+                    // A router's own address is delivered to it: walk the class from another address.
+                    if (entry.probe === undefined && !(owners.has(address) && address === end)) entry.probe = address;
                 }
             }
         }
-        return problems.map(({ kind, device, destination, path }) => ({ kind, device, destination, path }));
+        const problems: ForwardingProblem[] = [];
+        for (const { entries, ranges, probe } of classes.values()) {
+            if (problems.length >= limit) break;
+            if (probe === undefined) continue;
+            const found = this.walk(probe, routing, [...entries].sort(), attachments);
+            if (!found) continue;
+            const extent = IntervalSet.fromIntervals(ranges);
+            problems.push({ ...found, destination: extent.intervals.map(([lo, hi]) => formatRange(lo, hi)).join(', ') });
+        }
+        return problems;
+    }
+
+    /**
+     * Follows the next hops toward `address` from every entry device (each device once): the
+     * first device met twice on a path (a loop) or without a route (a blackhole).
+     */
+    private walk(address: number, routing: RoutingState, entries: string[], attachments: Set<string>): Omit<ForwardingProblem, 'destination'> | undefined {
+        const owner = this.network.addressOwner.get(address)?.device;
+        // 1: on the current path, 2: done.
+        const state = new Map<string, number>();
+        const path: string[] = [];
+        const visit = (device: string): Omit<ForwardingProblem, 'destination'> | undefined => {
+            const seen = state.get(device);
+            if (seen === 1) return { kind: 'loop', device, path: [...path, device] };
+            if (seen === 2) return undefined;
+            state.set(device, 1);
+            path.push(device);
+            const route = routing.lookup(device, address);
+            if (!route) return { kind: 'blackhole', device, path: [...path] };
+            for (const hop of route.nextHops) {
+                if (attachments.has(`${device}:${hop.interface}`)) continue;
+                const peer = this.network.port(device, hop.interface)?.peer;
+                if (!peer || peer.device === owner) continue;
+                const found = visit(peer.device);
+                if (found) return found;
+            }
+            path.pop();
+            state.set(device, 2);
+            return undefined;
+        };
+        for (const device of entries) {
+            if (device === owner) continue;
+            const found = visit(device);
+            if (found) return found;
+        }
+        return undefined;
     }
 
     /** The last address of the address class that starts at `start`. */
