@@ -106,6 +106,7 @@ describe('--format json', () => {
                 failures: [],
                 path: ['r1', 'r2', 'r3'],
                 reason: 'the path r1 → r2 → r3 passes r2, which it must avoid',
+                branches: [['r1', 'r2', 'r3']],
                 hops: [{ device: 'r1', in: 'eth10', out: 'eth1' }, { device: 'r2', in: 'eth1', out: 'eth2' }, { device: 'r3', in: 'eth1', out: 'eth10' }]
             }
         });

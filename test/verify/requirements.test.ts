@@ -45,6 +45,20 @@ describe('allow', () => {
         expect(result.get('a')!.map(summary)).toEqual(['holds (2 paths, 0 scenarios)']);
     });
 
+    it('every failing ECMP branch is reported', async () => {
+        const equalCosts = (devices: ReturnType<typeof compileNetwork>['devices']) => {
+            for (const d of devices.values()) {
+                d.policyRoutes = [];
+                for (const i of d.interfaces) if (i.ospf && !i.ospf.passive) i.ospf.cost = 10;
+            }
+        };
+        const both = await verdicts('intent h { allow web -> db : tcp 1 hops <= 2 }\n', 'ospf', equalCosts);
+        expect(both.get('h')![0].counterexample?.branches).toEqual([['r1', 'r2', 'r4'], ['r1', 'r3', 'r4']]);
+        // One way only: the branch over r3 passes; with replies, theirs (ECMP too) would fail as well.
+        const one = await verdicts('intent v { allow web -> db : tcp 1 oneway via r3 }\n', 'ospf', equalCosts);
+        expect(one.get('v')![0].counterexample?.branches).toEqual([['r1', 'r2', 'r4']]);
+    });
+
     it('violated where an ACL drops it, citing the rule\'s line in nftables.nft', async () => {
         let r1: DeviceConfig | undefined;
         const result = await verdicts('intent a { allow web -> db : tcp 443 }\n', 'ospf', devices => {

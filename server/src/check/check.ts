@@ -141,7 +141,13 @@ function requirementReport(line: number, kind: RequirementReport['kind'], broken
     if (!verdict) return { line, kind, verdict: 'unknown' };
     const { counterexample } = verdict;
     return counterexample
-        ? { line, kind, verdict: 'violated', counterexample: { packet: counterexample.packet, failures: counterexample.failures, path: counterexample.path, reason: counterexample.reason, hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out })) } }
+        ? {
+            line, kind, verdict: 'violated',
+            counterexample: {
+                packet: counterexample.packet, failures: counterexample.failures, path: counterexample.path, reason: counterexample.reason,
+                branches: counterexample.branches, hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out }))
+            }
+        }
         : { line, kind, verdict: 'holds' };
 }
 

@@ -10,6 +10,8 @@ export interface Counterexample {
     failures: string[];
     path: string[];
     reason: string;
+    /** Every failing ECMP branch as device paths, the one of `path` first. */
+    branches: string[][];
     /** The path hop by hop: each device with the interfaces the packet enters and leaves by. */
     hops: Array<{ device: string; in?: string; out?: string }>;
 }

@@ -21,6 +21,8 @@ export interface Counterexample {
     failures: string[];
     /** The devices of the failing path. */
     path: string[];
+    /** Every failing ECMP branch (device paths), the one above first. */
+    branches: string[][];
     /** The failing path hop by hop, with interfaces. */
     hops: Hop[];
     reason: string;
@@ -58,6 +60,8 @@ const MAX_CONTEXTS = 256;
 /** What one check found: a violation, or the elements the traffic passed (for failure enumeration). */
 interface Finding {
     violation?: { outcome: Outcome; packets: PacketSet; reason: string };
+    /** Every failing branch of the trace that found the violation (the first is the violation's). */
+    failingPaths: string[][];
     links: Set<number>;
     devices: Set<string>;
     paths: Set<string>;
@@ -256,7 +260,7 @@ export class NetworkVerifier {
 
     /** Checks a requirement under one set of failures. */
     private check(requirement: Requirement, effective: PacketSet, context: Context): Finding {
-        const finding: Finding = { links: new Set(), devices: new Set(), paths: new Set() };
+        const finding: Finding = { links: new Set(), devices: new Set(), paths: new Set(), failingPaths: [] };
         for (const flow of requirement.flows) {
             for (const source of this.places.filter(p => p.space.intersects(flow.source.addresses))) {
                 // Traffic within one place never reaches a router.
@@ -266,11 +270,12 @@ export class NetworkVerifier {
                 for (const outcome of outcomes) {
                     this.note(finding, outcome);
                     const reason = requirement.kind === 'allow' ? this.allowProblem(requirement, outcome, context) : this.denyProblem(outcome);
-                    if (reason) {
-                        finding.violation = { outcome, packets: reason.packets, reason: reason.text };
-                        return finding;
-                    }
+                    if (!reason) continue;
+                    finding.violation ??= { outcome, packets: reason.packets, reason: reason.text };
+                    finding.failingPaths.push(outcome.path.map(h => h.device));
                 }
+                // The other ECMP branches of the same trace are reported with it.
+                if (finding.violation) return finding;
             }
         }
         return finding;
@@ -349,6 +354,7 @@ export class NetworkVerifier {
             packet: violation.packets.witness()!,
             failures: describeFailures(this.twin, failures),
             path: violation.outcome.path.map(h => h.device),
+            branches: finding.failingPaths,
             hops: violation.outcome.path,
             reason: violation.reason
         };
