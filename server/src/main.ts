@@ -5,5 +5,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createNetintentServices } from './language/netintent-module.js';
 
 const connection = createConnection(ProposedFeatures.all);
-const { shared } = createNetintentServices({ connection, ...NodeFileSystem });
+const { shared, Netintent } = createNetintentServices({ connection, ...NodeFileSystem });
+// Verification runs in the server only: start its scheduler before the first build.
+void Netintent.editor.Verification;
 startLanguageServer(shared);

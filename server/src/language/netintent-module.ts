@@ -3,7 +3,10 @@
  * server, the CLI and the tests alike.
  */
 import { inject, type Module } from 'langium';
-import { createDefaultModule, createDefaultSharedModule, type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices } from 'langium/lsp';
+import { createDefaultModule, createDefaultSharedModule, type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices, type PartialLangiumSharedServices } from 'langium/lsp';
+import { NetintentCodeActionProvider, NetintentCompletionProvider, NetintentDocumentUpdateHandler, NetintentFormatter, NetintentRenameProvider, NetintentSemanticTokenProvider } from '../lsp/editing.js';
+import { NetintentDefinitionProvider, NetintentReferencesProvider } from '../lsp/twin-navigation.js';
+import { NetintentCodeLensProvider, NetintentHoverProvider } from '../lsp/verdicts-in-editor.js';
 import { NetintentGeneratedModule, NetintentGeneratedSharedModule } from './generated/module.js';
 import { IntentPrograms } from './intent-programs.js';
 import { NetintentDocumentValidator, NetintentLinker } from './netintent-linking.js';
@@ -11,6 +14,7 @@ import { NetintentScopeProvider } from './netintent-scope.js';
 import { NetintentParserErrorMessages } from './parser-messages.js';
 import { NetintentValidator, registerValidationChecks } from './netintent-validator.js';
 import { TwinWorkspace } from './twin-workspace.js';
+import { VerificationScheduler } from '../lsp/verification.js';
 
 export interface NetintentSharedAddedServices {
     twin: {
@@ -29,17 +33,38 @@ export interface NetintentAddedServices {
     };
 }
 
-export type NetintentServices = LangiumServices & NetintentAddedServices & { shared: NetintentSharedServices };
+/** Services of the language server only, created when it first asks for them. */
+export interface NetintentEditorServices {
+    editor: {
+        Verification: VerificationScheduler;
+    };
+}
 
-export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSharedAddedServices> = {
+export type NetintentServices = LangiumServices & NetintentAddedServices & NetintentEditorServices & { shared: NetintentSharedServices };
+
+export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSharedAddedServices & PartialLangiumSharedServices> = {
     twin: {
         TwinWorkspace: shared => new TwinWorkspace(shared)
+    },
+    lsp: {
+        DocumentUpdateHandler: shared => new NetintentDocumentUpdateHandler(shared)
     }
 };
 
-export const NetintentModule: Module<NetintentServices, PartialLangiumServices & NetintentAddedServices> = {
+export const NetintentModule: Module<NetintentServices, PartialLangiumServices & NetintentAddedServices & NetintentEditorServices> = {
     parser: {
         ParserErrorMessageProvider: services => new NetintentParserErrorMessages(services)
+    },
+    lsp: {
+        DefinitionProvider: services => new NetintentDefinitionProvider(services),
+        ReferencesProvider: services => new NetintentReferencesProvider(services),
+        HoverProvider: services => new NetintentHoverProvider(services),
+        CodeLensProvider: services => new NetintentCodeLensProvider(services),
+        CodeActionProvider: () => new NetintentCodeActionProvider(),
+        CompletionProvider: services => new NetintentCompletionProvider(services),
+        SemanticTokenProvider: services => new NetintentSemanticTokenProvider(services),
+        Formatter: () => new NetintentFormatter(),
+        RenameProvider: services => new NetintentRenameProvider(services)
     },
     references: {
         ScopeProvider: services => new NetintentScopeProvider(services),
@@ -51,6 +76,9 @@ export const NetintentModule: Module<NetintentServices, PartialLangiumServices &
     },
     intent: {
         IntentPrograms: services => new IntentPrograms(services)
+    },
+    editor: {
+        Verification: services => new VerificationScheduler(services)
     }
 };
 

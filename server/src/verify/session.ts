@@ -22,6 +22,29 @@ export class VerificationSession {
     private readonly cache = new Map<string, RequirementVerdict>();
 
     run(program: IntentProgram): SessionRun {
+        const steps = this.steps(program);
+        let step = steps.next();
+        while (!step.done) step = steps.next();
+        return step.value;
+    }
+
+    /**
+     * The same, giving way to other work after every verified requirement (the language server
+     * answers requests meanwhile) and stopping with `Cancelled` when `cancelled()` says so.
+     */
+    async runAsync(program: IntentProgram, cancelled: () => boolean): Promise<SessionRun> {
+        const steps = this.steps(program);
+        let step = steps.next();
+        while (!step.done) {
+            await new Promise(resolve => setImmediate(resolve));
+            if (cancelled()) throw new Cancelled();
+            step = steps.next();
+        }
+        return step.value;
+    }
+
+    /** Yields after each requirement it verifies (not after those whose verdicts it keeps). */
+    private *steps(program: IntentProgram): Generator<void, SessionRun> {
         const compiled = compileNetwork(program, this.compiled);
         const sameRouting = this.verifier !== undefined && this.compiled?.reuse.underlay === compiled.reuse.underlay;
         const changed = new Set<string>();
@@ -43,6 +66,7 @@ export class VerificationSession {
                 verdict = verifier.verify(requirement, effective);
                 verified++;
                 this.cache.set(key, verdict);
+                yield;
             }
             seen.add(key);
             verdicts.set(requirement, verdict);
@@ -51,3 +75,6 @@ export class VerificationSession {
         return { compiled, verdicts, verified };
     }
 }
+
+/** A run given up because newer input arrived. */
+export class Cancelled extends Error {}

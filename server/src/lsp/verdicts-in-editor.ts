@@ -1,0 +1,118 @@
+/**
+ * Verdicts where the engineer reads: a code lens per intent ("✓ holds · 2 paths · survives
+ * 1 link failure" / "✗ violated · dropped at core1 by …"), and hovers that show what a name
+ * stands for in the twin and what the verifier found for a requirement.
+ */
+import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
+import { AstNodeHoverProvider, type CodeLensProvider } from 'langium/lsp';
+import type { CodeLens, CodeLensParams, Hover, HoverParams } from 'vscode-languageserver';
+import { describePacket } from '../net/packet-set.js';
+import { isDefaultPolicy, isGroup, isIntent, isNamedEndpoint, isRequirement, type Group, type Intent, type Model } from '../language/generated/ast.js';
+import { groupAddresses } from '../intent/build.js';
+import type { NetintentServices } from '../language/netintent-module.js';
+import { TWIN_KIND_NAMES } from '../language/twin-symbols.js';
+import { formatRange } from '../net/ipv4.js';
+import type { RequirementVerdict } from '../verify/verify.js';
+import type { VerificationScheduler } from './verification.js';
+import { twinReferenceAt } from './twin-navigation.js';
+import type { IntentPrograms } from '../language/intent-programs.js';
+
+/** A verdict in a few words. */
+export function summarizeVerdict(verdict: RequirementVerdict, survive?: { count: number; kind: string }): string {
+    if (verdict.counterexample) return `✗ violated · ${verdict.counterexample.reason}`;
+    const parts = [`✓ holds`, `${verdict.paths} path${verdict.paths === 1 ? '' : 's'}`];
+    if (survive) parts.push(`survives ${survive.count} ${survive.kind} failure${survive.count === 1 ? '' : 's'}`);
+    return parts.join(' · ');
+}
+
+export class NetintentCodeLensProvider implements CodeLensProvider {
+    private readonly verification: VerificationScheduler;
+
+    constructor(services: NetintentServices) {
+        this.verification = services.editor.Verification;
+    }
+
+    provideCodeLens(document: LangiumDocument, _params: CodeLensParams): MaybePromise<CodeLens[]> {
+        const lenses: CodeLens[] = [];
+        for (const statement of (document.parseResult.value as Model).statements) {
+            if (!statement.$cstNode) continue;
+            const range = { start: statement.$cstNode.range.start, end: statement.$cstNode.range.start };
+            if (isDefaultPolicy(statement) && statement.action === 'deny') {
+                const verdict = this.verification.verdictOf(statement);
+                lenses.push({ range, command: { title: verdict ? summarizeVerdict(verdict) : '… not verified', command: '' } });
+            }
+            if (isIntent(statement)) lenses.push({ range, command: { title: this.intentTitle(statement), command: '' } });
+        }
+        return lenses;
+    }
+
+    private intentTitle(intent: Intent): string {
+        const verdicts = intent.requirements.map(r => this.verification.verdictOf(r));
+        if (verdicts.length === 0) return 'no requirements';
+        if (verdicts.some(v => v === undefined)) return '… not verified';
+        const violated = intent.requirements.findIndex((_, i) => verdicts[i]!.counterexample);
+        if (violated >= 0) {
+            const prefix = intent.requirements.length > 1 ? `requirement ${violated + 1}: ` : '';
+            return summarizeVerdict(verdicts[violated]!).replace('✗ violated · ', `✗ violated · ${prefix}`);
+        }
+        const paths = verdicts.reduce((n, v) => n + v!.paths, 0);
+        const survive = intent.requirements.flatMap(r => r.clauses).find(c => c.$type === 'Survive') as { count: number; kind: string } | undefined;
+        return summarizeVerdict({ verdict: 'holds', devices: new Set(), paths, scenarios: 0 }, survive);
+    }
+}
+
+export class NetintentHoverProvider extends AstNodeHoverProvider {
+    private readonly verification: VerificationScheduler;
+    private readonly programs: IntentPrograms;
+
+    constructor(services: NetintentServices) {
+        super(services);
+        this.verification = services.editor.Verification;
+        this.programs = services.intent.IntentPrograms;
+    }
+
+    override async getHoverContent(document: LangiumDocument, params: HoverParams): Promise<Hover | undefined> {
+        const offset = document.textDocument.offsetAt(params.position);
+        const twin = twinReferenceAt(document, offset);
+        if (twin) {
+            return { contents: { kind: 'markdown', value: `**${TWIN_KIND_NAMES[twin.target.$type]} ${twin.target.name}** — ${twin.target.detail}` }, range: twin.node.range };
+        }
+        const leaf = CstUtils.findLeafNodeAtOffset(document.parseResult.value.$cstNode!, offset);
+        if (!leaf) return undefined;
+        const named = AstUtils.getContainerOfType(leaf.astNode, isNamedEndpoint);
+        const group = named?.target.ref;
+        if (isGroup(group)) return { contents: { kind: 'markdown', value: this.describeGroup(document, group) } };
+        const requirement = AstUtils.getContainerOfType(leaf.astNode, isRequirement);
+        const statement: AstNode | undefined = requirement ?? (isDefaultPolicy(leaf.astNode) ? leaf.astNode : undefined);
+        if (statement) {
+            const verdict = this.verification.verdictOf(statement);
+            return { contents: { kind: 'markdown', value: verdict ? describeVerdict(verdict) : 'Not verified yet (or errors prevent it).' } };
+        }
+        return super.getHoverContent(document, params);
+    }
+
+    protected override getAstNodeHoverContent(): MaybePromise<string | undefined> {
+        return undefined;
+    }
+
+    /** A group: how it is written and the addresses it stands for in the twin. */
+    private describeGroup(document: LangiumDocument, group: Group): string {
+        const twin = this.programs.forDocument(document)?.program.twin;
+        const members = twin ? groupAddresses(twin, group) : undefined;
+        const addresses = members ? members.intervals.slice(0, 8).map(([lo, hi]) => formatRange(lo, hi)).join(', ') + (members.intervals.length > 8 ? ', …' : '') : '';
+        return `**group ${group.name}**\n\n\`${group.$cstNode?.text ?? ''}\`${addresses ? `\n\naddresses: ${addresses}` : ''}`;
+    }
+}
+
+function describeVerdict(verdict: RequirementVerdict): string {
+    const lines = [`**${summarizeVerdict(verdict)}**`];
+    if (verdict.scenarios > 0) lines.push(`${verdict.scenarios} failure scenario${verdict.scenarios === 1 ? '' : 's'} examined`);
+    const c = verdict.counterexample;
+    if (c) {
+        lines.push(`packet: \`${describePacket(c.packet)}\``);
+        if (c.failures.length > 0) lines.push(`with failed: ${c.failures.join(', ')}`);
+        lines.push(`path: ${c.hops.map(h => `${h.device}${h.in ? ` (in ${h.in})` : ''}${h.out ? ` (out ${h.out})` : ''}`).join(' → ')}`);
+        if (c.branches.length > 1) lines.push(`failing ECMP branches: ${c.branches.map(b => b.join(' → ')).join('; ')}`);
+    }
+    return lines.join('\n\n');
+}

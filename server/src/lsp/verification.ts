@@ -1,0 +1,110 @@
+/**
+ * Verification in the language server: after Langium's fast checks of a build, debounced while
+ * the user types, cancelled by the next edit, with work-done progress. Each twin keeps a
+ * VerificationSession, so an edit verifies again only what it changed. Violations are published
+ * with the document's other diagnostics; hover and code lenses read the verdicts from here.
+ */
+import { AstUtils, DocumentState, type AstNode } from 'langium';
+import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import { describePacket } from '../net/packet-set.js';
+import type { NetintentServices, NetintentSharedServices } from '../language/netintent-module.js';
+import type { IntentPrograms } from '../language/intent-programs.js';
+import { Cancelled, VerificationSession } from '../verify/session.js';
+import type { RequirementVerdict } from '../verify/verify.js';
+
+/** How long typing may pause before verification starts. */
+export const VERIFY_DEBOUNCE_MS = 150;
+
+export class VerificationScheduler {
+    private readonly sessions = new Map<string, VerificationSession>();
+    private readonly verdicts = new Map<AstNode, RequirementVerdict>();
+    private timer?: NodeJS.Timeout;
+    private generation = 0;
+    private running?: Promise<void>;
+    private readonly shared: NetintentSharedServices;
+    private readonly programs: IntentPrograms;
+
+    /** Created by the language server only (the CLI verifies once, without a scheduler). */
+    constructor(services: NetintentServices) {
+        this.shared = services.shared;
+        this.programs = services.intent.IntentPrograms;
+        this.shared.workspace.DocumentBuilder.onUpdate(() => this.cancel());
+        this.shared.workspace.DocumentBuilder.onBuildPhase(DocumentState.Validated, () => this.schedule());
+    }
+
+    /** The verdict of a requirement statement (or of the `default deny` line), if verified. */
+    verdictOf(statement: AstNode): RequirementVerdict | undefined {
+        return this.verdicts.get(statement);
+    }
+
+    /** Resolves when the verification scheduled so far has finished (tests, commands). */
+    async idle(): Promise<void> {
+        while (this.timer || this.running) {
+            if (this.running) await this.running;
+            else await new Promise(resolve => setTimeout(resolve, VERIFY_DEBOUNCE_MS));
+        }
+    }
+
+    private cancel(): void {
+        this.generation++;
+        clearTimeout(this.timer);
+        this.timer = undefined;
+    }
+
+    private schedule(): void {
+        this.cancel();
+        const generation = this.generation;
+        this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.running = this.verifyAll(generation).finally(() => { this.running = undefined; });
+        }, VERIFY_DEBOUNCE_MS);
+    }
+
+    private async verifyAll(generation: number): Promise<void> {
+        const connection = this.shared.lsp.Connection;
+        const programs = this.programs;
+        const documents = this.shared.workspace.LangiumDocuments.all.toArray();
+        const twins = new Set(documents.map(d => this.shared.twin.TwinWorkspace.twinFileOf(d)).filter((f): f is string => f !== undefined));
+        const progress = connection ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+        progress?.begin('netintent', 0, 'Verifying intents', true);
+        try {
+            for (const twinFile of twins) {
+                const bound = programs.forTwin(twinFile);
+                const errors = bound.loaded.diagnostics.some(d => d.severity === 'error')
+                    || bound.documents.some(d => (d.diagnostics ?? []).some(x => x.severity === DiagnosticSeverity.Error && x.code !== 'violated'));
+                if (errors) {
+                    for (const statement of bound.statementOf.values()) this.verdicts.delete(statement);
+                    continue;
+                }
+                let session = this.sessions.get(twinFile);
+                if (!session) this.sessions.set(twinFile, session = new VerificationSession());
+                const run = await session.runAsync(bound.program, () => generation !== this.generation);
+                const violations = new Map<string, Diagnostic[]>();
+                for (const [requirement, verdict] of run.verdicts) {
+                    const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
+                    if (!statement) continue;
+                    this.verdicts.set(statement, verdict);
+                    const document = AstUtils.getDocument(statement);
+                    if (!verdict.counterexample || !document || !statement.$cstNode) continue;
+                    const failures = verdict.counterexample.failures.length > 0 ? ` with ${verdict.counterexample.failures.join(', ')} failed` : '';
+                    const list = violations.get(document.uri.toString()) ?? [];
+                    list.push({
+                        range: statement.$cstNode.range, severity: DiagnosticSeverity.Error, code: 'violated', source: 'netintent',
+                        message: `Violated${failures}: ${verdict.counterexample.reason}. Packet: ${describePacket(verdict.counterexample.packet)}.`
+                    });
+                    violations.set(document.uri.toString(), list);
+                }
+                for (const document of bound.documents) {
+                    const own = (document.diagnostics ?? []).filter(d => d.code !== 'violated');
+                    document.diagnostics = [...own, ...(violations.get(document.uri.toString()) ?? [])];
+                    connection?.sendDiagnostics({ uri: document.uri.toString(), diagnostics: document.diagnostics });
+                }
+            }
+            await connection?.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+        } catch (error) {
+            if (!(error instanceof Cancelled)) throw error;
+        } finally {
+            progress?.done();
+        }
+    }
+}

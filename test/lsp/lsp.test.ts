@@ -1,0 +1,161 @@
+/** The language server as an editor sees it: the built server process over stdio JSON-RPC. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CodeAction, CodeLens, CompletionList, Hover, LocationLink, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { ROOT } from '../support/samples.js';
+import { LspClient } from './lsp-client.js';
+
+const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-lsp-'));
+fs.cpSync(path.join(ROOT, 'samples', 'campus'), folder, { recursive: true });
+// A second file bound to the same twin, using a group of the first.
+fs.writeFileSync(path.join(folder, 'more.intent'), 'twin "campus.twin.yaml"\n\nintent staff-to-web-again {\n  allow staff -> web : tcp 8080\n}\n');
+const policy = path.join(folder, 'policy.intent');
+const policyUri = `file://${policy}`;
+const moreUri = `file://${path.join(folder, 'more.intent')}`;
+const policyText = fs.readFileSync(policy, 'utf8');
+
+/** The 0-based position of the n-th occurrence of `text` in the policy file (at its start, plus `shift`). */
+function at(text: string, shift = 0, occurrence = 0, source = policyText) {
+    let index = -1;
+    for (let i = 0; i <= occurrence; i++) index = source.indexOf(text, index + 1);
+    if (index < 0) throw new Error(`'${text}' not found`);
+    const before = source.slice(0, index + shift);
+    const line = before.split('\n').length - 1;
+    return { line, character: before.length - before.lastIndexOf('\n') - 1 };
+}
+
+let client: LspClient;
+let version = 1;
+
+async function lenses(uri: string): Promise<CodeLens[]> {
+    return client.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+}
+
+/** Waits until every code lens of a document reports a verdict. */
+async function verified(uri: string): Promise<string[]> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+        const titles = (await lenses(uri)).map(l => l.command?.title ?? '');
+        if (titles.length > 0 && titles.every(t => !t.includes('not verified'))) return titles;
+        if (Date.now() > deadline) throw new Error(`not verified: ${titles.join(' | ')}`);
+        await new Promise(resolve => setTimeout(resolve, 100));
+    }
+}
+
+async function change(uri: string, text: string): Promise<void> {
+    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
+}
+
+beforeAll(async () => {
+    client = new LspClient();
+    await client.initialize(folder);
+    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: policyUri, languageId: 'netintent', version, text: policyText } });
+});
+
+afterAll(async () => {
+    await client.stop();
+});
+
+describe('the language server', () => {
+    it('publishes the diagnostics of the samples (none) and verifies every intent: code lenses', async () => {
+        const published = await client.diagnosticsFor(policyUri, () => true);
+        expect(published.diagnostics).toEqual([]);
+        const titles = await verified(policyUri);
+        // default deny: one path from each of the 6 segments and the internet, dropped where it enters.
+        expect(titles[0]).toBe('✓ holds · 7 paths');
+        expect(titles).toContain('✓ holds · 2 paths · survives 1 link failure');
+        expect(titles.every(t => t.startsWith('✓ holds'))).toBe(true);
+    });
+
+    it('hover: a twin name shows what it is; a requirement shows its verdict', async () => {
+        const device: Hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: policyUri }, position: at('via fw1', 5) });
+        expect(JSON.stringify(device.contents)).toContain('**device fw1** — firewall, loopback');
+        const requirement: Hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: policyUri }, position: at('allow web -> db', 1) });
+        expect(JSON.stringify(requirement.contents)).toContain('✓ holds');
+    });
+
+    it('definition: a segment name leads to its line in the twin YAML', async () => {
+        const links: LocationLink[] = await client.connection.sendRequest('textDocument/definition', { textDocument: { uri: policyUri }, position: at('segment web', 9) });
+        const twinText = fs.readFileSync(path.join(folder, 'campus.twin.yaml'), 'utf8');
+        expect(links).toHaveLength(1);
+        expect(links[0].targetUri).toBe(`file://${path.join(folder, 'campus.twin.yaml')}`);
+        expect(links[0].targetRange.start).toEqual(at('  web:', 2, 0, twinText));
+    });
+
+    it('references of a twin name: its declaration in the YAML and every use', async () => {
+        const locations: Array<{ uri: string }> = await client.connection.sendRequest('textDocument/references', {
+            textDocument: { uri: policyUri }, position: at('via fw1', 5), context: { includeDeclaration: true }
+        });
+        expect(locations[0].uri).toMatch(/campus\.twin\.yaml$/);
+        expect(locations.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('completion at five places: keywords, groups and twin names, devices with details, services, scenarios', async () => {
+        const complete = async (position: { line: number; character: number }) => {
+            const result: CompletionList = await client.connection.sendRequest('textDocument/completion', { textDocument: { uri: policyUri }, position });
+            return result.items;
+        };
+        const topLevel = await complete({ line: policyText.split('\n').length - 1, character: 0 });
+        expect(topLevel.map(i => i.label)).toEqual(expect.arrayContaining(['intent', 'group', 'service', 'scenario']));
+        const source = await complete(at('allow web -> db', 6));
+        expect(source.map(i => i.label)).toEqual(expect.arrayContaining(['web', 'staff', 'inet', 'guest']));
+        const via = await complete(at('via fw1', 4));
+        expect(via.find(i => i.label === 'core1')?.detail).toMatch(/^device · core, loopback /);
+        const service = await complete(at(': postgres', 2));
+        expect(service.map(i => i.label)).toEqual(expect.arrayContaining(['postgres', 'web-ports', 'dns']));
+        const scenario = await complete(at('during core1-maintenance', 7));
+        expect(scenario.map(i => i.label)).toContain('core1-maintenance');
+    });
+
+    it('a quick fix for a typo, applied, clears the error', async () => {
+        const broken = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> segment webb : web-ports\n}');
+        await change(policyUri, broken);
+        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'unknown-name'));
+        const diagnostic = published.diagnostics.find(d => d.code === 'unknown-name')!;
+        expect(diagnostic.message).toBe("Unknown segment 'webb'. Did you mean 'web'?");
+        const actions: CodeAction[] = await client.connection.sendRequest('textDocument/codeAction', {
+            textDocument: { uri: policyUri }, range: diagnostic.range, context: { diagnostics: [diagnostic] }
+        });
+        const fix = actions.find(a => a.title === "Change to 'web'")!;
+        const edit = fix.edit!.changes![policyUri][0];
+        const lines = broken.split('\n');
+        lines[edit.range.start.line] = lines[edit.range.start.line].slice(0, edit.range.start.character) + edit.newText + lines[edit.range.start.line].slice(edit.range.end.character);
+        await change(policyUri, lines.join('\n'));
+        await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
+    });
+
+    it('an edit that breaks an intent is reported violated at its line; the repair clears it', async () => {
+        const breaking = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> web : web-ports\n    hops <= 1\n}');
+        await change(policyUri, breaking);
+        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'violated'));
+        const violation = published.diagnostics.find(d => d.code === 'violated')!;
+        expect(violation.message).toMatch(/^Violated: the path acc1 → .* passes \d devices, more than hops <= 1\. Packet: tcp /);
+        expect(violation.range.start.line).toBe(at('allow staff -> web').line);
+        await change(policyUri, policyText);
+        await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
+        expect((await verified(policyUri)).every(t => t.startsWith('✓ holds'))).toBe(true);
+    });
+
+    it('renames a group in every file bound to the twin', async () => {
+        const edit: WorkspaceEdit = await client.connection.sendRequest('textDocument/rename', { textDocument: { uri: policyUri }, position: at('group staff', 6), newName: 'employees' });
+        expect(Object.keys(edit.changes!).sort()).toEqual([moreUri, policyUri].sort());
+        expect(edit.changes![moreUri].map(e => e.newText)).toEqual(['employees']);
+        // Twin names are the twin's: they are not renamed from an intent file.
+        const refused = await client.connection.sendRequest('textDocument/prepareRename', { textDocument: { uri: policyUri }, position: at('via fw1', 5) });
+        expect(refused).toBeNull();
+    });
+
+    it('editing the twin YAML re-checks the intents bound to it', async () => {
+        const twinFile = path.join(folder, 'campus.twin.yaml');
+        const original = fs.readFileSync(twinFile, 'utf8');
+        fs.writeFileSync(twinFile, original.replace(/^  fw1:/m, '  fw9:'));
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${twinFile}`, type: 2 }] });
+        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'twin-error' || d.code === 'unknown-name'));
+        expect(published.diagnostics.map(d => d.message).join('\n')).toMatch(/fw1/);
+        fs.writeFileSync(twinFile, original);
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${twinFile}`, type: 2 }] });
+        await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
+    });
+});
