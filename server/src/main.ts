@@ -3,9 +3,11 @@ import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { createNetintentServices } from './language/netintent-module.js';
+import { registerRequests } from './lsp/requests.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Netintent } = createNetintentServices({ connection, ...NodeFileSystem });
 // Verification runs in the server only: start its scheduler before the first build.
 void Netintent.editor.Verification;
+registerRequests(connection, Netintent);
 startLanguageServer(shared);

@@ -18,7 +18,7 @@ import { twinReferenceAt } from './twin-navigation.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 
 /** A verdict in a few words. */
-export function summarizeVerdict(verdict: RequirementVerdict, survive?: { count: number; kind: string }): string {
+export function summarizeVerdict(verdict: Pick<RequirementVerdict, 'counterexample' | 'paths'>, survive?: { count: number; kind: string }): string {
     if (verdict.counterexample) return `✗ violated · ${verdict.counterexample.reason}`;
     const parts = [`✓ holds`, `${verdict.paths} path${verdict.paths === 1 ? '' : 's'}`];
     if (survive) parts.push(`survives ${survive.count} ${survive.kind} failure${survive.count === 1 ? '' : 's'}`);
@@ -57,7 +57,7 @@ export class NetintentCodeLensProvider implements CodeLensProvider {
         }
         const paths = verdicts.reduce((n, v) => n + v!.paths, 0);
         const survive = intent.requirements.flatMap(r => r.clauses).find(c => c.$type === 'Survive') as { count: number; kind: string } | undefined;
-        return summarizeVerdict({ verdict: 'holds', devices: new Set(), paths, scenarios: 0 }, survive);
+        return summarizeVerdict({ paths }, survive);
     }
 }
 

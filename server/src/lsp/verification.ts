@@ -10,6 +10,7 @@ import { describePacket } from '../net/packet-set.js';
 import type { NetintentServices, NetintentSharedServices } from '../language/netintent-module.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 import { Cancelled, VerificationSession } from '../verify/session.js';
+import { VERDICTS_NOTIFICATION } from './requests.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 
 /** How long typing may pause before verification starts. */
@@ -35,6 +36,12 @@ export class VerificationScheduler {
     /** The verdict of a requirement statement (or of the `default deny` line), if verified. */
     verdictOf(statement: AstNode): RequirementVerdict | undefined {
         return this.verdicts.get(statement);
+    }
+
+    /** How many requirement statements hold and how many are violated, as last verified. */
+    counts(): { holding: number; violated: number } {
+        const verdicts = [...this.verdicts.values()];
+        return { holding: verdicts.filter(v => !v.counterexample).length, violated: verdicts.filter(v => v.counterexample).length };
     }
 
     /** Resolves when the verification scheduled so far has finished (tests, commands). */
@@ -101,6 +108,7 @@ export class VerificationScheduler {
                 }
             }
             await connection?.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+            await connection?.sendNotification(VERDICTS_NOTIFICATION, this.counts());
         } catch (error) {
             if (!(error instanceof Cancelled)) throw error;
         } finally {

@@ -43,6 +43,8 @@ export interface RequirementVerdict {
     counterexample?: Counterexample;
     /** Distinct forwarding paths the requirement's traffic takes without failures. */
     paths: number;
+    /** Those paths as device lists (for drawing them). */
+    pathDevices: string[][];
     /** Failure scenarios examined (survive and during). */
     scenarios: number;
 }
@@ -121,7 +123,7 @@ export class NetworkVerifier {
         let scenarios = 0;
         const devices = new Set(baseline.devices);
         const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
-            verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, scenarios
+            verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios
         });
         if (baseline.violation) return result(baseline, NO_FAILURES);
         for (const scenario of requirement.scenarios) {
@@ -156,7 +158,7 @@ export class NetworkVerifier {
             const violated = explore(baseline, NO_FAILURES, 0);
             if (violated) return violated;
         }
-        return { verdict: 'holds', devices, paths: baseline.paths.size, scenarios };
+        return { verdict: 'holds', devices, paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios };
     }
 
     /**
@@ -385,6 +387,10 @@ export class NetworkVerifier {
     static defaultEffective(requirement: Requirement, allows: readonly Requirement[]): PacketSet {
         return allows.reduce((set, allow) => set.subtract(allow.packets), requirement.packets);
     }
+}
+
+function pathDevices(finding: Finding): string[][] {
+    return [...new Set([...finding.paths].map(p => p.split(' ').map(h => h.slice(0, h.indexOf(':'))).join(' ')))].map(p => p.split(' '));
 }
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {

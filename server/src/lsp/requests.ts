@@ -1,0 +1,107 @@
+/**
+ * The extension's own requests, answered from the same pipeline as the CLI: compile the intents
+ * of a file's twin into a folder, verify now, and the topology with the paths of the requirement
+ * under the cursor.
+ */
+import * as path from 'node:path';
+import { AstUtils, CstUtils, URI, type LangiumDocument } from 'langium';
+import type { Connection } from 'vscode-languageserver';
+import { writeOutput } from '../compile/output.js';
+import { compileFiles, type Target } from '../compile/targets.js';
+import { isRequirement } from '../language/generated/ast.js';
+import type { NetintentServices } from '../language/netintent-module.js';
+
+export const COMPILE_REQUEST = 'netintent/compile';
+export const VERIFY_REQUEST = 'netintent/verify';
+export const TOPOLOGY_REQUEST = 'netintent/topology';
+export const VERDICTS_NOTIFICATION = 'netintent/verdicts';
+
+export interface CompileParams {
+    uri: string;
+    /** Absolute, or relative to the folder of the file. */
+    outDir: string;
+    target: Target;
+}
+
+export interface CompileResult {
+    network?: string;
+    written: number;
+    unchanged: number;
+    refused: string[];
+    outDir?: string;
+    error?: string;
+}
+
+export interface TopologyParams {
+    uri: string;
+    position?: { line: number; character: number };
+}
+
+export interface Topology {
+    network: string;
+    devices: Array<{ name: string; role: string }>;
+    links: Array<{ a: string; b: string; label: string }>;
+    places: Array<{ name: string; device: string }>;
+    /** The requirement under the cursor: its failing path (red) with the device where it failed, or the holding ones. */
+    paths: Array<{ devices: string[]; failing: boolean }>;
+    dropAt?: string;
+    requirement?: string;
+}
+
+export function registerRequests(connection: Connection, services: NetintentServices): void {
+    const documents = services.shared.workspace.LangiumDocuments;
+    const documentOf = (uri: string) => documents.getDocument(URI.parse(uri));
+
+    connection.onRequest(COMPILE_REQUEST, async (params: CompileParams): Promise<CompileResult> => {
+        await services.editor.Verification.idle();
+        const document = documentOf(params.uri);
+        const bound = document && services.intent.IntentPrograms.forDocument(document);
+        if (!document || !bound) return { written: 0, unchanged: 0, refused: [], error: 'This file binds no twin.' };
+        const errors = bound.documents.some(d => (d.diagnostics ?? []).some(x => x.severity === 1 && x.code !== 'violated'));
+        if (errors || bound.loaded.diagnostics.some(d => d.severity === 'error')) return { written: 0, unchanged: 0, refused: [], error: 'Not compiled: fix the errors first.' };
+        const outDir = path.resolve(path.dirname(document.uri.fsPath), params.outDir);
+        const { files } = compileFiles(bound.program, params.target);
+        const result = writeOutput(outDir, files, { force: false });
+        return { network: bound.program.twin.network, written: result.written.length, unchanged: result.unchanged.length, refused: result.refused, outDir };
+    });
+
+    connection.onRequest(VERIFY_REQUEST, async () => {
+        await services.editor.Verification.idle();
+        return services.editor.Verification.counts();
+    });
+
+    connection.onRequest(TOPOLOGY_REQUEST, async (params: TopologyParams): Promise<Topology | undefined> => {
+        await services.editor.Verification.idle();
+        const document = documentOf(params.uri);
+        const bound = document && services.intent.IntentPrograms.forDocument(document);
+        if (!document || !bound) return undefined;
+        const twin = bound.program.twin;
+        const topology: Topology = {
+            network: twin.network,
+            devices: [...twin.devices.values()].map(d => ({ name: d.name, role: d.role })),
+            links: twin.links.map(l => ({ a: l.a.device, b: l.b.device, label: `${l.a.interface} – ${l.b.interface}` })),
+            places: [
+                ...[...twin.segments.values()].filter(s => s.attach).map(s => ({ name: `segment ${s.name}`, device: s.attach!.device })),
+                ...[...twin.externals.values()].filter(e => e.attach).map(e => ({ name: `external ${e.name}`, device: e.attach!.device }))
+            ],
+            paths: []
+        };
+        const statement = params.position && requirementAt(document, params.position);
+        const verdict = statement && services.editor.Verification.verdictOf(statement);
+        if (verdict) {
+            topology.requirement = statement.$cstNode?.text.split('\n')[0];
+            if (verdict.counterexample) {
+                topology.paths = verdict.counterexample.branches.map(devices => ({ devices, failing: true }));
+                topology.dropAt = verdict.counterexample.path.at(-1);
+            } else {
+                topology.paths = verdict.pathDevices.map(devices => ({ devices, failing: false }));
+            }
+        }
+        return topology;
+    });
+}
+
+function requirementAt(document: LangiumDocument, position: { line: number; character: number }) {
+    const leaf = CstUtils.findLeafNodeAtOffset(document.parseResult.value.$cstNode!, document.textDocument.offsetAt(position));
+    return leaf ? AstUtils.getContainerOfType(leaf.astNode, isRequirement) : undefined;
+}
