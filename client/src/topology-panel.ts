@@ -38,6 +38,8 @@ export class TopologyPanel {
 <style nonce="${nonce}">html, body, #graph { margin: 0; width: 100%; height: 100%; background: #fff; font-family: sans-serif; } #title { position: absolute; top: 6px; left: 8px; z-index: 1; font-size: 12px; }</style>
 </head><body><div id="title"></div><div id="graph"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
         this.panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+        // The view asks for its data once its script runs; what was posted before is lost.
+        this.panel.webview.onDidReceiveMessage(message => message === 'ready' && this.update(), undefined, this.disposables);
         vscode.window.onDidChangeTextEditorSelection(() => this.schedule(), undefined, this.disposables);
         vscode.window.onDidChangeActiveTextEditor(() => this.schedule(), undefined, this.disposables);
     }
@@ -47,9 +49,10 @@ export class TopologyPanel {
         this.timer = setTimeout(() => void this.update(), 200);
     }
 
+    /** The intent editor the view follows: the active one, or the last visible one while the view has focus. */
     private async update(): Promise<void> {
-        const editor = vscode.window.activeTextEditor;
-        if (!editor || editor.document.languageId !== 'netintent') return;
+        const editor = [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find(e => e?.document.languageId === 'netintent');
+        if (!editor) return;
         const topology = await this.client.sendRequest(TOPOLOGY_REQUEST, { uri: editor.document.uri.toString(), position: editor.selection.active });
         if (topology) await this.panel.webview.postMessage({ topology });
     }

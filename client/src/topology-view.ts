@@ -15,7 +15,10 @@ interface Topology {
 const container = document.getElementById('graph')!;
 const title = document.getElementById('title')!;
 
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+
 window.addEventListener('message', (event: MessageEvent<{ topology: Topology }>) => draw(event.data.topology));
+acquireVsCodeApi().postMessage('ready');
 
 function draw(topology: Topology): void {
     const onPath = new Map<string, 'ok' | 'failing'>();

@@ -78,6 +78,14 @@ describe('the language server', () => {
         expect(JSON.stringify(requirement.contents)).toContain('✓ holds');
     });
 
+    it('the topology, with the paths of the requirement under the cursor', async () => {
+        const topology: { devices: unknown[]; links: unknown[]; paths: Array<{ devices: string[]; failing: boolean }>; requirement?: string } =
+            await client.connection.sendRequest('netintent/topology', { uri: policyUri, position: at('allow web -> db', 1) });
+        expect(topology.devices).toHaveLength(9);
+        expect(topology.requirement).toBe('allow web -> db : postgres');
+        expect(topology.paths).toEqual([{ devices: ['srv1', 'dist1', 'fw1', 'dist1', 'srv1'], failing: false }]);
+    });
+
     it('definition: a segment name leads to its line in the twin YAML', async () => {
         const links: LocationLink[] = await client.connection.sendRequest('textDocument/definition', { textDocument: { uri: policyUri }, position: at('segment web', 9) });
         const twinText = fs.readFileSync(path.join(folder, 'campus.twin.yaml'), 'utf8');

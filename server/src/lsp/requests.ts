@@ -101,7 +101,15 @@ export function registerRequests(connection: Connection, services: NetintentServ
     });
 }
 
+/** The requirement at the cursor, or, from a line's indentation or end, the one on that line. */
 function requirementAt(document: LangiumDocument, position: { line: number; character: number }) {
-    const leaf = CstUtils.findLeafNodeAtOffset(document.parseResult.value.$cstNode!, document.textDocument.offsetAt(position));
-    return leaf ? AstUtils.getContainerOfType(leaf.astNode, isRequirement) : undefined;
+    const root = document.parseResult.value.$cstNode!;
+    const lineText = document.textDocument.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } });
+    const firstWord = { line: position.line, character: lineText.length - lineText.trimStart().length };
+    for (const candidate of [position, firstWord]) {
+        const leaf = CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(candidate));
+        const requirement = leaf && AstUtils.getContainerOfType(leaf.astNode, isRequirement);
+        if (requirement) return requirement;
+    }
+    return undefined;
 }

@@ -18,7 +18,7 @@ export const VERIFY_DEBOUNCE_MS = 150;
 
 export class VerificationScheduler {
     private readonly sessions = new Map<string, VerificationSession>();
-    private readonly verdicts = new Map<AstNode, RequirementVerdict>();
+    private verdicts = new Map<AstNode, RequirementVerdict>();
     private timer?: NodeJS.Timeout;
     private generation = 0;
     private running?: Promise<void>;
@@ -74,15 +74,14 @@ export class VerificationScheduler {
         const twins = new Set(documents.map(d => this.shared.twin.TwinWorkspace.twinFileOf(d)).filter((f): f is string => f !== undefined));
         const progress = connection ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
         progress?.begin('netintent', 0, 'Verifying intents', true);
+        // A run's verdicts replace the last run's whole: statements of earlier builds drop out.
+        const verdicts = new Map<AstNode, RequirementVerdict>();
         try {
             for (const twinFile of twins) {
                 const bound = programs.forTwin(twinFile);
                 const errors = bound.loaded.diagnostics.some(d => d.severity === 'error')
                     || bound.documents.some(d => (d.diagnostics ?? []).some(x => x.severity === DiagnosticSeverity.Error && x.code !== 'violated'));
-                if (errors) {
-                    for (const statement of bound.statementOf.values()) this.verdicts.delete(statement);
-                    continue;
-                }
+                if (errors) continue;
                 let session = this.sessions.get(twinFile);
                 if (!session) this.sessions.set(twinFile, session = new VerificationSession());
                 const run = await session.runAsync(bound.program, () => generation !== this.generation);
@@ -90,7 +89,7 @@ export class VerificationScheduler {
                 for (const [requirement, verdict] of run.verdicts) {
                     const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
                     if (!statement) continue;
-                    this.verdicts.set(statement, verdict);
+                    verdicts.set(statement, verdict);
                     const document = AstUtils.getDocument(statement);
                     if (!verdict.counterexample || !document || !statement.$cstNode) continue;
                     const failures = verdict.counterexample.failures.length > 0 ? ` with ${verdict.counterexample.failures.join(', ')} failed` : '';
@@ -107,6 +106,7 @@ export class VerificationScheduler {
                     connection?.sendDiagnostics({ uri: document.uri.toString(), diagnostics: document.diagnostics });
                 }
             }
+            this.verdicts = verdicts;
             await connection?.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
             await connection?.sendNotification(VERDICTS_NOTIFICATION, this.counts());
         } catch (error) {
