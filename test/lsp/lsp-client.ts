@@ -5,12 +5,15 @@ import {
     createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams
 } from 'vscode-languageserver-protocol/node';
 
-const SERVER = path.join(__dirname, '..', '..', 'out', 'server', 'main.cjs');
+// Tests and benchmarks run from the project root (npm scripts, vitest).
+const SERVER = path.resolve('out', 'server', 'main.cjs');
 
 export class LspClient {
     readonly connection: ProtocolConnection;
     /** The latest diagnostics published per document URI. */
     readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+    /** How many times diagnostics were published per document URI. */
+    readonly publications = new Map<string, number>();
     private readonly process: ChildProcess;
     private waiters: Array<() => void> = [];
 
@@ -19,6 +22,7 @@ export class LspClient {
         this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
         this.connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
             this.diagnostics.set(params.uri, params);
+            this.publications.set(params.uri, (this.publications.get(params.uri) ?? 0) + 1);
             const waiters = this.waiters;
             this.waiters = [];
             waiters.forEach(w => w());
@@ -59,10 +63,13 @@ export class LspClient {
         }
     }
 
+    /** Shuts the server down as an editor does; kills it if it has not exited within 2 s. */
     async stop(): Promise<void> {
+        const exited = new Promise(resolve => this.process.once('exit', resolve));
         try {
             await this.connection.sendRequest('shutdown');
             await this.connection.sendNotification('exit');
+            await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 2000))]);
         } finally {
             this.process.kill();
             this.connection.dispose();

@@ -36,16 +36,18 @@ describe('VerificationSession', () => {
         expect(session.run(first).verified).toBe(4);
         // The same program again: nothing to verify.
         expect(session.run(first).verified).toBe(0);
-        // One deny changes port: its ACL on r4 changes. b is new; a (its replies) and d pass r4 and are
-        // checked again; c (internet to web: r2, r1) never reaches r4 and keeps its verdict.
+        // One deny changes port: its rules on r4 change. b is new; a's replies (db to web, any port)
+        // pass r4 and could match the changed rules: checked again. d passes r4 but its packets
+        // (db to the internet) match none of them, and c never reaches r4: both keep their verdicts.
         const before = session.run(first).verdicts;
         const second = await program(intents(23));
         const run = session.run(second);
-        expect(run.verified).toBe(3);
+        expect(run.verified).toBe(2);
         // The routing was kept: the underlay of the first compile is the one in use.
         expect(second.twin).toBe(first.twin);
         const verdictOf = (verdicts: typeof before, intent: string) => [...verdicts].find(([r]) => r.intent === intent)![1];
         expect(verdictOf(run.verdicts, 'c')).toBe(verdictOf(before, 'c'));
+        expect(verdictOf(run.verdicts, 'd')).toBe(verdictOf(before, 'd'));
         expect(verdictOf(run.verdicts, 'a')).not.toBe(verdictOf(before, 'a'));
         expect(summary(run.verdicts)).toEqual(summary(verifyProgram(second, compileNetwork(second).devices).verdicts));
     });

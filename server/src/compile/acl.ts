@@ -12,8 +12,15 @@ import type { Acl, AclRule, PacketMatch, Ranges } from '../config/model.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 import { placesOf, type Place } from '../twin/places.js';
 
-/** What the ACLs of the last compile were made from, so that the next one reuses what is the same. */
-export type AclCache = Map<string, { key: string; acl: Acl | undefined }>;
+/**
+ * What the ACLs of the last compile were made from, so that the next one reuses what is the
+ * same: each place's ACL by the requirements it was made from, and each requirement's rules at
+ * each place (a rule that stays the same stays the same object, which tells the verifier so).
+ */
+export interface AclCache {
+    acls: Map<string, { key: string; acl: Acl | undefined }>;
+    rules: Map<string, AclRule[]>;
+}
 
 /**
  * Every ACL of the network, by device. An ACL whose requirements (by fingerprint) are those it
@@ -27,14 +34,21 @@ export function compileAcls(program: IntentProgram, previous?: AclCache): { byDe
     const everywhere = program.defaultRequirement?.packets;
     const defaultKey = program.defaultRequirement ? requirementFingerprint(program.defaultRequirement) : '';
     const byDevice = new Map<string, Acl[]>();
-    const cache: AclCache = new Map();
+    const cache: AclCache = { acls: new Map(), rules: new Map() };
     ingresses.forEach((ingress, index) => {
         const placeKey = `${ingress.device}:${ingress.interface}`;
         const mine = relevant[index];
         const key = [defaultKey, ...mine.map(requirementFingerprint)].join('\n');
-        const reused = previous?.get(placeKey);
-        const acl = reused && reused.key === key ? reused.acl : aclFor(program, ingress, mine, everywhere);
-        cache.set(placeKey, { key, acl });
+        const reused = previous?.acls.get(placeKey);
+        const rulesOf = (requirement: Requirement) => {
+            const ruleKey = `${placeKey}\n${requirementFingerprint(requirement)}`;
+            const rules = previous?.rules.get(ruleKey) ?? rulesFor(requirement, requirement.effective.intersect(PacketSet.cube({ src: ingress.space })));
+            cache.rules.set(ruleKey, rules);
+            return rules;
+        };
+        const acl = reused && reused.key === key ? reused.acl : aclFor(program, ingress, mine.map(rulesOf), everywhere);
+        if (reused && reused.key === key) mine.forEach(rulesOf);
+        cache.acls.set(placeKey, { key, acl });
         if (!acl) return;
         const acls = byDevice.get(ingress.device) ?? [];
         acls.push(acl);
@@ -43,9 +57,9 @@ export function compileAcls(program: IntentProgram, previous?: AclCache): { byDe
     return { byDevice, cache };
 }
 
-function aclFor(program: IntentProgram, ingress: Place, requirements: Requirement[], everywhere: PacketSet | undefined): Acl | undefined {
+function aclFor(program: IntentProgram, ingress: Place, ruleLists: AclRule[][], everywhere: PacketSet | undefined): Acl | undefined {
     const fromHere = PacketSet.cube({ src: ingress.space });
-    const rules: AclRule[] = requirements.flatMap(r => rulesFor(r, r.effective.intersect(fromHere)));
+    const rules: AclRule[] = ruleLists.flat();
     if (everywhere) {
         const denied = everywhere.intersect(fromHere);
         rules.push(...denied.cubes.map(cube => ({ action: 'drop' as const, match: matchOf(cube), comment: `default deny (${where(program.defaultRequirement!)})` })));

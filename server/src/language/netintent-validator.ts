@@ -79,12 +79,19 @@ export class NetintentValidator {
         const document = AstUtils.getDocument(model);
         const bound = this.programs.forDocument(document);
         const all = bound ? bound.documents.flatMap(d => d.parseResult.value.statements) : model.statements;
+        // The first declaration of each kind and name, in the order of the files and statements.
+        const first = new Map<string, AstNode>();
+        for (const statement of all) {
+            const name = (statement as { name?: string }).name;
+            const key = `${statement.$type}\n${name}`;
+            if (name !== undefined && !first.has(key)) first.set(key, statement);
+        }
         for (const statement of model.statements) {
             if (!(isGroup(statement) || isService(statement) || isScenario(statement) || isIntent(statement)) || !statement.name) continue;
-            const first = all.find(s => s.$type === statement.$type && (s as { name?: string }).name === statement.name);
-            if (first && first !== statement) {
+            const earlier = first.get(`${statement.$type}\n${statement.name}`);
+            if (earlier && earlier !== statement) {
                 const kind = NAMED_KINDS[statement.$type];
-                accept('error', `Duplicate ${kind} '${statement.name}': already declared at ${whereIs(first, document)}. Rename one of them.`, {
+                accept('error', `Duplicate ${kind} '${statement.name}': already declared at ${whereIs(earlier, document)}. Rename one of them.`, {
                     node: statement, property: 'name', code: 'duplicate-name'
                 });
             }

@@ -64,6 +64,11 @@ export class PacketSet {
         return new PacketSet(out);
     }
 
+    /** Whether some packet is in both sets (without building the intersection). */
+    intersects(other: PacketSet): boolean {
+        return this.cubes.some(a => other.cubes.some(b => intersectCubes(a, b) !== undefined));
+    }
+
     subtract(other: PacketSet): PacketSet {
         let remaining = this.cubes as Cube[];
         for (const b of other.cubes) {

@@ -5,7 +5,10 @@
  * again only the requirements that changed or whose traffic reached a device whose filters changed.
  */
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
+import type { DeviceConfig, PacketMatch } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
+import { PacketSet } from '../net/packet-set.js';
+import { matchSet } from './dataplane.js';
 import { requirementsToVerify } from './program.js';
 import { NetworkVerifier, type RequirementVerdict } from './verify.js';
 
@@ -47,9 +50,13 @@ export class VerificationSession {
     private *steps(program: IntentProgram): Generator<void, SessionRun> {
         const compiled = compileNetwork(program, this.compiled);
         const sameRouting = this.verifier !== undefined && this.compiled?.reuse.underlay === compiled.reuse.underlay;
-        const changed = new Set<string>();
+        // Per device whose filters changed: the packets the changed rules match.
+        const changed = new Map<string, PacketSet>();
         if (sameRouting) {
-            for (const [name, config] of compiled.devices) if (this.compiled!.devices.get(name) !== config) changed.add(name);
+            for (const [name, config] of compiled.devices) {
+                const before = this.compiled!.devices.get(name)!;
+                if (before !== config) changed.set(name, changedPackets(before, config));
+            }
             if (changed.size > 0) this.verifier!.replaceFilters(compiled.devices);
         } else {
             this.verifier = new NetworkVerifier(program.twin, compiled.devices);
@@ -62,7 +69,7 @@ export class VerificationSession {
         let verified = 0;
         for (const { requirement, key, effective } of requirementsToVerify(program)) {
             let verdict = this.cache.get(key);
-            if (!verdict || [...verdict.devices].some(d => changed.has(d))) {
+            if (!verdict || affected(verdict, requirement, effective ?? requirement.effective, changed)) {
                 verdict = verifier.verify(requirement, effective);
                 verified++;
                 this.cache.set(key, verdict);
@@ -74,6 +81,37 @@ export class VerificationSession {
         for (const key of [...this.cache.keys()]) if (!seen.has(key)) this.cache.delete(key);
         return { compiled, verdicts, verified };
     }
+}
+
+/**
+ * Whether a kept verdict may no longer hold: its traffic (or its replies) reached a device where
+ * rules that match some of its packets were added or removed.
+ */
+function affected(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet, changed: Map<string, PacketSet>): boolean {
+    let packets: PacketSet | undefined;
+    for (const device of verdict.devices) {
+        const delta = changed.get(device);
+        if (!delta) continue;
+        packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
+        if (delta.intersects(packets)) return true;
+    }
+    return false;
+}
+
+/** The packets that rules added to or removed from a device's filters match (all, if its state handling changed). */
+function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet {
+    if (before.acceptEstablished !== after.acceptEstablished) return PacketSet.ALL;
+    const rules = (config: DeviceConfig) => new Set<{ match: PacketMatch }>([
+        ...config.acls.flatMap(a => a.rules), ...config.policyRoutes.flatMap(p => p.rules)
+    ]);
+    const old = rules(before);
+    const now = rules(after);
+    let delta = PacketSet.EMPTY;
+    for (const rule of old) if (!now.has(rule)) delta = delta.union(matchSet(rule.match));
+    for (const rule of now) if (!old.has(rule)) delta = delta.union(matchSet(rule.match));
+    // A default action that changed decides packets no rule names.
+    const defaults = (config: DeviceConfig) => config.acls.map(a => `${a.interface}:${a.defaultAction}`).sort().join();
+    return defaults(before) === defaults(after) ? delta : PacketSet.ALL;
 }
 
 /** A run given up because newer input arrived. */
