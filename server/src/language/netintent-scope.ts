@@ -3,7 +3,7 @@
  * twin the file binds; groups, services and scenarios from every intent file bound to the same
  * twin (the index, filtered by binding). A bare endpoint name is a group first, then a twin name.
  */
-import { AstUtils, DefaultScopeProvider, type AstNodeDescription, type LangiumDocuments, type ReferenceInfo, type Scope, type Stream } from 'langium';
+import { AstUtils, DefaultScopeProvider, MapScope, type AstNodeDescription, type LangiumDocuments, type ReferenceInfo, type Scope, type Stream } from 'langium';
 import type { NetintentServices } from './netintent-module.js';
 import { EndpointTarget, isInterfaceRef, TwinExternal, TwinHost, TwinInterface, TwinSegment } from './generated/ast.js';
 import { TWIN_KIND_NAMES, TwinSymbols, type TwinSymbolType } from './twin-symbols.js';
@@ -23,11 +23,12 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
 
     override getScope(context: ReferenceInfo): Scope {
         const type = this.reflection.getReferenceType(context);
-        if (type in TWIN_KIND_NAMES) return this.createScope(this.twinSymbols(context, type as TwinSymbolType));
+        // Twin names are looked up by name (a map), not searched: a twin may have thousands.
+        if (type in TWIN_KIND_NAMES) return new MapScope(this.twinSymbols(context, type as TwinSymbolType));
         if (type === EndpointTarget.$type) {
             const twinNames = [TwinSegment.$type, TwinHost.$type, TwinExternal.$type].flatMap(t => this.twinSymbols(context, t));
             // Groups shadow twin names: the outer scope is consulted only when no group matches.
-            return this.createScope(super.getScope(context).getAllElements(), this.createScope(twinNames));
+            return new MapScope(super.getScope(context).getAllElements(), new MapScope(twinNames));
         }
         return super.getScope(context);
     }
@@ -40,7 +41,7 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
             const other = this.documents.getDocument(description.documentUri);
             return other !== undefined && this.twins.twinFileOf(other) === twinFile;
         });
-        return this.createScope(elements);
+        return new MapScope(elements);
     }
 
     private twinSymbols(context: ReferenceInfo, type: TwinSymbolType): AstNodeDescription[] {
