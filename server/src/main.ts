@@ -6,6 +6,8 @@ import { createNetintentServices } from './language/netintent-module.js';
 import { registerRequests } from './lsp/requests.js';
 
 const connection = createConnection(ProposedFeatures.all);
+// A failure in one request or build must not end the editing session: log it and carry on.
+process.on('unhandledRejection', error => connection.console.error(`netintent: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
 const { shared, Netintent } = createNetintentServices({ connection, ...NodeFileSystem });
 // Verification runs in the server only: start its scheduler before the first build.
 void Netintent.editor.Verification;

@@ -76,6 +76,7 @@ describe('the language server', () => {
         expect(JSON.stringify(device.contents)).toContain('**device fw1** — firewall, loopback');
         const requirement: Hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: policyUri }, position: at('allow web -> db', 1) });
         expect(JSON.stringify(requirement.contents)).toContain('✓ holds');
+        expect(JSON.stringify(requirement.contents)).toContain('paths: srv1 → dist1 → fw1 → dist1 → srv1');
     });
 
     it('the topology, with the paths of the requirement under the cursor', async () => {
@@ -146,6 +147,33 @@ describe('the language server', () => {
         await change(policyUri, policyText);
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
         expect((await verified(policyUri)).every(t => t.startsWith('✓ holds'))).toBe(true);
+    });
+
+    it('document symbols, folding ranges and semantic tokens', async () => {
+        const symbols: Array<{ name: string }> = await client.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri: policyUri } });
+        expect(symbols.map(s => s.name)).toEqual(expect.arrayContaining(['web-to-db', 'staff-web', 'postgres', 'core1-maintenance', 'web']));
+        const folds: Array<{ startLine: number; endLine: number }> = await client.connection.sendRequest('textDocument/foldingRange', { textDocument: { uri: policyUri } });
+        expect(folds).toContainEqual(expect.objectContaining({ startLine: at('intent web-to-db').line }));
+        const tokens: { data: number[] } = await client.connection.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: policyUri } });
+        // Five numbers per token: at least one per group, service, scenario and intent name.
+        expect(tokens.data.length / 5).toBeGreaterThan(20);
+    });
+
+    it('formatting puts one statement a line and indents intent bodies', async () => {
+        const messy = 'twin "campus.twin.yaml"\nintent tidy {   allow web   ->   db : postgres via fw1 }\n';
+        const uri = `file://${path.join(folder, 'messy.intent')}`;
+        await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'netintent', version: 1, text: messy } });
+        await client.diagnosticsFor(uri, () => true);
+        const edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }> =
+            await client.connection.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+        const lines = messy.split('\n');
+        const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+        let formatted = messy;
+        for (const edit of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
+            formatted = formatted.slice(0, offset(edit.range.start)) + edit.newText + formatted.slice(offset(edit.range.end));
+        }
+        expect(formatted).toBe('twin "campus.twin.yaml"\nintent tidy {\n  allow web -> db : postgres\n    via fw1\n}\n');
+        await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     });
 
     it('renames a group in every file bound to the twin', async () => {

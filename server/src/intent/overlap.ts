@@ -3,14 +3,20 @@
  * more specific statement wins and takes those packets from the other; where neither contains
  * the other (or they are equal) it is a conflict, reported with one packet both match.
  */
+import type { PacketSet } from '../net/packet-set.js';
 import type { Conflict, Requirement } from './model.js';
 
 export function resolveOverlaps(requirements: readonly Requirement[]): Conflict[] {
     const allows = requirements.filter(r => r.kind === 'allow');
     const denies = requirements.filter(r => r.kind === 'deny' || r.kind === 'isolate');
     const conflicts: Conflict[] = [];
+    const box = new Map(requirements.map(r => [r, bounds(r.packets)]));
     for (const allow of allows) {
+        const a = box.get(allow)!;
         for (const deny of denies) {
+            // Most pairs are apart already by the span of their addresses: no need to intersect.
+            const d = box.get(deny)!;
+            if (a[1] < d[0] || d[1] < a[0] || a[3] < d[2] || d[3] < a[2]) continue;
             const shared = allow.packets.intersect(deny.packets);
             if (shared.isEmpty()) continue;
             const allowInside = deny.packets.contains(allow.packets);
@@ -25,4 +31,15 @@ export function resolveOverlaps(requirements: readonly Requirement[]): Conflict[
         }
     }
     return conflicts;
+}
+
+/** [lowest source, highest source, lowest destination, highest destination] of a packet set. */
+function bounds(set: PacketSet): [number, number, number, number] {
+    let box: [number, number, number, number] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (const cube of set.cubes) {
+        const src = cube.src.intervals;
+        const dst = cube.dst.intervals;
+        box = [Math.min(box[0], src[0][0]), Math.max(box[1], src[src.length - 1][1]), Math.min(box[2], dst[0][0]), Math.max(box[3], dst[dst.length - 1][1])];
+    }
+    return box;
 }

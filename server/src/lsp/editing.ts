@@ -3,6 +3,7 @@
  * prefix), completion items that say what a twin name is, semantic tokens by kind of name,
  * formatting, renames kept to the names intent files own, and re-checking when a twin changes.
  */
+import * as fs from 'node:fs';
 import { GrammarUtils, URI, type AstNode, type AstNodeDescription, type LangiumDocument, type MaybePromise, type ReferenceInfo } from 'langium';
 import {
     AbstractFormatter, AbstractSemanticTokenProvider, DefaultCompletionProvider, DefaultDocumentUpdateHandler, DefaultRenameProvider, Formatting,
@@ -129,13 +130,24 @@ export class NetintentDocumentUpdateHandler extends DefaultDocumentUpdateHandler
         this.shared = shared;
     }
 
+    /** Saves are wanted: with verifyOnType off, they start verification (see VerificationScheduler). */
+    didSaveDocument(): void {
+        // The scheduler listens to the documents' save events; nothing more to do here.
+    }
+
     override didChangeWatchedFiles(params: DidChangeWatchedFilesParams): void {
         super.didChangeWatchedFiles(params);
         const twins = this.shared.twin.TwinWorkspace;
         const affected = new Set(params.changes.flatMap(change => twins.changed(URI.parse(change.uri).fsPath)));
         if (affected.size === 0) return;
-        const bound = this.shared.workspace.LangiumDocuments.all.filter(d => affected.has(twins.twinFileOf(d) ?? '')).map(d => d.uri).toArray();
-        void this.shared.workspace.DocumentBuilder.update(bound, []);
+        // Documents open in the editor, or on disk: a closed file that was never saved has no text to reload.
+        const open = this.shared.workspace.TextDocuments;
+        const bound = this.shared.workspace.LangiumDocuments.all
+            .filter(d => affected.has(twins.twinFileOf(d) ?? '') && (open.get(d.uri.toString()) !== undefined || fs.existsSync(d.uri.fsPath)))
+            .map(d => d.uri).toArray();
+        this.shared.workspace.DocumentBuilder.update(bound, []).catch(error => {
+            this.shared.lsp.Connection?.console.error(`netintent: re-checking after a twin change failed: ${(error as Error).message}`);
+        });
     }
 }
 

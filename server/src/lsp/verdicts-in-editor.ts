@@ -108,6 +108,10 @@ function describeVerdict(verdict: RequirementVerdict): string {
     const lines = [`**${summarizeVerdict(verdict)}**`];
     if (verdict.scenarios > 0) lines.push(`${verdict.scenarios} failure scenario${verdict.scenarios === 1 ? '' : 's'} examined`);
     const c = verdict.counterexample;
+    if (!c && verdict.pathDevices.length > 0) {
+        const shown = verdict.pathDevices.slice(0, 8).map(p => p.join(' → '));
+        lines.push(`paths: ${shown.join('; ')}${verdict.pathDevices.length > 8 ? '; …' : ''}`);
+    }
     if (c) {
         lines.push(`packet: \`${describePacket(c.packet)}\``);
         if (c.failures.length > 0) lines.push(`with failed: ${c.failures.join(', ')}`);

@@ -30,7 +30,16 @@ export class VerificationScheduler {
         this.shared = services.shared;
         this.programs = services.intent.IntentPrograms;
         this.shared.workspace.DocumentBuilder.onUpdate(() => this.cancel());
-        this.shared.workspace.DocumentBuilder.onBuildPhase(DocumentState.Validated, () => this.schedule());
+        // With `netintent.verifyOnType` off, verification waits for a save.
+        this.shared.workspace.DocumentBuilder.onBuildPhase(DocumentState.Validated, async () => {
+            if (await this.verifyOnType()) this.schedule();
+        });
+        this.shared.workspace.TextDocuments.onDidSave(() => this.schedule());
+    }
+
+    private async verifyOnType(): Promise<boolean> {
+        const setting = await this.shared.workspace.ConfigurationProvider.getConfiguration('netintent', 'verifyOnType').catch(() => undefined);
+        return setting !== false;
     }
 
     /** The verdict of a requirement statement (or of the `default deny` line), if verified. */
