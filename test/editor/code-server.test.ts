@@ -56,6 +56,9 @@ describe.skipIf(!enabled)('the extension in code-server', () => {
         fs.cpSync(path.join(ROOT, 'samples', 'campus'), workspace, { recursive: true });
         const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') };
         const dirs = ['--extensions-dir', path.join(home, 'extensions'), '--user-data-dir', path.join(home, 'user')];
+        // Compile-on-save on, into a folder of its own.
+        fs.mkdirSync(path.join(home, 'user', 'User'), { recursive: true });
+        fs.writeFileSync(path.join(home, 'user', 'User', 'settings.json'), JSON.stringify({ 'netintent.compileOnSave': true, 'netintent.outDir': 'saved' }));
         const install = spawnSync(NODE22, [CODE_SERVER, ...dirs, '--install-extension', VSIX], { env, encoding: 'utf8' });
         expect(install.stdout).toContain('was successfully installed');
         const port = await freePort();
@@ -117,9 +120,19 @@ describe.skipIf(!enabled)('the extension in code-server', () => {
         await page.locator('.markers-panel .monaco-list-row', { hasText: 'Violated' }).first().waitFor({ state: 'detached', timeout: 15_000 });
     }, 120_000);
 
+    it('saving compiles into netintent.outDir (compileOnSave)', async () => {
+        await page.locator('.monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+S');
+        const frr = path.join(workspace, 'saved', 'fw1', 'frr.conf');
+        for (let i = 0; i < 100 && !fs.existsSync(frr); i++) await new Promise(resolve => setTimeout(resolve, 200));
+        expect(fs.readFileSync(frr, 'utf8')).toContain('hostname fw1');
+    }, 60_000);
+
     it('Compile writes the configurations into the output folder', async () => {
+        // What compile-on-save wrote goes first, so that the files found are Compile's.
+        fs.rmSync(path.join(workspace, 'saved'), { recursive: true, force: true });
         await command('netintent: Compile');
-        const frr = path.join(workspace, 'build', 'core1', 'frr.conf');
+        const frr = path.join(workspace, 'saved', 'core1', 'frr.conf');
         for (let i = 0; i < 100 && !fs.existsSync(frr); i++) await new Promise(resolve => setTimeout(resolve, 200));
         expect(fs.readFileSync(frr, 'utf8')).toMatch(/^frr version 8\.4\nfrr defaults traditional\nhostname core1\n/);
     }, 60_000);
