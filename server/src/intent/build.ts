@@ -12,7 +12,7 @@ import type { InterfaceKey, Twin } from '../twin/model.js';
 import {
     isAllow, isAnyEndpoint, isAvoid, isDefaultPolicy, isDeny, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint,
     isGroup, isHopsBound, isHostEndpoint, isIntent, isInterfaceFailure, isIsolate, isLatencyBound, isLinkFailure, isNamedEndpoint,
-    isPrefixEndpoint, isSegmentEndpoint, isServiceEntry, isServiceUse, isSurvive, isVia,
+    isPrefixEndpoint, isScenario, isSegmentEndpoint, isService, isServiceEntry, isServiceUse, isSurvive, isVia,
     type Endpoint, type Group, type InterfaceRef, type Model, type Requirement as RequirementNode, type Scenario, type ServiceEntry, type ServiceSpec
 } from '../language/generated/ast.js';
 import { isTwinSymbol } from '../language/twin-symbols.js';
@@ -23,6 +23,10 @@ import type { EndpointSet, Failure, IntentIR, IntentProgram, PathConstraints, Re
 export interface BuildOptions {
     /** Called for each requirement with the statement it came from (the language server maps back). */
     onRequirement?: (requirement: Requirement, node: AstNode) => void;
+    /** Requirements of an earlier build on the same twin, by what they were built from (see `built`). */
+    previous?: ReadonlyMap<string, Requirement>;
+    /** Filled with this build's requirements, by the text they were built from and its declarations. */
+    built?: Map<string, Requirement>;
 }
 
 export function buildIntentProgram(twin: Twin, models: readonly Model[], options: BuildOptions = {}): IntentProgram {
@@ -35,7 +39,11 @@ class ProgramBuilder {
 
     constructor(private readonly twin: Twin, private readonly options: BuildOptions) {}
 
+    /** The text of every group, service and scenario: a requirement means the same while it and they do. */
+    private declarations = '';
+
     build(models: readonly Model[]): IntentProgram {
+        this.declarations = models.flatMap(m => m.statements).filter(s => isGroup(s) || isService(s) || isScenario(s)).map(s => s.$cstNode?.text ?? '').join('\n');
         const intents: IntentIR[] = [];
         let defaultNode: AstNode | undefined;
         for (const model of models) {
@@ -56,6 +64,17 @@ class ProgramBuilder {
     }
 
     private requirement(intent: string, node: RequirementNode): Requirement {
+        const location = locationOf(node);
+        const key = [this.declarations, intent, location.file, location.range.start.line, location.range.start.column, node.$cstNode?.text].join('\n');
+        const earlier = this.options.previous?.get(key);
+        // A fresh object: its effective packets are decided again with the others'.
+        const requirement = earlier ? { ...earlier, effective: earlier.packets } : this.newRequirement(intent, node, location);
+        this.options.built?.set(key, requirement);
+        this.options.onRequirement?.(requirement, node);
+        return requirement;
+    }
+
+    private newRequirement(intent: string, node: RequirementNode, location: SourceLocation): Requirement {
         const services = this.services(node.services);
         const flows = isIsolate(node)
             ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]] as const))
@@ -67,7 +86,7 @@ class ProgramBuilder {
         const requirement: Requirement = {
             kind: isAllow(node) ? 'allow' : isDeny(node) ? 'deny' : 'isolate',
             intent,
-            location: locationOf(node),
+            location,
             flows,
             packets,
             effective: packets,
@@ -75,7 +94,6 @@ class ProgramBuilder {
             constraints: this.constraints(node),
             scenarios: node.clauses.filter(isDuring).flatMap(d => d.scenarios.map(s => s?.ref)).filter((s): s is Scenario => s !== undefined).map(s => this.scenario(s))
         };
-        this.options.onRequirement?.(requirement, node);
         return requirement;
     }
 

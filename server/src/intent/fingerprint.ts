@@ -2,26 +2,39 @@
  * A requirement's fingerprint: equal exactly when everything later stages read of it is equal
  * (kind, where it is written, its flows, effective packets, constraints and scenarios). Compiled
  * parts and verdicts are kept by fingerprint, so that an edit recomputes only what it changed.
+ * The parts are remembered by the objects they come from, which a rebuild reuses where the
+ * statement is unchanged, so that fingerprinting a thousand requirements again costs little.
  */
 import type { IntervalSet } from '../net/interval-set.js';
 import type { PacketSet } from '../net/packet-set.js';
 import type { Requirement } from './model.js';
 
 const fingerprints = new WeakMap<Requirement, string>();
+const statics = new WeakMap<Requirement['flows'], string>();
+const packetTexts = new WeakMap<PacketSet, string>();
 
 export function requirementFingerprint(requirement: Requirement): string {
     let fingerprint = fingerprints.get(requirement);
     if (fingerprint === undefined) {
-        const { kind, intent, location, stateful, constraints, scenarios } = requirement;
-        fingerprint = JSON.stringify([
-            kind, intent, location.file, location.range.start.line, stateful,
-            requirement.flows.map(f => [intervals(f.source.addresses), intervals(f.destination.addresses)]),
-            packets(requirement.packets), packets(requirement.effective),
-            constraints, scenarios.map(s => [s.name, s.failures])
-        ]);
+        fingerprint = `${staticPart(requirement)}|${packets(requirement.packets)}|${packets(requirement.effective)}`;
         fingerprints.set(requirement, fingerprint);
     }
     return fingerprint;
+}
+
+/** Everything but the packets; the same flows object means the same statement (see build.ts). */
+function staticPart(requirement: Requirement): string {
+    let text = statics.get(requirement.flows);
+    if (text === undefined) {
+        const { kind, intent, location, stateful, constraints, scenarios } = requirement;
+        text = JSON.stringify([
+            kind, intent, location.file, location.range.start.line, stateful,
+            requirement.flows.map(f => [intervals(f.source.addresses), intervals(f.destination.addresses)]),
+            constraints, scenarios.map(s => [s.name, s.failures])
+        ]);
+        statics.set(requirement.flows, text);
+    }
+    return text;
 }
 
 function intervals(set: IntervalSet): string {
@@ -29,5 +42,10 @@ function intervals(set: IntervalSet): string {
 }
 
 function packets(set: PacketSet): string {
-    return set.cubes.map(c => [c.src, c.dst, c.protocol, c.dstPort, c.srcPort].map(intervals).join('/')).join(';');
+    let text = packetTexts.get(set);
+    if (text === undefined) {
+        text = set.cubes.map(c => [c.src, c.dst, c.protocol, c.dstPort, c.srcPort].map(intervals).join('/')).join(';');
+        packetTexts.set(set, text);
+    }
+    return text;
 }

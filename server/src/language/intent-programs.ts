@@ -7,6 +7,7 @@ import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumDocumen
 import { buildIntentProgram } from '../intent/build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import type { TwinLoadResult } from '../twin/load.js';
+import type { Twin } from '../twin/model.js';
 import { isDefaultPolicy, type Model } from './generated/ast.js';
 import type { NetintentServices } from './netintent-module.js';
 import type { TwinWorkspace } from './twin-workspace.js';
@@ -25,6 +26,8 @@ export class IntentPrograms {
     private readonly twins: TwinWorkspace;
     private readonly documents: LangiumDocuments;
     private readonly cache: WorkspaceCache<string, BoundProgram>;
+    /** Each twin's requirements of the last build, outliving the workspace cache. */
+    private readonly built = new Map<string, { twin: Twin; requirements: Map<string, Requirement> }>();
 
     constructor(services: NetintentServices) {
         this.twins = services.shared.twin.TwinWorkspace;
@@ -43,9 +46,15 @@ export class IntentPrograms {
             documents.sort((a, b) => a.uri.fsPath.localeCompare(b.uri.fsPath));
             const loaded = this.twins.get(twinFile);
             const statementOf = new Map<Requirement, AstNode>();
+            // Requirements whose statements and declarations are unchanged are reused from the last build.
+            const earlier = this.built.get(twinFile);
+            const built = new Map<string, Requirement>();
             const program = buildIntentProgram(loaded.twin, documents.map(d => d.parseResult.value), {
-                onRequirement: (requirement, node) => statementOf.set(requirement, node)
+                onRequirement: (requirement, node) => statementOf.set(requirement, node),
+                previous: earlier?.twin === loaded.twin ? earlier.requirements : undefined,
+                built
             });
+            this.built.set(twinFile, { twin: loaded.twin, requirements: built });
             const defaultStatement = documents.flatMap(d => d.parseResult.value.statements).find(s => isDefaultPolicy(s) && s.action === 'deny');
             return { program, loaded, documents, statementOf, defaultStatement };
         });

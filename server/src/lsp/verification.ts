@@ -14,7 +14,7 @@ import { VERDICTS_NOTIFICATION } from './requests.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 
 /** How long typing may pause before verification starts. */
-export const VERIFY_DEBOUNCE_MS = 25;
+export const VERIFY_DEBOUNCE_MS = 20;
 
 export class VerificationScheduler {
     private readonly sessions = new Map<string, VerificationSession>();
