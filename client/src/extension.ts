@@ -6,21 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { COMPILE_REQUEST, VERDICTS_NOTIFICATION, VERIFY_REQUEST, type CompileParams, type CompileResult } from '../../server/src/lsp/protocol.js';
 import { TopologyPanel } from './topology-panel.js';
 
-/** Requests and notifications of the server (server/src/lsp/requests.ts). */
-const COMPILE_REQUEST = 'netintent/compile';
-const VERIFY_REQUEST = 'netintent/verify';
-const VERDICTS_NOTIFICATION = 'netintent/verdicts';
-
-interface CompileResult {
-    network?: string;
-    written: number;
-    unchanged: number;
-    refused: string[];
-    outDir?: string;
-    error?: string;
-}
 
 let client: LanguageClient | undefined;
 
@@ -59,9 +47,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             return;
         }
         const settings = vscode.workspace.getConfiguration('netintent', document.uri);
-        const result: CompileResult = await client!.sendRequest(COMPILE_REQUEST, {
-            uri: document.uri.toString(), outDir: settings.get<string>('outDir', 'build'), target: settings.get<string>('target', 'frr')
-        });
+        const params: CompileParams = { uri: document.uri.toString(), outDir: settings.get<string>('outDir', 'build'), target: settings.get<CompileParams['target']>('target', 'frr') };
+        const result: CompileResult = await client!.sendRequest(COMPILE_REQUEST, params);
         if (result.error) {
             output.info(`compile ${path.basename(document.uri.fsPath)}: ${result.error}`);
             if (!quiet) void vscode.window.showErrorMessage(`netintent: ${result.error}`);

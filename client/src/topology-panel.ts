@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { TOPOLOGY_REQUEST, type Topology, type TopologyParams } from '../../server/src/lsp/protocol.js';
 
-const TOPOLOGY_REQUEST = 'netintent/topology';
 
 export class TopologyPanel {
     private static current?: TopologyPanel;
@@ -53,7 +53,8 @@ export class TopologyPanel {
     private async update(): Promise<void> {
         const editor = [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find(e => e?.document.languageId === 'netintent');
         if (!editor) return;
-        const topology = await this.client.sendRequest(TOPOLOGY_REQUEST, { uri: editor.document.uri.toString(), position: editor.selection.active });
+        const params: TopologyParams = { uri: editor.document.uri.toString(), position: editor.selection.active };
+        const topology: Topology | undefined = await this.client.sendRequest(TOPOLOGY_REQUEST, params);
         if (topology) await this.panel.webview.postMessage({ topology });
     }
 

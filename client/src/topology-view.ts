@@ -1,16 +1,8 @@
 /// <reference lib="dom" />
 /** Runs in the topology webview: draws what the extension posts, with cytoscape (bundled). */
 import cytoscape from 'cytoscape';
+import type { Topology } from '../../server/src/lsp/protocol.js';
 
-interface Topology {
-    network: string;
-    devices: Array<{ name: string; role: string }>;
-    links: Array<{ a: string; b: string; label: string }>;
-    places: Array<{ name: string; device: string }>;
-    paths: Array<{ devices: string[]; failing: boolean }>;
-    dropAt?: string;
-    requirement?: string;
-}
 
 const container = document.getElementById('graph')!;
 const title = document.getElementById('title')!;

@@ -7,46 +7,10 @@ import * as path from 'node:path';
 import { AstUtils, CstUtils, URI, type LangiumDocument } from 'langium';
 import type { Connection } from 'vscode-languageserver';
 import { writeOutput } from '../compile/output.js';
-import { compileFiles, type Target } from '../compile/targets.js';
+import { compileFiles } from '../compile/targets.js';
 import { isRequirement } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
-
-export const COMPILE_REQUEST = 'netintent/compile';
-export const VERIFY_REQUEST = 'netintent/verify';
-export const TOPOLOGY_REQUEST = 'netintent/topology';
-export const VERDICTS_NOTIFICATION = 'netintent/verdicts';
-
-export interface CompileParams {
-    uri: string;
-    /** Absolute, or relative to the folder of the file. */
-    outDir: string;
-    target: Target;
-}
-
-export interface CompileResult {
-    network?: string;
-    written: number;
-    unchanged: number;
-    refused: string[];
-    outDir?: string;
-    error?: string;
-}
-
-export interface TopologyParams {
-    uri: string;
-    position?: { line: number; character: number };
-}
-
-export interface Topology {
-    network: string;
-    devices: Array<{ name: string; role: string }>;
-    links: Array<{ a: string; b: string; label: string }>;
-    places: Array<{ name: string; device: string }>;
-    /** The requirement under the cursor: its failing path (red) with the device where it failed, or the holding ones. */
-    paths: Array<{ devices: string[]; failing: boolean }>;
-    dropAt?: string;
-    requirement?: string;
-}
+import { COMPILE_REQUEST, TOPOLOGY_REQUEST, VERIFY_REQUEST, type CompileParams, type CompileResult, type Topology, type TopologyParams } from './protocol.js';
 
 export function registerRequests(connection: Connection, services: NetintentServices): void {
     const documents = services.shared.workspace.LangiumDocuments;

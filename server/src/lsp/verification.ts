@@ -10,7 +10,7 @@ import { describePacket } from '../net/packet-set.js';
 import type { NetintentServices, NetintentSharedServices } from '../language/netintent-module.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 import { Cancelled, VerificationSession } from '../verify/session.js';
-import { VERDICTS_NOTIFICATION } from './requests.js';
+import { VERDICTS_NOTIFICATION } from './protocol.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 
 /** How long typing may pause before verification starts. */
