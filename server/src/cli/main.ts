@@ -9,6 +9,10 @@ import { intentFiles, UsageError } from './files.js';
 import { formatDiagnostics, formatJson, formatSarif, formatText, FORMATS, type Format } from './format.js';
 import { OutputError, writeOutput } from '../compile/output.js';
 import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
+import { compileNetwork } from '../compile/compile.js';
+import { fibsDiffer, waitForConvergence } from '../lab/converge.js';
+import { labDown, labName, labUp, readState } from '../lab/lab.js';
+import { LabError, missingTools } from '../lab/system.js';
 
 declare const NETINTENT_VERSION: string;
 const VERSION = typeof NETINTENT_VERSION === 'string' ? NETINTENT_VERSION : '0.0.0-dev';
@@ -78,6 +82,54 @@ async function runCompile(paths: string[], options: CompileCommandOptions): Prom
     return EXIT_CLEAN;
 }
 
+/** The twin and the compiled network of the intent files at `paths` (one twin), or an error report. */
+async function compiledTwin(paths: string[]) {
+    const files = intentFiles(paths.length > 0 ? paths : ['.']);
+    const { Netintent } = createNetintentServices(NodeFileSystem);
+    const report = await checkFiles(Netintent, files, { verify: false });
+    if (report.summary.errors > 0) {
+        process.stderr.write(formatDiagnostics(report.diagnostics.filter(d => d.severity === 'error'), process.cwd()));
+        throw new UsageError(`${report.summary.errors} error(s) to fix first.`);
+    }
+    const twinFiles = [...new Set(files.map(f => Netintent.shared.twin.TwinWorkspace.twinFileOf(Netintent.shared.workspace.LangiumDocuments.getDocument(URI.file(f))!)!))];
+    if (twinFiles.length !== 1) throw new UsageError(`a lab runs one twin; these files bind ${twinFiles.length}.`);
+    const { program } = Netintent.intent.IntentPrograms.forTwin(twinFiles[0]);
+    return { program, compiled: compileNetwork(program) };
+}
+
+async function runLab(action: string, paths: string[]): Promise<number> {
+    const missing = missingTools();
+    if (missing.length > 0) throw new UsageError(`the lab needs ${missing.join(', ')} (Linux, root, Debian's frr, nftables, iproute2).`);
+    const { program, compiled } = await compiledTwin(paths);
+    const lab = labName(program.twin);
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    if (action === 'down') {
+        labDown(lab, log);
+        log(`lab ${lab} is down`);
+        return EXIT_CLEAN;
+    }
+    if (action === 'up') {
+        const started = Date.now();
+        const state = labUp(program.twin, compiled, log);
+        const differences = waitForConvergence(state, program.twin, compiled, 60_000);
+        if (differences.length > 0) {
+            process.stderr.write(`netintent: the lab's FIBs did not converge to the simulated ones within 60 s:\n${differences.slice(0, 20).join('\n')}\n`);
+            return EXIT_ERRORS;
+        }
+        log(`lab ${lab} is up: ${state.devices.length} devices converged in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return EXIT_CLEAN;
+    }
+    const state = readState(lab);
+    if (!state) {
+        log(`lab ${lab} is down`);
+        return EXIT_CLEAN;
+    }
+    const differences = fibsDiffer(state, program.twin, compiled);
+    log(`lab ${lab} is up: ${state.devices.length} devices, ${state.namespaces.length} namespaces; ${differences.length === 0 ? 'every FIB is the simulated one' : `${differences.length} FIB entries differ from the simulation:`}`);
+    for (const line of differences.slice(0, 50)) log(`  ${line}`);
+    return differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
+}
+
 export function createProgram(setExitCode: (code: number) => void): Command {
     const program = new Command('netintent')
         .description('Say what your network must do, and get proof that it will.')
@@ -96,6 +148,14 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .option('--configs <dir>', 'verify the configurations in this folder instead of compiling the intents')
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
         .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, { ...options, verify: true })));
+    program.command('lab')
+        .description('the compiled network running for real: FRR in Linux network namespaces (root): up, status, down')
+        .argument('<action>', 'up | status | down')
+        .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
+        .action(async (action: string, paths: string[]) => {
+            if (!['up', 'status', 'down'].includes(action)) throw new UsageError(`unknown lab action '${action}'; use up, status or down.`);
+            setExitCode(await runLab(action, paths));
+        });
     program.command('compile')
         .description('compile intents and their twins into device configurations (a folder per device); exit 0 done, 1 errors, 2 bad usage')
         .argument('[paths...]', 'intent files or folders holding them', [])
@@ -117,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
             // --help and --version end here too, with code 0.
             return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
         }
-        if (error instanceof UsageError || error instanceof OutputError) {
+        if (error instanceof UsageError || error instanceof OutputError || error instanceof LabError) {
             process.stderr.write(`netintent: ${error.message}\n`);
             return EXIT_USAGE;
         }

@@ -555,6 +555,11 @@ export class PrefixUniverse {
         this.byLength[prefix.length].set(prefix.network, prefix);
     }
 
+    /** Every prefix. */
+    all(): Prefix[] {
+        return this.byLength.flatMap(map => [...map.values()]);
+    }
+
     /** The prefixes that contain an address, longest first. */
     containing(address: number): Prefix[] {
         const out: Prefix[] = [];

@@ -1,0 +1,230 @@
+/**
+ * The lab: the compiled network running for real on this machine — a network namespace per
+ * device with FRR's daemons (one instance per namespace, `-N`), veth pairs per link with the
+ * twin's interface names, the nftables rules loaded, forwarding on; a namespace per segment
+ * (a test host on the segment, its hosts' addresses, the attachment as gateway) and per external
+ * (answering for the peer and the external's addresses). A state file records each thing before
+ * it is made, so that `down` removes everything also after `up` was killed.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CompiledNetwork } from '../compile/compile.js';
+import { renderFrrConf } from '../config/frr/render.js';
+import { renderNftables, renderPolicyRouting } from '../config/nftables/render.js';
+import { formatAddress, lastAddress, type Prefix } from '../net/ipv4.js';
+import type { IntervalSet } from '../net/interval-set.js';
+import type { Twin } from '../twin/model.js';
+import { checkName, FRR_DAEMONS, inNamespace, LabError, namespaces, run } from './system.js';
+
+export const STATE_DIR = '/run/netintent';
+
+export interface LabDevice {
+    device: string;
+    namespace: string;
+    /** FRR's path space (-N): /etc/frr/<pathspace>, /var/run/frr/<pathspace>. */
+    pathspace: string;
+}
+
+export interface LabState {
+    lab: string;
+    twin: string;
+    devices: LabDevice[];
+    /** Every namespace made, devices', segments' and externals'. */
+    namespaces: string[];
+    /** Where each segment's test host is, with the address it sends from. */
+    segments: Array<{ segment: string; namespace: string; address: string }>;
+    externals: Array<{ external: string; namespace: string; address: string }>;
+}
+
+/** The lab's name: the twin's network, made safe and short (namespace and FRR names carry it). */
+export function labName(twin: Twin): string {
+    return checkName(twin.network.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 16) || 'lab', 'lab name');
+}
+
+export function stateFile(lab: string): string {
+    return path.join(STATE_DIR, `${lab}.json`);
+}
+
+export function readState(lab: string): LabState | undefined {
+    try {
+        return JSON.parse(fs.readFileSync(stateFile(lab), 'utf8')) as LabState;
+    } catch {
+        return undefined;
+    }
+}
+
+function record(state: LabState): void {
+    fs.mkdirSync(STATE_DIR, { recursive: true });
+    const file = stateFile(state.lab);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Starts the lab; returns once every device's FIB is the simulated one (or throws). */
+export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string) => void): LabState {
+    const lab = labName(twin);
+    if (fs.existsSync(stateFile(lab))) throw new LabError(`the lab ${lab} is already up (${stateFile(lab)}); run 'netintent lab down' first.`);
+    const prefix = `ni-${lab}`;
+    const state: LabState = { lab, twin: twin.file, devices: [], namespaces: [], segments: [], externals: [] };
+    const makeNamespace = (name: string) => {
+        checkName(name, 'namespace');
+        if (namespaces().includes(name)) throw new LabError(`a namespace ${name} exists already; another lab or a leftover? 'ip netns del ${name}' if it is a leftover.`);
+        state.namespaces.push(name);
+        record(state);
+        run('ip', ['netns', 'add', name]);
+        inNamespace(name, 'ip', ['link', 'set', 'lo', 'up']);
+    };
+    const veth = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) => {
+        // Temporary names fit the 15 characters of a kernel interface name; the twin's names are set inside.
+        const tag = randomBytes(4).toString('hex');
+        run('ip', ['link', 'add', `nia${tag}`, 'type', 'veth', 'peer', 'name', `nib${tag}`]);
+        for (const [end, temporary] of [[a, `nia${tag}`], [b, `nib${tag}`]] as const) {
+            run('ip', ['link', 'set', temporary, 'netns', end.namespace]);
+            inNamespace(end.namespace, 'ip', ['link', 'set', temporary, 'name', checkName(end.name, 'interface')]);
+            inNamespace(end.namespace, 'ip', ['link', 'set', end.name, 'up']);
+        }
+    };
+
+    for (const device of twin.devices.values()) {
+        const namespace = `${prefix}-${checkName(device.name, 'device')}`;
+        makeNamespace(namespace);
+        state.devices.push({ device: device.name, namespace, pathspace: namespace });
+        for (const setting of ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.send_redirects=0']) {
+            inNamespace(namespace, 'sysctl', ['-qw', setting]);
+        }
+    }
+    record(state);
+    const deviceNamespace = (device: string) => state.devices.find(d => d.device === device)!.namespace;
+    for (const link of twin.links) {
+        veth({ namespace: deviceNamespace(link.a.device), name: link.a.interface }, { namespace: deviceNamespace(link.b.device), name: link.b.interface });
+    }
+    for (const segment of twin.segments.values()) {
+        if (!segment.attach) continue;
+        const namespace = `${prefix}-s-${checkName(segment.name, 'segment')}`;
+        makeNamespace(namespace);
+        veth({ namespace, name: 'eth0' }, { namespace: deviceNamespace(segment.attach.device), name: segment.attach.interface });
+        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name).map(h => h.address);
+        const taken = new Set([segment.gateway, ...hosts]);
+        let tester = segment.prefix.network + 1;
+        while (taken.has(tester)) tester++;
+        for (const address of [tester, ...hosts]) inNamespace(namespace, 'ip', ['addr', 'add', `${formatAddress(address)}/${segment.prefix.length}`, 'dev', 'eth0']);
+        inNamespace(namespace, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
+        state.segments.push({ segment: segment.name, namespace, address: formatAddress(tester) });
+    }
+    for (const external of twin.externals.values()) {
+        if (!external.attach || external.peer === undefined || !external.address) continue;
+        const namespace = `${prefix}-x-${checkName(external.name, 'external')}`;
+        makeNamespace(namespace);
+        veth({ namespace, name: 'eth0' }, { namespace: deviceNamespace(external.attach.device), name: external.attach.interface });
+        inNamespace(namespace, 'ip', ['addr', 'add', `${formatAddress(external.peer)}/${external.address.length}`, 'dev', 'eth0']);
+        inNamespace(namespace, 'ip', ['route', 'add', 'default', 'via', formatAddress(external.address.address)]);
+        // It answers for every address it stands for.
+        for (const prefix of asPrefixes(external.space)) inNamespace(namespace, 'ip', ['route', 'add', 'local', `${formatAddress(prefix.network)}/${prefix.length}`, 'dev', 'lo']);
+        state.externals.push({ external: external.name, namespace, address: formatAddress(external.peer) });
+    }
+    record(state);
+
+    for (const entry of state.devices) {
+        const config = compiled.devices.get(entry.device)!;
+        startFrr(entry, fastTimers(renderFrrConf(config)), Boolean(config.ospf), Boolean(config.bgp));
+        const files = path.join(STATE_DIR, state.lab, entry.device);
+        fs.mkdirSync(files, { recursive: true });
+        fs.writeFileSync(path.join(files, 'nftables.nft'), renderNftables(config));
+        inNamespace(entry.namespace, 'nft', ['-f', path.join(files, 'nftables.nft')]);
+        const policy = renderPolicyRouting(config);
+        if (policy) {
+            fs.writeFileSync(path.join(files, 'policy-routing.sh'), policy);
+            inNamespace(entry.namespace, 'sh', [path.join(files, 'policy-routing.sh')]);
+        }
+        log(`${entry.device}: FRR started in ${entry.namespace}`);
+    }
+    return state;
+}
+
+/** One FRR instance in the device's namespace: zebra, staticd and the routing daemons it needs. */
+function startFrr(entry: LabDevice, frrConf: string, ospf: boolean, bgp: boolean): void {
+    const etc = path.join('/etc/frr', entry.pathspace);
+    const runDir = path.join('/var/run/frr', entry.pathspace);
+    for (const dir of [etc, runDir]) {
+        fs.mkdirSync(dir, { recursive: true });
+        run('chown', ['frr:frr', dir], { allowFailure: true });
+    }
+    fs.writeFileSync(path.join(etc, 'frr.conf'), frrConf);
+    fs.writeFileSync(path.join(etc, 'vtysh.conf'), 'service integrated-vtysh-config\n');
+    const daemons = ['zebra', 'staticd', ...(ospf ? ['ospfd'] : []), ...(bgp ? ['bgpd'] : [])];
+    for (const daemon of daemons) {
+        inNamespace(entry.namespace, path.join(FRR_DAEMONS, daemon), ['-d', '-N', entry.pathspace, '-F', 'traditional', '-i', path.join(runDir, `${daemon}.pid`)]);
+        if (daemon === 'zebra') waitFor(() => fs.existsSync(path.join(runDir, 'zserv.api')), `zebra of ${entry.device}`, 10_000);
+    }
+    run('vtysh', ['-N', entry.pathspace, '-b'], { allowFailure: false });
+}
+
+/** Hello and keepalive timers of seconds, so that the lab converges in seconds. */
+export function fastTimers(frrConf: string): string {
+    return frrConf
+        .replace(/^( ip ospf area 0)$/gm, '$1\n ip ospf hello-interval 1\n ip ospf dead-interval 3')
+        .replace(/^(router bgp \d+)$/gm, '$1\n timers bgp 1 3');
+}
+
+/** Stops everything a lab made (as its state file says), also what a killed `up` left half made. */
+export function labDown(lab: string, log: (line: string) => void): void {
+    const state = readState(lab);
+    if (!state) throw new LabError(`no lab ${lab} is up (${stateFile(lab)} does not exist).`);
+    for (const entry of state.devices) {
+        const runDir = path.join('/var/run/frr', entry.pathspace);
+        for (const pidFile of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter(f => f.endsWith('.pid')) : []) {
+            const pid = Number(fs.readFileSync(path.join(runDir, pidFile), 'utf8'));
+            if (pid > 0) {
+                try {
+                    process.kill(pid, 'SIGKILL');
+                } catch {
+                    // Already gone.
+                }
+            }
+        }
+        fs.rmSync(runDir, { recursive: true, force: true });
+        fs.rmSync(path.join('/etc/frr', entry.pathspace), { recursive: true, force: true });
+    }
+    const present = new Set(namespaces());
+    for (const namespace of state.namespaces) {
+        // Any process still inside (a daemon whose pid file was not written yet) goes with it.
+        if (!present.has(namespace)) continue;
+        for (const pid of run('ip', ['netns', 'pids', namespace], { allowFailure: true }).split('\n').filter(Boolean)) {
+            try {
+                process.kill(Number(pid), 'SIGKILL');
+            } catch {
+                // Already gone.
+            }
+        }
+        run('ip', ['netns', 'del', namespace], { allowFailure: true });
+        log(`removed ${namespace}`);
+    }
+    fs.rmSync(path.join(STATE_DIR, lab), { recursive: true, force: true });
+    fs.rmSync(stateFile(lab), { force: true });
+}
+
+export function waitFor(condition: () => boolean, what: string, ms: number): void {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+        if (Date.now() > deadline) throw new LabError(`timed out waiting for ${what}`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+}
+
+/** An address set as the prefixes that make it up (capped: local routes for a few hundred at most). */
+function asPrefixes(set: IntervalSet, limit = 256): Prefix[] {
+    const out: Prefix[] = [];
+    for (const [lo, hi] of set.intervals) {
+        let start = lo;
+        while (start <= hi && out.length < limit) {
+            // The largest aligned block that starts here and ends by hi.
+            let length = 0;
+            while (length < 32 && (start % 2 ** (32 - length) !== 0 || start + 2 ** (32 - length) - 1 > hi)) length++;
+            out.push({ network: start, length });
+            start = lastAddress({ network: start, length }) + 1;
+            if (start > 0xffffffff) break;
+        }
+    }
+    return out;
+}

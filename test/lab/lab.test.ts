@@ -1,0 +1,78 @@
+/**
+ * The lab on real FRR: for every sample, the compiled network runs in network namespaces, and
+ * every device's FIB must equal the simulated one (prefix → next hops); `down` leaves nothing
+ * behind, also after `up` was killed midway. Needs root, Debian's frr, nftables and iproute2
+ * (.ci/run installs them); without them the tests are skipped loudly, and fail under CI=true.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/samples.js';
+
+const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
+
+function labAvailable(): boolean {
+    const tools: Record<string, string[]> = {
+        'frr (zebra)': ['/usr/lib/frr/zebra'], vtysh: ['/usr/bin/vtysh'], nft: ['/usr/sbin/nft'], ip: ['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip', '/bin/ip']
+    };
+    const missing = [...(process.getuid?.() === 0 ? [] : ['root']), ...Object.entries(tools).filter(([, paths]) => !paths.some(p => fs.existsSync(p))).map(([name]) => name)];
+    if (missing.length === 0) return true;
+    const message = `the lab tests need ${missing.join(', ')}; SKIPPED (.ci/run installs them).`;
+    if (process.env.CI === 'true') throw new Error(message);
+    console.warn(`\n!!! ${message}\n`);
+    return false;
+}
+
+function netintent(args: string[]) {
+    const run = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** What a lab leaves on the machine: its namespaces and FRR processes of its path spaces. */
+function leftovers(lab: string): string[] {
+    const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter(l => l.startsWith(`ni-${lab}-`));
+    const processes = spawnSync('pgrep', ['-af', `frr/.* ni-${lab}-`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    return [...namespaces, ...processes];
+}
+
+describe.skipIf(!labAvailable())('the lab', () => {
+    it.each(['campus', 'dc-fabric', 'wan', 'violations'])('runs %s on FRR with every FIB as simulated, and leaves nothing behind', sample => {
+        const up = netintent(['lab', 'up', `samples/${sample}`]);
+        try {
+            expect(up.code, up.stderr).toBe(0);
+            expect(up.stdout).toMatch(/devices converged in [\d.]+ s\n$/);
+            const status = netintent(['lab', 'status', `samples/${sample}`]);
+            expect(status.stdout).toContain('every FIB is the simulated one');
+        } finally {
+            const down = netintent(['lab', 'down', `samples/${sample}`]);
+            expect(down.code, down.stderr).toBe(0);
+        }
+        expect(leftovers(sample)).toEqual([]);
+    }, 240_000);
+
+    it('down cleans up after up was killed (kill -9) midway', async () => {
+        const state = '/run/netintent/wan.json';
+        const up = spawn(process.execPath, [BIN, 'lab', 'up', 'samples/wan'], { cwd: ROOT, stdio: 'ignore' });
+        // Kill it once some devices exist but before it is done.
+        for (let i = 0; i < 300; i++) {
+            const made = fs.existsSync(state) ? (JSON.parse(fs.readFileSync(state, 'utf8')) as { namespaces: string[] }).namespaces.length : 0;
+            if (made >= 3) break;
+            await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        up.kill('SIGKILL');
+        await new Promise(resolve => up.once('exit', resolve));
+        // What it made so far is still there ...
+        expect(leftovers('wan').length).toBeGreaterThan(0);
+        const down = netintent(['lab', 'down', 'samples/wan']);
+        expect(down.code, down.stderr).toBe(0);
+        expect(leftovers('wan')).toEqual([]);
+        expect(fs.existsSync(state)).toBe(false);
+    }, 120_000);
+
+    it('refuses a second up of the same lab, and down of a lab that is not up', () => {
+        const down = netintent(['lab', 'down', 'samples/violations']);
+        expect(down.code).toBe(2);
+        expect(down.stderr).toContain('no lab violations is up');
+    });
+});
