@@ -44,6 +44,11 @@ describe.skipIf(!labAvailable())('the lab', () => {
             expect(up.stdout).toMatch(/devices converged in [\d.]+ s\n$/);
             const status = netintent(['lab', 'status', `samples/${sample}`]);
             expect(status.stdout).toContain('every FIB is the simulated one');
+            // Real traffic agrees with the verifier on every requirement tried.
+            const test = netintent(['lab', 'test', `samples/${sample}`]);
+            expect(test.code, test.stdout).toBe(0);
+            expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
+            expect(test.stdout).not.toContain('✗');
         } finally {
             const down = netintent(['lab', 'down', `samples/${sample}`]);
             expect(down.code, down.stderr).toBe(0);

@@ -12,6 +12,9 @@ import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork } from '../compile/compile.js';
 import { fibsDiffer, waitForConvergence } from '../lab/converge.js';
 import { labDown, labName, labUp, readState } from '../lab/lab.js';
+import { labTest } from '../lab/traffic.js';
+import { verifyProgram } from '../verify/program.js';
+import * as path from 'node:path';
 import { LabError, missingTools } from '../lab/system.js';
 
 declare const NETINTENT_VERSION: string;
@@ -120,6 +123,22 @@ async function runLab(action: string, paths: string[]): Promise<number> {
         return EXIT_CLEAN;
     }
     const state = readState(lab);
+    if (action === 'test') {
+        if (!state) throw new UsageError(`the lab ${lab} is not up; run 'netintent lab up' first.`);
+        const { verdicts } = verifyProgram(program, compiled.devices);
+        const results = await labTest(state, program, compiled, verdicts);
+        const cwd = process.cwd();
+        let disagreements = 0;
+        for (const result of results) {
+            const agree = result.lab === 'untested' || result.lab === result.verifier;
+            if (!agree) disagreements++;
+            const where = `${path.relative(cwd, result.requirement.location.file)}:${result.requirement.location.range.start.line}`;
+            log(`${agree ? (result.lab === 'untested' ? '?' : '✓') : '✗'} ${where} ${result.requirement.intent} ${result.requirement.kind}: verifier ${result.verifier}, lab ${result.lab} — ${result.detail}`);
+        }
+        const tested = results.filter(r => r.lab !== 'untested').length;
+        log(`${tested} requirements tried with traffic, ${disagreements} disagree with the verifier${results.length > tested ? `, ${results.length - tested} untested` : ''}`);
+        return disagreements > 0 ? EXIT_ERRORS : EXIT_CLEAN;
+    }
     if (!state) {
         log(`lab ${lab} is down`);
         return EXIT_CLEAN;
@@ -149,11 +168,11 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
         .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, { ...options, verify: true })));
     program.command('lab')
-        .description('the compiled network running for real: FRR in Linux network namespaces (root): up, status, down')
-        .argument('<action>', 'up | status | down')
+        .description('the compiled network running for real: FRR in Linux network namespaces (root): up, test (real traffic beside the verifier), status, down')
+        .argument('<action>', 'up | test | status | down')
         .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
         .action(async (action: string, paths: string[]) => {
-            if (!['up', 'status', 'down'].includes(action)) throw new UsageError(`unknown lab action '${action}'; use up, status or down.`);
+            if (!['up', 'test', 'status', 'down'].includes(action)) throw new UsageError(`unknown lab action '${action}'; use up, test, status or down.`);
             setExitCode(await runLab(action, paths));
         });
     program.command('compile')

@@ -19,6 +19,8 @@ import { DataPlane, type Hop, type Outcome } from './dataplane.js';
 export interface Counterexample {
     packet: Packet;
     failures: string[];
+    /** The same failures, as the simulator takes them (the lab applies them). */
+    failed: Failures;
     /** The devices of the failing path. */
     path: string[];
     /** Every failing ECMP branch (device paths), the one above first. */
@@ -355,6 +357,7 @@ export class NetworkVerifier {
         return {
             packet: violation.packets.witness()!,
             failures: describeFailures(this.twin, failures),
+            failed: failures,
             path: violation.outcome.path.map(h => h.device),
             branches: finding.failingPaths,
             hops: violation.outcome.path,

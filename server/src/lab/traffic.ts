@@ -1,0 +1,176 @@
+/**
+ * `lab test`: each requirement tried with real traffic in the running lab, beside the verifier's
+ * verdict. A packet of the requirement between addresses that live in the lab (a segment's test
+ * host or hosts, an external's addresses, a device's loopback) is sent from its source's
+ * namespace — TCP and UDP to a listener started in the destination's namespace, ping otherwise —
+ * and traceroute follows the path where the requirement constrains it (via, avoid, hops).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import type { CompiledNetwork } from '../compile/compile.js';
+import type { IntentProgram, Requirement } from '../intent/model.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { parseAddress, prefixRange } from '../net/ipv4.js';
+import { PacketSet, type Packet } from '../net/packet-set.js';
+import { placesOf, type Place } from '../twin/places.js';
+import type { RequirementVerdict } from '../verify/verify.js';
+import type { LabState } from './lab.js';
+import { applyFailures, waitForConvergence } from './converge.js';
+import { NO_FAILURES } from '../simulate/network.js';
+
+export interface TrafficResult {
+    requirement: Requirement;
+    verifier: 'holds' | 'violated';
+    lab: 'holds' | 'violated' | 'untested';
+    detail: string;
+}
+
+interface LivePlace {
+    place: Place;
+    namespace: string;
+    addresses: IntervalSet;
+}
+
+const PROBE = path.join(__dirname, 'probe.cjs');
+
+export async function labTest(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>): Promise<TrafficResult[]> {
+    const live = livePlaces(state, program);
+    const owners = new Map<number, string>();
+    for (const config of compiled.devices.values()) for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
+    const results: TrafficResult[] = [];
+    for (const [requirement, verdict] of verdicts) {
+        const verifier = verdict.counterexample ? 'violated' : 'holds';
+        const trial = pickTrial(requirement, verdict, live);
+        if (!trial) {
+            results.push({ requirement, verifier, lab: 'untested', detail: 'no packet of it between addresses that live in the lab' });
+            continue;
+        }
+        // Latency is not emulated (a bound broken only by latency is not tried); a counterexample's failures are made real.
+        const latencyOnly = verdict.counterexample !== undefined && /more than latency <=/.test(verdict.counterexample.reason);
+        if (latencyOnly) {
+            results.push({ requirement, verifier, lab: 'untested', detail: 'link latencies are not emulated in the lab' });
+            continue;
+        }
+        const failures = verdict.counterexample?.failed ?? NO_FAILURES;
+        const notes = [
+            ...(requirement.constraints.latencyUs !== undefined ? ['latency not measured'] : []),
+            ...(!verdict.counterexample && (requirement.scenarios.length > 0 || requirement.constraints.survive) ? ['tried without failures'] : [])
+        ];
+        const restore = applyFailures(state, program.twin, failures);
+        let delivered: boolean;
+        try {
+            if (failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000, failures);
+            delivered = await send(trial.from, trial.to, trial.packet, requirement.kind === 'allow' && requirement.stateful);
+        } finally {
+            restore();
+            if (failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000);
+        }
+        let lab: TrafficResult['lab'] = requirement.kind === 'allow' ? (delivered ? 'holds' : 'violated') : (delivered ? 'violated' : 'holds');
+        let detail = `${describe(trial.packet)} ${delivered ? 'delivered' : 'not delivered'}${failures === NO_FAILURES ? '' : ` with ${verdict.counterexample!.failures.join(', ')} failed`}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+        if (lab === 'holds' && requirement.kind === 'allow' && constrained(requirement)) {
+            const devices = traceroute(trial.from.namespace, trial.packet, owners);
+            const problem = pathProblem(requirement, [trial.from.place.device, ...devices]);
+            detail += `; traceroute ${[trial.from.place.device, ...devices].join(' → ')}`;
+            if (problem) {
+                lab = 'violated';
+                detail += ` (${problem})`;
+            }
+        }
+        results.push({ requirement, verifier, lab, detail });
+    }
+    return results;
+}
+
+function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
+    const twin = program.twin;
+    return placesOf(twin).flatMap((place): LivePlace[] => {
+        const [kind, name] = place.name.split(' ');
+        if (kind === 'segment') {
+            const entry = state.segments.find(s => s.segment === name);
+            if (!entry) return [];
+            const hosts = [...twin.hosts.values()].filter(h => h.segment === name).map(h => h.address);
+            const addresses = IntervalSet.fromIntervals([parseAddress(entry.address)!, ...hosts].map(a => [a, a] as const));
+            return [{ place, namespace: entry.namespace, addresses }];
+        }
+        if (kind === 'external') {
+            const entry = state.externals.find(e => e.external === name);
+            return entry ? [{ place, namespace: entry.namespace, addresses: place.space }] : [];
+        }
+        const device = state.devices.find(d => d.device === name);
+        return device ? [{ place, namespace: device.namespace, addresses: place.space }] : [];
+    });
+}
+
+/** A packet of the requirement from one live place to another (ports 1 and up). */
+function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): { packet: Packet; from: LivePlace; to: LivePlace } | undefined {
+    const effective = requirement.kind === 'default' ? undefined : requirement.effective;
+    for (const flow of requirement.flows) {
+        for (const from of live.filter(l => l.addresses.intersects(flow.source.addresses))) {
+            for (const to of live.filter(l => l !== from && l.addresses.intersects(flow.destination.addresses))) {
+                const cube = PacketSet.cube({ src: from.addresses.intersect(flow.source.addresses), dst: to.addresses.intersect(flow.destination.addresses), dstPort: IntervalSet.of(1, 65535) });
+                const packets = (effective ?? requirement.packets).intersect(cube);
+                // A violation is tried on its own packets where the lab has them.
+                const counter = verdict.counterexample ? packets.intersect(PacketSet.cube({ dst: prefixRange({ network: parseAddress(verdict.counterexample.packet.dst)! & 0xffffff00, length: 24 }) })) : PacketSet.EMPTY;
+                const packet = (counter.isEmpty() ? packets : counter).witness();
+                if (packet) return { packet, from, to };
+            }
+        }
+    }
+    return undefined;
+}
+
+async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply: boolean): Promise<boolean> {
+    if (packet.protocol !== 'tcp' && packet.protocol !== 'udp') {
+        return spawnSync('ip', ['netns', 'exec', from.namespace, 'ping', '-c', '2', '-W', '1', '-I', packet.src, packet.dst]).status === 0;
+    }
+    const listener = spawn('ip', ['netns', 'exec', to.namespace, process.execPath, PROBE, 'listen', packet.protocol, packet.dst, String(packet.dstPort)]);
+    let output = '';
+    listener.stdout.on('data', chunk => { output += String(chunk); });
+    try {
+        for (let i = 0; i < 50 && !output.includes('ready'); i++) await new Promise(resolve => setTimeout(resolve, 50));
+        const connect = spawnSync('ip', ['netns', 'exec', from.namespace, process.execPath, PROBE, 'connect', packet.protocol, packet.src, packet.dst, String(packet.dstPort), '2000']);
+        await new Promise(resolve => setTimeout(resolve, 100));
+        const arrived = output.includes('got');
+        return expectReply ? arrived && connect.status === 0 : arrived;
+    } finally {
+        listener.kill();
+    }
+}
+
+/** The devices a packet passes, by traceroute with the packet's own protocol and port. */
+function traceroute(namespace: string, packet: Packet, owners: Map<number, string>): string[] {
+    const mode = packet.protocol === 'tcp' ? ['-T', '-p', String(packet.dstPort)] : packet.protocol === 'udp' ? ['-U', '-p', String(packet.dstPort)] : ['-I'];
+    const out = spawnSync('ip', ['netns', 'exec', namespace, 'traceroute', '-n', '-q', '1', '-w', '1', '-m', '16', '-s', packet.src, ...mode, packet.dst], { encoding: 'utf8' }).stdout;
+    const devices: string[] = [];
+    for (const line of out.split('\n').slice(1)) {
+        const address = line.trim().split(/\s+/)[1];
+        const owner = address ? owners.get(parseAddress(address) ?? -1) : undefined;
+        if (owner && devices[devices.length - 1] !== owner) devices.push(owner);
+    }
+    // The first hop answers from the gateway of the source: it is the source's device, counted once.
+    return devices;
+}
+
+function constrained(requirement: Requirement): boolean {
+    const c = requirement.constraints;
+    return c.via.length > 0 || c.avoidDevices.length > 0 || c.hops !== undefined;
+}
+
+function pathProblem(requirement: Requirement, traced: string[]): string | undefined {
+    const devices = traced.filter((d, i) => traced.indexOf(d) === i || traced[i - 1] !== d);
+    const c = requirement.constraints;
+    let at = 0;
+    for (const waypoint of c.via) {
+        const found = devices.indexOf(waypoint, at);
+        if (found < 0) return `does not pass ${waypoint}`;
+        at = found;
+    }
+    const avoided = devices.find(d => c.avoidDevices.includes(d));
+    if (avoided) return `passes ${avoided}`;
+    if (c.hops !== undefined && devices.length > c.hops) return `${devices.length} devices, more than hops <= ${c.hops}`;
+    return undefined;
+}
+
+function describe(packet: Packet): string {
+    return `${packet.protocol} ${packet.src} -> ${packet.dst}${packet.dstPort === undefined ? '' : `:${packet.dstPort}`}`;
+}
