@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/samples.js';
@@ -73,6 +74,31 @@ describe.skipIf(!labAvailable())('the lab', () => {
         expect(down.code, down.stderr).toBe(0);
         expect(leftovers('wan')).toEqual([]);
         expect(fs.existsSync(state)).toBe(false);
+    }, 120_000);
+
+    it('twin sync writes what is down into the twin, keeping its comments, and compares the live FIBs', async () => {
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-sync-'));
+        fs.cpSync(path.join(ROOT, 'samples', 'violations'), folder, { recursive: true });
+        const twinFile = path.join(folder, 'violations.twin.yaml');
+        const original = fs.readFileSync(twinFile, 'utf8');
+        expect(netintent(['lab', 'up', folder]).code).toBe(0);
+        try {
+            spawnSync('ip', ['-n', 'ni-violations-r2', 'link', 'set', 'eth2', 'down']);
+            // Until OSPF notices (dead interval 3 s), the live FIBs still differ from the simulated ones.
+            let sync = netintent(['twin', 'sync', folder]);
+            for (let i = 0; i < 40 && sync.code !== 0; i++) {
+                await new Promise(resolve => setTimeout(resolve, 500));
+                sync = netintent(['twin', 'sync', folder]);
+            }
+            expect(sync.code, sync.stdout).toBe(0);
+            expect(sync.stdout).toContain('2 interface(s) down: r2:eth2, r3:eth1');
+            expect(sync.stdout).toContain('every live FIB is the simulated one');
+            const synced = fs.readFileSync(twinFile, 'utf8');
+            expect(synced.split('\n').slice(0, 2)).toEqual(original.split('\n').slice(0, 2));
+            expect(synced).toMatch(/\nstate:\n {2}observed: \d{4}-\d\d-\d\dT[\d:]+Z\n {2}down: \[ r2:eth2, r3:eth1 \]\n$/);
+        } finally {
+            netintent(['lab', 'down', folder]);
+        }
     }, 120_000);
 
     it('refuses a second up of the same lab, and down of a lab that is not up', () => {

@@ -13,6 +13,7 @@ import { compileNetwork } from '../compile/compile.js';
 import { fibsDiffer, waitForConvergence } from '../lab/converge.js';
 import { labDown, labName, labUp, readState } from '../lab/lab.js';
 import { labTest } from '../lab/traffic.js';
+import { syncTwin } from '../lab/sync.js';
 import { verifyProgram } from '../verify/program.js';
 import * as path from 'node:path';
 import { LabError, missingTools } from '../lab/system.js';
@@ -149,6 +150,18 @@ async function runLab(action: string, paths: string[]): Promise<number> {
     return differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
 }
 
+async function runSync(paths: string[]): Promise<number> {
+    const missing = missingTools();
+    if (missing.length > 0) throw new UsageError(`twin sync reads the lab and needs ${missing.join(', ')}.`);
+    const { program, compiled } = await compiledTwin(paths);
+    const state = readState(labName(program.twin));
+    if (!state) throw new UsageError(`the lab ${labName(program.twin)} is not up; there is nothing to sync from.`);
+    const result = syncTwin(state, program.twin, compiled);
+    process.stdout.write(`${path.relative(process.cwd(), program.twin.file)}: state written, ${result.down.length} interface(s) down${result.down.length > 0 ? `: ${result.down.join(', ')}` : ''}\n`);
+    process.stdout.write(result.differences.length === 0 ? 'every live FIB is the simulated one\n' : `${result.differences.length} live FIB entries differ from the simulation:\n${result.differences.slice(0, 50).map(d => `  ${d}`).join('\n')}\n`);
+    return result.differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
+}
+
 export function createProgram(setExitCode: (code: number) => void): Command {
     const program = new Command('netintent')
         .description('Say what your network must do, and get proof that it will.')
@@ -174,6 +187,14 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .action(async (action: string, paths: string[]) => {
             if (!['up', 'test', 'status', 'down'].includes(action)) throw new UsageError(`unknown lab action '${action}'; use up, test, status or down.`);
             setExitCode(await runLab(action, paths));
+        });
+    program.command('twin')
+        .description('the twin and the running network: sync writes the live lab\'s observed state into the twin file')
+        .argument('<action>', 'sync')
+        .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
+        .action(async (action: string, paths: string[]) => {
+            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use sync.`);
+            setExitCode(await runSync(paths));
         });
     program.command('compile')
         .description('compile intents and their twins into device configurations (a folder per device); exit 0 done, 1 errors, 2 bad usage')
