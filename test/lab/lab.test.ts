@@ -42,7 +42,7 @@ describe.skipIf(!labAvailable())('the lab', () => {
         const up = netintent(['lab', 'up', `samples/${sample}`]);
         try {
             expect(up.code, up.stderr).toBe(0);
-            expect(up.stdout).toMatch(/devices converged in [\d.]+ s\n$/);
+            expect(up.stdout).toMatch(/devices converged in [\d.]+ s, \d+ FIB entries as simulated\n$/);
             const status = netintent(['lab', 'status', `samples/${sample}`]);
             expect(status.stdout).toContain('every FIB is the simulated one');
             // Real traffic agrees with the verifier on every requirement tried.
@@ -50,6 +50,9 @@ describe.skipIf(!labAvailable())('the lab', () => {
             expect(test.code, test.stdout).toBe(0);
             expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
             expect(test.stdout).not.toContain('✗');
+            const entries = /(\d+) FIB entries as simulated/.exec(up.stdout)?.[1];
+            const tried = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];
+            console.log(`differential ${sample}: ${entries} FIB entries equal, ${tried} requirements agree`);
         } finally {
             const down = netintent(['lab', 'down', `samples/${sample}`]);
             expect(down.code, down.stderr).toBe(0);

@@ -10,7 +10,7 @@ import { formatDiagnostics, formatJson, formatSarif, formatText, FORMATS, type F
 import { OutputError, writeOutput } from '../compile/output.js';
 import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork } from '../compile/compile.js';
-import { fibsDiffer, waitForConvergence } from '../lab/converge.js';
+import { compareFibs, fibsDiffer, waitForConvergence } from '../lab/converge.js';
 import { labDown, labName, labUp, readState } from '../lab/lab.js';
 import { labTest } from '../lab/traffic.js';
 import { syncTwin } from '../lab/sync.js';
@@ -120,7 +120,8 @@ async function runLab(action: string, paths: string[]): Promise<number> {
             process.stderr.write(`netintent: the lab's FIBs did not converge to the simulated ones within 60 s:\n${differences.slice(0, 20).join('\n')}\n`);
             return EXIT_ERRORS;
         }
-        log(`lab ${lab} is up: ${state.devices.length} devices converged in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        const { entries } = compareFibs(state, program.twin, compiled);
+        log(`lab ${lab} is up: ${state.devices.length} devices converged in ${((Date.now() - started) / 1000).toFixed(1)} s, ${entries} FIB entries as simulated`);
         return EXIT_CLEAN;
     }
     const state = readState(lab);

@@ -31,11 +31,22 @@ export function applyFailures(state: LabState, twin: Twin, failures: Failures): 
     };
 }
 
-/** The devices whose FIB differs from the simulation's (under `failures`; failed devices are not asked). */
+/** The FIB entries that differ from the simulation's (under `failures`; failed devices are not asked). */
 export function fibsDiffer(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures = NO_FAILURES): string[] {
+    return compareFibs(state, twin, compiled, failures).differences;
+}
+
+/** The comparison itself: the differences, and how many entries (prefix at a device) were compared. */
+export function compareFibs(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures = NO_FAILURES): { differences: string[]; entries: number } {
     const routing = new NetworkVerifier(twin, compiled.devices).context(failures).routing;
-    return state.devices.filter(d => !failures.devices.has(d.device))
-        .flatMap(d => fibDifferences(d.device, simulatedFib(routing, d.device, compiled.devices), frrFib(d.pathspace)));
+    let entries = 0;
+    const differences = state.devices.filter(d => !failures.devices.has(d.device)).flatMap(d => {
+        const simulated = simulatedFib(routing, d.device, compiled.devices);
+        const real = frrFib(d.pathspace);
+        entries += new Set([...simulated.keys(), ...real.keys()]).size;
+        return fibDifferences(d.device, simulated, real);
+    });
+    return { differences, entries };
 }
 
 /** Polls until the FIBs agree; returns the differences left at the deadline (none: converged). */
