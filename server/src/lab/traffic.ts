@@ -16,7 +16,8 @@ import { placesOf, type Place } from '../twin/places.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import type { LabState } from './lab.js';
 import { applyFailures, waitForConvergence } from './converge.js';
-import { NO_FAILURES } from '../simulate/network.js';
+import { NO_FAILURES, scenarioFailures, type Failures } from '../simulate/network.js';
+import type { Twin } from '../twin/model.js';
 
 export interface TrafficResult {
     requirement: Requirement;
@@ -40,8 +41,8 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
     const results: TrafficResult[] = [];
     for (const [requirement, verdict] of verdicts) {
         const verifier = verdict.counterexample ? 'violated' : 'holds';
-        const trial = pickTrial(requirement, verdict, live);
-        if (!trial) {
+        const attempt = pickTrial(requirement, verdict, live);
+        if (!attempt) {
             results.push({ requirement, verifier, lab: 'untested', detail: 'no packet of it between addresses that live in the lab' });
             continue;
         }
@@ -51,26 +52,35 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
             results.push({ requirement, verifier, lab: 'untested', detail: 'link latencies are not emulated in the lab' });
             continue;
         }
-        const failures = verdict.counterexample?.failed ?? NO_FAILURES;
-        const notes = [
-            ...(requirement.constraints.latencyUs !== undefined ? ['latency not measured'] : []),
-            ...(!verdict.counterexample && (requirement.scenarios.length > 0 || requirement.constraints.survive) ? ['tried without failures'] : [])
-        ];
-        const restore = applyFailures(state, program.twin, failures);
-        let delivered: boolean;
-        try {
-            if (failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000, failures);
-            delivered = await send(trial.from, trial.to, trial.packet, requirement.kind === 'allow' && requirement.stateful);
-        } finally {
-            restore();
-            if (failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000);
+        const notes = requirement.constraints.latencyUs !== undefined ? ['latency not measured'] : [];
+        // The failures to try: a counterexample's; else none, each scenario's, and sampled survive sets.
+        const trials = verdict.counterexample
+            ? [{ failures: verdict.counterexample.failed, label: verdict.counterexample.failures.join(', ') }]
+            : failureTrials(requirement, verdict, program.twin);
+        let lab: TrafficResult['lab'] = 'holds';
+        const outcomes: string[] = [];
+        for (const trial of trials) {
+            const restore = applyFailures(state, program.twin, trial.failures);
+            let delivered: boolean;
+            try {
+                if (trial.failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000, trial.failures);
+                delivered = await send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
+            } finally {
+                restore();
+                if (trial.failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000);
+            }
+            const holds = requirement.kind === 'allow' ? delivered : !delivered;
+            outcomes.push(`${delivered ? 'delivered' : 'not delivered'}${trial.label ? ` with ${trial.label} failed` : ''}`);
+            if (!holds) {
+                lab = 'violated';
+                break;
+            }
         }
-        let lab: TrafficResult['lab'] = requirement.kind === 'allow' ? (delivered ? 'holds' : 'violated') : (delivered ? 'violated' : 'holds');
-        let detail = `${describe(trial.packet)} ${delivered ? 'delivered' : 'not delivered'}${failures === NO_FAILURES ? '' : ` with ${verdict.counterexample!.failures.join(', ')} failed`}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+        let detail = `${describe(attempt.packet)} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
         if (lab === 'holds' && requirement.kind === 'allow' && constrained(requirement)) {
-            const devices = traceroute(trial.from.namespace, trial.packet, owners);
-            const problem = pathProblem(requirement, [trial.from.place.device, ...devices]);
-            detail += `; traceroute ${[trial.from.place.device, ...devices].join(' → ')}`;
+            const devices = traceroute(attempt.from.namespace, attempt.packet, owners);
+            const problem = pathProblem(requirement, [attempt.from.place.device, ...devices]);
+            detail += `; traceroute ${[attempt.from.place.device, ...devices].join(' → ')}`;
             if (problem) {
                 lab = 'violated';
                 detail += ` (${problem})`;
@@ -99,6 +109,33 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
         const device = state.devices.find(d => d.device === name);
         return device ? [{ place, namespace: device.namespace, addresses: place.space }] : [];
     });
+}
+
+/** The most failure sets of a `survive` requirement the lab tries for real (each costs seconds). */
+const SURVIVE_SAMPLES = 2;
+
+/**
+ * Failure sets a holding requirement is tried under: none; each of its scenarios; and for
+ * `survive K`, up to SURVIVE_SAMPLES sets of K links (or devices) on its paths.
+ */
+function failureTrials(requirement: Requirement, verdict: RequirementVerdict, twin: Twin): Array<{ failures: Failures; label: string }> {
+    const trials: Array<{ failures: Failures; label: string }> = [{ failures: NO_FAILURES, label: '' }];
+    for (const scenario of requirement.scenarios) trials.push({ failures: scenarioFailures(twin, scenario), label: `scenario ${scenario.name}` });
+    const survive = requirement.constraints.survive;
+    const path = verdict.pathDevices[0];
+    if (survive && path) {
+        if (survive.kind === 'link') {
+            const links = path.slice(1).map((device, i) => twin.links.findIndex(l => (l.a.device === path[i] && l.b.device === device) || (l.b.device === path[i] && l.a.device === device))).filter(i => i >= 0);
+            for (let start = 0; start + survive.count <= links.length && trials.length < 1 + requirement.scenarios.length + SURVIVE_SAMPLES; start += Math.max(1, links.length - survive.count)) {
+                const chosen = links.slice(start, start + survive.count);
+                trials.push({ failures: { ...NO_FAILURES, links: new Set(chosen) }, label: chosen.map(i => `${twin.links[i].a.device}:${twin.links[i].a.interface} -- ${twin.links[i].b.device}:${twin.links[i].b.interface}`).join(', ') });
+            }
+        } else {
+            const inner = path.slice(1, -1).filter((d, i, all) => all.indexOf(d) === i).slice(0, survive.count);
+            if (inner.length === survive.count) trials.push({ failures: { ...NO_FAILURES, devices: new Set(inner) }, label: inner.join(', ') });
+        }
+    }
+    return trials;
 }
 
 /** A packet of the requirement from one live place to another (ports 1 and up). */

@@ -4,7 +4,8 @@
  */
 import type { DeviceConfig, InterfaceConfig } from '../config/model.js';
 import { prefixMask, type Prefix } from '../net/ipv4.js';
-import { interfaceName, linkName, type Twin, type TwinLink } from '../twin/model.js';
+import type { ScenarioIR } from '../intent/model.js';
+import { findLink, interfaceName, linkName, type Twin, type TwinLink } from '../twin/model.js';
 
 /** Failures applied on top of the twin's observed state. */
 export interface Failures {
@@ -19,6 +20,22 @@ export const NO_FAILURES: Failures = { links: new Set(), devices: new Set(), int
 
 export function failureKey(failures: Failures): string {
     return [[...failures.links].sort((a, b) => a - b).join(','), [...failures.devices].sort().join(','), [...failures.interfaces].sort().join(',')].join('|');
+}
+
+/** A scenario's failures as the simulator takes them. */
+export function scenarioFailures(twin: Twin, scenario: ScenarioIR): Failures {
+    const links = new Set<number>();
+    const devices = new Set<string>();
+    const interfaces = new Set<string>();
+    for (const failure of scenario.failures) {
+        if (failure.kind === 'device') devices.add(failure.device);
+        if (failure.kind === 'interface') interfaces.add(interfaceName(failure.interface));
+        if (failure.kind === 'link') {
+            const link = findLink(twin, failure.a, failure.b);
+            if (link) links.add(twin.links.indexOf(link));
+        }
+    }
+    return { links, devices, interfaces };
 }
 
 export function describeFailures(twin: Twin, failures: Failures): string[] {

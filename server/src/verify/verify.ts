@@ -6,10 +6,10 @@
  * (a failure off every path of a flow changes none of its shortest paths).
  */
 import type { DeviceConfig } from '../config/model.js';
-import type { Failure, Requirement, ScenarioIR } from '../intent/model.js';
+import type { Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
-import { describeFailures, failureKey, NO_FAILURES, SimNetwork, type Failures } from '../simulate/network.js';
+import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork, type Failures } from '../simulate/network.js';
 import { formatRange } from '../net/ipv4.js';
 import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
@@ -130,7 +130,7 @@ export class NetworkVerifier {
         if (baseline.violation) return result(baseline, NO_FAILURES);
         for (const scenario of requirement.scenarios) {
             scenarios++;
-            const failures = this.scenarioFailures(scenario);
+            const failures = scenarioFailures(this.twin, scenario);
             const finding = this.check(requirement, effective, this.context(failures));
             if (finding.violation) return result(finding, failures);
             finding.devices.forEach(d => devices.add(d));
@@ -363,21 +363,6 @@ export class NetworkVerifier {
             hops: violation.outcome.path,
             reason: violation.reason
         };
-    }
-
-    private scenarioFailures(scenario: ScenarioIR): Failures {
-        const links = new Set<number>();
-        const devices = new Set<string>();
-        const interfaces = new Set<string>();
-        for (const failure of scenario.failures as Failure[]) {
-            if (failure.kind === 'device') devices.add(failure.device);
-            if (failure.kind === 'interface') interfaces.add(interfaceName(failure.interface));
-            if (failure.kind === 'link') {
-                const link = findLink(this.twin, failure.a, failure.b);
-                if (link) links.add(this.twin.links.indexOf(link));
-            }
-        }
-        return { links, devices, interfaces };
     }
 
     /** The devices where the requirement's traffic enters and leaves: never failed by `survive K node`. */
