@@ -2,7 +2,7 @@
  * The lab: the compiled network running for real on this machine — a network namespace per
  * device with FRR's daemons (one instance per namespace, `-N`), veth pairs per link with the
  * twin's interface names, the nftables rules loaded, forwarding on; a namespace per segment
- * (a test host on the segment, its hosts' addresses, the attachment as gateway) and per external
+ * (a bridge with a test host, the attachment as gateway) and per host on it, and per external
  * (answering for the peer and the external's addresses). A state file records each thing before
  * it is made, so that `down` removes everything also after `up` was killed.
  */
@@ -34,6 +34,8 @@ export interface LabState {
     namespaces: string[];
     /** Where each segment's test host is, with the address it sends from. */
     segments: Array<{ segment: string; namespace: string; address: string }>;
+    /** The twin's hosts, each in a namespace of its own on its segment's bridge. */
+    hosts: Array<{ host: string; segment: string; namespace: string; address: string }>;
     externals: Array<{ external: string; namespace: string; address: string }>;
 }
 
@@ -66,7 +68,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
     const lab = labName(twin);
     if (fs.existsSync(stateFile(lab))) throw new LabError(`the lab ${lab} is already up (${stateFile(lab)}); run 'netintent lab down' first.`);
     const prefix = `ni-${lab}`;
-    const state: LabState = { lab, twin: twin.file, devices: [], namespaces: [], segments: [], externals: [] };
+    const state: LabState = { lab, twin: twin.file, devices: [], namespaces: [], segments: [], hosts: [], externals: [] };
     const makeNamespace = (name: string) => {
         checkName(name, 'namespace');
         if (namespaces().includes(name)) throw new LabError(`a namespace ${name} exists already; another lab or a leftover? 'ip netns del ${name}' if it is a leftover.`);
@@ -103,14 +105,29 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
         if (!segment.attach) continue;
         const namespace = `${prefix}-s-${checkName(segment.name, 'segment')}`;
         makeNamespace(namespace);
+        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name);
+        // The segment is a bridge: the attachment, its test host, and a namespace per twin host.
+        inNamespace(namespace, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
+        inNamespace(namespace, 'ip', ['link', 'set', 'br0', 'up']);
         veth({ namespace, name: 'eth0' }, { namespace: deviceNamespace(segment.attach.device), name: segment.attach.interface });
-        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name).map(h => h.address);
-        const taken = new Set([segment.gateway, ...hosts]);
+        inNamespace(namespace, 'ip', ['link', 'set', 'eth0', 'master', 'br0']);
+        const taken = new Set([segment.gateway, ...hosts.map(h => h.address)]);
         let tester = segment.prefix.network + 1;
         while (taken.has(tester)) tester++;
-        for (const address of [tester, ...hosts]) inNamespace(namespace, 'ip', ['addr', 'add', `${formatAddress(address)}/${segment.prefix.length}`, 'dev', 'eth0']);
-        inNamespace(namespace, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
+        const onSegment = (ns: string, dev: string, address: number) => {
+            inNamespace(ns, 'ip', ['addr', 'add', `${formatAddress(address)}/${segment.prefix.length}`, 'dev', dev]);
+            inNamespace(ns, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
+        };
+        onSegment(namespace, 'br0', tester);
         state.segments.push({ segment: segment.name, namespace, address: formatAddress(tester) });
+        hosts.forEach((host, index) => {
+            const hostNamespace = `${prefix}-h-${checkName(host.name, 'host')}`;
+            makeNamespace(hostNamespace);
+            veth({ namespace: hostNamespace, name: 'eth0' }, { namespace, name: `host${index}` });
+            inNamespace(namespace, 'ip', ['link', 'set', `host${index}`, 'master', 'br0']);
+            onSegment(hostNamespace, 'eth0', host.address);
+            state.hosts.push({ host: host.name, segment: segment.name, namespace: hostNamespace, address: formatAddress(host.address) });
+        });
     }
     for (const external of twin.externals.values()) {
         if (!external.attach || external.peer === undefined || !external.address) continue;

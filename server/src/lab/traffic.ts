@@ -98,9 +98,11 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
         if (kind === 'segment') {
             const entry = state.segments.find(s => s.segment === name);
             if (!entry) return [];
-            const hosts = [...twin.hosts.values()].filter(h => h.segment === name).map(h => h.address);
-            const addresses = IntervalSet.fromIntervals([parseAddress(entry.address)!, ...hosts].map(a => [a, a] as const));
-            return [{ place, namespace: entry.namespace, addresses }];
+            const single = (address: string) => IntervalSet.of(parseAddress(address)!, parseAddress(address)!);
+            return [
+                { place, namespace: entry.namespace, addresses: single(entry.address) },
+                ...state.hosts.filter(h => h.segment === name).map(h => ({ place, namespace: h.namespace, addresses: single(h.address) }))
+            ];
         }
         if (kind === 'external') {
             const entry = state.externals.find(e => e.external === name);
@@ -143,7 +145,8 @@ function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: 
     const effective = requirement.kind === 'default' ? undefined : requirement.effective;
     for (const flow of requirement.flows) {
         for (const from of live.filter(l => l.addresses.intersects(flow.source.addresses))) {
-            for (const to of live.filter(l => l !== from && l.addresses.intersects(flow.destination.addresses))) {
+            // Within one place the network plays no part.
+            for (const to of live.filter(l => l.place !== from.place && l.addresses.intersects(flow.destination.addresses))) {
                 const cube = PacketSet.cube({ src: from.addresses.intersect(flow.source.addresses), dst: to.addresses.intersect(flow.destination.addresses), dstPort: IntervalSet.of(1, 65535) });
                 const packets = (effective ?? requirement.packets).intersect(cube);
                 // A violation is tried on its own packets where the lab has them.
