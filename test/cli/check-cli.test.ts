@@ -90,7 +90,7 @@ describe('--format json', () => {
         expect(broken.requirements[0].verdict).toBe('error');
         expect(report.intents.find((i: { name: string }) => i.name === 'default deny').requirements[0].kind).toBe('default');
         // The file with an unknown name is not verified; every campus intent is, and holds.
-        expect(report.summary).toEqual({ errors: 1, warnings: 0, intents: report.intents.length, holding: report.intents.length - 1, violated: 0 });
+        expect(report.summary).toEqual({ errors: 1, warnings: 0, intents: report.intents.length, holding: report.intents.length - 1, violated: 0, unknown: 0 });
     });
 
     it('a violation: verdict, counterexample and a diagnostic at the requirement, exit 1', () => {
@@ -103,6 +103,8 @@ describe('--format json', () => {
             line: 28, kind: 'allow', verdict: 'violated',
             counterexample: {
                 packet: { src: '10.1.1.3', dst: '10.1.2.3', protocol: 'tcp', dstPort: 444 },
+                origin: 'segment a',
+                forged: false,
                 failures: [],
                 path: ['r1', 'r2', 'r3'],
                 reason: 'the path r1 → r2 → r3 passes r2, which it must avoid',

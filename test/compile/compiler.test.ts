@@ -2,8 +2,10 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
-import { renderNftables } from '../../server/src/config/nftables/render.js';
-import { formatAddress, formatPrefix } from '../../server/src/net/ipv4.js';
+import type { DeviceConfig, FilterRule } from '../../server/src/config/model.js';
+import { chainName, renderNftables } from '../../server/src/config/nftables/render.js';
+import { IntervalSet } from '../../server/src/net/interval-set.js';
+import { formatAddress, formatPrefix, formatRange, parseAddress } from '../../server/src/net/ipv4.js';
 import { SQUARE } from '../support/networks.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 
@@ -25,7 +27,7 @@ describe('underlays', () => {
             ['lo', { cost: 10, passive: true, pointToPoint: false }]
         ]);
         const r2 = devices.get('r2')!;
-        expect(r2.staticRoutes.map(r => `${formatPrefix(r.prefix)} via ${formatAddress(r.nextHop)}`)).toEqual(['0.0.0.0/0 via 203.0.113.1']);
+        expect(r2.staticRoutes.map(r => `${formatPrefix(r.prefix)} via ${formatAddress(r.nextHop as number)}`)).toEqual(['0.0.0.0/0 via 203.0.113.1']);
         expect(r2.ospf?.defaultOriginate).toBe(true);
     });
 
@@ -43,37 +45,86 @@ describe('underlays', () => {
 
     it('static: routes on every shortest path, ECMP kept', async () => {
         const { devices } = await compile('static', '');
-        const toDb = devices.get('r1')!.staticRoutes.filter(r => formatPrefix(r.prefix) === '10.1.2.0/24').map(r => formatAddress(r.nextHop));
+        const toDb = devices.get('r1')!.staticRoutes.filter(r => formatPrefix(r.prefix) === '10.1.2.0/24').map(r => formatAddress(r.nextHop as number));
         // r1-r2-r4 costs 20, r1-r3-r4 costs 40.
         expect(toDb).toEqual(['10.0.0.1']);
-        const fromR2 = devices.get('r2')!.staticRoutes.filter(r => formatPrefix(r.prefix) === '10.255.0.3/32').map(r => formatAddress(r.nextHop));
+        const fromR2 = devices.get('r2')!.staticRoutes.filter(r => formatPrefix(r.prefix) === '10.255.0.3/32').map(r => formatAddress(r.nextHop as number));
         expect(fromR2.sort()).toEqual(['10.0.0.0', '10.0.0.3']);
     });
 });
 
-describe('ACLs', () => {
+describe('packet filters', () => {
+    const chain = (config: DeviceConfig, name: string) => config.filter.chains.find(c => c.name === name);
+    const verdictOf = (r: FilterRule) => r.verdict.kind === 'jump' ? `jump ${r.verdict.chain}` : r.verdict.kind;
+
     it('a deny at the ingress of the source, nothing elsewhere', async () => {
         const { devices } = await compile('ospf', 'intent i { deny web -> db : tcp 22 }\n');
-        expect(devices.get('r1')!.acls).toEqual([{
-            interface: 'eth10', defaultAction: 'accept',
-            rules: [{ action: 'drop', match: { src: [[0x0a010100, 0x0a0101ff]], dst: [[0x0a010200, 0x0a0102ff]], protocols: [[6, 6]], dstPorts: [[22, 22]] }, comment: 'i: deny (main.intent:2)' }]
-        }]);
-        expect(devices.get('r4')!.acls).toEqual([]);
+        const r1 = devices.get('r1')!;
+        expect(chain(r1, 'from_eth10')!.rules.map(r => [r.match, verdictOf(r), r.comment])).toEqual([
+            [{ src: [[0x0a010102, 0x0a0101fe]], dst: [[0x0a010200, 0x0a0102ff]], protocols: [[6, 6]], dstPorts: [[22, 22]] }, 'drop', 'i: deny (main.intent:2)'],
+            [{}, 'accept', '']
+        ]);
+        // r4 has an edge too (db): anti-spoofing, and nothing else to filter.
+        expect(devices.get('r4')!.filter.chains.map(c => c.name)).toEqual(['guard']);
     });
 
-    it('default deny: allows first, then a drop of every flow between endpoints; replies pass by state', async () => {
+    it('anti-spoofing at every edge, before connection tracking: a segment sends from its hosts only, an external from its space', async () => {
+        const { devices } = await compile('ospf', '');
+        const guard = chain(devices.get('r1')!, 'guard')!;
+        expect(guard.base).toEqual({ hook: 'prerouting', priority: -300, policy: 'accept' });
+        expect(renderNftables(devices.get('r1')!)).toContain('iifname "eth10" ip saddr != 10.1.1.2-10.1.1.254 drop comment "anti-spoofing: segment web sends only from its own addresses"');
+        // The internet (0.0.0.0/0) may send from anything but the twin's own space; its peer too.
+        const internet = chain(devices.get('r2')!, 'guard')!.rules[0];
+        const admitted = IntervalSet.of(0, 0xffffffff).subtract(IntervalSet.fromIntervals(internet.match.src!));
+        expect(admitted.has(parseAddress('8.8.8.8')!)).toBe(true);
+        expect(admitted.has(parseAddress('203.0.113.1')!)).toBe(true);
+        for (const internal of ['10.1.1.5', '10.1.2.5', '10.0.0.1', '10.255.0.1', '203.0.113.2']) expect(admitted.has(parseAddress(internal)!), internal).toBe(false);
+    });
+
+    it('traffic to the device itself meets the same rules: the edge chain is jumped to from the input hook too', async () => {
+        const { devices } = await compile('ospf', 'intent i { deny web -> device r1 : tcp 22 }\n');
+        const r1 = devices.get('r1')!;
+        for (const hook of ['input', 'forward']) {
+            expect(chain(r1, hook)!.rules.map(verdictOf), hook).toEqual(['accept', 'accept', 'jump from_eth10']);
+        }
+        // `device r1` is every address of r1: its loopback, its link ends and its gateway on web.
+        const drop = chain(r1, 'from_eth10')!.rules[0];
+        expect(IntervalSet.fromIntervals(drop.match.dst!).intervals.map(([lo, hi]) => formatRange(lo, hi))).toEqual(['10.0.0.0', '10.0.0.4', '10.1.1.1', '10.255.0.1']);
+    });
+
+    it('default deny: allows first, then every edge chain ends in a drop; replies pass by state', async () => {
         const { devices } = await compile('ospf', 'default deny\nintent i { allow web -> db : tcp 443 }\n');
         const r1 = devices.get('r1')!;
-        expect(r1.acceptEstablished).toBe(true);
-        expect(r1.acls[0].rules.map(r => [r.action, r.comment])).toEqual([['accept', 'i: allow (main.intent:3)'], ['drop', 'default deny (main.intent:2)']]);
+        expect(chain(r1, 'from_eth10')!.rules.map(r => [verdictOf(r), r.comment])).toEqual([['accept', 'i: allow (main.intent:3)'], ['drop', 'default deny (main.intent:2)']]);
+        // An edge no statement speaks of drops everything under default deny.
+        expect(chain(devices.get('r4')!, 'from_eth10')!.rules.map(r => [verdictOf(r), r.comment])).toEqual([['drop', 'default deny (main.intent:2)']]);
         const text = renderNftables(r1);
         expect(text).toContain('ct state established,related ct mark != 0x1 accept');
-        expect(text).toContain('ip saddr 10.1.1.0/24 ip daddr 10.1.2.0/24 meta l4proto tcp th dport 443 accept comment "i: allow (main.intent:3)"');
+        expect(text).toContain('ip saddr 10.1.1.2-10.1.1.254 ip daddr 10.1.2.0/24 meta l4proto tcp th dport 443 accept comment "i: allow (main.intent:3)"');
     });
 
     it('oneway: the accepted connection is marked so that its replies are not let back by state', async () => {
         const { devices } = await compile('ospf', 'default deny\nintent i { allow web -> db : udp 514 oneway }\n');
         expect(renderNftables(devices.get('r1')!)).toContain('meta l4proto udp th dport 514 ct mark set 0x1 accept');
+    });
+
+    it('a firewall holds everything it forwards to the whole policy, statefully; other devices do not', async () => {
+        const twin = SQUARE('ospf').replace('r3: { role: core }', 'r3: { role: firewall }');
+        const checked = await checkWorkspace({ 'square.twin.yaml': twin, 'main.intent': 'twin "square.twin.yaml"\ndefault deny\nintent i { allow web -> db : tcp 443 via r3 }\n' });
+        const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'square.twin.yaml')).program;
+        const { devices } = compileNetwork(program);
+        const r3 = devices.get('r3')!;
+        expect(chain(r3, 'forward')!.rules.map(verdictOf)).toEqual(['accept', 'accept', 'jump firewall']);
+        expect(chain(r3, 'firewall')!.rules.map(r => [verdictOf(r), r.comment])).toEqual([['accept', 'i: allow (main.intent:3)'], ['drop', 'default deny (main.intent:2)']]);
+        // Not source-restricted: whatever reaches the firewall meets the policy.
+        expect(chain(r3, 'firewall')!.rules[0].match.src).toEqual([[0x0a010100, 0x0a0101ff]]);
+        expect(chain(devices.get('r2')!, 'firewall')).toBeUndefined();
+    });
+
+    it('chain names are injective: no two interfaces share a chain', () => {
+        const names = ['eth-10', 'eth_10', 'eth_2d10', 'eth.10', 'eth10'].map(chainName);
+        expect(new Set(names).size).toBe(names.length);
+        for (const name of names) expect(name).toMatch(/^from_[A-Za-z0-9_]+$/);
     });
 });
 
@@ -89,7 +140,8 @@ describe('steering', () => {
         expect(summary('r4')).toEqual(['eth10: 10.0.0.6']);
         expect(summary('r2')).toEqual([]);
         const replies = devices.get('r4')!.policyRoutes[0].rules[0].match;
-        expect(replies).toEqual({ src: [[0x0a010200, 0x0a0102ff]], dst: [[0x0a010100, 0x0a0101ff]], protocols: [[6, 6]], srcPorts: [[443, 443]] });
+        // The hosts of db answer the hosts of web (not the routers' own addresses on those segments).
+        expect(replies).toEqual({ src: [[0x0a010202, 0x0a0102fe]], dst: [[0x0a010102, 0x0a0101fe]], protocols: [[6, 6]], srcPorts: [[443, 443]] });
     });
 
     it('no steering where the shortest path already meets the constraints', async () => {

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/samples.js';
+import { writeWorkspace } from '../support/workspace.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
@@ -49,6 +50,8 @@ describe.skipIf(!labAvailable())('the lab', () => {
             const test = netintent(['lab', 'test', `samples/${sample}`]);
             expect(test.code, test.stdout).toBe(0);
             expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
+            // Every segment's test host forged a source: no such packet arrived anywhere.
+            expect(test.stdout).toMatch(/\n\d+ packets with forged sources sent from \d+ segments, 0 delivered\n/);
             expect(test.stdout).not.toContain('✗');
             const entries = /(\d+) FIB entries as simulated/.exec(up.stdout)?.[1];
             const tried = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];
@@ -103,6 +106,33 @@ describe.skipIf(!labAvailable())('the lab', () => {
             netintent(['lab', 'down', folder]);
         }
     }, 120_000);
+
+    it('a forged source arrives where an edge has no anti-spoofing: lab test sees it and fails', () => {
+        // Default allow: only the guard stops sb from claiming sa's address, which may reach sc.
+        const folder = writeWorkspace({
+            'spoof.twin.yaml': [
+                'network: spoof', 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+                'devices:', '  r1: { role: access }', '  r2: { role: access }', '  r3: { role: access }',
+                'links:', '  - endpoints: [r1:eth1, r2:eth1]', '  - endpoints: [r2:eth2, r3:eth1]',
+                'segments:', '  sa: { prefix: 10.1.1.0/24, attach: r1:eth10 }', '  sb: { prefix: 10.1.2.0/24, attach: r2:eth10 }', '  sc: { prefix: 10.1.3.0/24, attach: r3:eth10 }'
+            ].join('\n') + '\n',
+            'spoof.intent': 'twin "spoof.twin.yaml"\nintent dns { allow segment sa -> segment sc : udp 53 }\nintent rest { deny segment sb -> segment sc : udp 53 }\n'
+        });
+        const up = netintent(['lab', 'up', folder]);
+        try {
+            expect(up.code, up.stderr).toBe(0);
+            const guarded = netintent(['lab', 'test', folder]);
+            expect(guarded.code, guarded.stdout).toBe(0);
+            expect(guarded.stdout).toContain('✓ forged source from segment sb, claiming segment sa: udp 10.1.1.');
+            spawnSync('ip', ['netns', 'exec', 'ni-spoof-r2', 'nft', 'flush', 'chain', 'inet', 'netintent', 'guard']);
+            const open = netintent(['lab', 'test', folder]);
+            expect(open.code).toBe(1);
+            expect(open.stdout).toMatch(/✗ forged source from segment sb, claiming segment sa: udp 10\.1\.1\.\d+ -> 10\.1\.3\.\d+:53 delivered/);
+        } finally {
+            netintent(['lab', 'down', folder]);
+        }
+        expect(leftovers('spoof')).toEqual([]);
+    }, 180_000);
 
     it('refuses a second up of the same lab, and down of a lab that is not up', () => {
         const down = netintent(['lab', 'down', 'samples/violations']);

@@ -88,6 +88,7 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
             const test = netintent(['lab', 'test', folder]);
             expect(test.code, `${test.stdout}\n${twin}\n${intents}`).toBe(0);
             expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
+            expect(test.stdout).toMatch(/\n\d+ packets with forged sources sent from 3 segments, 0 delivered\n/);
             // For the record of what the differential compared (the CI log keeps it).
             const entries = /(\d+) FIB entries as simulated/.exec(up.stdout)?.[1];
             const tried = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];

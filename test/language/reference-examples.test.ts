@@ -5,7 +5,7 @@ import { URI } from 'langium';
 import { describe, expect, it } from 'vitest';
 import { isTwinSymbol } from '../../server/src/language/twin-symbols.js';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
-import { parsePrefix, prefixRange } from '../../server/src/net/ipv4.js';
+import { formatRange, parsePrefix, prefixRange } from '../../server/src/net/ipv4.js';
 import { PacketSet, ALL_PORTS, ALL_PROTOCOLS } from '../../server/src/net/packet-set.js';
 import type { IntentProgram, Requirement } from '../../server/src/intent/model.js';
 import { checkWorkspace, netintentServices, smallWorkspace, type Checked } from '../support/workspace.js';
@@ -155,7 +155,8 @@ intent inline {
         expect(second.constraints.latencyUs).toBe(2_000_000);
         expect(second.packets.equals(PacketSet.cube({ src: range('10.1.1.10/32'), dst: range('192.0.2.0/24'), ...udp(53) }))).toBe(true);
         expect(third.kind).toBe('deny');
-        expect(third.flows[0].source.addresses.equals(range('10.255.0.11/32'))).toBe(true);
+        // A device stands for every address it has: its link end, its gateway on web, its loopback.
+        expect(third.flows[0].source.addresses.intervals.map(([lo, hi]) => formatRange(lo, hi))).toEqual(['10.0.0.0', '10.1.1.1', '10.255.0.11']);
         expect(third.packets.cubes.every(c => c.protocol.equals(IntervalSet.of(1, 1)))).toBe(true);
     });
 

@@ -451,6 +451,27 @@ describe('hostile or broken YAML', () => {
     });
 });
 
+describe('platforms', () => {
+    it('a platform netintent cannot render is an error at its line, not FRR in disguise', () => {
+        const result = load(yaml(
+            'pools: { links: 10.0.0.0/16, loopbacks: 10.255.0.0/24 }',
+            'devices:',
+            '  r1: { platform: frr }',
+            '  r2: { platform: cisco-ios }'
+        ));
+        const d = one(result, 'platform', 4, 19);
+        expect(d.severity).toBe('error');
+        expect(d.message).toBe("Platform 'cisco-ios' has no renderer: netintent writes configurations for frr only.");
+    });
+
+    it('a containerlab node whose image is not FRR is an error at its image, with what to do', () => {
+        const result = load('', { '/t/lab.clab.yml': yaml('name: lab', 'topology:', '  nodes:', '    r1: { kind: linux, image: frrouting/frr }', '    h1: { kind: linux, image: alpine }') }, '/t/lab.clab.yml');
+        const d = one(result, 'platform', 5, 31);
+        expect(d.message).toContain('Node h1 runs alpine, which netintent cannot configure');
+        expect(d.message).toContain('declare it under hosts:');
+    });
+});
+
 describe('containerlab import', () => {
     const CLAB = '/t/lab.clab.yml';
     const clabLines = [

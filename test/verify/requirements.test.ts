@@ -6,6 +6,7 @@ import type { DeviceConfig } from '../../server/src/config/model.js';
 import { renderNftables } from '../../server/src/config/nftables/render.js';
 import { verifyProgram } from '../../server/src/verify/program.js';
 import type { RequirementVerdict } from '../../server/src/verify/verify.js';
+import { ingressFilter } from '../support/filters.js';
 import { SQUARE } from '../support/networks.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 
@@ -63,7 +64,7 @@ describe('allow', () => {
         let r1: DeviceConfig | undefined;
         const result = await verdicts('intent a { allow web -> db : tcp 443 }\n', 'ospf', devices => {
             r1 = devices.get('r1')!;
-            r1.acls = [{ interface: 'eth10', defaultAction: 'accept', rules: [{ action: 'drop', match: { protocols: [[6, 6]] }, comment: 'hand-made' }] }];
+            r1.filter = ingressFilter([{ interface: 'eth10', defaultAction: 'accept', rules: [{ action: 'drop', match: { protocols: [[6, 6]] }, comment: 'hand-made' }] }]);
         });
         const [summaryLine] = result.get('a')!.map(summary);
         expect(summaryLine).toMatch(/^violated: dropped at r1 by nftables.nft line (\d+) \(hand-made\) \[\] r1$/);
@@ -73,16 +74,14 @@ describe('allow', () => {
 
     it('violated where the replies are dropped: the reply path has no state to pass on', async () => {
         const result = await verdicts('intent a { allow web -> db : tcp 443 }\n', 'ospf', devices => {
-            const r4 = devices.get('r4')!;
-            r4.acceptEstablished = false;
-            r4.acls = [{ interface: 'eth10', defaultAction: 'drop', rules: [] }];
+            devices.get('r4')!.filter = ingressFilter([{ interface: 'eth10', defaultAction: 'drop', rules: [] }], false);
         });
-        expect(result.get('a')![0].counterexample?.reason).toBe('the replies are dropped at r4: no rule of the ACL on eth10 accepts it');
+        expect(result.get('a')![0].counterexample?.reason).toMatch(/^the replies are dropped at r4 by nftables.nft line \d+$/);
     });
 
     it('oneway needs no replies', async () => {
         const result = await verdicts('intent a { allow web -> db : udp 514 oneway }\n', 'ospf', devices => {
-            devices.get('r4')!.acls = [{ interface: 'eth10', defaultAction: 'drop', rules: [] }];
+            devices.get('r4')!.filter = ingressFilter([{ interface: 'eth10', defaultAction: 'drop', rules: [] }]);
         });
         expect(result.get('a')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
     });
@@ -90,7 +89,7 @@ describe('allow', () => {
 
 describe('deny, isolate and default deny', () => {
     it('violated when nothing drops the traffic', async () => {
-        const result = await verdicts('intent d { deny web -> db : tcp 22 }\n', 'ospf', devices => { devices.get('r1')!.acls = []; });
+        const result = await verdicts('intent d { deny web -> db : tcp 22 }\n', 'ospf', devices => { devices.get('r1')!.filter = { chains: [] }; });
         expect(result.get('d')!.map(summary)).toEqual(['violated: delivered to segment db (r1 → r2 → r4); nothing stops it [] r1 r2 r4']);
     });
 
@@ -98,7 +97,7 @@ describe('deny, isolate and default deny', () => {
         const intents = 'default deny\nintent a { allow web -> db : tcp 443 }\n';
         // One path from each place (web, db, internet): traffic no allow takes is dropped where it enters.
         expect((await verdicts(intents)).get('default')!.map(summary)).toEqual(['holds (3 paths, 0 scenarios)']);
-        const open = await verdicts(intents, 'ospf', devices => { for (const d of devices.values()) d.acls = []; });
+        const open = await verdicts(intents, 'ospf', devices => { for (const d of devices.values()) d.filter = { chains: [] }; });
         expect(open.get('default')![0].counterexample?.reason).toMatch(/^delivered to .*; nothing stops it$/);
     });
 });

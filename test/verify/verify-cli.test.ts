@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import { parseNftables } from '../../server/src/config/nftables/parse.js';
 import { renderNftables, renderPolicyRouting } from '../../server/src/config/nftables/render.js';
-import { emptyDevice } from '../../server/src/config/model.js';
+import { emptyDevice, FILTER_HOOKS } from '../../server/src/config/model.js';
+import { PacketSet } from '../../server/src/net/packet-set.js';
+import { FilterEvaluator } from '../../server/src/verify/filter.js';
 import { ROOT, SAMPLES, sampleProgram } from '../support/samples.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
@@ -24,16 +26,33 @@ function compiledTo(sample: string): string {
 }
 
 describe('nftables and policy routing read back', () => {
-    it.each(SAMPLES)('parse(render(m)) gives the ACLs and policy routes of every device of %s', async sample => {
+    it.each(SAMPLES)('parse(render(m)) filters and steers exactly as m, on every device of %s', async sample => {
         const { devices } = compileNetwork(await sampleProgram(sample));
         for (const config of devices.values()) {
             const read = emptyDevice(config.hostname);
+            read.interfaces = config.interfaces;
             const script = renderPolicyRouting(config);
             const parsed = parseNftables(read, renderNftables(config), 'nftables.nft', script === undefined ? undefined : { text: script, file: 'policy-routing.sh' });
             expect(parsed.diagnostics).toEqual([]);
-            expect(read.acls, config.hostname).toEqual(config.acls);
+            expect(read.unmodelled).toEqual([]);
             expect(read.policyRoutes, config.hostname).toEqual(config.policyRoutes);
-            expect(read.acceptEstablished).toBe(config.acceptEstablished);
+            // Same packets accepted at every hook, from every interface, in every state.
+            const compiled = new FilterEvaluator(config.filter);
+            const readBack = new FilterEvaluator(read.filter);
+            for (const hook of FILTER_HOOKS) {
+                for (const iif of [undefined, ...config.interfaces.map(i => i.name)]) {
+                    for (const state of ['new', 'established'] as const) {
+                        for (const reply of [false, true]) {
+                            const context = { iif, state, ctMark: 0, reply };
+                            const accepted = (e: FilterEvaluator) => e.run(hook, PacketSet.ALL, context).accepted;
+                            const union = (groups: ReturnType<typeof accepted>, marked: boolean) => groups.filter(g => (g.ctMark !== 0) === marked).reduce((all, g) => all.union(g.packets), PacketSet.EMPTY);
+                            for (const marked of [false, true]) {
+                                expect(union(accepted(readBack), marked).equals(union(accepted(compiled), marked)), `${config.hostname} ${hook} ${iif} ${state} ${reply} ${marked}`).toBe(true);
+                            }
+                        }
+                    }
+                }
+            }
         }
     });
 });
@@ -56,21 +75,46 @@ describe('netintent verify --configs', () => {
         expect(run.stdout).toContain('samples/campus/policy.intent:47:3: error: Violated: delivered to segment staff (acc3 → dist2 → core1 → dist1 → acc1); nothing stops it.');
     });
 
-    it('finds what a hand edit broke: OSPF off on a link, and reports the lines it does not understand', () => {
+    it('finds what a hand edit broke: OSPF off on a link', () => {
         const out = compiledTo('violations');
         const file = path.join(out, 'r2', 'frr.conf');
-        fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/interface eth2\n description to r3:eth1\n ip address (\S+)\n ip ospf area 0\n/, 'interface eth2\n description to r3:eth1\n ip address $1\n ipv6 nd suppress-ra\n'));
+        fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/(interface eth2\n description to r3:eth1\n ip address \S+\n) ip ospf area 0\n/, '$1'));
         const run = netintent(['verify', 'samples/violations', '--configs', out, '--format', 'json']);
         const report = JSON.parse(run.stdout);
-        expect(report.diagnostics.find((d: { code: string }) => d.code === 'frr-unsupported')).toMatchObject({
-            file, line: 18, severity: 'warning', message: "netintent does not understand 'ipv6 nd suppress-ra' in interface eth2; verification ignores this line."
-        });
+        expect(report.diagnostics.filter((d: { severity: string; code: string }) => d.severity === 'error' && d.code !== 'violated')).toEqual([]);
         // Without OSPF on r2-r3, r1 learns no route to b; the intents whose paths are pinned by
         // policy routes still get through on them.
         const resilience = report.intents.find((i: { name: string }) => i.name === 'link-resilience').requirements[0];
         expect(resilience.counterexample).toMatchObject({ failures: [], path: ['r1'], reason: 'dropped at r1: no route to 10.1.2.3' });
         const fast = report.intents.find((i: { name: string }) => i.name === 'fast-path').requirements[0];
         expect(fast.counterexample.path).toEqual(['r1', 'r2', 'r3']);
+    });
+
+    it('a line it does not model is an error at its line, and no verdict it could change holds: unknown, exit 1', () => {
+        const out = compiledTo('wan');
+        const file = path.join(out, 'dc-r1', 'frr.conf');
+        const text = fs.readFileSync(file, 'utf8');
+        // `passive-interface default` was once read as an interface named "default": all intents held.
+        fs.writeFileSync(file, text.replace('router ospf\n', 'router ospf\n redistribute kernel\n'));
+        const run = netintent(['verify', 'samples/wan', '--configs', out, '--format', 'json']);
+        expect(run.code).toBe(1);
+        const report = JSON.parse(run.stdout);
+        const line = text.split('\n').indexOf('router ospf') + 2;
+        expect(report.diagnostics.find((d: { code: string }) => d.code === 'frr-unsupported')).toMatchObject({ file, line, severity: 'error' });
+        expect(report.intents.map((i: { verdict: string }) => i.verdict)).toEqual(report.intents.map(() => 'unknown'));
+        expect(report.intents[1].requirements[0].reason).toBe(`dc-r1: netintent does not model 'redistribute kernel' (frr.conf line ${line})`);
+        expect(report.summary).toMatchObject({ holding: 0, violated: 0, unknown: report.intents.length });
+    });
+
+    it('passive-interface default turns OSPF adjacencies off: the WAN falls apart, and the verifier says so', () => {
+        const out = compiledTo('wan');
+        for (const device of fs.readdirSync(out).filter(d => fs.existsSync(path.join(out, d, 'frr.conf')))) {
+            const file = path.join(out, device, 'frr.conf');
+            fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('router ospf\n', 'router ospf\n passive-interface default\n'));
+        }
+        const report = JSON.parse(netintent(['verify', 'samples/wan', '--configs', out, '--format', 'json']).stdout);
+        expect(report.diagnostics.filter((d: { severity: string; code: string }) => d.severity === 'error' && d.code !== 'violated')).toEqual([]);
+        expect(report.intents.find((i: { name: string }) => i.name === 'branch-to-dc').verdict).toBe('violated');
     });
 
     it('a device without a configuration is an error at the device in the twin', () => {

@@ -29,8 +29,9 @@ describe('samples/violations', () => {
         }));
         expect(found).toEqual({
             'unreachable': '- | r1 | dropped at r1: no route to 10.1.3.3 | 10.1.1.3 -> 10.1.3.3:80',
-            'router-traffic': '- | r2 r3 | delivered to segment b (r2 → r3); nothing stops it | 10.255.0.2 -> 10.1.2.3:22',
-            'router-isolation': '- | r2 r1 | delivered to segment a (r2 → r1); nothing stops it | 10.255.0.2 -> 10.1.1.3:23',
+            // A router sends from any of its addresses (`device r2` is each of them), here its link end toward r1.
+            'router-traffic': '- | r2 r3 | delivered to segment b (r2 → r3); nothing stops it | 10.0.0.1 -> 10.1.2.3:22',
+            'router-isolation': '- | r2 r1 | delivered to segment a (r2 → r1); nothing stops it | 10.0.0.1 -> 10.1.1.3:23',
             'waypoint': '- | r1 r2 r3 | the path r1 → r2 → r3 does not pass island | 10.1.1.3 -> 10.1.2.3:443',
             'detour': '- | r1 r2 r3 | the path r1 → r2 → r3 passes r2, which it must avoid | 10.1.1.3 -> 10.1.2.3:444',
             'short-path': '- | r1 r2 r3 | the path r1 → r2 → r3 passes 3 devices, more than hops <= 2 | 10.1.1.3 -> 10.1.2.3:445',

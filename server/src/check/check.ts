@@ -61,7 +61,8 @@ export async function checkFiles(services: NetintentServices, files: readonly st
             warnings: reported.filter(d => d.severity === 'warning').length,
             intents: intents.length,
             holding: intents.filter(i => i.verdict === 'holds').length,
-            violated: intents.filter(i => i.verdict === 'violated').length
+            violated: intents.filter(i => i.verdict === 'violated').length,
+            unknown: intents.filter(i => i.verdict === 'unknown' && i.requirements.some(r => r.reason !== undefined)).length
         }
     };
 }
@@ -82,7 +83,8 @@ function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwi
         if (configsFolder !== undefined) {
             const loaded = loadConfigs(twinFiles.length > 1 ? path.join(configsFolder, bound.program.twin.network) : configsFolder, bound.program.twin);
             diagnostics.push(...loaded.diagnostics);
-            if (loaded.diagnostics.some(d => d.severity === 'error')) continue;
+            // What a configuration holds that is not modelled makes verdicts unknown, not the run impossible.
+            if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config')) continue;
             configs = loaded.configs;
         }
         const { verdicts, forwarding } = verifyProgram(bound.program, configs);
@@ -104,6 +106,8 @@ function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwi
                     ...requirement.location, severity: 'error', code: 'violated',
                     message: `Violated${failures}: ${reason}. Packet: ${describePacket(packet)}.`
                 });
+            } else if (verdict.unknown) {
+                diagnostics.push({ ...requirement.location, severity: 'warning', code: 'unknown', message: `Not proved: ${verdict.unknown}.` });
             }
         }
     }
@@ -139,12 +143,14 @@ function intentReports(document: LangiumDocument<Model>, diagnostics: readonly D
 function requirementReport(line: number, kind: RequirementReport['kind'], broken: boolean, verdict: RequirementVerdict | undefined): RequirementReport {
     if (broken) return { line, kind, verdict: 'error' };
     if (!verdict) return { line, kind, verdict: 'unknown' };
+    if (verdict.unknown) return { line, kind, verdict: 'unknown', reason: verdict.unknown };
     const { counterexample } = verdict;
     return counterexample
         ? {
             line, kind, verdict: 'violated',
             counterexample: {
-                packet: counterexample.packet, failures: counterexample.failures, path: counterexample.path, reason: counterexample.reason,
+                packet: counterexample.packet, origin: counterexample.origin, forged: counterexample.forged, failures: counterexample.failures,
+                path: counterexample.path, reason: counterexample.reason,
                 branches: counterexample.branches, hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out }))
             }
         }

@@ -2,11 +2,17 @@
 import type { Diagnostic } from '../common/diagnostic.js';
 import type { Packet } from '../net/packet-set.js';
 
-/** `unknown` until a verifier has decided; `error` where errors prevent checking. */
+/**
+ * `unknown` where the verifier could not decide (what a configuration says that it does not
+ * model: `reason` names it) or did not run; `error` where errors prevent checking.
+ */
 export type Verdict = 'holds' | 'violated' | 'unknown' | 'error';
 
 export interface Counterexample {
     packet: Packet;
+    /** Where the packet is sent from ("segment guest"), and whether its source is forged. */
+    origin: string;
+    forged: boolean;
     failures: string[];
     path: string[];
     reason: string;
@@ -21,6 +27,8 @@ export interface RequirementReport {
     kind: 'allow' | 'deny' | 'isolate' | 'default';
     verdict: Verdict;
     counterexample?: Counterexample;
+    /** Why the verifier could not decide (verdict `unknown`). */
+    reason?: string;
 }
 
 export interface IntentReport {
@@ -34,7 +42,8 @@ export interface IntentReport {
 export interface CheckReport {
     diagnostics: Diagnostic[];
     intents: IntentReport[];
-    summary: { errors: number; warnings: number; intents: number; holding: number; violated: number };
+    /** `unknown`: intents the verifier ran on and could not decide. */
+    summary: { errors: number; warnings: number; intents: number; holding: number; violated: number; unknown: number };
 }
 
 /** An intent's verdict from its requirements': error beats violated beats unknown beats holds. */

@@ -34,7 +34,7 @@ export function formatText(report: CheckReport, cwd: string): string {
     }
     const { errors, warnings, intents, holding, violated } = report.summary;
     const unknown = report.intents.filter(i => i.verdict === 'unknown').length;
-    lines.push('', `${intents} intent${intents === 1 ? '' : 's'}: ${holding} hold, ${violated} violated, ${unknown} not verified · ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    lines.push('', `${intents} intent${intents === 1 ? '' : 's'}: ${holding} hold, ${violated} violated, ${unknown} unknown · ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
     return lines.join('\n') + '\n';
 }
 

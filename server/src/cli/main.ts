@@ -12,7 +12,8 @@ import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork } from '../compile/compile.js';
 import { compareFibs, fibsDiffer, waitForConvergence } from '../lab/converge.js';
 import { labDown, labName, labUp, readState } from '../lab/lab.js';
-import { labTest } from '../lab/traffic.js';
+import { forgedSourceTrials, labTest } from '../lab/traffic.js';
+import { describePacket } from '../net/packet-set.js';
 import { syncTwin } from '../lab/sync.js';
 import { verifyProgram } from '../verify/program.js';
 import * as path from 'node:path';
@@ -42,7 +43,7 @@ async function runCheck(paths: string[], options: CheckCommandOptions): Promise<
         : options.format === 'sarif' ? formatSarif(report, cwd, VERSION)
         : formatText(report, cwd);
     process.stdout.write(output);
-    return report.summary.errors > 0 || report.summary.violated > 0 ? EXIT_ERRORS : EXIT_CLEAN;
+    return report.summary.errors > 0 || report.summary.violated > 0 || report.summary.unknown > 0 ? EXIT_ERRORS : EXIT_CLEAN;
 }
 
 interface CompileCommandOptions {
@@ -137,9 +138,16 @@ async function runLab(action: string, paths: string[]): Promise<number> {
             const where = `${path.relative(cwd, result.requirement.location.file)}:${result.requirement.location.range.start.line}`;
             log(`${agree ? (result.lab === 'untested' ? '?' : '✓') : '✗'} ${where} ${result.requirement.intent} ${result.requirement.kind}: verifier ${result.verifier}, lab ${result.lab} — ${result.detail}`);
         }
+        // Anti-spoofing: every edge drops packets whose source is not its own (the verifier counts on it).
+        const forged = forgedSourceTrials(state, program);
+        for (const trial of forged) {
+            log(`${trial.delivered ? '✗' : '✓'} forged source from ${trial.from}, claiming ${trial.claims}: ${describePacket(trial.packet)} ${trial.delivered ? 'delivered' : 'not delivered'}`);
+        }
         const tested = results.filter(r => r.lab !== 'untested').length;
+        const spoofed = forged.filter(t => t.delivered).length;
         log(`${tested} requirements tried with traffic, ${disagreements} disagree with the verifier${results.length > tested ? `, ${results.length - tested} untested` : ''}`);
-        return disagreements > 0 ? EXIT_ERRORS : EXIT_CLEAN;
+        log(`${forged.length} packets with forged sources sent from ${new Set(forged.map(t => t.from)).size} segments, ${spoofed} delivered`);
+        return disagreements > 0 || spoofed > 0 ? EXIT_ERRORS : EXIT_CLEAN;
     }
     if (!state) {
         log(`lab ${lab} is down`);

@@ -1,8 +1,8 @@
 /**
  * The compiler: twin + intent IR → the configuration of every device. Addressing comes from the
- * twin; the underlay is the one the twin's `routing` names; intents become ACLs at the network's
- * edges and policy routes where a path constraint needs steering. What it cannot realise it
- * leaves for the verifier to report, with a warning at the statement.
+ * twin; the underlay is the one the twin's `routing` names; intents become packet filters at the
+ * network's edges and firewalls, and policy routes where a path constraint needs steering. What it
+ * cannot realise it leaves for the verifier to report, with a warning at the statement.
  */
 import type { Diagnostic } from '../common/diagnostic.js';
 import { emptyDevice, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
@@ -10,7 +10,7 @@ import type { IntentProgram } from '../intent/model.js';
 import { prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { interfaceName, type Twin } from '../twin/model.js';
-import { compileAcls, type AclCache } from './acl.js';
+import { compileFilters, type FilterCache } from './filter.js';
 import { compileSteering, type SteeringCache } from './steering.js';
 import { buildTopology, type Topology } from './topology.js';
 
@@ -24,7 +24,7 @@ export interface CompiledNetwork {
         twin: Twin;
         topology: Topology;
         underlay: Map<string, DeviceConfig>;
-        acls: AclCache;
+        filters: FilterCache;
         steering: SteeringCache;
     };
 }
@@ -45,21 +45,21 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
     const reuse = previous?.reuse.twin === twin ? previous.reuse : undefined;
     const topology = reuse?.topology ?? buildTopology(twin);
     const underlay = reuse?.underlay ?? compileUnderlay(topology);
-    const acls = compileAcls(program, reuse?.acls);
+    const filters = compileFilters(program, reuse?.filters);
     const steering = compileSteering(program, topology, reuse?.steering);
     const devices = new Map<string, DeviceConfig>();
     for (const [name, base] of underlay) {
-        const deviceAcls = acls.byDevice.get(name) ?? [];
+        const filter = filters.byDevice.get(name)!;
         const policyRoutes = steering.policyRoutes.get(name) ?? [];
         const before = reuse && previous!.devices.get(name);
-        const unchanged = before && sameItems(before.acls, deviceAcls)
+        const unchanged = before && before.filter === filter
             && before.policyRoutes.length === policyRoutes.length
             && before.policyRoutes.every((r, i) => r.interface === policyRoutes[i].interface && sameItems(r.rules, policyRoutes[i].rules));
-        devices.set(name, unchanged ? before : { ...base, acls: deviceAcls, acceptEstablished: deviceAcls.length > 0, policyRoutes });
+        devices.set(name, unchanged ? before : { ...base, filter, policyRoutes });
     }
     return {
         network: twin.network, devices, warnings: steering.warnings,
-        reuse: { twin, topology, underlay, acls: acls.cache, steering: steering.cache }
+        reuse: { twin, topology, underlay, filters: filters.cache, steering: steering.cache }
     };
 }
 

@@ -11,8 +11,8 @@ import type { IntentProgram, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
-import { placesOf, type Place } from '../twin/places.js';
-import { matchOf } from './acl.js';
+import { namesPlace, placesOf, type Place } from '../twin/places.js';
+import { matchOf } from './filter.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 
 export interface Steering {
@@ -53,10 +53,10 @@ function steerRequirement(requirement: Requirement, topology: Topology, places: 
     const steering: Steering = { policyRoutes: new Map(), warnings: [] };
     const problems = new Set<string>();
     for (const flow of requirement.flows) {
-        for (const from of places.filter(p => p.interface !== undefined && p.space.intersects(flow.source.addresses))) {
-            for (const to of places.filter(p => p.space.intersects(flow.destination.addresses))) {
-                if (from.device === to.device && requirement.constraints.via.every(v => v === from.device)) continue;
-                const problem = steer(requirement, topology, from, to, flow.source.addresses.intersect(from.space), flow.destination.addresses.intersect(to.space), steering);
+        for (const from of places.filter(p => p.interface !== undefined && namesPlace(flow.source.addresses, p))) {
+            for (const to of places.filter(p => namesPlace(flow.destination.addresses, p))) {
+                if (from === to || (from.device === to.device && requirement.constraints.via.every(v => v === from.device))) continue;
+                const problem = steer(requirement, topology, from, to, flow.source.addresses.intersect(from.hosts), flow.destination.addresses.intersect(to.hosts), steering);
                 if (problem) problems.add(problem);
             }
         }

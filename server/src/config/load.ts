@@ -1,11 +1,11 @@
 /**
  * Reads a folder of device configurations — a folder per device, as `compile` writes them:
- * frr.conf (required), nftables.nft and policy-routing.sh (if present) — into the model, so that
- * configurations netintent did not write are verified the same way as its own.
+ * frr.conf (required), daemons, nftables.nft and policy-routing.sh (if present) — into the model,
+ * so that configurations netintent did not write are verified the same way as its own.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Diagnostic } from '../common/diagnostic.js';
+import type { Diagnostic, SourceLocation } from '../common/diagnostic.js';
 import type { Twin } from '../twin/model.js';
 import { parseFrrConf } from './frr/parse.js';
 import type { DeviceConfig } from './model.js';
@@ -39,6 +39,9 @@ export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
             config.hostname = device.name;
         }
         config.loopback = device.loopback;
+        const daemonsFile = path.join(folder, device.name, 'daemons');
+        const daemons = read(daemonsFile);
+        if (daemons !== undefined) diagnostics.push(...applyDaemons(config, daemons, daemonsFile, frr));
         const nftFile = path.join(folder, device.name, 'nftables.nft');
         const nft = read(nftFile);
         if (nft !== undefined) {
@@ -49,4 +52,76 @@ export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
         configs.set(device.name, config);
     }
     return { configs, diagnostics };
+}
+
+/** The daemons Debian's frrcommon.sh knows; it starts zebra and staticd whatever the file says. */
+const FRR_DAEMONS = ['zebra', 'bgpd', 'ripd', 'ripngd', 'ospfd', 'ospf6d', 'isisd', 'babeld', 'pimd', 'pim6d', 'ldpd', 'nhrpd', 'eigrpd', 'sharpd', 'pbrd', 'staticd', 'bfdd', 'fabricd', 'vrrpd', 'pathd'];
+const MODELLED_DAEMONS = ['zebra', 'staticd', 'ospfd', 'bgpd'];
+/** Settings of the daemons file that change nothing FRR routes with. */
+const HARMLESS_SETTINGS = ['vtysh_enable', 'watchfrr_enable', 'watchfrr_options', 'MAX_FDS', 'FRR_NO_ROOT'];
+
+/**
+ * The daemons file, a shell fragment frrcommon.sh sources: a daemon runs when its value is set and
+ * neither `no` nor `0`. With ospfd or bgpd off, that section of frr.conf does nothing and is left
+ * out; any other routing daemon on, and any setting that changes how FRR runs (a defaults
+ * profile other than traditional, multiple instances, anything else a shell could do), is
+ * unmodelled.
+ */
+function applyDaemons(config: DeviceConfig, text: string, file: string, frrConf: string): Diagnostic[] {
+    const diagnostics: Diagnostic[] = [];
+    const lines = text.split(/\r?\n/);
+    const at = (index: number): SourceLocation => {
+        const raw = lines[index] ?? '';
+        const column = raw.length - raw.trimStart().length + 1;
+        return { file, range: { start: { line: index + 1, column }, end: { line: index + 1, column: raw.length + 1 } } };
+    };
+    const unmodelled = (index: number) => {
+        const location = at(index);
+        const line = lines[index].trim();
+        diagnostics.push({ ...location, severity: 'error', code: 'frr-unsupported', message: `netintent does not model '${line}' (in daemons); the verdicts of this network are unknown until it is removed or modelled.` });
+        config.unmodelled.push({ scope: 'routing', location, text: line });
+    };
+    // The last setting of each daemon: the shell's value.
+    const daemons = new Map<string, { index: number; on: boolean }>();
+    lines.forEach((raw, index) => {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#')) return;
+        const m = line.match(/^([A-Za-z_]\w*)=(?:"([^"]*)"|'([^']*)'|([^\s"'`$;]*))$/);
+        if (!m) return unmodelled(index);
+        const [name, value] = [m[1], m[2] ?? m[3] ?? m[4]];
+        if (FRR_DAEMONS.includes(name)) {
+            daemons.set(name, { index, on: value !== '' && value !== 'no' && value !== '0' });
+        } else if (name === 'frr_profile') {
+            if (value !== '' && value !== 'traditional') unmodelled(index);
+        } else if (/_options$/.test(name)) {
+            const profile = value.match(/(?:^|\s)(?:-F|--profile)[\s=]*(\S+)/);
+            if (profile && profile[1] !== 'traditional') unmodelled(index);
+        } else if (/_instances$/.test(name)) {
+            if (value !== '') unmodelled(index); // several instances of a daemon
+        } else if (!HARMLESS_SETTINGS.includes(name)) {
+            unmodelled(index);
+        }
+    });
+    const off = (daemon: string, section: string) => {
+        const setting = daemons.get(daemon);
+        const what = setting ? lines[setting.index].trim() : `${daemon} is not in daemons`;
+        diagnostics.push({
+            ...at(setting?.index ?? 0), severity: 'info', code: 'frr-daemon-off',
+            message: `${what}: FRR does not run ${daemon} on ${config.hostname}, so the ${section} section of frr.conf does nothing; verification leaves it out.`
+        });
+    };
+    if (config.ospf && !daemons.get('ospfd')?.on) {
+        off('ospfd', 'router ospf');
+        delete config.ospf;
+    }
+    if (config.bgp && !daemons.get('bgpd')?.on) {
+        off('bgpd', 'router bgp');
+        delete config.bgp;
+    }
+    for (const [daemon, { index, on }] of daemons) {
+        // pbrd without a pbr-map does nothing; frr.conf's pbr-maps are unmodelled where they stand.
+        const idle = daemon === 'pbrd' && !/^pbr-map /m.test(frrConf);
+        if (on && !MODELLED_DAEMONS.includes(daemon) && !idle) unmodelled(index);
+    }
+    return diagnostics;
 }

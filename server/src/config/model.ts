@@ -2,6 +2,7 @@
  * The vendor-neutral configuration of one device: what the compiler produces, what the FRR
  * parser reads back from text, and what the simulator runs. Addresses are IPv4 numbers.
  */
+import type { SourceLocation } from '../common/diagnostic.js';
 import type { Prefix } from '../net/ipv4.js';
 
 export interface InterfaceAddress {
@@ -9,10 +10,18 @@ export interface InterfaceAddress {
     length: number;
 }
 
+/** What an OSPF interface sends and expects: neighbours form an adjacency only where both agree. */
+export type OspfAuthentication = { kind: 'simple'; key: string } | { kind: 'md5'; keyId: number; key: string };
+
 export interface OspfInterface {
     cost: number;
     passive: boolean;
     pointToPoint: boolean;
+    /** Seconds; FRR's defaults (10 and 40) when absent. Neighbours must agree on both. */
+    helloInterval?: number;
+    deadInterval?: number;
+    /** None when absent. */
+    authentication?: OspfAuthentication;
 }
 
 export interface InterfaceConfig {
@@ -83,14 +92,15 @@ export interface RouteMap {
 
 export interface StaticRoute {
     prefix: Prefix;
-    nextHop: number;
+    /** A next-hop address, or a route that drops what it matches (`blackhole`, `Null0`). */
+    nextHop: number | 'blackhole';
     distance?: number;
 }
 
 /** A set of values as inclusive ranges (addresses, ports, protocol numbers). */
 export type Ranges = ReadonlyArray<readonly [number, number]>;
 
-/** One ACL match: every field a set; an absent field matches anything. */
+/** One packet match: every field a set; an absent field matches anything. */
 export interface PacketMatch {
     src?: Ranges;
     dst?: Ranges;
@@ -101,21 +111,63 @@ export interface PacketMatch {
     srcPorts?: Ranges;
 }
 
-export interface AclRule {
-    action: 'accept' | 'drop';
-    match: PacketMatch;
-    /** The intent statement the rule realises ("web-to-db: allow (policy.intent:20)"). */
-    comment: string;
-    /** An accepted connection whose replies are not let back by its state (`allow … oneway`). */
-    oneway?: boolean;
+/**
+ * A packet filter as Linux runs it (nftables): chains, some attached to a netfilter hook (base
+ * chains), with rules evaluated in order. The compiler writes one table; a file read back may
+ * hold several, whose base chains on one hook run in the order of their priorities.
+ */
+export type FilterHook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+export const FILTER_HOOKS: readonly FilterHook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting'];
+
+/** Connection-tracking states a rule may test. */
+export type CtState = 'new' | 'established' | 'related' | 'invalid' | 'untracked';
+
+export interface NameMatch {
+    names: readonly string[];
+    /** `!=`: every name but these. */
+    negate: boolean;
 }
 
-/** Ordered rules for traffic entering the device on one interface; the first match decides. */
-export interface Acl {
-    interface: string;
-    rules: AclRule[];
-    /** What happens to traffic no rule matches. */
-    defaultAction: 'accept' | 'drop';
+export type FilterVerdict =
+    | { kind: 'accept' }
+    | { kind: 'drop' }
+    | { kind: 'return' }
+    /** No verdict: the next rule decides (a rule that only counts, logs or sets a mark). */
+    | { kind: 'continue' }
+    | { kind: 'jump'; chain: string }
+    | { kind: 'goto'; chain: string };
+
+export interface FilterRule {
+    /** Interfaces the packet arrives on / leaves by; absent: any. */
+    iif?: NameMatch;
+    oif?: NameMatch;
+    /** Connection states it matches; absent: any. */
+    ctState?: readonly CtState[];
+    /** The connection's mark compared with a value. */
+    ctMark?: { value: number; equal: boolean };
+    /** ICMP message types (`icmp type { … }`); implies ICMP. */
+    icmpTypes?: readonly string[];
+    match: PacketMatch;
+    verdict: FilterVerdict;
+    /** Marks the connection (`ct mark set`): its replies then meet rules that test the mark. */
+    setCtMark?: number;
+    /** The intent statement the rule realises ("web-to-db: allow (policy.intent:20)"). */
+    comment: string;
+    /** Where the rule stands in the file it was read from (compiled rules: where the renderer puts them). */
+    location?: SourceLocation;
+}
+
+export interface FilterChain {
+    /** The table it belongs to ("inet netintent"): jumps stay within a table. */
+    table: string;
+    name: string;
+    /** A base chain: the hook it is attached to, its priority, and what it does with packets no rule decides. */
+    base?: { hook: FilterHook; priority: number; policy: 'accept' | 'drop' };
+    rules: FilterRule[];
+}
+
+export interface PacketFilter {
+    chains: FilterChain[];
 }
 
 export interface PolicyRouteRule {
@@ -141,13 +193,24 @@ export interface DeviceConfig {
     staticRoutes: StaticRoute[];
     prefixLists: PrefixList[];
     routeMaps: RouteMap[];
-    /** Data-plane filters (nftables): per ingress interface. */
-    acls: Acl[];
-    /** Forwarded replies of accepted connections pass every ACL (stateful firewalling). */
-    acceptEstablished: boolean;
+    /** Data-plane filters (nftables). */
+    filter: PacketFilter;
     policyRoutes: PolicyRoute[];
+    /** What a configuration read back says that netintent does not model (empty for compiled ones). */
+    unmodelled: Unmodelled[];
+}
+
+/**
+ * A construct the verifier does not model. `routing`: it may change routes anywhere, so no
+ * verdict of the network can be trusted; `filtering`: it may change what this device lets
+ * through, so the verdicts of traffic that reaches the device cannot.
+ */
+export interface Unmodelled {
+    scope: 'routing' | 'filtering';
+    location: SourceLocation;
+    text: string;
 }
 
 export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
-    return { hostname, role, interfaces: [], staticRoutes: [], prefixLists: [], routeMaps: [], acls: [], acceptEstablished: false, policyRoutes: [] };
+    return { hostname, role, interfaces: [], staticRoutes: [], prefixLists: [], routeMaps: [], filter: { chains: [] }, policyRoutes: [], unmodelled: [] };
 }

@@ -9,6 +9,7 @@ import { IntervalSet } from '../net/interval-set.js';
 import { parsePrefix, prefixRange } from '../net/ipv4.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, PROTOCOL_NUMBERS, type ProtocolName } from '../net/packet-set.js';
 import type { InterfaceKey, Twin } from '../twin/model.js';
+import { deviceAddresses, routerAddresses } from '../twin/places.js';
 import {
     isAllow, isAnyEndpoint, isAvoid, isDefaultPolicy, isDeny, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint,
     isGroup, isHopsBound, isHostEndpoint, isIntent, isInterfaceFailure, isIsolate, isLatencyBound, isLinkFailure, isNamedEndpoint,
@@ -97,11 +98,15 @@ class ProgramBuilder {
         return requirement;
     }
 
-    /** `default deny`: every flow between the twin's endpoints that no allow takes. */
+    /**
+     * `default deny`: every packet an edge may send (any source: it may be forged) toward the
+     * twin's endpoints and its devices' own addresses that no allow takes.
+     */
     private defaultRequirement(node: AstNode): Requirement {
-        const everywhere = this.anyAddresses();
-        const flow = { source: { label: 'any', addresses: everywhere }, destination: { label: 'any', addresses: everywhere } };
-        const packets = PacketSet.cube({ src: everywhere, dst: everywhere, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
+        const everywhere = this.anyAddresses().union(routerAddresses(this.twin));
+        const anySource = IntervalSet.of(0, 0xffffffff);
+        const flow = { source: { label: 'any source', addresses: anySource }, destination: { label: 'any', addresses: everywhere } };
+        const packets = PacketSet.cube({ src: anySource, dst: everywhere, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
         return {
             kind: 'default', intent: 'default', location: locationOf(node), flows: [flow], packets, effective: packets,
             stateful: false, constraints: emptyConstraints(), scenarios: []
@@ -160,10 +165,7 @@ class ProgramBuilder {
             const parsed = node.prefix ? parsePrefix(node.prefix) : undefined;
             return parsed ? prefixRange(parsed.prefix) : IntervalSet.EMPTY;
         }
-        if (isDeviceEndpoint(node)) {
-            const loopback = node.device?.ref && this.twin.devices.get(node.device.ref.name)?.loopback;
-            return loopback === undefined ? IntervalSet.EMPTY : IntervalSet.of(loopback, loopback);
-        }
+        if (isDeviceEndpoint(node)) return node.device?.ref ? deviceAddresses(this.twin, node.device.ref.name) : IntervalSet.EMPTY;
         const target = isSegmentEndpoint(node) ? node.segment?.ref
             : isHostEndpoint(node) ? node.host?.ref
             : isExternalEndpoint(node) ? node.external?.ref

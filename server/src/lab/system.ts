@@ -27,7 +27,7 @@ export function run(command: string, args: readonly string[], options: { input?:
 }
 
 /** Runs a command inside a network namespace. */
-export function inNamespace(namespace: string, command: string, args: readonly string[], options: { allowFailure?: boolean } = {}): string {
+export function inNamespace(namespace: string, command: string, args: readonly string[], options: { input?: string; allowFailure?: boolean } = {}): string {
     return run('ip', ['netns', 'exec', namespace, command, ...args], options);
 }
 

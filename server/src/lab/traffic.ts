@@ -10,25 +10,36 @@ import * as path from 'node:path';
 import type { CompiledNetwork } from '../compile/compile.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { parseAddress, prefixRange } from '../net/ipv4.js';
+import { formatAddress, parseAddress, prefixRange } from '../net/ipv4.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import { placesOf, type Place } from '../twin/places.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import type { LabState } from './lab.js';
+import { sendForged } from './spoof.js';
 import { applyFailures, waitForConvergence } from './converge.js';
 import { NO_FAILURES, scenarioFailures, type Failures } from '../simulate/network.js';
 import type { Twin } from '../twin/model.js';
 
 export interface TrafficResult {
     requirement: Requirement;
-    verifier: 'holds' | 'violated';
+    verifier: RequirementVerdict['verdict'];
     lab: 'holds' | 'violated' | 'untested';
     detail: string;
+}
+
+/** A packet with a forged source sent from a segment, and whether the network delivered it. */
+export interface ForgedTrial {
+    from: string;
+    packet: Packet;
+    claims: string;
+    delivered: boolean;
 }
 
 interface LivePlace {
     place: Place;
     namespace: string;
+    /** The interface its addresses are on. */
+    interface: string;
     addresses: IntervalSet;
 }
 
@@ -40,7 +51,11 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
     for (const config of compiled.devices.values()) for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
     const results: TrafficResult[] = [];
     for (const [requirement, verdict] of verdicts) {
-        const verifier = verdict.counterexample ? 'violated' : 'holds';
+        const verifier = verdict.verdict;
+        if (verifier === 'unknown') {
+            results.push({ requirement, verifier, lab: 'untested', detail: `the verifier could not decide: ${verdict.unknown}` });
+            continue;
+        }
         const attempt = pickTrial(requirement, verdict, live);
         if (!attempt) {
             results.push({ requirement, verifier, lab: 'untested', detail: 'no packet of it between addresses that live in the lab' });
@@ -64,7 +79,9 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
             let delivered: boolean;
             try {
                 if (trial.failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000, trial.failures);
-                delivered = await send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
+                delivered = attempt.forged
+                    ? sendForged(attempt.from, attempt.to.namespace, attempt.packet)
+                    : await send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
             } finally {
                 restore();
                 if (trial.failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000);
@@ -76,7 +93,8 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
                 break;
             }
         }
-        let detail = `${describe(attempt.packet)} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+        const forged = attempt.forged ? ` (forged, from ${attempt.from.place.name})` : '';
+        let detail = `${describe(attempt.packet)}${forged} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
         if (lab === 'holds' && requirement.kind === 'allow' && constrained(requirement)) {
             const devices = traceroute(attempt.from.namespace, attempt.packet, owners);
             const problem = pathProblem(requirement, [attempt.from.place.device, ...devices]);
@@ -100,16 +118,16 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
             if (!entry) return [];
             const single = (address: string) => IntervalSet.of(parseAddress(address)!, parseAddress(address)!);
             return [
-                { place, namespace: entry.namespace, addresses: single(entry.address) },
-                ...state.hosts.filter(h => h.segment === name).map(h => ({ place, namespace: h.namespace, addresses: single(h.address) }))
+                { place, namespace: entry.namespace, interface: 'br0', addresses: single(entry.address) },
+                ...state.hosts.filter(h => h.segment === name).map(h => ({ place, namespace: h.namespace, interface: 'eth0', addresses: single(h.address) }))
             ];
         }
         if (kind === 'external') {
             const entry = state.externals.find(e => e.external === name);
-            return entry ? [{ place, namespace: entry.namespace, addresses: place.space }] : [];
+            return entry ? [{ place, namespace: entry.namespace, interface: 'eth0', addresses: place.space }] : [];
         }
         const device = state.devices.find(d => d.device === name);
-        return device ? [{ place, namespace: device.namespace, addresses: place.space }] : [];
+        return device ? [{ place, namespace: device.namespace, interface: 'lo', addresses: place.space }] : [];
     });
 }
 
@@ -140,8 +158,18 @@ function failureTrials(requirement: Requirement, verdict: RequirementVerdict, tw
     return trials;
 }
 
-/** A packet of the requirement from one live place to another (ports 1 and up). */
-function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): { packet: Packet; from: LivePlace; to: LivePlace } | undefined {
+/**
+ * A packet of the requirement from one live place to another (ports 1 and up). A counterexample
+ * with a forged source is replayed as it is: from its origin, claiming the address it claims.
+ */
+function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): { packet: Packet; from: LivePlace; to: LivePlace; forged: boolean } | undefined {
+    const counterexample = verdict.counterexample;
+    if (counterexample?.forged) {
+        const dst = parseAddress(counterexample.packet.dst)!;
+        const from = live.find(l => l.place.name === counterexample.origin && l.place.kind === 'segment');
+        const to = live.find(l => l.addresses.has(dst));
+        return from && to ? { packet: counterexample.packet, from, to, forged: true } : undefined;
+    }
     const effective = requirement.kind === 'default' ? undefined : requirement.effective;
     for (const flow of requirement.flows) {
         for (const from of live.filter(l => l.addresses.intersects(flow.source.addresses))) {
@@ -150,11 +178,56 @@ function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: 
                 const cube = PacketSet.cube({ src: from.addresses.intersect(flow.source.addresses), dst: to.addresses.intersect(flow.destination.addresses), dstPort: IntervalSet.of(1, 65535) });
                 const packets = (effective ?? requirement.packets).intersect(cube);
                 // A violation is tried on its own packets where the lab has them.
-                const counter = verdict.counterexample ? packets.intersect(PacketSet.cube({ dst: prefixRange({ network: parseAddress(verdict.counterexample.packet.dst)! & 0xffffff00, length: 24 }) })) : PacketSet.EMPTY;
+                const counter = counterexample ? packets.intersect(PacketSet.cube({ dst: prefixRange({ network: parseAddress(counterexample.packet.dst)! & 0xffffff00, length: 24 }) })) : PacketSet.EMPTY;
                 const packet = (counter.isEmpty() ? packets : counter).witness();
-                if (packet) return { packet, from, to };
+                if (packet) return { packet, from, to, forged: false };
             }
         }
+    }
+    return undefined;
+}
+
+/**
+ * Anti-spoofing, for real: from every segment's test host, a packet claiming an address of
+ * another place, toward a destination an allow lets that address reach (so that the rules alone
+ * would let it pass), or toward any other place where no allow has one. None may arrive.
+ */
+export function forgedSourceTrials(state: LabState, program: IntentProgram): ForgedTrial[] {
+    const live = livePlaces(state, program);
+    const allows = program.intents.flatMap(i => i.requirements).filter(r => r.kind === 'allow');
+    const trials: ForgedTrial[] = [];
+    for (const from of live.filter(l => l.place.kind === 'segment' && l.interface === 'br0')) {
+        const chosen = forgedPacket(from, live, allows) ?? anyForgedPacket(from, live, allows);
+        if (!chosen) continue;
+        trials.push({ from: from.place.name, packet: chosen.packet, claims: chosen.claims, delivered: sendForged(from, chosen.to.namespace, chosen.packet) });
+    }
+    return trials;
+}
+
+function forgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement[]): { packet: Packet; to: LivePlace; claims: string } | undefined {
+    for (const requirement of allows) {
+        for (const flow of requirement.flows) {
+            for (const claimed of live.filter(l => l.place !== from.place && l.place.kind !== 'device' && l.place.hosts.intersects(flow.source.addresses))) {
+                for (const to of live.filter(l => l.place !== from.place && l.place !== claimed.place && l.place.kind !== 'device' && l.addresses.intersects(flow.destination.addresses))) {
+                    const cube = PacketSet.cube({ src: claimed.place.hosts.intersect(flow.source.addresses).subtract(claimed.addresses), dst: to.addresses, dstPort: IntervalSet.of(1, 65535) });
+                    const packet = requirement.effective.intersect(cube).witness();
+                    if (packet) return { packet, to, claims: claimed.place.name };
+                }
+            }
+        }
+    }
+    return undefined;
+}
+
+/** Where no allow fits: another segment's address, toward a place some allow sends to (a reachable one, likely). */
+function anyForgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement[]): { packet: Packet; to: LivePlace; claims: string } | undefined {
+    const others = live.filter(l => l.place !== from.place && l.place.kind === 'segment');
+    const wanted = (l: LivePlace) => allows.some(r => r.flows.some(f => l.addresses.intersects(f.destination.addresses)));
+    for (const to of [...others.filter(wanted), ...others.filter(l => !wanted(l))]) {
+        const claimed = others.find(l => l.place !== to.place && !l.place.hosts.subtract(l.addresses).isEmpty());
+        if (!claimed) continue;
+        const src = claimed.place.hosts.subtract(claimed.addresses);
+        return { packet: { src: formatAddress(src.first()), dst: formatAddress(to.addresses.first()), protocol: 'udp', dstPort: 9 }, to, claims: claimed.place.name };
     }
     return undefined;
 }

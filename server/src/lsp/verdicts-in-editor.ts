@@ -18,8 +18,9 @@ import { twinReferenceAt } from './twin-navigation.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 
 /** A verdict in a few words. */
-export function summarizeVerdict(verdict: Pick<RequirementVerdict, 'counterexample' | 'paths'>, survive?: { count: number; kind: string }): string {
+export function summarizeVerdict(verdict: Pick<RequirementVerdict, 'counterexample' | 'paths' | 'unknown'>, survive?: { count: number; kind: string }): string {
     if (verdict.counterexample) return `✗ violated · ${verdict.counterexample.reason}`;
+    if (verdict.unknown) return `? unknown · ${verdict.unknown}`;
     const parts = [`✓ holds`, `${verdict.paths} path${verdict.paths === 1 ? '' : 's'}`];
     if (survive) parts.push(`survives ${survive.count} ${survive.kind} failure${survive.count === 1 ? '' : 's'}`);
     return parts.join(' · ');
@@ -55,6 +56,8 @@ export class NetintentCodeLensProvider implements CodeLensProvider {
             const prefix = intent.requirements.length > 1 ? `requirement ${violated + 1}: ` : '';
             return summarizeVerdict(verdicts[violated]!).replace('✗ violated · ', `✗ violated · ${prefix}`);
         }
+        const unknown = verdicts.find(v => v!.unknown);
+        if (unknown) return summarizeVerdict(unknown);
         const paths = verdicts.reduce((n, v) => n + v!.paths, 0);
         const survive = intent.requirements.flatMap(r => r.clauses).find(c => c.$type === 'Survive') as { count: number; kind: string } | undefined;
         return summarizeVerdict({ paths }, survive);

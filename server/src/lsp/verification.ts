@@ -50,7 +50,7 @@ export class VerificationScheduler {
     /** How many requirement statements hold and how many are violated, as last verified. */
     counts(): { holding: number; violated: number } {
         const verdicts = [...this.verdicts.values()];
-        return { holding: verdicts.filter(v => !v.counterexample).length, violated: verdicts.filter(v => v.counterexample).length };
+        return { holding: verdicts.filter(v => v.verdict === 'holds').length, violated: verdicts.filter(v => v.verdict === 'violated').length };
     }
 
     /** Resolves when the verification scheduled so far has finished (tests, commands). */

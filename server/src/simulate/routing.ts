@@ -5,7 +5,7 @@
  * ebgp-requires-policy. Computed lazily per (device, prefix) and memoised, so that a failure
  * scenario costs only the routes a check asks for.
  */
-import type { BgpConfig, BgpNeighbor, DeviceConfig, RouteMap } from '../config/model.js';
+import type { BgpConfig, BgpNeighbor, DeviceConfig, OspfAuthentication, OspfInterface, RouteMap } from '../config/model.js';
 import { prefixContains, prefixMask, type Prefix } from '../net/ipv4.js';
 import { distancesAfterFailures, shortestPaths, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Failures, Port, SimNetwork } from './network.js';
@@ -26,11 +26,24 @@ export interface Route {
     protocol: Protocol;
     distance: number;
     nextHops: NextHop[];
+    /** It drops what it matches (a blackhole or reject static route, or a route resolved through one); no next hops. */
+    blackhole?: boolean;
 }
+
+/**
+ * How a next-hop address is reached: over these hops (none: not at all), or into a blackhole
+ * route, which makes FRR install the route resolved through it as a blackhole too.
+ */
+type Resolution = NextHop[] | 'blackhole';
 
 /** FRR's default metric of routes redistributed into OSPF (external type 2). */
 const OSPF_EXTERNAL_METRIC = 20;
 const OSPF_DEFAULT_COST = 10;
+/** FRR's OSPF intervals (seconds) where the model gives none. */
+const OSPF_HELLO_DEFAULT = 10;
+const OSPF_DEAD_DEFAULT = 40;
+/** What an interface in a `network … area 0` without settings of its own runs. */
+const OSPF_NETWORK_INTERFACE: OspfInterface = { cost: OSPF_DEFAULT_COST, passive: false, pointToPoint: false };
 const BGP_DEFAULT_LOCAL_PREF = 100;
 const ORIGIN = { igp: 0, incomplete: 2 } as const;
 
@@ -139,49 +152,56 @@ export class RoutingState {
         return { prefix, protocol: 'connected', distance: 0, nextHops: ports.map(p => ({ interface: p.config.name })) };
     }
 
+    /** The static routes for the prefix at the lowest distance where one resolves. */
     private staticRoute(device: string, prefix: Prefix, depth = 0): Route | undefined {
         const config = this.config(device);
         if (!config) return undefined;
-        let best: Route | undefined;
+        let distance = Infinity;
+        let resolutions: Resolution[] = [];
         for (const route of config.staticRoutes) {
             if (route.prefix.network !== prefix.network || route.prefix.length !== prefix.length) continue;
-            const resolved = this.resolve(device, route.nextHop, depth);
-            if (resolved.length === 0) continue;
-            const distance = route.distance ?? ADMIN_DISTANCE.static;
-            if (!best || distance < best.distance) best = { prefix, protocol: 'static', distance, nextHops: [] };
-            if (distance === best.distance) best.nextHops.push(...resolved.filter(h => !best!.nextHops.some(x => x.interface === h.interface && x.address === h.address)));
+            const own = route.distance ?? ADMIN_DISTANCE.static;
+            if (own > distance) continue;
+            const resolved = route.nextHop === 'blackhole' ? 'blackhole' : this.resolve(device, route.nextHop, depth);
+            if (unresolved(resolved)) continue;
+            if (own < distance) resolutions = [];
+            distance = own;
+            resolutions.push(resolved);
         }
-        return best;
+        return resolvedRoute(prefix, 'static', distance, resolutions);
     }
 
     /**
-     * How a next-hop address is reached: on a connected subnet, or recursively through an OSPF or
-     * static route (never through the default route, as FRR without `ip nht resolve-via-default`).
+     * How a next-hop address is reached: on a connected subnet, or recursively through the OSPF or
+     * static route the RIB selects for the longest prefix that has one (never through the default
+     * route, as FRR without `ip nht resolve-via-default`).
      */
-    private resolve(device: string, address: number, depth: number): NextHop[] {
+    private resolve(device: string, address: number, depth: number): Resolution {
         const port = this.upPorts(device).find(p => prefixContains(p.subnet!, address));
         if (port) return [{ interface: port.config.name, address }];
         if (depth > 4) return [];
         for (const prefix of this.universe.containing(address)) {
             if (prefix.length === 0) break;
-            const route = this.ospfRoute(device, prefix) ?? this.staticRoute(device, prefix, depth + 1);
-            if (route) return route.nextHops;
+            const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix)].filter((r): r is Route => r !== undefined);
+            const route = routes.sort((a, b) => a.distance - b.distance)[0];
+            if (route) return route.blackhole ? 'blackhole' : route.nextHops;
         }
         return [];
     }
 
     // ---------------------------------------------------------------- OSPF
 
-    private ospfEnabled(config: DeviceConfig, port: Port): { cost: number; passive: boolean } | undefined {
+    private ospfEnabled(config: DeviceConfig, port: Port): OspfInterface | undefined {
         if (!config.ospf) return undefined;
-        if (port.config.ospf) return { cost: port.config.ospf.cost, passive: port.config.ospf.passive };
+        if (port.config.ospf) return port.config.ospf;
         const inNetwork = port.config.address && config.ospf.networks.some(n => prefixContains(n, port.config.address!.address));
-        return inNetwork ? { cost: OSPF_DEFAULT_COST, passive: false } : undefined;
+        return inNetwork ? OSPF_NETWORK_INTERFACE : undefined;
     }
 
     /**
      * The OSPF adjacencies (an edge per direction, with the sending interface's cost) and the
      * prefixes each router announces. Under failures: the intact network's, less what failed.
+     * Neighbours are adjacent only where their interfaces agree (ospfAdjacent).
      */
     private buildOspf(): void {
         if (this.base) {
@@ -203,11 +223,11 @@ export class RoutingState {
                 const stub = stubs.get(key(port.subnet!)) ?? [];
                 stub.push({ router: device, cost: settings.cost, interface: port.config.name });
                 stubs.set(key(port.subnet!), stub);
-                if (settings.passive || !port.peer) continue;
+                if (!port.peer) continue;
                 const farConfig = this.config(port.peer.device);
                 const far = this.network.port(port.peer.device, port.peer.interface);
                 const farSettings = farConfig && far ? this.ospfEnabled(farConfig, far) : undefined;
-                if (!farSettings || farSettings.passive || !far?.subnet || key(far.subnet) !== key(port.subnet!)) continue;
+                if (!farSettings || !ospfAdjacent(settings, farSettings) || !far?.subnet || key(far.subnet) !== key(port.subnet!)) continue;
                 edges.push({ to: port.peer.device, cost: settings.cost, interface: port.config.name, address: far.config.address!.address, link: port.peer.link });
             }
             graph.set(device, edges);
@@ -370,7 +390,8 @@ export class RoutingState {
                 const ebgp = config.bgp.asn !== peerConfig.bgp.asn;
                 const reachable = ebgp
                     ? this.upPorts(device).some(p => prefixContains(p.subnet!, neighbor.address)) && this.network.isUp(owner.device, owner.interface, this.failures)
-                    : this.resolve(device, neighbor.address, 0).length > 0 && this.network.isUp(owner.device, owner.interface, this.failures);
+                    // FRR does not peer across a blackhole next hop.
+                    : forwards(this.resolve(device, neighbor.address, 0)) && this.network.isUp(owner.device, owner.interface, this.failures);
                 if (reachable) sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
             }
         }
@@ -440,8 +461,7 @@ export class RoutingState {
         if (session.ebgp && asPath.includes(receiver.bgp!.asn)) return undefined;
         if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix)) return undefined;
         const nextHop = session.ebgp || advertised.local || back.nextHopSelf ? session.peerAddress : advertised.nextHop;
-        const resolved = this.resolve(session.from, nextHop, 0);
-        if (resolved.length === 0) return undefined;
+        if (unresolved(this.resolve(session.from, nextHop, 0))) return undefined;
         return {
             asPath, origin: advertised.origin, localPref: session.ebgp ? BGP_DEFAULT_LOCAL_PREF : advertised.localPref, med: advertised.med,
             ebgp: session.ebgp, local: false, igpCost: this.igpCost(session.from, nextHop), nextHop,
@@ -459,15 +479,51 @@ export class RoutingState {
         if (!this.config(device)?.bgp) return undefined;
         const paths = this.bgpPaths(prefix).get(device) ?? [];
         if (paths.length === 0 || paths[0].local) return undefined;
-        const nextHops: NextHop[] = [];
-        for (const path of paths) {
-            for (const hop of this.resolve(device, path.nextHop, 0)) {
-                if (!nextHops.some(h => h.interface === hop.interface && h.address === hop.address)) nextHops.push(hop);
-            }
-        }
         const protocol = paths[0].ebgp ? 'ebgp' : 'ibgp';
-        return { prefix, protocol, distance: ADMIN_DISTANCE[protocol], nextHops };
+        return resolvedRoute(prefix, protocol, ADMIN_DISTANCE[protocol], paths.map(path => this.resolve(device, path.nextHop, 0)));
     }
+}
+
+function unresolved(resolution: Resolution): boolean {
+    return resolution !== 'blackhole' && resolution.length === 0;
+}
+
+function forwards(resolution: Resolution): resolution is NextHop[] {
+    return resolution !== 'blackhole' && resolution.length > 0;
+}
+
+/**
+ * A route over the next hops its resolutions give. Where they all end in a blackhole, the route is
+ * one; where only some do, the kernel forwards over the others (measured on FRR 8.4).
+ */
+function resolvedRoute(prefix: Prefix, protocol: Protocol, distance: number, resolutions: Resolution[]): Route | undefined {
+    const nextHops: NextHop[] = [];
+    for (const hop of resolutions.flatMap(r => (r === 'blackhole' ? [] : r))) {
+        if (!nextHops.some(h => h.interface === hop.interface && h.address === hop.address)) nextHops.push(hop);
+    }
+    if (nextHops.length > 0) return { prefix, protocol, distance, nextHops };
+    return resolutions.includes('blackhole') ? { prefix, protocol, distance, nextHops, blackhole: true } : undefined;
+}
+
+/**
+ * Whether OSPF neighbours on a link exchange routes, as FRR 8.4 does: both send hellos (neither is
+ * passive), they agree on the hello and dead intervals and on authentication (type, and for MD5
+ * the key id sent and its key), and on the network type: with point-to-point at one end and
+ * broadcast at the other they reach Full, but their router-LSAs describe the link differently and
+ * SPF uses it in neither direction.
+ */
+function ospfAdjacent(a: OspfInterface, b: OspfInterface): boolean {
+    return !a.passive && !b.passive
+        && a.pointToPoint === b.pointToPoint
+        && (a.helloInterval ?? OSPF_HELLO_DEFAULT) === (b.helloInterval ?? OSPF_HELLO_DEFAULT)
+        && (a.deadInterval ?? OSPF_DEAD_DEFAULT) === (b.deadInterval ?? OSPF_DEAD_DEFAULT)
+        && sameAuthentication(a.authentication, b.authentication);
+}
+
+function sameAuthentication(a: OspfAuthentication | undefined, b: OspfAuthentication | undefined): boolean {
+    if (!a || !b) return a === b;
+    if (a.kind === 'md5') return b.kind === 'md5' && a.keyId === b.keyId && a.key === b.key;
+    return b.kind === 'simple' && a.key === b.key;
 }
 
 /** Failed links, with the links of failed interfaces. */

@@ -32,6 +32,8 @@ const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
 const POOL_KEYS = ['links', 'loopbacks'];
 const STATE_KEYS = ['observed', 'down', 'routes'];
 const DEFAULT_COST = 10;
+/** The platforms netintent renders configurations for. */
+const PLATFORMS = ['frr'];
 /** The pools of a twin that is a containerlab file alone. */
 export const CONTAINERLAB_POOLS = {
     links: { network: 0x0afe0000, length: 16 } as Prefix,     // 10.254.0.0/16
@@ -156,10 +158,12 @@ class TwinLoader {
             if (hostNames.has(node.key)) continue;
             const image = isMap(reader.resolve(node.value)) ? reader.map(node.value, `node ${node.key}`).find(e => e.key === 'image') : undefined;
             const imageName = image ? reader.string(image.value, 'image') ?? '' : '';
-            this.twin.devices.set(node.key, {
-                name: node.key, role: 'router', platform: /frr/i.test(imageName) || !imageName ? 'frr' : imageName,
-                interfaces: new Map(), location: reader.location(node.keyNode)
-            });
+            const platform = /frr/i.test(imageName) || !imageName ? 'frr' : imageName;
+            if (platform !== 'frr') {
+                reader.error(image!.value, `Node ${node.key} runs ${imageName}, which netintent cannot configure: it writes FRR configurations only. `
+                    + `If ${node.key} is a host, declare it under hosts: in a twin file that imports this topology.`, 'platform');
+            }
+            this.twin.devices.set(node.key, { name: node.key, role: 'router', platform, interfaces: new Map(), location: reader.location(node.keyNode) });
         }
         for (const linkNode of reader.seq(sections.get('links')?.value, 'links')) {
             const fields = new Map(reader.map(linkNode, 'a link').map(e => [e.key, e]));
@@ -199,7 +203,14 @@ class TwinLoader {
         for (const field of reader.map(entry.value, `device ${entry.key}`, DEVICE_KEYS)) {
             switch (field.key) {
                 case 'role': device.role = reader.string(field.value, 'role') ?? device.role; break;
-                case 'platform': device.platform = reader.string(field.value, 'platform') ?? device.platform; break;
+                case 'platform': {
+                    const platform = reader.string(field.value, 'platform');
+                    if (platform !== undefined && !PLATFORMS.includes(platform)) {
+                        reader.error(field.value, `Platform '${platform}' has no renderer: netintent writes configurations for ${PLATFORMS.join(', ')} only.${didYouMean(platform, PLATFORMS)}`, 'platform');
+                    }
+                    device.platform = platform ?? device.platform;
+                    break;
+                }
                 case 'asn': device.asn = reader.integer(field.value, 'asn', 1, 4294967295); break;
                 case 'loopback': case 'router-id': {
                     const address = this.readAddress(reader, field.value, field.key);

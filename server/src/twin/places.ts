@@ -1,30 +1,87 @@
 /** Where the twin's addresses live: the places traffic enters and leaves the network. */
 import { IntervalSet } from '../net/interval-set.js';
-import { prefixRange } from '../net/ipv4.js';
-import type { Twin } from './model.js';
+import { lastAddress, prefixRange } from '../net/ipv4.js';
+import type { Twin, TwinDevice } from './model.js';
 
 /**
- * A place addresses live at: each segment and external at its attachment interface, each device's
- * loopback on the device itself.
+ * A place addresses live at: each segment and external at its attachment interface (an edge of
+ * the network, where a host may send any packet at all), each device on itself.
  */
 export interface Place {
     device: string;
-    /** The attachment interface; none for a loopback. */
+    /** The attachment interface; none for a device. */
     interface?: string;
+    /** Every address that lives here: a segment's prefix, an external's space and peer, a device's own addresses. */
     space: IntervalSet;
+    /**
+     * The addresses something here may send from and be reached at: a segment's prefix without
+     * its network and broadcast addresses and the routers' own; an external's space and peer; a
+     * device's own addresses. The edge drops packets from any other source (anti-spoofing).
+     */
+    hosts: IntervalSet;
+    /** Addresses that packets sent from here reach without crossing a router (its space less the routers'). */
+    local: IntervalSet;
     name: string;
+    kind: 'segment' | 'external' | 'device';
 }
 
-export function placesOf(twin: Twin): Place[] {
+/**
+ * Whether an endpoint's addresses name a place: a segment or external by any of its addresses, a
+ * device only whole (a segment's prefix holds its gateway, but does not name the router).
+ */
+export function namesPlace(addresses: IntervalSet, place: Place): boolean {
+    return place.kind === 'device' ? addresses.contains(place.space) : place.space.intersects(addresses);
+}
+
+const placesOfTwin = new WeakMap<Twin, Place[]>();
+
+/**
+ * `routers`: every address a device owns; by default as the twin assigns them (the places of a
+ * twin so are worked out once: a loaded twin does not change).
+ */
+export function placesOf(twin: Twin, routers?: IntervalSet): Place[] {
+    if (routers) return findPlaces(twin, routers);
+    let places = placesOfTwin.get(twin);
+    if (!places) placesOfTwin.set(twin, places = findPlaces(twin, routerAddresses(twin)));
+    return places;
+}
+
+function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
     const places: Place[] = [];
     for (const segment of twin.segments.values()) {
-        if (segment.attach) places.push({ ...segment.attach, space: prefixRange(segment.prefix), name: `segment ${segment.name}` });
+        if (!segment.attach) continue;
+        const space = prefixRange(segment.prefix);
+        const hosts = space.subtract(IntervalSet.fromIntervals([[segment.prefix.network, segment.prefix.network], [lastAddress(segment.prefix), lastAddress(segment.prefix)]])).subtract(routers);
+        places.push({ ...segment.attach, space, hosts, local: space.subtract(routers), name: `segment ${segment.name}`, kind: 'segment' });
     }
     for (const external of twin.externals.values()) {
-        if (external.attach) places.push({ ...external.attach, space: external.space, name: `external ${external.name}` });
+        if (!external.attach) continue;
+        const space = external.peer === undefined ? external.space : external.space.union(IntervalSet.of(external.peer, external.peer));
+        places.push({ ...external.attach, space, hosts: space, local: space, name: `external ${external.name}`, kind: 'external' });
     }
     for (const device of twin.devices.values()) {
-        if (device.loopback !== undefined) places.push({ device: device.name, space: IntervalSet.of(device.loopback, device.loopback), name: `device ${device.name}` });
+        const own = deviceAddresses(twin, device.name);
+        if (!own.isEmpty()) places.push({ device: device.name, space: own, hosts: own, local: own, name: `device ${device.name}`, kind: 'device' });
     }
     return places;
+}
+
+/** A device's own addresses: its loopback and every interface address. */
+export function deviceAddresses(twin: Twin, name: string): IntervalSet {
+    const device = twin.devices.get(name);
+    return device ? asSet(ownAddresses(device)) : IntervalSet.EMPTY;
+}
+
+/** Every address a device of the twin owns. */
+export function routerAddresses(twin: Twin): IntervalSet {
+    return asSet([...twin.devices.values()].flatMap(ownAddresses));
+}
+
+function ownAddresses(device: TwinDevice): number[] {
+    const addresses = [...device.interfaces.values()].flatMap(i => (i.address === undefined ? [] : [i.address]));
+    return device.loopback === undefined ? addresses : [...addresses, device.loopback];
+}
+
+function asSet(addresses: number[]): IntervalSet {
+    return IntervalSet.fromIntervals(addresses.map(a => [a, a] as const));
 }

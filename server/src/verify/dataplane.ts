@@ -1,18 +1,22 @@
 /**
- * The data plane: where a set of packets goes from where it enters. Per device, in the order a
- * Linux router applies them: the ingress ACL (nftables; skipped for the replies of connections it
- * accepted), the policy routes (nft mark → table), then the FIB (longest prefix match, every
- * ECMP branch). Header sets are exact (packet-set cubes); destinations split into the address
- * classes of the routes that decide them.
+ * The data plane: where a set of packets goes from where it enters. Per device, in the order
+ * Linux applies them: the prerouting hook (anti-spoofing), the policy routes (nft mark → table),
+ * then the routing decision — the device's own addresses are delivered locally through the input
+ * hook, everything else goes by the FIB (longest prefix match, every ECMP branch) through the
+ * forward and postrouting hooks; packets a device sends itself meet its output hook. Header sets
+ * are exact (packet-set cubes); destinations split into the address classes of the routes that
+ * decide them. Connection state is per device: a reply is `established` only at the devices its
+ * connection passed, with the mark the connection got there.
  */
-import type { Acl, AclRule, DeviceConfig, PacketMatch, PolicyRoute } from '../config/model.js';
-import { aclRuleLines } from '../config/nftables/render.js';
+import type { DeviceConfig, FilterHook, FilterRule, PolicyRoute, Unmodelled } from '../config/model.js';
+import { filterRuleLines } from '../config/nftables/render.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { prefixContains } from '../net/ipv4.js';
+import { formatPrefix, prefixContains } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
 import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
 import type { Place } from '../twin/places.js';
+import { FilterEvaluator, matchSet, type Dropped, type HookContext } from './filter.js';
 
 export interface Hop {
     device: string;
@@ -22,12 +26,16 @@ export interface Hop {
     out?: string;
     /** The twin link they cross next, if any. */
     link?: number;
+    /** The mark their connection got at this device (oneway connections), if any. */
+    ctMark?: number;
 }
 
 export type Fate =
     | { kind: 'delivered'; place: Place }
     | { kind: 'dropped'; device: string; reason: string }
-    | { kind: 'loop'; device: string };
+    | { kind: 'loop'; device: string }
+    /** The device's configuration has something the verifier does not model: what happens there is not known. */
+    | { kind: 'unknown'; device: string; reason: string };
 
 export interface Outcome {
     packets: PacketSet;
@@ -36,29 +44,77 @@ export interface Outcome {
 }
 
 export interface TraceOptions {
-    /** Replies of a connection the network accepted (statefully): ACLs let them pass. */
-    established?: boolean;
+    /**
+     * Replies of connections the network accepted: the devices the connection passed, each with
+     * the mark it got there. There the replies are `established`; elsewhere they are new.
+     */
+    replyTo?: ReadonlyMap<string, number>;
 }
 
 const MAX_HOPS = 64;
 
-export class DataPlane {
-    private readonly ruleLines = new Map<string, Map<AclRule, number>>();
-    private readonly owned = new Map<string, Set<number>>();
+/** One way the routing decision sends packets on. */
+type Decision =
+    | { kind: 'next'; hop: NextHop; packets: PacketSet }
+    | { kind: 'dropped'; packets: PacketSet; reason: string };
+
+/**
+ * What the data planes of one network share whatever fails: its places, where address classes
+ * start, and what each device's configuration gives (its own addresses, its filter ready to run).
+ */
+export class DataPlaneShared {
     /** Places by their attachment ("device:interface"). */
-    private readonly attachments: Map<string, Place>;
+    readonly attachments: Map<string, Place>;
+    readonly devicePlaces: Map<string, Place>;
+    private readonly owned = new WeakMap<DeviceConfig, IntervalSet>();
+    private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
+    private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
 
     /**
      * `cuts`: sorted addresses where the routes that could match change, and every interface
      * address and the one after it (packets to a router's own address are delivered to it).
      */
-    constructor(
-        private readonly network: SimNetwork,
-        private readonly routing: RoutingState,
-        private readonly places: readonly Place[],
-        private readonly cuts: readonly number[]
-    ) {
+    constructor(readonly places: readonly Place[], readonly cuts: readonly number[]) {
         this.attachments = new Map(places.filter(p => p.interface !== undefined).map(p => [`${p.device}:${p.interface}`, p]));
+        this.devicePlaces = new Map(places.filter(p => p.kind === 'device').map(p => [p.device, p]));
+    }
+
+    ownAddresses(config: DeviceConfig): IntervalSet {
+        let own = this.owned.get(config);
+        if (!own) {
+            own = IntervalSet.fromIntervals(config.interfaces.flatMap(i => (i.address ? [[i.address.address, i.address.address] as const] : [])));
+            this.owned.set(config, own);
+        }
+        return own;
+    }
+
+    evaluator(config: DeviceConfig): FilterEvaluator {
+        let evaluator = this.evaluators.get(config);
+        if (!evaluator) {
+            evaluator = new FilterEvaluator(config.filter);
+            this.evaluators.set(config, evaluator);
+        }
+        return evaluator;
+    }
+
+    /** The line of nftables.nft where a compiled rule stands. */
+    lineOf(config: DeviceConfig, rule: FilterRule): number | undefined {
+        let lines = this.ruleLines.get(config);
+        if (!lines) {
+            lines = filterRuleLines(config);
+            this.ruleLines.set(config, lines);
+        }
+        return lines.get(rule);
+    }
+}
+
+export class DataPlane {
+    private readonly attachments: Map<string, Place>;
+    private readonly cuts: readonly number[];
+
+    constructor(private readonly network: SimNetwork, private readonly routing: RoutingState, private readonly shared: DataPlaneShared) {
+        this.attachments = shared.attachments;
+        this.cuts = shared.cuts;
     }
 
     /** Every fate of `packets` entering at `device` (on `ingress`, or sent by the device itself). */
@@ -66,6 +122,19 @@ export class DataPlane {
         const outcomes: Outcome[] = [];
         this.step(device, ingress, packets, [], options, outcomes);
         return outcomes;
+    }
+
+    /**
+     * The sources that can get past the device's prerouting hook on `ingress` at all (for new
+     * connections): packets from anywhere else are dropped where they enter.
+     */
+    admittedSources(device: string, ingress: string): IntervalSet {
+        const config = this.network.configs.get(device);
+        if (!config || config.unmodelled.some(u => u.scope === 'filtering')) return IntervalSet.of(0, 0xffffffff);
+        const evaluator = this.evaluator(config);
+        if (!evaluator.has('prerouting')) return IntervalSet.of(0, 0xffffffff);
+        const { accepted } = evaluator.run('prerouting', PacketSet.ALL, { iif: ingress, state: 'new', ctMark: 0, reply: false });
+        return IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes.flatMap(c => c.src.intervals)));
     }
 
     private step(device: string, ingress: string | undefined, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): void {
@@ -81,41 +150,91 @@ export class DataPlane {
             outcomes.push({ packets, path: here, fate: { kind: 'dropped', device, reason: `${device} is down` } });
             return;
         }
-        let remaining = packets;
-        const acl = ingress === undefined ? undefined : config.acls.find(a => a.interface === ingress);
-        if (acl && !(options.established && config.acceptEstablished)) {
-            remaining = this.filter(config, acl, remaining, here, outcomes);
+        if (ingress !== undefined && !this.network.isUp(device, ingress, this.routing.failures)) {
+            outcomes.push({ packets, path: here, fate: { kind: 'dropped', device, reason: `${device}:${ingress} is down` } });
+            return;
         }
-        const policy = ingress === undefined ? undefined : config.policyRoutes.find(p => p.interface === ingress);
-        if (policy) remaining = this.steer(config, policy, remaining, here, options, outcomes);
-        this.forward(config, remaining, here, options, outcomes);
-    }
-
-    /** The ACL of the ingress interface: the first matching rule decides, then its default. */
-    private filter(config: DeviceConfig, acl: Acl, packets: PacketSet, path: Hop[], outcomes: Outcome[]): PacketSet {
-        let remaining = packets;
-        let accepted = PacketSet.EMPTY;
-        for (const rule of acl.rules) {
-            const matched = remaining.intersect(matchSet(rule.match));
-            if (matched.isEmpty()) continue;
-            remaining = remaining.subtract(matched);
-            if (rule.action === 'accept') {
-                accepted = accepted.union(matched);
-            } else {
-                const line = this.lineOf(config, rule);
-                outcomes.push({ packets: matched, path, fate: { kind: 'dropped', device: config.hostname, reason: `dropped at ${config.hostname} by nftables.nft line ${line} (${rule.comment})` } });
+        const unmodelled = config.unmodelled.find(u => u.scope === 'filtering');
+        if (unmodelled) {
+            outcomes.push({ packets, path: here, fate: { kind: 'unknown', device, reason: describeUnmodelled(device, unmodelled) } });
+            return;
+        }
+        const context: HookContext = {
+            iif: ingress, state: options.replyTo?.has(device) ? 'established' : 'new', ctMark: options.replyTo?.get(device) ?? 0, reply: options.replyTo !== undefined
+        };
+        const own = this.ownAddresses(config);
+        const ownPackets = PacketSet.cube({ dst: own });
+        const evaluator = this.evaluator(config);
+        // Forwarded, or sent by the device itself: forward (or output), then postrouting; hooks
+        // that test the outgoing interface run once the routing decision has chosen it.
+        const onwardHooks: FilterHook[] = ingress === undefined ? ['output', 'postrouting'] : ['forward', 'postrouting'];
+        const early = onwardHooks.filter(h => !evaluator.dependsOnOif(h));
+        const late = onwardHooks.filter(h => evaluator.dependsOnOif(h));
+        const at = (ctMark: number): Hop => (ctMark === 0 ? hop : { ...hop, ctMark });
+        for (const group of this.hook(config, 'prerouting', packets, context, here, outcomes)) {
+            const local = group.packets.cubes.some(c => c.dst.intersects(own)) ? group.packets.intersect(ownPackets) : PacketSet.EMPTY;
+            const onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
+            // Addressed to the device itself: the input hook, then delivered to it.
+            const inputHooks: FilterHook[] = ingress === undefined ? [] : ['input'];
+            for (const delivered of this.hooks(config, inputHooks, local, { ...context, ctMark: group.ctMark }, here, outcomes)) {
+                outcomes.push({ packets: delivered.packets, path: [...path, at(delivered.ctMark)], fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
             }
-            if (remaining.isEmpty()) break;
+            for (const passed of this.hooks(config, early, onward, { ...context, ctMark: group.ctMark }, here, outcomes)) {
+                for (const decision of this.decide(config, ingress, passed.packets)) {
+                    const leaving: Hop = { ...at(passed.ctMark), ...(decision.kind === 'next' ? { out: decision.hop.interface } : {}) };
+                    if (decision.kind === 'dropped') {
+                        outcomes.push({ packets: decision.packets, path: [...path, leaving], fate: { kind: 'dropped', device, reason: decision.reason } });
+                        continue;
+                    }
+                    const byOif: HookContext = { ...context, ctMark: passed.ctMark, oif: decision.hop.interface };
+                    for (const sent of this.hooks(config, late, decision.packets, byOif, [...path, leaving], outcomes)) {
+                        this.send(device, decision.hop, sent.packets, [...path, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }], options, outcomes);
+                    }
+                }
+            }
         }
-        if (acl.defaultAction === 'drop' && !remaining.isEmpty()) {
-            outcomes.push({ packets: remaining, path, fate: { kind: 'dropped', device: config.hostname, reason: `dropped at ${config.hostname}: no rule of the ACL on ${acl.interface} accepts it` } });
-            return accepted;
-        }
-        return accepted.union(remaining);
     }
 
-    /** Policy routes: matching packets go to the rule's next hops while one of them is reachable. */
-    private steer(config: DeviceConfig, policy: PolicyRoute, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): PacketSet {
+    /** Runs the hooks in turn; drops become outcomes. */
+    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], packets: PacketSet, context: HookContext, path: Hop[], outcomes: Outcome[]): Array<{ packets: PacketSet; ctMark: number }> {
+        let groups = [{ packets, ctMark: context.ctMark }];
+        for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark }, path, outcomes));
+        return groups;
+    }
+
+    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, path: Hop[], outcomes: Outcome[]): Array<{ packets: PacketSet; ctMark: number }> {
+        const evaluator = this.evaluator(config);
+        if (!evaluator.has(hook) || packets.isEmpty()) return packets.isEmpty() ? [] : [{ packets, ctMark: context.ctMark }];
+        const result = evaluator.run(hook, packets, context);
+        for (const dropped of result.dropped) {
+            outcomes.push({ packets: dropped.packets, path, fate: { kind: 'dropped', device: config.hostname, reason: this.dropReason(config, hook, dropped) } });
+        }
+        return result.accepted;
+    }
+
+    private dropReason(config: DeviceConfig, hook: FilterHook, dropped: Dropped): string {
+        const device = config.hostname;
+        if (!dropped.rule) return `dropped at ${device} by the policy of chain ${dropped.chain.name} (hook ${hook})`;
+        const location = dropped.rule.location;
+        const where = location ? `${location.file.split(/[\\/]/).pop()} line ${location.range.start.line}` : `nftables.nft line ${this.lineOf(config, dropped.rule)}`;
+        return `dropped at ${device} by ${where}${dropped.rule.comment ? ` (${dropped.rule.comment})` : ''}`;
+    }
+
+    /**
+     * The routing decision for packets the device forwards or sends: the policy routes of the
+     * ingress interface first (a rule whose next hops are all unreachable is skipped, as the
+     * kernel falls through to the main table), then the FIB by address class.
+     */
+    private decide(config: DeviceConfig, ingress: string | undefined, packets: PacketSet): Decision[] {
+        const decisions: Decision[] = [];
+        let remaining = packets;
+        const policy = ingress === undefined ? undefined : config.policyRoutes.find(p => p.interface === ingress);
+        if (policy) remaining = this.steer(config, policy, remaining, decisions);
+        if (!remaining.isEmpty()) this.route(config, remaining, decisions);
+        return decisions;
+    }
+
+    private steer(config: DeviceConfig, policy: PolicyRoute, packets: PacketSet, decisions: Decision[]): PacketSet {
         let remaining = packets;
         for (const rule of policy.rules) {
             const matched = remaining.intersect(matchSet(rule.match));
@@ -124,7 +243,7 @@ export class DataPlane {
             // A table whose next hop has lost its interface is skipped: the main table decides.
             if (hops.length === 0) continue;
             remaining = remaining.subtract(matched);
-            for (const hop of hops) this.send(config.hostname, hop, matched, path, options, outcomes);
+            for (const hop of hops) decisions.push({ kind: 'next', hop, packets: matched });
         }
         return remaining;
     }
@@ -138,29 +257,27 @@ export class DataPlane {
      * Destination-based forwarding. The destinations are cut into the address classes the
      * routing tables tell apart; classes that the same route decides travel on together.
      */
-    private forward(config: DeviceConfig, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): void {
-        if (packets.isEmpty()) return;
+    private route(config: DeviceConfig, packets: PacketSet, decisions: Decision[]): void {
         const device = config.hostname;
-        const own = this.ownAddresses(config);
-        const decisions = new Map<Route | 'local' | 'none', Array<[number, number]>>();
+        const byRoute = new Map<Route | 'none', Array<[number, number]>>();
         for (const cube of packets.cubes) {
             for (const [lo, hi] of cube.dst.intervals) {
                 for (const range of this.classes(lo, hi)) {
-                    const decision = range[0] === range[1] && own.has(range[0]) ? 'local' : this.routing.lookup(device, range[0]) ?? 'none';
-                    const ranges = decisions.get(decision) ?? [];
+                    const decision = this.routing.lookup(device, range[0]) ?? 'none';
+                    const ranges = byRoute.get(decision) ?? [];
                     ranges.push(range);
-                    decisions.set(decision, ranges);
+                    byRoute.set(decision, ranges);
                 }
             }
         }
-        for (const [decision, ranges] of decisions) {
-            const part = decisions.size === 1 ? packets : packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }));
-            if (decision === 'local') {
-                outcomes.push({ packets: part, path, fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
-            } else if (decision === 'none') {
-                outcomes.push({ packets: part, path, fate: { kind: 'dropped', device, reason: `dropped at ${device}: no route to ${part.witness()!.dst}` } });
+        for (const [route, ranges] of byRoute) {
+            const part = byRoute.size === 1 ? packets : packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }));
+            if (route === 'none') {
+                decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: no route to ${part.witness()!.dst}` });
+            } else if (route.blackhole) {
+                decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: a blackhole route for ${formatPrefix(route.prefix)}` });
             } else {
-                for (const nextHop of decision.nextHops) this.send(device, nextHop, part, path, options, outcomes);
+                for (const nextHop of route.nextHops) decisions.push({ kind: 'next', hop: nextHop, packets: part });
             }
         }
     }
@@ -169,8 +286,7 @@ export class DataPlane {
     private send(device: string, nextHop: NextHop, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): void {
         const port = this.network.port(device, nextHop.interface)!;
         const last = path[path.length - 1];
-        const leaving: Hop = { ...last, out: nextHop.interface, link: port.peer?.link };
-        const here = [...path.slice(0, -1), leaving];
+        const here = [...path.slice(0, -1), { ...last, link: port.peer?.link }];
         const place = this.attachments.get(`${device}:${nextHop.interface}`);
         if (place) {
             outcomes.push({ packets, path: here, fate: { kind: 'delivered', place } });
@@ -203,31 +319,25 @@ export class DataPlane {
         return out;
     }
 
-    private ownAddresses(config: DeviceConfig): Set<number> {
-        let own = this.owned.get(config.hostname);
-        if (!own) {
-            own = new Set(config.interfaces.flatMap(i => (i.address ? [i.address.address] : [])));
-            this.owned.set(config.hostname, own);
-        }
-        return own;
+    private ownAddresses(config: DeviceConfig): IntervalSet {
+        return this.shared.ownAddresses(config);
+    }
+
+    private evaluator(config: DeviceConfig): FilterEvaluator {
+        return this.shared.evaluator(config);
     }
 
     private placeOfDevice(device: string): Place {
-        return this.places.find(p => p.device === device && p.interface === undefined) ?? { device, space: IntervalSet.EMPTY, name: `device ${device}` };
+        const place = this.shared.devicePlaces.get(device);
+        return place ?? { device, space: this.ownAddresses(this.network.configs.get(device)!), hosts: IntervalSet.EMPTY, local: IntervalSet.EMPTY, name: `device ${device}`, kind: 'device' };
     }
 
-    private lineOf(config: DeviceConfig, rule: AclRule): number | undefined {
-        let lines = this.ruleLines.get(config.hostname);
-        if (!lines) {
-            lines = aclRuleLines(config);
-            this.ruleLines.set(config.hostname, lines);
-        }
-        return lines.get(rule);
+    private lineOf(config: DeviceConfig, rule: FilterRule): number | undefined {
+        return this.shared.lineOf(config, rule);
     }
 }
 
-/** A match as a packet set (absent fields match anything). */
-export function matchSet(match: PacketMatch): PacketSet {
-    const set = (ranges: PacketMatch['src']) => ranges && IntervalSet.fromIntervals(ranges);
-    return PacketSet.cube({ src: set(match.src), dst: set(match.dst), protocol: set(match.protocols), dstPort: set(match.dstPorts), srcPort: set(match.srcPorts) });
+/** "r2: netintent does not model 'limit rate 10/second' (nftables.nft line 12)". */
+export function describeUnmodelled(device: string, unmodelled: Unmodelled): string {
+    return `${device}: netintent does not model '${unmodelled.text}' (${unmodelled.location.file.split(/[\\/]/).pop()} line ${unmodelled.location.range.start.line})`;
 }

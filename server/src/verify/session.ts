@@ -8,7 +8,7 @@ import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import type { DeviceConfig, PacketMatch } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { PacketSet } from '../net/packet-set.js';
-import { matchSet } from './dataplane.js';
+import { matchSet } from './filter.js';
 import { requirementsToVerify } from './program.js';
 import { NetworkVerifier, type RequirementVerdict } from './verify.js';
 
@@ -98,20 +98,19 @@ function affected(verdict: RequirementVerdict, requirement: Requirement, effecti
     return false;
 }
 
-/** The packets that rules added to or removed from a device's filters match (all, if its state handling changed). */
+/** The packets that rules added to or removed from a device's filters match (all, where more than rules changed). */
 function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet {
-    if (before.acceptEstablished !== after.acceptEstablished) return PacketSet.ALL;
     const rules = (config: DeviceConfig) => new Set<{ match: PacketMatch }>([
-        ...config.acls.flatMap(a => a.rules), ...config.policyRoutes.flatMap(p => p.rules)
+        ...config.filter.chains.flatMap(c => c.rules), ...config.policyRoutes.flatMap(p => p.rules)
     ]);
     const old = rules(before);
     const now = rules(after);
     let delta = PacketSet.EMPTY;
     for (const rule of old) if (!now.has(rule)) delta = delta.union(matchSet(rule.match));
     for (const rule of now) if (!old.has(rule)) delta = delta.union(matchSet(rule.match));
-    // A default action that changed decides packets no rule names.
-    const defaults = (config: DeviceConfig) => config.acls.map(a => `${a.interface}:${a.defaultAction}`).sort().join();
-    return defaults(before) === defaults(after) ? delta : PacketSet.ALL;
+    // A base chain's policy decides packets no rule names; what is not modelled, any packet.
+    const frame = (config: DeviceConfig) => JSON.stringify([config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled]);
+    return frame(before) === frame(after) ? delta : PacketSet.ALL;
 }
 
 /** A run given up because newer input arrived. */

@@ -2,8 +2,17 @@
  * Proves each requirement on the simulated network, or finds a counterexample: a concrete
  * packet, the failures it needs, the path it takes (device and interfaces per hop) and why it
  * fails there. Failure tolerance (`survive K`) is checked exactly over every failure set of up to
- * K elements that could matter: only links and devices on the paths the flow uses, recursively
- * (a failure off every path of a flow changes none of its shortest paths).
+ * K elements that could matter: only links, external uplinks and devices on the paths the flow
+ * uses, recursively (a failure off every path of a flow changes none of its shortest paths).
+ *
+ * The threat model is an edge: at a segment's or external's attachment, a host may send any
+ * packet, from any source address. An allow must hold for its true sources (the hosts of the
+ * places it names); a deny, an isolate and `default deny` must hold against every packet any edge
+ * can send, forged sources included. Traffic that stays within one segment (or one external)
+ * never meets a router: an allow of it holds unless it must pass a waypoint, a deny of it cannot
+ * be enforced. Where a device's configuration holds what the verifier does not model, what
+ * crosses that device is not known, and a requirement that depends on it is `unknown`, never
+ * `holds`.
  */
 import type { DeviceConfig } from '../config/model.js';
 import type { Requirement } from '../intent/model.js';
@@ -13,11 +22,14 @@ import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork
 import { formatRange } from '../net/ipv4.js';
 import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
-import { placesOf, type Place } from '../twin/places.js';
-import { DataPlane, type Hop, type Outcome } from './dataplane.js';
+import { namesPlace, placesOf, type Place } from '../twin/places.js';
+import { DataPlane, DataPlaneShared, describeUnmodelled, type Hop, type Outcome } from './dataplane.js';
 
 export interface Counterexample {
     packet: Packet;
+    /** Where the packet is sent from ("segment guest"); `forged` when its source is not that place's. */
+    origin: string;
+    forged: boolean;
     failures: string[];
     /** The same failures, as the simulator takes them (the lab applies them). */
     failed: Failures;
@@ -39,7 +51,9 @@ export interface ForwardingProblem {
 }
 
 export interface RequirementVerdict {
-    verdict: 'holds' | 'violated';
+    verdict: 'holds' | 'violated' | 'unknown';
+    /** Why the verdict is unknown: what the verifier does not model, and where it is written. */
+    unknown?: string;
     /** Every device the requirement's traffic reached, in every scenario examined. */
     devices: ReadonlySet<string>;
     counterexample?: Counterexample;
@@ -61,12 +75,23 @@ interface Context {
 /** Failure sets kept simulated at once. */
 const MAX_CONTEXTS = 256;
 
+/** A place that sends some of a requirement's packets: those that stay within it, and those that cross the network. */
+interface Sender {
+    place: Place;
+    staying: PacketSet;
+    crossing: PacketSet;
+}
+
 /** What one check found: a violation, or the elements the traffic passed (for failure enumeration). */
 interface Finding {
-    violation?: { outcome: Outcome; packets: PacketSet; reason: string };
+    violation?: { outcome: Outcome; packets: PacketSet; reason: string; origin: Place; forged: boolean };
     /** Every failing branch of the trace that found the violation (the first is the violation's). */
     failingPaths: string[][];
+    /** Why some of the traffic's fate is not known (a device whose configuration is not modelled). */
+    unknown?: string;
     links: Set<number>;
+    /** External uplinks the traffic crossed ("device:interface"): failure elements of `survive K link`. */
+    uplinks: Set<string>;
     devices: Set<string>;
     paths: Set<string>;
 }
@@ -80,25 +105,44 @@ export class NetworkVerifier {
     private readonly places: Place[];
     private readonly contexts = new Map<string, Context>();
 
-    /** Packets are about the hosts of places: never from or to a router's own interface (a gateway, a link end). */
-    private readonly endpoints: PacketSet;
+    /** The places with an attachment: where any packet at all may enter. */
+    private readonly edges: Place[];
+    /** Every address a host at an edge may have. */
+    private readonly edgeHosts: IntervalSet;
+    /** Every address some place holds. */
+    private readonly placed: IntervalSet;
+    /** What `hostsOf` and `placesNamedBy` found, by the endpoint set asked about. */
+    private readonly hostSets = new WeakMap<IntervalSet, IntervalSet>();
+    private readonly namedPlaces = new WeakMap<IntervalSet, Place[]>();
+    /** Every place's address intervals, by where they start, with the furthest end up to each. */
+    private readonly placeIndex: Array<{ lo: number; hi: number; reach: number; place: Place }>;
+    /** What each place sends of a requirement (by its effective packets, then flow). */
+    private readonly senderCache = new WeakMap<PacketSet, Map<object, Sender[]>>();
     /** Where address classes start (see DataPlane). */
     private readonly cuts: number[];
+    /** What every failure set's data plane shares. */
+    private readonly shared: DataPlaneShared;
+    /** Per edge, the sources its prerouting hook lets in (by the configuration they come from). */
+    private readonly admitted = new WeakMap<DeviceConfig, Map<string, IntervalSet>>();
 
     constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
         this.network = new SimNetwork(twin, configs);
         this.universe = new PrefixUniverse(configs.values());
-        this.places = placesOf(twin);
-        const routerAddresses = IntervalSet.fromIntervals([...configs.values()].flatMap(c => c.interfaces)
-            .filter(i => i.address && i.address.length < 32).map(i => [i.address!.address, i.address!.address] as const));
-        const hosts = IntervalSet.of(0, 0xffffffff).subtract(routerAddresses);
-        this.endpoints = PacketSet.cube({ src: hosts, dst: hosts });
+        const routers = IntervalSet.fromIntervals([...configs.values()].flatMap(c => c.interfaces).filter(i => i.address).map(i => [i.address!.address, i.address!.address] as const));
+        this.places = placesOf(twin, routers);
+        this.edges = this.places.filter(p => p.interface !== undefined);
+        this.placed = IntervalSet.fromIntervals(this.places.flatMap(p => p.space.intervals));
+        const intervals = this.places.flatMap(place => place.space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+        let reach = -1;
+        this.placeIndex = intervals.map(entry => ({ ...entry, reach: (reach = Math.max(reach, entry.hi)) }));
+        this.edgeHosts = IntervalSet.fromIntervals(this.edges.flatMap(p => p.hosts.intervals));
         const cuts = new Set(this.universe.boundaries());
         for (const owned of this.network.addressOwner.keys()) {
             cuts.add(owned);
             cuts.add(owned + 1);
         }
         this.cuts = [...cuts].sort((a, b) => a - b);
+        this.shared = new DataPlaneShared(this.places, this.cuts);
     }
 
     /**
@@ -111,7 +155,7 @@ export class NetworkVerifier {
         if (!context) {
             const base = k === failureKey(NO_FAILURES) ? undefined : this.context().routing;
             const routing = new RoutingState(this.network, failures, this.universe, base);
-            context = { failures, routing, dataplane: new DataPlane(this.network, routing, this.places, this.cuts) };
+            context = { failures, routing, dataplane: new DataPlane(this.network, routing, this.shared) };
             // Keep the intact network and the most recent failure sets.
             if (this.contexts.size > MAX_CONTEXTS) this.contexts.delete([...this.contexts.keys()][1]);
             this.contexts.set(k, context);
@@ -120,9 +164,12 @@ export class NetworkVerifier {
     }
 
     verify(requirement: Requirement, defaultEffective?: PacketSet): RequirementVerdict {
+        const routingUnknown = this.routingUnmodelled();
+        if (routingUnknown) return { verdict: 'unknown', unknown: routingUnknown, devices: new Set(), paths: 0, pathDevices: [], scenarios: 0 };
         const effective = requirement.kind === 'default' ? defaultEffective ?? requirement.effective : requirement.effective;
         const baseline = this.check(requirement, effective, this.context());
         let scenarios = 0;
+        let unknown = baseline.unknown;
         const devices = new Set(baseline.devices);
         const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
             verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios
@@ -133,6 +180,7 @@ export class NetworkVerifier {
             const failures = scenarioFailures(this.twin, scenario);
             const finding = this.check(requirement, effective, this.context(failures));
             if (finding.violation) return result(finding, failures);
+            unknown ??= finding.unknown;
             finding.devices.forEach(d => devices.add(d));
         }
         const survive = requirement.constraints.survive;
@@ -142,7 +190,10 @@ export class NetworkVerifier {
             const explore = (finding: Finding, failures: Failures, depth: number): RequirementVerdict | undefined => {
                 if (depth === survive.count) return undefined;
                 const elements: Array<Failures> = survive.kind === 'link'
-                    ? [...finding.links].filter(l => !failures.links.has(l)).sort((a, b) => a - b).map(l => ({ ...failures, links: new Set([...failures.links, l]) }))
+                    ? [
+                        ...[...finding.links].filter(l => !failures.links.has(l)).sort((a, b) => a - b).map(l => ({ ...failures, links: new Set([...failures.links, l]) })),
+                        ...[...finding.uplinks].filter(u => !failures.interfaces.has(u)).sort().map(u => ({ ...failures, interfaces: new Set([...failures.interfaces, u]) }))
+                    ]
                     : [...finding.devices].filter(d => !attachments.has(d) && !failures.devices.has(d)).sort().map(d => ({ ...failures, devices: new Set([...failures.devices, d]) }));
                 for (const next of elements) {
                     const k = failureKey(next);
@@ -151,6 +202,7 @@ export class NetworkVerifier {
                     scenarios++;
                     const found = this.check(requirement, effective, this.context(next));
                     if (found.violation) return result(found, next);
+                    unknown ??= found.unknown;
                     found.devices.forEach(d => devices.add(d));
                     const deeper = explore(found, next, depth + 1);
                     if (deeper) return deeper;
@@ -160,7 +212,17 @@ export class NetworkVerifier {
             const violated = explore(baseline, NO_FAILURES, 0);
             if (violated) return violated;
         }
-        return { verdict: 'holds', devices, paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios };
+        const verdict = unknown ? 'unknown' : 'holds';
+        return { verdict, ...(unknown ? { unknown } : {}), devices, paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios };
+    }
+
+    /** Why no routing computed here can be trusted, if a device's configuration has what may change routes and is not modelled. */
+    private routingUnmodelled(): string | undefined {
+        for (const [device, config] of this.network.configs) {
+            const found = config.unmodelled.find(u => u.scope === 'routing');
+            if (found) return describeUnmodelled(device, found);
+        }
+        return undefined;
     }
 
     /**
@@ -169,7 +231,7 @@ export class NetworkVerifier {
      */
     replaceFilters(configs: ReadonlyMap<string, DeviceConfig>): void {
         this.network.replaceFilters(configs);
-        for (const context of this.contexts.values()) context.dataplane = new DataPlane(this.network, context.routing, this.places, this.cuts);
+        for (const context of this.contexts.values()) context.dataplane = new DataPlane(this.network, context.routing, this.shared);
     }
 
     /**
@@ -264,19 +326,37 @@ export class NetworkVerifier {
 
     /** Checks a requirement under one set of failures. */
     private check(requirement: Requirement, effective: PacketSet, context: Context): Finding {
-        const finding: Finding = { links: new Set(), devices: new Set(), paths: new Set(), failingPaths: [] };
+        const finding: Finding = { links: new Set(), uplinks: new Set(), devices: new Set(), paths: new Set(), failingPaths: [] };
         for (const flow of requirement.flows) {
-            for (const source of this.places.filter(p => p.space.intersects(flow.source.addresses))) {
-                // Traffic within one place never reaches a router.
-                const packets = effective.intersect(this.endpoints).intersect(PacketSet.cube({ src: source.space.intersect(flow.source.addresses), dst: flow.destination.addresses.subtract(source.space) }));
-                if (packets.isEmpty()) continue;
-                const outcomes = context.dataplane.trace(source.device, source.interface, packets);
+            for (const { place, staying, crossing } of this.senders(requirement, effective, flow)) {
+                // What stays within the place never meets a router.
+                const stayProblem = staying.isEmpty() ? undefined : this.stayProblem(requirement, place);
+                if (stayProblem) {
+                    finding.violation = { outcome: { packets: staying, path: [], fate: { kind: 'delivered', place } }, packets: staying, reason: stayProblem, origin: place, forged: false };
+                    return finding;
+                }
+                if (crossing.isEmpty()) continue;
+                if (place.kind === 'external') finding.uplinks.add(`${place.device}:${place.interface}`);
+                const outcomes = context.dataplane.trace(place.device, place.interface, crossing);
                 for (const outcome of outcomes) {
                     this.note(finding, outcome);
-                    const reason = requirement.kind === 'allow' ? this.allowProblem(requirement, outcome, context) : this.denyProblem(outcome);
+                    if (outcome.fate.kind === 'unknown') {
+                        finding.unknown ??= outcome.fate.reason;
+                        continue;
+                    }
+                    const reason = requirement.kind === 'allow' ? this.allowProblem(requirement, outcome, context, finding) : this.denyProblem(outcome);
                     if (!reason) continue;
-                    finding.violation ??= { outcome, packets: reason.packets, reason: reason.text };
-                    finding.failingPaths.push(outcome.path.map(h => h.device));
+                    // A packet from the place's own hosts, to a host, makes the plainer counterexample.
+                    const honest = reason.packets.intersect(PacketSet.cube({ src: place.hosts }));
+                    const forged = honest.isEmpty();
+                    const text = forged ? `sent from ${place.name} with a forged source, it is ${reason.text}` : reason.text;
+                    const toHosts = reason.packets.intersects(PacketSet.cube({ dst: this.edgeHosts }));
+                    if (!finding.violation || (toHosts && !finding.violation.packets.intersects(PacketSet.cube({ dst: this.edgeHosts })))) {
+                        finding.violation = { outcome, packets: forged ? reason.packets : honest, reason: text, origin: place, forged };
+                        finding.failingPaths.unshift(outcome.path.map(h => h.device));
+                    } else {
+                        finding.failingPaths.push(outcome.path.map(h => h.device));
+                    }
                 }
                 // The other ECMP branches of the same trace are reported with it.
                 if (finding.violation) return finding;
@@ -285,28 +365,148 @@ export class NetworkVerifier {
         return finding;
     }
 
+    /**
+     * Who sends a requirement's packets, and which: `staying` within the place, `crossing` the
+     * network. An allow: its true sources, the hosts of each place its source names (a device only
+     * where it is named whole). A deny or isolate: every edge, with any source the requirement
+     * names (forged or not), and the devices it names. `default deny`: every edge, with every
+     * packet no allow from that edge's hosts takes. The same under every failure: computed once.
+     */
+    private senders(requirement: Requirement, effective: PacketSet, flow: Requirement['flows'][number]): Sender[] {
+        let byFlow = this.senderCache.get(effective);
+        if (!byFlow) this.senderCache.set(effective, byFlow = new Map());
+        let senders = byFlow.get(flow);
+        if (!senders) {
+            senders = this.findSenders(requirement, effective, flow.source.addresses, flow.destination.addresses).flatMap(({ place, packets }) => {
+                if (packets.isEmpty()) return [];
+                const staying = place.kind === 'device' ? PacketSet.EMPTY : packets.intersect(PacketSet.cube({ src: place.hosts, dst: place.local }));
+                return [{ place, staying, crossing: packets.subtract(PacketSet.cube({ dst: place.local })) }];
+            });
+            byFlow.set(flow, senders);
+        }
+        return senders;
+    }
+
+    private findSenders(requirement: Requirement, effective: PacketSet, sources: IntervalSet, destinations: IntervalSet): Array<{ place: Place; packets: PacketSet }> {
+        const out: Array<{ place: Place; packets: PacketSet }> = [];
+        const toward = PacketSet.cube({ dst: destinations });
+        if (requirement.kind === 'default') {
+            for (const edge of this.edges) {
+                const own = PacketSet.cube({ src: edge.hosts });
+                const forged = PacketSet.cube({ src: IntervalSet.of(0, 0xffffffff).subtract(edge.hosts) });
+                out.push({ place: edge, packets: effective.intersect(own).union(requirement.packets.intersect(forged)).intersect(toward) });
+            }
+            return out;
+        }
+        const named = this.placesNamedBy(sources);
+        if (requirement.kind === 'allow') {
+            const allowed = PacketSet.cube({ dst: this.hostsOf(destinations) });
+            return named.map(place => ({ place, packets: effective.intersect(allowed).intersect(PacketSet.cube({ src: place.hosts.intersect(sources) })) }));
+        }
+        for (const place of named.filter(p => p.kind === 'device')) out.push({ place, packets: effective.intersect(PacketSet.cube({ src: place.hosts.intersect(sources), dst: destinations })) });
+        // Every edge whose prerouting hook can let in some source of it, and those that hold one.
+        const all = effective.intersect(PacketSet.cube({ src: sources, dst: destinations }));
+        for (const edge of this.edges) {
+            if (!this.admittedSources(edge).intersects(sources) && !edge.hosts.intersects(sources)) continue;
+            out.push({ place: edge, packets: all });
+        }
+        return out;
+    }
+
+    /** The places an endpoint's addresses name (see namesPlace), found by their address intervals. */
+    private placesNamedBy(addresses: IntervalSet): Place[] {
+        let named = this.namedPlaces.get(addresses);
+        if (!named) {
+            const candidates = new Set<Place>();
+            const index = this.placeIndex;
+            for (const [lo, hi] of addresses.intervals) {
+                // The first interval whose reach (the furthest end so far) gets to lo; places overlap
+                // (a gateway is a segment's and a device's), so reaches, not ends, are in order.
+                let low = 0;
+                let high = index.length;
+                while (low < high) {
+                    const mid = (low + high) >> 1;
+                    if (index[mid].reach < lo) low = mid + 1; else high = mid;
+                }
+                for (let i = low; i < index.length && index[i].lo <= hi; i++) if (index[i].hi >= lo) candidates.add(index[i].place);
+            }
+            named = this.places.filter(p => candidates.has(p) && namesPlace(addresses, p) && !p.hosts.intersect(addresses).isEmpty());
+            this.namedPlaces.set(addresses, named);
+        }
+        return named;
+    }
+
+    /**
+     * The addresses of an endpoint set that an allow speaks of: the hosts of the places it names
+     * (a segment's hosts, not its routers' addresses; a device only where it is named whole), and
+     * whatever it names outside every place.
+     */
+    private hostsOf(addresses: IntervalSet): IntervalSet {
+        let hosts = this.hostSets.get(addresses);
+        if (!hosts) {
+            const named = this.placesNamedBy(addresses);
+            hosts = IntervalSet.fromIntervals([...addresses.subtract(this.placed).intervals, ...named.flatMap(p => p.hosts.intersect(addresses).intervals)]);
+            this.hostSets.set(addresses, hosts);
+        }
+        return hosts;
+    }
+
+    private admittedSources(edge: Place): IntervalSet {
+        const config = this.network.configs.get(edge.device);
+        if (!config) return IntervalSet.EMPTY;
+        let byInterface = this.admitted.get(config);
+        if (!byInterface) this.admitted.set(config, byInterface = new Map());
+        let sources = byInterface.get(edge.interface!);
+        if (!sources) {
+            sources = this.context().dataplane.admittedSources(edge.device, edge.interface!);
+            byInterface.set(edge.interface!, sources);
+        }
+        return sources;
+    }
+
+    /** Why packets that stay within their place break the requirement, if they do. */
+    private stayProblem(requirement: Requirement, place: Place): string | undefined {
+        if (requirement.kind === 'default') return undefined;
+        const what = place.kind === 'segment' ? place.name : `${place.name} (outside the network)`;
+        if (requirement.kind === 'allow') {
+            const via = requirement.constraints.via;
+            return via.length === 0 ? undefined : `the packets stay within ${what}: no device is on their path, so none can steer them through ${via.join(', ')}`;
+        }
+        return `the packets stay within ${what}: no device is on their path, so none can enforce the ${requirement.kind}`;
+    }
+
     private note(finding: Finding, outcome: Outcome): void {
         finding.paths.add(outcome.path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
         for (const hop of outcome.path) {
             finding.devices.add(hop.device);
             if (hop.link !== undefined) finding.links.add(hop.link);
         }
+        const fate = outcome.fate;
+        if (fate.kind === 'delivered' && fate.place.kind === 'external') finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
     }
 
     /** Why an allow's packets fail on this outcome, if they do. */
-    private allowProblem(requirement: Requirement, outcome: Outcome, context: Context): { packets: PacketSet; text: string } | undefined {
+    private allowProblem(requirement: Requirement, outcome: Outcome, context: Context, finding: Finding): { packets: PacketSet; text: string } | undefined {
         const fate = outcome.fate;
+        if (fate.kind === 'unknown') return undefined;
         if (fate.kind === 'dropped') return { packets: outcome.packets, text: fate.reason };
         if (fate.kind === 'loop') return { packets: outcome.packets, text: `forwarding loop at ${fate.device} (${describePath(outcome.path)})` };
         const misdelivered = outcome.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
         if (!misdelivered.isEmpty()) return { packets: misdelivered, text: `delivered to ${fate.place.name}, which does not hold the destination` };
         const broken = this.pathProblem(requirement, outcome.path, '');
         if (broken) return { packets: outcome.packets, text: broken };
-        if (!requirement.stateful || fate.place.interface === undefined && fate.place.space.isEmpty()) return undefined;
-        // The replies of the connections it allows must come back, through the same waypoints.
+        if (!requirement.stateful) return undefined;
+        // The replies of the connections it allows must come back, through the same waypoints;
+        // a device has state for them only where the connection passed.
         const replies = outcome.packets.replies();
-        for (const back of context.dataplane.trace(fate.place.device, fate.place.interface, replies, { established: true })) {
+        const passed = new Map<string, number>();
+        for (const hop of outcome.path) passed.set(hop.device, hop.ctMark ?? passed.get(hop.device) ?? 0);
+        for (const back of context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: passed })) {
             const backFate = back.fate;
+            if (backFate.kind === 'unknown') {
+                finding.unknown ??= backFate.reason;
+                continue;
+            }
             if (backFate.kind === 'dropped') return { packets: back.packets.replies(), text: `the replies are ${backFate.reason}` };
             if (backFate.kind === 'loop') return { packets: back.packets.replies(), text: `the replies loop at ${backFate.device} (${describePath(back.path)})` };
             const lost = back.packets.subtract(PacketSet.cube({ dst: backFate.place.space }));
@@ -355,7 +555,9 @@ export class NetworkVerifier {
     private counterexample(finding: Finding, failures: Failures): Counterexample {
         const violation = finding.violation!;
         return {
-            packet: violation.packets.witness()!,
+            packet: this.witness(violation.packets),
+            origin: violation.origin.name,
+            forged: violation.forged,
             failures: describeFailures(this.twin, failures),
             failed: failures,
             path: violation.outcome.path.map(h => h.device),
@@ -363,6 +565,13 @@ export class NetworkVerifier {
             hops: violation.outcome.path,
             reason: violation.reason
         };
+    }
+
+    /** One packet of a set, between hosts where it has such packets (not a router's own address). */
+    private witness(packets: PacketSet): Packet {
+        const preferred = [PacketSet.cube({ src: this.edgeHosts, dst: this.edgeHosts }), PacketSet.cube({ dst: this.edgeHosts })]
+            .map(hosts => packets.intersect(hosts)).find(set => !set.isEmpty());
+        return (preferred ?? packets).witness()!;
     }
 
     /** The devices where the requirement's traffic enters and leaves: never failed by `survive K node`. */

@@ -1,12 +1,16 @@
 /**
  * Reads FRR configuration text (frr.conf, as `show running-config` writes it and as people write
  * it by hand: `network … area`, `ip ospf area`, peer-groups, `passive-interface`) into the
- * configuration model. Every line it does not understand is a warning at that line, never
- * silently dropped; every element it reads keeps its line.
+ * configuration model, with FRR 8.4's semantics. Every line is read into the model, known to be
+ * harmless, or unmodelled: an error at that line and an entry in `config.unmodelled`, so that no
+ * verdict rests on a line verification did not take into account. Every element it reads keeps
+ * its line.
  */
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
-import { parseAddress, parsePrefix } from '../../net/ipv4.js';
-import { emptyDevice, type BgpConfig, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfConfig, type RouteMap } from '../model.js';
+import { parseAddress, parsePrefix, prefixContains } from '../../net/ipv4.js';
+import {
+    emptyDevice, type BgpConfig, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfAuthentication, type OspfConfig, type RouteMap, type StaticRoute
+} from '../model.js';
 
 export interface ParsedFrrConfig {
     config: DeviceConfig;
@@ -17,9 +21,36 @@ export interface ParsedFrrConfig {
 
 /** Lines that carry nothing the model needs and are known to be harmless. */
 const IGNORED = [
-    /^frr (version|defaults)\b/, /^log\b/, /^service\b/, /^end$/, /^line vty$/, /^no ipv6 forwarding$/,
+    /^frr version\b/, /^frr defaults traditional$/, /^log\b/, /^service\b/, /^end$/, /^(no )?ipv6 forwarding$/,
     /^ip forwarding$/, /^(no )?password\b/, /^enable password\b/, /^agentx$/, /^debug\b/
 ];
+
+/** FRR 8.4's OSPF defaults (lib/libospf.h): seconds, and Mbit/s. */
+const OSPF_HELLO_DEFAULT = 10;
+const OSPF_DEAD_DEFAULT = 40;
+const OSPF_REFERENCE_BANDWIDTH_DEFAULT = 100_000;
+/** The speed a Linux veth reports, which zebra takes as the interface's bandwidth. */
+const VETH_SPEED = 10_000;
+/** FRR keeps this much of a simple password and of an MD5 key (ospfd/ospf_vty.c, strlcpy). */
+const OSPF_SIMPLE_KEY_LENGTH = 8;
+const OSPF_MD5_KEY_LENGTH = 16;
+
+/** What an interface block says about OSPF; finish() resolves it against router ospf. */
+interface OspfLines {
+    /** `ip ospf area 0`. */
+    area: boolean;
+    cost?: number;
+    /** `bandwidth N` (Mbit/s): the cost FRR derives when there is no `ip ospf cost`. */
+    bandwidth?: number;
+    pointToPoint: boolean;
+    helloInterval?: number;
+    deadInterval?: number;
+    /** `ip ospf authentication …`: overrides the area's type. */
+    authentication?: 'simple' | 'md5' | 'null';
+    simpleKey?: string;
+    /** `ip ospf message-digest-key`s in FRR's list order: a key defined again moves last. */
+    md5Keys: Array<{ keyId: number; key: string }>;
+}
 
 interface PeerGroup {
     remoteAs?: BgpNeighbor['remoteAs'];
@@ -40,8 +71,12 @@ class FrrParser {
     private readonly lines: string[];
     private lineNumber = 0;
     private readonly peerGroups = new Map<string, PeerGroup>();
-    private readonly ospfInterfaces = new Map<InterfaceConfig, { area: boolean; cost?: number; passive: boolean; pointToPoint: boolean }>();
-    private readonly passiveByName = new Set<string>();
+    private readonly ospfInterfaces = new Map<InterfaceConfig, OspfLines>();
+    /** Per interface name, a passive setting of its own (`ip ospf passive`, `passive-interface IFACE`). */
+    private readonly passiveByName = new Map<string, boolean>();
+    private passiveDefault = false;
+    private areaAuthentication?: 'simple' | 'md5';
+    private referenceBandwidth = OSPF_REFERENCE_BANDWIDTH_DEFAULT;
 
     constructor(text: string, private readonly file: string, hostname: string) {
         this.lines = text.split(/\r?\n/);
@@ -87,22 +122,35 @@ class FrrParser {
         return { file: this.file, range: { start: { line, column }, end: { line, column: raw.length + 1 } } };
     }
 
-    private unknown(line: string, context?: string): void {
+    /**
+     * A line netintent does not model: it may change routes anywhere, so it is an error, and an
+     * entry in `unmodelled` that makes the network's verdicts unknown.
+     */
+    private unmodelled(line: string, context?: string, why?: string, location = this.location()): void {
         this.diagnostics.push({
-            ...this.location(), severity: 'warning', code: 'frr-unsupported',
-            message: `netintent does not understand '${line}'${context ? ` in ${context}` : ''}; verification ignores this line.`
+            ...location, severity: 'error', code: 'frr-unsupported',
+            message: `netintent does not model '${line}'${context ? ` (in ${context})` : ''}${why ? `: ${why}` : ''}; the verdicts of this network are unknown until it is removed or modelled.`
         });
+        this.config.unmodelled.push({ scope: 'routing', location, text: line });
     }
 
     private invalid(line: string, what: string): void {
         this.diagnostics.push({ ...this.location(), severity: 'error', code: 'frr-invalid', message: `'${line}': ${what}.` });
     }
 
+    /** A whole number within FRR's range for it, or an frr-invalid error. */
+    private integer(line: string, text: string, min: number, max: number): number | undefined {
+        const value = Number(text);
+        if (value >= min && value <= max) return value;
+        this.invalid(line, `${text} is not within ${min}-${max}`);
+        return undefined;
+    }
+
     private topLevel(line: string): void {
         let m: RegExpMatchArray | null;
         if ((m = line.match(/^hostname (\S+)$/))) {
             this.config.hostname = m[1];
-        } else if ((m = line.match(/^interface (\S+)( vrf \S+)?$/))) {
+        } else if ((m = line.match(/^interface (\S+)(?: vrf default)?$/))) {
             this.interfaceBlock(m[1]);
         } else if ((m = line.match(/^ip route (\S+) (\S+)(?: (\d+))?$/))) {
             this.staticRoute(line, m[1], m[2], m[3]);
@@ -114,22 +162,31 @@ class FrrParser {
             this.ospfBlock();
         } else if ((m = line.match(/^router bgp (\d+)$/))) {
             this.bgpBlock(Number(m[1]));
+        } else if (line === 'line vty') {
+            this.vtyBlock();
         } else if (IGNORED.some(r => r.test(line))) {
             // Known, and nothing netintent models.
         } else if (line === 'exit') {
             // A stray block end.
         } else {
-            this.unknown(line);
-            this.skipBlock(line);
+            this.unmodelled(line);
+            this.unmodelledBlock(line);
         }
     }
 
-    /** The lines of a block netintent does not know: each is reported, none dropped silently. */
-    private skipBlock(header: string): void {
+    /** Who may log in to the vty (exec-timeout, access-class, …): nothing that routes or filters. */
+    private vtyBlock(): void {
+        while (this.peekIndented()) {
+            if (this.next() === 'exit') break;
+        }
+    }
+
+    /** The lines of a block netintent does not know: each one unmodelled, none dropped silently. */
+    private unmodelledBlock(header: string): void {
         while (this.peekIndented()) {
             const line = this.next();
             if (line === 'exit' || line === undefined) break;
-            this.unknown(line, header);
+            this.unmodelled(line, header);
         }
     }
 
@@ -140,8 +197,9 @@ class FrrParser {
             this.config.interfaces.push(iface);
             this.locations.set(iface, this.location());
         }
-        const ospf = this.ospfInterfaces.get(iface) ?? { area: false, passive: false, pointToPoint: false };
+        const ospf = this.ospfInterfaces.get(iface) ?? { area: false, pointToPoint: false, md5Keys: [] };
         this.ospfInterfaces.set(iface, ospf);
+        const context = `interface ${name}`;
         while (this.peekIndented()) {
             const line = this.next()!;
             if (line === 'exit') break;
@@ -149,39 +207,77 @@ class FrrParser {
             if ((m = line.match(/^description (.+)$/))) {
                 iface.description = m[1];
             } else if ((m = line.match(/^ip address (\S+)$/))) {
-                const [text, lengthText] = m[1].split('/');
-                const address = parseAddress(text);
-                const length = Number(lengthText);
-                if (address === undefined || !/^\d+$/.test(lengthText ?? '') || length > 32) this.invalid(line, 'not an address with a prefix length');
-                else iface.address = { address, length };
+                this.interfaceAddress(iface, line, m[1]);
             } else if ((m = line.match(/^ip ospf area (0|0\.0\.0\.0)$/))) {
                 ospf.area = true;
             } else if ((m = line.match(/^ip ospf cost (\d+)$/))) {
-                ospf.cost = Number(m[1]);
-            } else if (line === 'ip ospf network point-to-point') {
-                ospf.pointToPoint = true;
-            } else if (line === 'ip ospf passive') {
-                ospf.passive = true;
+                ospf.cost = this.integer(line, m[1], 1, 65535) ?? ospf.cost;
+            } else if ((m = line.match(/^bandwidth (\d+)$/))) {
+                ospf.bandwidth = this.integer(line, m[1], 1, 100_000) ?? ospf.bandwidth;
+            } else if ((m = line.match(/^ip ospf network (point-to-point|broadcast)$/))) {
+                ospf.pointToPoint = m[1] === 'point-to-point';
+            } else if ((m = line.match(/^(no )?ip ospf passive$/))) {
+                this.setPassive(name, !m[1]);
+            } else if ((m = line.match(/^ip ospf (hello|dead)-interval (\d+)$/))) {
+                const seconds = this.integer(line, m[2], 1, 65535);
+                if (seconds !== undefined && m[1] === 'hello') ospf.helloInterval = seconds;
+                if (seconds !== undefined && m[1] === 'dead') ospf.deadInterval = seconds;
+            } else if ((m = line.match(/^ip ospf authentication(?: (message-digest|null))?$/))) {
+                ospf.authentication = m[1] === 'message-digest' ? 'md5' : m[1] === 'null' ? 'null' : 'simple';
+            } else if ((m = line.match(/^ip ospf authentication-key (\S+)$/))) {
+                ospf.simpleKey = m[1].slice(0, OSPF_SIMPLE_KEY_LENGTH);
+            } else if ((m = line.match(/^ip ospf message-digest-key (\d+) md5 (\S+)$/))) {
+                const keyId = this.integer(line, m[1], 1, 255);
+                if (keyId !== undefined) ospf.md5Keys = [...ospf.md5Keys.filter(k => k.keyId !== keyId), { keyId, key: m[2].slice(0, OSPF_MD5_KEY_LENGTH) }];
             } else if (line === 'shutdown') {
                 iface.shutdown = true;
             } else if (line === 'no shutdown') {
                 delete iface.shutdown;
             } else {
-                this.unknown(line, `interface ${name}`);
+                this.unmodelled(line, context);
             }
         }
     }
 
-    private staticRoute(line: string, prefixText: string, nextHopText: string, distance: string | undefined): void {
+    /** The model holds one address per interface: a second one (a secondary) is unmodelled. */
+    private interfaceAddress(iface: InterfaceConfig, line: string, text: string): void {
+        const [addressText, lengthText] = text.split('/');
+        const address = parseAddress(addressText);
+        const length = Number(lengthText);
+        if (address === undefined || !/^\d+$/.test(lengthText ?? '') || length > 32) {
+            this.invalid(line, 'not an address with a prefix length');
+        } else if (!iface.address) {
+            iface.address = { address, length };
+        } else if (iface.address.address !== address || iface.address.length !== length) {
+            this.unmodelled(line, `interface ${iface.name}`, 'a second address on the interface');
+        }
+    }
+
+    /**
+     * FRR's passive setting of an interface: set where it has none; the opposite setting removes
+     * it, so that the interface follows `passive-interface default` again.
+     */
+    private setPassive(name: string, passive: boolean): void {
+        const own = this.passiveByName.get(name);
+        if (own === undefined) this.passiveByName.set(name, passive);
+        else if (own !== passive) this.passiveByName.delete(name);
+    }
+
+    private staticRoute(line: string, prefixText: string, target: string, distanceText: string | undefined): void {
         const prefix = parsePrefix(prefixText, false)?.prefix;
-        const nextHop = parseAddress(nextHopText);
-        if (!prefix || nextHop === undefined) {
-            // `ip route P INTERFACE` and blackhole routes are not modelled.
-            if (prefix && /^[A-Za-z]/.test(nextHopText)) this.unknown(line);
-            else this.invalid(line, 'not a prefix and a next-hop address');
+        // `Null0` is any interface name FRR's staticd compares equal to it in its first 5 letters.
+        const nextHop = /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress(target);
+        if (prefix && nextHop === undefined && /^[A-Za-z]/.test(target)) {
+            this.unmodelled(line); // `ip route P INTERFACE`
             return;
         }
-        const route = { prefix, nextHop, ...(distance !== undefined ? { distance: Number(distance) } : {}) };
+        if (!prefix || nextHop === undefined) {
+            this.invalid(line, 'not a prefix and a next-hop address');
+            return;
+        }
+        const distance = distanceText === undefined ? undefined : this.integer(line, distanceText, 1, 255);
+        if (distanceText !== undefined && distance === undefined) return;
+        const route: StaticRoute = { prefix, nextHop, ...(distance !== undefined ? { distance } : {}) };
         this.config.staticRoutes.push(route);
         this.locations.set(route, this.location());
     }
@@ -217,7 +313,7 @@ class FrrParser {
             if (line === 'exit') break;
             const m = line.match(/^match ip address prefix-list (\S+)$/);
             if (m) entry.matchPrefixList = m[1];
-            else this.unknown(line, `route-map ${name}`);
+            else this.unmodelled(line, `route-map ${name}`);
         }
     }
 
@@ -236,13 +332,26 @@ class FrrParser {
                 ospf.redistribute.push(m[1] as 'connected' | 'static');
             } else if ((m = line.match(/^network (\S+) area (0|0\.0\.0\.0)$/))) {
                 const prefix = parsePrefix(m[1], false)?.prefix;
-                if (prefix) ospf.networks.push(prefix); else this.invalid(line, 'not a prefix');
+                if (!prefix) {
+                    this.invalid(line, 'not a prefix');
+                } else {
+                    ospf.networks.push(prefix);
+                    this.locations.set(prefix, this.location());
+                }
             } else if (line === 'default-information originate') {
                 ospf.defaultOriginate = true;
-            } else if ((m = line.match(/^passive-interface (\S+)$/))) {
-                this.passiveByName.add(m[1]);
+            } else if ((m = line.match(/^(no )?passive-interface default$/))) {
+                this.passiveDefault = !m[1];
+            } else if ((m = line.match(/^(no )?passive-interface (\S+)$/))) {
+                this.setPassive(m[2], !m[1]);
+            } else if ((m = line.match(/^area (0|0\.0\.0\.0) authentication( message-digest)?$/))) {
+                this.areaAuthentication = m[2] ? 'md5' : 'simple';
+            } else if ((m = line.match(/^auto-cost reference-bandwidth (\d+)$/))) {
+                this.referenceBandwidth = this.integer(line, m[1], 1, 4_294_967) ?? this.referenceBandwidth;
+            } else if (/^log-adjacency-changes( detail)?$/.test(line)) {
+                // Logging only.
             } else {
-                this.unknown(line, 'router ospf');
+                this.unmodelled(line, 'router ospf');
             }
         }
     }
@@ -269,7 +378,7 @@ class FrrParser {
             } else if ((m = line.match(/^maximum-paths (\d+)$/))) {
                 bgp.maximumPaths = Number(m[1]);
             } else {
-                this.unknown(line, `router bgp ${asn}`);
+                this.unmodelled(line, `router bgp ${asn}`);
             }
         }
     }
@@ -289,7 +398,7 @@ class FrrParser {
             } else if ((m = line.match(/^neighbor (\S+) (.+)$/))) {
                 this.neighbor(bgp, line, m[1], m[2]);
             } else {
-                this.unknown(line, 'address-family ipv4 unicast');
+                this.unmodelled(line, 'address-family ipv4 unicast');
             }
         }
     }
@@ -300,7 +409,7 @@ class FrrParser {
         let group = this.peerGroups.get(who);
         if (address === undefined && !group) {
             if (rest !== 'peer-group') {
-                this.unknown(line, `router bgp ${bgp.asn} (no neighbor or peer-group '${who}')`);
+                this.unmodelled(line, `router bgp ${bgp.asn}`, `no neighbor or peer-group '${who}'`);
                 return;
             }
             this.peerGroups.set(who, { members: [] });
@@ -341,16 +450,14 @@ class FrrParser {
         } else if (rest === 'activate' || rest === 'soft-reconfiguration inbound' || /^timers /.test(rest)) {
             // Session details the model does not need (ipv4 unicast is active by default in FRR 8).
         } else {
-            this.unknown(line);
+            this.unmodelled(line, `router bgp ${bgp.asn}`);
         }
     }
 
-    /** Settings that need the whole file: OSPF interface flags, peer-group inheritance. */
+    /** Settings that need the whole file: OSPF interfaces, static route groups, peer-group inheritance. */
     private finish(): void {
-        for (const [iface, ospf] of this.ospfInterfaces) {
-            if (!ospf.area) continue;
-            iface.ospf = { cost: ospf.cost ?? 10, passive: ospf.passive || this.passiveByName.has(iface.name), pointToPoint: ospf.pointToPoint };
-        }
+        this.finishOspf();
+        this.checkStaticRoutes();
         for (const group of this.peerGroups.values()) {
             for (const member of group.members) {
                 if (group.remoteAs !== undefined) member.remoteAs = group.remoteAs;
@@ -359,6 +466,79 @@ class FrrParser {
                 member.nextHopSelf ??= group.nextHopSelf;
                 for (const key of ['routeMapIn', 'routeMapOut', 'nextHopSelf'] as const) if (member[key] === undefined) delete member[key];
             }
+        }
+    }
+
+    /**
+     * Each interface in area 0 (by `ip ospf area 0` or a `network` that holds its address) gets its
+     * effective OSPF settings: passive, cost, intervals and authentication as FRR resolves them.
+     */
+    private finishOspf(): void {
+        const networks = this.config.ospf?.networks ?? [];
+        const byArea = [...this.ospfInterfaces.values()].some(o => o.area);
+        if (byArea && networks.length > 0) {
+            // FRR refuses each kind while the other is configured: which one holds depends on the order.
+            for (const network of networks) {
+                const location = this.locations.get(network)!;
+                this.unmodelled(this.lines[location.range.start.line - 1].trim(), 'router ospf', "FRR refuses 'network … area' and 'ip ospf area' together", location);
+            }
+        }
+        for (const [iface, lines] of this.ospfInterfaces) {
+            const inNetwork = iface.address !== undefined && networks.some(n => prefixContains(n, iface.address!.address));
+            if (!lines.area && !inNetwork) continue;
+            const hello = lines.helloInterval ?? OSPF_HELLO_DEFAULT;
+            // An interface without a dead interval of its own takes four times its hello interval.
+            const dead = lines.deadInterval ?? 4 * hello;
+            const authentication = this.ospfAuthentication(lines);
+            iface.ospf = {
+                cost: this.ospfCost(iface, lines),
+                passive: this.passiveByName.get(iface.name) ?? this.passiveDefault,
+                pointToPoint: lines.pointToPoint,
+                ...(hello !== OSPF_HELLO_DEFAULT ? { helloInterval: hello } : {}),
+                ...(dead !== OSPF_DEAD_DEFAULT ? { deadInterval: dead } : {}),
+                ...(authentication ? { authentication } : {})
+            };
+        }
+    }
+
+    /**
+     * FRR's cost without `ip ospf cost`: 0 on the loopback; else the reference bandwidth over the
+     * interface's (`bandwidth`, or the speed the kernel reports), rounded, within 1-65535.
+     */
+    private ospfCost(iface: InterfaceConfig, lines: OspfLines): number {
+        if (lines.cost !== undefined) return lines.cost;
+        if (iface.name === 'lo') return 0;
+        const fromBandwidth = (bandwidth: number) => Math.min(65535, Math.max(1, Math.floor(this.referenceBandwidth / bandwidth + 0.5)));
+        if (lines.bandwidth !== undefined) return fromBandwidth(lines.bandwidth);
+        const veth = fromBandwidth(VETH_SPEED);
+        this.unmodelled(`interface ${iface.name}`, undefined,
+            `with neither 'ip ospf cost' nor 'bandwidth', FRR derives its OSPF cost from the speed the kernel reports (${veth} on a veth, which reports 10 Gbit/s), which the configuration does not say`,
+            this.locations.get(iface)!);
+        return veth;
+    }
+
+    /**
+     * What the interface sends and expects: its own type, else the area's; MD5 uses the last key of
+     * the list (FRR sends its id and accepts only that id), and without keys is no authentication.
+     */
+    private ospfAuthentication(lines: OspfLines): OspfAuthentication | undefined {
+        const kind = lines.authentication ?? this.areaAuthentication;
+        if (kind === 'simple') return { kind: 'simple', key: lines.simpleKey ?? '' };
+        const last = lines.md5Keys.at(-1);
+        return kind === 'md5' && last ? { kind: 'md5', ...last } : undefined;
+    }
+
+    /**
+     * FRR rejects a route with blackhole and gateway next hops at one distance, and with it every
+     * static route loaded in the same transaction: the routes in effect are unknown.
+     */
+    private checkStaticRoutes(): void {
+        const routes = this.config.staticRoutes;
+        const same = (a: StaticRoute, b: StaticRoute) => a.prefix.network === b.prefix.network && a.prefix.length === b.prefix.length && (a.distance ?? 1) === (b.distance ?? 1);
+        for (const route of routes) {
+            if (route.nextHop !== 'blackhole' || !routes.some(r => r.nextHop !== 'blackhole' && same(r, route))) continue;
+            const location = this.locations.get(route)!;
+            this.unmodelled(this.lines[location.range.start.line - 1].trim(), undefined, 'FRR rejects a route with blackhole and gateway next hops at one distance, and the static routes loaded with it', location);
         }
     }
 }

@@ -1,6 +1,10 @@
 /** The FRR 8.4 text of a device's configuration: frr.conf and the daemons file. */
-import { formatAddress, formatPrefix } from '../../net/ipv4.js';
-import type { DeviceConfig, InterfaceConfig } from '../model.js';
+import { formatAddress, formatPrefix, prefixContains } from '../../net/ipv4.js';
+import type { DeviceConfig, InterfaceConfig, OspfAuthentication, OspfInterface } from '../model.js';
+
+/** FRR's OSPF intervals (seconds) where the model gives none. */
+const OSPF_HELLO_DEFAULT = 10;
+const OSPF_DEAD_DEFAULT = 40;
 
 export function renderFrrConf(config: DeviceConfig): string {
     const lines: string[] = [
@@ -11,9 +15,10 @@ export function renderFrrConf(config: DeviceConfig): string {
         'service integrated-vtysh-config',
         '!'
     ];
-    for (const iface of config.interfaces) lines.push(...renderInterface(iface), '!');
+    for (const iface of config.interfaces) lines.push(...renderInterface(iface, inOspfNetwork(config, iface)), '!');
     for (const route of config.staticRoutes) {
-        lines.push(`ip route ${formatPrefix(route.prefix)} ${formatAddress(route.nextHop)}${route.distance !== undefined ? ` ${route.distance}` : ''}`);
+        const nextHop = route.nextHop === 'blackhole' ? 'blackhole' : formatAddress(route.nextHop);
+        lines.push(`ip route ${formatPrefix(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}`);
     }
     if (config.staticRoutes.length > 0) lines.push('!');
     for (const list of config.prefixLists) {
@@ -62,19 +67,42 @@ export function renderFrrConf(config: DeviceConfig): string {
     return lines.join('\n') + '\n';
 }
 
-function renderInterface(iface: InterfaceConfig): string[] {
+/** Whether a `network … area 0` of the config holds the interface's address (FRR refuses `ip ospf area` beside it). */
+function inOspfNetwork(config: DeviceConfig, iface: InterfaceConfig): boolean {
+    return iface.address !== undefined && (config.ospf?.networks ?? []).some(n => prefixContains(n, iface.address!.address));
+}
+
+function renderInterface(iface: InterfaceConfig, inNetwork: boolean): string[] {
     const lines = [`interface ${iface.name}`];
     if (iface.description) lines.push(` description ${iface.description}`);
     if (iface.address) lines.push(` ip address ${formatAddress(iface.address.address)}/${iface.address.length}`);
-    if (iface.ospf) {
-        lines.push(' ip ospf area 0');
-        if (iface.ospf.pointToPoint) lines.push(' ip ospf network point-to-point');
-        lines.push(` ip ospf cost ${iface.ospf.cost}`);
-        if (iface.ospf.passive) lines.push(' ip ospf passive');
-    }
+    if (iface.ospf) lines.push(...renderOspfInterface(iface.ospf, inNetwork));
     if (iface.shutdown) lines.push(' shutdown');
     lines.push('exit');
     return lines;
+}
+
+function renderOspfInterface(ospf: OspfInterface, inNetwork: boolean): string[] {
+    const lines: string[] = [];
+    if (!inNetwork) lines.push(' ip ospf area 0');
+    if (ospf.pointToPoint) lines.push(' ip ospf network point-to-point');
+    // Cost 0 is the loopback's without `ip ospf cost` (FRR accepts 1-65535 only).
+    if (ospf.cost !== 0) lines.push(` ip ospf cost ${ospf.cost}`);
+    const hello = ospf.helloInterval ?? OSPF_HELLO_DEFAULT;
+    if (ospf.helloInterval !== undefined) lines.push(` ip ospf hello-interval ${hello}`);
+    // FRR takes four times the hello interval unless the dead interval is given.
+    const dead = ospf.deadInterval ?? OSPF_DEAD_DEFAULT;
+    if (dead !== 4 * hello) lines.push(` ip ospf dead-interval ${dead}`);
+    if (ospf.authentication) lines.push(...renderAuthentication(ospf.authentication));
+    if (ospf.passive) lines.push(' ip ospf passive');
+    return lines;
+}
+
+function renderAuthentication(authentication: OspfAuthentication): string[] {
+    if (authentication.kind === 'md5') {
+        return [' ip ospf authentication message-digest', ` ip ospf message-digest-key ${authentication.keyId} md5 ${authentication.key}`];
+    }
+    return [' ip ospf authentication', ...(authentication.key !== '' ? [` ip ospf authentication-key ${authentication.key}`] : [])];
 }
 
 /** Which FRR daemons run: zebra and staticd always, ospfd or bgpd as the config needs. */

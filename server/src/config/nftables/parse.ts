@@ -1,145 +1,450 @@
 /**
- * Reads back the nftables rulesets netintent writes (and hand edits in the same style): the
- * ACL chains jumped to per ingress interface, the established-state rule, and the marks of
- * policy routing, which policy-routing.sh ties to next hops. Every line it does not understand
- * is a warning at that line.
+ * Reads an nftables ruleset back into the packet-filter model — what netintent writes and what
+ * people write by hand: tables (`inet`, `ip`), base chains on any of the five IP hooks with their
+ * priorities and policies, regular chains, `jump`/`goto`/`return`, matches on interfaces,
+ * addresses, protocols, ports, ICMP types, connection state and mark, and the marks of policy
+ * routing (which policy-routing.sh ties to next hops). The file is taken as applied to an empty
+ * ruleset, as `nft -f` does on a fresh device.
+ *
+ * Anything else — a statement the model does not have (NAT, sets, rate limits, queues …) or a
+ * line nft itself would refuse — is an error at its line and makes the device's filtering
+ * unmodelled: the verdicts of traffic that reaches the device are `unknown`, never `holds`.
  */
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
-import { parseAddress, parsePrefix, lastAddress } from '../../net/ipv4.js';
-import type { Acl, AclRule, DeviceConfig, PacketMatch, PolicyRoute, Ranges } from '../model.js';
-import { ONEWAY_CT_MARK } from './render.js';
-
-const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17 };
+import { IntervalSet } from '../../net/interval-set.js';
+import { lastAddress, parseAddress, parsePrefix } from '../../net/ipv4.js';
+import { FILTER_HOOKS, type CtState, type DeviceConfig, type FilterChain, type FilterHook, type FilterRule, type NameMatch, type PacketMatch, type PolicyRoute, type Ranges } from '../model.js';
+import { PRIORITIES } from './render.js';
 
 export interface ParsedRules {
     diagnostics: Diagnostic[];
-    locations: WeakMap<object, SourceLocation>;
 }
 
-/** Adds the ACLs and policy routes of `nftables` (and `policyRouting`, the ip rule script) to `config`. */
+const PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, ospf: 89, vrrp: 112, sctp: 132 };
+const SERVICES: Record<string, number> = { ssh: 22, smtp: 25, domain: 53, http: 80, ntp: 123, snmp: 161, bgp: 179, https: 443, syslog: 514 };
+const CT_STATES: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
+export const ICMP_TYPES = [
+    'echo-reply', 'destination-unreachable', 'source-quench', 'redirect', 'echo-request', 'router-advertisement', 'router-solicitation',
+    'time-exceeded', 'parameter-problem', 'timestamp-request', 'timestamp-reply', 'info-request', 'info-reply', 'address-mask-request', 'address-mask-reply'
+];
+const MAX_JUMP_DEPTH = 16;
+
+interface Token {
+    text: string;
+    line: number;
+    column: number;
+    quoted: boolean;
+}
+
+/** Adds the filter and policy routes of `nftables` (and `policyRouting`, the ip rule script) to `config`. */
 export function parseNftables(config: DeviceConfig, nftables: string, file: string, policyRouting?: { text: string; file: string }): ParsedRules {
     const diagnostics: Diagnostic[] = [];
-    const locations = new WeakMap<object, SourceLocation>();
-    const warn = (line: number, text: string, what: string) => diagnostics.push({
-        file, range: { start: { line, column: 1 }, end: { line, column: text.length + 1 } }, severity: 'warning', code: 'nft-unsupported',
-        message: `netintent does not understand '${text.trim()}'${what}; verification ignores this line.`
-    });
     const marks = new Map<number, number[]>();
-    if (policyRouting) parsePolicyRouting(policyRouting.text, policyRouting.file, marks, diagnostics);
-    const jumps = new Map<string, string>();
-    const chains = new Map<string, Array<{ line: number; text: string }>>();
-    let chain: string | undefined;
-    nftables.split(/\r?\n/).forEach((raw, index) => {
-        const line = index + 1;
-        const text = raw.trim();
-        let m: RegExpMatchArray | null;
-        if (text === '' || text.startsWith('#') || /^(table|delete table) inet \S+( \{)?$/.test(text) || text === '}') {
-            if (text === '}') chain = undefined;
-            return;
-        }
-        if ((m = text.match(/^chain (\S+) \{$/))) {
-            chain = m[1];
-            chains.set(chain, []);
-            return;
-        }
-        if (!chain) {
-            warn(line, raw, '');
-            return;
-        }
-        if (/^type filter hook (forward|prerouting) priority \S+; policy accept;$/.test(text) || /^icmp type \{[^}]*\} accept( comment "[^"]*")?$/.test(text)) return;
-        if (/^ct state established,related( ct mark != 0x[0-9a-f]+)? accept( comment "[^"]*")?$/.test(text)) {
-            config.acceptEstablished = true;
-            return;
-        }
-        if ((m = text.match(/^iifname "([^"]+)" jump (\S+)$/))) {
-            jumps.set(m[2], m[1]);
-            return;
-        }
-        chains.get(chain)!.push({ line, text });
-    });
-    for (const [name, rules] of chains) {
-        const iface = jumps.get(name);
-        if (name === 'steer') {
-            for (const { line, text } of rules) {
-                const m = text.match(/^iifname "([^"]+)" (.*?)\s*meta mark set (0x[0-9a-f]+)(?: comment "([^"]*)")?$/);
-                const match = m && parseMatch(m[2]);
-                const nextHops = m && marks.get(Number(m[3]));
-                if (!m || !match || !nextHops) {
-                    warn(line, text, m && !nextHops ? ` (no policy-routing table for mark ${m[3]})` : ' in chain steer');
-                    continue;
-                }
-                let route: PolicyRoute | undefined = config.policyRoutes.find(p => p.interface === m[1]);
-                if (!route) {
-                    route = { interface: m[1], rules: [] };
-                    config.policyRoutes.push(route);
-                }
-                const rule = { match, nextHops, comment: m[4] ?? '' };
-                route.rules.push(rule);
-                locations.set(rule, { file, range: { start: { line, column: 1 }, end: { line, column: text.length + 1 } } });
-            }
-            continue;
-        }
-        if (!iface) {
-            if (name !== 'forward') rules.forEach(r => warn(r.line, r.text, ` in chain ${name}, which no interface jumps to`));
-            continue;
-        }
-        const acl: Acl = { interface: iface, rules: [], defaultAction: 'accept' };
-        for (const { line, text } of rules) {
-            if (text === 'accept' || text === 'drop') {
-                acl.defaultAction = text;
-                continue;
-            }
-            const m = text.match(/^(.*?)\s*(ct mark set (0x[0-9a-f]+) )?(accept|drop)(?: comment "([^"]*)")?$/);
-            const match = m && parseMatch(m[1]);
-            if (!m || !match) {
-                warn(line, text, ` in chain ${name}`);
-                continue;
-            }
-            const rule: AclRule = { action: m[4] as 'accept' | 'drop', match, comment: m[5] ?? '' };
-            if (m[3] && Number(m[3]) === ONEWAY_CT_MARK) rule.oneway = true;
-            acl.rules.push(rule);
-            locations.set(rule, { file, range: { start: { line, column: 1 }, end: { line, column: text.length + 1 } } });
-        }
-        config.acls.push(acl);
-    }
-    return { diagnostics, locations };
+    if (policyRouting) parsePolicyRouting(config, policyRouting.text, policyRouting.file, marks, diagnostics);
+    new NftParser(config, nftables, file, marks, diagnostics).parse();
+    return { diagnostics };
 }
 
-/** `ip saddr X ip daddr Y meta l4proto P th dport Q th sport R`, each part optional. */
-function parseMatch(text: string): PacketMatch | undefined {
-    const match: PacketMatch = {};
-    let rest = text.trim();
-    const take = (pattern: RegExp): RegExpMatchArray | null => {
-        const m = rest.match(pattern);
-        if (m) rest = rest.slice(m[0].length).trim();
-        return m;
-    };
-    const value = String.raw`(\{[^}]*\}|\S+)`;
-    let m: RegExpMatchArray | null;
-    while (rest.length > 0) {
-        if ((m = take(new RegExp(`^ip (saddr|daddr) ${value}`)))) {
-            const ranges = parseList(m[2], parseAddressRange);
-            if (!ranges) return undefined;
-            if (m[1] === 'saddr') match.src = ranges; else match.dst = ranges;
-        } else if ((m = take(new RegExp(`^meta l4proto ${value}`)))) {
-            const ranges = parseList(m[1], parseProtocolRange);
-            if (!ranges) return undefined;
-            match.protocols = ranges;
-        } else if ((m = take(new RegExp(`^(?:th|tcp|udp) (dport|sport) ${value}`)))) {
-            const ranges = parseList(m[2], parsePortRange);
-            if (!ranges) return undefined;
-            if (m[1] === 'dport') match.dstPorts = ranges; else match.srcPorts = ranges;
-        } else {
+class NftParser {
+    private readonly lines: Token[][];
+    private readonly chains = new Map<string, FilterChain>();
+    private readonly jumps: Array<{ table: string; chain: string; location: SourceLocation; text: string }> = [];
+
+    constructor(private readonly config: DeviceConfig, private readonly text: string, private readonly file: string,
+        private readonly marks: Map<number, number[]>, private readonly diagnostics: Diagnostic[]) {
+        this.lines = tokenize(text);
+    }
+
+    parse(): void {
+        let index = 0;
+        while (index < this.lines.length) index = this.topLevel(index);
+        this.config.filter.chains.push(...this.chains.values());
+        this.checkJumps();
+    }
+
+    private location(tokens: Token[]): SourceLocation {
+        const first = tokens[0];
+        const last = tokens[tokens.length - 1];
+        return { file: this.file, range: { start: { line: first.line, column: first.column }, end: { line: last.line, column: last.column + last.text.length + (last.quoted ? 2 : 0) } } };
+    }
+
+    /** A statement netintent does not model: an error, and the device's filtering unknown. */
+    private unmodelled(tokens: Token[], why: string): void {
+        const location = this.location(tokens);
+        const text = this.sourceText(tokens);
+        this.config.unmodelled.push({ scope: 'filtering', location, text });
+        this.diagnostics.push({
+            ...location, severity: 'error', code: 'nft-unsupported',
+            message: `netintent does not model '${text}'${why ? ` (${why})` : ''}; the verdicts of traffic through ${this.config.hostname} are unknown until it is removed or modelled.`
+        });
+    }
+
+    private sourceText(tokens: Token[]): string {
+        const line = this.text.split(/\r?\n/)[tokens[0].line - 1] ?? '';
+        const text = tokens.every(t => t.line === tokens[0].line) ? line.trim() : tokens.map(t => (t.quoted ? `"${t.text}"` : t.text)).join(' ');
+        return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+    }
+
+    /** One top-level statement starting at line `index`; returns the next line to read. */
+    private topLevel(index: number): number {
+        const tokens = this.lines[index];
+        const words = tokens.map(t => t.text);
+        if (words[0] === 'flush' && words[1] === 'ruleset' && words.length === 2) {
+            this.chains.clear();
+            return index + 1;
+        }
+        if ((words[0] === 'delete' || words[0] === 'flush') && words[1] === 'table' && words.length === 4) {
+            const table = `${words[2]} ${words[3]}`;
+            for (const [key, chain] of this.chains) {
+                if (chain.table !== table) continue;
+                if (words[0] === 'delete') this.chains.delete(key); else chain.rules.length = 0;
+            }
+            return index + 1;
+        }
+        if (words[0] === 'table' && words.length === 3) return index + 1;
+        if (words[0] === 'table' && words.length === 4 && words[3] === '{') return this.table(`${words[1]} ${words[2]}`, words[1], tokens, index + 1);
+        this.unmodelled(tokens, 'not a table, or a statement on one that netintent reads');
+        return this.skipBlock(tokens, index + 1);
+    }
+
+    /** Past the block a line opens, if it opens one. */
+    private skipBlock(tokens: Token[], index: number): number {
+        let depth = tokens.filter(t => t.text === '{' && !t.quoted).length - tokens.filter(t => t.text === '}' && !t.quoted).length;
+        while (depth > 0 && index < this.lines.length) {
+            const line = this.lines[index++];
+            depth += line.filter(t => t.text === '{' && !t.quoted).length - line.filter(t => t.text === '}' && !t.quoted).length;
+        }
+        return index;
+    }
+
+    private table(table: string, family: string, header: Token[], index: number): number {
+        // An ip6 or arp table never sees an IPv4 packet; bridge and netdev tables do, before IP.
+        const modelled = family === 'inet' || family === 'ip';
+        const irrelevant = family === 'ip6' || family === 'arp';
+        if (!modelled && !irrelevant) this.unmodelled(header, `a ${family} table filters packets before IP routing sees them`);
+        while (index < this.lines.length) {
+            const tokens = this.lines[index];
+            const words = tokens.map(t => t.text);
+            if (words.length === 1 && words[0] === '}') return index + 1;
+            if (words[0] === 'chain' && words.length === 3 && words[2] === '{') {
+                index = modelled ? this.chain(table, words[1], tokens, index + 1) : this.skipBlock(tokens, index + 1);
+                continue;
+            }
+            if (modelled) this.unmodelled(tokens, 'only chains are read in a table');
+            index = this.skipBlock(tokens, index + 1);
+        }
+        this.unmodelled(header, 'the table is not closed');
+        return index;
+    }
+
+    private chain(table: string, name: string, header: Token[], index: number): number {
+        const key = `${table}\n${name}`;
+        const chain: FilterChain = this.chains.get(key) ?? { table, name, rules: [] };
+        this.chains.set(key, chain);
+        while (index < this.lines.length) {
+            const tokens = this.lines[index];
+            index++;
+            if (tokens.length === 1 && tokens[0].text === '}') return index;
+            if (tokens[0].text === 'type') {
+                this.baseChain(chain, tokens);
+                continue;
+            }
+            if (tokens[0].text === 'policy') {
+                this.policy(chain, tokens);
+                continue;
+            }
+            const rule = this.rule(table, chain, tokens);
+            if (rule) chain.rules.push(rule);
+        }
+        this.unmodelled(header, 'the chain is not closed');
+        return index;
+    }
+
+    /** `type filter hook H priority P; policy X;` (the policy may be on a line of its own). */
+    private baseChain(chain: FilterChain, tokens: Token[]): void {
+        const words = tokens.map(t => t.text);
+        const m = words.join(' ').match(/^type (\S+) hook (\S+) priority (.+?) ;(?: policy (accept|drop) ;)?$/);
+        if (!m) {
+            this.unmodelled(tokens, 'not a base chain declaration netintent reads');
+            return;
+        }
+        if (m[1] !== 'filter') {
+            this.unmodelled(tokens, `a ${m[1]} chain changes packets or routes, which netintent does not model`);
+            return;
+        }
+        const priority = parsePriority(m[3]);
+        if (!FILTER_HOOKS.includes(m[2] as FilterHook) || priority === undefined) {
+            this.unmodelled(tokens, `hook ${m[2]} priority ${m[3]}`);
+            return;
+        }
+        chain.base = { hook: m[2] as FilterHook, priority, policy: (m[4] as 'accept' | 'drop' | undefined) ?? chain.base?.policy ?? 'accept' };
+    }
+
+    private policy(chain: FilterChain, tokens: Token[]): void {
+        const words = tokens.map(t => t.text);
+        if (chain.base && words.length === 3 && (words[1] === 'accept' || words[1] === 'drop') && words[2] === ';') chain.base.policy = words[1];
+        else this.unmodelled(tokens, 'a policy belongs to a base chain and is accept or drop');
+    }
+
+    /** One rule; undefined where it is not modelled (reported) or becomes a policy route. */
+    private rule(table: string, chain: FilterChain, tokens: Token[]): FilterRule | undefined {
+        const rule: FilterRule = { match: {}, verdict: { kind: 'continue' }, comment: '', location: this.location(tokens) };
+        let setMark: number | undefined;
+        let never = false;
+        let i = 0;
+        const fail = (why: string): undefined => {
+            this.unmodelled(tokens, why);
+            return undefined;
+        };
+        const word = () => tokens[i]?.text;
+        const negated = () => {
+            if (word() === '!=') {
+                i++;
+                return true;
+            }
+            if (word() === '==') i++;
+            return false;
+        };
+        /** A value, a comma list (`established,related`) or a `{ … }` set, as its items. */
+        const values = (): Token[] | undefined => {
+            if (word() !== '{') {
+                if (!tokens[i]) return undefined;
+                const items = [tokens[i++]];
+                while (word() === ',' && tokens[i + 1]) {
+                    items.push(tokens[i + 1]);
+                    i += 2;
+                }
+                return items;
+            }
+            const items: Token[] = [];
+            for (i++; i < tokens.length && word() !== '}'; i++) if (word() !== ',') items.push(tokens[i]);
+            if (word() !== '}') return undefined;
+            i++;
+            return items;
+        };
+        const ranges = (universe: readonly [number, number], parse: (t: string) => readonly [number, number] | undefined): Ranges | undefined => {
+            const negate = negated();
+            const items = values()?.map(t => (t.quoted ? undefined : parse(t.text)));
+            if (!items || items.some(r => r === undefined)) return undefined;
+            const set = IntervalSet.fromIntervals(items as Array<readonly [number, number]>);
+            return (negate ? IntervalSet.of(universe[0], universe[1]).subtract(set) : set).intervals;
+        };
+        const narrow = (field: keyof PacketMatch, found: Ranges) => {
+            const before = rule.match[field];
+            const set = before ? IntervalSet.fromIntervals(before).intersect(IntervalSet.fromIntervals(found)) : IntervalSet.fromIntervals(found);
+            if (set.isEmpty()) never = true;
+            rule.match[field] = set.intervals;
+        };
+        while (i < tokens.length) {
+            const w = word()!;
+            const next = tokens[i + 1]?.text;
+            if ((w === 'iifname' || w === 'oifname')) {
+                i++;
+                const negate = negated();
+                const names = values();
+                if (!names || names.some(n => !/^[^\s"]+$/.test(n.text))) return fail('an interface name list');
+                const match: NameMatch = { names: names.map(n => n.text), negate };
+                if (w === 'iifname') rule.iif = match; else rule.oif = match;
+            } else if (w === 'ct' && next === 'state') {
+                i += 2;
+                const negate = negated();
+                const states = values()?.map(t => t.text);
+                if (!states || states.some(s => !CT_STATES.includes(s as CtState))) return fail('connection states are new, established, related, invalid, untracked');
+                rule.ctState = negate ? CT_STATES.filter(s => !states.includes(s)) : states as CtState[];
+            } else if (w === 'ct' && next === 'mark' && tokens[i + 2]?.text === 'set') {
+                const value = parseNumber(tokens[i + 3]?.text);
+                if (value === undefined) return fail('ct mark set takes a number');
+                rule.setCtMark = value;
+                i += 4;
+            } else if (w === 'ct' && next === 'mark') {
+                i += 2;
+                const equal = !negated();
+                const value = parseNumber(word());
+                if (value === undefined) return fail('ct mark is compared with a number');
+                rule.ctMark = { value, equal };
+                i++;
+            } else if (w === 'meta' && next === 'mark' && tokens[i + 2]?.text === 'set') {
+                setMark = parseNumber(tokens[i + 3]?.text);
+                if (setMark === undefined) return fail('meta mark set takes a number');
+                i += 4;
+            } else if (w === 'ip' && (next === 'saddr' || next === 'daddr')) {
+                i += 2;
+                const found = ranges([0, 0xffffffff], parseAddressRange);
+                if (!found) return fail('an address, prefix, range or set of them');
+                narrow(next === 'saddr' ? 'src' : 'dst', found);
+            } else if ((w === 'ip' && next === 'protocol') || (w === 'meta' && next === 'l4proto')) {
+                i += 2;
+                const found = ranges([0, 255], parseProtocolRange);
+                if (!found) return fail('a protocol name or number');
+                narrow('protocols', found);
+            } else if (w === 'meta' && next === 'nfproto') {
+                i += 2;
+                const family = values();
+                if (!family || family.length !== 1 || !['ipv4', 'ipv6'].includes(family[0].text)) return fail('nfproto ipv4 or ipv6');
+                if (family[0].text === 'ipv6') never = true;
+            } else if ((w === 'tcp' || w === 'udp' || w === 'th') && (next === 'dport' || next === 'sport')) {
+                i += 2;
+                const found = ranges([0, 65535], parsePortRange);
+                if (!found) return fail('a port, port range, service name or set of them');
+                if (w !== 'th') narrow('protocols', [[PROTOCOLS[w], PROTOCOLS[w]]]);
+                else if (!rule.match.protocols || IntervalSet.fromIntervals(rule.match.protocols).subtract(IntervalSet.fromIntervals([[6, 6], [17, 17]])).intervals.length > 0) {
+                    return fail('th ports are read only after meta l4proto tcp, udp or both');
+                }
+                narrow(next === 'dport' ? 'dstPorts' : 'srcPorts', found);
+            } else if (w === 'icmp' && next === 'type') {
+                i += 2;
+                const negate = negated();
+                const types = values()?.map(t => t.text);
+                if (!types || types.some(t => !ICMP_TYPES.includes(t))) return fail('ICMP type names');
+                rule.icmpTypes = negate ? ICMP_TYPES.filter(t => !types.includes(t)) : types;
+                narrow('protocols', [[1, 1]]);
+            } else if (w.startsWith('ip6') || w === 'icmpv6') {
+                // IPv6 headers: never an IPv4 packet. Skip the expression's value.
+                never = true;
+                i += 2;
+                negated();
+                values();
+            } else if (w === 'counter') {
+                i++;
+                while (word() === 'packets' || word() === 'bytes') i += 2;
+            } else if (w === 'log') {
+                i++;
+                while (word() === 'prefix' || word() === 'level' || word() === 'flags') i += 2;
+            } else if (w === 'comment') {
+                if (!tokens[i + 1]?.quoted) return fail('a comment is a quoted string');
+                rule.comment = tokens[i + 1].text;
+                i += 2;
+            } else if (w === 'accept' || w === 'drop' || w === 'return' || w === 'continue') {
+                rule.verdict = { kind: w };
+                i++;
+            } else if (w === 'reject') {
+                // The packet goes no further (the sender hears so): for delivery, a drop.
+                rule.verdict = { kind: 'drop' };
+                i++;
+                if (word() === 'with') i += 3;
+            } else if ((w === 'jump' || w === 'goto') && next !== undefined) {
+                rule.verdict = { kind: w, chain: next };
+                this.jumps.push({ table, chain: next, location: this.location(tokens), text: this.sourceText(tokens) });
+                i += 2;
+            } else {
+                return fail('');
+            }
+        }
+        if (setMark !== undefined) return this.policyRoute(chain, rule, setMark, tokens);
+        if (rule.setCtMark !== undefined && rule.verdict.kind !== 'accept') return fail('a connection mark is read only together with accept');
+        // A rule that can match no IPv4 packet changes nothing.
+        return never ? undefined : rule;
+    }
+
+    /** `iifname "X" … meta mark set M` in a prerouting chain: a policy route where a table takes the mark. */
+    private policyRoute(chain: FilterChain, rule: FilterRule, mark: number, tokens: Token[]): undefined {
+        const plain = rule.iif && !rule.iif.negate && rule.iif.names.length === 1 && !rule.oif && !rule.ctState && !rule.ctMark && !rule.icmpTypes
+            && rule.verdict.kind === 'continue' && chain.base?.hook === 'prerouting';
+        if (!plain) {
+            this.unmodelled(tokens, 'a mark is read only as policy routing: iifname, a match and meta mark set, in a prerouting chain');
             return undefined;
         }
+        const nextHops = this.marks.get(mark);
+        if (!nextHops) {
+            // No `ip rule` takes the mark: it steers nothing.
+            this.diagnostics.push({ ...rule.location!, severity: 'warning', code: 'nft-unsupported', message: `No policy-routing table takes mark 0x${mark.toString(16)}; this rule steers nothing.` });
+            return undefined;
+        }
+        let route: PolicyRoute | undefined = this.config.policyRoutes.find(p => p.interface === rule.iif!.names[0]);
+        if (!route) {
+            route = { interface: rule.iif!.names[0], rules: [] };
+            this.config.policyRoutes.push(route);
+        }
+        route.rules.push({ match: rule.match, nextHops, comment: rule.comment });
+        return undefined;
     }
-    return match;
+
+    /** Every jump lands on a chain of its table, and no chain reaches itself (nft refuses both). */
+    private checkJumps(): void {
+        for (const jump of this.jumps) {
+            if (!this.chains.has(`${jump.table}\n${jump.chain}`)) {
+                this.report(jump.location, jump.text, `no chain ${jump.chain} in table ${jump.table}: nft refuses the file`);
+            }
+        }
+        for (const chain of this.chains.values()) {
+            if (this.depth(chain, new Set()) > MAX_JUMP_DEPTH) {
+                this.report(chain.rules[0]?.location ?? { file: this.file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } } }, `chain ${chain.name}`, 'its jumps loop or nest too deep: nft refuses the file');
+            }
+        }
+    }
+
+    private depth(chain: FilterChain, path: Set<FilterChain>): number {
+        if (path.has(chain)) return Infinity;
+        path.add(chain);
+        let deepest = 0;
+        for (const rule of chain.rules) {
+            if (rule.verdict.kind !== 'jump' && rule.verdict.kind !== 'goto') continue;
+            const target = this.chains.get(`${chain.table}\n${rule.verdict.chain}`);
+            if (target) deepest = Math.max(deepest, 1 + this.depth(target, path));
+        }
+        path.delete(chain);
+        return deepest;
+    }
+
+    private report(location: SourceLocation, text: string, why: string): void {
+        this.config.unmodelled.push({ scope: 'filtering', location, text });
+        this.diagnostics.push({ ...location, severity: 'error', code: 'nft-unsupported', message: `'${text}': ${why}; the verdicts of traffic through ${this.config.hostname} are unknown.` });
+    }
 }
 
-function parseList(text: string, item: (t: string) => readonly [number, number] | undefined): Ranges | undefined {
-    const items = text.startsWith('{') ? text.slice(1, -1).split(',').map(s => s.trim()).filter(Boolean) : [text];
-    const ranges = items.map(item);
-    return ranges.every(r => r !== undefined) ? ranges as Ranges : undefined;
+/** The file as lines of tokens; a `{ … }` set may span lines, and `;` ends a statement as a newline does (but is kept). */
+function tokenize(text: string): Token[][] {
+    const lines: Token[][] = [];
+    let current: Token[] = [];
+    let setDepth = 0;
+    const flush = () => {
+        if (current.length > 0) lines.push(current);
+        current = [];
+    };
+    text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+        const line = index + 1;
+        const pattern = /"((?:[^"\\]|\\.)*)"|(#.*$)|(!=|==|[{};,])|([^\s"{};,#]+)/g;
+        let m: RegExpExecArray | null;
+        while ((m = pattern.exec(raw))) {
+            if (m[2] !== undefined) break;
+            const token: Token = { text: m[1] ?? m[3] ?? m[4], line, column: m.index + 1, quoted: m[1] !== undefined };
+            current.push(token);
+            if (!token.quoted && token.text === '{') {
+                // A block opener ends its line; a set opener inside a rule does not.
+                const words = current.map(t => t.text);
+                const opensBlock = (words[0] === 'table' || words[0] === 'chain') && words.length <= 4;
+                if (opensBlock) flush(); else setDepth++;
+            } else if (!token.quoted && token.text === '}') {
+                if (setDepth > 0) {
+                    setDepth--;
+                } else {
+                    current.pop();
+                    flush();
+                    current.push(token);
+                    flush();
+                }
+            } else if (!token.quoted && token.text === ';' && setDepth === 0 && current[0]?.text !== 'type' && current[0]?.text !== 'policy') {
+                current.pop();
+                flush();
+            }
+        }
+        if (setDepth === 0) flush();
+    });
+    flush();
+    return lines;
+}
+
+function parsePriority(text: string): number | undefined {
+    const m = text.replace(/\s+/g, ' ').match(/^(-?\d+|[a-z]+)(?: ([+-]) (\d+))?$/);
+    if (!m) return undefined;
+    const base = /^-?\d+$/.test(m[1]) ? Number(m[1]) : PRIORITIES[m[1]];
+    if (base === undefined) return undefined;
+    return m[2] ? base + (m[2] === '+' ? 1 : -1) * Number(m[3]) : base;
+}
+
+function parseNumber(text: string | undefined): number | undefined {
+    if (text === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(text)) return undefined;
+    return Number(text);
 }
 
 function parseAddressRange(text: string): readonly [number, number] | undefined {
@@ -147,7 +452,7 @@ function parseAddressRange(text: string): readonly [number, number] | undefined 
     if (dash > 0) {
         const lo = parseAddress(text.slice(0, dash));
         const hi = parseAddress(text.slice(dash + 1));
-        return lo !== undefined && hi !== undefined ? [lo, hi] : undefined;
+        return lo !== undefined && hi !== undefined && lo <= hi ? [lo, hi] : undefined;
     }
     const prefix = parsePrefix(text)?.prefix;
     return prefix && [prefix.network, lastAddress(prefix)];
@@ -157,31 +462,35 @@ function parseProtocolRange(text: string): readonly [number, number] | undefined
     const named = PROTOCOLS[text];
     if (named !== undefined) return [named, named];
     const m = text.match(/^(\d+)(?:-(\d+))?$/);
-    return m ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
+    return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 255 ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
 }
 
 function parsePortRange(text: string): readonly [number, number] | undefined {
+    const named = SERVICES[text];
+    if (named !== undefined) return [named, named];
     const m = text.match(/^(\d+)(?:-(\d+))?$/);
-    return m ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
+    return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 65535 ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
 }
 
 /** `ip rule add fwmark M table T` and `ip route replace default via A [nexthop via B …] table T`. */
-function parsePolicyRouting(text: string, file: string, marks: Map<number, number[]>, diagnostics: Diagnostic[]): void {
+function parsePolicyRouting(config: DeviceConfig, text: string, file: string, marks: Map<number, number[]>, diagnostics: Diagnostic[]): void {
     const tables = new Map<number, number>();
     const routes = new Map<number, number[]>();
-    text.split(/\r?\n/).forEach((raw, index) => {
+    text.split(/\r\n|\r|\n/).forEach((raw, index) => {
         const line = raw.trim();
         let m: RegExpMatchArray | null;
-        if (line === '' || line.startsWith('#') || line === 'set -e' || /^ip rule del /.test(line)) return;
+        if (line === '' || line.startsWith('#') || line === 'set -e' || /^ip rule del fwmark \S+ table \d+ 2>\/dev\/null \|\| true$/.test(line)) return;
         if ((m = line.match(/^ip rule add fwmark (0x[0-9a-f]+|\d+) table (\d+)( priority \d+)?$/))) {
             tables.set(Number(m[1]), Number(m[2]));
-        } else if ((m = line.match(/^ip route replace default (.+) table (\d+)$/))) {
+        } else if ((m = line.match(/^ip route replace default ((?:(?:nexthop )?via \S+ ?)+) table (\d+)$/))) {
             const hops = [...m[1].matchAll(/via (\S+)/g)].map(v => parseAddress(v[1]));
             if (hops.every(h => h !== undefined)) routes.set(Number(m[2]), hops as number[]);
         } else {
+            const location = { file, range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } } };
+            config.unmodelled.push({ scope: 'filtering', location, text: line });
             diagnostics.push({
-                file, range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } }, severity: 'warning', code: 'nft-unsupported',
-                message: `netintent does not understand '${line}'; verification ignores this line.`
+                ...location, severity: 'error', code: 'nft-unsupported',
+                message: `netintent does not model '${line}'; the verdicts of traffic through ${config.hostname} are unknown until it is removed or modelled.`
             });
         }
     });

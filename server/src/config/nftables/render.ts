@@ -1,20 +1,28 @@
 /**
- * The nftables ruleset of a device: its ACLs as chains on the forward hook (FRR's access-lists
- * never filter forwarded packets), and the marks that select its policy-routing tables.
+ * The nftables ruleset of a device: its packet filter (config/model.ts) as nft text, and the
+ * marks that select its policy-routing tables. Every value is written from the model, never
+ * copied from a name a user wrote without quoting.
  */
 import { formatAddress, formatRange } from '../../net/ipv4.js';
-import type { AclRule, DeviceConfig, PacketMatch, PolicyRoute, Ranges } from '../model.js';
+import { IntervalSet } from '../../net/interval-set.js';
+import type { DeviceConfig, FilterChain, FilterRule, NameMatch, PacketMatch, PolicyRoute, Ranges } from '../model.js';
 
 export const TABLE = 'netintent';
+/** The table of everything netintent writes. */
+export const TABLE_NAME = `inet ${TABLE}`;
 /** conntrack mark of connections accepted one way only: their replies are not let back by state. */
 export const ONEWAY_CT_MARK = 0x1;
 /** Policy-routing marks and tables start here: mark 0x100 + n selects table 1000 + n. */
 export const FIRST_MARK = 0x100;
 export const FIRST_TABLE = 1000;
-const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
-const ICMP_ERRORS = '{ destination-unreachable, time-exceeded, parameter-problem }';
+/** The chain that marks packets to steer (prerouting, before routing decides). */
+export const STEER_CHAIN = 'steer';
+export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
+/** nft's names for hook priorities. */
+export const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
 /** nft refuses longer comments. */
 const MAX_COMMENT = 128;
+const ALL_ADDRESSES = IntervalSet.of(0, 0xffffffff);
 
 export interface PolicyTable {
     mark: number;
@@ -40,39 +48,35 @@ export function renderNftables(config: DeviceConfig): string {
     return layoutNftables(config).lines.join('\n') + '\n';
 }
 
-/** The line of nftables.nft where each ACL rule stands (counterexamples cite it). */
-export function aclRuleLines(config: DeviceConfig): Map<AclRule, number> {
+/** The line of nftables.nft where each filter rule starts (counterexamples cite it). */
+export function filterRuleLines(config: DeviceConfig): Map<FilterRule, number> {
     return layoutNftables(config).ruleLines;
 }
 
-function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map<AclRule, number> } {
-    const ruleLines = new Map<AclRule, number>();
+function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map<FilterRule, number> } {
+    const ruleLines = new Map<FilterRule, number>();
     const lines = [
         '#!/usr/sbin/nft -f',
         `# Data-plane filters and policy-routing marks of ${config.hostname}, written by netintent.`,
-        `table inet ${TABLE}`,
-        `delete table inet ${TABLE}`,
-        `table inet ${TABLE} {`,
-        '\tchain forward {',
-        '\t\ttype filter hook forward priority filter; policy accept;',
-        `\t\ticmp type ${ICMP_ERRORS} accept comment "ICMP errors are never filtered"`
+        `table ${TABLE_NAME}`,
+        `delete table ${TABLE_NAME}`,
+        `table ${TABLE_NAME} {`
     ];
-    if (config.acceptEstablished) {
-        lines.push(`\t\tct state established,related ct mark != ${hex(ONEWAY_CT_MARK)} accept comment "replies of allowed connections"`);
-    }
-    for (const acl of config.acls) lines.push(`\t\tiifname "${acl.interface}" jump ${chainName(acl.interface)}`);
-    lines.push('\t}');
-    for (const acl of config.acls) {
-        lines.push('', `\tchain ${chainName(acl.interface)} {`);
-        for (const rule of acl.rules) {
+    const chains = config.filter.chains.filter(c => c.table === TABLE_NAME);
+    chains.forEach((chain, index) => {
+        if (index > 0) lines.push('');
+        lines.push(`\tchain ${chain.name} {`);
+        if (chain.base) lines.push(`\t\ttype filter hook ${chain.base.hook} priority ${formatPriority(chain.base.priority)}; policy ${chain.base.policy};`);
+        for (const rule of chain.rules) {
             ruleLines.set(rule, lines.length + 1);
-            lines.push(...renderAclRule(rule).map(l => `\t\t${l}`));
+            lines.push(...renderRule(rule).map(l => `\t\t${l}`));
         }
-        lines.push(`\t\t${acl.defaultAction}`, '\t}');
-    }
-    const tables = policyTables(config);
+        lines.push('\t}');
+    });
     if (config.policyRoutes.length > 0) {
-        lines.push('', '\tchain steer {', '\t\ttype filter hook prerouting priority mangle; policy accept;');
+        const tables = policyTables(config);
+        if (chains.length > 0) lines.push('');
+        lines.push(`\tchain ${STEER_CHAIN} {`, '\t\ttype filter hook prerouting priority mangle; policy accept;');
         for (const route of config.policyRoutes) lines.push(...renderPolicyRoute(route, tables).map(l => `\t\t${l}`));
         lines.push('\t}');
     }
@@ -101,19 +105,39 @@ export function renderPolicyRouting(config: DeviceConfig): string | undefined {
     return lines.join('\n') + '\n';
 }
 
+/**
+ * The chain that holds the rules for traffic entering on an interface. Injective: letters and
+ * digits stay, `_` doubles, anything else is `_` and its hex code, so two interfaces never share
+ * a chain.
+ */
 export function chainName(iface: string): string {
-    return `from_${iface.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const escaped = [...iface].map(c => (/[A-Za-z0-9]/.test(c) ? c : c === '_' ? '__' : `_${c.codePointAt(0)!.toString(16).padStart(2, '0')}`)).join('');
+    return `from_${escaped}`;
 }
 
-function renderAclRule(rule: AclRule): string[] {
-    const verdict = rule.action === 'accept' && rule.oneway ? `ct mark set ${hex(ONEWAY_CT_MARK)} accept` : rule.action;
-    return matchExpressions(rule.match).map(m => `${m}${m ? ' ' : ''}${verdict} comment ${quote(rule.comment)}`);
+/** One rule as nft lines: a match with ports over TCP/UDP and other protocols becomes two. */
+function renderRule(rule: FilterRule): string[] {
+    const conditions: string[] = [];
+    if (rule.iif) conditions.push(`iifname ${names(rule.iif)}`);
+    if (rule.oif) conditions.push(`oifname ${names(rule.oif)}`);
+    if (rule.ctState) conditions.push(`ct state ${rule.ctState.join(',')}`);
+    if (rule.ctMark) conditions.push(`ct mark ${rule.ctMark.equal ? '' : '!= '}${hex(rule.ctMark.value)}`);
+    const statements: string[] = [];
+    if (rule.setCtMark !== undefined) statements.push(`ct mark set ${hex(rule.setCtMark)}`);
+    const verdict = rule.verdict;
+    if (verdict.kind === 'jump' || verdict.kind === 'goto') statements.push(`${verdict.kind} ${verdict.chain}`);
+    else if (verdict.kind !== 'continue') statements.push(verdict.kind);
+    if (rule.comment) statements.push(`comment ${quote(rule.comment)}`);
+    const matches = rule.icmpTypes
+        ? [[...matchExpressions({ ...rule.match, protocols: undefined }), `icmp type { ${rule.icmpTypes.join(', ')} }`].filter(Boolean).join(' ')]
+        : matchExpressions(rule.match);
+    return matches.map(m => [...conditions, m, ...statements].filter(Boolean).join(' '));
 }
 
 function renderPolicyRoute(route: PolicyRoute, tables: PolicyTable[]): string[] {
     return route.rules.flatMap(rule => {
         const table = tables.find(t => t.nextHops.join(',') === rule.nextHops.join(','))!;
-        return matchExpressions(rule.match).map(m => `iifname "${route.interface}" ${m}${m ? ' ' : ''}meta mark set ${hex(table.mark)} comment ${quote(rule.comment)}`);
+        return matchExpressions(rule.match).map(m => [`iifname ${quote(route.interface)}`, m, `meta mark set ${hex(table.mark)}`, `comment ${quote(rule.comment)}`].filter(Boolean).join(' '));
     });
 }
 
@@ -121,10 +145,10 @@ function renderPolicyRoute(route: PolicyRoute, tables: PolicyTable[]): string[] 
  * A match as nft expressions. Ports belong to TCP and UDP only, so a match with ports whose
  * protocols include others becomes two: the TCP/UDP part with its ports, the rest without.
  */
-function matchExpressions(match: PacketMatch): string[] {
+export function matchExpressions(match: PacketMatch): string[] {
     const base: string[] = [];
-    if (match.src) base.push(`ip saddr ${set(match.src, formatRange)}`);
-    if (match.dst) base.push(`ip daddr ${set(match.dst, formatRange)}`);
+    if (match.src) base.push(`ip saddr ${addresses(match.src)}`);
+    if (match.dst) base.push(`ip daddr ${addresses(match.dst)}`);
     const ports = match.dstPorts || match.srcPorts;
     if (!ports) {
         if (match.protocols) base.push(`meta l4proto ${set(match.protocols, formatProtocolRange)}`);
@@ -144,6 +168,19 @@ function matchExpressions(match: PacketMatch): string[] {
     }
     if (others.length > 0) out.push([...base, `meta l4proto ${set(others, formatProtocolRange)}`].join(' '));
     return out;
+}
+
+/** An address set, or `!=` its complement where that is shorter to write (anti-spoofing rules). */
+function addresses(ranges: Ranges): string {
+    const positive = IntervalSet.fromIntervals(ranges);
+    const complement = ALL_ADDRESSES.subtract(positive);
+    if (!complement.isEmpty() && complement.intervals.length < positive.intervals.length) return `!= ${set(complement.intervals, formatRange)}`;
+    return set(ranges, formatRange);
+}
+
+function names(match: NameMatch): string {
+    const list = match.names.length === 1 ? quote(match.names[0]) : `{ ${match.names.map(quote).join(', ')} }`;
+    return `${match.negate ? '!= ' : ''}${list}`;
 }
 
 function subtractValues(ranges: Ranges, values: number[]): Ranges {
@@ -167,11 +204,22 @@ function formatProtocolRange(lo: number, hi: number): string {
     return lo === hi ? PROTOCOL_NAMES[lo] ?? String(lo) : `${lo}-${hi}`;
 }
 
+function formatPriority(priority: number): string {
+    const named = Object.entries(PRIORITIES).find(([, value]) => value === priority);
+    return named ? named[0] : String(priority);
+}
+
 function hex(value: number): string {
     return `0x${value.toString(16)}`;
 }
 
-function quote(comment: string): string {
-    const clean = comment.replace(/["\\]/g, "'");
+/** A string as nft reads it back: double quotes, no quotes or backslashes inside, at most 128 characters. */
+export function quote(text: string): string {
+    const clean = text.replace(/["\\]/g, "'").replace(/[\r\n\t]/g, ' ');
     return `"${clean.length > MAX_COMMENT ? clean.slice(0, MAX_COMMENT - 1) + '…' : clean}"`;
+}
+
+/** The chains a compiled filter is made of, for readers that look for them by name. */
+export function chainNamed(chains: readonly FilterChain[], name: string): FilterChain | undefined {
+    return chains.find(c => c.table === TABLE_NAME && c.name === name);
 }
