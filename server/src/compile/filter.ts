@@ -33,8 +33,10 @@ const GUARD_CHAIN = 'guard';
  * that stays the same stays the same object, which tells the verifier so).
  */
 export interface FilterCache {
-    chains: Map<string, { key: string; chain: FilterChain | undefined }>;
-    rules: Map<string, FilterRule[]>;
+    /** By chain id: what it was made from (fingerprints, compared item by item), and the chain. */
+    chains: Map<string, { key: readonly string[]; chain: FilterChain | undefined }>;
+    /** By place, then by requirement fingerprint. */
+    rules: Map<string, Map<string, FilterRule[]>>;
     filters: Map<string, PacketFilter>;
 }
 
@@ -54,23 +56,25 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
     const defaultKey = program.defaultRequirement ? requirementFingerprint(program.defaultRequirement) : 'allow';
     const cache: FilterCache = { chains: new Map(), rules: new Map(), filters: new Map() };
     /** The chain made from `key` last time, or a new one. */
-    const chain = (id: string, key: string, make: () => FilterChain | undefined): FilterChain | undefined => {
+    const chain = (id: string, key: readonly string[], make: () => FilterChain | undefined): FilterChain | undefined => {
         const before = previous?.chains.get(id);
-        const made = before && before.key === key ? before.chain : make();
+        const made = before && sameKey(before.key, key) ? before.chain : make();
         cache.chains.set(id, { key, chain: made });
         return made;
     };
-    /** Rules made from `id` last time, or new ones: a rule that stays the same stays the same object. */
-    const cached = (id: string, make: () => FilterRule[]): FilterRule[] => {
-        const rules = cache.rules.get(id) ?? previous?.rules.get(id) ?? make();
-        cache.rules.set(id, rules);
+    /** Rules made from `id` at `place` last time, or new ones: a rule that stays the same stays the same object. */
+    const cached = (place: string, id: string, make: () => FilterRule[]): FilterRule[] => {
+        let here = cache.rules.get(place);
+        if (!here) cache.rules.set(place, here = new Map());
+        const rules = here.get(id) ?? previous?.rules.get(place)?.get(id) ?? make();
+        here.set(id, rules);
         return rules;
     };
     const rulesOf = (place: string, requirement: Requirement, packets: () => PacketSet) =>
-        cached(`${place}\n${requirementFingerprint(requirement)}`, () => rulesFor(requirement, packets()));
-    const keyOf = (mine: Requirement[]) => [defaultKey, ...mine.map(requirementFingerprint)].join('\n');
+        cached(place, requirementFingerprint(requirement), () => rulesFor(requirement, packets()));
+    const keyOf = (mine: Requirement[]) => [defaultKey, ...mine.map(requirementFingerprint)];
     /** The chain's last rule: the default. Looked up also where the chain is kept, so that it stays the same object. */
-    const finalRule = (place: string) => cached(`${place}\ndefault\n${defaultKey}`, () => [{ ...defaultRule }]);
+    const finalRule = (place: string) => cached(place, `default\n${defaultKey}`, () => [{ ...defaultRule }]);
 
     const firewallChain = (device: string) => {
         const place = `firewall ${device}`;
@@ -102,10 +106,10 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
     for (const device of program.twin.devices.values()) {
         const myEdges = edgesOf.get(device.name) ?? [];
         // Anti-spoofing depends on the twin alone, and a compile reuses nothing of another twin's.
-        const guard = chain(`guard\n${device.name}`, '', () => guardChain(myEdges));
+        const guard = chain(`guard\n${device.name}`, [], () => guardChain(myEdges));
         const firewall = device.role === 'firewall' && (ordered.length > 0 || program.defaultRequirement) ? firewallChain(device.name) : undefined;
         const jumps = edgeChains.get(device.name) ?? [];
-        const frameKey = [...jumps.map(j => j.edge.interface), firewall ? FIREWALL_CHAIN : ''].join('\n');
+        const frameKey = [...jumps.map(j => j.edge.interface!), firewall ? FIREWALL_CHAIN : ''];
         const input = chain(`input\n${device.name}`, frameKey, () => baseChain('input', jumps.map(j => j.edge.interface!), undefined));
         const forward = chain(`forward\n${device.name}`, frameKey, () => baseChain('forward', jumps.map(j => j.edge.interface!), firewall));
         const chains = [guard, input, forward, ...jumps.map(j => j.chain), firewall].filter((c): c is FilterChain => c !== undefined);
@@ -115,6 +119,10 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         byDevice.set(device.name, filter);
     }
     return { byDevice, cache };
+}
+
+function sameKey(a: readonly string[], b: readonly string[]): boolean {
+    return a.length === b.length && a.every((part, i) => part === b[i]);
 }
 
 /** BCP 38 at each edge of the device: packets from a source the edge does not hold are dropped. */

@@ -13,10 +13,21 @@ const fingerprints = new WeakMap<Requirement, string>();
 const statics = new WeakMap<Requirement['flows'], string>();
 const packetTexts = new WeakMap<PacketSet, string>();
 
+/** By the parts a fingerprint is made of: an unchanged statement gets the same string object, whose hash maps keep. */
+const byParts = new WeakMap<Requirement['flows'], WeakMap<PacketSet, WeakMap<PacketSet, string>>>();
+
 export function requirementFingerprint(requirement: Requirement): string {
     let fingerprint = fingerprints.get(requirement);
     if (fingerprint === undefined) {
-        fingerprint = `${staticPart(requirement)}|${packets(requirement.packets)}|${packets(requirement.effective)}`;
+        let byPackets = byParts.get(requirement.flows);
+        if (!byPackets) byParts.set(requirement.flows, byPackets = new WeakMap());
+        let byEffective = byPackets.get(requirement.packets);
+        if (!byEffective) byPackets.set(requirement.packets, byEffective = new WeakMap());
+        fingerprint = byEffective.get(requirement.effective);
+        if (fingerprint === undefined) {
+            fingerprint = `${staticPart(requirement)}|${packets(requirement.packets)}|${packets(requirement.effective)}`;
+            byEffective.set(requirement.effective, fingerprint);
+        }
         fingerprints.set(requirement, fingerprint);
     }
     return fingerprint;
