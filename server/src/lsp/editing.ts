@@ -4,13 +4,14 @@
  * formatting, renames kept to the names intent files own, and re-checking when a twin changes.
  */
 import * as fs from 'node:fs';
-import { GrammarUtils, URI, type AstNode, type AstNodeDescription, type LangiumDocument, type MaybePromise, type ReferenceInfo } from 'langium';
+import { AstUtils, GrammarAST, GrammarUtils, URI, type AstNode, type AstNodeDescription, type LangiumDocument, type MaybePromise, type ReferenceInfo } from 'langium';
 import {
     AbstractFormatter, AbstractSemanticTokenProvider, DefaultCompletionProvider, DefaultDocumentUpdateHandler, DefaultRenameProvider, Formatting,
-    type CodeActionProvider, type CompletionContext, type CompletionValueItem, type SemanticTokenAcceptor
+    type CodeActionProvider, type CompletionContext, type CompletionValueItem, type LangiumServices, type SemanticTokenAcceptor
 } from 'langium/lsp';
 import {
-    CodeActionKind, SemanticTokenTypes, type CodeAction, type CodeActionParams, type Command, type DidChangeWatchedFilesParams, type PrepareRenameParams, type Range
+    CodeActionKind, ErrorCodes, LSPErrorCodes, ResponseError, SemanticTokenTypes, type CancellationToken, type CodeAction, type CodeActionParams, type Command,
+    type DidChangeWatchedFilesParams, type PrepareRenameParams, type Range, type RenameParams
 } from 'vscode-languageserver';
 import {
     isAllow, isAvoid, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint, isGroup, isHostEndpoint, isIntent, isInterfaceRef,
@@ -110,11 +111,40 @@ export class NetintentFormatter extends AbstractFormatter {
     }
 }
 
-/** Groups, services, scenarios and intents are renamed across files; twin names belong to the twin. */
+/**
+ * Groups, services, scenarios and intents are renamed across files, to a name the grammar reads
+ * back as the same name (else the edits would break every file using it); twin names belong to the twin.
+ */
 export class NetintentRenameProvider extends DefaultRenameProvider {
+    /** The grammar's ID terminal, matched whole. */
+    private readonly identifier: RegExp;
+    private readonly keywords: Set<string>;
+
+    constructor(services: LangiumServices) {
+        super(services);
+        const id = services.Grammar.rules.find(rule => GrammarAST.isTerminalRule(rule) && rule.name === 'ID') as GrammarAST.TerminalRule;
+        const pattern = GrammarUtils.terminalRegex(id);
+        this.identifier = new RegExp(`^(?:${pattern.source})$`, pattern.flags);
+        this.keywords = new Set(AstUtils.streamAllContents(services.Grammar).filter(GrammarAST.isKeyword).map(keyword => keyword.value));
+    }
+
     override prepareRename(document: LangiumDocument, params: PrepareRenameParams) {
         if (twinReferenceAt(document, document.textDocument.offsetAt(params.position))) return undefined;
         return super.prepareRename(document, params);
+    }
+
+    override async rename(document: LangiumDocument, params: RenameParams, cancelToken?: CancellationToken) {
+        const twinName = twinReferenceAt(document, document.textDocument.offsetAt(params.position));
+        if (twinName) throw new ResponseError(LSPErrorCodes.RequestFailed, `'${twinName.target.name}' is a name of the twin: rename it in the twin file.`);
+        this.checkNewName(params.newName);
+        return super.rename(document, params, cancelToken);
+    }
+
+    private checkNewName(name: unknown): void {
+        if (typeof name !== 'string' || !this.identifier.test(name)) {
+            throw new ResponseError(ErrorCodes.InvalidParams, `${JSON.stringify(name)} is not a name: a name is a letter (a-z, A-Z) or _, then letters, digits, _ and -, and not a keyword.`);
+        }
+        if (this.keywords.has(name)) throw new ResponseError(ErrorCodes.InvalidParams, `'${name}' is a keyword of the language, not a name.`);
     }
 }
 
