@@ -120,7 +120,7 @@ devices:
   leaf-01: { role: access, loopback: 10.255.0.11 }
   web_tier: { role: core }
 links:
-  - endpoints: ["leaf-01:Ethernet1/1", web_tier:eth1]
+  - endpoints: ["leaf-01:eth1.100", web_tier:eth1]
 segments:
   web: { prefix: 10.1.1.0/24, attach: leaf-01:eth10 }
 hosts:
@@ -135,21 +135,21 @@ externals:
    comment */
 intent inline {
   allow segment web -> external internet : tcp 8000-8080 oneway  // a range, one way
-    avoid link "leaf-01":"Ethernet1/1" -- web_tier:eth1
+    avoid link "leaf-01":"eth1.100" -- web_tier:eth1
     survive 2 node failures
     latency <= 1500us
   allow host h1 -> prefix 192.0.2.0/24 : udp 53
     latency <= 2s
   deny device leaf-01 -> any : icmp
 }
-`.replace('"leaf-01":"Ethernet1/1"', 'leaf-01:"Ethernet1/1"')
+`.replace('"leaf-01":"eth1.100"', 'leaf-01:"eth1.100"')
         });
         expect(checked.lines).toEqual([]);
         const program = programOf(checked, 'q.twin.yaml');
         const [first, second, third] = program.intents[0].requirements;
         expect(first.stateful).toBe(false);
         expect(first.packets.equals(PacketSet.cube({ src: range('10.1.1.0/24'), dst: program.twin.externals.get('internet')!.space, ...tcp(8000, 8080) }))).toBe(true);
-        expect(first.constraints.avoidLinks).toEqual([{ a: { device: 'leaf-01', interface: 'Ethernet1/1' }, b: { device: 'web_tier', interface: 'eth1' } }]);
+        expect(first.constraints.avoidLinks).toEqual([{ a: { device: 'leaf-01', interface: 'eth1.100' }, b: { device: 'web_tier', interface: 'eth1' } }]);
         expect(first.constraints.survive).toEqual({ count: 2, kind: 'node' });
         expect(first.constraints.latencyUs).toBe(1500);
         expect(second.constraints.latencyUs).toBe(2_000_000);

@@ -98,7 +98,7 @@ describe('the TWIN.md example (reference.twin.yaml)', () => {
         expect(twin.links.map(l => `${l.a.device}:${l.a.interface} -- ${l.b.device}:${l.b.interface}`)).toEqual([
             'core1:eth1 -- core2:eth1',
             'core1:eth2 -- fw1:eth1',
-            'dist1:Ethernet1/1 -- leaf1:eth1'
+            'dist1:swp1 -- leaf1:eth1'
         ]);
         expect(twin.links[0]).toMatchObject({ cost: 10, latencyUs: 1000, bandwidth: '10G' });
         expect(twin.links[1]).toMatchObject({ cost: 10, latencyUs: 0 });
@@ -125,7 +125,7 @@ describe('the TWIN.md example (reference.twin.yaml)', () => {
         expect(interfaceAddress(twin, 'core2', 'eth1')).toBe('10.0.0.1/31');
         expect(interfaceAddress(twin, 'core1', 'eth2')).toBe('10.0.0.2/31');
         expect(interfaceAddress(twin, 'fw1', 'eth1')).toBe('10.0.0.3/31');
-        expect(interfaceAddress(twin, 'dist1', 'Ethernet1/1')).toBe('10.0.0.4/31');
+        expect(interfaceAddress(twin, 'dist1', 'swp1')).toBe('10.0.0.4/31');
         expect(interfaceAddress(twin, 'leaf1', 'eth1')).toBe('10.0.0.5/31');
         expect(interfaceAddress(twin, 'core1', 'eth9')).toBe('203.0.113.2/30');
     });
@@ -153,6 +153,33 @@ describe('the TWIN.md example (reference.twin.yaml)', () => {
         for (const a of ['10.255.0.1', '10.255.0.2', '10.255.0.3', '10.255.0.4', '10.255.0.5']) expect(has(a), a).toBe(false);
         for (const a of ['10.0.0.0', '10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5']) expect(has(a), a).toBe(false);
         expect(has('203.0.113.2')).toBe(false);
+    });
+});
+
+describe('externals', () => {
+    const base = ['pools: { links: 10.0.0.0/16, loopbacks: 10.255.0.0/24 }', 'devices:', '  r1: {}', 'externals:'];
+
+    it('each stands for the addresses whose longest matching prefix is its own, as routes decide', () => {
+        const result = load(yaml(...base,
+            '  internet: { prefixes: [0.0.0.0/0, 10.1.1.0/24], attach: r1:eth1 }',
+            '  partner:  { prefixes: [10.1.0.0/16], attach: r1:eth2 }',
+            '  mirror:   { prefixes: [10.1.0.0/16], attach: r1:eth3 }'));
+        expect(errors(result), show(result)).toEqual([]);
+        const owner = (a: string) => [...result.twin.externals.values()].filter(e => e.space.has(parseAddress(a)!)).map(e => e.name);
+        expect(owner('8.8.8.8')).toEqual(['internet']);
+        // The /16 of two externals is both's; inside it, internet's own /24 is longer.
+        expect(owner('10.1.9.9')).toEqual(['partner', 'mirror']);
+        expect(owner('10.1.1.9')).toEqual(['internet']);
+    });
+
+    it('many externals with many prefixes load in near-linear time', () => {
+        const prefixes = Array.from({ length: 1000 }, (_, i) => `${20 + (i >> 8)}.${i & 255}.0.0/16`).join(', ');
+        const externals = Array.from({ length: 40 }, (_, i) => `  x${i}: { prefixes: [${prefixes}], attach: r1:eth${i + 1} }`);
+        const started = performance.now();
+        const result = load(yaml(...base, ...externals));
+        expect(performance.now() - started).toBeLessThan(3000);
+        expect(errors(result), show(result)).toEqual([]);
+        expect(result.twin.externals.get('x39')!.space.has(parseAddress('23.231.1.1')!)).toBe(true);
     });
 });
 
@@ -448,6 +475,42 @@ describe('hostile or broken YAML', () => {
         expect(alias, show(result!)).toHaveLength(1);
         expect(alias[0].severity).toBe('error');
         expect(alias[0].message).toContain('aliases expand too far');
+    });
+});
+
+describe('names that reach a configuration', () => {
+    const twin = (attach: string) => yaml(
+        'pools: { links: 10.0.0.0/16, loopbacks: 10.255.0.0/24 }',
+        'devices:',
+        '  acc3: {}',
+        'segments:',
+        `  guest: { prefix: 10.1.40.0/22, attach: ${JSON.stringify(attach)} }`
+    );
+
+    it('an interface name that would inject nft rules is an error at its line', () => {
+        // Once compiled as `iifname "eth10" accept` ahead of the ACL jump, with check saying all held.
+        const result = load(twin('acc3:eth10" accept\n\t\tiifname "eth10'));
+        const d = one(result, 'bad-name', 5, 42);
+        expect(d.message).toBe(`'eth10\\" accept\\n\\t\\tiifname \\"eth10' cannot be an interface name: a Linux interface name has 1 to 15 characters and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`);
+        expect(result.twin.segments.get('guest')?.attach).toBeUndefined();
+    });
+
+    it.each([
+        ['a newline (frr.conf injection)', 'acc3:eth1\nrouter bgp 1'],
+        ['a slash', 'acc3:Ethernet1/1'],
+        ['a colon', 'acc3:eth1:2'],
+        ['a space', 'acc3:eth 1'],
+        ['more than 15 characters', 'acc3:eth1234567890123'],
+        ['a quote', "acc3:eth'1"]
+    ])('an interface name with %s is refused', (_, attach) => {
+        expect(one(load(twin(attach)), 'bad-name', 5).severity).toBe('error');
+    });
+
+    it('a device, network or containerlab node name that is not a name is refused at its line', () => {
+        const result = load(yaml('network: "camp us"', 'pools: { links: 10.0.0.0/16, loopbacks: 10.255.0.0/24 }', 'links:', '  - endpoints: ["r1\\n:eth1", r2:eth1]'));
+        expect(result.diagnostics.filter(d => d.code === 'bad-name').map(d => d.range.start.line)).toEqual([1, 4]);
+        const clab = load('', { '/t/lab.clab.yml': yaml('name: lab', 'topology:', '  nodes:', '    "r 1": { kind: linux, image: frrouting/frr }') }, '/t/lab.clab.yml');
+        expect(one(clab, 'bad-name', 4, 5).message).toContain("'r 1' cannot be a node name");
     });
 });
 

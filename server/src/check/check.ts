@@ -8,6 +8,7 @@ import type { Diagnostic, Severity } from '../common/diagnostic.js';
 import { locationOf } from '../intent/build.js';
 import { isDefaultPolicy, isGroup, isIntent, isScenario, isService, type Model } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
+import type { TwinScope } from '../language/twin-workspace.js';
 import * as path from 'node:path';
 import { compileNetwork } from '../compile/compile.js';
 import { loadConfigs } from '../config/load.js';
@@ -24,10 +25,13 @@ export interface CheckOptions {
      * intents; with several twins, a sub-folder per network.
      */
     configs?: string;
+    /** The folders twins may be read from (the CLI's workspace); without, the editor's, if any. */
+    twinScope?: TwinScope;
 }
 
 export async function checkFiles(services: NetintentServices, files: readonly string[], options: CheckOptions): Promise<CheckReport> {
     const shared = services.shared;
+    shared.twin.TwinWorkspace.setScope(options.twinScope);
     // Each check starts from the files as they are now, also when the services are reused.
     const previous = shared.workspace.LangiumDocuments.all.map(d => d.uri).toArray();
     if (previous.length > 0) await shared.workspace.DocumentBuilder.update([], previous);

@@ -22,3 +22,12 @@ export interface Diagnostic extends SourceLocation {
     code: string;
     message: string;
 }
+
+/** How much of a name or token from a file a message shows. */
+export const MAX_QUOTED = 40;
+
+/** Text from a file as a message quotes it: control characters escaped, cut after MAX_QUOTED characters. */
+export function quoted(text: string): string {
+    const escaped = JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
+    return `'${escaped.slice(1, -1)}'`;
+}

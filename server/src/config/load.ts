@@ -3,9 +3,9 @@
  * frr.conf (required), daemons, nftables.nft and policy-routing.sh (if present) — into the model,
  * so that configurations netintent did not write are verified the same way as its own.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, SourceLocation } from '../common/diagnostic.js';
+import { FileRefused, MAX_FILE_BYTES, readRegularFile } from '../common/files.js';
 import type { Twin } from '../twin/model.js';
 import { parseFrrConf } from './frr/parse.js';
 import type { DeviceConfig } from './model.js';
@@ -19,10 +19,15 @@ export interface LoadedConfigs {
 export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
     const configs = new Map<string, DeviceConfig>();
     const diagnostics: Diagnostic[] = [];
-    const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined);
     for (const device of twin.devices.values()) {
+        const files = readDeviceFiles(path.join(folder, device.name));
+        if ('refused' in files) {
+            // Like a missing configuration: verifying without it would prove what it may break.
+            diagnostics.push({ ...device.location, severity: 'error', code: 'missing-config', message: `Cannot read the configuration of device ${device.name}: ${files.refused}` });
+            continue;
+        }
+        const { frr, daemons, nft, script } = files;
         const frrFile = path.join(folder, device.name, 'frr.conf');
-        const frr = read(frrFile);
         if (frr === undefined) {
             diagnostics.push({
                 ...device.location, severity: 'error', code: 'missing-config',
@@ -40,18 +45,28 @@ export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
         }
         config.loopback = device.loopback;
         const daemonsFile = path.join(folder, device.name, 'daemons');
-        const daemons = read(daemonsFile);
         if (daemons !== undefined) diagnostics.push(...applyDaemons(config, daemons, daemonsFile, frr));
         const nftFile = path.join(folder, device.name, 'nftables.nft');
-        const nft = read(nftFile);
         if (nft !== undefined) {
             const scriptFile = path.join(folder, device.name, 'policy-routing.sh');
-            const script = read(scriptFile);
             diagnostics.push(...parseNftables(config, nft, nftFile, script === undefined ? undefined : { text: script, file: scriptFile }).diagnostics);
         }
         configs.set(device.name, config);
     }
     return { configs, diagnostics };
+}
+
+type DeviceFiles = Record<'frr' | 'daemons' | 'nft' | 'script', string | undefined>;
+
+/** The texts of a device's folder (undefined: no such file), or why one of them is not read. */
+function readDeviceFiles(folder: string): DeviceFiles | { refused: string } {
+    const read = (name: string) => readRegularFile(path.join(folder, name), MAX_FILE_BYTES);
+    try {
+        return { frr: read('frr.conf'), daemons: read('daemons'), nft: read('nftables.nft'), script: read('policy-routing.sh') };
+    } catch (error) {
+        if (error instanceof FileRefused) return { refused: error.message };
+        throw error;
+    }
 }
 
 /** The daemons Debian's frrcommon.sh knows; it starts zebra and staticd whatever the file says. */

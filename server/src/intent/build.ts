@@ -3,6 +3,7 @@
  * After a syntax error the parser's recovery leaves parts of a statement missing even where the
  * grammar requires them, so every property is read as possibly absent.
  */
+import { createHash } from 'node:crypto';
 import { AstUtils, type AstNode } from 'langium';
 import type { SourceLocation } from '../common/diagnostic.js';
 import { IntervalSet } from '../net/interval-set.js';
@@ -16,6 +17,7 @@ import {
     isPrefixEndpoint, isScenario, isSegmentEndpoint, isService, isServiceEntry, isServiceUse, isSurvive, isVia,
     type Endpoint, type Group, type InterfaceRef, type Model, type Requirement as RequirementNode, type Scenario, type ServiceEntry, type ServiceSpec
 } from '../language/generated/ast.js';
+import { memberGroups } from '../language/group-nesting.js';
 import { isTwinSymbol } from '../language/twin-symbols.js';
 import { parseDuration } from '../twin/load.js';
 import { resolveOverlaps } from './overlap.js';
@@ -40,11 +42,16 @@ class ProgramBuilder {
 
     constructor(private readonly twin: Twin, private readonly options: BuildOptions) {}
 
-    /** The text of every group, service and scenario: a requirement means the same while it and they do. */
+    /**
+     * A digest of the text of every group, service and scenario: a requirement means the same
+     * while it and they do. A digest, since it is part of every requirement's key (the text itself
+     * made building quadratic in the size of the files).
+     */
     private declarations = '';
 
     build(models: readonly Model[]): IntentProgram {
-        this.declarations = models.flatMap(m => m.statements).filter(s => isGroup(s) || isService(s) || isScenario(s)).map(s => s.$cstNode?.text ?? '').join('\n');
+        const declarations = models.flatMap(m => m.statements).filter(s => isGroup(s) || isService(s) || isScenario(s)).map(s => s.$cstNode?.text ?? '');
+        this.declarations = createHash('sha256').update(declarations.join('\n')).digest('hex');
         const intents: IntentIR[] = [];
         let defaultNode: AstNode | undefined;
         for (const model of models) {
@@ -61,7 +68,7 @@ class ProgramBuilder {
         }
         const defaultRequirement = defaultNode ? this.defaultRequirement(defaultNode) : undefined;
         const requirements = intents.flatMap(i => i.requirements);
-        return { twin: this.twin, defaultAction: defaultNode ? 'deny' : 'allow', intents, defaultRequirement, conflicts: resolveOverlaps(requirements) };
+        return { twin: this.twin, defaultAction: defaultNode ? 'deny' : 'allow', intents, defaultRequirement, ...resolveOverlaps(requirements) };
     }
 
     private requirement(intent: string, node: RequirementNode): Requirement {
@@ -155,10 +162,10 @@ class ProgramBuilder {
     }
 
     private endpoint(node: Endpoint | undefined): EndpointSet {
-        return { label: node?.$cstNode?.text ?? '', addresses: this.addresses(node, new Set()) };
+        return { label: node?.$cstNode?.text ?? '', addresses: this.addresses(node) };
     }
 
-    private addresses(node: Endpoint | undefined, visiting: Set<Group>): IntervalSet {
+    private addresses(node: Endpoint | undefined): IntervalSet {
         if (!node) return IntervalSet.EMPTY;
         if (isAnyEndpoint(node)) return this.anyAddresses();
         if (isPrefixEndpoint(node)) {
@@ -170,7 +177,7 @@ class ProgramBuilder {
             : isHostEndpoint(node) ? node.host?.ref
             : isExternalEndpoint(node) ? node.external?.ref
             : isNamedEndpoint(node) ? node.target?.ref : undefined;
-        if (isGroup(target)) return this.groupSet(target, visiting);
+        if (isGroup(target)) return this.groupSet(target);
         if (!isTwinSymbol(target)) return IntervalSet.EMPTY;
         switch (target.$type) {
             case 'TwinSegment': {
@@ -188,16 +195,36 @@ class ProgramBuilder {
         }
     }
 
-    /** A group's addresses; a group that contains itself contributes nothing the second time. */
-    groupSet(group: Group, visiting = new Set<Group>()): IntervalSet {
-        const known = this.groupAddresses.get(group);
-        if (known) return known;
-        if (visiting.has(group)) return IntervalSet.EMPTY;
-        visiting.add(group);
-        const set = group.members.reduce((acc, m) => acc.union(this.addresses(m, visiting)), IntervalSet.EMPTY);
-        visiting.delete(group);
-        this.groupAddresses.set(group, set);
-        return set;
+    /**
+     * A group's addresses; a group that contains itself contributes nothing the second time.
+     * Members first, depth first, without recursion: groups may nest deeper than the call stack.
+     */
+    groupSet(root: Group): IntervalSet {
+        // The groups whose members are being computed: the path from the root.
+        const open = new Set<Group>();
+        const pending = [root];
+        while (pending.length > 0) {
+            const group = pending[pending.length - 1];
+            if (this.groupAddresses.has(group)) {
+                pending.pop();
+            } else if (!open.has(group)) {
+                open.add(group);
+                for (const member of memberGroups(group)) {
+                    if (!open.has(member) && !this.groupAddresses.has(member)) pending.push(member);
+                }
+            } else {
+                this.groupAddresses.set(group, group.members.reduce((acc, m) => acc.union(this.memberAddresses(m)), IntervalSet.EMPTY));
+                open.delete(group);
+                pending.pop();
+            }
+        }
+        return this.groupAddresses.get(root)!;
+    }
+
+    /** A member's addresses once its groups are computed; a group still open is a cycle: nothing. */
+    private memberAddresses(member: Endpoint): IntervalSet {
+        const target = isNamedEndpoint(member) ? member.target?.ref : undefined;
+        return isGroup(target) ? this.groupAddresses.get(target) ?? IntervalSet.EMPTY : this.addresses(member);
     }
 
     /** `any`: every segment and external of the twin. */
@@ -208,9 +235,15 @@ class ProgramBuilder {
     }
 }
 
-/** The addresses a group stands for (for validation: empty groups). */
+/** The addresses a group stands for (for a hover). */
 export function groupAddresses(twin: Twin, group: Group): IntervalSet {
-    return new ProgramBuilder(twin, {}).groupSet(group);
+    return groupAddressLookup(twin)(group);
+}
+
+/** What groups stand for, each group computed once however many are asked (for validation: empty groups). */
+export function groupAddressLookup(twin: Twin): (group: Group) => IntervalSet {
+    const builder = new ProgramBuilder(twin, {});
+    return group => builder.groupSet(group);
 }
 
 export function serviceCube(entry: ServiceEntry): { protocol: IntervalSet; dstPort: IntervalSet } {

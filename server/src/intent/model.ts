@@ -75,4 +75,6 @@ export interface IntentProgram {
     /** The implicit requirement of `default deny`, if a file says so. */
     defaultRequirement?: Requirement;
     conflicts: Conflict[];
+    /** Requirements that more specific statements carve into more parts than netintent resolves (see overlap.ts). */
+    tooCarved: Requirement[];
 }

@@ -6,10 +6,31 @@
 import type { PacketSet } from '../net/packet-set.js';
 import type { Conflict, Requirement } from './model.js';
 
-export function resolveOverlaps(requirements: readonly Requirement[]): Conflict[] {
+/**
+ * Conflicts looked for: each is an error to fix, and every pair of an allow and a deny can be one
+ * (a file of a thousand of each, a million). With one, nothing is verified, so what the rest of
+ * the pairs would resolve is not needed either.
+ */
+const MAX_CONFLICTS = 1000;
+
+/**
+ * Parts a statement's packets may be carved into by the more specific statements inside it.
+ * Each exception can split a part in several, and the work grows with the parts: a deny of
+ * everything with ten thousand allows inside took minutes. Past this the statement is an error.
+ */
+export const MAX_PARTS = 5000;
+
+export function resolveOverlaps(requirements: readonly Requirement[]): { conflicts: Conflict[]; tooCarved: Requirement[] } {
     const allows = requirements.filter(r => r.kind === 'allow');
     const denies = requirements.filter(r => r.kind === 'deny' || r.kind === 'isolate');
     const conflicts: Conflict[] = [];
+    const tooCarved = new Set<Requirement>();
+    /** Takes an exception from a statement's packets, unless it is carved too finely already. */
+    const carve = (requirement: Requirement, exception: PacketSet) => {
+        if (tooCarved.has(requirement)) return;
+        requirement.effective = requirement.effective.subtract(exception);
+        if (requirement.effective.cubes.length > MAX_PARTS) tooCarved.add(requirement);
+    };
     const box = new Map(requirements.map(r => [r, bounds(r.packets)]));
     for (const allow of allows) {
         const a = box.get(allow)!;
@@ -22,15 +43,16 @@ export function resolveOverlaps(requirements: readonly Requirement[]): Conflict[
             const allowInside = deny.packets.contains(allow.packets);
             const denyInside = allow.packets.contains(deny.packets);
             if (allowInside && !denyInside) {
-                deny.effective = deny.effective.subtract(allow.packets);
+                carve(deny, allow.packets);
             } else if (denyInside && !allowInside) {
-                allow.effective = allow.effective.subtract(deny.packets);
+                carve(allow, deny.packets);
             } else {
                 conflicts.push({ allow, deny, witness: shared.witness()! });
+                if (conflicts.length === MAX_CONFLICTS) return { conflicts, tooCarved: [...tooCarved] };
             }
         }
     }
-    return conflicts;
+    return { conflicts, tooCarved: [...tooCarved] };
 }
 
 /** [lowest source, highest source, lowest destination, highest destination] of a packet set. */

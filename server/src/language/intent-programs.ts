@@ -4,11 +4,12 @@
  * the intents and their requirements.
  */
 import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumDocuments } from 'langium';
-import { buildIntentProgram } from '../intent/build.js';
+import { buildIntentProgram, groupAddressLookup } from '../intent/build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
+import type { IntervalSet } from '../net/interval-set.js';
 import type { TwinLoadResult } from '../twin/load.js';
 import type { Twin } from '../twin/model.js';
-import { isDefaultPolicy, type Model } from './generated/ast.js';
+import { isDefaultPolicy, type Group, type Model } from './generated/ast.js';
 import type { NetintentServices } from './netintent-module.js';
 import type { TwinWorkspace } from './twin-workspace.js';
 
@@ -20,6 +21,8 @@ export interface BoundProgram {
     statementOf: Map<Requirement, AstNode>;
     /** The `default deny` line the default requirement comes from. */
     defaultStatement?: AstNode;
+    /** What a group stands for, each computed once (validation asks of every group). */
+    groupAddresses: (group: Group) => IntervalSet;
 }
 
 export class IntentPrograms {
@@ -56,7 +59,7 @@ export class IntentPrograms {
             });
             this.built.set(twinFile, { twin: loaded.twin, requirements: built });
             const defaultStatement = documents.flatMap(d => d.parseResult.value.statements).find(s => isDefaultPolicy(s) && s.action === 'deny');
-            return { program, loaded, documents, statementOf, defaultStatement };
+            return { program, loaded, documents, statementOf, defaultStatement, groupAddresses: groupAddressLookup(loaded.twin) };
         });
     }
 }

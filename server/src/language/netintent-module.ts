@@ -12,8 +12,11 @@ import { IntentPrograms } from './intent-programs.js';
 import { NetintentDocumentValidator, NetintentLinker } from './netintent-linking.js';
 import { NetintentScopeProvider } from './netintent-scope.js';
 import { NetintentParserErrorMessages } from './parser-messages.js';
+import { NetintentLexer, NetintentTokenBuilder } from './netintent-lexer.js';
+import { createNetintentCompletionParser, createNetintentParser } from './netintent-parser.js';
 import { NetintentValidator, registerValidationChecks } from './netintent-validator.js';
 import { TwinWorkspace } from './twin-workspace.js';
+import { withSafeFiles } from './safe-file-system.js';
 import { VerificationScheduler } from '../lsp/verification.js';
 
 export interface NetintentSharedAddedServices {
@@ -53,7 +56,11 @@ export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSha
 
 export const NetintentModule: Module<NetintentServices, PartialLangiumServices & NetintentAddedServices & NetintentEditorServices> = {
     parser: {
-        ParserErrorMessageProvider: services => new NetintentParserErrorMessages(services)
+        ParserErrorMessageProvider: services => new NetintentParserErrorMessages(services),
+        TokenBuilder: () => new NetintentTokenBuilder(),
+        Lexer: services => new NetintentLexer(services),
+        LangiumParser: services => createNetintentParser(services),
+        CompletionParser: services => createNetintentCompletionParser(services)
     },
     lsp: {
         DefinitionProvider: services => new NetintentDefinitionProvider(services),
@@ -83,7 +90,7 @@ export const NetintentModule: Module<NetintentServices, PartialLangiumServices &
 };
 
 export function createNetintentServices(context: DefaultSharedModuleContext): { shared: NetintentSharedServices; Netintent: NetintentServices } {
-    const shared = inject(createDefaultSharedModule(context), NetintentGeneratedSharedModule, NetintentSharedModule);
+    const shared = inject(createDefaultSharedModule(withSafeFiles(context)), NetintentGeneratedSharedModule, NetintentSharedModule);
     const Netintent = inject(createDefaultModule({ shared }), NetintentGeneratedModule, NetintentModule);
     shared.ServiceRegistry.register(Netintent);
     registerValidationChecks(Netintent);

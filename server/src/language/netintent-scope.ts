@@ -30,7 +30,9 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
             return this.globalScopeCache.get(`${twinFile}|${type}`, () =>
                 new MapScope(this.boundElements(Group.$type, twinFile), this.twinScope(context, [TwinSegment.$type, TwinHost.$type, TwinExternal.$type])));
         }
-        return super.getScope(context);
+        // Services and scenarios: not Langium's scope of the file's own declarations first, which it
+        // searches one by one for every reference (quadratic); the bound files include this one.
+        return this.getGlobalScope(type, context);
     }
 
     /** Groups, services and scenarios of the files bound to the same twin as this one. */

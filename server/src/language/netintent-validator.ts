@@ -3,15 +3,17 @@
  * syntax errors left incomplete, so they read every part as possibly absent.
  */
 import * as path from 'node:path';
+import { MAX_PARTS } from '../intent/overlap.js';
 import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
 import { formatPrefix, parsePrefix } from '../net/ipv4.js';
 import { describePacket } from '../net/packet-set.js';
-import { groupAddresses } from '../intent/build.js';
 import { findLink, linkName } from '../twin/model.js';
 import {
     isAllow, isDefaultPolicy, isGroup, isHopsBound, isIntent, isLatencyBound, isNamedEndpoint, isPrefixEndpoint, isScenario, isService, isSurvive,
     type Clause, type Group, type LinkRef, type Model, type NetintentAstType, type PrefixEndpoint, type Requirement, type Service, type ServiceEntry, type Survive
 } from './generated/ast.js';
+import { GroupNesting, memberGroups } from './group-nesting.js';
+import { isTooLarge } from './netintent-lexer.js';
 import type { IntentPrograms } from './intent-programs.js';
 import type { NetintentServices } from './netintent-module.js';
 import type { TwinWorkspace } from './twin-workspace.js';
@@ -43,15 +45,18 @@ const CLAUSE_KEYWORDS: Record<Clause['$type'], string> = {
 export class NetintentValidator {
     private readonly twins: TwinWorkspace;
     private readonly programs: IntentPrograms;
+    private readonly nesting: GroupNesting;
 
     constructor(services: NetintentServices) {
         this.twins = services.shared.twin.TwinWorkspace;
         this.programs = services.intent.IntentPrograms;
+        this.nesting = new GroupNesting(services.shared, memberGroups);
     }
 
     checkTwinBinding = (model: Model, accept: ValidationAcceptor): void => {
         const document = AstUtils.getDocument(model);
         if (!model.twin) {
+            if (isTooLarge(document.textDocument.getText())) return;
             accept('error', 'This file binds no twin. Start it with the network it is about: twin "network.twin.yaml".', {
                 node: model, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, code: 'no-twin'
             });
@@ -113,6 +118,12 @@ export class NetintentValidator {
                     { node, code: 'overlap' });
             }
         }
+        for (const requirement of bound.program.tooCarved) {
+            const node = bound.statementOf.get(requirement);
+            if (!node || AstUtils.getDocument(node) !== AstUtils.getDocument(model)) continue;
+            accept('error', `The more specific statements inside this ${requirement.kind} carve it into more than ${MAX_PARTS} parts, more than netintent resolves; split it into narrower statements, or merge the ones inside it.`,
+                { node, code: 'too-complex' });
+        }
     };
 
     checkGroup = (group: Group, accept: ValidationAcceptor): void => {
@@ -120,14 +131,14 @@ export class NetintentValidator {
             accept('error', `Group '${group.name}' is empty; add at least one member (a segment, host, external, prefix or group).`, { node: group, property: 'name', code: 'empty-group' });
             return;
         }
-        if (this.containsItself(group, group, new Set())) {
+        if (this.nesting.of(group).cyclic) {
             accept('error', `Group '${group.name}' contains itself through its members; remove the cycle.`, { node: group, property: 'name', code: 'group-cycle' });
             return;
         }
-        const loaded = this.twins.forDocument(AstUtils.getDocument(group));
+        const bound = this.programs.forDocument(AstUtils.getDocument(group));
         // Only a group whose members are all sound can be said to stand for nothing.
         const sound = group.members.every(m => isNamedEndpoint(m) ? m.target?.ref : !isPrefixEndpoint(m) || (m.prefix && parsePrefix(m.prefix)));
-        if (loaded && sound && groupAddresses(loaded.twin, group).isEmpty()) {
+        if (bound && sound && bound.groupAddresses(group).isEmpty()) {
             accept('warning', `Group '${group.name}' stands for no addresses of the twin; intents that use it check nothing.`, { node: group, property: 'name', code: 'empty-group' });
         }
     };
@@ -207,15 +218,6 @@ export class NetintentValidator {
             accept('error', 'A path passes through at least one device; use hops <= 1 or more.', { node: bound, code: 'bad-hops' });
         }
     };
-
-    private containsItself(root: Group, group: Group, visited: Set<Group>): boolean {
-        if (visited.has(group)) return false;
-        visited.add(group);
-        return group.members.some(m => {
-            const target = isNamedEndpoint(m) ? m.target?.ref : undefined;
-            return isGroup(target) && (target === root || this.containsItself(root, target, visited));
-        });
-    }
 }
 
 function lineOf(node: AstNode): number {

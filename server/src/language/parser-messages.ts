@@ -6,6 +6,9 @@ import { GrammarAST, AstUtils, type LangiumCoreServices } from 'langium';
 import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import { nearestName } from '../common/suggest.js';
 
+/** What a message quotes of a token: a string or a name may be long. */
+const MAX_QUOTED = 40;
+
 const TERMINAL_NAMES: Record<string, string> = {
     ID: 'a name', INT: 'a number', STRING: 'a quoted string', IPV4: 'an IPv4 prefix like 10.0.0.0/8', DURATION: 'a duration like 4ms'
 };
@@ -55,5 +58,6 @@ function tokenName(type: TokenType): string {
 }
 
 function describeToken(token: IToken): string {
-    return token.tokenType?.name === 'EOF' || token.image === '' ? 'end of file' : `'${token.image}'`;
+    if (token.tokenType?.name === 'EOF' || token.image === '') return 'end of file';
+    return `'${token.image.length > MAX_QUOTED ? `${token.image.slice(0, MAX_QUOTED)}…` : token.image}'`;
 }

@@ -3,19 +3,34 @@
  * YAML is not a Langium document, so this service loads it (synchronously, for the linker),
  * caches it per file, and takes unsaved editor contents that override what is on disk.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { URI, type FileSystemProvider, type LangiumDocument, type LangiumSharedCoreServices } from 'langium';
-import { loadTwin, type TwinLoadResult } from '../twin/load.js';
+import { URI, type LangiumDocument, type LangiumSharedCoreServices } from 'langium';
+import { FileRefused, isWithin, MAX_FILE_BYTES, readRegularFile } from '../common/files.js';
+import { loadTwin, type ReadFile, type TwinLoadResult } from '../twin/load.js';
 import { isModel } from './generated/ast.js';
 
-export class TwinWorkspace {
-    private readonly fileSystem: FileSystemProvider;
-    private readonly loaded = new Map<string, { result: TwinLoadResult; texts: Map<string, string | undefined> }>();
-    private readonly openContents = new Map<string, string>();
+/**
+ * Where twins and their containerlab topologies may be read from: a twin path is written by
+ * whoever wrote the intent file, and what a twin holds ends up in reports that CI logs keep.
+ */
+export interface TwinScope {
+    folders: readonly string[];
+    /** How the user allows a file outside the folders, e.g. "run with --allow-outside FILE". */
+    howToAllow: (file: string) => string;
+}
 
-    constructor(shared: LangiumSharedCoreServices) {
-        this.fileSystem = shared.workspace.FileSystemProvider;
-    }
+/** How to read a twin outside the editor's workspace folders. */
+const EDITOR_ALLOW = () => "add a folder that holds it to the editor's workspace";
+
+type ReadResult = ReturnType<ReadFile>;
+
+export class TwinWorkspace {
+    private readonly loaded = new Map<string, { result: TwinLoadResult; texts: Map<string, ReadResult> }>();
+    private readonly openContents = new Map<string, string>();
+    private scope?: TwinScope;
+
+    constructor(private readonly shared: LangiumSharedCoreServices) {}
 
     /** The twin file a document binds (absolute path), if it has a `twin` line. */
     twinFileOf(document: LangiumDocument): string | undefined {
@@ -24,10 +39,17 @@ export class TwinWorkspace {
         return path.resolve(path.dirname(document.uri.fsPath), root.twin.path);
     }
 
+    /** The folders a run may read twins from (the CLI's); without, the editor's workspace folders. */
+    setScope(scope: TwinScope | undefined): void {
+        if (scope === this.scope) return;
+        this.scope = scope;
+        this.loaded.clear();
+    }
+
     get(file: string): TwinLoadResult {
         let entry = this.loaded.get(file);
         if (!entry) {
-            const texts = new Map<string, string | undefined>();
+            const texts = new Map<string, ReadResult>();
             const result = loadTwin(file, f => {
                 const text = this.read(f);
                 texts.set(f, text);
@@ -64,17 +86,50 @@ export class TwinWorkspace {
      */
     refresh(): void {
         for (const [twinFile, entry] of [...this.loaded]) {
-            if ([...entry.texts].some(([f, text]) => this.read(f) !== text)) this.loaded.delete(twinFile);
+            if ([...entry.texts].some(([f, text]) => !sameRead(this.read(f), text))) this.loaded.delete(twinFile);
         }
     }
 
-    private read(file: string): string | undefined {
+    private read(file: string): ReadResult {
+        const outside = this.outside(file);
+        if (outside) return { refused: outside };
         const open = this.openContents.get(file);
         if (open !== undefined) return open;
         try {
-            return this.fileSystem.readFileSync(URI.file(file));
-        } catch {
-            return undefined;
+            return readRegularFile(file, MAX_FILE_BYTES);
+        } catch (error) {
+            if (error instanceof FileRefused) return { refused: error.message };
+            throw error;
         }
+    }
+
+    /** Why `file` may not be read because it is outside the scope, if it is. */
+    private outside(file: string): string | undefined {
+        const scope = this.currentScope();
+        if (!scope) return undefined;
+        // Through links too: a link in the workspace may point anywhere.
+        const real = realPath(file);
+        if (scope.folders.some(folder => isWithin(real, realPath(folder)))) return undefined;
+        return `'${file}' is outside the workspace (${scope.folders.join(', ')}): twins and their topologies are read only inside it. To read it, ${scope.howToAllow(file)}.`;
+    }
+
+    private currentScope(): TwinScope | undefined {
+        if (this.scope) return this.scope;
+        const folders = this.shared.workspace.WorkspaceManager.workspaceFolders?.map(f => URI.parse(f.uri).fsPath) ?? [];
+        // An editor with no folder open has no workspace to keep to.
+        return folders.length > 0 ? { folders, howToAllow: EDITOR_ALLOW } : undefined;
+    }
+}
+
+function sameRead(a: ReadResult, b: ReadResult): boolean {
+    return typeof a === 'object' && typeof b === 'object' ? a.refused === b.refused : a === b;
+}
+
+/** `file` with every link followed, as far as it exists. */
+function realPath(file: string): string {
+    try {
+        return fs.realpathSync(file);
+    } catch {
+        return path.resolve(file);
     }
 }

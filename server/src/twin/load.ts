@@ -5,15 +5,15 @@
  */
 import * as path from 'node:path';
 import { isMap, isScalar, type Node } from 'yaml';
-import type { Diagnostic, SourceLocation } from '../common/diagnostic.js';
+import { quoted, type Diagnostic, type SourceLocation } from '../common/diagnostic.js';
 import { didYouMean } from '../common/suggest.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { formatAddress, formatPrefix, lastAddress, parseAddress, parsePrefix, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
-import { findLink, interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinLink, type TwinSegment } from './model.js';
+import { findLink, interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinExternal, type TwinLink, type TwinSegment } from './model.js';
 import { YamlReader, type MapEntry } from './yaml-reader.js';
 
-/** Reads a file's text, or undefined when it does not exist. */
-export type ReadFile = (file: string) => string | undefined;
+/** Reads a file's text: undefined when it does not exist, `refused` (why) when it may not or cannot be read. */
+export type ReadFile = (file: string) => string | undefined | { refused: string };
 
 export interface TwinLoadResult {
     /** Best effort even when there are errors, so that names still resolve. */
@@ -32,6 +32,11 @@ const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
 const POOL_KEYS = ['links', 'loopbacks'];
 const STATE_KEYS = ['observed', 'down', 'routes'];
 const DEFAULT_COST = 10;
+/** Names of devices, segments, hosts, externals and the network: what intents can write, kept short. */
+const MAX_NAME = 64;
+const NAME = new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${MAX_NAME - 1}}$`);
+/** What Linux takes as an interface name (dev_valid_name), and no quotes or backslashes. */
+const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
 /** The platforms netintent renders configurations for. */
 const PLATFORMS = ['frr'];
 /** The pools of a twin that is a containerlab file alone. */
@@ -93,12 +98,14 @@ class TwinLoader {
 
     private open(file: string, from?: { reader: YamlReader; node: Node | null }): YamlReader | undefined {
         const text = this.readFile(file);
-        if (text === undefined) {
-            const message = `Cannot read '${file}': no such file. Check the path (it is relative to the file that names it).`;
+        if (typeof text !== 'string') {
+            const [message, code] = text === undefined
+                ? [`Cannot read '${file}': no such file. Check the path (it is relative to the file that names it).`, 'missing-file']
+                : [text.refused, 'unreadable-file'];
             if (from) {
-                from.reader.error(from.node, message, 'missing-file');
+                from.reader.error(from.node, message, code);
             } else {
-                this.diagnostics.push({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', code: 'missing-file', message });
+                this.diagnostics.push({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', code, message });
             }
             return undefined;
         }
@@ -116,7 +123,7 @@ class TwinLoader {
         const network = top.get('network');
         if (network) {
             const name = reader.string(network.value, 'network');
-            if (name) (this.twin as { network: string }).network = name;
+            if (name && this.checkNameAt(reader, network.value, name, 'network')) (this.twin as { network: string }).network = name;
         }
         const routing = top.get('routing');
         if (routing) {
@@ -155,7 +162,7 @@ class TwinLoader {
         }
         const sections = new Map(reader.map(topology.value, 'topology').map(e => [e.key, e]));
         for (const node of reader.map(sections.get('nodes')?.value, 'nodes')) {
-            if (hostNames.has(node.key)) continue;
+            if (hostNames.has(node.key) || !this.checkName(reader, node, 'node')) continue;
             const image = isMap(reader.resolve(node.value)) ? reader.map(node.value, `node ${node.key}`).find(e => e.key === 'image') : undefined;
             const imageName = image ? reader.string(image.value, 'image') ?? '' : '';
             const platform = /frr/i.test(imageName) || !imageName ? 'frr' : imageName;
@@ -431,13 +438,7 @@ class TwinLoader {
             }
         }
         this.twin.ownSpace = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
-        for (const external of this.twin.externals.values()) {
-            const own = IntervalSet.fromIntervals(external.prefixes.map(p => [p.network, lastAddress(p)] as const));
-            // More specific externals inside this one take their prefixes, as routes would.
-            const others = [...this.twin.externals.values()].filter(e => e !== external)
-                .flatMap(e => e.prefixes.filter(p => external.prefixes.some(q => q.length < p.length && prefixContains(q, p.network))));
-            external.space = own.subtract(this.twin.ownSpace).subtract(IntervalSet.fromIntervals(others.map(p => [p.network, lastAddress(p)] as const)));
-        }
+        for (const [external, space] of externalSpaces([...this.twin.externals.values()])) external.space = space.subtract(this.twin.ownSpace);
         for (const reader of this.readers) this.diagnostics.push(...reader.diagnostics);
         this.diagnostics.sort((x, y) => x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
     }
@@ -533,10 +534,15 @@ class TwinLoader {
         this.addressUses.push({ range, what, location });
     }
 
-    private checkName(reader: YamlReader, entry: MapEntry, kind: string): void {
-        if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(entry.key)) {
-            reader.error(entry.keyNode, `'${entry.key}' cannot be named in intents: a ${kind} name starts with a letter or '_' and has only letters, digits, '-' and '_'.`, 'bad-name');
-        }
+    private checkName(reader: YamlReader, entry: MapEntry, kind: string): boolean {
+        return this.checkNameAt(reader, entry.keyNode, entry.key, kind);
+    }
+
+    /** Names that intents write, and that become file names, hostnames and keys of what the compiler writes. */
+    private checkNameAt(reader: YamlReader, node: Node | null, name: string, kind: string): boolean {
+        if (NAME.test(name)) return true;
+        reader.error(node, `${quoted(name)} cannot be a ${kind} name: it starts with a letter or '_' and has only letters, digits, '-' and '_' (at most ${MAX_NAME} characters).`, 'bad-name');
+        return false;
     }
 
     private readEndpoints(reader: YamlReader, node: Node | null): [Endpoint, Endpoint] | undefined {
@@ -559,10 +565,18 @@ class TwinLoader {
         if (text === undefined) return undefined;
         const colon = text.indexOf(':');
         if (colon <= 0 || colon === text.length - 1) {
-            reader.error(node, `'${text}' is not an interface; write device:interface, e.g. core1:eth1.`);
+            reader.error(node, `${quoted(text)} is not an interface; write device:interface, e.g. core1:eth1.`);
             return undefined;
         }
-        return { key: { device: text.slice(0, colon), interface: text.slice(colon + 1) }, node, location: reader.location(node) };
+        const device = text.slice(0, colon);
+        const iface = text.slice(colon + 1);
+        if (!this.checkNameAt(reader, node, device, 'device')) return undefined;
+        // The interface becomes a Linux interface (FRR runs on Linux): its rules, not the intents'.
+        if (!LINUX_INTERFACE.test(iface) || iface === '.' || iface === '..') {
+            reader.error(node, `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 characters and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`, 'bad-name');
+            return undefined;
+        }
+        return { key: { device, interface: iface }, node, location: reader.location(node) };
     }
 
     /** Registers an interface of a device; each interface serves one link, segment or external. */
@@ -640,6 +654,36 @@ interface Endpoint {
     key: InterfaceKey;
     node: Node | null;
     location: SourceLocation;
+}
+
+/**
+ * What each external stands for, as routes would decide it: the addresses whose longest matching
+ * prefix among all the externals' is one of its own (one prefix in two externals: both). The
+ * prefixes nest or are apart, so one pass over them in order builds the nesting: near-linear.
+ */
+function externalSpaces(externals: readonly TwinExternal[]): Map<TwinExternal, IntervalSet> {
+    const nodes = new Map<string, { prefix: Prefix; owners: TwinExternal[]; inside: Prefix[] }>();
+    for (const external of externals) {
+        for (const prefix of external.prefixes) {
+            const key = formatPrefix(prefix);
+            const node = nodes.get(key) ?? { prefix, owners: [], inside: [] };
+            if (!node.owners.includes(external)) node.owners.push(external);
+            nodes.set(key, node);
+        }
+    }
+    const ordered = [...nodes.values()].sort((a, b) => a.prefix.network - b.prefix.network || a.prefix.length - b.prefix.length);
+    const open: typeof ordered = [];
+    for (const node of ordered) {
+        while (open.length > 0 && !prefixContains(open[open.length - 1].prefix, node.prefix.network)) open.pop();
+        open[open.length - 1]?.inside.push(node.prefix);
+        open.push(node);
+    }
+    const spaces = new Map<TwinExternal, Array<readonly [number, number]>>(externals.map(e => [e, []]));
+    for (const node of ordered) {
+        const own = prefixRange(node.prefix).subtract(IntervalSet.fromIntervals(node.inside.map(p => [p.network, lastAddress(p)] as const)));
+        for (const owner of node.owners) spaces.get(owner)!.push(...own.intervals);
+    }
+    return new Map([...spaces].map(([external, intervals]) => [external, IntervalSet.fromIntervals(intervals)]));
 }
 
 /** "1ms", "500us", "0.5ms", "2s" → microseconds. */
