@@ -1,13 +1,17 @@
 /**
  * Fuzz test: seeded random mutations of the samples (deleted, duplicated and swapped tokens and
- * lines, inserted random bytes, truncation) fed to the parser, the twin loader and `check`. No
- * stage may throw; every run ends in well-formed diagnostics or clean.
+ * lines, inserted random bytes, truncation) fed to the parser, the twin loader and `check`, and of
+ * the configurations compiled from them (frr.conf, nftables.nft) fed to their parsers and the
+ * verifier; then generators of the classes of input an adversarial run found (long names, deep
+ * nesting, repeated broken lines, special files) fed to the CLI. No stage may throw, and no run
+ * may take over 10 s; every run ends in well-formed diagnostics or clean.
  *
  * Every run is identical: each mutation has its own 32-bit seed, derived from BASE_SEED, the
  * sample, the kind (intent or twin) and its index. A failure names that seed as a replay key
  * ("campus/twin/0x1234abcd"); put the key in REPLAY (or FUZZ_REPLAY=key in the environment) to
  * run just that mutation again. FUZZ_SEED=n runs a different, but again reproducible, set.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,16 +19,26 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkFiles } from '../../server/src/check/check.js';
 import type { CheckReport } from '../../server/src/check/report.js';
 import type { Diagnostic } from '../../server/src/common/diagnostic.js';
+import { compileFiles } from '../../server/src/compile/targets.js';
+import { parseFrrConf } from '../../server/src/config/frr/parse.js';
+import type { DeviceConfig } from '../../server/src/config/model.js';
+import { parseNftables } from '../../server/src/config/nftables/parse.js';
+import type { IntentProgram } from '../../server/src/intent/model.js';
 import { loadTwin } from '../../server/src/twin/load.js';
+import { verifyProgram } from '../../server/src/verify/program.js';
+import { sampleProgram } from '../support/samples.js';
 import { mulberry32, type Rng } from '../support/random.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
 
 const BASE_SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) >>> 0 : 0x6e65_7469;
 const SAMPLES = ['campus', 'dc-fabric', 'wan'] as const;
-/** Per sample: 3 × (200 + 134) = 1,002 mutations in all. */
-const INTENT_MUTATIONS = 200;
-const TWIN_MUTATIONS = 134;
-const TIMEOUT = 120_000;
+/** Per sample: 3 × (2,400 + 800) intent and twin mutations, and 3 × 2 × 200 of configurations: 10,800 in all. */
+const INTENT_MUTATIONS = 2400;
+const TWIN_MUTATIONS = 800;
+const CONFIG_MUTATIONS = 200;
+/** No single run may take longer (it would be a denial of service in an editor or a CI job). */
+const RUN_LIMIT_MS = 10_000;
+const TIMEOUT = 300_000;
 
 /**
  * Mutations that once failed, kept so they are replayed on every run (see the header); and,
@@ -416,7 +430,10 @@ async function fuzz(workspace: SampleWorkspace, mutations: Mutation[]): Promise<
     const started = performance.now();
     const before = { ...outcomes };
     for (const mutation of mutations) {
+        const began = performance.now();
         const problems = await runStages(workspace, mutation.kind, mutation.file, mutation.text);
+        const took = performance.now() - began;
+        if (took > RUN_LIMIT_MS) problems.push({ stage: 'check', detail: `slow: ${Math.round(took)} ms, over the ${RUN_LIMIT_MS} ms a run may take` });
         const seen = new Set<string>();
         for (const problem of problems) {
             const key = signature(problem);
@@ -441,7 +458,31 @@ async function fuzz(workspace: SampleWorkspace, mutations: Mutation[]): Promise<
 
 // ---------------------------------------------------------------------------------------------
 
-const totals = { intent: 0, twin: 0 };
+const totals = { intent: 0, twin: 0, config: 0 };
+
+/**
+ * One device's configuration replaced by a mutant: its parser must not throw and its diagnostics
+ * must be well-formed; every `verifyEvery`-th mutant is also verified with the others compiled.
+ */
+function configProblems(program: IntentProgram, compiled: ReadonlyMap<string, DeviceConfig>, device: string, kind: 'frr' | 'nft', text: string, verify: boolean): string[] {
+    try {
+        const original = compiled.get(device)!;
+        let config: DeviceConfig;
+        let diagnostics: Diagnostic[];
+        if (kind === 'frr') {
+            ({ config, diagnostics } = parseFrrConf(text, `${device}/frr.conf`, device));
+            config = { ...config, filter: original.filter, policyRoutes: original.policyRoutes, unmodelled: config.unmodelled };
+        } else {
+            config = { ...original, filter: { chains: [] }, policyRoutes: [], unmodelled: [] };
+            ({ diagnostics } = parseNftables(config, text, `${device}/nftables.nft`));
+        }
+        const flaws = diagnostics.flatMap(d => diagnosticProblems(d, true, true));
+        if (verify) verifyProgram(program, new Map([...compiled, [device, config]]));
+        return flaws;
+    } catch (error) {
+        return [thrown(error)];
+    }
+}
 
 describe('fuzz: mutated samples', () => {
     it('checks every unmutated sample with zero errors (the harness works)', async () => {
@@ -481,12 +522,38 @@ describe('fuzz: mutated samples', () => {
         }, TIMEOUT);
     }
 
-    it('ran at least 1,000 mutations, of intents and twins', () => {
-        const mutations = totals.intent + totals.twin;
-        console.log(`fuzz total: ${mutations} mutations (${totals.intent} intent, ${totals.twin} twin)`);
-        expect(totals.intent).toBeGreaterThanOrEqual(500);
-        expect(totals.twin).toBeGreaterThanOrEqual(300);
-        expect(mutations).toBeGreaterThanOrEqual(1000);
+    for (const name of SAMPLES) {
+        it(`${name}: ${CONFIG_MUTATIONS} frr.conf and ${CONFIG_MUTATIONS} nftables.nft mutations neither crash the parsers nor the verifier`, async () => {
+            const program = await sampleProgram(name);
+            const { compiled, files } = compileFiles(program, 'frr');
+            const devices = [...compiled.devices.keys()].sort();
+            const problems = new Map<string, string>();
+            for (const kind of ['frr', 'nft'] as const) {
+                for (let i = 0; i < CONFIG_MUTATIONS; i++) {
+                    const seed = mutationSeed(BASE_SEED, name, kind, i);
+                    const rng = mulberry32(seed);
+                    const device = pick(rng, devices);
+                    const file = kind === 'frr' ? 'frr.conf' : 'nftables.nft';
+                    const { text } = mutate(files.get(`${device}/${file}`)!, rng);
+                    const began = performance.now();
+                    const found = configProblems(program, compiled.devices, device, kind, text, i % 4 === 0);
+                    const took = performance.now() - began;
+                    if (took > RUN_LIMIT_MS) found.push(`slow: ${Math.round(took)} ms`);
+                    for (const problem of found) problems.set(problem.split('\n')[0], `${name}/${kind}/${hex(seed)} ${device}/${file}: ${problem}`);
+                }
+            }
+            totals.config += 2 * CONFIG_MUTATIONS;
+            expect([...problems.values()]).toEqual([]);
+        }, TIMEOUT);
+    }
+
+    it('ran at least 10,000 mutations, of intents, twins and configurations', () => {
+        const mutations = totals.intent + totals.twin + totals.config;
+        console.log(`fuzz total: ${mutations} mutations (${totals.intent} intent, ${totals.twin} twin, ${totals.config} configuration)`);
+        expect(totals.intent).toBeGreaterThanOrEqual(5000);
+        expect(totals.twin).toBeGreaterThanOrEqual(2000);
+        expect(totals.config).toBeGreaterThanOrEqual(1000);
+        expect(mutations).toBeGreaterThanOrEqual(10_000);
     });
 
     it.each(Object.entries(CRASHES))('does not crash on %s', async (_, body) => {
@@ -511,5 +578,92 @@ describe('fuzz: mutated samples', () => {
             }
         }
         expect(failed.length, failed.join('\n\n')).toBe(0);
+    }, TIMEOUT);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The classes of input an adversarial run found, generated (seeded) and given to the real CLI
+
+const BIN = fileURLToPath(new URL('../../bin/netintent.cjs', import.meta.url));
+
+/** Runs the CLI with a hard timeout; a crash is an internal error or an exit code outside 0/1/2. */
+function cli(args: string[], cwd: string): { code: number | null; stderr: string; ms: number; timedOut: boolean } {
+    const began = performance.now();
+    const run = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: RUN_LIMIT_MS, maxBuffer: 1 << 28 });
+    return { code: run.status, stderr: run.stderr ?? '', ms: performance.now() - began, timedOut: run.error !== undefined || run.signal !== null };
+}
+
+const name = (rng: Rng, length: number) => Array.from({ length }, (_, i) => (i === 0 ? 'n' : pick(rng, ['a', 'b', '-', '_', '7']))).join('');
+
+/** Each generator: a workspace (file → text) and the command to run on it. */
+const HOSTILE: Record<string, (rng: Rng) => { files: Record<string, string>; args: string[] }> = {
+    'a very long name': rng => {
+        const long = name(rng, 20_000 + below(rng, 20_000));
+        const where = pick(rng, [`group ${long} = segment web\n`, `group g = segment ${long}\n`, `intent i { allow ${long} -> web }\n`, `service s = ${long}\n`]);
+        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${where}` }, args: ['check', 'a.intent'] };
+    },
+    'deeply nested groups': rng => {
+        const depth = 1_000 + below(rng, 9_000);
+        const lines = ['twin "campus.twin.yaml"', 'group g0 = segment web', ...Array.from({ length: depth }, (_, i) => `group g${i + 1} = g${i}`), `intent i { allow g${depth} -> segment db : tcp 1 }`];
+        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': lines.join('\n') + '\n' }, args: ['check', 'a.intent'] };
+    },
+    'repeated broken lines': rng => {
+        const line = pick(rng, ['group x = ,', 'intent {', 'allow -> :', 'service s = tcp ,', 'scenario s { fail link --', '}}}']);
+        const count = 1_000 + below(rng, 3_000);
+        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${Array(count).fill(line).join('\n')}\n` }, args: ['check', 'a.intent'] };
+    },
+    'a huge literal or comment': rng => {
+        const size = 2_000_000 + below(rng, 4_000_000);
+        const body = pick(rng, [`intent i "${'x'.repeat(size)}" { allow web -> db }`, `/* ${'x'.repeat(size)}`, `// ${'y'.repeat(size)}`, `twin "${'z'.repeat(size)}`]);
+        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${body}\n` }, args: ['check', 'a.intent'] };
+    },
+    'a twin with long keys and many aliases': rng => {
+        const list = Array.from({ length: 1_000 + below(rng, 4_000) }, (_, i) => `${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`).join(', ');
+        const externals = Array.from({ length: 10 + below(rng, 40) }, (_, i) => `  x${i}: { prefixes: *p, attach: core1:eth${20 + i} }`);
+        const twin = campusTwin().replace('externals:', `x-list: &p [${list}]\n${name(rng, 5_000)}: 1\nexternals:\n${externals.join('\n')}`);
+        return { files: { 'campus.twin.yaml': twin, 'a.intent': 'twin "campus.twin.yaml"\n' }, args: ['check', 'a.intent'] };
+    },
+    'a special file where a file is expected': rng => {
+        const which = pick(rng, ['twin fifo', 'intent fifo', 'twin folder', 'frr.conf fifo', 'frr.conf folder']);
+        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': 'twin "campus.twin.yaml"\nintent i { allow segment web -> segment db : tcp 1 }\n', [`#special ${which}`]: '' }, args: which.startsWith('frr') ? ['verify', 'a.intent', '--configs', 'configs'] : which === 'intent fifo' ? ['check', pick(rng, ['.', 'b.intent'])] : ['check', 'a.intent'] };
+    }
+};
+
+function campusTwin(): string {
+    return fs.readFileSync(path.join(SAMPLES_FOLDER, 'campus', 'campus.twin.yaml'), 'utf8');
+}
+
+/** Writes the workspace; a `#special KIND` entry makes the special file it names. */
+function hostileWorkspace(files: Record<string, string>): string {
+    const plain = Object.fromEntries(Object.entries(files).filter(([f]) => !f.startsWith('#special')));
+    const folder = writeWorkspace(plain);
+    workspaces.push(folder);
+    const special = Object.keys(files).find(f => f.startsWith('#special'))?.slice('#special '.length);
+    if (special) {
+        const [what, kind] = special.split(' ');
+        const target = what === 'twin' ? path.join(folder, 'campus.twin.yaml') : what === 'intent' ? path.join(folder, 'b.intent') : path.join(folder, 'configs', 'core1', 'frr.conf');
+        if (what === 'frr.conf') {
+            expect(cli(['compile', 'a.intent', '--out', 'configs'], folder).code).toBe(0);
+            fs.rmSync(target);
+        } else {
+            fs.rmSync(target, { force: true });
+        }
+        if (kind === 'fifo') spawnSync('mkfifo', [target]); else fs.mkdirSync(target);
+    }
+    return folder;
+}
+
+describe('fuzz: the classes of hostile input, generated', () => {
+    const VARIANTS = 4;
+    it.each(Object.keys(HOSTILE))('%s: never a crash, never over 10 s', generator => {
+        const failures: string[] = [];
+        for (let i = 0; i < VARIANTS; i++) {
+            const seed = mutationSeed(BASE_SEED, 'hostile', generator, i);
+            const { files, args } = HOSTILE[generator](mulberry32(seed));
+            const run = cli(args, hostileWorkspace(files));
+            const crashed = run.timedOut || run.code === null || ![0, 1, 2].includes(run.code) || /internal error/.test(run.stderr);
+            if (crashed) failures.push(`${generator} ${hex(seed)}: exit ${run.code}${run.timedOut ? ' (timed out)' : ''} after ${Math.round(run.ms)} ms: ${run.stderr.split('\n').slice(0, 3).join(' | ')}`);
+        }
+        expect(failures).toEqual([]);
     }, TIMEOUT);
 });

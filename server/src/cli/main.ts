@@ -5,9 +5,9 @@ import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { checkFiles } from '../check/check.js';
 import { createNetintentServices } from '../language/netintent-module.js';
-import { intentFiles, UsageError } from './files.js';
+import { intentFiles, twinScope, UsageError } from './files.js';
 import { formatDiagnostics, formatJson, formatSarif, formatText, FORMATS, type Format } from './format.js';
-import { OutputError, writeOutput } from '../compile/output.js';
+import { checkOutputFolder, OutputError, writeOutput } from '../compile/output.js';
 import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork } from '../compile/compile.js';
 import { compareFibs, fibsDiffer, waitForConvergence } from '../lab/converge.js';
@@ -31,13 +31,14 @@ interface CheckCommandOptions {
     format: Format;
     verify: boolean;
     configs?: string;
+    allowOutside: string[];
 }
 
 async function runCheck(paths: string[], options: CheckCommandOptions): Promise<number> {
     const files = intentFiles(paths.length > 0 ? paths : ['.']);
     if (options.configs !== undefined && !fs.existsSync(options.configs)) throw new UsageError(`no such folder: ${options.configs}`);
     const { Netintent } = createNetintentServices(NodeFileSystem);
-    const report = await checkFiles(Netintent, files, { verify: options.verify, configs: options.configs });
+    const report = await checkFiles(Netintent, files, { verify: options.verify, configs: options.configs, twinScope: twinScope(paths, options.allowOutside) });
     const cwd = process.cwd();
     const output = options.format === 'json' ? formatJson(report, cwd)
         : options.format === 'sarif' ? formatSarif(report, cwd, VERSION)
@@ -50,12 +51,15 @@ interface CompileCommandOptions {
     out: string;
     target: Target;
     force: boolean;
+    allowOutside: string[];
 }
 
 async function runCompile(paths: string[], options: CompileCommandOptions): Promise<number> {
     const files = intentFiles(paths.length > 0 ? paths : ['.']);
+    // An output folder that cannot be one is a usage error now, not after a long compile.
+    checkOutputFolder(options.out);
     const { Netintent } = createNetintentServices(NodeFileSystem);
-    const report = await checkFiles(Netintent, files, { verify: false });
+    const report = await checkFiles(Netintent, files, { verify: false, twinScope: twinScope(paths, options.allowOutside) });
     const cwd = process.cwd();
     const shown = report.diagnostics.filter(d => d.severity === 'error' || d.severity === 'warning');
     if (report.summary.errors > 0) {
@@ -77,7 +81,8 @@ async function runCompile(paths: string[], options: CompileCommandOptions): Prom
         summaries.push(`${program.twin.network}: ${compiled.devices.size} devices, ${compiledFiles.size} files, ${lines} lines`);
     }
     process.stderr.write(formatDiagnostics(warnings, cwd));
-    const result = writeOutput(options.out, outputs, { force: options.force });
+    const result = await writeOutput(options.out, outputs, { force: options.force });
+    for (const warning of result.warnings) process.stderr.write(`netintent: warning: ${warning}\n`);
     if (result.refused.length > 0) {
         process.stderr.write(`netintent: not compiled: ${result.refused.length} file(s) in ${options.out} were not written by netintent (or were edited since): ${result.refused.slice(0, 5).join(', ')}${result.refused.length > 5 ? ', …' : ''}. Move them away, or run again with --force to overwrite them.\n`);
         return EXIT_ERRORS;
@@ -88,10 +93,10 @@ async function runCompile(paths: string[], options: CompileCommandOptions): Prom
 }
 
 /** The twin and the compiled network of the intent files at `paths` (one twin), or an error report. */
-async function compiledTwin(paths: string[]) {
+async function compiledTwin(paths: string[], allowOutside: readonly string[]) {
     const files = intentFiles(paths.length > 0 ? paths : ['.']);
     const { Netintent } = createNetintentServices(NodeFileSystem);
-    const report = await checkFiles(Netintent, files, { verify: false });
+    const report = await checkFiles(Netintent, files, { verify: false, twinScope: twinScope(paths, allowOutside) });
     if (report.summary.errors > 0) {
         process.stderr.write(formatDiagnostics(report.diagnostics.filter(d => d.severity === 'error'), process.cwd()));
         throw new UsageError(`${report.summary.errors} error(s) to fix first.`);
@@ -102,10 +107,10 @@ async function compiledTwin(paths: string[]) {
     return { program, compiled: compileNetwork(program) };
 }
 
-async function runLab(action: string, paths: string[]): Promise<number> {
+async function runLab(action: string, paths: string[], allowOutside: readonly string[]): Promise<number> {
     const missing = missingTools();
     if (missing.length > 0) throw new UsageError(`the lab needs ${missing.join(', ')} (Linux, root, Debian's frr, nftables, iproute2).`);
-    const { program, compiled } = await compiledTwin(paths);
+    const { program, compiled } = await compiledTwin(paths, allowOutside);
     const lab = labName(program.twin);
     const log = (line: string) => process.stdout.write(`${line}\n`);
     if (action === 'down') {
@@ -159,16 +164,22 @@ async function runLab(action: string, paths: string[]): Promise<number> {
     return differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
 }
 
-async function runSync(paths: string[]): Promise<number> {
+async function runSync(paths: string[], allowOutside: readonly string[]): Promise<number> {
     const missing = missingTools();
     if (missing.length > 0) throw new UsageError(`twin sync reads the lab and needs ${missing.join(', ')}.`);
-    const { program, compiled } = await compiledTwin(paths);
+    const { program, compiled } = await compiledTwin(paths, allowOutside);
     const state = readState(labName(program.twin));
     if (!state) throw new UsageError(`the lab ${labName(program.twin)} is not up; there is nothing to sync from.`);
     const result = syncTwin(state, program.twin, compiled);
     process.stdout.write(`${path.relative(process.cwd(), program.twin.file)}: state written, ${result.down.length} interface(s) down${result.down.length > 0 ? `: ${result.down.join(', ')}` : ''}\n`);
     process.stdout.write(result.differences.length === 0 ? 'every live FIB is the simulated one\n' : `${result.differences.length} live FIB entries differ from the simulation:\n${result.differences.slice(0, 50).map(d => `  ${d}`).join('\n')}\n`);
     return result.differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
+}
+
+/** Twins are read only inside the folders given; this allows a file or folder elsewhere (repeatable). */
+function allowOutsideOption(): Option {
+    return new Option('--allow-outside <path>', 'also read twins and topologies at this file or folder, outside the folders given (repeatable)')
+        .argParser((value: string, previous: string[]) => [...previous, value]).default([]);
 }
 
 export function createProgram(setExitCode: (code: number) => void): Command {
@@ -182,28 +193,32 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .argument('[paths...]', 'intent files or folders holding them', [])
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
         .option('--no-verify', 'parse, link and validate only')
+        .addOption(allowOutsideOption())
         .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, options)));
     program.command('verify')
         .description('verify intents against device configurations: compiled from the intents, or read from --configs (a folder per device with frr.conf, and nftables.nft and policy-routing.sh where there are); exit 0 all hold, 1 violations or errors, 2 bad usage')
         .argument('[paths...]', 'intent files or folders holding them', [])
         .option('--configs <dir>', 'verify the configurations in this folder instead of compiling the intents')
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
+        .addOption(allowOutsideOption())
         .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, { ...options, verify: true })));
     program.command('lab')
         .description('the compiled network running for real: FRR in Linux network namespaces (root): up, test (real traffic beside the verifier), status, down')
         .argument('<action>', 'up | test | status | down')
         .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
-        .action(async (action: string, paths: string[]) => {
+        .addOption(allowOutsideOption())
+        .action(async (action: string, paths: string[], options: { allowOutside: string[] }) => {
             if (!['up', 'test', 'status', 'down'].includes(action)) throw new UsageError(`unknown lab action '${action}'; use up, test, status or down.`);
-            setExitCode(await runLab(action, paths));
+            setExitCode(await runLab(action, paths, options.allowOutside));
         });
     program.command('twin')
         .description('the twin and the running network: sync writes the live lab\'s observed state into the twin file')
         .argument('<action>', 'sync')
         .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
-        .action(async (action: string, paths: string[]) => {
+        .addOption(allowOutsideOption())
+        .action(async (action: string, paths: string[], options: { allowOutside: string[] }) => {
             if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use sync.`);
-            setExitCode(await runSync(paths));
+            setExitCode(await runSync(paths, options.allowOutside));
         });
     program.command('compile')
         .description('compile intents and their twins into device configurations (a folder per device); exit 0 done, 1 errors, 2 bad usage')
@@ -211,6 +226,7 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .requiredOption('--out <dir>', 'output folder (files netintent did not write there are never overwritten)')
         .addOption(new Option('--target <target>', 'what to write').choices(TARGETS).default('frr'))
         .option('--force', 'overwrite files in the output folder that netintent did not write', false)
+        .addOption(allowOutsideOption())
         .action(async (paths: string[], options: CompileCommandOptions) => setExitCode(await runCompile(paths, options)));
     return program;
 }

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { AstUtils, CstUtils, URI, type LangiumDocument } from 'langium';
 import type { Connection } from 'vscode-languageserver';
-import { writeOutput } from '../compile/output.js';
+import { OutputError, writeOutput } from '../compile/output.js';
 import { compileFiles } from '../compile/targets.js';
 import { isRequirement } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
@@ -25,8 +25,15 @@ export function registerRequests(connection: Connection, services: NetintentServ
         if (errors || bound.loaded.diagnostics.some(d => d.severity === 'error')) return { written: 0, unchanged: 0, refused: [], error: 'Not compiled: fix the errors first.' };
         const outDir = path.resolve(path.dirname(document.uri.fsPath), params.outDir);
         const { files } = compileFiles(bound.program, params.target);
-        const result = writeOutput(outDir, files, { force: false });
-        return { network: bound.program.twin.network, written: result.written.length, unchanged: result.unchanged.length, refused: result.refused, outDir };
+        try {
+            const result = await writeOutput(outDir, files, { force: false });
+            for (const warning of result.warnings) connection.console.warn(`compile into ${outDir}: ${warning}`);
+            return { network: bound.program.twin.network, written: result.written.length, unchanged: result.unchanged.length, refused: result.refused, outDir };
+        } catch (error) {
+            // A folder that cannot take the output is the user's to fix, not a failed request.
+            if (error instanceof OutputError) return { written: 0, unchanged: 0, refused: [], outDir, error: error.message };
+            throw error;
+        }
     });
 
     connection.onRequest(VERIFY_REQUEST, async () => {

@@ -10,7 +10,7 @@ export function renderFrrConf(config: DeviceConfig): string {
     const lines: string[] = [
         'frr version 8.4',
         'frr defaults traditional',
-        `hostname ${config.hostname}`,
+        `hostname ${word(config.hostname)}`,
         'log syslog informational',
         'service integrated-vtysh-config',
         '!'
@@ -23,14 +23,14 @@ export function renderFrrConf(config: DeviceConfig): string {
     if (config.staticRoutes.length > 0) lines.push('!');
     for (const list of config.prefixLists) {
         for (const entry of list.entries) {
-            lines.push(`ip prefix-list ${list.name} seq ${entry.seq} ${entry.action} ${formatPrefix(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`);
+            lines.push(`ip prefix-list ${word(list.name)} seq ${entry.seq} ${entry.action} ${formatPrefix(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`);
         }
         lines.push('!');
     }
     for (const map of config.routeMaps) {
         for (const entry of map.entries) {
-            lines.push(`route-map ${map.name} ${entry.action} ${entry.seq}`);
-            if (entry.matchPrefixList) lines.push(` match ip address prefix-list ${entry.matchPrefixList}`);
+            lines.push(`route-map ${word(map.name)} ${entry.action} ${entry.seq}`);
+            if (entry.matchPrefixList) lines.push(` match ip address prefix-list ${word(entry.matchPrefixList)}`);
             lines.push('exit', '!');
         }
     }
@@ -50,16 +50,16 @@ export function renderFrrConf(config: DeviceConfig): string {
         for (const neighbor of bgp.neighbors) {
             const peer = formatAddress(neighbor.address);
             lines.push(` neighbor ${peer} remote-as ${neighbor.remoteAs}`);
-            if (neighbor.description) lines.push(` neighbor ${peer} description ${neighbor.description}`);
+            if (neighbor.description) lines.push(` neighbor ${peer} description ${text(neighbor.description)}`);
         }
         lines.push(' !', ' address-family ipv4 unicast');
         for (const network of bgp.networks) lines.push(`  network ${formatPrefix(network)}`);
-        for (const r of bgp.redistribute) lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${r.routeMap}` : ''}`);
+        for (const r of bgp.redistribute) lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${word(r.routeMap)}` : ''}`);
         for (const neighbor of bgp.neighbors) {
             const peer = formatAddress(neighbor.address);
             if (neighbor.nextHopSelf) lines.push(`  neighbor ${peer} next-hop-self`);
-            if (neighbor.routeMapIn) lines.push(`  neighbor ${peer} route-map ${neighbor.routeMapIn} in`);
-            if (neighbor.routeMapOut) lines.push(`  neighbor ${peer} route-map ${neighbor.routeMapOut} out`);
+            if (neighbor.routeMapIn) lines.push(`  neighbor ${peer} route-map ${word(neighbor.routeMapIn)} in`);
+            if (neighbor.routeMapOut) lines.push(`  neighbor ${peer} route-map ${word(neighbor.routeMapOut)} out`);
         }
         lines.push(`  maximum-paths ${bgp.maximumPaths}`, ' exit-address-family', 'exit', '!');
     }
@@ -73,8 +73,8 @@ function inOspfNetwork(config: DeviceConfig, iface: InterfaceConfig): boolean {
 }
 
 function renderInterface(iface: InterfaceConfig, inNetwork: boolean): string[] {
-    const lines = [`interface ${iface.name}`];
-    if (iface.description) lines.push(` description ${iface.description}`);
+    const lines = [`interface ${word(iface.name)}`];
+    if (iface.description) lines.push(` description ${text(iface.description)}`);
     if (iface.address) lines.push(` ip address ${formatAddress(iface.address.address)}/${iface.address.length}`);
     if (iface.ospf) lines.push(...renderOspfInterface(iface.ospf, inNetwork));
     if (iface.shutdown) lines.push(' shutdown');
@@ -100,9 +100,9 @@ function renderOspfInterface(ospf: OspfInterface, inNetwork: boolean): string[] 
 
 function renderAuthentication(authentication: OspfAuthentication): string[] {
     if (authentication.kind === 'md5') {
-        return [' ip ospf authentication message-digest', ` ip ospf message-digest-key ${authentication.keyId} md5 ${authentication.key}`];
+        return [' ip ospf authentication message-digest', ` ip ospf message-digest-key ${authentication.keyId} md5 ${word(authentication.key)}`];
     }
-    return [' ip ospf authentication', ...(authentication.key !== '' ? [` ip ospf authentication-key ${authentication.key}`] : [])];
+    return [' ip ospf authentication', ...(authentication.key !== '' ? [` ip ospf authentication-key ${word(authentication.key)}`] : [])];
 }
 
 /** Which FRR daemons run: zebra and staticd always, ospfd or bgpd as the config needs. */
@@ -135,4 +135,19 @@ export function renderDaemons(config: DeviceConfig): string {
         'staticd_options="-A 127.0.0.1"',
         ''
     ].join('\n');
+}
+
+/**
+ * Every name frr.conf carries goes through here: FRR has no quoting, so a name with whitespace
+ * or a control character would end the line or split it into more words (more commands). The
+ * twin loader refuses such names at their YAML line; this refuses to write one that got past it.
+ */
+function word(value: string): string {
+    if (!/^[^\s\x00-\x1f\x7f]+$/.test(value)) throw new Error(`refusing to write ${JSON.stringify(value)} into frr.conf: not one word`);
+    return value;
+}
+
+/** Free text at the end of a line (descriptions): on that line and no other. */
+function text(value: string): string {
+    return value.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }
