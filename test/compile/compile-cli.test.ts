@@ -33,7 +33,7 @@ describe('netintent compile', () => {
         const out = path.join(tempDir(), 'configs');
         const run = netintent(['compile', 'samples/campus', '--out', out]);
         expect(run.code, run.stderr).toBe(0);
-        expect(run.stdout).toMatch(/^compiled campus: 9 devices, 30 files, \d+ lines → /);
+        expect(run.stdout).toMatch(/^compiled campus: 9 devices, 35 files, \d+ lines → /);
         expect(fs.readdirSync(out).sort()).toEqual(['.netintent-manifest.json', 'acc1', 'acc2', 'acc3', 'core1', 'core2', 'dist1', 'dist2', 'fw1', 'srv1']);
         expect(fs.readdirSync(path.join(out, 'srv1')).sort()).toEqual(['daemons', 'frr.conf', 'nftables.nft', 'policy-routing.sh']);
     });

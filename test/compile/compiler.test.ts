@@ -129,32 +129,61 @@ describe('packet filters', () => {
 });
 
 describe('steering', () => {
-    it('via a device off the shortest path: policy routes along the path and back for the replies', async () => {
+    /** A device's steer chain as "match → what", its policy rules and the routes of its tables. */
+    function steering(config: DeviceConfig) {
+        const chain = config.filter.chains.find(c => c.name === 'steer');
+        const rules = (chain?.rules ?? []).map(r => [r.iif ? `from ${r.iif.names[0]}` : '', r.ctDirection ?? '', r.match.dscp ? `dscp ${r.match.dscp[0][0]}` : '', r.setDscp !== undefined ? `set dscp ${r.setDscp}` : '', r.setMark !== undefined ? `mark ${r.setMark.toString(16)}` : ''].filter(Boolean).join(' '));
+        const tables = config.staticRoutes.filter(r => r.table !== undefined).map(r => `table ${r.table}: ${r.nextHop === 'blackhole' ? `blackhole ${r.distance}` : formatAddress(r.nextHop)}`);
+        return { rules, ipRules: config.ipRules.map(r => `fwmark ${r.fwmark.toString(16)} → table ${r.table} (priority ${r.priority})`), tables };
+    }
+
+    it('via a device off the shortest path: toward its loopback by the IGP on every device, failing closed; the DSCP says what passed it', async () => {
         const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db : tcp 443 via r3 }\n');
         expect(warnings).toEqual([]);
-        const summary = (device: string) => devices.get(device)!.policyRoutes.map(p => `${p.interface}: ${p.rules.map(r => r.nextHops.map(formatAddress).join('+')).join(', ')}`);
-        // r1 -(eth2)- r3 -(eth2)- r4: forward at r1 (from web) and r3 (from r1); replies at r4 (from db)
-        // and r3 (from r4); the last device of each direction delivers to its own segment.
-        expect(summary('r1')).toEqual(['eth10: 10.0.0.5']);
-        expect(summary('r3')).toEqual(['eth1: 10.0.0.7', 'eth2: 10.0.0.4']);
-        expect(summary('r4')).toEqual(['eth10: 10.0.0.6']);
-        expect(summary('r2')).toEqual([]);
-        const replies = devices.get('r4')!.policyRoutes[0].rules[0].match;
+        // r1: the edge of web and of nothing else steered: resets the DSCP of what enters, then toward r3.
+        expect(steering(devices.get('r1')!)).toEqual({
+            rules: ['from eth10 set dscp 0', 'dscp 0 mark 100', 'dscp 0 mark 100'],
+            ipRules: ['fwmark 100 → table 1000 (priority 1000)'],
+            tables: ['table 1000: 10.255.0.3', 'table 1000: blackhole 254']
+        });
+        // r3 is the waypoint: packets of the flow (and of its replies) that reach it have passed it.
+        expect(steering(devices.get('r3')!).rules).toEqual(['dscp 0 set dscp 1', 'dscp 0 set dscp 1']);
+        expect(steering(devices.get('r3')!).tables).toEqual([]);
+        // r4 (db's edge) resets the DSCP of the replies, only of connections it saw leave (a packet that
+        // only looks like one gets a DSCP no rule steers), and sends them back toward r3 too.
+        expect(steering(devices.get('r4')!).rules).toEqual(['from eth10 set dscp 63', 'from eth10 reply set dscp 0', 'dscp 0 mark 100', 'dscp 0 mark 100']);
+        const replies = devices.get('r4')!.filter.chains.find(c => c.name === 'steer')!.rules[0].match;
         // The hosts of db answer the hosts of web (not the routers' own addresses on those segments).
         expect(replies).toEqual({ src: [[0x0a010202, 0x0a0102fe]], dst: [[0x0a010102, 0x0a0101fe]], protocols: [[6, 6]], srcPorts: [[443, 443]] });
+        const text = renderNftables(devices.get('r1')!);
+        expect(text).toContain('ip saddr 10.1.1.2-10.1.1.254 ip daddr 10.1.2.2-10.1.2.254 ip dscp 0 meta l4proto tcp th dport 443 meta mark set 0x100 comment "i: steer through r3: toward r3"');
+    });
+
+    it('via any of two devices: both carry an anycast address from the top of the loopback pool, announced by OSPF', async () => {
+        const { devices } = await compile('ospf', 'intent i { allow web -> db : tcp 443 via any of r2, r3 survive 1 link failure }\n');
+        const anycast = (device: string) => (devices.get(device)!.interfaces.find(i => i.name === 'lo')!.secondary ?? []).map(a => formatAddress(a.address));
+        expect(anycast('r2')).toEqual(['10.255.0.254']);
+        expect(anycast('r3')).toEqual(['10.255.0.254']);
+        expect(anycast('r1')).toEqual([]);
+        expect(steering(devices.get('r1')!).tables).toEqual(['table 1000: 10.255.0.254', 'table 1000: blackhole 254']);
+        expect(steering(devices.get('r2')!).rules).toEqual(['dscp 0 set dscp 1', 'dscp 0 set dscp 1']);
     });
 
     it('no steering where the shortest path already meets the constraints', async () => {
         const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db via r2 avoid r3 hops <= 3 }\n');
         expect(warnings).toEqual([]);
-        expect([...devices.values()].flatMap(d => d.policyRoutes)).toEqual([]);
+        expect([...devices.values()].flatMap(d => d.ipRules)).toEqual([]);
     });
 
-    it('a latency bound the shortest path breaks: steered onto the faster path', async () => {
+    it('a latency bound the shortest path breaks: a pinned path onto the faster one, each hop to its next, failing closed', async () => {
         const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db latency <= 3ms }\n');
         expect(warnings).toEqual([]);
-        expect(devices.get('r1')!.policyRoutes.map(p => p.interface)).toEqual(['eth10']);
-        expect(devices.get('r3')!.policyRoutes.map(p => p.interface)).toEqual(['eth1', 'eth2']);
+        expect(steering(devices.get('r1')!)).toEqual({
+            rules: ['from eth10 mark 100'], ipRules: ['fwmark 100 → table 1000 (priority 1000)'], tables: ['table 1000: 10.0.0.5', 'table 1000: blackhole 254']
+        });
+        // The replies, pinned back: told from look-alikes at r4 (by DSCP from there on).
+        expect(steering(devices.get('r3')!).rules).toEqual(['from eth1 mark 101', 'from eth2 dscp 0 mark 100']);
+        expect(steering(devices.get('r4')!).rules).toEqual(['from eth10 set dscp 63', 'from eth10 reply set dscp 0', 'from eth10 dscp 0 mark 100']);
     });
 
     it('what no path can meet is a warning at the statement', async () => {

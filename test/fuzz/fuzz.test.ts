@@ -471,9 +471,9 @@ function configProblems(program: IntentProgram, compiled: ReadonlyMap<string, De
         let diagnostics: Diagnostic[];
         if (kind === 'frr') {
             ({ config, diagnostics } = parseFrrConf(text, `${device}/frr.conf`, device));
-            config = { ...config, filter: original.filter, policyRoutes: original.policyRoutes, unmodelled: config.unmodelled };
+            config = { ...config, filter: original.filter, ipRules: original.ipRules, unmodelled: config.unmodelled };
         } else {
-            config = { ...original, filter: { chains: [] }, policyRoutes: [], unmodelled: [] };
+            config = { ...original, filter: { chains: [] }, ipRules: [], unmodelled: [] };
             ({ diagnostics } = parseNftables(config, text, `${device}/nftables.nft`));
         }
         const flaws = diagnostics.flatMap(d => diagnosticProblems(d, true, true));

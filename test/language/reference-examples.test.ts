@@ -55,7 +55,7 @@ describe('the whole file of LANGUAGE.md', async () => {
         expect(r.stateful).toBe(true);
         expect(r.packets.equals(PacketSet.cube({ src: range('10.1.10.0/24'), dst: range('10.1.20.0/24'), ...tcp(5432) }))).toBe(true);
         expect(r.constraints).toEqual({
-            via: ['fw1'], avoidDevices: ['core2'], avoidLinks: [], survive: { count: 1, kind: 'link' }, latencyUs: 4000, hops: 5
+            via: [['fw1']], avoidDevices: ['core2'], avoidLinks: [], survive: { count: 1, kind: 'link' }, latencyUs: 4000, hops: 5
         });
         expect(r.location.range.start.line).toBe(20);
     });

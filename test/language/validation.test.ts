@@ -26,6 +26,13 @@ describe('names', () => {
         ]);
     });
 
+    it('via any of: each device named must be known', async () => {
+        expect(await diagnosticsOf('intent i {\n  allow web -> db via any of r1, rr2\n}\n')).toEqual([
+            "main.intent:3:34 error unknown-name: Unknown device 'rr2'. Did you mean 'r2'?"
+        ]);
+        expect(await diagnosticsOf('intent i { allow web -> db via any of r2, r3 }\n')).toEqual([]);
+    });
+
     it('an interface of an unknown device gives one error, at the device', async () => {
         expect(await diagnosticsOf('scenario s { fail link r9:eth1 -- r2:eth1 }\n'))
             .toEqual(["main.intent:2:24 error unknown-name: Unknown device 'r9'. Did you mean 'r1'?"]);

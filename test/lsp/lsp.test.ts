@@ -66,7 +66,7 @@ describe('the language server', () => {
         // default deny first: one path from each of the 6 segments and the internet, dropped where it enters;
         // then each intent, with the paths of its requirements added up.
         expect(titles).toEqual([
-            '✓ holds · 7 paths', '✓ holds · 1 path', '✓ holds · 1 path · survives 1 link failure', '✓ holds · 3 paths',
+            '✓ holds · 7 paths', '✓ holds · 4 paths', '✓ holds · 4 paths · survives 1 link failure', '✓ holds · 3 paths',
             '✓ holds · 9 paths', '✓ holds · 5 paths', '✓ holds · 3 paths', '✓ holds · 3 paths'
         ]);
     });
@@ -84,7 +84,13 @@ describe('the language server', () => {
             await client.connection.sendRequest('netintent/topology', { uri: policyUri, position: at('allow web -> db', 1) });
         expect(topology.devices).toHaveLength(9);
         expect(topology.requirement).toBe('allow web -> db : postgres');
-        expect(topology.paths).toEqual([{ devices: ['srv1', 'dist1', 'fw1', 'dist1', 'srv1'], failing: false }]);
+        // steered to fw1 and on from it by OSPF: both distribution switches on either side (ECMP)
+        expect(topology.paths).toEqual([
+            { devices: ['srv1', 'dist1', 'fw1', 'dist1', 'srv1'], failing: false },
+            { devices: ['srv1', 'dist1', 'fw1', 'dist2', 'srv1'], failing: false },
+            { devices: ['srv1', 'dist2', 'fw1', 'dist1', 'srv1'], failing: false },
+            { devices: ['srv1', 'dist2', 'fw1', 'dist2', 'srv1'], failing: false }
+        ]);
     });
 
     it('definition: a segment name leads to its line in the twin YAML', async () => {

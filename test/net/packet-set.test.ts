@@ -35,7 +35,7 @@ describe('IntervalSet', () => {
 });
 
 describe('PacketSet', () => {
-    const cube = (next: () => number): Cube => ({ src: randomSet(next), dst: randomSet(next), protocol: randomSet(next), dstPort: randomSet(next), srcPort: IntervalSet.of(0, 65535) });
+    const cube = (next: () => number): Cube => ({ src: randomSet(next), dst: randomSet(next), protocol: randomSet(next), dstPort: randomSet(next), srcPort: IntervalSet.of(0, 65535), dscp: IntervalSet.of(0, 63) });
     const small = (c: Cube) => members(c.src).length * members(c.dst).length * members(c.protocol).length * members(c.dstPort).length;
 
     function points(set: PacketSet): Set<string> {

@@ -49,7 +49,7 @@ describe('allow', () => {
     it('every failing ECMP branch is reported', async () => {
         const equalCosts = (devices: ReturnType<typeof compileNetwork>['devices']) => {
             for (const d of devices.values()) {
-                d.policyRoutes = [];
+                d.ipRules = [];
                 for (const i of d.interfaces) if (i.ospf && !i.ospf.passive) i.ospf.cost = 10;
             }
         };
@@ -114,8 +114,22 @@ describe('path constraints', () => {
     });
 
     it('a latency bound broken when the policy routes are gone: the sum is shown', async () => {
-        const result = await verdicts('intent l { allow web -> db : tcp 4 latency <= 2ms }\n', 'ospf', devices => { for (const d of devices.values()) d.policyRoutes = []; });
+        const result = await verdicts('intent l { allow web -> db : tcp 4 latency <= 2ms }\n', 'ospf', devices => { for (const d of devices.values()) d.ipRules = []; });
         expect(result.get('l')!.map(summary)).toEqual(['violated: the path r1 → r2 → r4 takes 10ms (5ms + 5ms), more than latency <= 2ms [] r1 r2 r4']);
+    });
+
+    it('via survives what the IGP survives; cut off from its waypoint, the traffic is dropped, never sent around it', async () => {
+        const result = await verdicts([
+            'scenario r3-gone {\n  fail link r1:eth2 -- r3:eth1\n  fail link r3:eth2 -- r4:eth2\n}',
+            'intent v { allow web -> db : tcp 1 via r3 survive 1 link failure }',
+            'intent g { allow web -> db : tcp 2 via r3 during r3-gone }',
+            'intent a { allow web -> db : tcp 3 via any of r2, r3 during r3-gone }'
+        ].join('\n') + '\n');
+        // Each link of its path failed in turn: around r1-r3 (over r2 and r4 to r3 and back to r4), around r3-r4 (back over r1, r2).
+        expect(result.get('v')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
+        expect(result.get('g')!.map(summary)).toEqual(['violated: dropped at r1: no path through r3 (the steering table 1000 holds only its blackhole) [r1:eth2 -- r3:eth1, r3:eth2 -- r4:eth2] r1']);
+        // Either waypoint will do: r2 is on the way.
+        expect(result.get('a')!.map(summary)).toEqual(['holds (1 path, 1 scenarios)']);
     });
 
     it('a waypoint in the wrong order', async () => {

@@ -75,7 +75,7 @@ function handEdited(config: DeviceConfig, edit: (text: string) => string): void 
     const script = renderPolicyRouting(config);
     parseNftables(read, edit(renderNftables(config)), `${config.hostname}/nftables.nft`, script ? { text: script, file: 'policy-routing.sh' } : undefined);
     config.filter = read.filter;
-    config.policyRoutes = read.policyRoutes;
+    config.ipRules = read.ipRules;
     config.unmodelled = read.unmodelled;
 }
 

@@ -35,7 +35,7 @@ describe('nftables and policy routing read back', () => {
             const parsed = parseNftables(read, renderNftables(config), 'nftables.nft', script === undefined ? undefined : { text: script, file: 'policy-routing.sh' });
             expect(parsed.diagnostics).toEqual([]);
             expect(read.unmodelled).toEqual([]);
-            expect(read.policyRoutes, config.hostname).toEqual(config.policyRoutes);
+            expect(read.ipRules, config.hostname).toEqual(config.ipRules);
             // Same packets accepted at every hook, from every interface, in every state.
             const compiled = new FilterEvaluator(config.filter);
             const readBack = new FilterEvaluator(read.filter);
@@ -43,11 +43,14 @@ describe('nftables and policy routing read back', () => {
                 for (const iif of [undefined, ...config.interfaces.map(i => i.name)]) {
                     for (const state of ['new', 'established'] as const) {
                         for (const reply of [false, true]) {
-                            const context = { iif, state, ctMark: 0, reply };
+                            const context = { iif, state, ctMark: 0, mark: 0, reply };
                             const accepted = (e: FilterEvaluator) => e.run(hook, PacketSet.ALL, context).accepted;
-                            const union = (groups: ReturnType<typeof accepted>, marked: boolean) => groups.filter(g => (g.ctMark !== 0) === marked).reduce((all, g) => all.union(g.packets), PacketSet.EMPTY);
-                            for (const marked of [false, true]) {
-                                expect(union(accepted(readBack), marked).equals(union(accepted(compiled), marked)), `${config.hostname} ${hook} ${iif} ${state} ${reply} ${marked}`).toBe(true);
+                            // The packets accepted with each connection mark and each packet mark.
+                            const marks = (groups: ReturnType<typeof accepted>) => new Set(groups.map(g => `${g.ctMark}/${g.mark}`));
+                            const union = (groups: ReturnType<typeof accepted>, key: string) => groups.filter(g => `${g.ctMark}/${g.mark}` === key).reduce((all, g) => all.union(g.packets), PacketSet.EMPTY);
+                            const keys = new Set([...marks(accepted(readBack)), ...marks(accepted(compiled))]);
+                            for (const key of keys) {
+                                expect(union(accepted(readBack), key).equals(union(accepted(compiled), key)), `${config.hostname} ${hook} ${iif} ${state} ${reply} ${key}`).toBe(true);
                             }
                         }
                     }
@@ -72,7 +75,7 @@ describe('netintent verify --configs', () => {
         fs.writeFileSync(file, fs.readFileSync(file, 'utf8').split('\n').filter(l => !l.includes('guest-isolation: isolate') && !l.includes('default deny')).join('\n'));
         const run = netintent(['verify', 'samples/campus', '--configs', out]);
         expect(run.code).toBe(1);
-        expect(run.stdout).toContain('samples/campus/policy.intent:47:3: error: Violated: delivered to segment staff (acc3 → dist2 → core1 → dist1 → acc1); nothing stops it.');
+        expect(run.stdout).toContain('samples/campus/policy.intent:48:3: error: Violated: delivered to segment staff (acc3 → dist2 → core1 → dist1 → acc1); nothing stops it.');
     });
 
     it('finds what a hand edit broke: OSPF off on a link', () => {

@@ -7,11 +7,12 @@
 import type { Diagnostic } from '../common/diagnostic.js';
 import { emptyDevice, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
-import { prefixMask, type Prefix } from '../net/ipv4.js';
+import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
-import { compileSteering, type SteeringCache } from './steering.js';
+import { anycastSets, compileSteering, deviceSteering, waypointKey, type SteeringCache } from './steering.js';
+import { STEER_CHAIN } from '../config/nftables/render.js';
 import { buildTopology, type Topology } from './topology.js';
 
 export interface CompiledNetwork {
@@ -23,6 +24,8 @@ export interface CompiledNetwork {
     reuse: {
         twin: Twin;
         topology: Topology;
+        /** The anycast addresses the underlay was made with (`via any of`). */
+        anycastKey: string;
         underlay: Map<string, DeviceConfig>;
         filters: FilterCache;
         steering: SteeringCache;
@@ -44,37 +47,84 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
     const twin = program.twin;
     const reuse = previous?.reuse.twin === twin ? previous.reuse : undefined;
     const topology = reuse?.topology ?? buildTopology(twin);
-    const underlay = reuse?.underlay ?? compileUnderlay(topology);
+    const anycast = allocateAnycast(twin, anycastSets(program));
+    const anycastKey = [...anycast].map(([key, a]) => `${key}=${a.address}`).join(';');
+    const underlay = reuse && reuse.anycastKey === anycastKey ? reuse.underlay : compileUnderlay(topology, anycast);
     const filters = compileFilters(program, reuse?.filters);
-    const steering = compileSteering(program, topology, reuse?.steering);
+    const steering = compileSteering(program, topology, waypointAddresses(twin, program, anycast), reuse?.steering);
     const devices = new Map<string, DeviceConfig>();
     for (const [name, base] of underlay) {
-        const filter = filters.byDevice.get(name)!;
-        const policyRoutes = steering.policyRoutes.get(name) ?? [];
+        const own = deviceSteering(steering.rules.get(name) ?? []);
+        const baseFilter = filters.byDevice.get(name)!;
+        const filter = own.chain ? { chains: [...baseFilter.chains, own.chain] } : baseFilter;
+        const config: DeviceConfig = { ...base, filter, ipRules: own.ipRules, staticRoutes: [...base.staticRoutes, ...own.tableRoutes] };
         const before = reuse && previous!.devices.get(name);
-        const unchanged = before && before.filter === filter
-            && before.policyRoutes.length === policyRoutes.length
-            && before.policyRoutes.every((r, i) => r.interface === policyRoutes[i].interface && sameItems(r.rules, policyRoutes[i].rules));
-        devices.set(name, unchanged ? before : { ...base, filter, policyRoutes });
+        devices.set(name, before && sameDevice(before, config, base) ? before : config);
     }
     return {
         network: twin.network, devices, warnings: steering.warnings,
-        reuse: { twin, topology, underlay, filters: filters.cache, steering: steering.cache }
+        reuse: { twin, topology, anycastKey, underlay, filters: filters.cache, steering: steering.cache }
     };
 }
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-    return a.length === b.length && a.every((item, i) => item === b[i]);
+/** Whether a device's configuration comes out as it was: the same underlay, the same filter rules, the same steering. */
+function sameDevice(before: DeviceConfig, after: DeviceConfig, base: DeviceConfig): boolean {
+    const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((item, i) => item === b[i]);
+    return before.interfaces === base.interfaces
+        && sameItems(before.filter.chains.filter(c => c.name !== STEER_CHAIN), after.filter.chains.filter(c => c.name !== STEER_CHAIN))
+        && sameItems(before.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [], after.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [])
+        && JSON.stringify([before.ipRules, before.staticRoutes]) === JSON.stringify([after.ipRules, after.staticRoutes]);
 }
 
-/** Addressing, the underlay routing and the externals' routes: everything the twin alone decides. */
-function compileUnderlay(topology: Topology): Map<string, DeviceConfig> {
+/** Where each waypoint set is steered to: a device's loopback, or the set's anycast address. */
+function waypointAddresses(twin: Twin, program: IntentProgram, anycast: Map<string, Anycast>): Map<string, number> {
+    const addresses = new Map<string, number>();
+    for (const requirement of program.intents.flatMap(i => i.requirements)) {
+        for (const waypoint of requirement.constraints.via) {
+            const key = waypointKey(waypoint);
+            const address = waypoint.length === 1 ? twin.devices.get(waypoint[0])?.loopback : anycast.get(key)?.address;
+            if (address !== undefined) addresses.set(key, address);
+        }
+    }
+    return addresses;
+}
+
+/** A `via any of` set's own address, which each of its devices carries on its loopback and announces. */
+interface Anycast {
+    members: string[];
+    /** None where the pool has no address left (the steering says so at the statement). */
+    address?: number;
+}
+
+/**
+ * An address per waypoint set, from the top of the loopback pool down (so that devices added to
+ * the twin, which take the pool from the bottom, do not move them), skipping every address the twin
+ * uses; in the order of the sets' names, so that the same sets get the same addresses.
+ */
+function allocateAnycast(twin: Twin, sets: string[][]): Map<string, Anycast> {
+    const out = new Map<string, Anycast>();
+    const pool = twin.loopbackPool;
+    let next = pool ? lastAddress(pool) - 1 : undefined;
+    for (const members of sets) {
+        while (pool && next !== undefined && next > pool.network && twin.ownSpace.has(next)) next--;
+        const free = pool !== undefined && next !== undefined && next > pool.network;
+        out.set(waypointKey(members), free ? { members, address: next! } : { members });
+        if (free) next!--;
+    }
+    return out;
+}
+
+/** Addressing, the underlay routing and the externals' routes: what the twin decides, and the anycast addresses waypoints share. */
+function compileUnderlay(topology: Topology, anycast: Map<string, Anycast>): Map<string, DeviceConfig> {
     const twin = topology.twin;
     const devices = new Map<string, DeviceConfig>();
     for (const device of twin.devices.values()) {
         const config = emptyDevice(device.name, device.role);
         config.loopback = device.loopback;
         config.interfaces = interfacesOf(twin, device.name);
+        const shared = [...anycast.values()].filter(a => a.address !== undefined && a.members.includes(device.name)).map(a => ({ address: a.address!, length: 32 }));
+        const lo = config.interfaces.find(i => i.name === 'lo');
+        if (lo && shared.length > 0) lo.secondary = shared;
         devices.set(device.name, config);
     }
     switch (twin.routing) {
@@ -153,9 +203,10 @@ function compileBgp(topology: Topology, devices: Map<string, DeviceConfig>): voi
             });
         }
         const segments = [...twin.segments.values()].filter(s => s.attach?.device === config.hostname).map(s => s.prefix);
+        const anycast = (config.interfaces.find(i => i.name === 'lo')?.secondary ?? []).map(a => ({ network: a.address, length: 32 }));
         config.bgp = {
             asn, routerId: config.loopback, multipathRelax: true, ebgpRequiresPolicy: true, maximumPaths: 64, neighbors,
-            networks: [{ network: config.loopback, length: 32 }, ...segments], redistribute: []
+            networks: [{ network: config.loopback, length: 32 }, ...anycast, ...segments], redistribute: []
         };
         config.prefixLists = [policy.prefixList];
         config.routeMaps = [policy.routeMap];
@@ -166,29 +217,42 @@ function privateAsn(index: number): number {
     return FIRST_PRIVATE_ASN + index <= LAST_PRIVATE_ASN_16 ? FIRST_PRIVATE_ASN + index : FIRST_PRIVATE_ASN_32 + index;
 }
 
-/** Static routes from the topology: every device reaches every prefix on its shortest paths. */
+/**
+ * Static routes from the topology: every device reaches every prefix on its shortest paths; a
+ * prefix that several devices hold (an anycast address), on its shortest paths to the nearest.
+ */
 function compileStatic(topology: Topology, devices: Map<string, DeviceConfig>): void {
     const twin = topology.twin;
-    const destinations: Array<{ device: string; prefix: Prefix }> = [];
+    const owners = new Map<string, { prefix: Prefix; devices: string[] }>();
+    const own = (device: string, prefix: Prefix) => {
+        const key = formatPrefix(prefix);
+        const entry = owners.get(key) ?? { prefix, devices: [] };
+        if (!entry.devices.includes(device)) entry.devices.push(device);
+        owners.set(key, entry);
+    };
     for (const config of devices.values()) {
         for (const iface of config.interfaces) {
-            if (iface.address) destinations.push({ device: config.hostname, prefix: { network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length } });
+            for (const address of [iface.address, ...(iface.secondary ?? [])]) {
+                if (address) own(config.hostname, { network: (address.address & prefixMask(address.length)) >>> 0, length: address.length });
+            }
         }
     }
     for (const external of twin.externals.values()) {
-        if (external.attach) destinations.push(...external.prefixes.map(prefix => ({ device: external.attach!.device, prefix })));
+        if (external.attach) for (const prefix of external.prefixes) own(external.attach.device, prefix);
     }
     const graph = topology.graph('cost');
     for (const config of devices.values()) {
         const paths = shortestPaths(graph, config.hostname);
-        const connected = new Set(destinations.filter(d => d.device === config.hostname).map(d => `${d.prefix.network}/${d.prefix.length}`));
         const routes: StaticRoute[] = [];
-        for (const destination of destinations) {
-            if (destination.device === config.hostname || connected.has(`${destination.prefix.network}/${destination.prefix.length}`)) continue;
-            for (const hop of firstHops(paths, destination.device)) {
-                const nextHop = topology.ends(hop.link, config.hostname).remoteAddress;
-                if (nextHop !== undefined && !routes.some(r => r.prefix.network === destination.prefix.network && r.prefix.length === destination.prefix.length && r.nextHop === nextHop)) {
-                    routes.push({ prefix: destination.prefix, nextHop });
+        for (const { prefix, devices: holders } of owners.values()) {
+            if (holders.includes(config.hostname)) continue;
+            const nearest = Math.min(...holders.map(h => paths.distance.get(h) ?? Infinity));
+            for (const holder of holders.filter(h => paths.distance.get(h) === nearest)) {
+                for (const hop of firstHops(paths, holder)) {
+                    const nextHop = topology.ends(hop.link, config.hostname).remoteAddress;
+                    if (nextHop !== undefined && !routes.some(r => r.prefix.network === prefix.network && r.prefix.length === prefix.length && r.nextHop === nextHop)) {
+                        routes.push({ prefix, nextHop });
+                    }
                 }
             }
         }

@@ -1,24 +1,55 @@
 /**
- * Path constraints → steering. Where the underlay's own shortest paths already meet an allow's
- * `via`, `avoid`, `hops` and `latency`, nothing is added. Otherwise the compiler picks a path that
- * meets them and installs policy routes along it (keyed on the interface the flow arrives on, so a
- * path may pass a device twice), and along its reverse for the replies of a stateful allow.
- * What no path can meet is a warning at the statement; the verifier reports it as violated.
+ * Path constraints → steering, owned by FRR so that it follows the network and comes back after a
+ * link does, and failing closed: a steered packet that cannot go the way it must is dropped, never
+ * sent around its waypoint.
+ *
+ * Where the underlay's own shortest paths already meet an allow's constraints (and it asks for no
+ * failure tolerance), nothing is added. Otherwise, two ways, both as nftables marks in a prerouting
+ * chain, a policy rule per mark, and a routing table per mark that FRR keeps (`ip route … table
+ * N`), whose last route is a blackhole:
+ *
+ * - Waypoints alone (`via X`, `via any of X, Y`, several in order): every device sends the flow's
+ *   packets that have not passed the next waypoint yet toward it, by the IGP (a recursive route to
+ *   the waypoint's address: its loopback, or an anycast address the waypoints of an `any of` share),
+ *   so steering survives every failure the IGP does. Which waypoints a packet passed travels in its
+ *   DSCP: an edge sets it to 0 for the flow's packets, each waypoint to one more.
+ * - With avoid, hops or latency: a path that meets them all is pinned hop by hop (keyed on the
+ *   interface the flow arrives on, so a path may pass a device twice); it does not reroute.
+ *
+ * A stateful allow steers its replies too (through the waypoints in the reverse order): only the
+ * replies of connections their edge saw leave; a packet that merely looks like one is given
+ * NOT_STEERED_DSCP there and routed as without steering. What no path can meet is a warning at the
+ * statement; the verifier reports it as violated.
  */
 import type { Diagnostic } from '../common/diagnostic.js';
-import type { PolicyRoute, PolicyRouteRule } from '../config/model.js';
+import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
+import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import { IntervalSet } from '../net/interval-set.js';
+import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
+import type { Cube } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { matchOf } from './filter.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 
+/** Where a steered packet goes: toward an address by the IGP (a waypoint), or to fixed next hops (a pinned path). */
+export type SteeringTarget = { kind: 'toward'; address: number } | { kind: 'next'; nextHops: readonly number[] };
+
+/** One rule of a device's steer chain; with a target, its packets are marked for that target's table. */
+export interface SteeringRule {
+    rule: FilterRule;
+    target?: SteeringTarget;
+}
+
 export interface Steering {
-    policyRoutes: Map<string, PolicyRoute[]>;
+    /** Per device, its steer rules in order. */
+    rules: Map<string, SteeringRule[]>;
     warnings: Diagnostic[];
 }
+
+/** The address each waypoint set is steered to: a device's loopback, or the anycast address its members share. */
+export type WaypointAddresses = ReadonlyMap<string, number>;
 
 /** A path as devices and the links between them. */
 interface Path {
@@ -32,31 +63,116 @@ const MAX_PATHS = 256;
 /** Each constrained requirement's steering, by fingerprint, as the last compile made it. */
 export type SteeringCache = Map<string, Steering>;
 
-export function compileSteering(program: IntentProgram, topology: Topology, previous?: SteeringCache): Steering & { cache: SteeringCache } {
-    const merged: Steering = { policyRoutes: new Map(), warnings: [] };
+/** Marks and tables of a device's steering: mark 0x100 + n selects table 1000 + n (by a rule of priority 1000 + n). */
+const FIRST_MARK = 0x100;
+const FIRST_TABLE = 1000;
+/**
+ * The DSCP an edge gives packets that look like replies of a steered flow but are not (no
+ * connection of theirs was seen there): no steering rule matches it, so they are routed as
+ * they would be without steering (a client that happens to use a steered service's port as its
+ * own source port is not sent through the waypoint). Waypoint stages count up from 0 below it.
+ */
+export const NOT_STEERED_DSCP = 63;
+/** The distance of a steering table's last route, a blackhole: it decides only where no other route can. */
+const FAIL_CLOSED_DISTANCE = 254;
+
+/** What a device's steering is made of: its prerouting chain of marks, a policy rule per mark, the routes of each table. */
+export interface DeviceSteering {
+    chain?: FilterChain;
+    ipRules: IpRule[];
+    tableRoutes: StaticRoute[];
+}
+
+const marked = new WeakMap<FilterRule, Map<number, FilterRule>>();
+
+/**
+ * Numbers a device's targets (in the order of their keys, so that the same steering gives the same
+ * numbers), marks each rule's packets for its target's table, and writes each table: toward a
+ * waypoint, a recursive route to its address; along a pinned path, the next hops; then a blackhole.
+ * Edges reset the DSCP of what enters before any waypoint reads it.
+ */
+export function deviceSteering(rules: readonly SteeringRule[]): DeviceSteering {
+    if (rules.length === 0) return { ipRules: [], tableRoutes: [] };
+    const keys = [...new Set(rules.flatMap(r => (r.target ? [targetKey(r.target)] : [])))].sort();
+    const targets = new Map<string, SteeringTarget>(rules.flatMap(r => (r.target ? [[targetKey(r.target), r.target] as const] : [])));
+    // What enters is classified first (the DSCP of look-alikes of replies, then of the steered packets), then marked.
+    const order = (r: SteeringRule) => (!r.rule.iif || r.rule.setDscp === undefined ? 2 : r.rule.setDscp === NOT_STEERED_DSCP ? 0 : 1);
+    const ordered = [...rules].sort((a, b) => order(a) - order(b));
+    const chain: FilterChain = {
+        table: TABLE_NAME, name: STEER_CHAIN, base: { hook: 'prerouting', priority: PRIORITIES.mangle, policy: 'accept' },
+        rules: ordered.map(({ rule, target }) => (target ? withMark(rule, FIRST_MARK + keys.indexOf(targetKey(target))) : rule))
+    };
+    const ipRules: IpRule[] = keys.map((_, n) => ({ priority: FIRST_TABLE + n, fwmark: FIRST_MARK + n, table: FIRST_TABLE + n }));
+    const everywhere = { network: 0, length: 0 };
+    const tableRoutes = keys.flatMap((key, n): StaticRoute[] => {
+        const target = targets.get(key)!;
+        const table = FIRST_TABLE + n;
+        const hops = target.kind === 'toward' ? [target.address] : target.nextHops;
+        return [...hops.map(nextHop => ({ prefix: everywhere, nextHop, table })), { prefix: everywhere, nextHop: 'blackhole', distance: FAIL_CLOSED_DISTANCE, table }];
+    });
+    return { chain, ipRules, tableRoutes };
+}
+
+function targetKey(target: SteeringTarget): string {
+    return target.kind === 'toward' ? `toward ${target.address}` : `next ${target.nextHops.join(',')}`;
+}
+
+/** The rule with a mark: the same object for the same rule and mark, from one compile to the next. */
+function withMark(rule: FilterRule, mark: number): FilterRule {
+    let byMark = marked.get(rule);
+    if (!byMark) marked.set(rule, byMark = new Map());
+    let found = byMark.get(mark);
+    if (!found) byMark.set(mark, found = { ...rule, setMark: mark });
+    return found;
+}
+
+/** The key of a waypoint set in WaypointAddresses. */
+export function waypointKey(waypoint: readonly string[]): string {
+    return waypoint.join(',');
+}
+
+export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache): Steering & { cache: SteeringCache } {
+    const merged: Steering = { rules: new Map(), warnings: [] };
     const cache: SteeringCache = new Map();
     const places = placesOf(program.twin);
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
         const fingerprint = requirementFingerprint(requirement);
-        const own = previous?.get(fingerprint) ?? steerRequirement(requirement, topology, places);
+        const own = previous?.get(fingerprint) ?? steerRequirement(requirement, topology, places, addresses);
         cache.set(fingerprint, own);
         merged.warnings.push(...own.warnings);
-        for (const [device, routes] of own.policyRoutes) {
-            for (const route of routes) addRules(merged, device, route.interface, route.rules);
-        }
+        for (const [device, rules] of own.rules) add(merged, device, rules);
     }
     return { ...merged, cache };
 }
 
-function steerRequirement(requirement: Requirement, topology: Topology, places: Place[]): Steering {
-    const steering: Steering = { policyRoutes: new Map(), warnings: [] };
+/** The waypoint sets of `via any of` (two devices or more), which need an address of their own. */
+export function anycastSets(program: IntentProgram): string[][] {
+    const sets = new Map<string, string[]>();
+    for (const requirement of program.intents.flatMap(i => i.requirements)) {
+        if (requirement.kind !== 'allow') continue;
+        for (const waypoint of requirement.constraints.via) if (waypoint.length > 1) sets.set(waypointKey(waypoint), waypoint);
+    }
+    return [...sets.values()].sort((a, b) => waypointKey(a).localeCompare(waypointKey(b)));
+}
+
+function steerRequirement(requirement: Requirement, topology: Topology, places: Place[], addresses: WaypointAddresses): Steering {
+    const steering: Steering = { rules: new Map(), warnings: [] };
     const problems = new Set<string>();
+    const c = requirement.constraints;
     for (const flow of requirement.flows) {
         for (const from of places.filter(p => p.interface !== undefined && namesPlace(flow.source.addresses, p))) {
             for (const to of places.filter(p => namesPlace(flow.destination.addresses, p))) {
-                if (from === to || (from.device === to.device && requirement.constraints.via.every(v => v === from.device))) continue;
-                const problem = steer(requirement, topology, from, to, flow.source.addresses.intersect(from.hosts), flow.destination.addresses.intersect(to.hosts), steering);
+                if (from === to) continue;
+                const cubes = requirement.effective.cubes
+                    .map(cube => ({ ...cube, src: cube.src.intersect(flow.source.addresses).intersect(from.hosts), dst: cube.dst.intersect(flow.destination.addresses).intersect(to.hosts) }))
+                    .filter(cube => !cube.src.isEmpty() && !cube.dst.isEmpty());
+                if (cubes.length === 0 || naturallyMet(requirement, topology, from, to)) continue;
+                // Toward the waypoints by the IGP where its paths meet the other constraints (then
+                // steering follows failures); else a pinned path.
+                const problem = c.via.length > 0 && meetsAll(requirement, topology, waypointPaths(topology, from.device, to.device, c.via))
+                    ? steerToWaypoints(requirement, topology, from, to, cubes, addresses, steering)
+                    : pin(requirement, topology, from, to, cubes, steering);
                 if (problem) problems.add(problem);
             }
         }
@@ -72,53 +188,159 @@ function constrained(requirement: Requirement): boolean {
     return c.via.length > 0 || c.avoidDevices.length > 0 || c.avoidLinks.length > 0 || c.hops !== undefined || c.latencyUs !== undefined;
 }
 
-/** Steers one (source place, destination place) pair if needed; returns what cannot be met. */
-function steer(requirement: Requirement, topology: Topology, from: Place, to: Place, sources: IntervalSet, destinations: IntervalSet, steering: Steering): string | undefined {
+/**
+ * Whether the underlay's own paths meet every constraint. A waypoint asked to hold under failures
+ * is steered to all the same: the paths a failure moves to need not pass it (bounds on hops and
+ * latency the IGP's rerouting meets or not, and the verifier says which).
+ */
+function naturallyMet(requirement: Requirement, topology: Topology, from: Place, to: Place): boolean {
     const c = requirement.constraints;
-    const natural = equalCostPaths(topology.graph(routingMetric(topology)), from.device, to.device);
-    if (natural.length > 0 && natural.every(p => meets(requirement, topology, p))) return undefined;
+    if (c.via.length > 0 && (c.survive || requirement.scenarios.length > 0)) return false;
+    return meetsAll(requirement, topology, equalCostPaths(topology.graph(routingMetric(topology)), from.device, to.device));
+}
+
+function meetsAll(requirement: Requirement, topology: Topology, paths: Path[]): boolean {
+    return paths.length > 0 && paths.every(p => unmet(requirement, topology, p) === undefined && followsConstraints(requirement, topology, p));
+}
+
+/** The paths waypoint steering takes in the intact network: by the IGP to the nearest device of each waypoint in turn, then to the destination. */
+function waypointPaths(topology: Topology, from: string, to: string, via: ReadonlyArray<readonly string[]>): Path[] {
+    const graph = topology.graph(routingMetric(topology));
+    let paths: Path[] = [{ devices: [from], links: [] }];
+    for (const stop of [...via, [to]]) {
+        const next: Path[] = [];
+        for (const path of paths) {
+            const here = path.devices[path.devices.length - 1];
+            if (stop.includes(here)) {
+                next.push(path);
+                continue;
+            }
+            const distances = shortestPaths(graph, here).distance;
+            const nearest = Math.min(...stop.map(d => distances.get(d) ?? Infinity));
+            for (const target of stop.filter(d => distances.get(d) === nearest)) {
+                for (const leg of equalCostPaths(graph, here, target)) {
+                    if (next.length < MAX_PATHS) next.push({ devices: [...path.devices, ...leg.devices.slice(1)], links: [...path.links, ...leg.links] });
+                }
+            }
+        }
+        paths = next;
+    }
+    return paths;
+}
+
+/**
+ * Waypoints by the IGP: the edge where the flow enters resets its DSCP to 0; on every device a
+ * packet of the flow with DSCP i (it passed i waypoints) is sent toward waypoint i's address;
+ * waypoint i's devices set it to i + 1 first. The replies of a stateful allow likewise, from the
+ * destination's edge, through the waypoints in the reverse order.
+ */
+function steerToWaypoints(requirement: Requirement, topology: Topology, from: Place, to: Place, cubes: Cube[], addresses: WaypointAddresses, steering: Steering): string | undefined {
+    const via = requirement.constraints.via;
+    const missing = via.find(w => !addresses.has(waypointKey(w)));
+    if (missing) return `No address is left in pools.loopbacks for ${describeWaypoint(missing)} to be steered to (it needs one of its own)`;
+    if (via.length >= NOT_STEERED_DSCP) return `More waypoints than the DSCP can count (${NOT_STEERED_DSCP - 1} at most)`;
+    const steerAll = (edge: Place, matches: PacketMatch[], waypoints: string[][], label: string, replies: boolean) => {
+        const comment = `${requirement.intent}: ${label}`;
+        add(steering, edge.device, edgeRules(edge, matches, comment, replies));
+        waypoints.forEach((waypoint, stage) => {
+            const staged = matches.map(match => ({ ...match, dscp: [[stage, stage]] as const }));
+            const address = addresses.get(waypointKey(waypoint))!;
+            for (const device of topology.twin.devices.keys()) {
+                const rules: SteeringRule[] = waypoint.includes(device)
+                    ? staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, setDscp: stage + 1, comment: `${comment}: passes ${device}` } }))
+                    : staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, comment: `${comment}: toward ${describeWaypoint(waypoint)}` }, target: { kind: 'toward', address } }));
+                add(steering, device, rules);
+            }
+        });
+    };
+    steerAll(from, cubes.map(matchOf), via, `steer through ${via.map(describeWaypoint).join(', then ')}`, false);
+    if (requirement.stateful && to.interface !== undefined) {
+        steerAll(to, cubes.map(cube => matchOf(replyCube(cube))), [...via].reverse(), 'steer the replies back', true);
+    }
+    return undefined;
+}
+
+/**
+ * The rules of an edge for the packets of a steered flow that enter by it: their DSCP set to 0
+ * (no waypoint passed yet). For replies, only those of a connection this edge saw leave (`ct
+ * direction reply`); every other packet that looks like one gets NOT_STEERED_DSCP first.
+ */
+function edgeRules(edge: Place, matches: PacketMatch[], comment: string, replies: boolean): SteeringRule[] {
+    const iif = { names: [edge.interface!], negate: false };
+    return [
+        ...(replies ? matches.map(match => ({ rule: { iif, match, verdict: { kind: 'continue' }, setDscp: NOT_STEERED_DSCP, comment: `${comment}: enters, not steered unless a reply` } as FilterRule })) : []),
+        ...matches.map(match => ({ rule: { iif, match, ...(replies ? { ctDirection: 'reply' } : {}), verdict: { kind: 'continue' }, setDscp: 0, comment: `${comment}: enters, passed no waypoint` } as FilterRule }))
+    ];
+}
+
+/** A pinned path: per hop, the packets arriving on the interface the path comes in by go to its next hop. */
+function pin(requirement: Requirement, topology: Topology, from: Place, to: Place, cubes: Cube[], steering: Steering): string | undefined {
+    const c = requirement.constraints;
     const excludedNodes = new Set(c.avoidDevices);
     const excludedLinks = new Set(c.avoidLinks.map(l => topology.twin.links.findIndex(t =>
         (t.a.device === l.a.device && t.a.interface === l.a.interface && t.b.device === l.b.device && t.b.interface === l.b.interface) ||
         (t.a.device === l.b.device && t.a.interface === l.b.interface && t.b.device === l.a.device && t.b.interface === l.a.interface))));
     const metric: Metric = c.latencyUs !== undefined ? 'latency' : c.hops !== undefined ? 'hops' : routingMetric(topology);
     const graph = topology.graph(metric);
-    const stops = [from.device, ...c.via, to.device];
     const path: Path = { devices: [from.device], links: [] };
-    for (let i = 1; i < stops.length; i++) {
-        const leg = bestPath(graph, stops[i - 1], stops[i], { nodes: new Set([...excludedNodes].filter(n => n !== stops[i] && n !== stops[i - 1])), links: excludedLinks });
-        if (!leg) {
+    for (const stop of [...c.via, [to.device]]) {
+        const here = path.devices[path.devices.length - 1];
+        // To the nearest member of the waypoint set.
+        const legs = stop.map(target => bestPath(graph, here, target, { nodes: new Set([...excludedNodes].filter(n => n !== target && n !== here)), links: excludedLinks }))
+            .filter((leg): leg is Path & { cost: number } => leg !== undefined)
+            .sort((a, b) => a.cost - b.cost);
+        if (legs.length === 0) {
             const avoiding = c.avoidDevices.length + c.avoidLinks.length > 0 ? ' while avoiding what it must avoid' : '';
-            return `No path leads from ${from.device} to ${stops[i]}${avoiding}`;
+            return `No path leads from ${here} to ${describeWaypoint(stop)}${avoiding}`;
         }
-        path.devices.push(...leg.devices.slice(1));
-        path.links.push(...leg.links);
+        path.devices.push(...legs[0].devices.slice(1));
+        path.links.push(...legs[0].links);
     }
     if (excludedNodes.has(from.device) || excludedNodes.has(to.device)) return `The path must avoid ${from.device === to.device ? from.device : [...excludedNodes].find(n => n === from.device || n === to.device)}, where the traffic enters or leaves`;
     const problem = unmet(requirement, topology, path);
-    install(requirement, topology, path, from, to, sources, destinations, steering);
+    const comment = `${requirement.intent}: steer ${path.devices.join(' → ')}`;
+    pinAlong(topology, path, from.interface!, cubes.map(matchOf), comment, steering);
+    if (requirement.stateful && to.interface !== undefined) {
+        // Replies are told from look-alikes where they enter (by their DSCP from there on).
+        const reverse: Path = { devices: [...path.devices].reverse(), links: [...path.links].reverse() };
+        const replies = cubes.map(cube => matchOf(replyCube(cube)));
+        add(steering, to.device, edgeRules(to, replies, `${comment} (replies)`, true));
+        pinAlong(topology, reverse, to.interface, replies.map(match => ({ ...match, dscp: [[0, 0]] as const })), `${comment} (replies)`, steering);
+    }
     if (!problem && c.survive) {
-        return `Its path is pinned by policy routes (${path.devices.join(' → ')}), which do not reroute around failures, so 'survive ${c.survive.count} ${c.survive.kind} failure' cannot hold together with it`;
+        return `Its path is pinned (${path.devices.join(' → ')}) to meet its avoid, hops or latency bound, and does not reroute around failures (it fails closed), so 'survive ${c.survive.count} ${c.survive.kind} failure' cannot hold together with it`;
     }
     return problem;
+}
+
+function pinAlong(topology: Topology, path: Path, firstInterface: string, matches: PacketMatch[], comment: string, steering: Steering): void {
+    for (let i = 0; i < path.links.length; i++) {
+        const device = path.devices[i];
+        const ingress = i === 0 ? firstInterface : topology.ends(path.links[i - 1], device).local.interface;
+        const nextHop = topology.ends(path.links[i], device).remoteAddress;
+        if (nextHop === undefined) continue;
+        add(steering, device, matches.map(match => ({ rule: { iif: { names: [ingress], negate: false }, match, verdict: { kind: 'continue' }, comment }, target: { kind: 'next', nextHops: [nextHop] } })));
+    }
+}
+
+/** The replies of a cube's packets: addresses swapped, the service's ports as source ports. */
+function replyCube(cube: Cube): Cube {
+    return { src: cube.dst, dst: cube.src, protocol: cube.protocol, dstPort: cube.srcPort, srcPort: cube.dstPort, dscp: cube.dscp };
+}
+
+function add(steering: Steering, device: string, rules: SteeringRule[]): void {
+    const list = steering.rules.get(device) ?? [];
+    list.push(...rules);
+    steering.rules.set(device, list);
 }
 
 function routingMetric(topology: Topology): Metric {
     return topology.twin.routing === 'bgp' ? 'hops' : 'cost';
 }
 
-function meets(requirement: Requirement, topology: Topology, path: Path): boolean {
-    return unmet(requirement, topology, path) === undefined && followsConstraints(requirement, topology, path);
-}
-
 function followsConstraints(requirement: Requirement, topology: Topology, path: Path): boolean {
     const c = requirement.constraints;
-    let at = 0;
-    for (const waypoint of c.via) {
-        const found = path.devices.indexOf(waypoint, at);
-        if (found < 0) return false;
-        at = found;
-    }
+    if (missedWaypoint(path.devices, c.via) >= 0) return false;
     if (path.devices.some(d => c.avoidDevices.includes(d))) return false;
     return !path.links.some(l => c.avoidLinks.some(a => {
         const link = topology.twin.links[l];
@@ -137,43 +359,6 @@ function unmet(requirement: Requirement, topology: Topology, path: Path): string
         return `The lowest-latency path that meets its other constraints takes ${latency}us (${path.devices.join(' → ')}), more than latency <= ${c.latencyUs}us`;
     }
     return undefined;
-}
-
-/** Policy routes along the path, and along its reverse for the replies of a stateful allow. */
-function install(requirement: Requirement, topology: Topology, path: Path, from: Place, to: Place, sources: IntervalSet, destinations: IntervalSet, steering: Steering): void {
-    const comment = `${requirement.intent}: steer ${path.devices.join(' → ')}`;
-    const forward = requirement.effective.cubes.map(cube => ({ ...cube, src: cube.src.intersect(sources), dst: cube.dst.intersect(destinations) }))
-        .filter(cube => !cube.src.isEmpty() && !cube.dst.isEmpty());
-    if (forward.length === 0) return;
-    addAlong(topology, path, from.interface!, forward.map(matchOf), comment, steering);
-    if (requirement.stateful && to.interface !== undefined) {
-        const reverse: Path = { devices: [...path.devices].reverse(), links: [...path.links].reverse() };
-        // Replies: addresses swapped, the service's ports as source ports.
-        const replies = forward.map(cube => matchOf({ src: cube.dst, dst: cube.src, protocol: cube.protocol, dstPort: cube.srcPort, srcPort: cube.dstPort }));
-        addAlong(topology, reverse, to.interface, replies, `${comment} (replies)`, steering);
-    }
-}
-
-function addAlong(topology: Topology, path: Path, firstInterface: string, matches: PolicyRouteRule['match'][], comment: string, steering: Steering): void {
-    for (let i = 0; i < path.links.length; i++) {
-        const device = path.devices[i];
-        const ingress = i === 0 ? firstInterface : topology.ends(path.links[i - 1], device).local.interface;
-        const nextHop = topology.ends(path.links[i], device).remoteAddress;
-        if (nextHop === undefined) continue;
-        addRules(steering, device, ingress, matches.map(match => ({ match, nextHops: [nextHop], comment })));
-    }
-}
-
-/** Appends rules to the device's policy route for traffic entering on `ingress`. */
-function addRules(steering: Steering, device: string, ingress: string, rules: PolicyRouteRule[]): void {
-    const routes = steering.policyRoutes.get(device) ?? [];
-    let route = routes.find(r => r.interface === ingress);
-    if (!route) {
-        route = { interface: ingress, rules: [] };
-        routes.push(route);
-        steering.policyRoutes.set(device, routes);
-    }
-    route.rules.push(...rules);
 }
 
 /** Every equal-cost path between two devices (up to MAX_PATHS). */
@@ -195,8 +380,8 @@ function equalCostPaths(graph: Graph, from: string, to: string): Path[] {
     return out;
 }
 
-/** One shortest path, the same on every run: ties go to the lower link index. */
-function bestPath(graph: Graph, from: string, to: string, exclusions: { nodes: Set<string>; links: Set<number> }): Path | undefined {
+/** One shortest path and its cost, the same on every run: ties go to the lower link index. */
+function bestPath(graph: Graph, from: string, to: string, exclusions: { nodes: Set<string>; links: Set<number> }): (Path & { cost: number }) | undefined {
     const paths = shortestPaths(graph, from, exclusions);
     if (!paths.distance.has(to)) return undefined;
     const devices = [to];
@@ -208,5 +393,5 @@ function bestPath(graph: Graph, from: string, to: string, exclusions: { nodes: S
         devices.unshift(step.from);
         node = step.from;
     }
-    return { devices, links };
+    return { devices, links, cost: paths.distance.get(to)! };
 }

@@ -28,6 +28,8 @@ export interface InterfaceConfig {
     name: string;
     description?: string;
     address?: InterfaceAddress;
+    /** More host addresses on the loopback: the anycast address of a set of waypoints it belongs to. */
+    secondary?: InterfaceAddress[];
     /** Present when the interface is in OSPF area 0. */
     ospf?: OspfInterface;
     /** Observed down in the twin: rendered `shutdown`. */
@@ -95,6 +97,8 @@ export interface StaticRoute {
     /** A next-hop address, or a route that drops what it matches (`blackhole`, `Null0`). */
     nextHop: number | 'blackhole';
     distance?: number;
+    /** A routing table other than the main one (`ip route … table N`), which policy rules select. */
+    table?: number;
 }
 
 /** A set of values as inclusive ranges (addresses, ports, protocol numbers). */
@@ -109,6 +113,8 @@ export interface PacketMatch {
     dstPorts?: Ranges;
     /** Source ports (TCP/UDP): used to steer replies. */
     srcPorts?: Ranges;
+    /** The DiffServ code point: steering keeps in it which waypoints a packet passed. */
+    dscp?: Ranges;
 }
 
 /**
@@ -143,6 +149,8 @@ export interface FilterRule {
     oif?: NameMatch;
     /** Connection states it matches; absent: any. */
     ctState?: readonly CtState[];
+    /** Which way the packet goes in its connection (`ct direction`): `reply` only for the replies of one this device tracks. */
+    ctDirection?: 'original' | 'reply';
     /** The connection's mark compared with a value. */
     ctMark?: { value: number; equal: boolean };
     /** ICMP message types (`icmp type { … }`); implies ICMP. */
@@ -151,6 +159,10 @@ export interface FilterRule {
     verdict: FilterVerdict;
     /** Marks the connection (`ct mark set`): its replies then meet rules that test the mark. */
     setCtMark?: number;
+    /** Marks the packet (`meta mark set`), for a policy rule to choose its routing table. */
+    setMark?: number;
+    /** Rewrites the packet's DSCP (`ip dscp set`). */
+    setDscp?: number;
     /** The intent statement the rule realises ("web-to-db: allow (policy.intent:20)"). */
     comment: string;
     /** Where the rule stands in the file it was read from (compiled rules: where the renderer puts them). */
@@ -170,17 +182,15 @@ export interface PacketFilter {
     chains: FilterChain[];
 }
 
-export interface PolicyRouteRule {
-    match: PacketMatch;
-    /** Next hops (ECMP when several). */
-    nextHops: number[];
-    comment: string;
-}
-
-/** Policy routing for traffic entering on one interface: the first matching rule chooses next hops. */
-export interface PolicyRoute {
-    interface: string;
-    rules: PolicyRouteRule[];
+/**
+ * A policy-routing rule (`ip rule … fwmark M table T priority P`): packets the filter marked M
+ * are routed by table T; where T has no route for them, the next rule (in the end the main
+ * table) decides.
+ */
+export interface IpRule {
+    priority: number;
+    fwmark: number;
+    table: number;
 }
 
 export interface DeviceConfig {
@@ -193,9 +203,9 @@ export interface DeviceConfig {
     staticRoutes: StaticRoute[];
     prefixLists: PrefixList[];
     routeMaps: RouteMap[];
-    /** Data-plane filters (nftables). */
+    /** Data-plane filters (nftables), and the marks that choose policy routes. */
     filter: PacketFilter;
-    policyRoutes: PolicyRoute[];
+    ipRules: IpRule[];
     /** What a configuration read back says that netintent does not model (empty for compiled ones). */
     unmodelled: Unmodelled[];
 }
@@ -212,5 +222,5 @@ export interface Unmodelled {
 }
 
 export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
-    return { hostname, role, interfaces: [], staticRoutes: [], prefixLists: [], routeMaps: [], filter: { chains: [] }, policyRoutes: [], unmodelled: [] };
+    return { hostname, role, interfaces: [], staticRoutes: [], prefixLists: [], routeMaps: [], filter: { chains: [] }, ipRules: [], unmodelled: [] };
 }

@@ -123,7 +123,10 @@ class ProgramBuilder {
     private constraints(node: RequirementNode): PathConstraints {
         const constraints = emptyConstraints();
         for (const clause of node.clauses) {
-            if (isVia(clause) && clause.device?.ref) constraints.via.push(clause.device.ref.name);
+            if (isVia(clause)) {
+                const devices = clause.devices.flatMap(d => (d?.ref ? [d.ref.name] : []));
+                if (devices.length > 0) constraints.via.push([...new Set(devices)].sort());
+            }
             if (isAvoid(clause) && clause.device?.ref) constraints.avoidDevices.push(clause.device.ref.name);
             if (isAvoid(clause) && clause.link) {
                 const a = interfaceKey(clause.link?.a);

@@ -27,8 +27,8 @@ export interface ScenarioIR {
 }
 
 export interface PathConstraints {
-    /** Waypoint devices, in the order the path must traverse them. */
-    via: string[];
+    /** Waypoints in the order the path must traverse them; each a set of devices, of which the path passes one (`via any of`). */
+    via: string[][];
     avoidDevices: string[];
     avoidLinks: Array<{ a: InterfaceKey; b: InterfaceKey }>;
     survive?: { count: number; kind: 'link' | 'node' };

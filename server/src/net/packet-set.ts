@@ -1,5 +1,5 @@
 /**
- * Exact sets of packet headers (source, destination, protocol, destination port) as unions of
+ * Exact sets of packet headers (source, destination, protocol, ports, DSCP) as unions of
  * disjoint cubes — the header-space representation the intent IR and its overlap analysis use.
  */
 import { IntervalSet } from './interval-set.js';
@@ -9,6 +9,8 @@ export const PROTOCOL_NUMBERS = { icmp: 1, tcp: 6, udp: 17 } as const;
 export type ProtocolName = keyof typeof PROTOCOL_NUMBERS;
 export const ALL_PROTOCOLS = IntervalSet.of(0, 255);
 export const ALL_PORTS = IntervalSet.of(0, 65535);
+/** The six bits of the DiffServ field: hosts set it as they like; steering uses it to know which waypoints a packet passed. */
+export const ALL_DSCP = IntervalSet.of(0, 63);
 
 /** One product of per-field sets; ports matter only for TCP and UDP. */
 export interface Cube {
@@ -18,9 +20,10 @@ export interface Cube {
     readonly dstPort: IntervalSet;
     /** Source ports: all, except for the replies of a service (its ports as source ports). */
     readonly srcPort: IntervalSet;
+    readonly dscp: IntervalSet;
 }
 
-const FIELDS = ['src', 'dst', 'protocol', 'dstPort', 'srcPort'] as const;
+const FIELDS = ['src', 'dst', 'protocol', 'dstPort', 'srcPort', 'dscp'] as const;
 
 export interface Packet {
     src: string;
@@ -40,7 +43,7 @@ export class PacketSet {
     static cube(fields: Partial<Cube>): PacketSet {
         const cube: Cube = {
             src: fields.src ?? ALL_ADDRESSES, dst: fields.dst ?? ALL_ADDRESSES, protocol: fields.protocol ?? ALL_PROTOCOLS,
-            dstPort: fields.dstPort ?? ALL_PORTS, srcPort: fields.srcPort ?? ALL_PORTS
+            dstPort: fields.dstPort ?? ALL_PORTS, srcPort: fields.srcPort ?? ALL_PORTS, dscp: fields.dscp ?? ALL_DSCP
         };
         return FIELDS.some(f => cube[f].isEmpty()) ? PacketSet.EMPTY : new PacketSet([cube]);
     }
@@ -86,9 +89,15 @@ export class PacketSet {
         return this.contains(other) && other.contains(this);
     }
 
-    /** The replies: addresses swapped, and the service's ports as the replies' source ports. */
+    /** The replies: addresses swapped, the service's ports as the replies' source ports, any DSCP (the responder's). */
     replies(): PacketSet {
-        return new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort })));
+        return new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort, dscp: ALL_DSCP })));
+    }
+
+    /** The same packets with the DSCP field rewritten (as nft's `ip dscp set` does). */
+    withDscp(dscp: number): PacketSet {
+        const value = IntervalSet.of(dscp, dscp);
+        return this.cubes.reduce((set, c) => set.union(new PacketSet([{ ...c, dscp: value }])), PacketSet.EMPTY);
     }
 
     /** One concrete packet of the set, if any: from hosts' addresses where the set has them. */

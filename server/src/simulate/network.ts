@@ -51,6 +51,8 @@ export interface Port {
     device: string;
     config: InterfaceConfig;
     subnet?: Prefix;
+    /** The host prefixes of its secondary addresses (a loopback's anycast address). */
+    extra: Prefix[];
     /** The interface at the other end of its link, if it is cabled to a device. */
     peer?: { device: string; interface: string; link: number };
 }
@@ -69,8 +71,11 @@ export class SimNetwork {
                 const subnet = iface.address ? { network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length } : undefined;
                 let byName = this.ports.get(device);
                 if (!byName) this.ports.set(device, byName = new Map());
-                byName.set(iface.name, { device, config: iface, subnet });
-                if (iface.address) this.addressOwner.set(iface.address.address, { device, interface: iface.name });
+                const extra = (iface.secondary ?? []).map(a => ({ network: (a.address & prefixMask(a.length)) >>> 0, length: a.length }));
+                byName.set(iface.name, { device, config: iface, subnet, extra });
+                for (const address of [iface.address, ...(iface.secondary ?? [])]) {
+                    if (address) this.addressOwner.set(address.address, { device, interface: iface.name });
+                }
             }
         }
         twin.links.forEach((link, index) => this.cable(link, index));

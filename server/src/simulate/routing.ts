@@ -87,6 +87,9 @@ function key(prefix: Prefix): string {
 export class RoutingState {
     private readonly routes = new Map<string, Route | null>();
     private readonly lookups = new Map<string, Route | null>();
+    private readonly tableLookups = new WeakMap<DeviceConfig, Map<string, Route | null>>();
+    /** Prefixes whose BGP paths are being computed (a static route resolving through one waits for nothing). */
+    private readonly bgpComputing = new Set<string>();
     private readonly upPortCache = new Map<string, Port[]>();
     private readonly distancesTo = new Map<string, Distances>();
     private readonly bgpBest = new Map<string, Map<string, BgpPath[]>>();
@@ -147,22 +150,22 @@ export class RoutingState {
     }
 
     private connected(device: string, prefix: Prefix): Route | undefined {
-        const ports = this.upPorts(device).filter(p => p.subnet!.network === prefix.network && p.subnet!.length === prefix.length);
+        const ports = this.upPorts(device).filter(p => [p.subnet!, ...p.extra].some(s => s.network === prefix.network && s.length === prefix.length));
         if (ports.length === 0) return undefined;
         return { prefix, protocol: 'connected', distance: 0, nextHops: ports.map(p => ({ interface: p.config.name })) };
     }
 
-    /** The static routes for the prefix at the lowest distance where one resolves. */
-    private staticRoute(device: string, prefix: Prefix, depth = 0): Route | undefined {
+    /** The static routes of a table (the main one: `table` undefined) for exactly this prefix, at the lowest distance where one resolves. */
+    private staticRoute(device: string, prefix: Prefix, depth = 0, table?: number): Route | undefined {
         const config = this.config(device);
         if (!config) return undefined;
         let distance = Infinity;
         let resolutions: Resolution[] = [];
         for (const route of config.staticRoutes) {
-            if (route.prefix.network !== prefix.network || route.prefix.length !== prefix.length) continue;
+            if (route.table !== table || route.prefix.network !== prefix.network || route.prefix.length !== prefix.length) continue;
             const own = route.distance ?? ADMIN_DISTANCE.static;
             if (own > distance) continue;
-            const resolved = route.nextHop === 'blackhole' ? 'blackhole' : this.resolve(device, route.nextHop, depth);
+            const resolved = route.nextHop === 'blackhole' ? 'blackhole' : this.resolve(device, route.nextHop, depth, true);
             if (unresolved(resolved)) continue;
             if (own < distance) resolutions = [];
             distance = own;
@@ -172,21 +175,54 @@ export class RoutingState {
     }
 
     /**
-     * How a next-hop address is reached: on a connected subnet, or recursively through the OSPF or
-     * static route the RIB selects for the longest prefix that has one (never through the default
-     * route, as FRR without `ip nht resolve-via-default`).
+     * How a next-hop address is reached: on a connected subnet, or recursively through the route
+     * the RIB selects for the longest prefix that has one (never through the default route, as FRR
+     * without `ip nht resolve-via-default`). Static routes resolve through BGP routes too, as zebra
+     * lets them; BGP's own next hops do not (FRR resolves them through the IGP).
      */
-    private resolve(device: string, address: number, depth: number): Resolution {
+    private resolve(device: string, address: number, depth: number, viaBgp = false): Resolution {
         const port = this.upPorts(device).find(p => prefixContains(p.subnet!, address));
         if (port) return [{ interface: port.config.name, address }];
         if (depth > 4) return [];
         for (const prefix of this.universe.containing(address)) {
             if (prefix.length === 0) break;
-            const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix)].filter((r): r is Route => r !== undefined);
+            const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRoute(device, prefix) : undefined;
+            const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix), bgp].filter((r): r is Route => r !== undefined);
             const route = routes.sort((a, b) => a.distance - b.distance)[0];
             if (route) return route.blackhole ? 'blackhole' : route.nextHops;
         }
         return [];
+    }
+
+    /** The route a policy-routing table holds for exactly this prefix (what the kernel's table shows). */
+    tableRoute(device: string, table: number, prefix: Prefix): Route | undefined {
+        return this.staticRoute(device, prefix, 0, table);
+    }
+
+    /**
+     * Longest-prefix match in a policy-routing table: the route its static routes give for the
+     * longest prefix that has a usable one (a blackhole always is); none, and the next rule decides.
+     */
+    tableLookup(device: string, table: number, address: number): Route | undefined {
+        const config = this.config(device);
+        if (!config) return undefined;
+        // By configuration: a compile that changes only filters and steering keeps the routing state.
+        let lookups = this.tableLookups.get(config);
+        if (!lookups) this.tableLookups.set(config, lookups = new Map());
+        const k = `${table}|${address}`;
+        let found = lookups.get(k);
+        if (found === undefined) {
+            found = null;
+            for (const prefix of this.universe.containing(address)) {
+                const route = this.tableRoute(device, table, prefix);
+                if (route) {
+                    found = route;
+                    break;
+                }
+            }
+            lookups.set(k, found);
+        }
+        return found ?? undefined;
     }
 
     // ---------------------------------------------------------------- OSPF
@@ -220,9 +256,11 @@ export class RoutingState {
             for (const port of this.upPorts(device)) {
                 const settings = this.ospfEnabled(config, port);
                 if (!settings) continue;
-                const stub = stubs.get(key(port.subnet!)) ?? [];
-                stub.push({ router: device, cost: settings.cost, interface: port.config.name });
-                stubs.set(key(port.subnet!), stub);
+                for (const subnet of [port.subnet!, ...port.extra]) {
+                    const stub = stubs.get(key(subnet)) ?? [];
+                    stub.push({ router: device, cost: settings.cost, interface: port.config.name });
+                    stubs.set(key(subnet), stub);
+                }
                 if (!port.peer) continue;
                 const farConfig = this.config(port.peer.device);
                 const far = this.network.port(port.peer.device, port.peer.interface);
@@ -342,7 +380,7 @@ export class RoutingState {
     }
 
     private ownsSubnet(device: string, prefix: Prefix): boolean {
-        return this.upPorts(device).some(p => key(p.subnet!) === key(prefix));
+        return this.upPorts(device).some(p => [p.subnet!, ...p.extra].some(s => key(s) === key(prefix)));
     }
 
     /** The device's interfaces that are up and addressed (memoised). */
@@ -404,6 +442,15 @@ export class RoutingState {
         const k = key(prefix);
         const known = this.bgpBest.get(k);
         if (known) return known;
+        this.bgpComputing.add(k);
+        try {
+            return this.computeBgpPaths(prefix, k);
+        } finally {
+            this.bgpComputing.delete(k);
+        }
+    }
+
+    private computeBgpPaths(prefix: Prefix, k: string): Map<string, BgpPath[]> {
         const sessions = this.bgpSessions();
         const routers = [...this.network.configs.entries()].filter(([d, c]) => c.bgp && !this.failures.devices.has(d));
         const best = new Map<string, BgpPath[]>(routers.map(([d]) => [d, []]));
@@ -600,7 +647,9 @@ export class PrefixUniverse {
     constructor(configs: Iterable<DeviceConfig>) {
         for (const config of configs) {
             for (const iface of config.interfaces) {
-                if (iface.address) this.add({ network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length });
+                for (const address of [iface.address, ...(iface.secondary ?? [])]) {
+                    if (address) this.add({ network: (address.address & prefixMask(address.length)) >>> 0, length: address.length });
+                }
             }
             for (const route of config.staticRoutes) this.add(route.prefix);
             for (const network of config.bgp?.networks ?? []) this.add(network);

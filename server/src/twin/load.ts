@@ -438,7 +438,10 @@ class TwinLoader {
             }
         }
         this.twin.ownSpace = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
-        for (const [external, space] of externalSpaces([...this.twin.externals.values()])) external.space = space.subtract(this.twin.ownSpace);
+        // The pools are the network's own too, used or not (an anycast address the compiler takes
+        // from the loopback pool is no external's).
+        const pools = IntervalSet.fromIntervals([this.linkPool, this.loopbackPool].flatMap(p => (p ? prefixRange(p.prefix).intervals : [])));
+        for (const [external, space] of externalSpaces([...this.twin.externals.values()])) external.space = space.subtract(this.twin.ownSpace).subtract(pools);
         for (const reader of this.readers) this.diagnostics.push(...reader.diagnostics);
         this.diagnostics.sort((x, y) => x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
     }
@@ -457,6 +460,7 @@ class TwinLoader {
     }
 
     private allocateLoopbacks(): void {
+        if (this.loopbackPool) this.twin.loopbackPool = this.loopbackPool.prefix;
         this.allocateFrom(this.loopbackPool, {
             pool: 'loopbacks', length: 32,
             needing: [...this.twin.devices.values()].filter(d => d.loopback === undefined),

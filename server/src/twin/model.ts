@@ -80,6 +80,8 @@ export interface Twin {
     readonly segments: Map<string, TwinSegment>;
     readonly hosts: Map<string, TwinHost>;
     readonly externals: Map<string, TwinExternal>;
+    /** Where the loader took loopbacks from (the compiler takes anycast addresses from it too). */
+    loopbackPool?: Prefix;
     /** Interfaces observed down ("core2:eth1"). */
     readonly down: Set<string>;
     /** Every address the twin itself places: segments, links, loopbacks, external attachments. */

@@ -8,15 +8,15 @@
  * decide them. Connection state is per device: a reply is `established` only at the devices its
  * connection passed, with the mark the connection got there.
  */
-import type { DeviceConfig, FilterHook, FilterRule, PolicyRoute, Unmodelled } from '../config/model.js';
+import type { DeviceConfig, FilterHook, FilterRule, Unmodelled } from '../config/model.js';
 import { filterRuleLines } from '../config/nftables/render.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { formatPrefix, prefixContains } from '../net/ipv4.js';
+import { formatAddress, formatPrefix, prefixContains, prefixMask } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
 import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
 import type { Place } from '../twin/places.js';
-import { FilterEvaluator, matchSet, type Dropped, type HookContext } from './filter.js';
+import { FilterEvaluator, type Dropped, type HookContext, type Marked } from './filter.js';
 
 export interface Hop {
     device: string;
@@ -82,7 +82,7 @@ export class DataPlaneShared {
     ownAddresses(config: DeviceConfig): IntervalSet {
         let own = this.owned.get(config);
         if (!own) {
-            own = IntervalSet.fromIntervals(config.interfaces.flatMap(i => (i.address ? [[i.address.address, i.address.address] as const] : [])));
+            own = IntervalSet.fromIntervals(config.interfaces.flatMap(i => [i.address, ...(i.secondary ?? [])].flatMap(a => (a ? [[a.address, a.address] as const] : []))));
             this.owned.set(config, own);
         }
         return own;
@@ -95,6 +95,11 @@ export class DataPlaneShared {
             this.evaluators.set(config, evaluator);
         }
         return evaluator;
+    }
+
+    /** The devices that own an address (several for an anycast address). */
+    ownersOf(configs: ReadonlyMap<string, DeviceConfig>, address: number): string[] {
+        return [...configs.values()].filter(c => this.ownAddresses(c).has(address)).map(c => c.hostname);
     }
 
     /** The line of nftables.nft where a compiled rule stands. */
@@ -133,7 +138,7 @@ export class DataPlane {
         if (!config || config.unmodelled.some(u => u.scope === 'filtering')) return IntervalSet.of(0, 0xffffffff);
         const evaluator = this.evaluator(config);
         if (!evaluator.has('prerouting')) return IntervalSet.of(0, 0xffffffff);
-        const { accepted } = evaluator.run('prerouting', PacketSet.ALL, { iif: ingress, state: 'new', ctMark: 0, reply: false });
+        const { accepted } = evaluator.run('prerouting', PacketSet.ALL, { iif: ingress, state: 'new', ctMark: 0, mark: 0, reply: false });
         return IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes.flatMap(c => c.src.intervals)));
     }
 
@@ -160,7 +165,7 @@ export class DataPlane {
             return;
         }
         const context: HookContext = {
-            iif: ingress, state: options.replyTo?.has(device) ? 'established' : 'new', ctMark: options.replyTo?.get(device) ?? 0, reply: options.replyTo !== undefined
+            iif: ingress, state: options.replyTo?.has(device) ? 'established' : 'new', ctMark: options.replyTo?.get(device) ?? 0, mark: 0, reply: options.replyTo !== undefined
         };
         const own = this.ownAddresses(config);
         const ownPackets = PacketSet.cube({ dst: own });
@@ -176,18 +181,19 @@ export class DataPlane {
             const onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
             // Addressed to the device itself: the input hook, then delivered to it.
             const inputHooks: FilterHook[] = ingress === undefined ? [] : ['input'];
-            for (const delivered of this.hooks(config, inputHooks, local, { ...context, ctMark: group.ctMark }, here, outcomes)) {
+            for (const delivered of this.hooks(config, inputHooks, { ...group, packets: local }, context, here, outcomes)) {
                 outcomes.push({ packets: delivered.packets, path: [...path, at(delivered.ctMark)], fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
             }
-            for (const passed of this.hooks(config, early, onward, { ...context, ctMark: group.ctMark }, here, outcomes)) {
-                for (const decision of this.decide(config, ingress, passed.packets)) {
+            // The routing decision takes the mark the prerouting hook gave the packets.
+            for (const passed of this.hooks(config, early, { ...group, packets: onward }, context, here, outcomes)) {
+                for (const decision of this.decide(config, group.mark, passed.packets)) {
                     const leaving: Hop = { ...at(passed.ctMark), ...(decision.kind === 'next' ? { out: decision.hop.interface } : {}) };
                     if (decision.kind === 'dropped') {
                         outcomes.push({ packets: decision.packets, path: [...path, leaving], fate: { kind: 'dropped', device, reason: decision.reason } });
                         continue;
                     }
-                    const byOif: HookContext = { ...context, ctMark: passed.ctMark, oif: decision.hop.interface };
-                    for (const sent of this.hooks(config, late, decision.packets, byOif, [...path, leaving], outcomes)) {
+                    const byOif: HookContext = { ...context, oif: decision.hop.interface };
+                    for (const sent of this.hooks(config, late, { ...passed, packets: decision.packets }, byOif, [...path, leaving], outcomes)) {
                         this.send(device, decision.hop, sent.packets, [...path, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }], options, outcomes);
                     }
                 }
@@ -196,15 +202,16 @@ export class DataPlane {
     }
 
     /** Runs the hooks in turn; drops become outcomes. */
-    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], packets: PacketSet, context: HookContext, path: Hop[], outcomes: Outcome[]): Array<{ packets: PacketSet; ctMark: number }> {
-        let groups = [{ packets, ctMark: context.ctMark }];
-        for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark }, path, outcomes));
+    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], group: Marked, context: HookContext, path: Hop[], outcomes: Outcome[]): Marked[] {
+        let groups = group.packets.isEmpty() ? [] : [group];
+        for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark }, path, outcomes));
         return groups;
     }
 
-    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, path: Hop[], outcomes: Outcome[]): Array<{ packets: PacketSet; ctMark: number }> {
+    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, path: Hop[], outcomes: Outcome[]): Marked[] {
         const evaluator = this.evaluator(config);
-        if (!evaluator.has(hook) || packets.isEmpty()) return packets.isEmpty() ? [] : [{ packets, ctMark: context.ctMark }];
+        if (packets.isEmpty()) return [];
+        if (!evaluator.has(hook)) return [{ packets, ctMark: context.ctMark, mark: context.mark }];
         const result = evaluator.run(hook, packets, context);
         for (const dropped of result.dropped) {
             outcomes.push({ packets: dropped.packets, path, fate: { kind: 'dropped', device: config.hostname, reason: this.dropReason(config, hook, dropped) } });
@@ -221,65 +228,68 @@ export class DataPlane {
     }
 
     /**
-     * The routing decision for packets the device forwards or sends: the policy routes of the
-     * ingress interface first (a rule whose next hops are all unreachable is skipped, as the
-     * kernel falls through to the main table), then the FIB by address class.
+     * The routing decision for packets the device forwards or sends: the policy rules that take
+     * the packets' mark, in the order of their priorities, each with its table (a table without a
+     * route for a destination leaves it to the next rule), then the main table. The destinations
+     * are cut into the address classes the routing tables tell apart; classes that the same route
+     * decides travel on together.
      */
-    private decide(config: DeviceConfig, ingress: string | undefined, packets: PacketSet): Decision[] {
+    private decide(config: DeviceConfig, mark: number, packets: PacketSet): Decision[] {
+        const device = config.hostname;
         const decisions: Decision[] = [];
         let remaining = packets;
-        const policy = ingress === undefined ? undefined : config.policyRoutes.find(p => p.interface === ingress);
-        if (policy) remaining = this.steer(config, policy, remaining, decisions);
-        if (!remaining.isEmpty()) this.route(config, remaining, decisions);
+        const rules = mark === 0 ? [] : config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
+        for (const rule of rules) {
+            if (remaining.isEmpty()) break;
+            remaining = this.route(device, remaining, address => this.routing.tableLookup(device, rule.table, address), decisions, rule.table);
+        }
+        if (!remaining.isEmpty()) this.route(device, remaining, address => this.routing.lookup(device, address), decisions);
         return decisions;
     }
 
-    private steer(config: DeviceConfig, policy: PolicyRoute, packets: PacketSet, decisions: Decision[]): PacketSet {
-        let remaining = packets;
-        for (const rule of policy.rules) {
-            const matched = remaining.intersect(matchSet(rule.match));
-            if (matched.isEmpty()) continue;
-            const hops = rule.nextHops.flatMap(address => this.connectedHop(config.hostname, address));
-            // A table whose next hop has lost its interface is skipped: the main table decides.
-            if (hops.length === 0) continue;
-            remaining = remaining.subtract(matched);
-            for (const hop of hops) decisions.push({ kind: 'next', hop, packets: matched });
-        }
-        return remaining;
-    }
-
-    private connectedHop(device: string, address: number): NextHop[] {
-        const port = this.network.upPorts(device, this.routing.failures).find(p => prefixContains(p.subnet!, address));
-        return port ? [{ interface: port.config.name, address }] : [];
-    }
-
-    /**
-     * Destination-based forwarding. The destinations are cut into the address classes the
-     * routing tables tell apart; classes that the same route decides travel on together.
-     */
-    private route(config: DeviceConfig, packets: PacketSet, decisions: Decision[]): void {
-        const device = config.hostname;
+    /** Decides what `lookup` has a route for; returns the packets it has none for (`table` given) or drops them (the main table). */
+    private route(device: string, packets: PacketSet, lookup: (address: number) => Route | undefined, decisions: Decision[], table?: number): PacketSet {
         const byRoute = new Map<Route | 'none', Array<[number, number]>>();
         for (const cube of packets.cubes) {
             for (const [lo, hi] of cube.dst.intervals) {
                 for (const range of this.classes(lo, hi)) {
-                    const decision = this.routing.lookup(device, range[0]) ?? 'none';
+                    const decision = lookup(range[0]) ?? 'none';
                     const ranges = byRoute.get(decision) ?? [];
                     ranges.push(range);
                     byRoute.set(decision, ranges);
                 }
             }
         }
+        let unrouted = PacketSet.EMPTY;
         for (const [route, ranges] of byRoute) {
             const part = byRoute.size === 1 ? packets : packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }));
             if (route === 'none') {
-                decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: no route to ${part.witness()!.dst}` });
+                if (table !== undefined) unrouted = part;
+                else decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: no route to ${part.witness()!.dst}` });
             } else if (route.blackhole) {
-                decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: a blackhole route for ${formatPrefix(route.prefix)}` });
+                decisions.push({ kind: 'dropped', packets: part, reason: this.blackholeReason(device, route, table) });
             } else {
                 for (const nextHop of route.nextHops) decisions.push({ kind: 'next', hop: nextHop, packets: part });
             }
         }
+        return unrouted;
+    }
+
+    /**
+     * Why a blackhole drops: in a steering table, the waypoint it steers to cannot be reached (the
+     * table's other routes name it); elsewhere, the route itself.
+     */
+    private blackholeReason(device: string, route: Route, table: number | undefined): string {
+        if (table === undefined) return `dropped at ${device}: a blackhole route for ${formatPrefix(route.prefix)}`;
+        const config = this.network.configs.get(device)!;
+        const targets = config.staticRoutes.filter(r => r.table === table && r.nextHop !== 'blackhole').map(r => r.nextHop as number);
+        const owners = (address: number) => this.shared.ownersOf(this.network.configs, address);
+        const named = (address: number) => `${owners(address).join(' or ') || 'nobody'} (${formatAddress(address)})`;
+        const because = `the steering table ${table} holds only its blackhole`;
+        // Next hops on the device's own subnets pin a path; others are waypoints reached by the IGP.
+        const onLink = (address: number) => config.interfaces.some(i => i.address && prefixContains({ network: (i.address.address & prefixMask(i.address.length)) >>> 0, length: i.address.length }, address));
+        if (targets.length > 0 && targets.every(onLink)) return `dropped at ${device}: the next hop of its pinned path, ${targets.map(named).join(', ')}, cannot be reached (${because})`;
+        return `dropped at ${device}: no path through ${[...new Set(targets.flatMap(owners))].sort().join(' or ') || targets.map(formatAddress).join(', ')} (${because})`;
     }
 
     /** Hands packets to a next hop: a device across a link, a segment or an external. */

@@ -22,6 +22,8 @@ export interface HookContext {
     state: 'new' | 'established';
     /** The connection's mark on this device (0 unless a rule marked it when it was accepted here). */
     ctMark: number;
+    /** The packets' own mark (`meta mark`): 0 as they arrive. */
+    mark: number;
     /** Replies: their ICMP is echo replies. */
     reply: boolean;
 }
@@ -33,9 +35,15 @@ export interface Dropped {
     chain: FilterChain;
 }
 
+/** Packets that go on, with the marks a rule gave them or their connection. */
+export interface Marked {
+    packets: PacketSet;
+    ctMark: number;
+    mark: number;
+}
+
 export interface HookResult {
-    /** Accepted packets, by the mark their connection carries from here on. */
-    accepted: Array<{ packets: PacketSet; ctMark: number }>;
+    accepted: Marked[];
     dropped: Dropped[];
 }
 
@@ -43,6 +51,13 @@ export interface HookResult {
 const MAX_DEPTH = 16;
 const TCP_UDP = IntervalSet.fromIntervals([[6, 6], [17, 17]]);
 const ICMP = IntervalSet.of(1, 1);
+
+interface ChainOutcome {
+    accepted: Marked[];
+    dropped: Dropped[];
+    /** What no rule decided, or a `return` sent back: the caller's to decide. */
+    fallthrough: Marked[];
+}
 
 /** A device's filter prepared for evaluation: base chains by hook, chains by name. */
 export class FilterEvaluator {
@@ -75,17 +90,17 @@ export class FilterEvaluator {
 
     run(hook: FilterHook, packets: PacketSet, context: HookContext): HookResult {
         const result: HookResult = { accepted: [], dropped: [] };
-        let groups = [{ packets, ctMark: context.ctMark }];
+        let groups: Marked[] = [{ packets, ctMark: context.ctMark, mark: context.mark }];
         for (const chain of this.hooks.get(hook) ?? []) {
             // An accept ends one base chain; the next one on the hook still sees the packet.
-            const next: typeof groups = [];
+            const next: Marked[] = [];
             for (const group of groups) {
-                const outcome = this.runChain(chain, group.packets, { ...context, ctMark: group.ctMark }, 0);
+                const outcome = this.runChain(chain, group.packets, { ...context, ctMark: group.ctMark, mark: group.mark }, 0, 0);
                 result.dropped.push(...outcome.dropped);
                 next.push(...outcome.accepted);
-                if (!outcome.fallthrough.isEmpty()) {
-                    if (chain.base!.policy === 'accept') next.push({ packets: outcome.fallthrough, ctMark: group.ctMark });
-                    else result.dropped.push({ packets: outcome.fallthrough, chain });
+                for (const rest of outcome.fallthrough) {
+                    if (chain.base!.policy === 'accept') next.push(rest);
+                    else result.dropped.push({ packets: rest.packets, chain });
                 }
             }
             groups = next.filter(g => !g.packets.isEmpty());
@@ -94,48 +109,64 @@ export class FilterEvaluator {
         return result;
     }
 
-    private runChain(chain: FilterChain, packets: PacketSet, context: HookContext, depth: number): { accepted: HookResult['accepted']; dropped: Dropped[]; fallthrough: PacketSet } {
+    /** The chain's rules from `start` on; a rule that marks packets goes on with them under their new mark. */
+    private runChain(chain: FilterChain, packets: PacketSet, context: HookContext, depth: number, start: number): ChainOutcome {
         if (depth > MAX_DEPTH) throw new Error(`filter chains nest deeper than ${MAX_DEPTH} at ${chain.name}`);
-        const accepted: HookResult['accepted'] = [];
-        const dropped: Dropped[] = [];
+        const outcome: ChainOutcome = { accepted: [], dropped: [], fallthrough: [] };
+        const here = (set: PacketSet): Marked => ({ packets: set, ctMark: context.ctMark, mark: context.mark });
         let remaining = packets;
-        // Packets a `goto`'s chain returned: they return from this chain too.
-        let returned = PacketSet.EMPTY;
-        for (const rule of chain.rules) {
+        for (let index = start; index < chain.rules.length; index++) {
+            const rule = chain.rules[index];
             if (remaining.isEmpty()) break;
             if (!conditionsHold(rule, context)) continue;
-            const matched = remaining.intersect(ruleSet(rule, context));
+            let matched = remaining.intersect(ruleSet(rule, context));
             if (matched.isEmpty()) continue;
+            remaining = remaining.subtract(matched);
+            if (rule.setDscp !== undefined) matched = matched.withDscp(rule.setDscp);
+            if (rule.setMark !== undefined && rule.setMark !== context.mark) {
+                // Marked packets meet the rest of the chain as packets of another mark.
+                const marked = this.runChain(chain, matched, { ...context, mark: rule.setMark }, depth, rule.verdict.kind === 'continue' ? index + 1 : index);
+                merge(outcome, marked);
+                continue;
+            }
             const verdict = rule.verdict;
             switch (verdict.kind) {
                 case 'continue':
+                    remaining = remaining.union(matched);
                     continue;
                 case 'accept':
-                    accepted.push({ packets: matched, ctMark: rule.setCtMark ?? context.ctMark });
-                    break;
+                    outcome.accepted.push({ packets: matched, ctMark: rule.setCtMark ?? context.ctMark, mark: context.mark });
+                    continue;
                 case 'drop':
-                    dropped.push({ packets: matched, rule, chain });
-                    break;
+                    outcome.dropped.push({ packets: matched, rule, chain });
+                    continue;
                 case 'return':
-                    returned = returned.union(matched);
-                    break;
+                    outcome.fallthrough.push(here(matched));
+                    continue;
                 case 'jump':
                 case 'goto': {
                     const target = this.chains.get(chainKey(chain.table, verdict.chain));
                     if (!target) throw new Error(`no chain ${verdict.chain} in table ${chain.table}`);
-                    const inner = this.runChain(target, matched, context, depth + 1);
-                    accepted.push(...inner.accepted);
-                    dropped.push(...inner.dropped);
-                    remaining = remaining.subtract(matched);
-                    if (verdict.kind === 'jump') remaining = remaining.union(inner.fallthrough);
-                    else returned = returned.union(inner.fallthrough);
+                    const inner = this.runChain(target, matched, context, depth + 1, 0);
+                    outcome.accepted.push(...inner.accepted);
+                    outcome.dropped.push(...inner.dropped);
+                    if (verdict.kind === 'goto') {
+                        // What the chain gone to returns, returns from this chain too.
+                        outcome.fallthrough.push(...inner.fallthrough);
+                    } else {
+                        // After a jump, the rest of this chain: under the mark each part came back with.
+                        for (const back of inner.fallthrough) {
+                            if (back.mark === context.mark) remaining = remaining.union(back.packets);
+                            else merge(outcome, this.runChain(chain, back.packets, { ...context, mark: back.mark }, depth, index + 1));
+                        }
+                    }
                     continue;
                 }
             }
-            remaining = remaining.subtract(matched);
         }
         // Off the end of a regular chain is a return; of a base chain, its policy (the caller's).
-        return { accepted, dropped, fallthrough: remaining.union(returned) };
+        if (!remaining.isEmpty()) outcome.fallthrough.push(here(remaining));
+        return outcome;
     }
 
     private testsOif(chain: FilterChain, seen: Set<FilterChain>): boolean {
@@ -151,6 +182,12 @@ export class FilterEvaluator {
     }
 }
 
+function merge(into: ChainOutcome, from: ChainOutcome): void {
+    into.accepted.push(...from.accepted);
+    into.dropped.push(...from.dropped);
+    into.fallthrough.push(...from.fallthrough);
+}
+
 function chainKey(table: string, name: string): string {
     return `${table}\n${name}`;
 }
@@ -159,6 +196,8 @@ function conditionsHold(rule: FilterRule, context: HookContext): boolean {
     if (rule.iif && !namesMatch(rule.iif, context.iif ?? '')) return false;
     if (rule.oif && !namesMatch(rule.oif, context.oif ?? '')) return false;
     if (rule.ctState && !rule.ctState.includes(context.state)) return false;
+    // A reply is one only where its connection was seen: elsewhere conntrack takes it for a new one.
+    if (rule.ctDirection && rule.ctDirection !== (context.reply && context.state === 'established' ? 'reply' : 'original')) return false;
     if (rule.ctMark && (context.ctMark === rule.ctMark.value) !== rule.ctMark.equal) return false;
     return true;
 }
@@ -191,7 +230,7 @@ function ruleSet(rule: FilterRule, context: HookContext): PacketSet {
  */
 export function matchSet(match: PacketMatch): PacketSet {
     const set = (ranges: PacketMatch['src']) => ranges && IntervalSet.fromIntervals(ranges);
-    const base = { src: set(match.src), dst: set(match.dst) };
+    const base = { src: set(match.src), dst: set(match.dst), dscp: set(match.dscp) };
     const protocols = set(match.protocols) ?? IntervalSet.of(0, 255);
     if (!match.dstPorts && !match.srcPorts) return PacketSet.cube({ ...base, protocol: set(match.protocols) });
     const withPorts = PacketSet.cube({ ...base, protocol: protocols.intersect(TCP_UDP), dstPort: set(match.dstPorts), srcPort: set(match.srcPorts) });

@@ -100,16 +100,17 @@ function affected(verdict: RequirementVerdict, requirement: Requirement, effecti
 
 /** The packets that rules added to or removed from a device's filters match (all, where more than rules changed). */
 function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet {
-    const rules = (config: DeviceConfig) => new Set<{ match: PacketMatch }>([
-        ...config.filter.chains.flatMap(c => c.rules), ...config.policyRoutes.flatMap(p => p.rules)
-    ]);
+    const rules = (config: DeviceConfig) => new Set<{ match: PacketMatch }>(config.filter.chains.flatMap(c => c.rules));
     const old = rules(before);
     const now = rules(after);
     let delta = PacketSet.EMPTY;
     for (const rule of old) if (!now.has(rule)) delta = delta.union(matchSet(rule.match));
     for (const rule of now) if (!old.has(rule)) delta = delta.union(matchSet(rule.match));
-    // A base chain's policy decides packets no rule names; what is not modelled, any packet.
-    const frame = (config: DeviceConfig) => JSON.stringify([config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled]);
+    // A base chain's policy decides packets no rule names; what is not modelled, policy rules and
+    // their tables, any packet.
+    const frame = (config: DeviceConfig) => JSON.stringify([
+        config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled, config.ipRules, config.staticRoutes.filter(r => r.table !== undefined)
+    ]);
     return frame(before) === frame(after) ? delta : PacketSet.ALL;
 }
 

@@ -23,6 +23,7 @@ import { formatRange } from '../net/ipv4.js';
 import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
+import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { DataPlane, DataPlaneShared, describeUnmodelled, type Hop, type Outcome } from './dataplane.js';
 
 export interface Counterexample {
@@ -470,7 +471,7 @@ export class NetworkVerifier {
         const what = place.kind === 'segment' ? place.name : `${place.name} (outside the network)`;
         if (requirement.kind === 'allow') {
             const via = requirement.constraints.via;
-            return via.length === 0 ? undefined : `the packets stay within ${what}: no device is on their path, so none can steer them through ${via.join(', ')}`;
+            return via.length === 0 ? undefined : `the packets stay within ${what}: no device is on their path, so none can steer them through ${via.map(describeWaypoint).join(', then ')}`;
         }
         return `the packets stay within ${what}: no device is on their path, so none can enforce the ${requirement.kind}`;
     }
@@ -528,13 +529,10 @@ export class NetworkVerifier {
     private pathProblem(requirement: Requirement, path: Hop[], prefix: string): string | undefined {
         const c = requirement.constraints;
         const devices = path.map(h => h.device);
-        let at = 0;
-        for (const waypoint of c.via) {
-            const found = devices.indexOf(waypoint, at);
-            if (found < 0) {
-                return `${prefix}the path ${devices.join(' → ')} does not pass ${waypoint}${devices.includes(waypoint) ? ' in the order written' : ''}`;
-            }
-            at = found;
+        const missed = missedWaypoint(devices, c.via);
+        if (missed >= 0) {
+            const waypoint = c.via[missed];
+            return `${prefix}the path ${devices.join(' → ')} does not pass ${describeWaypoint(waypoint)}${devices.some(d => waypoint.includes(d)) ? ' in the order written' : ''}`;
         }
         const avoided = devices.find(d => c.avoidDevices.includes(d));
         if (avoided) return `${prefix}the path ${devices.join(' → ')} passes ${avoided}, which it must avoid`;

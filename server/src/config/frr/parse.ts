@@ -22,7 +22,9 @@ export interface ParsedFrrConfig {
 /** Lines that carry nothing the model needs and are known to be harmless. */
 const IGNORED = [
     /^frr version\b/, /^frr defaults traditional$/, /^log\b/, /^service\b/, /^end$/, /^(no )?ipv6 forwarding$/,
-    /^ip forwarding$/, /^(no )?password\b/, /^enable password\b/, /^agentx$/, /^debug\b/
+    /^ip forwarding$/, /^(no )?password\b/, /^enable password\b/, /^agentx$/, /^debug\b/,
+    // How zebra hands routes to the kernel (nexthop objects or inline), not which.
+    /^(no )?zebra nexthop kernel enable$/
 ];
 
 /** FRR 8.4's OSPF defaults (lib/libospf.h): seconds, and Mbit/s. */
@@ -152,8 +154,8 @@ class FrrParser {
             this.config.hostname = m[1];
         } else if ((m = line.match(/^interface (\S+)(?: vrf default)?$/))) {
             this.interfaceBlock(m[1]);
-        } else if ((m = line.match(/^ip route (\S+) (\S+)(?: (\d+))?$/))) {
-            this.staticRoute(line, m[1], m[2], m[3]);
+        } else if ((m = line.match(/^ip route (\S+) (\S+)(?: (\d+))?(?: table (\d+))?$/))) {
+            this.staticRoute(line, m[1], m[2], m[3], m[4]);
         } else if ((m = line.match(/^ip prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: le (\d+))?$/))) {
             this.prefixList(line, m[1], m[2], m[3] as 'permit' | 'deny', m[4], m[5]);
         } else if ((m = line.match(/^route-map (\S+) (permit|deny) (\d+)$/))) {
@@ -248,6 +250,9 @@ class FrrParser {
             this.invalid(line, 'not an address with a prefix length');
         } else if (!iface.address) {
             iface.address = { address, length };
+        } else if (iface.name === 'lo' && length === 32) {
+            // More host addresses on the loopback (a waypoint set's anycast address), each announced.
+            if (iface.address.address !== address && !iface.secondary?.some(a => a.address === address)) iface.secondary = [...(iface.secondary ?? []), { address, length }];
         } else if (iface.address.address !== address || iface.address.length !== length) {
             this.unmodelled(line, `interface ${iface.name}`, 'a second address on the interface');
         }
@@ -263,7 +268,7 @@ class FrrParser {
         else if (own !== passive) this.passiveByName.delete(name);
     }
 
-    private staticRoute(line: string, prefixText: string, target: string, distanceText: string | undefined): void {
+    private staticRoute(line: string, prefixText: string, target: string, distanceText: string | undefined, tableText: string | undefined): void {
         const prefix = parsePrefix(prefixText, false)?.prefix;
         // `Null0` is any interface name FRR's staticd compares equal to it in its first 5 letters.
         const nextHop = /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress(target);
@@ -277,7 +282,9 @@ class FrrParser {
         }
         const distance = distanceText === undefined ? undefined : this.integer(line, distanceText, 1, 255);
         if (distanceText !== undefined && distance === undefined) return;
-        const route: StaticRoute = { prefix, nextHop, ...(distance !== undefined ? { distance } : {}) };
+        const table = tableText === undefined ? undefined : this.integer(line, tableText, 1, 4_294_967_295);
+        if (tableText !== undefined && table === undefined) return;
+        const route: StaticRoute = { prefix, nextHop, ...(distance !== undefined ? { distance } : {}), ...(table !== undefined ? { table } : {}) };
         this.config.staticRoutes.push(route);
         this.locations.set(route, this.location());
     }

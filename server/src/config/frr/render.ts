@@ -13,12 +13,16 @@ export function renderFrrConf(config: DeviceConfig): string {
         `hostname ${word(config.hostname)}`,
         'log syslog informational',
         'service integrated-vtysh-config',
+        // Routes with their next hops inline, not as kernel nexthop groups: FRR 8.4's zebra can
+        // leave a group short of a member after an interface flap (FRRouting/frr#13413, #18374)
+        // while it reports the route whole, and the kernel then forwards on fewer paths.
+        'no zebra nexthop kernel enable',
         '!'
     ];
     for (const iface of config.interfaces) lines.push(...renderInterface(iface, inOspfNetwork(config, iface)), '!');
     for (const route of config.staticRoutes) {
         const nextHop = route.nextHop === 'blackhole' ? 'blackhole' : formatAddress(route.nextHop);
-        lines.push(`ip route ${formatPrefix(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}`);
+        lines.push(`ip route ${formatPrefix(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}${route.table !== undefined ? ` table ${route.table}` : ''}`);
     }
     if (config.staticRoutes.length > 0) lines.push('!');
     for (const list of config.prefixLists) {
@@ -75,7 +79,9 @@ function inOspfNetwork(config: DeviceConfig, iface: InterfaceConfig): boolean {
 function renderInterface(iface: InterfaceConfig, inNetwork: boolean): string[] {
     const lines = [`interface ${word(iface.name)}`];
     if (iface.description) lines.push(` description ${text(iface.description)}`);
-    if (iface.address) lines.push(` ip address ${formatAddress(iface.address.address)}/${iface.address.length}`);
+    for (const address of [iface.address, ...(iface.secondary ?? [])]) {
+        if (address) lines.push(` ip address ${formatAddress(address.address)}/${address.length}`);
+    }
     if (iface.ospf) lines.push(...renderOspfInterface(iface.ospf, inNetwork));
     if (iface.shutdown) lines.push(' shutdown');
     lines.push('exit');

@@ -13,7 +13,7 @@
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
 import { IntervalSet } from '../../net/interval-set.js';
 import { lastAddress, parseAddress, parsePrefix } from '../../net/ipv4.js';
-import { FILTER_HOOKS, type CtState, type DeviceConfig, type FilterChain, type FilterHook, type FilterRule, type NameMatch, type PacketMatch, type PolicyRoute, type Ranges } from '../model.js';
+import { FILTER_HOOKS, type CtState, type DeviceConfig, type FilterChain, type FilterHook, type FilterRule, type NameMatch, type PacketMatch, type Ranges } from '../model.js';
 import { PRIORITIES } from './render.js';
 
 export interface ParsedRules {
@@ -22,6 +22,11 @@ export interface ParsedRules {
 
 const PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, ospf: 89, vrrp: 112, sctp: 132 };
 const SERVICES: Record<string, number> = { ssh: 22, smtp: 25, domain: 53, http: 80, ntp: 123, snmp: 161, bgp: 179, https: 443, syslog: 514 };
+const DSCP_NAMES: Record<string, number> = {
+    ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`cs${i}`, i * 8])),
+    ...Object.fromEntries([1, 2, 3, 4].flatMap(c => [1, 2, 3].map(d => [`af${c}${d}`, c * 8 + d * 2]))),
+    df: 0, be: 0, lephb: 1, va: 44, ef: 46
+};
 const CT_STATES: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
 export const ICMP_TYPES = [
     'echo-reply', 'destination-unreachable', 'source-quench', 'redirect', 'echo-request', 'router-advertisement', 'router-solicitation',
@@ -39,9 +44,8 @@ interface Token {
 /** Adds the filter and policy routes of `nftables` (and `policyRouting`, the ip rule script) to `config`. */
 export function parseNftables(config: DeviceConfig, nftables: string, file: string, policyRouting?: { text: string; file: string }): ParsedRules {
     const diagnostics: Diagnostic[] = [];
-    const marks = new Map<number, number[]>();
-    if (policyRouting) parsePolicyRouting(config, policyRouting.text, policyRouting.file, marks, diagnostics);
-    new NftParser(config, nftables, file, marks, diagnostics).parse();
+    if (policyRouting) parsePolicyRouting(config, policyRouting.text, policyRouting.file, diagnostics);
+    new NftParser(config, nftables, file, diagnostics).parse();
     return { diagnostics };
 }
 
@@ -50,8 +54,7 @@ class NftParser {
     private readonly chains = new Map<string, FilterChain>();
     private readonly jumps: Array<{ table: string; chain: string; location: SourceLocation; text: string }> = [];
 
-    constructor(private readonly config: DeviceConfig, private readonly text: string, private readonly file: string,
-        private readonly marks: Map<number, number[]>, private readonly diagnostics: Diagnostic[]) {
+    constructor(private readonly config: DeviceConfig, private readonly text: string, private readonly file: string, private readonly diagnostics: Diagnostic[]) {
         this.lines = tokenize(text);
     }
 
@@ -189,7 +192,6 @@ class NftParser {
     /** One rule; undefined where it is not modelled (reported) or becomes a policy route. */
     private rule(table: string, chain: FilterChain, tokens: Token[]): FilterRule | undefined {
         const rule: FilterRule = { match: {}, verdict: { kind: 'continue' }, comment: '', location: this.location(tokens) };
-        let setMark: number | undefined;
         let never = false;
         let i = 0;
         const fail = (why: string): undefined => {
@@ -251,6 +253,11 @@ class NftParser {
                 const states = values()?.map(t => t.text);
                 if (!states || states.some(s => !CT_STATES.includes(s as CtState))) return fail('connection states are new, established, related, invalid, untracked');
                 rule.ctState = negate ? CT_STATES.filter(s => !states.includes(s)) : states as CtState[];
+            } else if (w === 'ct' && next === 'direction') {
+                const direction = tokens[i + 2]?.text;
+                if (direction !== 'original' && direction !== 'reply') return fail('ct direction is original or reply');
+                rule.ctDirection = direction;
+                i += 3;
             } else if (w === 'ct' && next === 'mark' && tokens[i + 2]?.text === 'set') {
                 const value = parseNumber(tokens[i + 3]?.text);
                 if (value === undefined) return fail('ct mark set takes a number');
@@ -264,9 +271,18 @@ class NftParser {
                 rule.ctMark = { value, equal };
                 i++;
             } else if (w === 'meta' && next === 'mark' && tokens[i + 2]?.text === 'set') {
-                setMark = parseNumber(tokens[i + 3]?.text);
-                if (setMark === undefined) return fail('meta mark set takes a number');
+                rule.setMark = parseNumber(tokens[i + 3]?.text);
+                if (rule.setMark === undefined) return fail('meta mark set takes a number');
                 i += 4;
+            } else if (w === 'ip' && next === 'dscp' && tokens[i + 2]?.text === 'set') {
+                rule.setDscp = parseDscp(tokens[i + 3]?.text);
+                if (rule.setDscp === undefined) return fail('ip dscp set takes a code point 0-63');
+                i += 4;
+            } else if (w === 'ip' && next === 'dscp') {
+                i += 2;
+                const found = ranges([0, 63], t => { const v = parseDscp(t); return v === undefined ? undefined : [v, v] as const; });
+                if (!found) return fail('a DSCP code point 0-63 or a set of them');
+                narrow('dscp', found);
             } else if (w === 'ip' && (next === 'saddr' || next === 'daddr')) {
                 i += 2;
                 const found = ranges([0, 0xffffffff], parseAddressRange);
@@ -330,33 +346,11 @@ class NftParser {
                 return fail('');
             }
         }
-        if (setMark !== undefined) return this.policyRoute(chain, rule, setMark, tokens);
         if (rule.setCtMark !== undefined && rule.verdict.kind !== 'accept') return fail('a connection mark is read only together with accept');
+        // A packet's mark matters to routing only as prerouting sets it (before the decision).
+        if (rule.setMark !== undefined && chain.base?.hook !== 'prerouting') return fail('a packet mark is read only where a prerouting chain sets it');
         // A rule that can match no IPv4 packet changes nothing.
         return never ? undefined : rule;
-    }
-
-    /** `iifname "X" … meta mark set M` in a prerouting chain: a policy route where a table takes the mark. */
-    private policyRoute(chain: FilterChain, rule: FilterRule, mark: number, tokens: Token[]): undefined {
-        const plain = rule.iif && !rule.iif.negate && rule.iif.names.length === 1 && !rule.oif && !rule.ctState && !rule.ctMark && !rule.icmpTypes
-            && rule.verdict.kind === 'continue' && chain.base?.hook === 'prerouting';
-        if (!plain) {
-            this.unmodelled(tokens, 'a mark is read only as policy routing: iifname, a match and meta mark set, in a prerouting chain');
-            return undefined;
-        }
-        const nextHops = this.marks.get(mark);
-        if (!nextHops) {
-            // No `ip rule` takes the mark: it steers nothing.
-            this.diagnostics.push({ ...rule.location!, severity: 'warning', code: 'nft-unsupported', message: `No policy-routing table takes mark 0x${mark.toString(16)}; this rule steers nothing.` });
-            return undefined;
-        }
-        let route: PolicyRoute | undefined = this.config.policyRoutes.find(p => p.interface === rule.iif!.names[0]);
-        if (!route) {
-            route = { interface: rule.iif!.names[0], rules: [] };
-            this.config.policyRoutes.push(route);
-        }
-        route.rules.push({ match: rule.match, nextHops, comment: rule.comment });
-        return undefined;
     }
 
     /** Every jump lands on a chain of its table, and no chain reaches itself (nft refuses both). */
@@ -442,6 +436,15 @@ function parsePriority(text: string): number | undefined {
     return m[2] ? base + (m[2] === '+' ? 1 : -1) * Number(m[3]) : base;
 }
 
+/** A code point by number or by name (cs0-cs7, af11-af43, ef). */
+function parseDscp(text: string | undefined): number | undefined {
+    if (text === undefined) return undefined;
+    const named = DSCP_NAMES[text];
+    if (named !== undefined) return named;
+    const value = parseNumber(text);
+    return value !== undefined && value <= 63 ? value : undefined;
+}
+
 function parseNumber(text: string | undefined): number | undefined {
     if (text === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(text)) return undefined;
     return Number(text);
@@ -472,19 +475,21 @@ function parsePortRange(text: string): readonly [number, number] | undefined {
     return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 65535 ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
 }
 
-/** `ip rule add fwmark M table T` and `ip route replace default via A [nexthop via B …] table T`. */
-function parsePolicyRouting(config: DeviceConfig, text: string, file: string, marks: Map<number, number[]>, diagnostics: Diagnostic[]): void {
-    const tables = new Map<number, number>();
-    const routes = new Map<number, number[]>();
+/** `ip rule add fwmark M table T [priority P]` (and the `ip rule del` that makes the script safe to run again). */
+function parsePolicyRouting(config: DeviceConfig, text: string, file: string, diagnostics: Diagnostic[]): void {
     text.split(/\r\n|\r|\n/).forEach((raw, index) => {
         const line = raw.trim();
         let m: RegExpMatchArray | null;
         if (line === '' || line.startsWith('#') || line === 'set -e' || /^ip rule del fwmark \S+ table \d+ 2>\/dev\/null \|\| true$/.test(line)) return;
-        if ((m = line.match(/^ip rule add fwmark (0x[0-9a-f]+|\d+) table (\d+)( priority \d+)?$/))) {
-            tables.set(Number(m[1]), Number(m[2]));
-        } else if ((m = line.match(/^ip route replace default ((?:(?:nexthop )?via \S+ ?)+) table (\d+)$/))) {
-            const hops = [...m[1].matchAll(/via (\S+)/g)].map(v => parseAddress(v[1]));
-            if (hops.every(h => h !== undefined)) routes.set(Number(m[2]), hops as number[]);
+        if ((m = line.match(/^ip rule add fwmark (0x[0-9a-f]+|\d+) table (\d+)(?: priority (\d+))?$/))) {
+            // Without a priority the kernel takes one below the lowest rule it has: not known from here.
+            if (m[3] === undefined) {
+                const location = { file, range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } } };
+                config.unmodelled.push({ scope: 'filtering', location, text: line });
+                diagnostics.push({ ...location, severity: 'error', code: 'nft-unsupported', message: `'${line}' has no priority, so where it stands among the rules depends on what the device had before; give it one.` });
+                return;
+            }
+            config.ipRules.push({ fwmark: Number(m[1]), table: Number(m[2]), priority: Number(m[3]) });
         } else {
             const location = { file, range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } } };
             config.unmodelled.push({ scope: 'filtering', location, text: line });
@@ -494,8 +499,4 @@ function parsePolicyRouting(config: DeviceConfig, text: string, file: string, ma
             });
         }
     });
-    for (const [mark, table] of tables) {
-        const hops = routes.get(table);
-        if (hops) marks.set(mark, hops);
-    }
 }

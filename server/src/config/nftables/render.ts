@@ -3,18 +3,15 @@
  * marks that select its policy-routing tables. Every value is written from the model, never
  * copied from a name a user wrote without quoting.
  */
-import { formatAddress, formatRange } from '../../net/ipv4.js';
+import { formatRange } from '../../net/ipv4.js';
 import { IntervalSet } from '../../net/interval-set.js';
-import type { DeviceConfig, FilterChain, FilterRule, NameMatch, PacketMatch, PolicyRoute, Ranges } from '../model.js';
+import type { DeviceConfig, FilterChain, FilterRule, NameMatch, PacketMatch, Ranges } from '../model.js';
 
 export const TABLE = 'netintent';
 /** The table of everything netintent writes. */
 export const TABLE_NAME = `inet ${TABLE}`;
 /** conntrack mark of connections accepted one way only: their replies are not let back by state. */
 export const ONEWAY_CT_MARK = 0x1;
-/** Policy-routing marks and tables start here: mark 0x100 + n selects table 1000 + n. */
-export const FIRST_MARK = 0x100;
-export const FIRST_TABLE = 1000;
 /** The chain that marks packets to steer (prerouting, before routing decides). */
 export const STEER_CHAIN = 'steer';
 export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
@@ -23,26 +20,6 @@ export const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dst
 /** nft refuses longer comments. */
 const MAX_COMMENT = 128;
 const ALL_ADDRESSES = IntervalSet.of(0, 0xffffffff);
-
-export interface PolicyTable {
-    mark: number;
-    table: number;
-    nextHops: number[];
-}
-
-/** The marks and tables the device's policy routes use, in the order they are rendered. */
-export function policyTables(config: DeviceConfig): PolicyTable[] {
-    const tables: PolicyTable[] = [];
-    for (const route of config.policyRoutes) {
-        for (const rule of route.rules) {
-            const key = rule.nextHops.join(',');
-            if (!tables.some(t => t.nextHops.join(',') === key)) {
-                tables.push({ mark: FIRST_MARK + tables.length, table: FIRST_TABLE + tables.length, nextHops: rule.nextHops });
-            }
-        }
-    }
-    return tables;
-}
 
 export function renderNftables(config: DeviceConfig): string {
     return layoutNftables(config).lines.join('\n') + '\n';
@@ -73,33 +50,27 @@ function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map
         }
         lines.push('\t}');
     });
-    if (config.policyRoutes.length > 0) {
-        const tables = policyTables(config);
-        if (chains.length > 0) lines.push('');
-        lines.push(`\tchain ${STEER_CHAIN} {`, '\t\ttype filter hook prerouting priority mangle; policy accept;');
-        for (const route of config.policyRoutes) lines.push(...renderPolicyRoute(route, tables).map(l => `\t\t${l}`));
-        lines.push('\t}');
-    }
     lines.push('}');
     return { lines, ruleLines };
 }
 
-/** `ip rule` and `ip route` commands that attach the marks to their tables. */
+/**
+ * The policy rules (`ip rule`) that give each mark of nftables.nft its routing table. The tables
+ * themselves are FRR's (frr.conf: `ip route … table N`), so that their routes follow the
+ * network and come back after a link does; a rule stays in the kernel through link changes.
+ */
 export function renderPolicyRouting(config: DeviceConfig): string | undefined {
-    const tables = policyTables(config);
-    if (tables.length === 0) return undefined;
+    if (config.ipRules.length === 0) return undefined;
     const lines = [
         '#!/bin/sh',
-        `# Policy-routing tables of ${config.hostname}, written by netintent: nftables.nft marks the`,
-        '# packets to steer; each mark selects a table whose default route is the steered next hop.',
-        'set -e'
+        `# Policy rules of ${config.hostname}, written by netintent: nftables.nft marks the packets to`,
+        '# steer; each mark selects a routing table that FRR keeps (frr.conf: ip route ... table N).',
+        '# Safe to run again: each rule is removed before it is added.'
     ];
-    for (const t of tables) {
-        const via = t.nextHops.length === 1 ? `via ${formatAddress(t.nextHops[0])}` : t.nextHops.map(h => `nexthop via ${formatAddress(h)}`).join(' ');
+    for (const rule of config.ipRules) {
         lines.push(
-            `ip rule del fwmark ${hex(t.mark)} table ${t.table} 2>/dev/null || true`,
-            `ip rule add fwmark ${hex(t.mark)} table ${t.table} priority ${t.table}`,
-            `ip route replace default ${via} table ${t.table}`
+            `ip rule del fwmark ${hex(rule.fwmark)} table ${rule.table} 2>/dev/null || true`,
+            `ip rule add fwmark ${hex(rule.fwmark)} table ${rule.table} priority ${rule.priority}`
         );
     }
     return lines.join('\n') + '\n';
@@ -121,8 +92,11 @@ function renderRule(rule: FilterRule): string[] {
     if (rule.iif) conditions.push(`iifname ${names(rule.iif)}`);
     if (rule.oif) conditions.push(`oifname ${names(rule.oif)}`);
     if (rule.ctState) conditions.push(`ct state ${rule.ctState.join(',')}`);
+    if (rule.ctDirection) conditions.push(`ct direction ${rule.ctDirection}`);
     if (rule.ctMark) conditions.push(`ct mark ${rule.ctMark.equal ? '' : '!= '}${hex(rule.ctMark.value)}`);
     const statements: string[] = [];
+    if (rule.setDscp !== undefined) statements.push(`ip dscp set ${rule.setDscp}`);
+    if (rule.setMark !== undefined) statements.push(`meta mark set ${hex(rule.setMark)}`);
     if (rule.setCtMark !== undefined) statements.push(`ct mark set ${hex(rule.setCtMark)}`);
     const verdict = rule.verdict;
     if (verdict.kind === 'jump' || verdict.kind === 'goto') statements.push(`${verdict.kind} ${verdict.chain}`);
@@ -134,13 +108,6 @@ function renderRule(rule: FilterRule): string[] {
     return matches.map(m => [...conditions, m, ...statements].filter(Boolean).join(' '));
 }
 
-function renderPolicyRoute(route: PolicyRoute, tables: PolicyTable[]): string[] {
-    return route.rules.flatMap(rule => {
-        const table = tables.find(t => t.nextHops.join(',') === rule.nextHops.join(','))!;
-        return matchExpressions(rule.match).map(m => [`iifname ${quote(route.interface)}`, m, `meta mark set ${hex(table.mark)}`, `comment ${quote(rule.comment)}`].filter(Boolean).join(' '));
-    });
-}
-
 /**
  * A match as nft expressions. Ports belong to TCP and UDP only, so a match with ports whose
  * protocols include others becomes two: the TCP/UDP part with its ports, the rest without.
@@ -149,6 +116,7 @@ export function matchExpressions(match: PacketMatch): string[] {
     const base: string[] = [];
     if (match.src) base.push(`ip saddr ${addresses(match.src)}`);
     if (match.dst) base.push(`ip daddr ${addresses(match.dst)}`);
+    if (match.dscp) base.push(`ip dscp ${set(match.dscp, formatPortRange)}`);
     const ports = match.dstPorts || match.srcPorts;
     if (!ports) {
         if (match.protocols) base.push(`meta l4proto ${set(match.protocols, formatProtocolRange)}`);

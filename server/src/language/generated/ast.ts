@@ -49,6 +49,7 @@ export type NetintentKeywordNames =
     | "latency"
     | "link"
     | "node"
+    | "of"
     | "oneway"
     | "prefix"
     | "scenario"
@@ -723,12 +724,14 @@ export function isTwinSymbol(item: unknown): item is TwinSymbol {
 export interface Via extends langium.AstNode {
     readonly $container: Allow | Deny | Isolate;
     readonly $type: 'Via';
-    device: langium.Reference<TwinDevice>;
+    anyOf: boolean;
+    devices: Array<langium.Reference<TwinDevice>>;
 }
 
 export const Via = {
     $type: 'Via',
-    device: 'device'
+    anyOf: 'anyOf',
+    devices: 'devices'
 } as const;
 
 export function isVia(item: unknown): item is Via {
@@ -1256,8 +1259,14 @@ export class NetintentAstReflection extends langium.AbstractAstReflection {
         Via: {
             name: Via.$type,
             properties: {
-                device: {
-                    name: Via.device,
+                anyOf: {
+                    name: Via.anyOf,
+                    defaultValue: false,
+                    optional: true
+                },
+                devices: {
+                    name: Via.devices,
+                    defaultValue: [],
                     referenceType: TwinDevice.$type
                 }
             },

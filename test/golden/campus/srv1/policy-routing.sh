@@ -1,7 +1,6 @@
 #!/bin/sh
-# Policy-routing tables of srv1, written by netintent: nftables.nft marks the
-# packets to steer; each mark selects a table whose default route is the steered next hop.
-set -e
+# Policy rules of srv1, written by netintent: nftables.nft marks the packets to
+# steer; each mark selects a routing table that FRR keeps (frr.conf: ip route ... table N).
+# Safe to run again: each rule is removed before it is added.
 ip rule del fwmark 0x100 table 1000 2>/dev/null || true
 ip rule add fwmark 0x100 table 1000 priority 1000
-ip route replace default via 10.0.0.26 table 1000

@@ -1,7 +1,0 @@
-#!/bin/sh
-# Policy-routing tables of fw1, written by netintent: nftables.nft marks the
-# packets to steer; each mark selects a table whose default route is the steered next hop.
-set -e
-ip rule del fwmark 0x100 table 1000 2>/dev/null || true
-ip rule add fwmark 0x100 table 1000 priority 1000
-ip route replace default via 10.0.0.15 table 1000
