@@ -71,3 +71,20 @@ export function formatRange(lo: number, hi: number): string {
     if (Number.isInteger(length) && lo % size === 0) return `${formatAddress(lo)}/${length}`;
     return `${formatAddress(lo)}-${formatAddress(hi)}`;
 }
+
+/** The prefixes that make up an address set, largest first within each range; at most `limit`. */
+export function prefixesOf(set: IntervalSet, limit: number): Prefix[] {
+    const out: Prefix[] = [];
+    for (const [lo, hi] of set.intervals) {
+        let start = lo;
+        while (start <= hi && out.length < limit) {
+            // The largest aligned block that starts here and ends by hi.
+            let length = 0;
+            while (length < 32 && (start % 2 ** (32 - length) !== 0 || start + 2 ** (32 - length) - 1 > hi)) length++;
+            out.push({ network: start, length });
+            start = lastAddress({ network: start, length }) + 1;
+            if (start > 0xffffffff) break;
+        }
+    }
+    return out;
+}

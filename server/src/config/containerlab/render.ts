@@ -1,54 +1,125 @@
 /**
- * A containerlab topology for the compiled network, so that the existing orchestrator deploys
- * it unchanged: an FRR node per device with its files bound in, a host node per twin host.
+ * A containerlab topology that runs the compiled network as `netintent lab` does, with nothing to
+ * prepare on the host: an FRR node per device with its files bound in; a node per attached
+ * segment, a bridge of its attachment and its hosts with the segment's test host on it; a node
+ * per twin host on its segment's node; a node per external, answering for what it stands for.
+ * containerlab makes no interface outside the nodes, and every one it or a node's steps make has
+ * a name of at most 15 characters (the kernel's limit), unique in its node.
  */
 import { stringify } from 'yaml';
-import { formatAddress } from '../../net/ipv4.js';
-import type { Twin } from '../../twin/model.js';
-import { interfaceName } from '../../twin/model.js';
+import type { InterfaceKey, Twin, TwinHost, TwinSegment } from '../../twin/model.js';
 import type { DeviceFiles } from '../files.js';
+import { testerAddress } from '../../twin/test-hosts.js';
+import { deviceSteps, externalSteps, hostSteps, NODE_DIR, segmentSteps } from './steps.js';
 
-export const FRR_IMAGE = 'quay.io/frrouting/frr:8.4.0';
-export const HOST_IMAGE = 'alpine:3';
-/** Where a node finds its netintent files inside the container. */
-const NODE_DIR = '/etc/netintent';
+/**
+ * FRR's own release image (Alpine 3.15: FRR 8.4.1 with every daemon, iproute2, busybox; no nft,
+ * which its first step installs). 8.4 is the version frr.conf is written for.
+ */
+export const FRR_IMAGE = 'quay.io/frrouting/frr:8.4.1';
+/** Segments, hosts and externals (Alpine 3.22: iproute2, ping, traceroute, tcpdump, curl; nginx on 80 and 443). */
+export const TEST_IMAGE = 'wbitt/network-multitool:3.22.2';
+/** A node's name is its container's hostname: at most 64 characters. */
+const MAX_NODE_NAME = 64;
+/** The VRF of the management interface, unless the node has an interface of that name. */
+const MANAGEMENT_VRF = 'mgmt';
+/** Names containerlab reads in a link as a link to the host or its networks, not as a node's. */
+const LINK_TYPE_NAMES = ['host', 'mgmt-net', 'macvlan'];
+
+interface Node {
+    kind: 'linux';
+    image: string;
+    binds?: string[];
+    exec: string[];
+}
 
 export function renderContainerlab(twin: Twin, devices: readonly DeviceFiles[]): string {
-    const nodes: Record<string, object> = {};
+    const topology = new Topology();
+    const deviceNodes = new Map<string, string>();
     for (const device of devices) {
-        const binds = [`${device.name}/frr.conf:/etc/frr/frr.conf`, `${device.name}/daemons:/etc/frr/daemons`];
-        // Steered paths may hairpin through a device and return on another interface: no
-        // redirects, no strict reverse-path filter.
-        const exec = ['sysctl -w net.ipv4.ip_forward=1', 'sysctl -w net.ipv4.conf.all.send_redirects=0', 'sysctl -w net.ipv4.conf.all.rp_filter=0'];
-        binds.push(`${device.name}/nftables.nft:${NODE_DIR}/nftables.nft`);
-        exec.push(`nft -f ${NODE_DIR}/nftables.nft`);
-        if (device.files.has('policy-routing.sh')) {
-            binds.push(`${device.name}/policy-routing.sh:${NODE_DIR}/policy-routing.sh`);
-            exec.push(`sh ${NODE_DIR}/policy-routing.sh`);
-        }
-        nodes[device.name] = { kind: 'linux', image: FRR_IMAGE, binds, exec };
+        const interfaces = [...twin.devices.get(device.name)?.interfaces.keys() ?? []];
+        deviceNodes.set(device.name, topology.add(device.name, deviceNode(device, interfaces)));
     }
-    const links: Array<{ endpoints: [string, string] }> = twin.links.map(l => ({ endpoints: [interfaceName(l.a), interfaceName(l.b)] }));
+    const endpoint = (key: InterfaceKey) => `${deviceNodes.get(key.device)}:${key.interface}`;
+    for (const l of twin.links) topology.link(endpoint(l.a), endpoint(l.b));
     for (const segment of twin.segments.values()) {
-        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name);
-        if (!segment.attach || hosts.length === 0) continue;
-        const length = segment.prefix.length;
-        for (const host of hosts) {
-            nodes[host.name] = {
-                kind: 'linux', image: HOST_IMAGE,
-                exec: [`ip addr add ${formatAddress(host.address)}/${length} dev eth1`, `ip route replace default via ${formatAddress(segment.gateway)}`]
-            };
-        }
-        if (hosts.length === 1) {
-            links.push({ endpoints: [`${hosts[0].name}:eth1`, interfaceName(segment.attach)] });
-        } else {
-            // Several hosts share the segment through a bridge, which containerlab expects to exist on the host.
-            const bridge = `br-${segment.name}`;
-            nodes[bridge] = { kind: 'bridge' };
-            links.push({ endpoints: [`${bridge}:${segment.attach.device}`, interfaceName(segment.attach)] });
-            hosts.forEach(h => links.push({ endpoints: [`${h.name}:eth1`, `${bridge}:${h.name}`] }));
+        // As in `netintent lab`: a segment attached to no device is not part of the network.
+        if (segment.attach) addSegment(topology, segment, endpoint(segment.attach), [...twin.hosts.values()].filter(h => h.segment === segment.name));
+    }
+    for (const external of twin.externals.values()) {
+        // As in `netintent lab`, an external with no attachment, peer or address is left out.
+        const { attach, peer, address } = external;
+        if (!attach || peer === undefined || !address) continue;
+        const node = topology.add(`ext-${external.name}`, testNode(externalSteps(MANAGEMENT_VRF, peer, address.length, address.address, external.space)));
+        topology.link(`${node}:eth1`, endpoint(attach));
+    }
+    return header(twin.network) + stringify({ name: twin.network, topology: { nodes: topology.nodes, links: topology.links } }, { lineWidth: 0 });
+}
+
+function header(network: string): string {
+    return [
+        `# containerlab topology of ${network}, written by netintent.`,
+        `# Deploy from this folder: sudo containerlab deploy -t ${network}.clab.yml (netintent's docs/cli.md).`,
+        '# Nodes: a device each (FRR); seg-NAME, a segment (a bridge with its test host on it);',
+        '# a twin host each, on its segment; ext-NAME, an external. On every node eth0, the management',
+        '# interface, is in VRF mgmt: the main table holds the network\'s routes only.',
+        ''
+    ].join('\n');
+}
+
+function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
+    const binds = [`${device.name}/frr.conf:/etc/frr/frr.conf`, `${device.name}/daemons:/etc/frr/daemons`, `${device.name}/nftables.nft:${NODE_DIR}/nftables.nft`];
+    const policyRouting = device.files.has('policy-routing.sh');
+    if (policyRouting) binds.push(`${device.name}/policy-routing.sh:${NODE_DIR}/policy-routing.sh`);
+    return { kind: 'linux', image: FRR_IMAGE, binds, exec: deviceSteps(vrfName(interfaces), policyRouting) };
+}
+
+/** The segment's node (eth1 to the attachment, then an interface per host) and its hosts' nodes. */
+function addSegment(topology: Topology, segment: TwinSegment, attachment: string, hosts: readonly TwinHost[]): void {
+    const hostPort = (index: number) => `eth${index + 2}`;
+    const tester = testerAddress(segment, hosts.map(h => h.address));
+    const ports = ['eth1', ...hosts.map((_, index) => hostPort(index))];
+    const node = topology.add(`seg-${segment.name}`, testNode(segmentSteps(MANAGEMENT_VRF, ports, tester, segment.prefix, segment.gateway)));
+    topology.link(`${node}:eth1`, attachment);
+    hosts.forEach((host, index) => {
+        const hostNode = topology.add(host.name, testNode(hostSteps(MANAGEMENT_VRF, host.address, segment.prefix, segment.gateway)));
+        topology.link(`${hostNode}:eth1`, `${node}:${hostPort(index)}`);
+    });
+}
+
+function testNode(exec: string[]): Node {
+    return { kind: 'linux', image: TEST_IMAGE, exec };
+}
+
+/** The management VRF's name on a device: not one of the twin's interfaces of the device. */
+function vrfName(interfaces: readonly string[]): string {
+    let name = MANAGEMENT_VRF;
+    for (let n = 1; interfaces.includes(name); n++) name = `${MANAGEMENT_VRF}${n}`;
+    return name;
+}
+
+/**
+ * The nodes and links. The names of devices, segments, hosts and externals may coincide with each
+ * other or with what containerlab reserves; their nodes' names do not. Devices come first, so
+ * that each keeps its own name (and its folder's) unless containerlab reserves it.
+ */
+class Topology {
+    readonly nodes: Record<string, Node> = {};
+    readonly links: Array<{ endpoints: [string, string] }> = [];
+
+    /** Adds `node` as `wanted`, cut to fit, or with the first free `-N` after it; returns its name. */
+    add(wanted: string, node: Node): string {
+        for (let n = 1; ; n++) {
+            const suffix = n === 1 ? '' : `-${n}`;
+            const name = wanted.slice(0, MAX_NODE_NAME - suffix.length) + suffix;
+            if (!Object.hasOwn(this.nodes, name) && !LINK_TYPE_NAMES.includes(name.toLowerCase())) {
+                this.nodes[name] = node;
+                return name;
+            }
         }
     }
-    const header = `# containerlab topology of ${twin.network}, written by netintent.\n# Deploy with: containerlab deploy -t ${twin.network}.clab.yml\n`;
-    return header + stringify({ name: twin.network, topology: { nodes, links } }, { lineWidth: 0 });
+
+    link(a: string, b: string): void {
+        this.links.push({ endpoints: [a, b] });
+    }
 }
