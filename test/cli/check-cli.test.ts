@@ -1,5 +1,5 @@
 /** `netintent check` as CI runs it: the built CLI in a child process (CLI.md). */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv04Module from 'ajv-draft-04';
@@ -24,6 +24,18 @@ describe('exit codes', () => {
             expect(run.code, run.stdout).toBe(0);
             expect(run.stdout).toMatch(/0 errors, 0 warnings\n$/);
         }
+    });
+
+    it('a reader that stops early (| head) ends the output, not in a stack trace; the exit status stands', async () => {
+        const child = spawn(process.execPath, [BIN, 'check', 'samples/', '--format', 'json'], { cwd: ROOT });
+        let stderr = '';
+        child.stderr.on('data', chunk => { stderr += String(chunk); });
+        // Closed before the first line: every write meets a closed pipe (EPIPE).
+        child.stdout.destroy();
+        const code = await new Promise(resolve => child.once('exit', resolve));
+        expect(stderr).toBe('');
+        // samples/broken has errors.
+        expect(code).toBe(1);
     });
 
     it('1 for errors, each as file:line:col: severity: message [code]', () => {

@@ -1,7 +1,9 @@
 /**
- * Differential: seeded random networks (rings, partial meshes, leaf-spines; OSPF or eBGP;
- * segments, ACL intents, a waypoint, an external) run on real FRR; every FIB must equal the
- * simulated one and real traffic must agree with the verifier on every requirement tried.
+ * Differential: seeded random networks (rings, partial meshes, leaf-spines with a firewall leaf,
+ * dual-hub WANs; OSPF or eBGP; segments, ACL intents, waypoints on ECMP alternatives, also one that
+ * must survive a link failure, an external) run on real FRR; the whole state must be the compiled
+ * one, real traffic must agree with the verifier on every requirement tried (each failure trial
+ * traced while in force), and steering must come back after each waypoint link flapped.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,7 +15,7 @@ import { ROOT } from '../support/samples.js';
 import { writeWorkspace } from '../support/workspace.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
-const COUNT = Number(process.env.RANDOM_LABS ?? 20);
+const COUNT = Number(process.env.RANDOM_LABS ?? 12);
 const enabled = process.getuid?.() === 0 && fs.existsSync('/usr/lib/frr/zebra') && fs.existsSync('/usr/bin/traceroute');
 if (!enabled) {
     const message = 'the random lab tests need root, frr and traceroute; SKIPPED (.ci/run installs them).';
@@ -35,14 +37,19 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
         const up = netintent(['lab', 'up', folder]);
         try {
             expect(up.code, `${up.stderr}\n${twin}`).toBe(0);
-            const test = netintent(['lab', 'test', folder]);
+            // A few failure sets per survive requirement: the samples try every one.
+            const test = netintent(['lab', 'test', folder, '--failure-trials', '4']);
             expect(test.code, `${test.stdout}\n${twin}\n${intents}`).toBe(0);
             expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
             expect(test.stdout).toMatch(/\n\d+ packets with forged sources sent from 3 segments, 0 delivered\n/);
+            // Flapping each waypoint link left every steered requirement holding.
+            expect(test.stdout).toMatch(/\n[1-9]\d* waypoint links flapped, 0 left a steered requirement broken\n/);
+            expect(test.stdout).not.toContain('\n?');
             // For the record of what the differential compared (the CI log keeps it).
-            const entries = /(\d+) FIB entries as simulated/.exec(up.stdout)?.[1];
+            const entries = /(\d+) FIB entries/.exec(up.stdout)?.[1];
             const tried = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];
-            console.log(`differential network ${seed}: ${entries} FIB entries equal, ${tried} requirements agree`);
+            const flapped = /\n(\d+) waypoint links flapped/.exec(test.stdout)?.[1];
+            console.log(`differential network ${seed}: ${entries} FIB entries equal, ${tried} requirements agree, ${flapped} waypoint links flapped`);
         } finally {
             netintent(['lab', 'down', folder]);
         }

@@ -1,6 +1,6 @@
 /** `netintent`: the command line front over the shared pipeline (CLI.md). */
 import * as fs from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { checkFiles } from '../check/check.js';
@@ -10,9 +10,11 @@ import { formatDiagnostics, formatJson, formatSarif, formatText, FORMATS, type F
 import { checkOutputFolder, OutputError, writeOutput } from '../compile/output.js';
 import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork } from '../compile/compile.js';
-import { compareFibs, fibsDiffer, waitForConvergence } from '../lab/converge.js';
+import { waitForConvergence } from '../lab/converge.js';
+import type { Requirement } from '../intent/model.js';
+import { compareState, describeComparison } from '../lab/state.js';
 import { labDown, labName, labUp, readState } from '../lab/lab.js';
-import { forgedSourceTrials, labTest } from '../lab/traffic.js';
+import { DEFAULT_FAILURE_TRIALS, flapWaypointLinks, forgedSourceTrials, labTest } from '../lab/traffic.js';
 import { describePacket } from '../net/packet-set.js';
 import { syncTwin } from '../lab/sync.js';
 import { verifyProgram } from '../verify/program.js';
@@ -107,7 +109,7 @@ async function compiledTwin(paths: string[], allowOutside: readonly string[]) {
     return { program, compiled: compileNetwork(program) };
 }
 
-async function runLab(action: string, paths: string[], allowOutside: readonly string[]): Promise<number> {
+async function runLab(action: string, paths: string[], allowOutside: readonly string[], failureTrials = DEFAULT_FAILURE_TRIALS): Promise<number> {
     const missing = missingTools();
     if (missing.length > 0) throw new UsageError(`the lab needs ${missing.join(', ')} (Linux, root, Debian's frr, nftables, iproute2).`);
     const { program, compiled } = await compiledTwin(paths, allowOutside);
@@ -121,45 +123,53 @@ async function runLab(action: string, paths: string[], allowOutside: readonly st
     if (action === 'up') {
         const started = Date.now();
         const state = labUp(program.twin, compiled, log);
-        const differences = waitForConvergence(state, program.twin, compiled, 60_000);
-        if (differences.length > 0) {
-            process.stderr.write(`netintent: the lab's FIBs did not converge to the simulated ones within 60 s:\n${differences.slice(0, 20).join('\n')}\n`);
+        const comparison = waitForConvergence(state, program.twin, compiled, 60_000);
+        if (comparison.differences.length > 0) {
+            process.stderr.write(`netintent: the lab did not converge to the compiled state within 60 s:\n${comparison.differences.slice(0, 20).join('\n')}\n`);
             return EXIT_ERRORS;
         }
-        const { entries } = compareFibs(state, program.twin, compiled);
-        log(`lab ${lab} is up: ${state.devices.length} devices converged in ${((Date.now() - started) / 1000).toFixed(1)} s, ${entries} FIB entries as simulated`);
+        log(`lab ${lab} is up: ${state.devices.length} devices converged in ${((Date.now() - started) / 1000).toFixed(1)} s; ${describeComparison(comparison)} as compiled`);
         return EXIT_CLEAN;
     }
     const state = readState(lab);
     if (action === 'test') {
         if (!state) throw new UsageError(`the lab ${lab} is not up; run 'netintent lab up' first.`);
         const { verdicts } = verifyProgram(program, compiled.devices);
-        const results = await labTest(state, program, compiled, verdicts);
-        const cwd = process.cwd();
+        const results = await labTest(state, program, compiled, verdicts, failureTrials);
+        const statement = (r: Requirement) => `${path.relative(process.cwd(), r.location.file)}:${r.location.range.start.line} ${r.intent} ${r.kind}`;
         let disagreements = 0;
         for (const result of results) {
             const agree = result.lab === 'untested' || result.lab === result.verifier;
             if (!agree) disagreements++;
-            const where = `${path.relative(cwd, result.requirement.location.file)}:${result.requirement.location.range.start.line}`;
-            log(`${agree ? (result.lab === 'untested' ? '?' : '✓') : '✗'} ${where} ${result.requirement.intent} ${result.requirement.kind}: verifier ${result.verifier}, lab ${result.lab} — ${result.detail}`);
+            log(`${agree ? (result.lab === 'untested' ? '?' : '✓') : '✗'} ${statement(result.requirement)}: verifier ${result.verifier}, lab ${result.lab} — ${result.detail}`);
         }
         // Anti-spoofing: every edge drops packets whose source is not its own (the verifier counts on it).
         const forged = forgedSourceTrials(state, program);
         for (const trial of forged) {
             log(`${trial.delivered ? '✗' : '✓'} forged source from ${trial.from}, claiming ${trial.claims}: ${describePacket(trial.packet)} ${trial.delivered ? 'delivered' : 'not delivered'}`);
         }
+        // Steering must come back by itself: each waypoint link flapped, the steered requirements tried again.
+        const flaps = await flapWaypointLinks(state, program, compiled, verdicts);
+        for (const flap of flaps) {
+            const failed = flap.tried.filter(t => !t.holds);
+            log(`${failed.length === 0 ? '✓' : '✗'} flapped ${flap.link} (down, up, state as compiled): ${flap.tried.length - failed.length} of ${flap.tried.length} steered requirements hold`);
+            for (const t of failed) log(`    ${statement(t.requirement)}: ${t.detail}`);
+        }
         const tested = results.filter(r => r.lab !== 'untested').length;
         const spoofed = forged.filter(t => t.delivered).length;
+        const brokenByFlap = flaps.filter(f => f.tried.some(t => !t.holds)).length;
         log(`${tested} requirements tried with traffic, ${disagreements} disagree with the verifier${results.length > tested ? `, ${results.length - tested} untested` : ''}`);
         log(`${forged.length} packets with forged sources sent from ${new Set(forged.map(t => t.from)).size} segments, ${spoofed} delivered`);
-        return disagreements > 0 || spoofed > 0 ? EXIT_ERRORS : EXIT_CLEAN;
+        log(`${flaps.length} waypoint links flapped, ${brokenByFlap} left a steered requirement broken`);
+        return disagreements > 0 || spoofed > 0 || brokenByFlap > 0 ? EXIT_ERRORS : EXIT_CLEAN;
     }
     if (!state) {
         log(`lab ${lab} is down`);
         return EXIT_CLEAN;
     }
-    const differences = fibsDiffer(state, program.twin, compiled);
-    log(`lab ${lab} is up: ${state.devices.length} devices, ${state.namespaces.length} namespaces; ${differences.length === 0 ? 'every FIB is the simulated one' : `${differences.length} FIB entries differ from the simulation:`}`);
+    const comparison = compareState(state, program.twin, compiled);
+    const { differences } = comparison;
+    log(`lab ${lab} is up: ${state.devices.length} devices, ${state.namespaces.length} namespaces; ${differences.length === 0 ? `${describeComparison(comparison)} as compiled` : `${differences.length} differences from the compiled state:`}`);
     for (const line of differences.slice(0, 50)) log(`  ${line}`);
     return differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
 }
@@ -172,7 +182,7 @@ async function runSync(paths: string[], allowOutside: readonly string[]): Promis
     if (!state) throw new UsageError(`the lab ${labName(program.twin)} is not up; there is nothing to sync from.`);
     const result = syncTwin(state, program.twin, compiled);
     process.stdout.write(`${path.relative(process.cwd(), program.twin.file)}: state written, ${result.down.length} interface(s) down${result.down.length > 0 ? `: ${result.down.join(', ')}` : ''}\n`);
-    process.stdout.write(result.differences.length === 0 ? 'every live FIB is the simulated one\n' : `${result.differences.length} live FIB entries differ from the simulation:\n${result.differences.slice(0, 50).map(d => `  ${d}`).join('\n')}\n`);
+    process.stdout.write(result.differences.length === 0 ? 'the live state (FIBs, policy tables and rules, rulesets) is the simulated one\n' : `${result.differences.length} differences of the live state from the simulated one:\n${result.differences.slice(0, 50).map(d => `  ${d}`).join('\n')}\n`);
     return result.differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
 }
 
@@ -180,6 +190,11 @@ async function runSync(paths: string[], allowOutside: readonly string[]): Promis
 function allowOutsideOption(): Option {
     return new Option('--allow-outside <path>', 'also read twins and topologies at this file or folder, outside the folders given (repeatable)')
         .argParser((value: string, previous: string[]) => [...previous, value]).default([]);
+}
+
+function positiveInteger(value: string): number {
+    if (!/^[1-9]\d{0,3}$/.test(value)) throw new InvalidArgumentError('a whole number from 1 to 9999.');
+    return Number(value);
 }
 
 export function createProgram(setExitCode: (code: number) => void): Command {
@@ -207,9 +222,10 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .argument('<action>', 'up | test | status | down')
         .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
         .addOption(allowOutsideOption())
-        .action(async (action: string, paths: string[], options: { allowOutside: string[] }) => {
+        .option('--failure-trials <count>', `test: at most this many failure sets per survive requirement (default ${DEFAULT_FAILURE_TRIALS})`, positiveInteger, DEFAULT_FAILURE_TRIALS)
+        .action(async (action: string, paths: string[], options: { allowOutside: string[]; failureTrials: number }) => {
             if (!['up', 'test', 'status', 'down'].includes(action)) throw new UsageError(`unknown lab action '${action}'; use up, test, status or down.`);
-            setExitCode(await runLab(action, paths, options.allowOutside));
+            setExitCode(await runLab(action, paths, options.allowOutside, options.failureTrials));
         });
     program.command('twin')
         .description('the twin and the running network: sync writes the live lab\'s observed state into the twin file')
@@ -232,6 +248,9 @@ export function createProgram(setExitCode: (code: number) => void): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+    // A reader that stops early (`| head`) closes the pipe: the rest of the output is dropped, and
+    // the command still runs to its end (a lab trial still restores what it failed).
+    process.stdout.on('error', () => undefined);
     let exitCode = EXIT_CLEAN;
     const program = createProgram(code => { exitCode = code; });
     try {

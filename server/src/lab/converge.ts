@@ -1,10 +1,9 @@
-/** Whether the lab's FRR instances forward as the simulator says: every device's FIB, compared. */
+/** Failures made real in the lab, and waiting until the lab's state is what the simulator says. */
 import type { CompiledNetwork } from '../compile/compile.js';
-import { NetworkVerifier } from '../verify/verify.js';
 import type { Twin } from '../twin/model.js';
-import { fibDifferences, frrFib, simulatedFib } from './fib.js';
 import type { LabState } from './lab.js';
 import { NO_FAILURES, type Failures } from '../simulate/network.js';
+import { compareState, type StateComparison } from './state.js';
 import { inNamespace } from './system.js';
 
 /**
@@ -31,30 +30,15 @@ export function applyFailures(state: LabState, twin: Twin, failures: Failures): 
     };
 }
 
-/** The FIB entries that differ from the simulation's (under `failures`; failed devices are not asked). */
-export function fibsDiffer(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures = NO_FAILURES): string[] {
-    return compareFibs(state, twin, compiled, failures).differences;
-}
-
-/** The comparison itself: the differences, and how many entries (prefix at a device) were compared. */
-export function compareFibs(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures = NO_FAILURES): { differences: string[]; entries: number } {
-    const routing = new NetworkVerifier(twin, compiled.devices).context(failures).routing;
-    let entries = 0;
-    const differences = state.devices.filter(d => !failures.devices.has(d.device)).flatMap(d => {
-        const simulated = simulatedFib(routing, d.device, compiled.devices);
-        const real = frrFib(d.pathspace);
-        entries += new Set([...simulated.keys(), ...real.keys()]).size;
-        return fibDifferences(d.device, simulated, real);
-    });
-    return { differences, entries };
-}
-
-/** Polls until the FIBs agree; returns the differences left at the deadline (none: converged). */
-export function waitForConvergence(state: LabState, twin: Twin, compiled: CompiledNetwork, ms: number, failures: Failures = NO_FAILURES): string[] {
+/**
+ * Polls until the lab's whole state is the compiled one (under `failures`, the simulator's for
+ * them); returns the comparison at the end (no differences: converged).
+ */
+export function waitForConvergence(state: LabState, twin: Twin, compiled: CompiledNetwork, ms: number, failures: Failures = NO_FAILURES): StateComparison {
     const deadline = Date.now() + ms;
     for (;;) {
-        const differences = fibsDiffer(state, twin, compiled, failures);
-        if (differences.length === 0 || Date.now() > deadline) return differences;
+        const comparison = compareState(state, twin, compiled, failures);
+        if (comparison.differences.length === 0 || Date.now() > deadline) return comparison;
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     }
 }

@@ -1,52 +1,75 @@
 /**
- * FIBs to compare: the simulator's, per device (prefix → next hops), and FRR's, read from each
- * running instance with `show ip route json`.
+ * FIBs to compare, per device (prefix → next hops): the simulator's, and the kernel's of each lab
+ * namespace, for the main table and for each policy-routing table.
  */
 import { formatAddress, formatPrefix } from '../net/ipv4.js';
-import type { RoutingState } from '../simulate/routing.js';
+import type { Route, RoutingState } from '../simulate/routing.js';
 import type { DeviceConfig } from '../config/model.js';
 import { PrefixUniverse } from '../simulate/routing.js';
-import { run } from './system.js';
+import { inNamespace } from './system.js';
 
-/** prefix → sorted next hops ("10.0.0.1", or "connected"). */
+const LOOPBACK = 'lo';
+
+/** prefix → sorted next hops ("10.0.0.1", "connected", or "blackhole"). */
 export type Fib = Map<string, string[]>;
 
 export function simulatedFib(routing: RoutingState, device: string, configs: ReadonlyMap<string, DeviceConfig>): Fib {
     const fib: Fib = new Map();
     for (const prefix of new PrefixUniverse(configs.values()).all()) {
         const route = routing.route(device, prefix);
-        if (route) fib.set(formatPrefix(prefix), [...new Set(route.nextHops.map(h => (h.address === undefined ? 'connected' : formatAddress(h.address))))].sort());
+        // The kernel keeps the addresses of the loopback in its local table, not in the main one.
+        if (route && !(route.protocol === 'connected' && route.nextHops.every(h => h.interface === LOOPBACK))) fib.set(formatPrefix(prefix), hops(route));
     }
     return fib;
 }
 
-interface FrrRoute {
-    protocol: string;
-    selected?: boolean;
-    nexthops?: Array<{ ip?: string; directlyConnected?: boolean; fib?: boolean; active?: boolean }>;
-}
-
-const PROTOCOLS = new Set(['connected', 'static', 'ospf', 'bgp']);
-
-export function frrFib(pathspace: string): Fib {
-    const json = JSON.parse(run('vtysh', ['-N', pathspace, '-c', 'show ip route json'])) as Record<string, FrrRoute[]>;
+/** A policy-routing table as simulated: the route of each prefix its static routes name. */
+export function simulatedTable(routing: RoutingState, config: DeviceConfig, table: number): Fib {
     const fib: Fib = new Map();
-    for (const [prefix, routes] of Object.entries(json)) {
-        const selected = routes.find(r => r.selected && PROTOCOLS.has(r.protocol));
-        if (!selected) continue;
-        const hops = (selected.nexthops ?? []).filter(h => h.fib || h.directlyConnected).map(h => (h.directlyConnected ? 'connected' : h.ip!));
-        fib.set(prefix, [...new Set(hops)].sort());
+    for (const { prefix } of config.staticRoutes.filter(r => r.table === table)) {
+        const route = routing.tableRoute(config.hostname, table, prefix);
+        if (route) fib.set(formatPrefix(prefix), hops(route));
     }
     return fib;
 }
 
-/** The differences, one line each ("core1 10.1.0.0/24: simulated 10.0.0.1, FRR none"). */
+function hops(route: Route): string[] {
+    if (route.blackhole) return ['blackhole'];
+    return [...new Set(route.nextHops.map(h => (h.address === undefined ? 'connected' : formatAddress(h.address))))].sort();
+}
+
+interface KernelRoute {
+    dst: string;
+    type?: string;
+    gateway?: string;
+    nexthops?: Array<{ gateway?: string }>;
+    flags?: string[];
+}
+
+/**
+ * A routing table as the kernel of a lab namespace holds it (`ip -j route show table N`): what
+ * the device forwards by, whatever its routing daemons believe they installed.
+ */
+export function kernelTable(namespace: string, table: number | 'main'): Fib {
+    const routes = JSON.parse(inNamespace(namespace, 'ip', ['-j', 'route', 'show', 'table', String(table)]) || '[]') as KernelRoute[];
+    const fib: Fib = new Map();
+    for (const route of routes) {
+        // Not used for forwarding (ignore_routes_with_linkdown, lab.ts).
+        if (route.flags?.includes('linkdown')) continue;
+        const prefix = route.dst === 'default' ? '0.0.0.0/0' : route.dst.includes('/') ? route.dst : `${route.dst}/32`;
+        const gateways = route.nexthops ? route.nexthops.map(h => h.gateway ?? 'connected') : [route.gateway ?? 'connected'];
+        fib.set(prefix, route.type === 'blackhole' ? ['blackhole'] : [...new Set(gateways)].sort());
+    }
+    return fib;
+}
+
+/** The differences, one line each ("core1 10.1.0.0/24: simulated 10.0.0.1, kernel none"). */
 export function fibDifferences(device: string, simulated: Fib, real: Fib): string[] {
     const out: string[] = [];
     for (const prefix of new Set([...simulated.keys(), ...real.keys()])) {
         const a = simulated.get(prefix)?.join(' ') ?? 'none';
         const b = real.get(prefix)?.join(' ') ?? 'none';
-        if (a !== b) out.push(`${device} ${prefix}: simulated ${a}, FRR ${b}`);
+        if (a !== b) out.push(`${device} ${prefix}: simulated ${a}, kernel ${b}`);
     }
     return out.sort();
 }

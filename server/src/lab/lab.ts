@@ -12,12 +12,24 @@ import * as path from 'node:path';
 import type { CompiledNetwork } from '../compile/compile.js';
 import { renderFrrConf } from '../config/frr/render.js';
 import { renderNftables, renderPolicyRouting } from '../config/nftables/render.js';
-import { formatAddress, lastAddress, type Prefix } from '../net/ipv4.js';
-import type { IntervalSet } from '../net/interval-set.js';
+import { formatAddress, prefixesOf } from '../net/ipv4.js';
+import { MAX_LOCAL_ROUTES, testerAddress } from '../twin/test-hosts.js';
 import type { Twin } from '../twin/model.js';
 import { checkName, FRR_DAEMONS, inNamespace, LabError, namespaces, run } from './system.js';
 
 export const STATE_DIR = '/run/netintent';
+
+/**
+ * The kernel settings of a device (containerlab's nodes get the same): forwarding; no reverse-path
+ * filter and no redirects, since steered paths may hairpin; and a route whose interface lost its
+ * carrier (a neighbour failed) is not used, as on a router, where the simulator has it gone. Set
+ * for `all` and `default` before any interface is moved in: the kernel takes the stricter (or,
+ * for the last, either) of `all` and an interface's own, which starts as `default`.
+ */
+export const DEVICE_SYSCTLS = [
+    'net.ipv4.ip_forward=1',
+    ...['all', 'default'].flatMap(scope => [`net.ipv4.conf.${scope}.rp_filter=0`, `net.ipv4.conf.${scope}.send_redirects=0`, `net.ipv4.conf.${scope}.ignore_routes_with_linkdown=1`])
+];
 
 export interface LabDevice {
     device: string;
@@ -92,9 +104,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
         const namespace = `${prefix}-${checkName(device.name, 'device')}`;
         makeNamespace(namespace);
         state.devices.push({ device: device.name, namespace, pathspace: namespace });
-        for (const setting of ['net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.conf.all.send_redirects=0']) {
-            inNamespace(namespace, 'sysctl', ['-qw', setting]);
-        }
+        for (const setting of DEVICE_SYSCTLS) inNamespace(namespace, 'sysctl', ['-qw', setting]);
     }
     record(state);
     const deviceNamespace = (device: string) => state.devices.find(d => d.device === device)!.namespace;
@@ -111,9 +121,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
         inNamespace(namespace, 'ip', ['link', 'set', 'br0', 'up']);
         veth({ namespace, name: 'eth0' }, { namespace: deviceNamespace(segment.attach.device), name: segment.attach.interface });
         inNamespace(namespace, 'ip', ['link', 'set', 'eth0', 'master', 'br0']);
-        const taken = new Set([segment.gateway, ...hosts.map(h => h.address)]);
-        let tester = segment.prefix.network + 1;
-        while (taken.has(tester)) tester++;
+        const tester = testerAddress(segment, hosts.map(h => h.address));
         const onSegment = (ns: string, dev: string, address: number) => {
             inNamespace(ns, 'ip', ['addr', 'add', `${formatAddress(address)}/${segment.prefix.length}`, 'dev', dev]);
             inNamespace(ns, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
@@ -137,7 +145,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
         inNamespace(namespace, 'ip', ['addr', 'add', `${formatAddress(external.peer)}/${external.address.length}`, 'dev', 'eth0']);
         inNamespace(namespace, 'ip', ['route', 'add', 'default', 'via', formatAddress(external.address.address)]);
         // It answers for every address it stands for.
-        for (const prefix of asPrefixes(external.space)) inNamespace(namespace, 'ip', ['route', 'add', 'local', `${formatAddress(prefix.network)}/${prefix.length}`, 'dev', 'lo']);
+        for (const prefix of prefixesOf(external.space, MAX_LOCAL_ROUTES)) inNamespace(namespace, 'ip', ['route', 'add', 'local', `${formatAddress(prefix.network)}/${prefix.length}`, 'dev', 'lo']);
         state.externals.push({ external: external.name, namespace, address: formatAddress(external.peer) });
     }
     record(state);
@@ -177,10 +185,15 @@ function startFrr(entry: LabDevice, frrConf: string, ospf: boolean, bgp: boolean
     run('vtysh', ['-N', entry.pathspace, '-b'], { allowFailure: false });
 }
 
-/** Hello and keepalive timers of seconds, so that the lab converges in seconds. */
+/**
+ * Timers of seconds, so that the lab converges in seconds: hellos and keepalives, OSPF's
+ * retransmission of a lost database packet (5 s by default) and its SPF hold time, which
+ * back-to-back flaps otherwise stretch to 5 s. Timing only: no route differs.
+ */
 export function fastTimers(frrConf: string): string {
     return frrConf
-        .replace(/^( ip ospf area 0)$/gm, '$1\n ip ospf hello-interval 1\n ip ospf dead-interval 3')
+        .replace(/^( ip ospf area 0)$/gm, '$1\n ip ospf hello-interval 1\n ip ospf dead-interval 3\n ip ospf retransmit-interval 1')
+        .replace(/^(router ospf)$/gm, '$1\n timers throttle spf 0 50 200')
         .replace(/^(router bgp \d+)$/gm, '$1\n timers bgp 1 3');
 }
 
@@ -227,21 +240,4 @@ export function waitFor(condition: () => boolean, what: string, ms: number): voi
         if (Date.now() > deadline) throw new LabError(`timed out waiting for ${what}`);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
-}
-
-/** An address set as the prefixes that make it up (capped: local routes for a few hundred at most). */
-function asPrefixes(set: IntervalSet, limit = 256): Prefix[] {
-    const out: Prefix[] = [];
-    for (const [lo, hi] of set.intervals) {
-        let start = lo;
-        while (start <= hi && out.length < limit) {
-            // The largest aligned block that starts here and ends by hi.
-            let length = 0;
-            while (length < 32 && (start % 2 ** (32 - length) !== 0 || start + 2 ** (32 - length) - 1 > hi)) length++;
-            out.push({ network: start, length });
-            start = lastAddress({ network: start, length }) + 1;
-            if (start > 0xffffffff) break;
-        }
-    }
-    return out;
 }

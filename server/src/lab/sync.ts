@@ -1,15 +1,15 @@
 /**
  * `twin sync`: the live lab read back into the twin — which interfaces are down (written to the
  * twin file's `state`, keeping the user's formatting and comments), and where the live FIBs
- * differ from the simulated ones under that state.
+ * state (FIBs, policy tables and rules, rulesets) differs from the simulated one under it.
  */
 import * as fs from 'node:fs';
 import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
 import type { CompiledNetwork } from '../compile/compile.js';
 import { NO_FAILURES, type Failures } from '../simulate/network.js';
 import { interfaceName, type Twin } from '../twin/model.js';
-import { fibsDiffer } from './converge.js';
 import type { LabState } from './lab.js';
+import { compareState } from './state.js';
 import { LabError, run } from './system.js';
 
 export interface SyncResult {
@@ -34,7 +34,7 @@ export function syncTwin(state: LabState, twin: Twin, compiled: CompiledNetwork,
     if (/\.clab\.ya?ml$/i.test(twin.file)) throw new LabError(`${twin.file} is a containerlab file: a twin file of its own (with 'topology: ${twin.file}') can hold the observed state.`);
     const down = observedDown(state, twin);
     const failures: Failures = { ...NO_FAILURES, interfaces: new Set(down.filter(name => !twin.down.has(name))) };
-    const differences = fibsDiffer(state, twin, compiled, failures);
+    const { differences } = compareState(state, twin, compiled, failures);
     const text = fs.readFileSync(twin.file, 'utf8');
     const document = parseDocument(text);
     if (document.errors.length > 0) throw new LabError(`${twin.file} does not parse; fix it before syncing.`);

@@ -3,7 +3,9 @@
  * verdict. A packet of the requirement between addresses that live in the lab (a segment's test
  * host or hosts, an external's addresses, a device's loopback) is sent from its source's
  * namespace — TCP and UDP to a listener started in the destination's namespace, ping otherwise —
- * and traceroute follows the path where the requirement constrains it (via, avoid, hops).
+ * and traceroute follows the path where the requirement constrains it (via, avoid, hops), each
+ * while the trial's failures are in force. Between trials the lab's whole state must be the
+ * compiled one again.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -14,11 +16,13 @@ import { formatAddress, parseAddress, prefixRange } from '../net/ipv4.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import { placesOf, type Place } from '../twin/places.js';
 import type { RequirementVerdict } from '../verify/verify.js';
+import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import type { LabState } from './lab.js';
 import { sendForged } from './spoof.js';
 import { applyFailures, waitForConvergence } from './converge.js';
 import { NO_FAILURES, scenarioFailures, type Failures } from '../simulate/network.js';
-import type { Twin } from '../twin/model.js';
+import { interfaceName, type Twin } from '../twin/model.js';
+import { LabError } from './system.js';
 
 export interface TrafficResult {
     requirement: Requirement;
@@ -43,12 +47,21 @@ interface LivePlace {
     addresses: IntervalSet;
 }
 
+/** A packet of a requirement, from one live place to another; `forged`: its source is not the sender's. */
+interface Attempt {
+    packet: Packet;
+    from: LivePlace;
+    to: LivePlace;
+    forged: boolean;
+}
+
 const PROBE = path.join(__dirname, 'probe.cjs');
 
-export async function labTest(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>): Promise<TrafficResult[]> {
+/** `failureTrials`: at most this many failure sets per `survive` requirement (each costs seconds). */
+export async function labTest(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>, failureTrials = DEFAULT_FAILURE_TRIALS): Promise<TrafficResult[]> {
     const live = livePlaces(state, program);
-    const owners = new Map<number, string>();
-    for (const config of compiled.devices.values()) for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
+    const owners = addressOwners(compiled);
+    settle(state, program.twin, compiled, NO_FAILURES, 'before the first trial');
     const results: TrafficResult[] = [];
     for (const [requirement, verdict] of verdicts) {
         const verifier = verdict.verdict;
@@ -71,42 +84,124 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
         // The failures to try: a counterexample's; else none, each scenario's, and sampled survive sets.
         const trials = verdict.counterexample
             ? [{ failures: verdict.counterexample.failed, label: verdict.counterexample.failures.join(', ') }]
-            : failureTrials(requirement, verdict, program.twin);
+            : trialsOf(requirement, verdict, program.twin, failureTrials);
         let lab: TrafficResult['lab'] = 'holds';
         const outcomes: string[] = [];
         for (const trial of trials) {
-            const restore = applyFailures(state, program.twin, trial.failures);
-            let delivered: boolean;
-            try {
-                if (trial.failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000, trial.failures);
-                delivered = attempt.forged
-                    ? sendForged(attempt.from, attempt.to.namespace, attempt.packet)
-                    : await send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
-            } finally {
-                restore();
-                if (trial.failures !== NO_FAILURES) waitForConvergence(state, program.twin, compiled, 30_000);
-            }
-            const holds = requirement.kind === 'allow' ? delivered : !delivered;
-            outcomes.push(`${delivered ? 'delivered' : 'not delivered'}${trial.label ? ` with ${trial.label} failed` : ''}`);
-            if (!holds) {
+            const outcome = await withFailures(state, program.twin, compiled, trial.failures, trial.label, () => tryOnce(requirement, attempt, owners));
+            outcomes.push(`${outcome.description}${trial.label ? ` with ${trial.label} failed` : ''}`);
+            if (!outcome.holds) {
                 lab = 'violated';
                 break;
             }
         }
         const forged = attempt.forged ? ` (forged, from ${attempt.from.place.name})` : '';
-        let detail = `${describe(attempt.packet)}${forged} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
-        if (lab === 'holds' && requirement.kind === 'allow' && constrained(requirement)) {
-            const devices = traceroute(attempt.from.namespace, attempt.packet, owners);
-            const problem = pathProblem(requirement, [attempt.from.place.device, ...devices]);
-            detail += `; traceroute ${[attempt.from.place.device, ...devices].join(' → ')}`;
-            if (problem) {
-                lab = 'violated';
-                detail += ` (${problem})`;
-            }
-        }
-        results.push({ requirement, verifier, lab, detail });
+        results.push({ requirement, verifier, lab, detail: `${describe(attempt.packet)}${forged} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}` });
     }
     return results;
+}
+
+/** A link flapped next to a waypoint, and the steered requirements tried once it was back. */
+export interface FlapResult {
+    link: string;
+    /** The steered requirements tried after the flap, each with what happened. */
+    tried: Array<{ requirement: Requirement; holds: boolean; detail: string }>;
+}
+
+/**
+ * Every link of a waypoint of a holding steered requirement (`via`; for a path pinned by avoid or
+ * hops, every link of it) is taken down, brought back up, and the lab's whole state must return
+ * to the compiled one; then every such requirement is tried again, its path traced: steering that
+ * a flap lost (routes of a policy table the kernel dropped with the link) shows up as a packet
+ * around the waypoint.
+ */
+export async function flapWaypointLinks(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>): Promise<FlapResult[]> {
+    const live = livePlaces(state, program);
+    const owners = addressOwners(compiled);
+    const twin = program.twin;
+    const steered = [...verdicts]
+        .filter(([requirement, verdict]) => requirement.kind === 'allow' && constrained(requirement) && verdict.verdict === 'holds')
+        .flatMap(([requirement, verdict]) => {
+            const attempt = pickTrial(requirement, verdict, live);
+            return attempt ? [{ requirement, verdict, attempt }] : [];
+        });
+    // The links of each waypoint; where there is none (a path pinned for avoid or hops), the links of the path.
+    const flapped = new Set<number>();
+    for (const { requirement, verdict } of steered) {
+        const waypoints = requirement.constraints.via.flat();
+        twin.links.forEach((link, index) => {
+            if (waypoints.includes(link.a.device) || waypoints.includes(link.b.device)) flapped.add(index);
+        });
+        if (waypoints.length === 0) for (const index of linksOnPaths(twin, verdict.pathDevices)) flapped.add(index);
+    }
+    const results: FlapResult[] = [];
+    for (const [index, link] of twin.links.entries()) {
+        if (!flapped.has(index)) continue;
+        if ([link.a, link.b].some(end => twin.down.has(interfaceName(end)))) continue;
+        const name = `${interfaceName(link.a)} -- ${interfaceName(link.b)}`;
+        await withFailures(state, twin, compiled, { ...NO_FAILURES, links: new Set([index]) }, name, async () => undefined);
+        const tried = [];
+        for (const { requirement, attempt } of steered) {
+            const outcome = await tryOnce(requirement, attempt, owners);
+            tried.push({ requirement, holds: outcome.holds, detail: `${describe(attempt.packet)} ${outcome.description}` });
+        }
+        results.push({ link: name, tried });
+    }
+    return results;
+}
+
+/** Device by interface address: who answered a traceroute probe. */
+function addressOwners(compiled: CompiledNetwork): Map<number, string> {
+    const owners = new Map<number, string>();
+    for (const config of compiled.devices.values()) for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
+    return owners;
+}
+
+/**
+ * Runs `trial` with `failures` made real, once the lab's state is the simulator's for them; then
+ * brings them back and waits until the whole state is the compiled one again (or stops the test:
+ * a lab that did not come back would judge every later trial on the wrong network).
+ */
+async function withFailures<T>(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures, label: string, trial: () => Promise<T>): Promise<T> {
+    if (failures === NO_FAILURES) return trial();
+    const restore = applyFailures(state, twin, failures);
+    let outcome: T;
+    try {
+        settle(state, twin, compiled, failures, `with ${label} failed`);
+        outcome = await trial();
+    } finally {
+        restore();
+    }
+    settle(state, twin, compiled, NO_FAILURES, `after ${label} came back`);
+    return outcome;
+}
+
+/** How long the lab may take to reach a state (OSPF's dead interval is 3 s in the lab, adjacencies take a few). */
+const SETTLE_MS = 30_000;
+
+function settle(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures, when: string): void {
+    const { differences } = waitForConvergence(state, twin, compiled, SETTLE_MS, failures);
+    if (differences.length > 0) {
+        throw new LabError(`${when}, the lab's state is not the ${failures === NO_FAILURES ? 'compiled' : 'simulated'} one after ${SETTLE_MS / 1000} s:\n${differences.slice(0, 20).map(d => `  ${d}`).join('\n')}`);
+    }
+}
+
+/**
+ * One packet of the requirement, sent as it stands (the failures in force): whether what
+ * happened is what the requirement asks, and for an allow whose path is constrained, the path
+ * traceroute follows with the packet's own protocol and port.
+ */
+async function tryOnce(requirement: Requirement, attempt: Attempt, owners: Map<number, string>): Promise<{ holds: boolean; description: string }> {
+    const delivered = attempt.forged
+        ? sendForged(attempt.from, attempt.to.namespace, attempt.packet)
+        : await send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
+    const description = delivered ? 'delivered' : 'not delivered';
+    if (requirement.kind !== 'allow') return { holds: !delivered, description };
+    if (!delivered || !constrained(requirement)) return { holds: delivered, description };
+    // The first hop answers from the gateway of the source: the source's device, counted once.
+    const traced = [attempt.from.place.device, ...traceroute(attempt.from.namespace, attempt.packet, owners)].filter((d, i, all) => i === 0 || all[i - 1] !== d);
+    const problem = pathProblem(requirement, traced);
+    return { holds: problem === undefined, description: `${description}, traceroute ${traced.join(' → ')}${problem ? ` (${problem})` : ''}` };
 }
 
 function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
@@ -131,38 +226,56 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
     });
 }
 
-/** The most failure sets of a `survive` requirement the lab tries for real (each costs seconds). */
-const SURVIVE_SAMPLES = 2;
+export const DEFAULT_FAILURE_TRIALS = 12;
 
 /**
  * Failure sets a holding requirement is tried under: none; each of its scenarios; and for
- * `survive K`, up to SURVIVE_SAMPLES sets of K links (or devices) on its paths.
+ * `survive K`, up to `limit` sets of K links (or devices other than the ends), those its paths
+ * use first: for K = 1, each on its own.
  */
-function failureTrials(requirement: Requirement, verdict: RequirementVerdict, twin: Twin): Array<{ failures: Failures; label: string }> {
+function trialsOf(requirement: Requirement, verdict: RequirementVerdict, twin: Twin, limit: number): Array<{ failures: Failures; label: string }> {
     const trials: Array<{ failures: Failures; label: string }> = [{ failures: NO_FAILURES, label: '' }];
     for (const scenario of requirement.scenarios) trials.push({ failures: scenarioFailures(twin, scenario), label: `scenario ${scenario.name}` });
     const survive = requirement.constraints.survive;
-    const path = verdict.pathDevices[0];
-    if (survive && path) {
-        if (survive.kind === 'link') {
-            const links = path.slice(1).map((device, i) => twin.links.findIndex(l => (l.a.device === path[i] && l.b.device === device) || (l.b.device === path[i] && l.a.device === device))).filter(i => i >= 0);
-            for (let start = 0; start + survive.count <= links.length && trials.length < 1 + requirement.scenarios.length + SURVIVE_SAMPLES; start += Math.max(1, links.length - survive.count)) {
-                const chosen = links.slice(start, start + survive.count);
-                trials.push({ failures: { ...NO_FAILURES, links: new Set(chosen) }, label: chosen.map(i => `${twin.links[i].a.device}:${twin.links[i].a.interface} -- ${twin.links[i].b.device}:${twin.links[i].b.interface}`).join(', ') });
-            }
-        } else {
-            const inner = path.slice(1, -1).filter((d, i, all) => all.indexOf(d) === i).slice(0, survive.count);
-            if (inner.length === survive.count) trials.push({ failures: { ...NO_FAILURES, devices: new Set(inner) }, label: inner.join(', ') });
+    if (!survive) return trials;
+    // What the paths use first (the failures that matter to them, as the verifier reasons), then
+    // the rest: the lab does not take the verifier's word that those change nothing.
+    const paths = verdict.pathDevices;
+    if (survive.kind === 'link') {
+        const links = firstThenRest(linksOnPaths(twin, paths), twin.links.map((_, index) => index));
+        for (const chosen of groupsOf(links, survive.count, limit)) {
+            trials.push({ failures: { ...NO_FAILURES, links: new Set(chosen) }, label: chosen.map(i => `${interfaceName(twin.links[i].a)} -- ${interfaceName(twin.links[i].b)}`).join(', ') });
         }
+    } else {
+        const ends = new Set(paths.flatMap(path => [path[0], path[path.length - 1]]));
+        const devices = firstThenRest([...new Set(paths.flatMap(path => path.slice(1, -1)))].sort(), [...twin.devices.keys()].filter(d => !ends.has(d)).sort());
+        for (const chosen of groupsOf(devices, survive.count, limit)) trials.push({ failures: { ...NO_FAILURES, devices: new Set(chosen) }, label: chosen.join(', ') });
     }
     return trials;
+}
+
+function firstThenRest<T>(first: readonly T[], all: readonly T[]): T[] {
+    return [...first, ...all.filter(x => !first.includes(x))];
+}
+
+/** Consecutive groups of `size` (size 1: each on its own), at most `limit` of them. */
+function groupsOf<T>(items: readonly T[], size: number, limit: number): T[][] {
+    const groups: T[][] = [];
+    for (let start = 0; start + size <= items.length && groups.length < limit; start += size) groups.push(items.slice(start, start + size));
+    return groups;
+}
+
+/** The links between consecutive devices of the paths (parallel links included), in the twin's order. */
+function linksOnPaths(twin: Twin, paths: ReadonlyArray<readonly string[]>): number[] {
+    const between = new Set(paths.flatMap(path => path.slice(1).map((device, i) => [path[i], device].sort().join('\n'))));
+    return twin.links.flatMap((link, index) => (between.has([link.a.device, link.b.device].sort().join('\n')) ? [index] : []));
 }
 
 /**
  * A packet of the requirement from one live place to another (ports 1 and up). A counterexample
  * with a forged source is replayed as it is: from its origin, claiming the address it claims.
  */
-function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): { packet: Packet; from: LivePlace; to: LivePlace; forged: boolean } | undefined {
+function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): Attempt | undefined {
     const counterexample = verdict.counterexample;
     if (counterexample?.forged) {
         const dst = parseAddress(counterexample.packet.dst)!;
@@ -224,7 +337,9 @@ function anyForgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement
     const others = live.filter(l => l.place !== from.place && l.place.kind === 'segment');
     const wanted = (l: LivePlace) => allows.some(r => r.flows.some(f => l.addresses.intersects(f.destination.addresses)));
     for (const to of [...others.filter(wanted), ...others.filter(l => !wanted(l))]) {
-        const claimed = others.find(l => l.place !== to.place && !l.place.hosts.subtract(l.addresses).isEmpty());
+        // Another segment's address; with only two segments, the destination's own.
+        const spare = (l: LivePlace) => !l.place.hosts.subtract(l.addresses).isEmpty();
+        const claimed = others.find(l => l.place !== to.place && spare(l)) ?? (spare(to) ? to : undefined);
         if (!claimed) continue;
         const src = claimed.place.hosts.subtract(claimed.addresses);
         return { packet: { src: formatAddress(src.first()), dst: formatAddress(to.addresses.first()), protocol: 'udp', dstPort: 9 }, to, claims: claimed.place.name };
@@ -260,7 +375,6 @@ function traceroute(namespace: string, packet: Packet, owners: Map<number, strin
         const owner = address ? owners.get(parseAddress(address) ?? -1) : undefined;
         if (owner && devices[devices.length - 1] !== owner) devices.push(owner);
     }
-    // The first hop answers from the gateway of the source: it is the source's device, counted once.
     return devices;
 }
 
@@ -269,15 +383,10 @@ function constrained(requirement: Requirement): boolean {
     return c.via.length > 0 || c.avoidDevices.length > 0 || c.hops !== undefined;
 }
 
-function pathProblem(requirement: Requirement, traced: string[]): string | undefined {
-    const devices = traced.filter((d, i) => traced.indexOf(d) === i || traced[i - 1] !== d);
+function pathProblem(requirement: Requirement, devices: string[]): string | undefined {
     const c = requirement.constraints;
-    let at = 0;
-    for (const waypoint of c.via) {
-        const found = devices.indexOf(waypoint, at);
-        if (found < 0) return `does not pass ${waypoint}`;
-        at = found;
-    }
+    const missed = missedWaypoint(devices, c.via);
+    if (missed >= 0) return `does not pass ${describeWaypoint(c.via[missed])}`;
     const avoided = devices.find(d => c.avoidDevices.includes(d));
     if (avoided) return `passes ${avoided}`;
     if (c.hops !== undefined && devices.length > c.hops) return `${devices.length} devices, more than hops <= ${c.hops}`;
