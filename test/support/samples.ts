@@ -6,7 +6,7 @@ import type { IntentProgram } from '../../server/src/intent/model.js';
 import { netintentServices } from './workspace.js';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const SAMPLES = ['campus', 'dc-fabric', 'wan'] as const;
+export const SAMPLES = ['campus', 'dc-fabric', 'wan', 'dual-hub'] as const;
 
 /** The intent program of a sample (its intent files must check without errors). */
 export async function sampleProgram(sample: string): Promise<IntentProgram> {
