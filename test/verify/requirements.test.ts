@@ -139,9 +139,16 @@ describe('path constraints', () => {
 });
 
 describe('failures', () => {
-    it('survive 1 link failure holds on the square (two disjoint paths), with every path link tried', async () => {
+    it('survive 1 link failure holds on the square (two disjoint paths), by a minimum cut: no failure simulated', async () => {
         const result = await verdicts('intent s { allow web -> db : tcp 5 survive 1 link failure }\n');
+        expect(result.get('s')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
+        expect(result.get('s')![0].survivedBy).toBe('minimum cut');
+    });
+
+    it('with a path constraint, survive tries the failure sets that touch the paths', async () => {
+        const result = await verdicts('intent s { allow web -> db : tcp 5 hops <= 3 survive 1 link failure }\n');
         expect(result.get('s')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
+        expect(result.get('s')![0].survivedBy).toBe('failure sets');
     });
 
     it('survive 2 link failures is violated, with the two links that cut it', async () => {
@@ -151,7 +158,8 @@ describe('failures', () => {
 
     it('survive 1 node failure holds; during a scenario that cuts both paths it is violated', async () => {
         const result = await verdicts('scenario both { fail device r2\n fail device r3 }\nintent n { allow web -> db : tcp 6 survive 1 node failure }\nintent d { allow web -> db : tcp 7 during both }\n');
-        expect(result.get('n')!.map(summary)).toEqual(['holds (1 path, 1 scenarios)']);
+        expect(result.get('n')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
+        expect(result.get('n')![0].survivedBy).toBe('minimum cut');
         expect(result.get('d')!.map(summary)).toEqual(['violated: dropped at r1: no route to 10.1.2.3 [r2, r3] r1']);
     });
 });

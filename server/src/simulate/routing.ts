@@ -284,6 +284,13 @@ export class RoutingState {
         this.ospfReverse = reverse;
     }
 
+    /** Every OSPF adjacency of the network without failures: per router, the neighbour, its own interface and the link. */
+    ospfAdjacencies(): ReadonlyMap<string, ReadonlyArray<{ to: string; interface: string; link: number }>> {
+        if (this.base) return this.base.ospfAdjacencies();
+        this.buildOspfOnce();
+        return this.ospfGraph!;
+    }
+
     private buildOspfOnce(): void {
         if (!this.ospfGraph) this.buildOspf();
     }

@@ -7,6 +7,11 @@
  * are exact (packet-set cubes); destinations split into the address classes of the routes that
  * decide them. Connection state is per device: a reply is `established` only at the devices its
  * connection passed, with the mark the connection got there.
+ *
+ * A trace is a forwarding graph, not a list of paths: the packets that reach a device on an
+ * interface are one node however many ECMP branches lead there, so its cost grows with the
+ * network, not with the number of paths (exponential in the depth of a mesh). Questions about
+ * every path are answered over the graph (graph-paths.ts).
  */
 import type { DeviceConfig, FilterHook, FilterRule, Unmodelled } from '../config/model.js';
 import { filterRuleLines } from '../config/nftables/render.js';
@@ -35,12 +40,72 @@ export type Fate =
     | { kind: 'dropped'; device: string; reason: string }
     | { kind: 'loop'; device: string }
     /** The device's configuration has something the verifier does not model: what happens there is not known. */
-    | { kind: 'unknown'; device: string; reason: string };
+    | { kind: 'unknown'; device: string; reason: string }
+    /** Replies whose fate at this device depends on which of several paths their connection took (see TraceOptions.unsure). */
+    | { kind: 'ambiguous'; device: string };
 
-export interface Outcome {
-    packets: PacketSet;
-    path: Hop[];
-    fate: Fate;
+/**
+ * A device that packets reach, with the packets: each (device, interface in, packets) is one node
+ * of a trace however many ECMP branches lead to it, so a trace costs what the forwarding graph
+ * has, not what its paths number.
+ */
+export interface FlowNode {
+    readonly device: string;
+    readonly in?: string;
+    readonly packets: PacketSet;
+    /** The hops that leave it for other nodes. */
+    readonly next: FlowEdge[];
+    /** The hops that lead to it (none for the start). */
+    readonly from: FlowEdge[];
+}
+
+export interface FlowEdge {
+    /** The hop at `from`'s device: interfaces, link and connection mark. */
+    readonly hop: Hop;
+    readonly from: FlowNode;
+    readonly to: FlowNode;
+}
+
+/** Packets whose journey ends at a node; `tail` are the last hops of their paths (the node's own, and a looping next one). */
+export interface Terminal {
+    readonly node: FlowNode;
+    readonly tail: Hop[];
+    readonly packets: PacketSet;
+    readonly fate: Fate;
+}
+
+/** Where a set of packets goes from where it enters: a directed acyclic graph of nodes, and where each part ends. */
+export class ForwardingGraph {
+    /** Every node, in topological order (each edge leads to a later node); the start first. */
+    readonly nodes: FlowNode[] = [];
+    readonly terminals: Terminal[] = [];
+
+    /** Up to `limit` paths from the start to the terminal, hop by hop. */
+    paths(terminal: Terminal, limit: number): Hop[][] {
+        const out: Hop[][] = [];
+        const back = (node: FlowNode, suffix: Hop[]): void => {
+            if (out.length >= limit) return;
+            if (node.from.length === 0) {
+                out.push(suffix);
+                return;
+            }
+            for (const edge of node.from) back(edge.from, [edge.hop, ...suffix]);
+        };
+        back(terminal.node, terminal.tail);
+        return out;
+    }
+
+    /** One path to the terminal. */
+    path(terminal: Terminal): Hop[] {
+        return this.paths(terminal, 1)[0];
+    }
+
+    /** How many paths lead to each node (a float: ECMP makes the count exponential in depth). */
+    pathCounts(): Map<FlowNode, number> {
+        const counts = new Map<FlowNode, number>();
+        for (const node of this.nodes) counts.set(node, node.from.length === 0 ? 1 : node.from.reduce((sum, edge) => sum + counts.get(edge.from)!, 0));
+        return counts;
+    }
 }
 
 export interface TraceOptions {
@@ -49,6 +114,11 @@ export interface TraceOptions {
      * the mark it got there. There the replies are `established`; elsewhere they are new.
      */
     replyTo?: ReadonlyMap<string, number>;
+    /**
+     * Devices some of the connection's paths passed and others did not, with the marks it may
+     * have got there. Where the replies' fate at such a device depends on it, they end `ambiguous`.
+     */
+    unsure?: ReadonlyMap<string, readonly number[]>;
 }
 
 const MAX_HOPS = 64;
@@ -58,6 +128,22 @@ type Decision =
     | { kind: 'next'; hop: NextHop; packets: PacketSet }
     | { kind: 'dropped'; packets: PacketSet; reason: string };
 
+/** What a device does with a part of the packets that reach it: sends it across a link to a peer, or ends it. */
+type DeviceStep =
+    | { kind: 'across'; hop: Hop; peer: { device: string; interface: string }; packets: PacketSet }
+    | { kind: 'end'; hop: Hop; packets: PacketSet; fate: Fate };
+
+/** One trace in progress. */
+interface Trace {
+    graph: ForwardingGraph;
+    options: TraceOptions;
+    /** Nodes by "device>interface in". */
+    memo: Map<string, FlowNode[]>;
+    /** The (device, interface in) pairs on the current branch: met again, the packets loop. */
+    onBranch: Set<string>;
+    /** Finished nodes, children before parents. */
+    finished: FlowNode[];
+}
 /**
  * What the data planes of one network share whatever fails: its places, where address classes
  * start, and what each device's configuration gives (its own addresses, its filter ready to run).
@@ -69,6 +155,8 @@ export class DataPlaneShared {
     private readonly owned = new WeakMap<DeviceConfig, IntervalSet>();
     private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
     private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
+    private readonly stateDependence = new WeakMap<DeviceConfig, Map<string, boolean>>();
+    private readonly mayAlter = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
 
     /**
      * `cuts`: sorted addresses where the routes that could match change, and every interface
@@ -97,6 +185,68 @@ export class DataPlaneShared {
         return evaluator;
     }
 
+    /**
+     * Whether a device's filters treat any packet from an interface differently under these
+     * contexts (connection state and mark): each hook run over every packet, compared. Filters
+     * decide packet by packet, so where no packet differs, no subset does.
+     */
+    stateMatters(config: DeviceConfig, variants: readonly HookContext[]): boolean {
+        let byKey = this.stateDependence.get(config);
+        if (!byKey) this.stateDependence.set(config, byKey = new Map());
+        const key = JSON.stringify(variants);
+        let matters = byKey.get(key);
+        if (matters === undefined) {
+            const evaluator = this.evaluator(config);
+            const onward: FilterHook[] = variants[0].iif === undefined ? ['output', 'postrouting'] : ['input', 'forward', 'postrouting'];
+            // A hook that tests the outgoing interface is not run here: assume it matters.
+            const signature = (context: HookContext): string | undefined => {
+                if (onward.some(h => evaluator.has(h) && evaluator.dependsOnOif(h))) return undefined;
+                const first = evaluator.has('prerouting') ? evaluator.run('prerouting', PacketSet.ALL, context).accepted : [{ packets: PacketSet.ALL, ctMark: context.ctMark, mark: context.mark }];
+                return JSON.stringify([first, ...first.map(g => onward.filter(h => evaluator.has(h)).map(h => evaluator.run(h, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark })))], (_, v) => (v instanceof PacketSet ? v.cubes : v instanceof IntervalSet ? v.intervals : v));
+            };
+            const base = signature(variants[0]);
+            matters = base === undefined || variants.some(v => signature(v) !== base);
+            byKey.set(key, matters);
+        }
+        return matters;
+    }
+
+    /**
+     * Whether a device forwards these packets, arriving in this context, exactly as they are:
+     * none dropped, none rewritten, none marked (prerouting, forward and postrouting). Packets no
+     * rule that alters could match (found once per interface and context) pass; others are run.
+     */
+    passesUntouched(config: DeviceConfig, context: HookContext, packets: PacketSet): boolean {
+        let byContext = this.mayAlter.get(config);
+        if (!byContext) this.mayAlter.set(config, byContext = new Map());
+        const key = JSON.stringify(context);
+        let altered = byContext.get(key);
+        if (!altered) byContext.set(key, altered = this.evaluator(config).mayAlter(['prerouting', 'forward', 'postrouting'], context));
+        return !altered.intersects(packets) || this.untouched(config, context, packets);
+    }
+
+    /** Whether the prerouting hook leaves these packets without a mark (a mark would choose a policy table). */
+    leavesUnmarked(config: DeviceConfig, context: HookContext, packets: PacketSet): boolean {
+        const evaluator = this.evaluator(config);
+        return !evaluator.has('prerouting') || evaluator.run('prerouting', packets, context).accepted.every(g => g.mark === context.mark);
+    }
+
+    private untouched(config: DeviceConfig, context: HookContext, packets: PacketSet): boolean {
+        const evaluator = this.evaluator(config);
+        let groups: Marked[] = [{ packets, ctMark: context.ctMark, mark: context.mark }];
+        for (const hook of ['prerouting', 'forward', 'postrouting'] as const) {
+            if (!evaluator.has(hook)) continue;
+            const next: Marked[] = [];
+            for (const group of groups) {
+                const result = evaluator.run(hook, group.packets, { ...context, ctMark: group.ctMark, mark: group.mark });
+                if (result.dropped.some(d => !d.packets.isEmpty())) return false;
+                next.push(...result.accepted);
+            }
+            groups = next;
+        }
+        return groups.every(g => g.mark === context.mark && g.ctMark === context.ctMark) && groups.reduce((set, g) => set.union(g.packets), PacketSet.EMPTY).equals(packets);
+    }
+
     /** The devices that own an address (several for an anycast address). */
     ownersOf(configs: ReadonlyMap<string, DeviceConfig>, address: number): string[] {
         return [...configs.values()].filter(c => this.ownAddresses(c).has(address)).map(c => c.hostname);
@@ -122,11 +272,12 @@ export class DataPlane {
         this.cuts = shared.cuts;
     }
 
-    /** Every fate of `packets` entering at `device` (on `ingress`, or sent by the device itself). */
-    trace(device: string, ingress: string | undefined, packets: PacketSet, options: TraceOptions = {}): Outcome[] {
-        const outcomes: Outcome[] = [];
-        this.step(device, ingress, packets, [], options, outcomes);
-        return outcomes;
+    /** Where `packets` entering at `device` (on `ingress`, or sent by the device itself) go. */
+    trace(device: string, ingress: string | undefined, packets: PacketSet, options: TraceOptions = {}): ForwardingGraph {
+        const trace: Trace = { graph: new ForwardingGraph(), options, memo: new Map(), onBranch: new Set(), finished: [] };
+        if (!packets.isEmpty()) this.node(trace, device, ingress, packets);
+        trace.graph.nodes.push(...trace.finished.reverse());
+        return trace.graph;
     }
 
     /**
@@ -142,31 +293,69 @@ export class DataPlane {
         return IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes.flatMap(c => c.src.intervals)));
     }
 
-    private step(device: string, ingress: string | undefined, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): void {
-        if (packets.isEmpty()) return;
-        const hop: Hop = { device, in: ingress };
-        const here = [...path, hop];
-        if (path.some(h => h.device === device && h.in === ingress) || path.length >= MAX_HOPS) {
-            outcomes.push({ packets, path: here, fate: { kind: 'loop', device } });
-            return;
+    /** The node of these packets at this device, found or made (with everything after it). */
+    private node(trace: Trace, device: string, ingress: string | undefined, packets: PacketSet): FlowNode {
+        const key = `${device}>${ingress ?? ''}`;
+        // ECMP branches mostly carry the very same set; equal sets built apart are found too.
+        const same = trace.memo.get(key);
+        const known = same?.find(n => n.packets === packets) ?? same?.find(n => n.packets.cubes.length === packets.cubes.length && n.packets.equals(packets));
+        if (known) return known;
+        const node: FlowNode = { device, in: ingress, packets, next: [], from: [] };
+        const nodes = trace.memo.get(key) ?? [];
+        nodes.push(node);
+        trace.memo.set(key, nodes);
+        trace.onBranch.add(key);
+        for (const step of this.steps(device, ingress, packets, trace.options)) {
+            if (step.kind === 'end') {
+                trace.graph.terminals.push({ node, tail: [step.hop], packets: step.packets, fate: step.fate });
+                continue;
+            }
+            const { peer } = step;
+            const peerKey = `${peer.device}>${peer.interface}`;
+            if (trace.onBranch.has(peerKey) || trace.onBranch.size >= MAX_HOPS) {
+                trace.graph.terminals.push({ node, tail: [step.hop, { device: peer.device, in: peer.interface }], packets: step.packets, fate: { kind: 'loop', device: peer.device } });
+                continue;
+            }
+            const to = this.node(trace, peer.device, peer.interface, step.packets);
+            const edge: FlowEdge = { hop: step.hop, from: node, to };
+            node.next.push(edge);
+            to.from.push(edge);
         }
+        trace.onBranch.delete(key);
+        trace.finished.push(node);
+        return node;
+    }
+
+    /**
+     * What the device does with packets that reach it, in the order Linux applies it. At a device
+     * the replies' connection may or may not have passed, both are tried: where they differ, the
+     * replies end `ambiguous` (the caller decides per path).
+     */
+    private steps(device: string, ingress: string | undefined, packets: PacketSet, options: TraceOptions): DeviceStep[] {
         const config = this.network.configs.get(device);
-        if (!config || this.routing.failures.devices.has(device)) {
-            outcomes.push({ packets, path: here, fate: { kind: 'dropped', device, reason: `${device} is down` } });
-            return;
-        }
+        const hop: Hop = { device, in: ingress };
+        if (!config || this.routing.failures.devices.has(device)) return [{ kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `${device} is down` } }];
         if (ingress !== undefined && !this.network.isUp(device, ingress, this.routing.failures)) {
-            outcomes.push({ packets, path: here, fate: { kind: 'dropped', device, reason: `${device}:${ingress} is down` } });
-            return;
+            return [{ kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `${device}:${ingress} is down` } }];
         }
         const unmodelled = config.unmodelled.find(u => u.scope === 'filtering');
-        if (unmodelled) {
-            outcomes.push({ packets, path: here, fate: { kind: 'unknown', device, reason: describeUnmodelled(device, unmodelled) } });
-            return;
-        }
-        const context: HookContext = {
-            iif: ingress, state: options.replyTo?.has(device) ? 'established' : 'new', ctMark: options.replyTo?.get(device) ?? 0, mark: 0, reply: options.replyTo !== undefined
-        };
+        if (unmodelled) return [{ kind: 'end', hop, packets, fate: { kind: 'unknown', device, reason: describeUnmodelled(device, unmodelled) } }];
+        const reply = options.replyTo !== undefined;
+        const passed = options.replyTo?.get(device);
+        const context: HookContext = { iif: ingress, state: passed !== undefined ? 'established' : 'new', ctMark: passed ?? 0, mark: 0, reply };
+        const steps = this.stepsWith(config, ingress, packets, context);
+        const marks = options.unsure?.get(device);
+        if (!marks) return steps;
+        const variants = [{ ...context, state: 'new' as const, ctMark: 0 }, ...marks.map(ctMark => ({ ...context, state: 'established' as const, ctMark }))];
+        if (!this.shared.stateMatters(config, variants)) return steps;
+        if (variants.every(variant => sameSteps(steps, this.stepsWith(config, ingress, packets, variant)))) return steps;
+        return [{ kind: 'end', hop, packets, fate: { kind: 'ambiguous', device } }];
+    }
+
+    private stepsWith(config: DeviceConfig, ingress: string | undefined, packets: PacketSet, context: HookContext): DeviceStep[] {
+        const device = config.hostname;
+        const hop: Hop = { device, in: ingress };
+        const steps: DeviceStep[] = [];
         const own = this.ownAddresses(config);
         const ownPackets = PacketSet.cube({ dst: own });
         const evaluator = this.evaluator(config);
@@ -176,45 +365,46 @@ export class DataPlane {
         const early = onwardHooks.filter(h => !evaluator.dependsOnOif(h));
         const late = onwardHooks.filter(h => evaluator.dependsOnOif(h));
         const at = (ctMark: number): Hop => (ctMark === 0 ? hop : { ...hop, ctMark });
-        for (const group of this.hook(config, 'prerouting', packets, context, here, outcomes)) {
+        for (const group of this.hook(config, 'prerouting', packets, context, hop, steps)) {
             const local = group.packets.cubes.some(c => c.dst.intersects(own)) ? group.packets.intersect(ownPackets) : PacketSet.EMPTY;
             const onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
             // Addressed to the device itself: the input hook, then delivered to it.
             const inputHooks: FilterHook[] = ingress === undefined ? [] : ['input'];
-            for (const delivered of this.hooks(config, inputHooks, { ...group, packets: local }, context, here, outcomes)) {
-                outcomes.push({ packets: delivered.packets, path: [...path, at(delivered.ctMark)], fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
+            for (const delivered of this.hooks(config, inputHooks, { ...group, packets: local }, context, hop, steps)) {
+                steps.push({ kind: 'end', hop: at(delivered.ctMark), packets: delivered.packets, fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
             }
             // The routing decision takes the mark the prerouting hook gave the packets.
-            for (const passed of this.hooks(config, early, { ...group, packets: onward }, context, here, outcomes)) {
+            for (const passed of this.hooks(config, early, { ...group, packets: onward }, context, hop, steps)) {
                 for (const decision of this.decide(config, group.mark, passed.packets)) {
                     const leaving: Hop = { ...at(passed.ctMark), ...(decision.kind === 'next' ? { out: decision.hop.interface } : {}) };
                     if (decision.kind === 'dropped') {
-                        outcomes.push({ packets: decision.packets, path: [...path, leaving], fate: { kind: 'dropped', device, reason: decision.reason } });
+                        steps.push({ kind: 'end', hop: leaving, packets: decision.packets, fate: { kind: 'dropped', device, reason: decision.reason } });
                         continue;
                     }
                     const byOif: HookContext = { ...context, oif: decision.hop.interface };
-                    for (const sent of this.hooks(config, late, { ...passed, packets: decision.packets }, byOif, [...path, leaving], outcomes)) {
-                        this.send(device, decision.hop, sent.packets, [...path, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }], options, outcomes);
+                    for (const sent of this.hooks(config, late, { ...passed, packets: decision.packets }, byOif, leaving, steps)) {
+                        steps.push(this.send(device, decision.hop, sent.packets, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }));
                     }
                 }
             }
         }
+        return steps;
     }
 
-    /** Runs the hooks in turn; drops become outcomes. */
-    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], group: Marked, context: HookContext, path: Hop[], outcomes: Outcome[]): Marked[] {
+    /** Runs the hooks in turn; drops end there. */
+    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], group: Marked, context: HookContext, hop: Hop, steps: DeviceStep[]): Marked[] {
         let groups = group.packets.isEmpty() ? [] : [group];
-        for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark }, path, outcomes));
+        for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark }, hop, steps));
         return groups;
     }
 
-    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, path: Hop[], outcomes: Outcome[]): Marked[] {
+    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, hop: Hop, steps: DeviceStep[]): Marked[] {
         const evaluator = this.evaluator(config);
         if (packets.isEmpty()) return [];
         if (!evaluator.has(hook)) return [{ packets, ctMark: context.ctMark, mark: context.mark }];
         const result = evaluator.run(hook, packets, context);
         for (const dropped of result.dropped) {
-            outcomes.push({ packets: dropped.packets, path, fate: { kind: 'dropped', device: config.hostname, reason: this.dropReason(config, hook, dropped) } });
+            steps.push({ kind: 'end', hop, packets: dropped.packets, fate: { kind: 'dropped', device: config.hostname, reason: this.dropReason(config, hook, dropped) } });
         }
         return result.accepted;
     }
@@ -293,20 +483,15 @@ export class DataPlane {
     }
 
     /** Hands packets to a next hop: a device across a link, a segment or an external. */
-    private send(device: string, nextHop: NextHop, packets: PacketSet, path: Hop[], options: TraceOptions, outcomes: Outcome[]): void {
+    private send(device: string, nextHop: NextHop, packets: PacketSet, leaving: Hop): DeviceStep {
         const port = this.network.port(device, nextHop.interface)!;
-        const last = path[path.length - 1];
-        const here = [...path.slice(0, -1), { ...last, link: port.peer?.link }];
+        const hop: Hop = { ...leaving, link: port.peer?.link };
         const place = this.attachments.get(`${device}:${nextHop.interface}`);
-        if (place) {
-            outcomes.push({ packets, path: here, fate: { kind: 'delivered', place } });
-            return;
-        }
+        if (place) return { kind: 'end', hop, packets, fate: { kind: 'delivered', place } };
         if (!port.peer || !this.network.isUp(device, nextHop.interface, this.routing.failures)) {
-            outcomes.push({ packets, path: here, fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${nextHop.interface} leads nowhere` } });
-            return;
+            return { kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${nextHop.interface} leads nowhere` } };
         }
-        this.step(port.peer.device, port.peer.interface, packets, here, options, outcomes);
+        return { kind: 'across', hop, peer: port.peer, packets };
     }
 
     /** [lo, hi] cut at every route boundary and at every interface address (delivered locally). */
@@ -347,7 +532,22 @@ export class DataPlane {
     }
 }
 
+
 /** "r2: netintent does not model 'limit rate 10/second' (nftables.nft line 12)". */
 export function describeUnmodelled(device: string, unmodelled: Unmodelled): string {
     return `${device}: netintent does not model '${unmodelled.text}' (${unmodelled.location.file.split(/[\\/]/).pop()} line ${unmodelled.location.range.start.line})`;
+}
+
+/** Whether a device does the same with packets under two contexts (same parts, same hops, same ends). */
+function sameSteps(a: readonly DeviceStep[], b: readonly DeviceStep[]): boolean {
+    return a.length === b.length && a.every((step, i) => {
+        const other = b[i];
+        if (step.kind !== other.kind || step.hop.out !== other.hop.out || step.hop.ctMark !== other.hop.ctMark || !step.packets.equals(other.packets)) return false;
+        if (step.kind === 'across' || other.kind === 'across') return true;
+        return JSON.stringify(fateKey(step.fate)) === JSON.stringify(fateKey(other.fate));
+    });
+}
+
+function fateKey(fate: Fate): unknown {
+    return fate.kind === 'delivered' ? [fate.kind, fate.place.name] : fate;
 }

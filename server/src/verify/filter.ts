@@ -109,6 +109,33 @@ export class FilterEvaluator {
         return result;
     }
 
+    /**
+     * A superset of the packets the hooks may drop, mark or rewrite in this context: what any
+     * rule that does so (reachable from the hooks' base chains, its interface and connection
+     * tests holding here) matches; everything where a base chain's policy drops.
+     */
+    mayAlter(hooks: readonly FilterHook[], context: HookContext): PacketSet {
+        let altered = PacketSet.EMPTY;
+        const seen = new Set<FilterChain>();
+        const visit = (chain: FilterChain): void => {
+            if (seen.has(chain)) return;
+            seen.add(chain);
+            for (const rule of chain.rules) {
+                if (!conditionsHold(rule, context)) continue;
+                const verdict = rule.verdict;
+                if (verdict.kind === 'drop' || rule.setMark !== undefined || rule.setCtMark !== undefined || rule.setDscp !== undefined) altered = altered.union(ruleSet(rule, context));
+                if (verdict.kind === 'jump' || verdict.kind === 'goto') visit(this.chains.get(chainKey(chain.table, verdict.chain))!);
+            }
+        };
+        for (const hook of hooks) {
+            for (const chain of this.hooks.get(hook) ?? []) {
+                if (chain.base!.policy !== 'accept') return PacketSet.ALL;
+                visit(chain);
+            }
+        }
+        return altered;
+    }
+
     /** The chain's rules from `start` on; a rule that marks packets goes on with them under their new mark. */
     private runChain(chain: FilterChain, packets: PacketSet, context: HookContext, depth: number, start: number): ChainOutcome {
         if (depth > MAX_DEPTH) throw new Error(`filter chains nest deeper than ${MAX_DEPTH} at ${chain.name}`);

@@ -15,16 +15,19 @@
  * `holds`.
  */
 import type { DeviceConfig } from '../config/model.js';
-import type { Requirement } from '../intent/model.js';
+import type { PathConstraints, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork, type Failures } from '../simulate/network.js';
-import { formatRange } from '../net/ipv4.js';
+import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
+import { minimumCut } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
-import { DataPlane, DataPlaneShared, describeUnmodelled, type Hop, type Outcome } from './dataplane.js';
+import type { HookContext } from './filter.js';
+import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
+import { connectionPasses, PathAnalysis, type PathLimits } from './graph-paths.js';
 
 export interface Counterexample {
     packet: Packet;
@@ -64,6 +67,8 @@ export interface RequirementVerdict {
     pathDevices: string[][];
     /** Failure scenarios examined (survive and during). */
     scenarios: number;
+    /** How `survive K` was decided: by a minimum cut of the network, or by simulating failure sets. */
+    survivedBy?: 'minimum cut' | 'failure sets';
 }
 
 /** The simulated network under one set of failures. */
@@ -85,7 +90,7 @@ interface Sender {
 
 /** What one check found: a violation, or the elements the traffic passed (for failure enumeration). */
 interface Finding {
-    violation?: { outcome: Outcome; packets: PacketSet; reason: string; origin: Place; forged: boolean };
+    violation?: { path: Hop[]; packets: PacketSet; reason: string; origin: Place; forged: boolean };
     /** Every failing branch of the trace that found the violation (the first is the violation's). */
     failingPaths: string[][];
     /** Why some of the traffic's fate is not known (a device whose configuration is not modelled). */
@@ -94,7 +99,32 @@ interface Finding {
     /** External uplinks the traffic crossed ("device:interface"): failure elements of `survive K link`. */
     uplinks: Set<string>;
     devices: Set<string>;
+    /** Distinct paths, listed while they are few ... */
     paths: Set<string>;
+    /** ... and counted past that. */
+    uncountedPaths: number;
+}
+
+/** Paths of a trace listed one by one (for drawing them); past this they are only counted. */
+const MAX_LISTED_PATHS = 64;
+/** Forward paths tried one by one where the replies' fate depends on the path their connection took. */
+const MAX_REPLY_PATHS = 64;
+/** A problem found on a path: the packets it concerns, why, and the path. */
+interface Problem {
+    packets: PacketSet;
+    text: string;
+    path: Hop[];
+}
+
+/** What deciding `survive K` by a cut needs to know of every device (see cutDecides). */
+interface CutBasis {
+    /** Some filter tests the outgoing interface: what it does depends on the path. */
+    testsOif: boolean;
+    /** Every address a static route of a main table (not a default route) covers. */
+    staticRoutes: IntervalSet;
+    subnets: Array<{ at: string; range: IntervalSet }>;
+    /** Per context (as JSON, without the interface): what any device may alter arriving from any OSPF interface. */
+    mayAlter: Map<string, PacketSet>;
 }
 
 /** Enough for any real network; past it a survive check reports what it saw so far. */
@@ -125,6 +155,7 @@ export class NetworkVerifier {
     private readonly shared: DataPlaneShared;
     /** Per edge, the sources its prerouting hook lets in (by the configuration they come from). */
     private readonly admitted = new WeakMap<DeviceConfig, Map<string, IntervalSet>>();
+    private cutBasis?: CutBasis;
 
     constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
         this.network = new SimNetwork(twin, configs);
@@ -173,7 +204,7 @@ export class NetworkVerifier {
         let unknown = baseline.unknown;
         const devices = new Set(baseline.devices);
         const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
-            verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios
+            verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios
         });
         if (baseline.violation) return result(baseline, NO_FAILURES);
         for (const scenario of requirement.scenarios) {
@@ -185,6 +216,16 @@ export class NetworkVerifier {
             finding.devices.forEach(d => devices.add(d));
         }
         const survive = requirement.constraints.survive;
+        if (survive && requirement.kind === 'allow' && !unknown) {
+            // Where connectivity decides, a minimum cut does: no cut within K, it holds; a cut, it is the counterexample.
+            const cut = this.cutDecides(requirement, effective, survive);
+            if (cut === 'holds') return { verdict: 'holds', devices, paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios, survivedBy: 'minimum cut' };
+            if (cut) {
+                scenarios++;
+                const found = this.check(requirement, effective, this.context(cut));
+                if (found.violation) return { ...result(found, cut), survivedBy: 'minimum cut' };
+            }
+        }
         if (survive && requirement.kind === 'allow') {
             const seen = new Set<string>([failureKey(NO_FAILURES)]);
             const attachments = new Set(this.sourceAndDestinationDevices(requirement));
@@ -211,10 +252,125 @@ export class NetworkVerifier {
                 return undefined;
             };
             const violated = explore(baseline, NO_FAILURES, 0);
-            if (violated) return violated;
+            if (violated) return { ...violated, survivedBy: 'failure sets' };
         }
         const verdict = unknown ? 'unknown' : 'holds';
-        return { verdict, ...(unknown ? { unknown } : {}), devices, paths: baseline.paths.size, pathDevices: pathDevices(baseline), scenarios };
+        return {
+            verdict, ...(unknown ? { unknown } : {}), devices, paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios,
+            ...(survive && requirement.kind === 'allow' ? { survivedBy: 'failure sets' as const } : {})
+        };
+    }
+
+    /**
+     * `survive K` decided by a minimum cut (as ARC does), where reachability is all that can
+     * change under failures: an allow without path constraints between segments, over OSPF alone
+     * (no BGP; no static route or other interface for the addresses it concerns, but defaults
+     * less specific than the segments), through devices whose filters pass its packets (and its
+     * replies, new or established) from every OSPF interface untouched and unmarked, and whose
+     * filters do not test the outgoing interface. Then OSPF delivers whenever the two edges stay
+     * connected, and only then: it holds iff no K links (devices) separate them. Returns
+     * 'holds', the failures of a smallest cut, or undefined where the conditions do not hold.
+     */
+    private cutDecides(requirement: Requirement, effective: PacketSet, survive: { count: number; kind: 'link' | 'node' }): 'holds' | Failures | undefined {
+        const c = requirement.constraints;
+        if (c.via.length > 0 || c.avoidDevices.length > 0 || c.avoidLinks.length > 0 || c.hops !== undefined || c.latencyUs !== undefined) return undefined;
+        const configs = this.network.configs;
+        if ([...configs.values()].some(config => config.bgp)) return undefined;
+        const context = this.context();
+        // Per pair of edges (source segment, destination segment): the packets between them, as they arrive.
+        const pairs = new Map<string, { from: Place; to: Place; packets: PacketSet }>();
+        for (const flow of requirement.flows) {
+            for (const { place, crossing } of this.senders(requirement, effective, flow)) {
+                if (crossing.isEmpty()) continue;
+                // Marked where they enter, the packets would be steered by a policy table.
+                if (place.kind !== 'segment' || !this.shared.leavesUnmarked(this.network.configs.get(place.device)!, { iif: place.interface, state: 'new', ctMark: 0, mark: 0, reply: false }, crossing)) return undefined;
+                const graph = context.dataplane.trace(place.device, place.interface, crossing);
+                // No connection marks: the replies' contexts below are then exact.
+                if (graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) || graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined))) return undefined;
+                for (const terminal of graph.terminals) {
+                    const fate = terminal.fate;
+                    if (fate.kind !== 'delivered' || fate.place.kind !== 'segment') return undefined;
+                    const k = `${place.name}\n${fate.place.name}`;
+                    const pair = pairs.get(k);
+                    pairs.set(k, { from: place, to: fate.place, packets: pair ? pair.packets.union(terminal.packets) : terminal.packets });
+                }
+            }
+        }
+        const adjacencies = context.routing.ospfAdjacencies();
+        const failures: Failures = { ...NO_FAILURES, links: new Set(), devices: new Set() };
+        for (const { from, to, packets } of pairs.values()) {
+            if (!this.connectivityDecides(from, to, packets, requirement.stateful, adjacencies)) return undefined;
+            const arcs = survive.kind === 'link'
+                ? [...adjacencies].flatMap(([device, edges]) => edges.map(e => ({ from: device, to: e.to, element: String(e.link) })))
+                : [...adjacencies].flatMap(([device, edges]) => [
+                    { from: `${device}>`, to: `${device}<`, element: device === from.device || device === to.device ? undefined : device },
+                    ...edges.map(e => ({ from: `${device}<`, to: `${e.to}>` }))
+                ]);
+            const [source, target] = survive.kind === 'link' ? [from.device, to.device] : [`${from.device}<`, `${to.device}>`];
+            if (from.device === to.device) continue;
+            const cut = minimumCut(arcs, source, target, survive.count);
+            if (!cut.separable) continue;
+            return survive.kind === 'link' ? { ...failures, links: new Set(cut.cut.map(Number)) } : { ...failures, devices: new Set(cut.cut) };
+        }
+        return 'holds';
+    }
+
+    /**
+     * Whether only connectivity decides what happens to these packets between two segments'
+     * edges under failures (see cutDecides): the conditions on routes and filters, checked.
+     */
+    private connectivityDecides(from: Place, to: Place, packets: PacketSet, stateful: boolean, adjacencies: ReadonlyMap<string, ReadonlyArray<{ interface: string }>>): boolean {
+        const basis = this.cutBasis ??= this.buildCutBasis(adjacencies);
+        if (basis.testsOif) return false;
+        const destinations = IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.dst.intervals));
+        const addresses = stateful ? destinations.union(IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.src.intervals))) : destinations;
+        if (basis.staticRoutes.intersects(addresses)) return false;
+        // The addresses are on the two segments only: no other interface has a subnet among them.
+        const ends = new Set([`${from.device}:${from.interface}`, `${to.device}:${to.interface}`]);
+        if (basis.subnets.some(s => !ends.has(s.at) && s.range.intersects(addresses))) return false;
+        const replies = stateful ? packets.replies() : PacketSet.EMPTY;
+        const FORWARD: HookContext = { state: 'new', ctMark: 0, mark: 0, reply: false };
+        const REPLY_ESTABLISHED: HookContext = { state: 'established', ctMark: 0, mark: 0, reply: true };
+        const REPLY_NEW: HookContext = { ...REPLY_ESTABLISHED, state: 'new' };
+        // Nothing anywhere may alter them: settled without looking at each device.
+        const altered = (context: HookContext) => basis.mayAlter.get(JSON.stringify(context))!;
+        if (!altered(FORWARD).intersects(packets) && !altered(REPLY_ESTABLISHED).intersects(replies) && !altered(REPLY_NEW).intersects(replies)) {
+            return !stateful || this.shared.leavesUnmarked(this.network.configs.get(to.device)!, { ...REPLY_ESTABLISHED, iif: to.interface }, replies);
+        }
+        for (const [device, config] of this.network.configs) {
+            const contexts: HookContext[] = [];
+            if (device !== from.device) contexts.push(FORWARD);
+            // The replies are established where the connection passed: at both edges, and maybe elsewhere.
+            if (stateful && device !== to.device) contexts.push(REPLY_ESTABLISHED, ...(device === from.device ? [] : [REPLY_NEW]));
+            for (const edge of adjacencies.get(device) ?? []) {
+                for (const context of contexts) {
+                    if (!this.shared.passesUntouched(config, { ...context, iif: edge.interface }, context.reply ? replies : packets)) return false;
+                }
+            }
+        }
+        // Where the replies enter from the destination segment: no mark that would steer them.
+        return !stateful || this.shared.leavesUnmarked(this.network.configs.get(to.device)!, { ...REPLY_ESTABLISHED, iif: to.interface }, replies);
+    }
+
+    /** What cutDecides asks of every device, gathered once per set of configurations. */
+    private buildCutBasis(adjacencies: ReadonlyMap<string, ReadonlyArray<{ interface: string }>>): CutBasis {
+        const configs = [...this.network.configs.values()];
+        const range = (p: Prefix) => IntervalSet.of(p.network, lastAddress(p));
+        const mayAlter = new Map<string, PacketSet>();
+        for (const context of [{ state: 'new', ctMark: 0, mark: 0, reply: false }, { state: 'established', ctMark: 0, mark: 0, reply: true }, { state: 'new', ctMark: 0, mark: 0, reply: true }] as const) {
+            let altered = PacketSet.EMPTY;
+            for (const config of configs) {
+                const evaluator = this.shared.evaluator(config);
+                for (const edge of adjacencies.get(config.hostname) ?? []) altered = altered.union(evaluator.mayAlter(['prerouting', 'forward', 'postrouting'], { ...context, iif: edge.interface }));
+            }
+            mayAlter.set(JSON.stringify(context), altered);
+        }
+        return {
+            testsOif: configs.some(c => this.shared.evaluator(c).dependsOnOif('forward') || this.shared.evaluator(c).dependsOnOif('postrouting')),
+            staticRoutes: IntervalSet.fromIntervals(configs.flatMap(c => c.staticRoutes.filter(r => r.table === undefined && r.prefix.length > 0).flatMap(r => range(r.prefix).intervals))),
+            subnets: configs.flatMap(c => c.interfaces.flatMap(i => (i.address ? [{ at: `${c.hostname}:${i.name}`, range: range({ network: (i.address.address & prefixMask(i.address.length)) >>> 0, length: i.address.length }) }] : []))),
+            mayAlter
+        };
     }
 
     /** Why no routing computed here can be trusted, if a device's configuration has what may change routes and is not modelled. */
@@ -232,6 +388,7 @@ export class NetworkVerifier {
      */
     replaceFilters(configs: ReadonlyMap<string, DeviceConfig>): void {
         this.network.replaceFilters(configs);
+        this.cutBasis = undefined;
         for (const context of this.contexts.values()) context.dataplane = new DataPlane(this.network, context.routing, this.shared);
     }
 
@@ -327,39 +484,40 @@ export class NetworkVerifier {
 
     /** Checks a requirement under one set of failures. */
     private check(requirement: Requirement, effective: PacketSet, context: Context): Finding {
-        const finding: Finding = { links: new Set(), uplinks: new Set(), devices: new Set(), paths: new Set(), failingPaths: [] };
+        const finding: Finding = { links: new Set(), uplinks: new Set(), devices: new Set(), paths: new Set(), uncountedPaths: 0, failingPaths: [] };
         for (const flow of requirement.flows) {
             for (const { place, staying, crossing } of this.senders(requirement, effective, flow)) {
                 // What stays within the place never meets a router.
                 const stayProblem = staying.isEmpty() ? undefined : this.stayProblem(requirement, place);
                 if (stayProblem) {
-                    finding.violation = { outcome: { packets: staying, path: [], fate: { kind: 'delivered', place } }, packets: staying, reason: stayProblem, origin: place, forged: false };
+                    finding.violation = { path: [], packets: staying, reason: stayProblem, origin: place, forged: false };
                     return finding;
                 }
                 if (crossing.isEmpty()) continue;
                 if (place.kind === 'external') finding.uplinks.add(`${place.device}:${place.interface}`);
-                const outcomes = context.dataplane.trace(place.device, place.interface, crossing);
-                for (const outcome of outcomes) {
-                    this.note(finding, outcome);
-                    if (outcome.fate.kind === 'unknown') {
-                        finding.unknown ??= outcome.fate.reason;
+                const graph = context.dataplane.trace(place.device, place.interface, crossing);
+                this.note(finding, graph);
+                const analysis = requirement.kind === 'allow' ? this.pathAnalysis(graph, requirement.constraints) : undefined;
+                for (const terminal of graph.terminals) {
+                    if (terminal.fate.kind === 'unknown') {
+                        finding.unknown ??= terminal.fate.reason;
                         continue;
                     }
-                    const reason = requirement.kind === 'allow' ? this.allowProblem(requirement, outcome, context, finding) : this.denyProblem(outcome);
-                    if (!reason) continue;
+                    const problem = analysis ? this.allowProblem(requirement, graph, terminal, analysis, context, finding) : this.denyProblem(graph, terminal);
+                    if (!problem) continue;
                     // A packet from the place's own hosts, to a host, makes the plainer counterexample.
-                    const honest = reason.packets.intersect(PacketSet.cube({ src: place.hosts }));
+                    const honest = problem.packets.intersect(PacketSet.cube({ src: place.hosts }));
                     const forged = honest.isEmpty();
-                    const text = forged ? `sent from ${place.name} with a forged source, it is ${reason.text}` : reason.text;
-                    const toHosts = reason.packets.intersects(PacketSet.cube({ dst: this.edgeHosts }));
+                    const text = forged ? `sent from ${place.name} with a forged source, it is ${problem.text}` : problem.text;
+                    const toHosts = problem.packets.intersects(PacketSet.cube({ dst: this.edgeHosts }));
                     if (!finding.violation || (toHosts && !finding.violation.packets.intersects(PacketSet.cube({ dst: this.edgeHosts })))) {
-                        finding.violation = { outcome, packets: forged ? reason.packets : honest, reason: text, origin: place, forged };
-                        finding.failingPaths.unshift(outcome.path.map(h => h.device));
+                        finding.violation = { path: problem.path, packets: forged ? problem.packets : honest, reason: text, origin: place, forged };
+                        finding.failingPaths.unshift(problem.path.map(h => h.device));
                     } else {
-                        finding.failingPaths.push(outcome.path.map(h => h.device));
+                        finding.failingPaths.push(problem.path.map(h => h.device));
                     }
                 }
-                // The other ECMP branches of the same trace are reported with it.
+                // The other failing branches of the same trace are reported with it.
                 if (finding.violation) return finding;
             }
         }
@@ -476,58 +634,102 @@ export class NetworkVerifier {
         return `the packets stay within ${what}: no device is on their path, so none can enforce the ${requirement.kind}`;
     }
 
-    private note(finding: Finding, outcome: Outcome): void {
-        finding.paths.add(outcome.path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
-        for (const hop of outcome.path) {
-            finding.devices.add(hop.device);
-            if (hop.link !== undefined) finding.links.add(hop.link);
+    /** What a trace passed: devices, links, uplinks, its paths. */
+    private note(finding: Finding, graph: ForwardingGraph): void {
+        for (const node of graph.nodes) {
+            finding.devices.add(node.device);
+            for (const edge of node.next) if (edge.hop.link !== undefined) finding.links.add(edge.hop.link);
         }
-        const fate = outcome.fate;
-        if (fate.kind === 'delivered' && fate.place.kind === 'external') finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
+        const counts = graph.pathCounts();
+        const total = graph.terminals.reduce((sum, t) => sum + counts.get(t.node)!, 0);
+        for (const terminal of graph.terminals) {
+            const fate = terminal.fate;
+            if (terminal.tail[0].link !== undefined) finding.links.add(terminal.tail[0].link);
+            if (fate.kind === 'delivered' && fate.place.kind === 'external') finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
+            if (total > MAX_LISTED_PATHS) continue;
+            for (const path of graph.paths(terminal, MAX_LISTED_PATHS)) finding.paths.add(path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
+        }
+        if (total > MAX_LISTED_PATHS) finding.uncountedPaths += total;
     }
 
-    /** Why an allow's packets fail on this outcome, if they do. */
-    private allowProblem(requirement: Requirement, outcome: Outcome, context: Context, finding: Finding): { packets: PacketSet; text: string } | undefined {
-        const fate = outcome.fate;
-        if (fate.kind === 'unknown') return undefined;
-        if (fate.kind === 'dropped') return { packets: outcome.packets, text: fate.reason };
-        if (fate.kind === 'loop') return { packets: outcome.packets, text: `forwarding loop at ${fate.device} (${describePath(outcome.path)})` };
-        const misdelivered = outcome.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
-        if (!misdelivered.isEmpty()) return { packets: misdelivered, text: `delivered to ${fate.place.name}, which does not hold the destination` };
-        const broken = this.pathProblem(requirement, outcome.path, '');
-        if (broken) return { packets: outcome.packets, text: broken };
+    /** The limits a requirement puts on each path, for analysis over a forwarding graph. */
+    private pathAnalysis(graph: ForwardingGraph, c: PathConstraints): PathAnalysis {
+        const limits: PathLimits = {
+            via: c.via, avoidDevices: new Set(c.avoidDevices), hops: c.hops, latencyUs: c.latencyUs,
+            avoidLinks: new Set(c.avoidLinks.map(a => this.twin.links.indexOf(findLink(this.twin, a.a, a.b)!)).filter(i => i >= 0))
+        };
+        return new PathAnalysis(graph, limits, link => this.twin.links[link].latencyUs);
+    }
+
+    /** Why an allow's packets fail at this terminal, if they do (on some path to it). */
+    private allowProblem(requirement: Requirement, graph: ForwardingGraph, terminal: Terminal, analysis: PathAnalysis, context: Context, finding: Finding): Problem | undefined {
+        const fate = terminal.fate;
+        if (fate.kind === 'unknown' || fate.kind === 'ambiguous') return undefined;
+        if (fate.kind === 'dropped') return { packets: terminal.packets, text: fate.reason, path: graph.path(terminal) };
+        if (fate.kind === 'loop') {
+            const path = graph.path(terminal);
+            return { packets: terminal.packets, text: `forwarding loop at ${fate.device} (${describePath(path)})`, path };
+        }
+        const misdelivered = terminal.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
+        if (!misdelivered.isEmpty()) return { packets: misdelivered, text: `delivered to ${fate.place.name}, which does not hold the destination`, path: graph.path(terminal) };
+        const broken = analysis.witness(terminal);
+        if (broken) return { packets: terminal.packets, text: this.pathProblem(requirement.constraints, broken, '')!, path: broken };
         if (!requirement.stateful) return undefined;
         // The replies of the connections it allows must come back, through the same waypoints;
-        // a device has state for them only where the connection passed.
-        const replies = outcome.packets.replies();
-        const passed = new Map<string, number>();
-        for (const hop of outcome.path) passed.set(hop.device, hop.ctMark ?? passed.get(hop.device) ?? 0);
-        for (const back of context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: passed })) {
-            const backFate = back.fate;
-            if (backFate.kind === 'unknown') {
-                finding.unknown ??= backFate.reason;
-                continue;
-            }
-            if (backFate.kind === 'dropped') return { packets: back.packets.replies(), text: `the replies are ${backFate.reason}` };
-            if (backFate.kind === 'loop') return { packets: back.packets.replies(), text: `the replies loop at ${backFate.device} (${describePath(back.path)})` };
-            const lost = back.packets.subtract(PacketSet.cube({ dst: backFate.place.space }));
-            if (!lost.isEmpty()) return { packets: lost.replies(), text: `the replies are delivered to ${backFate.place.name}, not back to the source` };
-            const via = this.pathProblem({ ...requirement, constraints: { ...requirement.constraints, hops: undefined, latencyUs: undefined } }, back.path, 'the replies: ');
-            if (via) return { packets: back.packets.replies(), text: via };
+        // a device has state for them only where the connection passed. Where that differs
+        // between the paths and matters to the replies, each path is tried.
+        const replies = terminal.packets.replies();
+        const { passed, unsure } = connectionPasses(graph, terminal);
+        const back = context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: passed, unsure });
+        const ambiguous = back.terminals.map(t => t.fate).find(f => f.kind === 'ambiguous');
+        if (!ambiguous) return this.replyProblem(requirement, back, graph.path(terminal), finding);
+        const paths = graph.paths(terminal, MAX_REPLY_PATHS + 1);
+        if (paths.length > MAX_REPLY_PATHS) {
+            finding.unknown ??= `what the replies meet at ${ambiguous.device} depends on which of more than ${MAX_REPLY_PATHS} paths their connection took, and that is not checked`;
+            return undefined;
+        }
+        for (const path of paths) {
+            const exact = new Map<string, number>();
+            for (const hop of path) exact.set(hop.device, hop.ctMark ?? exact.get(hop.device) ?? 0);
+            const problem = this.replyProblem(requirement, context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: exact }), path, finding);
+            if (problem) return problem;
         }
         return undefined;
     }
 
-    private denyProblem(outcome: Outcome): { packets: PacketSet; text: string } | undefined {
-        if (outcome.fate.kind !== 'delivered') return undefined;
-        const delivered = outcome.packets.intersect(PacketSet.cube({ dst: outcome.fate.place.space }));
+    /** Why the replies fail, if they do; the problem carries the forward path of their connection. */
+    private replyProblem(requirement: Requirement, back: ForwardingGraph, forward: Hop[], finding: Finding): Problem | undefined {
+        // The replies pass the same waypoints (in reverse) and avoid the same; hops and latency bound the way there.
+        const constraints = { ...requirement.constraints, via: [...requirement.constraints.via].reverse(), hops: undefined, latencyUs: undefined };
+        const analysis = this.pathAnalysis(back, constraints);
+        for (const terminal of back.terminals) {
+            const fate = terminal.fate;
+            const answer = (packets: PacketSet, text: string): Problem => ({ packets: packets.replies(), text, path: forward });
+            if (fate.kind === 'unknown') {
+                finding.unknown ??= fate.reason;
+                continue;
+            }
+            if (fate.kind === 'ambiguous') continue;
+            if (fate.kind === 'dropped') return answer(terminal.packets, `the replies are ${fate.reason}`);
+            if (fate.kind === 'loop') return answer(terminal.packets, `the replies loop at ${fate.device} (${describePath(back.path(terminal))})`);
+            const lost = terminal.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
+            if (!lost.isEmpty()) return answer(lost, `the replies are delivered to ${fate.place.name}, not back to the source`);
+            const broken = analysis.witness(terminal);
+            if (broken) return answer(terminal.packets, this.pathProblem(constraints, broken, 'the replies: ')!);
+        }
+        return undefined;
+    }
+
+    private denyProblem(graph: ForwardingGraph, terminal: Terminal): Problem | undefined {
+        if (terminal.fate.kind !== 'delivered') return undefined;
+        const delivered = terminal.packets.intersect(PacketSet.cube({ dst: terminal.fate.place.space }));
         if (delivered.isEmpty()) return undefined;
-        return { packets: delivered, text: `delivered to ${outcome.fate.place.name} (${describePath(outcome.path)}); nothing stops it` };
+        const path = graph.path(terminal);
+        return { packets: delivered, text: `delivered to ${terminal.fate.place.name} (${describePath(path)}); nothing stops it`, path };
     }
 
     /** via (in order), avoid, hops and latency on one path. */
-    private pathProblem(requirement: Requirement, path: Hop[], prefix: string): string | undefined {
-        const c = requirement.constraints;
+    private pathProblem(c: PathConstraints, path: Hop[], prefix: string): string | undefined {
         const devices = path.map(h => h.device);
         const missed = missedWaypoint(devices, c.via);
         if (missed >= 0) {
@@ -558,9 +760,9 @@ export class NetworkVerifier {
             forged: violation.forged,
             failures: describeFailures(this.twin, failures),
             failed: failures,
-            path: violation.outcome.path.map(h => h.device),
+            path: violation.path.map(h => h.device),
             branches: finding.failingPaths,
-            hops: violation.outcome.path,
+            hops: violation.path,
             reason: violation.reason
         };
     }

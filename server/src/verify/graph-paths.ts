@@ -1,0 +1,156 @@
+/**
+ * Questions about every path of a forwarding graph, answered over the graph (each node once, in
+ * topological order) instead of path by path: ECMP makes the paths of a meshed network
+ * exponential in its depth, its forwarding graph stays as large as the network.
+ */
+import type { FlowEdge, FlowNode, ForwardingGraph, Hop, Terminal } from './dataplane.js';
+
+/** What a path must do: pass waypoints in order, avoid devices and links, bound hops and latency. */
+export interface PathLimits {
+    via: ReadonlyArray<readonly string[]>;
+    avoidDevices: ReadonlySet<string>;
+    avoidLinks: ReadonlySet<number>;
+    hops?: number;
+    latencyUs?: number;
+}
+
+/**
+ * A path's state as far as the limits care: how many waypoints it has passed (in order, each as
+ * early as possible — greedy is exact for a subsequence), whether it met something to avoid;
+ * per state, the most hops and the most latency of the paths in it, each with where it came from.
+ */
+interface State {
+    waypoints: number;
+    avoided: boolean;
+    hops: number;
+    hopsFrom?: { edge: FlowEdge; state: State };
+    latencyUs: number;
+    latencyFrom?: { edge: FlowEdge; state: State };
+}
+
+export class PathAnalysis {
+    private readonly states = new Map<FlowNode, Map<string, State>>();
+
+    constructor(graph: ForwardingGraph, private readonly limits: PathLimits, private readonly latencyOf: (link: number) => number) {
+        for (const node of graph.nodes) {
+            const here = new Map<string, State>();
+            this.states.set(node, here);
+            if (node.from.length === 0) {
+                this.merge(here, this.enter({ waypoints: 0, avoided: false, hops: 0, latencyUs: 0 }, node.device, undefined));
+                continue;
+            }
+            for (const edge of node.from) {
+                for (const state of this.states.get(edge.from)!.values()) {
+                    const next = this.enter(state, node.device, edge.hop.link);
+                    next.hopsFrom = { edge, state };
+                    next.latencyFrom = { edge, state };
+                    this.merge(here, next);
+                }
+            }
+        }
+    }
+
+    /** A path to the terminal that breaks the limits, if one does: one that misses a waypoint, else passes what it must avoid, else the longest, else the slowest. */
+    witness(terminal: Terminal): Hop[] | undefined {
+        const limits = this.limits;
+        // The terminal's own hop may cross a link (to a segment it does not: attachments have none).
+        const link = terminal.tail[0].link;
+        const ends = [...this.states.get(terminal.node)!.values()].map(state => ({
+            state,
+            avoided: state.avoided || (link !== undefined && limits.avoidLinks.has(link)),
+            latencyUs: state.latencyUs + (link !== undefined ? this.latencyOf(link) : 0)
+        }));
+        const missing = ends.find(end => end.state.waypoints < limits.via.length);
+        if (missing) return this.path(terminal, missing.state, 'hopsFrom');
+        const avoided = ends.find(end => end.avoided);
+        if (avoided) return this.path(terminal, avoided.state, 'hopsFrom');
+        if (limits.hops !== undefined) {
+            const longest = ends.reduce((a, b) => (b.state.hops > a.state.hops ? b : a));
+            if (longest.state.hops > limits.hops) return this.path(terminal, longest.state, 'hopsFrom');
+        }
+        if (limits.latencyUs !== undefined) {
+            const slowest = ends.reduce((a, b) => (b.latencyUs > a.latencyUs ? b : a));
+            if (slowest.latencyUs > limits.latencyUs) return this.path(terminal, slowest.state, 'latencyFrom');
+        }
+        return undefined;
+    }
+
+    private enter(state: State, device: string, link: number | undefined): State {
+        let waypoints = state.waypoints;
+        while (waypoints < this.limits.via.length && this.limits.via[waypoints].includes(device)) waypoints++;
+        return {
+            waypoints,
+            avoided: state.avoided || this.limits.avoidDevices.has(device) || (link !== undefined && this.limits.avoidLinks.has(link)),
+            hops: state.hops + 1,
+            latencyUs: state.latencyUs + (link !== undefined ? this.latencyOf(link) : 0)
+        };
+    }
+
+    private merge(states: Map<string, State>, next: State): void {
+        const key = `${next.waypoints}${next.avoided ? '!' : ''}`;
+        const known = states.get(key);
+        if (!known) {
+            states.set(key, next);
+            return;
+        }
+        if (next.hops > known.hops) {
+            known.hops = next.hops;
+            known.hopsFrom = next.hopsFrom;
+        }
+        if (next.latencyUs > known.latencyUs) {
+            known.latencyUs = next.latencyUs;
+            known.latencyFrom = next.latencyFrom;
+        }
+    }
+
+    private path(terminal: Terminal, state: State, by: 'hopsFrom' | 'latencyFrom'): Hop[] {
+        const hops: Hop[] = [...terminal.tail];
+        for (let at = state[by]; at; at = at.state[by]) hops.unshift(at.edge.hop);
+        return hops;
+    }
+}
+
+/**
+ * The devices a connection passed on its way to a terminal, as its replies see them: those on
+ * every path (with the connection's mark there, where all paths agree on it), and those on some
+ * paths only (with the marks it may have there).
+ */
+export function connectionPasses(graph: ForwardingGraph, terminal: Terminal): { passed: Map<string, number>; unsure: Map<string, number[]> } {
+    // Per node, over the paths that reach it: the devices met on all of them, and the marks the connection may have at each device met on any.
+    interface Seen { everywhere: Set<string>; marks: Map<string, Set<number>> }
+    const through = (before: Seen, hop: Hop): Seen => {
+        const marks = new Map([...before.marks].map(([device, set]) => [device, new Set(set)]));
+        const known = marks.get(hop.device);
+        // A device met again keeps the mark it gave, unless this hop gives one; met first here, it has this hop's.
+        if (hop.ctMark !== undefined) marks.set(hop.device, new Set([hop.ctMark]));
+        else if (!known) marks.set(hop.device, new Set([0]));
+        else if (!before.everywhere.has(hop.device)) known.add(0);
+        return { everywhere: new Set([...before.everywhere, hop.device]), marks };
+    };
+    const seen = new Map<FlowNode, Seen>();
+    for (const node of graph.nodes) {
+        let here: Seen | undefined;
+        for (const edge of node.from) {
+            const arriving = through(seen.get(edge.from)!, edge.hop);
+            if (!here) {
+                here = arriving;
+                continue;
+            }
+            here.everywhere = new Set([...here.everywhere].filter(d => arriving.everywhere.has(d)));
+            for (const [device, set] of arriving.marks) {
+                const known = here.marks.get(device);
+                if (known) set.forEach(m => known.add(m));
+                else here.marks.set(device, set);
+            }
+        }
+        seen.set(node, here ?? { everywhere: new Set(), marks: new Map() });
+    }
+    const end = through(seen.get(terminal.node)!, terminal.tail[0]);
+    const passed = new Map<string, number>();
+    const unsure = new Map<string, number[]>();
+    for (const [device, marks] of end.marks) {
+        if (end.everywhere.has(device) && marks.size === 1) passed.set(device, [...marks][0]);
+        else unsure.set(device, [...marks]);
+    }
+    return { passed, unsure };
+}
