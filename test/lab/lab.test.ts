@@ -9,8 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkFiles } from '../../server/src/check/check.js';
+import { readState } from '../../server/src/lab/lab.js';
+import { forgedSourceTrials } from '../../server/src/lab/traffic.js';
 import { ROOT } from '../support/samples.js';
-import { writeWorkspace } from '../support/workspace.js';
+import { netintentServices, writeWorkspace } from '../support/workspace.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
@@ -113,7 +116,7 @@ describe.skipIf(!labAvailable())('the lab', () => {
         }
     }, 120_000);
 
-    it('a forged source arrives where an edge has no anti-spoofing: lab test sees it and fails', () => {
+    it('a forged source arrives where an edge has no anti-spoofing: the forged-source trial sees it; status and lab test report the altered lab', async () => {
         // Default allow: only the guard stops sb from claiming sa's address, which may reach sc.
         const folder = writeWorkspace({
             'spoof.twin.yaml': [
@@ -131,9 +134,18 @@ describe.skipIf(!labAvailable())('the lab', () => {
             expect(guarded.code, guarded.stdout).toBe(0);
             expect(guarded.stdout).toContain('✓ forged source from segment sb, claiming segment sa: udp 10.1.1.');
             spawnSync('ip', ['netns', 'exec', 'ni-spoof-r2', 'nft', 'flush', 'chain', 'inet', 'netintent', 'guard']);
-            const open = netintent(['lab', 'test', folder]);
-            expect(open.code).toBe(1);
-            expect(open.stdout).toMatch(/✗ forged source from segment sb, claiming segment sa: udp 10\.1\.1\.\d+ -> 10\.1\.3\.\d+:53 delivered/);
+            // The lab no longer runs what was compiled: status says where, lab test refuses to judge the compiled claims on it.
+            const status = netintent(['lab', 'status', folder]);
+            expect(status.code).toBe(1);
+            expect(status.stdout).toContain('r2 nftables chain guard: loaded rules differ from the compiled ones');
+            const refused = netintent(['lab', 'test', folder]);
+            expect(refused.code).toBe(2);
+            expect(refused.stderr).toContain("before the first trial, the lab's state is not the compiled one");
+            // The trial with forged sources, on the altered lab: the packet claiming sa's address gets through.
+            await checkFiles(netintentServices(), [path.join(folder, 'spoof.intent')], { verify: false });
+            const program = netintentServices().intent.IntentPrograms.forTwin(path.join(folder, 'spoof.twin.yaml')).program;
+            const trials = forgedSourceTrials(readState('spoof')!, program);
+            expect(trials.filter(t => t.delivered).map(t => `${t.from} claiming ${t.claims}`)).toEqual(['segment sb claiming segment sa']);
         } finally {
             netintent(['lab', 'down', folder]);
         }

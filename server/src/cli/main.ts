@@ -9,11 +9,11 @@ import { intentFiles, twinScope, UsageError } from './files.js';
 import { formatDiagnostics, formatJson, formatSarif, formatText, FORMATS, type Format } from './format.js';
 import { checkOutputFolder, OutputError, writeOutput } from '../compile/output.js';
 import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
-import { compileNetwork } from '../compile/compile.js';
+import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import { waitForConvergence } from '../lab/converge.js';
-import type { Requirement } from '../intent/model.js';
+import type { IntentProgram, Requirement } from '../intent/model.js';
 import { compareState, describeComparison } from '../lab/state.js';
-import { labDown, labName, labUp, readState } from '../lab/lab.js';
+import { deployedProgram, labDown, labName, labUp, readState, type LabState } from '../lab/lab.js';
 import { DEFAULT_FAILURE_TRIALS, flapWaypointLinks, forgedSourceTrials, labTest } from '../lab/traffic.js';
 import { describePacket } from '../net/packet-set.js';
 import { syncTwin } from '../lab/sync.js';
@@ -109,11 +109,17 @@ async function compiledTwin(paths: string[], allowOutside: readonly string[]) {
     return { program, compiled: compileNetwork(program) };
 }
 
+/** The program and configurations the lab runs (see deployedProgram): compiled again only where the twin's down interfaces changed since. */
+function deployed(intended: { program: IntentProgram; compiled: CompiledNetwork }, state: LabState) {
+    const program = deployedProgram(intended.program, state);
+    return program === intended.program ? intended : { program, compiled: compileNetwork(program) };
+}
+
 async function runLab(action: string, paths: string[], allowOutside: readonly string[], failureTrials = DEFAULT_FAILURE_TRIALS): Promise<number> {
     const missing = missingTools();
     if (missing.length > 0) throw new UsageError(`the lab needs ${missing.join(', ')} (Linux, root, Debian's frr, nftables, iproute2).`);
-    const { program, compiled } = await compiledTwin(paths, allowOutside);
-    const lab = labName(program.twin);
+    const intended = await compiledTwin(paths, allowOutside);
+    const lab = labName(intended.program.twin);
     const log = (line: string) => process.stdout.write(`${line}\n`);
     if (action === 'down') {
         labDown(lab, log);
@@ -121,6 +127,7 @@ async function runLab(action: string, paths: string[], allowOutside: readonly st
         return EXIT_CLEAN;
     }
     if (action === 'up') {
+        const { program, compiled } = intended;
         const started = Date.now();
         const state = labUp(program.twin, compiled, log);
         const comparison = waitForConvergence(state, program.twin, compiled, 60_000);
@@ -132,6 +139,7 @@ async function runLab(action: string, paths: string[], allowOutside: readonly st
         return EXIT_CLEAN;
     }
     const state = readState(lab);
+    const { program, compiled } = state ? deployed(intended, state) : intended;
     if (action === 'test') {
         if (!state) throw new UsageError(`the lab ${lab} is not up; run 'netintent lab up' first.`);
         const { verdicts } = verifyProgram(program, compiled.devices);
@@ -177,9 +185,10 @@ async function runLab(action: string, paths: string[], allowOutside: readonly st
 async function runSync(paths: string[], allowOutside: readonly string[]): Promise<number> {
     const missing = missingTools();
     if (missing.length > 0) throw new UsageError(`twin sync reads the lab and needs ${missing.join(', ')}.`);
-    const { program, compiled } = await compiledTwin(paths, allowOutside);
-    const state = readState(labName(program.twin));
-    if (!state) throw new UsageError(`the lab ${labName(program.twin)} is not up; there is nothing to sync from.`);
+    const intended = await compiledTwin(paths, allowOutside);
+    const state = readState(labName(intended.program.twin));
+    if (!state) throw new UsageError(`the lab ${labName(intended.program.twin)} is not up; there is nothing to sync from.`);
+    const { program, compiled } = deployed(intended, state);
     const result = syncTwin(state, program.twin, compiled);
     process.stdout.write(`${path.relative(process.cwd(), program.twin.file)}: state written, ${result.down.length} interface(s) down${result.down.length > 0 ? `: ${result.down.join(', ')}` : ''}\n`);
     process.stdout.write(result.differences.length === 0 ? 'the live state (FIBs, policy tables and rules, rulesets) is the simulated one\n' : `${result.differences.length} differences of the live state from the simulated one:\n${result.differences.slice(0, 50).map(d => `  ${d}`).join('\n')}\n`);

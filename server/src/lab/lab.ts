@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompiledNetwork } from '../compile/compile.js';
+import type { IntentProgram } from '../intent/model.js';
 import { renderFrrConf } from '../config/frr/render.js';
 import { renderNftables, renderPolicyRouting } from '../config/nftables/render.js';
 import { formatAddress, prefixesOf } from '../net/ipv4.js';
@@ -49,6 +50,19 @@ export interface LabState {
     /** The twin's hosts, each in a namespace of its own on its segment's bridge. */
     hosts: Array<{ host: string; segment: string; namespace: string; address: string }>;
     externals: Array<{ external: string; namespace: string; address: string }>;
+    /** The interfaces the twin said were down when the lab came up: the configurations it runs were compiled so. */
+    down: string[];
+}
+
+/**
+ * The program as the lab runs it: its twin with the interfaces that were down when the lab came
+ * up (a later `twin sync` may have written others into the twin file; the lab still runs the
+ * configurations compiled before).
+ */
+export function deployedProgram(program: IntentProgram, state: LabState): IntentProgram {
+    const down = new Set(state.down ?? []);
+    const same = down.size === program.twin.down.size && [...down].every(name => program.twin.down.has(name));
+    return same ? program : { ...program, twin: { ...program.twin, down } };
 }
 
 /** The lab's name: the twin's network, made safe and short (namespace and FRR names carry it). */
@@ -80,7 +94,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
     const lab = labName(twin);
     if (fs.existsSync(stateFile(lab))) throw new LabError(`the lab ${lab} is already up (${stateFile(lab)}); run 'netintent lab down' first.`);
     const prefix = `ni-${lab}`;
-    const state: LabState = { lab, twin: twin.file, devices: [], namespaces: [], segments: [], hosts: [], externals: [] };
+    const state: LabState = { lab, twin: twin.file, devices: [], namespaces: [], segments: [], hosts: [], externals: [], down: [...twin.down].sort() };
     const makeNamespace = (name: string) => {
         checkName(name, 'namespace');
         if (namespaces().includes(name)) throw new LabError(`a namespace ${name} exists already; another lab or a leftover? 'ip netns del ${name}' if it is a leftover.`);

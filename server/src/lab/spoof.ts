@@ -4,11 +4,9 @@
  * from a counter in the destination's namespace (no reply can come back to a forged source).
  */
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import type { Packet } from '../net/packet-set.js';
-import { inNamespace, run } from './system.js';
+import { inNamespace, PROBE, run } from './system.js';
 
-const PROBE = path.join(__dirname, 'probe.cjs');
 /** A table of the trial's own in the destination namespace, before anything else there sees the packet. */
 const COUNTER_TABLE = 'netintent_probe';
 

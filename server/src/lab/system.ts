@@ -46,6 +46,9 @@ export function missingTools(): string[] {
 /** Where Debian's frr package puts the daemons. */
 export const FRR_DAEMONS = '/usr/lib/frr';
 
+/** The traffic probe (probe.ts, bundled): beside the running bundle, or in out/ when the lab runs from the sources (tests). */
+export const PROBE = [path.join(__dirname, 'probe.cjs'), path.join(__dirname, '..', '..', '..', 'out', 'probe.cjs')].find(file => fs.existsSync(file)) ?? path.join(__dirname, 'probe.cjs');
+
 function found(tool: string): boolean {
     if (tool.includes('/')) return fs.existsSync(tool);
     const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/sbin', '/usr/bin'];

@@ -8,7 +8,6 @@
  * compiled one again.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import type { CompiledNetwork } from '../compile/compile.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
@@ -22,7 +21,7 @@ import { sendForged } from './spoof.js';
 import { applyFailures, waitForConvergence } from './converge.js';
 import { NO_FAILURES, scenarioFailures, type Failures } from '../simulate/network.js';
 import { interfaceName, type Twin } from '../twin/model.js';
-import { LabError } from './system.js';
+import { LabError, PROBE } from './system.js';
 
 export interface TrafficResult {
     requirement: Requirement;
@@ -55,7 +54,6 @@ interface Attempt {
     forged: boolean;
 }
 
-const PROBE = path.join(__dirname, 'probe.cjs');
 
 /** `failureTrials`: at most this many failure sets per `survive` requirement (each costs seconds). */
 export async function labTest(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>, failureTrials = DEFAULT_FAILURE_TRIALS): Promise<TrafficResult[]> {
