@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { AstUtils, type AstNode, type LangiumDocument } from 'langium';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver-types';
-import { possiblePackets } from '../intent/build.js';
+import { possiblePacketsLookup } from '../intent/build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { MAX_CONFLICTS } from '../intent/overlap.js';
 import {
@@ -92,6 +92,7 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
     const brokenUse = (node: AstNode) => brokenDeclarations.size === 0 ? undefined
         : declarationsUsedBy(node).map(d => brokenDeclarations.get(declarationKey(d))).find(d => d !== undefined);
 
+    const possiblePackets = possiblePacketsLookup(program.twin);
     const leftOut: LeftOut[] = [];
     const undecided = new Map<Requirement, string>();
     for (const [requirement, node] of statementOf) {
@@ -102,7 +103,8 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
         if (declaration) undecided.set(requirement, `it ${why}`);
         const errors = errorsOf(AstUtils.getDocument(node)).byNode.get(node) ?? [];
         const unknownPart = (part: AstNode) => errors.some(offset => holds(part, offset)) || brokenUse(part) !== undefined;
-        leftOut.push({ requirement, traffic: possibleTraffic(program.twin, node as RequirementNode, unknownPart), statement: `the ${requirement.kind} at ${where(node)}`, why });
+        const traffic = possibleTraffic(node as RequirementNode, possiblePackets(node as RequirementNode, unknownPart), program.twin);
+        leftOut.push({ requirement, traffic, statement: `the ${requirement.kind} at ${where(node)}`, why });
     }
     const brokenDefault = statements.find(s => isDefaultPolicy(s) && hasErrors(s));
     if (leftOut.length === 0 && !brokenDefault) return { program, undecided };
@@ -164,19 +166,15 @@ function declarationKey(declaration: Declaration): string {
 }
 
 /**
- * What a left-out statement may be about once fixed: its packets with the parts `unknownPart`
- * names standing for anything, their replies where it is a stateful allow, and for a `via any of`
- * every packet to the loopback pool (such a set gets an address of its own from it, which
- * routing announces, and leaving one out moves the others').
+ * What a left-out statement may be about once fixed: the packets it may match, their replies
+ * where it is a stateful allow, and for a `via any of` every packet to the loopback pool (such a
+ * set gets an address of its own from it, which routing announces, and leaving one out moves the
+ * others').
  */
-function possibleTraffic(twin: Twin, node: RequirementNode, unknownPart: (part: AstNode) => boolean): PacketSet {
-    const traffic = withReplies(possiblePackets(twin, node, unknownPart), isAllow(node) && !node.oneway);
+function possibleTraffic(node: RequirementNode, packets: PacketSet, twin: Twin): PacketSet {
+    const traffic = isAllow(node) && !node.oneway ? packets.union(packets.replies()) : packets;
     const anycast = isAllow(node) && node.clauses.some(c => isVia(c) && c.anyOf);
     return anycast && twin.loopbackPool ? traffic.union(PacketSet.cube({ dst: prefixRange(twin.loopbackPool) })) : traffic;
-}
-
-function withReplies(packets: PacketSet, stateful: boolean): PacketSet {
-    return stateful ? packets.union(packets.replies()) : packets;
 }
 
 /** Whether a requirement's packets, or their replies where it is stateful, meet a set. */

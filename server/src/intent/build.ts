@@ -254,12 +254,13 @@ export function groupAddresses(twin: Twin, group: Group): IntervalSet {
 }
 
 /**
- * What a statement with errors may stand for once they are fixed: its packets, with every part
+ * What statements with errors may stand for once they are fixed: their packets, with every part
  * `unknown` names (one with errors, or using a declaration with errors) and every part the parser
- * could not read standing for anything.
+ * could not read standing for anything. Each group is computed once however many are asked.
  */
-export function possiblePackets(twin: Twin, node: RequirementNode, unknown: (part: AstNode) => boolean): PacketSet {
-    return new ProgramBuilder(twin, {}).flows(node, part => part === undefined || unknown(part)).packets;
+export function possiblePacketsLookup(twin: Twin): (node: RequirementNode, unknown: (part: AstNode) => boolean) => PacketSet {
+    const builder = new ProgramBuilder(twin, {});
+    return (node, unknown) => builder.flows(node, part => part === undefined || unknown(part)).packets;
 }
 
 /** What groups stand for, each group computed once however many are asked (for validation: empty groups). */
