@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv04Module from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
-import { writeWorkspace } from '../support/workspace.js';
+import { OVERLAP_BESIDE_PROVED, TYPO_BESIDE_PROVED } from '../support/broken-statements.js';
+import { smallWorkspace, writeWorkspace } from '../support/workspace.js';
 
 // ajv-draft-04 is CommonJS with a default export; under NodeNext its class is on `.default`.
 const Ajv04 = Ajv04Module.default;
@@ -132,6 +133,70 @@ describe('--format json', () => {
         const report = JSON.parse(netintent(['check', '--format', 'json', 'samples/campus']).stdout);
         const kinds = report.intents.flatMap((i: { requirements: { kind: string }[] }) => i.requirements.map(r => r.kind));
         expect(new Set(kinds)).toEqual(new Set(['default', 'allow', 'isolate']));
+    });
+});
+
+describe('verdicts while statements have errors (CLI.md)', () => {
+    interface Requirement { line: number; verdict: string; reason?: string }
+    interface Intent { name: string; verdict: string; requirements: Requirement[] }
+    /** `check --format json` of one intent file bound to SMALL_TWIN: r1 - r2 - r3, segment web on r1, db on r3. */
+    function check(body: string) {
+        const folder = writeWorkspace(smallWorkspace(body));
+        const run = netintent(['check', '--format', 'json', folder]);
+        const report = JSON.parse(run.stdout) as { diagnostics: Array<{ line: number; severity: string; code: string; message: string }>; intents: Intent[] };
+        const intent = (name: string) => report.intents.find(i => i.name === name)!;
+        return { code: run.code, report, intent };
+    }
+
+    it('a typo in one intent: the others keep holds and violated; default deny is unknown, naming the line', () => {
+        const { code, report, intent } = check(TYPO_BESIDE_PROVED);
+        expect(code).toBe(1);
+        expect(intent('typo').verdict).toBe('error');
+        expect(intent('typo').requirements[0].verdict).toBe('error');
+        expect(intent('holding').verdict).toBe('holds');
+        expect(intent('detour').verdict).toBe('violated');
+        expect(report.diagnostics.filter(d => d.code === 'violated').map(d => d.line)).toEqual([10]);
+        expect(intent('default deny').requirements[0]).toEqual({
+            line: 2, kind: 'default', verdict: 'unknown', reason: 'what it covers depends on every allow and deny, and the allow at main.intent:4 has errors'
+        });
+        expect(report.diagnostics.map(d => `${d.line} ${d.severity} ${d.code}`)).toEqual(['2 warning unknown', '4 error unknown-name', '10 error violated']);
+    });
+
+    it('an overlap: the pair are errors, what overlaps them is unknown naming the line, the rest is proved', () => {
+        const { report, intent } = check(OVERLAP_BESIDE_PROVED);
+        expect(report.diagnostics.filter(d => d.code === 'overlap').map(d => d.line)).toEqual([3, 6]);
+        expect(intent('overlap-allow').requirements[0].verdict).toBe('error');
+        expect(intent('overlap-deny').requirements[0].verdict).toBe('error');
+        expect(intent('inside-both').requirements[0]).toMatchObject({
+            verdict: 'unknown', reason: 'its packets or replies overlap those of the allow at main.intent:3, which has errors'
+        });
+        expect(intent('unrelated').requirements.map(r => r.verdict)).toEqual(['holds', 'holds']);
+        expect(report.diagnostics.find(d => d.line === 9)).toMatchObject({
+            severity: 'warning', code: 'unknown', message: 'Not proved: its packets or replies overlap those of the allow at main.intent:3, which has errors.'
+        });
+    });
+
+    it('a requirement that uses a group with errors is unknown, naming the group; text that cannot be read leaves every verdict unknown', () => {
+        const group = check(`group mixed = segment web, segment nope
+intent uses-group {
+  allow mixed -> db : tcp 22
+}
+intent other {
+  allow web -> db : tcp 443
+}
+`);
+        expect(group.intent('uses-group').requirements[0]).toMatchObject({ verdict: 'unknown', reason: "it uses group 'mixed' with errors (main.intent:2)" });
+        expect(group.intent('uses-group').verdict).toBe('unknown');
+        expect(group.intent('other').verdict).toBe('holds');
+        const syntax = check(`intent typo {
+  allw web -> db : tcp 22
+}
+intent other {
+  allow web -> db : tcp 443
+}
+`);
+        expect(syntax.intent('typo').verdict).toBe('error');
+        expect(syntax.intent('other').requirements[0]).toMatchObject({ verdict: 'unknown', reason: 'main.intent:3 could not be read, and what it says may change this verdict' });
     });
 });
 

@@ -2,20 +2,21 @@
  * The check pipeline that both fronts share: load the intent files, parse, link and validate
  * them (with their twins), and report diagnostics and per-intent verdicts.
  */
-import { AstUtils, URI, type AstNode, type LangiumDocument } from 'langium';
+import { URI, type AstNode, type LangiumDocument } from 'langium';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver-types';
 import type { Diagnostic, Severity } from '../common/diagnostic.js';
 import { locationOf } from '../intent/build.js';
-import { isDefaultPolicy, isGroup, isIntent, isScenario, isService, type Model } from '../language/generated/ast.js';
+import type { IntentProgram, Requirement } from '../intent/model.js';
+import { isDefaultPolicy, isIntent, type Model } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
 import type { TwinScope } from '../language/twin-workspace.js';
 import * as path from 'node:path';
 import { compileNetwork } from '../compile/compile.js';
 import { loadConfigs } from '../config/load.js';
-import { describePacket } from '../net/packet-set.js';
 import { verifyProgram } from '../verify/program.js';
 import type { RequirementVerdict } from '../verify/verify.js';
-import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
+import { combineVerdicts, verdictProblem, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
+import { diagnosticCode, hasErrors, statementVerdicts, verifiablePart } from './verifiable.js';
 
 export interface CheckOptions {
     /** Run the verifier; false: parse, link and validate only. */
@@ -54,7 +55,7 @@ export async function checkFiles(services: NetintentServices, files: readonly st
     const intents = documents.flatMap(document => {
         const twinFile = shared.twin.TwinWorkspace.twinFileOf(document);
         const unusable = twinFile === undefined || brokenTwins.has(twinFile);
-        return intentReports(document, diagnostics, unusable, verified);
+        return intentReports(document, unusable, verified);
     });
     const reported = sortDiagnostics(dedupe(diagnostics));
     return {
@@ -72,67 +73,65 @@ export async function checkFiles(services: NetintentServices, files: readonly st
 }
 
 /**
- * Compiles and verifies each twin's intents whose files are free of errors; a violation is also
- * a diagnostic at its requirement. Returns the verdict of each requirement's statement (the
- * `default deny` line for the default requirement).
+ * Verifies each twin's intents but the statements with errors and what depends on them
+ * (check/verifiable.ts); a violation, and what is not proved, is also a diagnostic at its
+ * requirement. Returns the verdict of each requirement's statement (the `default deny` line for
+ * the default requirement).
  */
 function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwins: Set<string>, diagnostics: Diagnostic[], configsFolder: string | undefined): Map<AstNode, RequirementVerdict> {
     const byStatement = new Map<AstNode, RequirementVerdict>();
     for (const twinFile of twinFiles) {
         if (brokenTwins.has(twinFile)) continue;
         const bound = services.intent.IntentPrograms.forTwin(twinFile);
-        const files = new Set(bound.documents.map(d => d.uri.fsPath));
-        if (diagnostics.some(d => d.severity === 'error' && files.has(d.file))) continue;
-        let configs = compileNetwork(bound.program).devices;
-        if (configsFolder !== undefined) {
-            const loaded = loadConfigs(twinFiles.length > 1 ? path.join(configsFolder, bound.program.twin.network) : configsFolder, bound.program.twin);
-            diagnostics.push(...loaded.diagnostics);
-            // What a configuration holds that is not modelled makes verdicts unknown, not the run impossible.
-            if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config')) continue;
-            configs = loaded.configs;
-        }
-        const { verdicts, forwarding } = verifyProgram(bound.program, configs);
-        for (const problem of forwarding) {
-            const device = bound.program.twin.devices.get(problem.device)!;
-            const message = problem.kind === 'loop'
-                ? `Routing loop for ${problem.destination}: ${problem.path.join(' → ')}.`
-                : `Blackhole for ${problem.destination}: ${problem.device} has no route (${problem.path.join(' → ')}).`;
-            diagnostics.push({ ...device.location, severity: 'warning', code: problem.kind, message });
-        }
-        for (const [requirement, verdict] of verdicts) {
-            const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
-            if (!statement) continue;
+        const part = verifiablePart(bound);
+        const configs = configsFolder !== undefined && twinFiles.length > 1 ? path.join(configsFolder, bound.program.twin.network) : configsFolder;
+        const verdicts = part.program ? verifyNetwork(part.program, part.undecided, configs, diagnostics) : new Map();
+        for (const [statement, verdict] of statementVerdicts(bound, part, verdicts)) {
             byStatement.set(statement, verdict);
-            if (verdict.counterexample) {
-                const { packet, reason } = verdict.counterexample;
-                const failures = verdict.counterexample.failures.length > 0 ? ` with ${verdict.counterexample.failures.join(', ')} failed` : '';
-                diagnostics.push({
-                    ...requirement.location, severity: 'error', code: 'violated',
-                    message: `Violated${failures}: ${reason}. Packet: ${describePacket(packet)}.`
-                });
-            } else if (verdict.unknown) {
-                diagnostics.push({ ...requirement.location, severity: 'warning', code: 'unknown', message: `Not proved: ${verdict.unknown}.` });
-            }
+            const problem = verdictProblem(verdict);
+            if (problem) diagnostics.push({ ...locationOf(statement), ...problem });
         }
     }
     return byStatement;
 }
 
-/** One report per intent, plus one for a `default deny` (its implicit requirement). */
-function intentReports(document: LangiumDocument<Model>, diagnostics: readonly Diagnostic[], twinUnusable: boolean, verified: Map<AstNode, RequirementVerdict>): IntentReport[] {
+/**
+ * Compiles a program and verifies it, or verifies it on the configurations in `configsFolder`
+ * (none when one cannot be read); loops and blackholes are diagnostics at their devices.
+ */
+function verifyNetwork(program: IntentProgram, undecided: ReadonlyMap<Requirement, string>, configsFolder: string | undefined, diagnostics: Diagnostic[]): Map<Requirement, RequirementVerdict> {
+    let configs = compileNetwork(program).devices;
+    if (configsFolder !== undefined) {
+        const loaded = loadConfigs(configsFolder, program.twin);
+        diagnostics.push(...loaded.diagnostics);
+        // What a configuration holds that is not modelled makes verdicts unknown, not the run impossible.
+        if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config')) return new Map();
+        configs = loaded.configs;
+    }
+    const { verdicts, forwarding } = verifyProgram(program, configs, undecided);
+    for (const problem of forwarding) {
+        const device = program.twin.devices.get(problem.device)!;
+        const message = problem.kind === 'loop'
+            ? `Routing loop for ${problem.destination}: ${problem.path.join(' → ')}.`
+            : `Blackhole for ${problem.destination}: ${problem.device} has no route (${problem.path.join(' → ')}).`;
+        diagnostics.push({ ...device.location, severity: 'warning', code: problem.kind, message });
+    }
+    return verdicts;
+}
+
+/**
+ * One report per intent, plus one for a `default deny` (its implicit requirement). A statement
+ * with errors of its own is `error`, as is every statement of a twin that cannot be used; one
+ * that depends on errors elsewhere has the verdict verification gave it.
+ */
+function intentReports(document: LangiumDocument<Model>, twinUnusable: boolean, verified: Map<AstNode, RequirementVerdict>): IntentReport[] {
     const file = document.uri.fsPath;
-    const hasErrors = (node: AstNode) => {
-        const { file: where, range } = locationOf(node);
-        return diagnostics.some(d => d.file === where && d.severity === 'error' && d.code !== 'violated' && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
-    };
-    // A requirement cannot be checked when it, or a group, service or scenario it uses, has errors.
-    const broken = (node: AstNode) => twinUnusable || hasErrors(node) || declarationsUsedBy(node).some(hasErrors);
-    const fileHasErrors = diagnostics.some(d => d.file === file && d.severity === 'error' && d.code !== 'violated');
+    const broken = (node: AstNode) => twinUnusable || hasErrors(node);
     const reports: IntentReport[] = [];
     for (const statement of document.parseResult.value.statements) {
         if (isDefaultPolicy(statement) && statement.action === 'deny') {
             const line = locationOf(statement).range.start.line;
-            const requirement = requirementReport(line, 'default', twinUnusable || fileHasErrors, verified.get(statement));
+            const requirement = requirementReport(line, 'default', broken(statement), verified.get(statement));
             reports.push({ name: 'default deny', file, line, verdict: requirement.verdict, requirements: [requirement] });
         }
         if (!isIntent(statement)) continue;
@@ -161,26 +160,9 @@ function requirementReport(line: number, kind: RequirementReport['kind'], broken
         : { line, kind, verdict: 'holds' };
 }
 
-/** The groups, services and scenarios a statement uses, directly or through groups. */
-function declarationsUsedBy(node: AstNode, found = new Set<AstNode>()): AstNode[] {
-    for (const child of AstUtils.streamAst(node)) {
-        for (const reference of AstUtils.streamReferences(child)) {
-            const target = 'ref' in reference.reference ? reference.reference.ref : undefined;
-            if ((isGroup(target) || isService(target) || isScenario(target)) && !found.has(target)) {
-                found.add(target);
-                declarationsUsedBy(target, found);
-            }
-        }
-    }
-    return [...found];
-}
-
 const SEVERITIES: Record<number, Severity> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'info' };
 
 function fromLsp(document: LangiumDocument, diagnostic: LspDiagnostic): Diagnostic {
-    const data = diagnostic.data as { code?: string } | undefined;
-    const raw = String(diagnostic.code ?? data?.code ?? 'error');
-    const code = raw === 'lexing-error' || raw === 'parsing-error' ? 'syntax' : raw;
     return {
         file: document.uri.fsPath,
         range: {
@@ -188,7 +170,7 @@ function fromLsp(document: LangiumDocument, diagnostic: LspDiagnostic): Diagnost
             end: { line: diagnostic.range.end.line + 1, column: diagnostic.range.end.character + 1 }
         },
         severity: SEVERITIES[diagnostic.severity ?? 1],
-        code,
+        code: diagnosticCode(diagnostic),
         message: typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value
     };
 }

@@ -1,10 +1,12 @@
 /** What a check of a workspace found: the contract of CLI.md, before formatting. */
 import type { Diagnostic } from '../common/diagnostic.js';
-import type { Packet } from '../net/packet-set.js';
+import { describePacket, type Packet } from '../net/packet-set.js';
+import type { RequirementVerdict } from '../verify/verify.js';
 
 /**
  * `unknown` where the verifier could not decide (what a configuration says that it does not
- * model: `reason` names it) or did not run; `error` where errors prevent checking.
+ * model, or a statement with errors that it depends on: `reason` names it) or did not run;
+ * `error` where errors in the statement itself, or in the twin, prevent checking.
  */
 export type Verdict = 'holds' | 'violated' | 'unknown' | 'error';
 
@@ -52,4 +54,14 @@ export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
         if (verdicts.includes(verdict)) return verdict;
     }
     return 'holds';
+}
+
+/** What a verdict says at its statement: a violation (an error), or why it is not proved (a warning). */
+export function verdictProblem(verdict: RequirementVerdict): Pick<Diagnostic, 'severity' | 'code' | 'message'> | undefined {
+    const { counterexample } = verdict;
+    if (counterexample) {
+        const failures = counterexample.failures.length > 0 ? ` with ${counterexample.failures.join(', ')} failed` : '';
+        return { severity: 'error', code: 'violated', message: `Violated${failures}: ${counterexample.reason}. Packet: ${describePacket(counterexample.packet)}.` };
+    }
+    return verdict.unknown ? { severity: 'warning', code: 'unknown', message: `Not proved: ${verdict.unknown}.` } : undefined;
 }

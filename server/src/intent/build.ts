@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { AstUtils, type AstNode } from 'langium';
 import type { SourceLocation } from '../common/diagnostic.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { parsePrefix, prefixRange } from '../net/ipv4.js';
+import { ALL_ADDRESSES, parsePrefix, prefixRange } from '../net/ipv4.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, PROTOCOL_NUMBERS, type ProtocolName } from '../net/packet-set.js';
 import type { InterfaceKey, Twin } from '../twin/model.js';
 import { deviceAddresses, routerAddresses } from '../twin/places.js';
@@ -83,14 +83,7 @@ class ProgramBuilder {
     }
 
     private newRequirement(intent: string, node: RequirementNode, location: SourceLocation): Requirement {
-        const services = this.services(node.services);
-        const flows = isIsolate(node)
-            ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]] as const))
-                .map(([a, b]) => ({ source: this.endpoint(a), destination: this.endpoint(b) }))
-            : [{ source: this.endpoint(node.source), destination: this.endpoint(node.destination) }];
-        const packets = flows.reduce(
-            (set, flow) => set.union(services.reduce((acc, s) => acc.union(PacketSet.cube({ src: flow.source.addresses, dst: flow.destination.addresses, ...s })), PacketSet.EMPTY)),
-            PacketSet.EMPTY);
+        const { flows, packets } = this.flows(node, () => false);
         const requirement: Requirement = {
             kind: isAllow(node) ? 'allow' : isDeny(node) ? 'deny' : 'isolate',
             intent,
@@ -103,6 +96,23 @@ class ProgramBuilder {
             scenarios: node.clauses.filter(isDuring).flatMap(d => d.scenarios.map(s => s?.ref)).filter((s): s is Scenario => s !== undefined).map(s => this.scenario(s))
         };
         return requirement;
+    }
+
+    /**
+     * A statement's flows and the packets they carry. A part for which `unknown` says so (one
+     * with errors) stands for anything: every address, or every protocol and port.
+     */
+    flows(node: RequirementNode, unknown: (part: AstNode | undefined) => boolean): Pick<Requirement, 'flows' | 'packets'> {
+        const endpoint = (part: Endpoint | undefined): EndpointSet => unknown(part) ? { label: part?.$cstNode?.text ?? '', addresses: ALL_ADDRESSES } : this.endpoint(part);
+        const services = node.services.some(unknown) ? this.services([]) : this.services(node.services);
+        const flows = isIsolate(node)
+            ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]] as const))
+                .map(([a, b]) => ({ source: endpoint(a), destination: endpoint(b) }))
+            : [{ source: endpoint(node.source), destination: endpoint(node.destination) }];
+        const packets = flows.reduce(
+            (set, flow) => set.union(services.reduce((acc, s) => acc.union(PacketSet.cube({ src: flow.source.addresses, dst: flow.destination.addresses, ...s })), PacketSet.EMPTY)),
+            PacketSet.EMPTY);
+        return { flows, packets };
     }
 
     /**
@@ -241,6 +251,16 @@ class ProgramBuilder {
 /** The addresses a group stands for (for a hover). */
 export function groupAddresses(twin: Twin, group: Group): IntervalSet {
     return groupAddressLookup(twin)(group);
+}
+
+/**
+ * What statements with errors may stand for once they are fixed: their packets, with every part
+ * `unknown` names (one with errors, or using a declaration with errors) and every part the parser
+ * could not read standing for anything. Each group is computed once however many are asked.
+ */
+export function possiblePacketsLookup(twin: Twin): (node: RequirementNode, unknown: (part: AstNode) => boolean) => PacketSet {
+    const builder = new ProgramBuilder(twin, {});
+    return (node, unknown) => builder.flows(node, part => part === undefined || unknown(part)).packets;
 }
 
 /** What groups stand for, each group computed once however many are asked (for validation: empty groups). */

@@ -8,10 +8,10 @@ import type { Conflict, Requirement } from './model.js';
 
 /**
  * Conflicts looked for: each is an error to fix, and every pair of an allow and a deny can be one
- * (a file of a thousand of each, a million). With one, nothing is verified, so what the rest of
- * the pairs would resolve is not needed either.
+ * (a file of a thousand of each, a million). With this many, nothing is verified, so what the
+ * rest of the pairs would resolve is not needed either.
  */
-const MAX_CONFLICTS = 1000;
+export const MAX_CONFLICTS = 1000;
 
 /**
  * Parts a statement's packets may be carved into by the more specific statements inside it.

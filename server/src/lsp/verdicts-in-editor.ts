@@ -6,6 +6,7 @@
 import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
 import { AstNodeHoverProvider, type CodeLensProvider } from 'langium/lsp';
 import type { CodeLens, CodeLensParams, Hover, HoverParams } from 'vscode-languageserver';
+import { hasErrors } from '../check/verifiable.js';
 import { describePacket } from '../net/packet-set.js';
 import { isDefaultPolicy, isGroup, isIntent, isNamedEndpoint, isRequirement, type Group, type Intent, type Model } from '../language/generated/ast.js';
 import { groupAddresses } from '../intent/build.js';
@@ -16,6 +17,9 @@ import type { RequirementVerdict } from '../verify/verify.js';
 import type { VerificationScheduler } from './verification.js';
 import { twinReferenceAt } from './twin-navigation.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
+
+/** The code lens of a statement with errors in it: it is not verified, and the errors say why. */
+const HAS_ERRORS = '✗ error · see the errors in it';
 
 /** A verdict in a few words. */
 export function summarizeVerdict(verdict: Pick<RequirementVerdict, 'counterexample' | 'paths' | 'unknown'>, survive?: { count: number; kind: string }): string {
@@ -40,14 +44,17 @@ export class NetintentCodeLensProvider implements CodeLensProvider {
             const range = { start: statement.$cstNode.range.start, end: statement.$cstNode.range.start };
             if (isDefaultPolicy(statement) && statement.action === 'deny') {
                 const verdict = this.verification.verdictOf(statement);
-                lenses.push({ range, command: { title: verdict ? summarizeVerdict(verdict) : '… not verified', command: '' } });
+                const title = hasErrors(statement) ? HAS_ERRORS : verdict ? summarizeVerdict(verdict) : '… not verified';
+                lenses.push({ range, command: { title, command: '' } });
             }
             if (isIntent(statement)) lenses.push({ range, command: { title: this.intentTitle(statement), command: '' } });
         }
         return lenses;
     }
 
+    /** As the CLI has an intent's verdict: its errors first; the verdict of each requirement is in its hover. */
     private intentTitle(intent: Intent): string {
+        if (hasErrors(intent)) return HAS_ERRORS;
         const verdicts = intent.requirements.map(r => this.verification.verdictOf(r));
         if (verdicts.length === 0) return 'no requirements';
         if (verdicts.some(v => v === undefined)) return '… not verified';
@@ -89,7 +96,8 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
         const statement: AstNode | undefined = requirement ?? (isDefaultPolicy(leaf.astNode) ? leaf.astNode : undefined);
         if (statement) {
             const verdict = this.verification.verdictOf(statement);
-            return { contents: { kind: 'markdown', value: verdict ? describeVerdict(verdict) : 'Not verified yet (or errors prevent it).' } };
+            const value = verdict ? describeVerdict(verdict) : hasErrors(statement) ? 'Not verified: it has errors.' : 'Not verified yet (or the twin has errors).';
+            return { contents: { kind: 'markdown', value } };
         }
         return super.getHoverContent(document, params);
     }

@@ -1,12 +1,15 @@
 /**
  * Verification in the language server: after Langium's fast checks of a build, debounced while
  * the user types, cancelled by the next edit, with work-done progress. Each twin keeps a
- * VerificationSession, so an edit verifies again only what it changed. Violations are published
- * with the document's other diagnostics; hover and code lenses read the verdicts from here.
+ * VerificationSession, so an edit verifies again only what it changed. Statements with errors are
+ * left out, and what depends on them is unknown (check/verifiable.ts), as in the CLI. Violations
+ * are published with the document's other diagnostics; hover and code lenses read the verdicts,
+ * the unknown ones with their reasons, from here.
  */
 import { AstUtils, DocumentState, type AstNode } from 'langium';
 import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import { describePacket } from '../net/packet-set.js';
+import { verdictProblem } from '../check/report.js';
+import { statementVerdicts, verifiablePart } from '../check/verifiable.js';
 import type { NetintentServices, NetintentSharedServices } from '../language/netintent-module.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 import { Cancelled, VerificationSession } from '../verify/session.js';
@@ -88,26 +91,21 @@ export class VerificationScheduler {
         try {
             for (const twinFile of twins) {
                 const bound = programs.forTwin(twinFile);
-                const errors = bound.loaded.diagnostics.some(d => d.severity === 'error')
-                    || bound.documents.some(d => (d.diagnostics ?? []).some(x => x.severity === DiagnosticSeverity.Error && x.code !== 'violated'));
-                if (errors) continue;
+                if (bound.loaded.diagnostics.some(d => d.severity === 'error')) continue;
+                const part = verifiablePart(bound);
                 let session = this.sessions.get(twinFile);
                 if (!session) this.sessions.set(twinFile, session = new VerificationSession());
-                const run = await session.runAsync(bound.program, () => generation !== this.generation);
+                const run = part.program && await session.runAsync(part.program, () => generation !== this.generation, part.undecided);
                 const violations = new Map<string, Diagnostic[]>();
-                for (const [requirement, verdict] of run.verdicts) {
-                    const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
-                    if (!statement) continue;
+                for (const [statement, verdict] of statementVerdicts(bound, part, run?.verdicts ?? new Map())) {
                     verdicts.set(statement, verdict);
-                    const document = AstUtils.getDocument(statement);
-                    if (!verdict.counterexample || !document || !statement.$cstNode) continue;
-                    const failures = verdict.counterexample.failures.length > 0 ? ` with ${verdict.counterexample.failures.join(', ')} failed` : '';
-                    const list = violations.get(document.uri.toString()) ?? [];
-                    list.push({
-                        range: statement.$cstNode.range, severity: DiagnosticSeverity.Error, code: 'violated', source: 'netintent',
-                        message: `Violated${failures}: ${verdict.counterexample.reason}. Packet: ${describePacket(verdict.counterexample.packet)}.`
-                    });
-                    violations.set(document.uri.toString(), list);
+                    // What is not proved shows in the code lens and hover: the error it depends on is marked already.
+                    const problem = verdictProblem(verdict);
+                    if (problem?.code !== 'violated' || !statement.$cstNode) continue;
+                    const uri = AstUtils.getDocument(statement).uri.toString();
+                    const list = violations.get(uri) ?? [];
+                    list.push({ range: statement.$cstNode.range, severity: DiagnosticSeverity.Error, code: problem.code, source: 'netintent', message: problem.message });
+                    violations.set(uri, list);
                 }
                 for (const document of bound.documents) {
                     const own = (document.diagnostics ?? []).filter(d => d.code !== 'violated');

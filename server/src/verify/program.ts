@@ -13,12 +13,15 @@ export interface RequirementToVerify {
     effective?: PacketSet;
 }
 
-/** Every requirement of a program, the default one last. */
-export function requirementsToVerify(program: IntentProgram): RequirementToVerify[] {
+/**
+ * Every requirement of a program, the default one last; but those `undecided`, whose verdict is
+ * unknown for a reason known beforehand (errors they depend on: check/verifiable.ts).
+ */
+export function requirementsToVerify(program: IntentProgram, undecided: ReadonlyMap<Requirement, string> = new Map()): RequirementToVerify[] {
     const requirements = program.intents.flatMap(i => i.requirements);
-    const out: RequirementToVerify[] = requirements.map(requirement => ({ requirement, key: requirementFingerprint(requirement) }));
+    const out: RequirementToVerify[] = requirements.filter(r => !undecided.has(r)).map(requirement => ({ requirement, key: requirementFingerprint(requirement) }));
     const defaults = program.defaultRequirement;
-    if (defaults) {
+    if (defaults && !undecided.has(defaults)) {
         const allows = requirements.filter(r => r.kind === 'allow');
         // What the default denies depends on every allow.
         out.push({
@@ -36,9 +39,9 @@ export interface ProgramVerification {
     forwarding: ForwardingProblem[];
 }
 
-export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>): ProgramVerification {
+export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>, undecided?: ReadonlyMap<Requirement, string>): ProgramVerification {
     const verifier = new NetworkVerifier(program.twin, configs);
-    const verdicts = new Map(requirementsToVerify(program).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
+    const verdicts = new Map(requirementsToVerify(program, undecided).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
     const flows = [...program.intents.flatMap(i => i.requirements), ...(program.defaultRequirement ? [program.defaultRequirement] : [])]
         .flatMap(r => r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses })));
     return { verdicts, forwarding: verifier.forwardingProblems(flows) };

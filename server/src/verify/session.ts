@@ -24,8 +24,9 @@ export class VerificationSession {
     private verifier?: NetworkVerifier;
     private readonly cache = new Map<string, RequirementVerdict>();
 
-    run(program: IntentProgram): SessionRun {
-        const steps = this.steps(program);
+    /** Verifies a program's requirements, but those `undecided` (see requirementsToVerify). */
+    run(program: IntentProgram, undecided?: ReadonlyMap<Requirement, string>): SessionRun {
+        const steps = this.steps(program, undecided);
         let step = steps.next();
         while (!step.done) step = steps.next();
         return step.value;
@@ -35,8 +36,8 @@ export class VerificationSession {
      * The same, giving way to other work after every verified requirement (the language server
      * answers requests meanwhile) and stopping with `Cancelled` when `cancelled()` says so.
      */
-    async runAsync(program: IntentProgram, cancelled: () => boolean): Promise<SessionRun> {
-        const steps = this.steps(program);
+    async runAsync(program: IntentProgram, cancelled: () => boolean, undecided?: ReadonlyMap<Requirement, string>): Promise<SessionRun> {
+        const steps = this.steps(program, undecided);
         let step = steps.next();
         while (!step.done) {
             await new Promise(resolve => setImmediate(resolve));
@@ -47,7 +48,7 @@ export class VerificationSession {
     }
 
     /** Yields after each requirement it verifies (not after those whose verdicts it keeps). */
-    private *steps(program: IntentProgram): Generator<void, SessionRun> {
+    private *steps(program: IntentProgram, undecided: ReadonlyMap<Requirement, string> | undefined): Generator<void, SessionRun> {
         const compiled = compileNetwork(program, this.compiled);
         const sameRouting = this.verifier !== undefined && this.compiled?.reuse.underlay === compiled.reuse.underlay;
         // Per device whose filters changed: the packets the changed rules match.
@@ -67,7 +68,7 @@ export class VerificationSession {
         const verdicts = new Map<Requirement, RequirementVerdict>();
         const seen = new Set<string>();
         let verified = 0;
-        for (const { requirement, key, effective } of requirementsToVerify(program)) {
+        for (const { requirement, key, effective } of requirementsToVerify(program, undecided)) {
             let verdict = this.cache.get(key);
             if (!verdict || affected(verdict, requirement, effective ?? requirement.effective, changed)) {
                 verdict = verifier.verify(requirement, effective);
