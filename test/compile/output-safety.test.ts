@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOutput } from '../../server/src/compile/output.js';
 import { COMPILE_REQUEST, type CompileParams, type CompileResult } from '../../server/src/lsp/protocol.js';
-import { generateFabric } from '../bench/generate.js';
+import { FAMILIES, networkFiles } from '../bench/generate.js';
 import { LspClient } from '../lsp/lsp-client.js';
 import { ROOT } from '../support/samples.js';
 
@@ -270,16 +270,14 @@ describe('temporary files', () => {
     });
 });
 
-describe('large compiles (two 1,000-device fabrics, test/bench/generate.ts)', () => {
+describe('large compiles (two 1,000-device Clos fabrics, test/bench/generate.ts)', () => {
     /** Two fabrics of the same devices and different intents, each compiled cleanly. */
     const fabrics = { first: '', second: '', secondOut: '', firstFiles: {} as Record<string, string>, secondFiles: {} as Record<string, string> };
 
     beforeAll(() => {
         const compiledFabric = (seed: number) => {
             const folder = tempDir();
-            const { twin, intents } = generateFabric(1000, 1000, { seed });
-            fs.writeFileSync(path.join(folder, 'fabric.twin.yaml'), twin);
-            fs.writeFileSync(path.join(folder, 'main.intent'), intents);
+            for (const [file, text] of Object.entries(networkFiles(FAMILIES.clos(1000, 1000, seed)))) fs.writeFileSync(path.join(folder, file), text);
             const out = path.join(tempDir(), 'out');
             const run = netintent(['compile', folder, '--out', out]);
             if (run.code !== 0) throw new Error(run.stderr);
