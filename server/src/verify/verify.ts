@@ -786,8 +786,9 @@ export class NetworkVerifier {
     }
 }
 
+/** The distinct device paths listed, in a stable order (by their devices). */
 function pathDevices(finding: Finding): string[][] {
-    return [...new Set([...finding.paths].map(p => p.split(' ').map(h => h.slice(0, h.indexOf(':'))).join(' ')))].map(p => p.split(' '));
+    return [...new Set([...finding.paths].map(p => p.split(' ').map(h => h.slice(0, h.indexOf(':'))).join(' ')))].sort().map(p => p.split(' '));
 }
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {
