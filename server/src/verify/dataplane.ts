@@ -155,7 +155,7 @@ export class DataPlaneShared {
     private readonly owned = new WeakMap<DeviceConfig, IntervalSet>();
     private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
     private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
-    private readonly stateDependence = new WeakMap<DeviceConfig, Map<string, boolean>>();
+    private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly mayAlter = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
 
     /**
@@ -185,30 +185,17 @@ export class DataPlaneShared {
         return evaluator;
     }
 
-    /**
-     * Whether a device's filters treat any packet from an interface differently under these
-     * contexts (connection state and mark): each hook run over every packet, compared. Filters
-     * decide packet by packet, so where no packet differs, no subset does.
-     */
-    stateMatters(config: DeviceConfig, variants: readonly HookContext[]): boolean {
-        let byKey = this.stateDependence.get(config);
-        if (!byKey) this.stateDependence.set(config, byKey = new Map());
-        const key = JSON.stringify(variants);
-        let matters = byKey.get(key);
-        if (matters === undefined) {
-            const evaluator = this.evaluator(config);
-            const onward: FilterHook[] = variants[0].iif === undefined ? ['output', 'postrouting'] : ['input', 'forward', 'postrouting'];
-            // A hook that tests the outgoing interface is not run here: assume it matters.
-            const signature = (context: HookContext): string | undefined => {
-                if (onward.some(h => evaluator.has(h) && evaluator.dependsOnOif(h))) return undefined;
-                const first = evaluator.has('prerouting') ? evaluator.run('prerouting', PacketSet.ALL, context).accepted : [{ packets: PacketSet.ALL, ctMark: context.ctMark, mark: context.mark }];
-                return JSON.stringify([first, ...first.map(g => onward.filter(h => evaluator.has(h)).map(h => evaluator.run(h, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark })))], (_, v) => (v instanceof PacketSet ? v.cubes : v instanceof IntervalSet ? v.intervals : v));
-            };
-            const base = signature(variants[0]);
-            matters = base === undefined || variants.some(v => signature(v) !== base);
-            byKey.set(key, matters);
+    /** The packets whose fate at a device may depend on their connection, arriving on an interface (see FilterEvaluator.connectionSensitive). */
+    connectionSensitive(config: DeviceConfig, iif: string | undefined, reply: boolean): PacketSet {
+        let byInterface = this.sensitive.get(config);
+        if (!byInterface) this.sensitive.set(config, byInterface = new Map());
+        const key = `${iif ?? ''}\n${reply}`;
+        let sensitive = byInterface.get(key);
+        if (!sensitive) {
+            const hooks: FilterHook[] = iif === undefined ? ['output', 'postrouting'] : ['prerouting', 'input', 'forward', 'postrouting'];
+            byInterface.set(key, sensitive = this.evaluator(config).connectionSensitive(hooks, { iif, reply }));
         }
-        return matters;
+        return sensitive;
     }
 
     /**
@@ -346,8 +333,8 @@ export class DataPlane {
         const steps = this.stepsWith(config, ingress, packets, context);
         const marks = options.unsure?.get(device);
         if (!marks) return steps;
+        if (!this.shared.connectionSensitive(config, ingress, reply).intersects(packets)) return steps;
         const variants = [{ ...context, state: 'new' as const, ctMark: 0 }, ...marks.map(ctMark => ({ ...context, state: 'established' as const, ctMark }))];
-        if (!this.shared.stateMatters(config, variants)) return steps;
         if (variants.every(variant => sameSteps(steps, this.stepsWith(config, ingress, packets, variant)))) return steps;
         return [{ kind: 'end', hop, packets, fate: { kind: 'ambiguous', device } }];
     }

@@ -116,22 +116,52 @@ export class FilterEvaluator {
      */
     mayAlter(hooks: readonly FilterHook[], context: HookContext): PacketSet {
         let altered = PacketSet.EMPTY;
-        const seen = new Set<FilterChain>();
-        const visit = (chain: FilterChain): void => {
+        for (const chain of hooks.flatMap(hook => this.hooks.get(hook) ?? [])) altered = altered.union(this.alteredFrom(chain, 0, context, true, new Set()));
+        return altered;
+    }
+
+    /**
+     * A superset of the packets whose fate at these hooks may depend on their connection (its
+     * state, direction or mark), for packets on these interfaces: what a rule that tests the
+     * connection matches where it matters — for an `accept` that changes nothing, only what the
+     * rest of its chain would treat otherwise.
+     */
+    connectionSensitive(hooks: readonly FilterHook[], context: Pick<HookContext, 'iif' | 'oif' | 'reply'>): PacketSet {
+        let sensitive = PacketSet.EMPTY;
+        const ruleContext: HookContext = { ...context, state: 'new', ctMark: 0, mark: 0 };
+        const visit = (chain: FilterChain, seen: Set<FilterChain>): void => {
             if (seen.has(chain)) return;
             seen.add(chain);
-            for (const rule of chain.rules) {
-                if (!conditionsHold(rule, context)) continue;
+            chain.rules.forEach((rule, index) => {
+                if (!interfacesMayHold(rule, context)) return;
                 const verdict = rule.verdict;
-                if (verdict.kind === 'drop' || rule.setMark !== undefined || rule.setCtMark !== undefined || rule.setDscp !== undefined) altered = altered.union(ruleSet(rule, context));
-                if (verdict.kind === 'jump' || verdict.kind === 'goto') visit(this.chains.get(chainKey(chain.table, verdict.chain))!);
-            }
+                if (verdict.kind === 'jump' || verdict.kind === 'goto') visit(this.chains.get(chainKey(chain.table, verdict.chain))!, seen);
+                if (rule.ctState === undefined && rule.ctDirection === undefined && rule.ctMark === undefined) return;
+                const matched = ruleSet(rule, ruleContext);
+                const plainAccept = verdict.kind === 'accept' && rule.setMark === undefined && rule.setCtMark === undefined && rule.setDscp === undefined;
+                // Accepted or not, the packets meet the same unless the rest of the chain alters them.
+                sensitive = sensitive.union(plainAccept && chain.base ? matched.intersect(this.alteredFrom(chain, index + 1, ruleContext, false, new Set())) : matched);
+            });
         };
-        for (const hook of hooks) {
-            for (const chain of this.hooks.get(hook) ?? []) {
-                if (chain.base!.policy !== 'accept') return PacketSet.ALL;
-                visit(chain);
-            }
+        for (const chain of hooks.flatMap(hook => this.hooks.get(hook) ?? [])) visit(chain, new Set());
+        return sensitive;
+    }
+
+    /**
+     * What the rules of a chain from `start` on (and the chains they jump to) may drop, mark or
+     * rewrite, and everything where the chain is a base chain whose policy drops. `connection`:
+     * whether rules that test the connection are taken as the context says, or as maybe holding.
+     */
+    private alteredFrom(chain: FilterChain, start: number, context: HookContext, connection: boolean, seen: Set<FilterChain>): PacketSet {
+        if (chain.base && chain.base.policy !== 'accept') return PacketSet.ALL;
+        if (seen.has(chain)) return PacketSet.EMPTY;
+        seen.add(chain);
+        let altered = PacketSet.EMPTY;
+        for (const rule of chain.rules.slice(start)) {
+            if (connection ? !conditionsHold(rule, context) : !interfacesMayHold(rule, context)) continue;
+            const verdict = rule.verdict;
+            if (verdict.kind === 'drop' || rule.setMark !== undefined || rule.setCtMark !== undefined || rule.setDscp !== undefined) altered = altered.union(ruleSet(rule, context));
+            if (verdict.kind === 'jump' || verdict.kind === 'goto') altered = altered.union(this.alteredFrom(this.chains.get(chainKey(chain.table, verdict.chain))!, 0, context, connection, seen));
         }
         return altered;
     }
@@ -227,6 +257,12 @@ function conditionsHold(rule: FilterRule, context: HookContext): boolean {
     if (rule.ctDirection && rule.ctDirection !== (context.reply && context.state === 'established' ? 'reply' : 'original')) return false;
     if (rule.ctMark && (context.ctMark === rule.ctMark.value) !== rule.ctMark.equal) return false;
     return true;
+}
+
+/** Whether a rule's interface tests may hold here (an outgoing interface not yet known may be any). */
+function interfacesMayHold(rule: FilterRule, context: Pick<HookContext, 'iif' | 'oif'>): boolean {
+    if (rule.iif && !namesMatch(rule.iif, context.iif ?? '')) return false;
+    return !rule.oif || context.oif === undefined || namesMatch(rule.oif, context.oif);
 }
 
 /** nft's interface names: exact, or a prefix ending in `*`. */
