@@ -156,7 +156,7 @@ export class DataPlaneShared {
     private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
     private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
     private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
-    private readonly mayAlter = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
+    private readonly altering = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
 
     /**
      * `cuts`: sorted addresses where the routes that could match change, and every interface
@@ -204,12 +204,17 @@ export class DataPlaneShared {
      * rule that alters could match (found once per interface and context) pass; others are run.
      */
     passesUntouched(config: DeviceConfig, context: HookContext, packets: PacketSet): boolean {
-        let byContext = this.mayAlter.get(config);
-        if (!byContext) this.mayAlter.set(config, byContext = new Map());
+        return !this.mayAlter(config, context).intersects(packets) || this.untouched(config, context, packets);
+    }
+
+    /** What the device's forwarding hooks may drop, mark or rewrite in this context (a superset; memoised). */
+    mayAlter(config: DeviceConfig, context: HookContext): PacketSet {
+        let byContext = this.altering.get(config);
+        if (!byContext) this.altering.set(config, byContext = new Map());
         const key = JSON.stringify(context);
         let altered = byContext.get(key);
         if (!altered) byContext.set(key, altered = this.evaluator(config).mayAlter(['prerouting', 'forward', 'postrouting'], context));
-        return !altered.intersects(packets) || this.untouched(config, context, packets);
+        return altered;
     }
 
     /** Whether the prerouting hook leaves these packets without a mark (a mark would choose a policy table). */

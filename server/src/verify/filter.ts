@@ -115,9 +115,17 @@ export class FilterEvaluator {
      * tests holding here) matches; everything where a base chain's policy drops.
      */
     mayAlter(hooks: readonly FilterHook[], context: HookContext): PacketSet {
-        let altered = PacketSet.EMPTY;
-        for (const chain of hooks.flatMap(hook => this.hooks.get(hook) ?? [])) altered = altered.union(this.alteredFrom(chain, 0, context, true, new Set()));
-        return altered;
+        const rules = this.alteringRules(hooks, context);
+        return rules === 'all' ? PacketSet.ALL : rules.reduce((set, rule) => set.union(ruleSet(rule, context)), PacketSet.EMPTY);
+    }
+
+    /** The rules whose matches make up mayAlter: those that drop, mark or rewrite; 'all' where a base chain's policy drops. */
+    alteringRules(hooks: readonly FilterHook[], context: HookContext): FilterRule[] | 'all' {
+        const rules: FilterRule[] = [];
+        for (const chain of hooks.flatMap(hook => this.hooks.get(hook) ?? [])) {
+            if (this.collectAltering(chain, 0, context, true, new Set(), rules) === 'all') return 'all';
+        }
+        return rules;
     }
 
     /**
@@ -153,17 +161,23 @@ export class FilterEvaluator {
      * whether rules that test the connection are taken as the context says, or as maybe holding.
      */
     private alteredFrom(chain: FilterChain, start: number, context: HookContext, connection: boolean, seen: Set<FilterChain>): PacketSet {
-        if (chain.base && chain.base.policy !== 'accept') return PacketSet.ALL;
-        if (seen.has(chain)) return PacketSet.EMPTY;
+        const rules: FilterRule[] = [];
+        if (this.collectAltering(chain, start, context, connection, seen, rules) === 'all') return PacketSet.ALL;
+        return rules.reduce((set, rule) => set.union(ruleSet(rule, context)), PacketSet.EMPTY);
+    }
+
+    /** The altering rules of alteredFrom, gathered into `rules`; 'all' where a base chain's policy drops. */
+    private collectAltering(chain: FilterChain, start: number, context: HookContext, connection: boolean, seen: Set<FilterChain>, rules: FilterRule[]): 'all' | undefined {
+        if (chain.base && chain.base.policy !== 'accept') return 'all';
+        if (seen.has(chain)) return undefined;
         seen.add(chain);
-        let altered = PacketSet.EMPTY;
         for (const rule of chain.rules.slice(start)) {
             if (connection ? !conditionsHold(rule, context) : !interfacesMayHold(rule, context)) continue;
             const verdict = rule.verdict;
-            if (verdict.kind === 'drop' || rule.setMark !== undefined || rule.setCtMark !== undefined || rule.setDscp !== undefined) altered = altered.union(ruleSet(rule, context));
-            if (verdict.kind === 'jump' || verdict.kind === 'goto') altered = altered.union(this.alteredFrom(this.chains.get(chainKey(chain.table, verdict.chain))!, 0, context, connection, seen));
+            if (verdict.kind === 'drop' || rule.setMark !== undefined || rule.setCtMark !== undefined || rule.setDscp !== undefined) rules.push(rule);
+            if ((verdict.kind === 'jump' || verdict.kind === 'goto') && this.collectAltering(this.chains.get(chainKey(chain.table, verdict.chain))!, 0, context, connection, seen, rules) === 'all') return 'all';
         }
-        return altered;
+        return undefined;
     }
 
     /** The chain's rules from `start` on; a rule that marks packets goes on with them under their new mark. */
@@ -274,7 +288,7 @@ function namesMatch(match: NameMatch, name: string): boolean {
 const ruleSets = new WeakMap<FilterRule, PacketSet>();
 
 /** The packets a rule's header tests match (its ICMP types decided for this context). */
-function ruleSet(rule: FilterRule, context: HookContext): PacketSet {
+export function ruleSet(rule: FilterRule, context: Pick<HookContext, 'reply'>): PacketSet {
     if (rule.icmpTypes) {
         const ours = rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request');
         return ours ? matchSet(rule.match).intersect(PacketSet.cube({ protocol: ICMP })) : PacketSet.EMPTY;

@@ -25,7 +25,7 @@ import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
-import type { HookContext } from './filter.js';
+import { ruleSet, type HookContext } from './filter.js';
 import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
 import { connectionPasses, PathAnalysis, type PathLimits } from './graph-paths.js';
 
@@ -116,6 +116,13 @@ interface Problem {
     path: Hop[];
 }
 
+/** The contexts a flow's packets and replies may meet a device in, for cutDecides (the interface added). */
+const CUT_CONTEXTS = {
+    FORWARD: { state: 'new', ctMark: 0, mark: 0, reply: false },
+    REPLY_ESTABLISHED: { state: 'established', ctMark: 0, mark: 0, reply: true },
+    REPLY_NEW: { state: 'new', ctMark: 0, mark: 0, reply: true }
+} as const satisfies Record<string, HookContext>;
+
 /** What deciding `survive K` by a cut needs to know of every device (see cutDecides). */
 interface CutBasis {
     /** Some filter tests the outgoing interface: what it does depends on the path. */
@@ -123,8 +130,11 @@ interface CutBasis {
     /** Every address a static route of a main table (not a default route) covers. */
     staticRoutes: IntervalSet;
     subnets: Array<{ at: string; range: IntervalSet }>;
-    /** Per context (as JSON, without the interface): what each device may alter arriving from each OSPF interface (the sets not empty). */
-    mayAlter: Map<string, PacketSet[]>;
+    /**
+     * Per context (as JSON, without the interface): what some device may alter arriving from some
+     * OSPF interface, and the devices and interfaces where one may alter any packet.
+     */
+    mayAlter: Map<string, { anywhere: PacketSet; entries: Array<{ device: string; interface: string }> }>;
 }
 
 /** Enough for any real network; past it a survive check reports what it saw so far. */
@@ -329,23 +339,20 @@ export class NetworkVerifier {
         const ends = new Set([`${from.device}:${from.interface}`, `${to.device}:${to.interface}`]);
         if (basis.subnets.some(s => !ends.has(s.at) && s.range.intersects(addresses))) return false;
         const replies = stateful ? packets.replies() : PacketSet.EMPTY;
-        const FORWARD: HookContext = { state: 'new', ctMark: 0, mark: 0, reply: false };
-        const REPLY_ESTABLISHED: HookContext = { state: 'established', ctMark: 0, mark: 0, reply: true };
-        const REPLY_NEW: HookContext = { ...REPLY_ESTABLISHED, state: 'new' };
-        // Nothing anywhere may alter them: settled without looking at each device.
-        const altered = (context: HookContext, set: PacketSet) => basis.mayAlter.get(JSON.stringify(context))!.some(a => a.intersects(set));
-        if (!altered(FORWARD, packets) && !altered(REPLY_ESTABLISHED, replies) && !altered(REPLY_NEW, replies)) {
-            return !stateful || this.shared.leavesUnmarked(this.network.configs.get(to.device)!, { ...REPLY_ESTABLISHED, iif: to.interface }, replies);
-        }
-        for (const [device, config] of this.network.configs) {
-            const contexts: HookContext[] = [];
-            if (device !== from.device) contexts.push(FORWARD);
+        const { FORWARD, REPLY_ESTABLISHED, REPLY_NEW } = CUT_CONTEXTS;
+        // Only where a device may alter some packets from an interface is it run on them (see passesUntouched).
+        const checks: Array<[HookContext, (device: string) => boolean, PacketSet]> = [
+            [FORWARD, device => device !== from.device, packets],
             // The replies are established where the connection passed: at both edges, and maybe elsewhere.
-            if (stateful && device !== to.device) contexts.push(REPLY_ESTABLISHED, ...(device === from.device ? [] : [REPLY_NEW]));
-            for (const edge of adjacencies.get(device) ?? []) {
-                for (const context of contexts) {
-                    if (!this.shared.passesUntouched(config, { ...context, iif: edge.interface }, context.reply ? replies : packets)) return false;
-                }
+            [REPLY_ESTABLISHED, device => stateful && device !== to.device, replies],
+            [REPLY_NEW, device => stateful && device !== to.device && device !== from.device, replies]
+        ];
+        for (const [context, applies, set] of checks) {
+            const { anywhere, entries } = basis.mayAlter.get(JSON.stringify(context))!;
+            if (!anywhere.intersects(set)) continue;
+            for (const entry of entries) {
+                if (!applies(entry.device)) continue;
+                if (!this.shared.passesUntouched(this.network.configs.get(entry.device)!, { ...context, iif: entry.interface }, set)) return false;
             }
         }
         // Where the replies enter from the destination segment: no mark that would steer them.
@@ -356,11 +363,23 @@ export class NetworkVerifier {
     private buildCutBasis(adjacencies: ReadonlyMap<string, ReadonlyArray<{ interface: string }>>): CutBasis {
         const configs = [...this.network.configs.values()];
         const range = (p: Prefix) => IntervalSet.of(p.network, lastAddress(p));
-        const mayAlter = new Map<string, PacketSet[]>();
-        for (const context of [{ state: 'new', ctMark: 0, mark: 0, reply: false }, { state: 'established', ctMark: 0, mark: 0, reply: true }, { state: 'new', ctMark: 0, mark: 0, reply: true }] as const) {
-            // Kept apart (a union of them all costs more than testing each).
-            const altered = configs.flatMap(config => (adjacencies.get(config.hostname) ?? []).map(edge => this.shared.evaluator(config).mayAlter(['prerouting', 'forward', 'postrouting'], { ...context, iif: edge.interface })));
-            mayAlter.set(JSON.stringify(context), altered.filter(set => !set.isEmpty()));
+        const mayAlter: CutBasis['mayAlter'] = new Map();
+        for (const context of Object.values(CUT_CONTEXTS)) {
+            const entries: Array<{ device: string; interface: string }> = [];
+            // The same rule stands on many devices (steering toward a waypoint): each match counted once.
+            const matches = new Map<string, PacketSet>();
+            let all = false;
+            for (const config of configs) {
+                for (const edge of adjacencies.get(config.hostname) ?? []) {
+                    const rules = this.shared.evaluator(config).alteringRules(['prerouting', 'forward', 'postrouting'], { ...context, iif: edge.interface });
+                    if (rules !== 'all' && rules.length === 0) continue;
+                    entries.push({ device: config.hostname, interface: edge.interface });
+                    if (rules === 'all') all = true;
+                    else for (const rule of rules) matches.set(JSON.stringify([rule.match, rule.icmpTypes]), ruleSet(rule, context));
+                }
+            }
+            const anywhere = all ? PacketSet.ALL : [...matches.values()].reduce((set, match) => set.union(match), PacketSet.EMPTY);
+            mayAlter.set(JSON.stringify(context), { anywhere, entries });
         }
         return {
             testsOif: configs.some(c => this.shared.evaluator(c).dependsOnOif('forward') || this.shared.evaluator(c).dependsOnOif('postrouting')),
