@@ -64,6 +64,7 @@ export class FilterEvaluator {
     private readonly hooks = new Map<FilterHook, FilterChain[]>();
     private readonly chains = new Map<string, FilterChain>();
     private readonly oifHooks = new Set<FilterHook>();
+    private readonly matches = new Map<FilterChain, { forward?: Array<{ set: PacketSet; extent: AddressExtent }>; reply?: Array<{ set: PacketSet; extent: AddressExtent }> }>();
 
     constructor(filter: PacketFilter) {
         for (const chain of filter.chains) {
@@ -186,11 +187,16 @@ export class FilterEvaluator {
         const outcome: ChainOutcome = { accepted: [], dropped: [], fallthrough: [] };
         const here = (set: PacketSet): Marked => ({ packets: set, ctMark: context.ctMark, mark: context.mark });
         let remaining = packets;
+        // Where the packets' addresses lie: a rule whose addresses lie elsewhere is passed by at once.
+        const extent = addressExtent(packets);
+        const matches = this.matchesOf(chain, context.reply);
         for (let index = start; index < chain.rules.length; index++) {
             const rule = chain.rules[index];
             if (remaining.isEmpty()) break;
             if (!conditionsHold(rule, context)) continue;
-            let matched = remaining.intersect(ruleSet(rule, context));
+            const match = matches[index];
+            if (!extentsMeet(extent, match.extent)) continue;
+            let matched = remaining.intersect(match.set);
             if (matched.isEmpty()) continue;
             remaining = remaining.subtract(matched);
             if (rule.setDscp !== undefined) matched = matched.withDscp(rule.setDscp);
@@ -240,6 +246,17 @@ export class FilterEvaluator {
         return outcome;
     }
 
+    /** Each rule's packet set and address extent, for packets or for replies (ICMP types differ), computed once per chain. */
+    private matchesOf(chain: FilterChain, reply: boolean): Array<{ set: PacketSet; extent: AddressExtent }> {
+        let both = this.matches.get(chain);
+        if (!both) this.matches.set(chain, both = {});
+        const key = reply ? 'reply' : 'forward';
+        return both[key] ??= chain.rules.map(rule => {
+            const set = ruleSet(rule, { reply });
+            return { set, extent: addressExtent(set) };
+        });
+    }
+
     private testsOif(chain: FilterChain, seen: Set<FilterChain>): boolean {
         if (seen.has(chain)) return false;
         seen.add(chain);
@@ -283,6 +300,35 @@ function interfacesMayHold(rule: FilterRule, context: Pick<HookContext, 'iif' | 
 function namesMatch(match: NameMatch, name: string): boolean {
     const found = match.names.some(n => (n.endsWith('*') ? name.startsWith(n.slice(0, -1)) : n === name));
     return found !== match.negate;
+}
+
+/** The smallest and largest source and destination addresses of a set's cubes (memoised). */
+interface AddressExtent {
+    src: [number, number];
+    dst: [number, number];
+}
+
+const extents = new WeakMap<PacketSet, AddressExtent>();
+
+function addressExtent(set: PacketSet): AddressExtent {
+    let extent = extents.get(set);
+    if (!extent) {
+        extent = { src: [Infinity, -Infinity], dst: [Infinity, -Infinity] };
+        for (const cube of set.cubes) {
+            for (const field of ['src', 'dst'] as const) {
+                const intervals = cube[field].intervals;
+                if (intervals.length === 0) continue;
+                extent[field][0] = Math.min(extent[field][0], intervals[0][0]);
+                extent[field][1] = Math.max(extent[field][1], intervals[intervals.length - 1][1]);
+            }
+        }
+        extents.set(set, extent);
+    }
+    return extent;
+}
+
+function extentsMeet(a: AddressExtent, b: AddressExtent): boolean {
+    return a.src[0] <= b.src[1] && b.src[0] <= a.src[1] && a.dst[0] <= b.dst[1] && b.dst[0] <= a.dst[1];
 }
 
 const ruleSets = new WeakMap<FilterRule, PacketSet>();

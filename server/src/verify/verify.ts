@@ -364,6 +364,7 @@ export class NetworkVerifier {
         const configs = [...this.network.configs.values()];
         const range = (p: Prefix) => IntervalSet.of(p.network, lastAddress(p));
         const mayAlter: CutBasis['mayAlter'] = new Map();
+        const matchKeys = new WeakMap<object, string>();
         for (const context of Object.values(CUT_CONTEXTS)) {
             const entries: Array<{ device: string; interface: string }> = [];
             // The same rule stands on many devices (steering toward a waypoint): each match counted once.
@@ -375,7 +376,13 @@ export class NetworkVerifier {
                     if (rules !== 'all' && rules.length === 0) continue;
                     entries.push({ device: config.hostname, interface: edge.interface });
                     if (rules === 'all') all = true;
-                    else for (const rule of rules) matches.set(JSON.stringify([rule.match, rule.icmpTypes]), ruleSet(rule, context));
+                    else {
+                        for (const rule of rules) {
+                            const key = matchKeys.get(rule) ?? JSON.stringify([rule.match, rule.icmpTypes]);
+                            matchKeys.set(rule, key);
+                            if (!matches.has(key)) matches.set(key, ruleSet(rule, context));
+                        }
+                    }
                 }
             }
             const anywhere = all ? PacketSet.ALL : [...matches.values()].reduce((set, match) => set.union(match), PacketSet.EMPTY);
