@@ -111,6 +111,16 @@ export class PathAnalysis {
 }
 
 /**
+ * The devices a connection passed along one path, each with the mark it has there: a device met
+ * again keeps the mark it gave, unless this hop gives one; met first, it has this hop's (or none).
+ */
+export function connectionAlong(path: readonly Hop[]): Map<string, number> {
+    const passed = new Map<string, number>();
+    for (const hop of path) passed.set(hop.device, hop.ctMark ?? passed.get(hop.device) ?? 0);
+    return passed;
+}
+
+/**
  * The devices a connection passed on its way to a terminal, as its replies see them: those on
  * every path (with the connection's mark there, where all paths agree on it), and those on some
  * paths only (with the marks it may have there).
@@ -118,10 +128,10 @@ export class PathAnalysis {
 export function connectionPasses(graph: ForwardingGraph, terminal: Terminal): { passed: Map<string, number>; unsure: Map<string, number[]> } {
     // Per node, over the paths that reach it: the devices met on all of them, and the marks the connection may have at each device met on any.
     interface Seen { everywhere: Set<string>; marks: Map<string, Set<number>> }
+    // connectionAlong's rule, over the sets of paths that reach a node.
     const through = (before: Seen, hop: Hop): Seen => {
         const marks = new Map([...before.marks].map(([device, set]) => [device, new Set(set)]));
         const known = marks.get(hop.device);
-        // A device met again keeps the mark it gave, unless this hop gives one; met first here, it has this hop's.
         if (hop.ctMark !== undefined) marks.set(hop.device, new Set([hop.ctMark]));
         else if (!known) marks.set(hop.device, new Set([0]));
         else if (!before.everywhere.has(hop.device)) known.add(0);

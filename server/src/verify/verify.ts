@@ -27,7 +27,7 @@ import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
 import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
-import { connectionPasses, PathAnalysis, type PathLimits } from './graph-paths.js';
+import { connectionAlong, connectionPasses, PathAnalysis, type PathLimits } from './graph-paths.js';
 
 export interface Counterexample {
     packet: Packet;
@@ -103,6 +103,8 @@ interface Finding {
     paths: Set<string>;
     /** ... and counted past that. */
     uncountedPaths: number;
+    /** Each sender's packets that cross the network, and where they went. */
+    traces: Array<{ place: Place; crossing: PacketSet; graph: ForwardingGraph }>;
 }
 
 /** Paths of a trace listed one by one (for drawing them); past this they are only counted. */
@@ -228,7 +230,7 @@ export class NetworkVerifier {
         const survive = requirement.constraints.survive;
         if (survive && requirement.kind === 'allow' && !unknown) {
             // Where connectivity decides, a minimum cut does: no cut within K, it holds; a cut, it is the counterexample.
-            const cut = this.cutDecides(requirement, effective, survive);
+            const cut = this.cutDecides(requirement, baseline, survive);
             if (cut === 'holds') return { verdict: 'holds', devices, paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios, survivedBy: 'minimum cut' };
             if (cut) {
                 scenarios++;
@@ -281,7 +283,7 @@ export class NetworkVerifier {
      * connected, and only then: it holds iff no K links (devices) separate them. Returns
      * 'holds', the failures of a smallest cut, or undefined where the conditions do not hold.
      */
-    private cutDecides(requirement: Requirement, effective: PacketSet, survive: { count: number; kind: 'link' | 'node' }): 'holds' | Failures | undefined {
+    private cutDecides(requirement: Requirement, baseline: Finding, survive: { count: number; kind: 'link' | 'node' }): 'holds' | Failures | undefined {
         const c = requirement.constraints;
         if (c.via.length > 0 || c.avoidDevices.length > 0 || c.avoidLinks.length > 0 || c.hops !== undefined || c.latencyUs !== undefined) return undefined;
         const configs = this.network.configs;
@@ -289,21 +291,18 @@ export class NetworkVerifier {
         const context = this.context();
         // Per pair of edges (source segment, destination segment): the packets between them, as they arrive.
         const pairs = new Map<string, { from: Place; to: Place; packets: PacketSet }>();
-        for (const flow of requirement.flows) {
-            for (const { place, crossing } of this.senders(requirement, effective, flow)) {
-                if (crossing.isEmpty()) continue;
-                // Marked where they enter, the packets would be steered by a policy table.
-                if (place.kind !== 'segment' || !this.shared.leavesUnmarked(this.network.configs.get(place.device)!, { iif: place.interface, state: 'new', ctMark: 0, mark: 0, reply: false }, crossing)) return undefined;
-                const graph = context.dataplane.trace(place.device, place.interface, crossing);
-                // No connection marks: the replies' contexts below are then exact.
-                if (graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) || graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined))) return undefined;
-                for (const terminal of graph.terminals) {
-                    const fate = terminal.fate;
-                    if (fate.kind !== 'delivered' || fate.place.kind !== 'segment') return undefined;
-                    const k = `${place.name}\n${fate.place.name}`;
-                    const pair = pairs.get(k);
-                    pairs.set(k, { from: place, to: fate.place, packets: pair ? pair.packets.union(terminal.packets) : terminal.packets });
-                }
+        // The traces of the check without failures (every sender's: it found no violation).
+        for (const { place, crossing, graph } of baseline.traces) {
+            // Marked where they enter, the packets would be steered by a policy table.
+            if (place.kind !== 'segment' || !this.shared.leavesUnmarked(this.network.configs.get(place.device)!, { ...CUT_CONTEXTS.FORWARD, iif: place.interface }, crossing)) return undefined;
+            // No connection marks: the replies' contexts below are then exact.
+            if (graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) || graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined))) return undefined;
+            for (const terminal of graph.terminals) {
+                const fate = terminal.fate;
+                if (fate.kind !== 'delivered' || fate.place.kind !== 'segment') return undefined;
+                const k = `${place.name}\n${fate.place.name}`;
+                const pair = pairs.get(k);
+                pairs.set(k, { from: place, to: fate.place, packets: pair ? pair.packets.union(terminal.packets) : terminal.packets });
             }
         }
         const adjacencies = context.routing.ospfAdjacencies();
@@ -507,7 +506,7 @@ export class NetworkVerifier {
 
     /** Checks a requirement under one set of failures. */
     private check(requirement: Requirement, effective: PacketSet, context: Context): Finding {
-        const finding: Finding = { links: new Set(), uplinks: new Set(), devices: new Set(), paths: new Set(), uncountedPaths: 0, failingPaths: [] };
+        const finding: Finding = { links: new Set(), uplinks: new Set(), devices: new Set(), paths: new Set(), uncountedPaths: 0, failingPaths: [], traces: [] };
         for (const flow of requirement.flows) {
             for (const { place, staying, crossing } of this.senders(requirement, effective, flow)) {
                 // What stays within the place never meets a router.
@@ -519,6 +518,7 @@ export class NetworkVerifier {
                 if (crossing.isEmpty()) continue;
                 if (place.kind === 'external') finding.uplinks.add(`${place.device}:${place.interface}`);
                 const graph = context.dataplane.trace(place.device, place.interface, crossing);
+                finding.traces.push({ place, crossing, graph });
                 this.note(finding, graph);
                 const analysis = requirement.kind === 'allow' ? this.pathAnalysis(graph, requirement.constraints) : undefined;
                 for (const terminal of graph.terminals) {
@@ -712,9 +712,7 @@ export class NetworkVerifier {
             return undefined;
         }
         for (const path of paths) {
-            const exact = new Map<string, number>();
-            for (const hop of path) exact.set(hop.device, hop.ctMark ?? exact.get(hop.device) ?? 0);
-            const problem = this.replyProblem(requirement, context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: exact }), path, finding);
+            const problem = this.replyProblem(requirement, context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: connectionAlong(path) }), path, finding);
             if (problem) return problem;
         }
         return undefined;
