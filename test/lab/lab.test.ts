@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFiles } from '../../server/src/check/check.js';
-import { readState } from '../../server/src/lab/lab.js';
+import { labDown, readState, STATE_DIR, stateFile } from '../../server/src/lab/lab.js';
 import { forgedSourceTrials } from '../../server/src/lab/traffic.js';
 import { ROOT } from '../support/samples.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
@@ -210,5 +210,27 @@ describe.skipIf(!labAvailable())('the lab', () => {
         const down = netintent(['lab', 'down', 'samples/violations']);
         expect(down.code).toBe(2);
         expect(down.stderr).toContain('no lab violations is up');
+    });
+
+    it('down kills only FRR daemons of the lab: a stale pid file naming another process leaves it running', async () => {
+        // The pid of a dead daemon may since belong to anything; here, to a process of ours.
+        const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
+        const pathspace = 'ni-stale-r1';
+        const runDir = path.join('/var/run/frr', pathspace);
+        fs.mkdirSync(runDir, { recursive: true });
+        fs.writeFileSync(path.join(runDir, 'zebra.pid'), String(bystander.pid));
+        fs.mkdirSync(STATE_DIR, { recursive: true });
+        fs.writeFileSync(stateFile('stale'), JSON.stringify({ lab: 'stale', twin: '', devices: [{ device: 'r1', namespace: pathspace, pathspace }], namespaces: [], segments: [], hosts: [], externals: [], down: [] }));
+        try {
+            labDown('stale', () => undefined);
+            expect(bystander.exitCode).toBeNull();
+            expect(process.kill(bystander.pid!, 0)).toBe(true);
+            expect(fs.existsSync(runDir)).toBe(false);
+            expect(fs.existsSync(stateFile('stale'))).toBe(false);
+        } finally {
+            bystander.kill('SIGKILL');
+            fs.rmSync(runDir, { recursive: true, force: true });
+            fs.rmSync(stateFile('stale'), { force: true });
+        }
     });
 });

@@ -219,7 +219,9 @@ export function labDown(lab: string, log: (line: string) => void): void {
         const runDir = path.join('/var/run/frr', entry.pathspace);
         for (const pidFile of fs.existsSync(runDir) ? fs.readdirSync(runDir).filter(f => f.endsWith('.pid')) : []) {
             const pid = Number(fs.readFileSync(path.join(runDir, pidFile), 'utf8'));
-            if (pid > 0) {
+            // A pid file outlives its daemon, and the pid may since belong to any process: only
+            // one started with this device's path space is killed.
+            if (pid > 0 && runsInPathspace(pid, entry.pathspace)) {
                 try {
                     process.kill(pid, 'SIGKILL');
                 } catch {
@@ -246,6 +248,16 @@ export function labDown(lab: string, log: (line: string) => void): void {
     }
     fs.rmSync(path.join(STATE_DIR, lab), { recursive: true, force: true });
     fs.rmSync(stateFile(lab), { force: true });
+}
+
+/** Whether the process was started as an FRR daemon with `-N pathspace`. */
+function runsInPathspace(pid: number, pathspace: string): boolean {
+    try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv[0].startsWith(FRR_DAEMONS) && argv.some((arg, i) => arg === pathspace && argv[i - 1] === '-N');
+    } catch {
+        return false;
+    }
 }
 
 export function waitFor(condition: () => boolean, what: string, ms: number): void {
