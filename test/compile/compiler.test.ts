@@ -140,9 +140,11 @@ describe('steering', () => {
     it('via a device off the shortest path: toward its loopback by the IGP on every device, failing closed; the DSCP says what passed it', async () => {
         const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db : tcp 443 via r3 }\n');
         expect(warnings).toEqual([]);
-        // r1: the edge of web and of nothing else steered: resets the DSCP of what enters, then toward r3.
+        // r1: the edge of web and of nothing else steered: resets the DSCP of the requests that enter
+        // (a reply of a connection opened from db's side that uses port 443 as its client port only
+        // looks like one: it gets a DSCP no rule steers), then toward r3.
         expect(steering(devices.get('r1')!)).toEqual({
-            rules: ['from eth10 set dscp 0', 'dscp 0 mark 100', 'dscp 0 mark 100'],
+            rules: ['from eth10 set dscp 63', 'from eth10 original set dscp 0', 'dscp 0 mark 100', 'dscp 0 mark 100'],
             ipRules: ['fwmark 100 → table 1000 (priority 1000)'],
             tables: ['table 1000: 10.255.0.3', 'table 1000: blackhole 254']
         });
@@ -179,10 +181,11 @@ describe('steering', () => {
         const { devices, warnings } = await compile('ospf', 'intent i { allow web -> db latency <= 3ms }\n');
         expect(warnings).toEqual([]);
         expect(steering(devices.get('r1')!)).toEqual({
-            rules: ['from eth10 mark 100'], ipRules: ['fwmark 100 → table 1000 (priority 1000)'], tables: ['table 1000: 10.0.0.5', 'table 1000: blackhole 254']
+            rules: ['from eth10 set dscp 63', 'from eth10 original set dscp 0', 'from eth10 dscp 0 mark 100'],
+            ipRules: ['fwmark 100 → table 1000 (priority 1000)'], tables: ['table 1000: 10.0.0.5', 'table 1000: blackhole 254']
         });
         // The replies, pinned back: told from look-alikes at r4 (by DSCP from there on).
-        expect(steering(devices.get('r3')!).rules).toEqual(['from eth1 mark 101', 'from eth2 dscp 0 mark 100']);
+        expect(steering(devices.get('r3')!).rules).toEqual(['from eth1 dscp 0 mark 101', 'from eth2 dscp 0 mark 100']);
         expect(steering(devices.get('r4')!).rules).toEqual(['from eth10 set dscp 63', 'from eth10 reply set dscp 0', 'from eth10 dscp 0 mark 100']);
     });
 

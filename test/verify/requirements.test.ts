@@ -132,6 +132,14 @@ describe('path constraints', () => {
         expect(result.get('a')!.map(summary)).toEqual(['holds (1 path, 1 scenarios)']);
     });
 
+    it('a pinned path steers only its own requests: a reply of another connection that uses the same port as its client port is routed as without steering', async () => {
+        // l is pinned over r3 and fails closed; b's replies from web to db use b's client ports, 443 among them.
+        const result = await verdicts('intent l { allow web -> db : tcp 443 latency <= 2ms }\nintent b { allow db -> web : tcp 80 survive 1 link failure }\n');
+        expect(result.get('l')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
+        // Its replies are checked under every failure on their way back too (r1 -- r3 would have cut them off).
+        expect(result.get('b')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
+    });
+
     it('a waypoint in the wrong order', async () => {
         const result = await verdicts('intent v { allow web -> db : tcp 1 via r4, r1 }\n'.replace('via r4, r1', 'via r4 via r1'));
         expect(result.get('v')![0].verdict).toBe('violated');

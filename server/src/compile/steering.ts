@@ -16,9 +16,10 @@
  * - With avoid, hops or latency: a path that meets them all is pinned hop by hop (keyed on the
  *   interface the flow arrives on, so a path may pass a device twice); it does not reroute.
  *
- * A stateful allow steers its replies too (through the waypoints in the reverse order): only the
- * replies of connections their edge saw leave; a packet that merely looks like one is given
- * NOT_STEERED_DSCP there and routed as without steering. What no path can meet is a warning at the
+ * A stateful allow steers its replies too (through the waypoints in the reverse order). An edge
+ * steers only packets of the flow's own direction: requests where it starts, replies of
+ * connections it saw leave where it ends; a packet that merely looks like one (a reply of another
+ * connection that uses the same ports) is given NOT_STEERED_DSCP there and routed as without steering. What no path can meet is a warning at the
  * statement; the verifier reports it as violated.
  */
 import type { Diagnostic } from '../common/diagnostic.js';
@@ -241,7 +242,7 @@ function steerToWaypoints(requirement: Requirement, topology: Topology, from: Pl
     if (via.length >= NOT_STEERED_DSCP) return `More waypoints than the DSCP can count (${NOT_STEERED_DSCP - 1} at most)`;
     const steerAll = (edge: Place, matches: PacketMatch[], waypoints: string[][], label: string, replies: boolean) => {
         const comment = `${requirement.intent}: ${label}`;
-        add(steering, edge.device, edgeRules(edge, matches, comment, replies));
+        add(steering, edge.device, edgeRules(edge, matches, comment, replies ? 'reply' : 'original'));
         waypoints.forEach((waypoint, stage) => {
             const staged = matches.map(match => ({ ...match, dscp: [[stage, stage]] as const }));
             const address = addresses.get(waypointKey(waypoint))!;
@@ -262,14 +263,17 @@ function steerToWaypoints(requirement: Requirement, topology: Topology, from: Pl
 
 /**
  * The rules of an edge for the packets of a steered flow that enter by it: their DSCP set to 0
- * (no waypoint passed yet). For replies, only those of a connection this edge saw leave (`ct
- * direction reply`); every other packet that looks like one gets NOT_STEERED_DSCP first.
+ * (no waypoint passed yet). Only packets of the flow's own direction count: the flow's requests
+ * where it starts (`ct direction original`: never the reply of a connection opened from the other
+ * side that happens to use the same ports), its replies where it ends (`ct direction reply`: of a
+ * connection this edge saw leave). Every other packet that looks like them gets NOT_STEERED_DSCP
+ * first, and no steering rule matches it.
  */
-function edgeRules(edge: Place, matches: PacketMatch[], comment: string, replies: boolean): SteeringRule[] {
+function edgeRules(edge: Place, matches: PacketMatch[], comment: string, direction: 'original' | 'reply'): SteeringRule[] {
     const iif = { names: [edge.interface!], negate: false };
     return [
-        ...(replies ? matches.map(match => ({ rule: { iif, match, verdict: { kind: 'continue' }, setDscp: NOT_STEERED_DSCP, comment: `${comment}: enters, not steered unless a reply` } as FilterRule })) : []),
-        ...matches.map(match => ({ rule: { iif, match, ...(replies ? { ctDirection: 'reply' } : {}), verdict: { kind: 'continue' }, setDscp: 0, comment: `${comment}: enters, passed no waypoint` } as FilterRule }))
+        ...matches.map(match => ({ rule: { iif, match, verdict: { kind: 'continue' }, setDscp: NOT_STEERED_DSCP, comment: `${comment}: enters, not steered unless ${direction === 'reply' ? 'a reply' : 'a request'}` } as FilterRule })),
+        ...matches.map(match => ({ rule: { iif, match, ctDirection: direction, verdict: { kind: 'continue' }, setDscp: 0, comment: `${comment}: enters, passed no waypoint` } as FilterRule }))
     ];
 }
 
@@ -299,12 +303,15 @@ function pin(requirement: Requirement, topology: Topology, from: Place, to: Plac
     if (excludedNodes.has(from.device) || excludedNodes.has(to.device)) return `The path must avoid ${from.device === to.device ? from.device : [...excludedNodes].find(n => n === from.device || n === to.device)}, where the traffic enters or leaves`;
     const problem = unmet(requirement, topology, path);
     const comment = `${requirement.intent}: steer ${path.devices.join(' → ')}`;
-    pinAlong(topology, path, from.interface!, cubes.map(matchOf), comment, steering);
+    // The flow's packets are told from look-alikes where they enter (by their DSCP from there on).
+    const requests = cubes.map(matchOf);
+    add(steering, from.device, edgeRules(from, requests, comment, 'original'));
+    pinAlong(topology, path, from.interface!, requests.map(match => ({ ...match, dscp: [[0, 0]] as const })), comment, steering);
     if (requirement.stateful && to.interface !== undefined) {
         // Replies are told from look-alikes where they enter (by their DSCP from there on).
         const reverse: Path = { devices: [...path.devices].reverse(), links: [...path.links].reverse() };
         const replies = cubes.map(cube => matchOf(replyCube(cube)));
-        add(steering, to.device, edgeRules(to, replies, `${comment} (replies)`, true));
+        add(steering, to.device, edgeRules(to, replies, `${comment} (replies)`, 'reply'));
         pinAlong(topology, reverse, to.interface, replies.map(match => ({ ...match, dscp: [[0, 0]] as const })), `${comment} (replies)`, steering);
     }
     if (!problem && c.survive) {

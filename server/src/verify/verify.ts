@@ -3,7 +3,8 @@
  * packet, the failures it needs, the path it takes (device and interfaces per hop) and why it
  * fails there. Failure tolerance (`survive K`) is checked exactly over every failure set of up to
  * K elements that could matter: only links, external uplinks and devices on the paths the flow
- * uses, recursively (a failure off every path of a flow changes none of its shortest paths).
+ * uses, there and back for its replies, recursively (a failure off every path of a flow changes
+ * none of its shortest paths).
  *
  * The threat model is an edge: at a segment's or external's attachment, a host may send any
  * packet, from any source address. An allow must hold for its true sources (the hosts of the
@@ -657,22 +658,29 @@ export class NetworkVerifier {
         return `the packets stay within ${what}: no device is on their path, so none can enforce the ${requirement.kind}`;
     }
 
-    /** What a trace passed: devices, links, uplinks, its paths. */
+    /** What a trace passed: devices, links, uplinks (the elements whose failure may change its fate), its paths. */
     private note(finding: Finding, graph: ForwardingGraph): void {
-        for (const node of graph.nodes) {
-            finding.devices.add(node.device);
-            for (const edge of node.next) if (edge.hop.link !== undefined) finding.links.add(edge.hop.link);
-        }
+        this.noteElements(finding, graph);
         const counts = graph.pathCounts();
         const total = graph.terminals.reduce((sum, t) => sum + counts.get(t.node)!, 0);
         for (const terminal of graph.terminals) {
-            const fate = terminal.fate;
-            if (terminal.tail[0].link !== undefined) finding.links.add(terminal.tail[0].link);
-            if (fate.kind === 'delivered' && fate.place.kind === 'external') finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
             if (total > MAX_LISTED_PATHS) continue;
             for (const path of graph.paths(terminal, MAX_LISTED_PATHS)) finding.paths.add(path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
         }
         if (total > MAX_LISTED_PATHS) finding.uncountedPaths += total;
+    }
+
+    /** The devices, links and uplinks a trace passed. */
+    private noteElements(finding: Finding, graph: ForwardingGraph): void {
+        for (const node of graph.nodes) {
+            finding.devices.add(node.device);
+            for (const edge of node.next) if (edge.hop.link !== undefined) finding.links.add(edge.hop.link);
+        }
+        for (const terminal of graph.terminals) {
+            const fate = terminal.fate;
+            if (terminal.tail[0].link !== undefined) finding.links.add(terminal.tail[0].link);
+            if (fate.kind === 'delivered' && fate.place.kind === 'external') finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
+        }
     }
 
     /** The limits a requirement puts on each path, for analysis over a forwarding graph. */
@@ -720,6 +728,8 @@ export class NetworkVerifier {
 
     /** Why the replies fail, if they do; the problem carries the forward path of their connection. */
     private replyProblem(requirement: Requirement, back: ForwardingGraph, forward: Hop[], finding: Finding): Problem | undefined {
+        // A failure on the way back (it may differ from the way there) can break the connection too.
+        this.noteElements(finding, back);
         // The replies pass the same waypoints (in reverse) and avoid the same; hops and latency bound the way there.
         const constraints = { ...requirement.constraints, via: [...requirement.constraints.via].reverse(), hops: undefined, latencyUs: undefined };
         const analysis = this.pathAnalysis(back, constraints);
