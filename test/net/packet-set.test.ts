@@ -57,8 +57,23 @@ describe('PacketSet', () => {
             expect(points(a.intersect(b))).toEqual(new Set([...pa].filter(x => pb.has(x))));
             expect(points(a.union(b))).toEqual(new Set([...pa, ...pb]));
             expect(a.contains(b)).toBe([...pb].every(x => pa.has(x)));
+            expect(a.equals(b)).toBe(pa.size === pb.size && [...pa].every(x => pb.has(x)));
+            // What is memoised by set (the verifier's filter results) is found again: a set within
+            // another is its own intersection with it, the very object.
+            expect(a.intersect(a.union(b)) === a || a.isEmpty()).toBe(true);
+            expect(a.replies()).toBe(a.replies());
             // Cubes of a set are disjoint: the points add up.
             expect(a.cubes.reduce((sum, c) => sum + small(c), 0)).toBe(pa.size);
+        }
+    });
+
+    it('equal sets built apart are equal, cube by cube or cut otherwise', () => {
+        const next = mulberry32(5);
+        for (let n = 0; n < 200; n++) {
+            const [a, b] = [PacketSet.cube(cube(next)), PacketSet.cube(cube(next))];
+            expect(a.union(b).equals(b.union(a))).toBe(true);
+            expect(PacketSet.cube({ ...a.cubes[0] }).equals(a) || a.isEmpty()).toBe(true);
+            expect(a.subtract(b).union(a.intersect(b)).equals(a)).toBe(true);
         }
     });
 

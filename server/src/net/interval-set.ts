@@ -60,6 +60,8 @@ export class IntervalSet {
             if (lo <= hi) out.push([lo, hi]);
             if (ahi < bhi) i++; else j++;
         }
+        // All of this set: the very object (what is memoised by set is found again; nothing to allocate).
+        if (out.length === this.intervals.length && out.every(([lo, hi], k) => lo === this.intervals[k][0] && hi === this.intervals[k][1])) return this;
         return new IntervalSet(out);
     }
 

@@ -37,6 +37,9 @@ export class PacketSet {
     static readonly EMPTY = new PacketSet([]);
     static readonly ALL = PacketSet.cube({});
 
+    /** The replies, once asked for (a set never changes): the same object each time, so that what is memoised by set is found again. */
+    private replySet?: PacketSet;
+
     private constructor(readonly cubes: readonly Cube[]) {}
 
     /** The packets whose every field is in the given set; a field left out matches anything. */
@@ -64,6 +67,8 @@ export class PacketSet {
                 if (c) out.push(c);
             }
         }
+        // All of this set (each cube within one of the other's): the very object, as IntervalSet.intersect.
+        if (out.length === this.cubes.length && out.every((c, k) => c === this.cubes[k])) return this;
         return new PacketSet(out);
     }
 
@@ -86,12 +91,14 @@ export class PacketSet {
     }
 
     equals(other: PacketSet): boolean {
-        return this.contains(other) && other.contains(this);
+        // The same cubes in the same order (sets built alike), else by containment.
+        const alike = this.cubes.length === other.cubes.length && this.cubes.every((a, k) => FIELDS.every(field => a[field].equals(other.cubes[k][field])));
+        return alike || (this.contains(other) && other.contains(this));
     }
 
     /** The replies: addresses swapped, the service's ports as the replies' source ports, any DSCP (the responder's). */
     replies(): PacketSet {
-        return new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort, dscp: ALL_DSCP })));
+        return this.replySet ??= new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort, dscp: ALL_DSCP })));
     }
 
     /** The same packets with the DSCP field rewritten (as nft's `ip dscp set` does). */
@@ -108,14 +115,17 @@ export class PacketSet {
     }
 }
 
+/** a ∩ b; a itself where it lies within b. */
 function intersectCubes(a: Cube, b: Cube): Cube | undefined {
     const out = {} as Record<(typeof FIELDS)[number], IntervalSet>;
+    let within = true;
     for (const field of FIELDS) {
         const set = a[field].intersect(b[field]);
         if (set.isEmpty()) return undefined;
         out[field] = set;
+        within &&= set === a[field];
     }
-    return out;
+    return within ? a : out;
 }
 
 /** a − b as disjoint cubes: peel off, field by field, the part of a outside b. */

@@ -128,6 +128,22 @@ type Decision =
     | { kind: 'next'; hop: NextHop; packets: PacketSet }
     | { kind: 'dropped'; packets: PacketSet; reason: string };
 
+/** A routing decision and the route lookups it rests on: it holds wherever they give the same routes. */
+interface RecordedDecision {
+    decisions: readonly Decision[];
+    lookups: Array<{ table?: number; address: number; route: Route | undefined }>;
+}
+
+/** Decisions kept per packet set, device and mark: the intact network's and a few failure sets'. */
+const MAX_DECISIONS_KEPT = 4;
+
+/** Whether two routes forward alike: the same prefix, next hops (in order) or blackhole. */
+function sameRoute(a: Route | undefined, b: Route | undefined): boolean {
+    if (a === b) return true;
+    if (!a || !b || a.blackhole !== b.blackhole || a.prefix.network !== b.prefix.network || a.prefix.length !== b.prefix.length) return false;
+    return a.nextHops.length === b.nextHops.length && a.nextHops.every((hop, i) => hop.interface === b.nextHops[i].interface && hop.address === b.nextHops[i].address);
+}
+
 /** What a device does with a part of the packets that reach it: sends it across a link to a peer, or ends it. */
 type DeviceStep =
     | { kind: 'across'; hop: Hop; peer: { device: string; interface: string }; packets: PacketSet }
@@ -157,6 +173,8 @@ export class DataPlaneShared {
     private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
     private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly altering = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
+    private readonly parts = new WeakMap<PacketSet, Map<string, PacketSet>>();
+    private readonly decisions = new WeakMap<PacketSet, Map<string, RecordedDecision[]>>();
 
     /**
      * `cuts`: sorted addresses where the routes that could match change, and every interface
@@ -237,6 +255,29 @@ export class DataPlaneShared {
             groups = next;
         }
         return groups.every(g => g.mark === context.mark && g.ctMark === context.ctMark) && groups.reduce((set, g) => set.union(g.packets), PacketSet.EMPTY).equals(packets);
+    }
+
+    /**
+     * The packets to these destination ranges, memoised by the very set: a failure set that
+     * splits a flow where the intact network did meets the same parts (see FilterEvaluator.run).
+     */
+    toDestinations(packets: PacketSet, ranges: ReadonlyArray<readonly [number, number]>): PacketSet {
+        let byRanges = this.parts.get(packets);
+        if (!byRanges) this.parts.set(packets, byRanges = new Map());
+        const key = ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',');
+        let part = byRanges.get(key);
+        if (!part) byRanges.set(key, part = packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) })));
+        return part;
+    }
+
+    /** The routing decisions made for these packets at a device under a mark, the latest first (see DataPlane.decide). */
+    decisionsMade(device: string, mark: number, packets: PacketSet): RecordedDecision[] {
+        let byDevice = this.decisions.get(packets);
+        if (!byDevice) this.decisions.set(packets, byDevice = new Map());
+        const key = `${device}\n${mark}`;
+        let made = byDevice.get(key);
+        if (!made) byDevice.set(key, made = []);
+        return made;
     }
 
     /** The devices that own an address (several for an anycast address). */
@@ -384,13 +425,13 @@ export class DataPlane {
     }
 
     /** Runs the hooks in turn; drops end there. */
-    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], group: Marked, context: HookContext, hop: Hop, steps: DeviceStep[]): Marked[] {
+    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], group: Marked, context: HookContext, hop: Hop, steps: DeviceStep[]): readonly Marked[] {
         let groups = group.packets.isEmpty() ? [] : [group];
         for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark }, hop, steps));
         return groups;
     }
 
-    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, hop: Hop, steps: DeviceStep[]): Marked[] {
+    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, hop: Hop, steps: DeviceStep[]): readonly Marked[] {
         const evaluator = this.evaluator(config);
         if (packets.isEmpty()) return [];
         if (!evaluator.has(hook)) return [{ packets, ctMark: context.ctMark, mark: context.mark }];
@@ -416,16 +457,29 @@ export class DataPlane {
      * are cut into the address classes the routing tables tell apart; classes that the same route
      * decides travel on together.
      */
-    private decide(config: DeviceConfig, mark: number, packets: PacketSet): Decision[] {
+    private decide(config: DeviceConfig, mark: number, packets: PacketSet): readonly Decision[] {
         const device = config.hostname;
+        // Made before (under other failures) on routes that are still the same: the very same decisions.
+        const made = this.shared.decisionsMade(device, mark, packets);
+        const lookup = (table: number | undefined, address: number) => (table === undefined ? this.routing.lookup(device, address) : this.routing.tableLookup(device, table, address));
+        const still = made.find(m => m.lookups.every(l => sameRoute(lookup(l.table, l.address), l.route)));
+        if (still) return still.decisions;
         const decisions: Decision[] = [];
+        const lookups: RecordedDecision['lookups'] = [];
+        const recording = (table?: number) => (address: number) => {
+            const route = lookup(table, address);
+            lookups.push({ table, address, route });
+            return route;
+        };
         let remaining = packets;
         const rules = mark === 0 ? [] : config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
         for (const rule of rules) {
             if (remaining.isEmpty()) break;
-            remaining = this.route(device, remaining, address => this.routing.tableLookup(device, rule.table, address), decisions, rule.table);
+            remaining = this.route(device, remaining, recording(rule.table), decisions, rule.table);
         }
-        if (!remaining.isEmpty()) this.route(device, remaining, address => this.routing.lookup(device, address), decisions);
+        if (!remaining.isEmpty()) this.route(device, remaining, recording(), decisions);
+        made.unshift({ decisions, lookups });
+        if (made.length > MAX_DECISIONS_KEPT) made.pop();
         return decisions;
     }
 
@@ -444,7 +498,7 @@ export class DataPlane {
         }
         let unrouted = PacketSet.EMPTY;
         for (const [route, ranges] of byRoute) {
-            const part = byRoute.size === 1 ? packets : packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }));
+            const part = byRoute.size === 1 ? packets : this.shared.toDestinations(packets, ranges);
             if (route === 'none') {
                 if (table !== undefined) unrouted = part;
                 else decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: no route to ${part.witness()!.dst}` });

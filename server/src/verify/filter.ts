@@ -42,9 +42,10 @@ export interface Marked {
     mark: number;
 }
 
+/** Shared by every caller that asks the same (see FilterEvaluator.run): never changed. */
 export interface HookResult {
-    accepted: Marked[];
-    dropped: Dropped[];
+    readonly accepted: readonly Marked[];
+    readonly dropped: readonly Dropped[];
 }
 
 /** nft refuses deeper jump chains; a read file with more is not modelled (the parser says so). */
@@ -65,6 +66,7 @@ export class FilterEvaluator {
     private readonly chains = new Map<string, FilterChain>();
     private readonly oifHooks = new Set<FilterHook>();
     private readonly matches = new Map<FilterChain, { forward?: Array<{ set: PacketSet; extent: AddressExtent }>; reply?: Array<{ set: PacketSet; extent: AddressExtent }> }>();
+    private readonly results = new WeakMap<PacketSet, Map<string, HookResult>>();
 
     constructor(filter: PacketFilter) {
         for (const chain of filter.chains) {
@@ -89,8 +91,22 @@ export class FilterEvaluator {
         return this.oifHooks.has(hook);
     }
 
+    /**
+     * What the hook does, memoised by the very packet set (and hook and context): filters do not
+     * change under failures, so the traces of every failure set meet the same sets, and since a
+     * result's sets are the same objects each time, so do the hops after it.
+     */
     run(hook: FilterHook, packets: PacketSet, context: HookContext): HookResult {
-        const result: HookResult = { accepted: [], dropped: [] };
+        let byContext = this.results.get(packets);
+        if (!byContext) this.results.set(packets, byContext = new Map());
+        const key = `${hook}\n${context.iif ?? ''}\n${context.oif ?? ''}\n${context.state}\n${context.ctMark}\n${context.mark}\n${context.reply}`;
+        let result = byContext.get(key);
+        if (!result) byContext.set(key, result = this.evaluate(hook, packets, context));
+        return result;
+    }
+
+    private evaluate(hook: FilterHook, packets: PacketSet, context: HookContext): HookResult {
+        const result: { accepted: Marked[]; dropped: Dropped[] } = { accepted: [], dropped: [] };
         let groups: Marked[] = [{ packets, ctMark: context.ctMark, mark: context.mark }];
         for (const chain of this.hooks.get(hook) ?? []) {
             // An accept ends one base chain; the next one on the hook still sees the packet.
