@@ -11,7 +11,7 @@ import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
-import { anycastSets, compileSteering, deviceSteering, waypointKey, type SteeringCache } from './steering.js';
+import { anycastSets, compileSteering, deviceSteering, waypointKey, type DeviceSteering, type SteeringCache, type SteeringRule } from './steering.js';
 import { STEER_CHAIN } from '../config/nftables/render.js';
 import { buildTopology, type Topology } from './topology.js';
 
@@ -29,6 +29,8 @@ export interface CompiledNetwork {
         underlay: Map<string, DeviceConfig>;
         filters: FilterCache;
         steering: SteeringCache;
+        /** Each device's steering, with the rules it was made from. */
+        deviceSteering: Map<string, DeviceSteering & { rules: readonly SteeringRule[] }>;
     };
 }
 
@@ -53,23 +55,35 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
     const filters = compileFilters(program, reuse?.filters);
     const steering = compileSteering(program, topology, waypointAddresses(twin, program, anycast), reuse?.steering);
     const devices = new Map<string, DeviceConfig>();
+    const steeringByDevice: CompiledNetwork['reuse']['deviceSteering'] = new Map();
     for (const [name, base] of underlay) {
-        const own = deviceSteering(steering.rules.get(name) ?? []);
+        const rules = steering.rules.get(name) ?? [];
+        const kept = reuse?.deviceSteering.get(name);
+        const own = kept && sameItems(kept.rules, rules) ? kept : { rules, ...deviceSteering(rules) };
+        steeringByDevice.set(name, own);
         const baseFilter = filters.byDevice.get(name)!;
+        const before = reuse && previous!.devices.get(name);
+        // The same underlay, steering and filter chains: the configuration as it was, not compared again.
+        if (before && reuse.underlay === underlay && own === kept && sameItems(before.filter.chains.filter(c => c !== own.chain), baseFilter.chains)) {
+            devices.set(name, before);
+            continue;
+        }
         const filter = own.chain ? { chains: [...baseFilter.chains, own.chain] } : baseFilter;
         const config: DeviceConfig = { ...base, filter, ipRules: own.ipRules, staticRoutes: [...base.staticRoutes, ...own.tableRoutes] };
-        const before = reuse && previous!.devices.get(name);
         devices.set(name, before && sameDevice(before, config, base) ? before : config);
     }
     return {
         network: twin.network, devices, warnings: steering.warnings,
-        reuse: { twin, topology, anycastKey, underlay, filters: filters.cache, steering: steering.cache }
+        reuse: { twin, topology, anycastKey, underlay, filters: filters.cache, steering: steering.cache, deviceSteering: steeringByDevice }
     };
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+    return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 /** Whether a device's configuration comes out as it was: the same underlay, the same filter rules, the same steering. */
 function sameDevice(before: DeviceConfig, after: DeviceConfig, base: DeviceConfig): boolean {
-    const sameItems = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((item, i) => item === b[i]);
     return before.interfaces === base.interfaces
         && sameItems(before.filter.chains.filter(c => c.name !== STEER_CHAIN), after.filter.chains.filter(c => c.name !== STEER_CHAIN))
         && sameItems(before.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [], after.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [])
