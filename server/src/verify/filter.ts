@@ -347,20 +347,15 @@ function extentsMeet(a: AddressExtent, b: AddressExtent): boolean {
     return a.src[0] <= b.src[1] && b.src[0] <= a.src[1] && a.dst[0] <= b.dst[1] && b.dst[0] <= a.dst[1];
 }
 
-const ruleSets = new WeakMap<FilterRule, PacketSet>();
+/** By match object: the steering rules of a flow share one match on every device they stand on. */
+const matchSets = new WeakMap<PacketMatch, PacketSet>();
 
 /** The packets a rule's header tests match (its ICMP types decided for this context). */
 export function ruleSet(rule: FilterRule, context: Pick<HookContext, 'reply'>): PacketSet {
-    if (rule.icmpTypes) {
-        const ours = rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request');
-        return ours ? matchSet(rule.match).intersect(PacketSet.cube({ protocol: ICMP })) : PacketSet.EMPTY;
-    }
-    let set = ruleSets.get(rule);
-    if (!set) {
-        set = matchSet(rule.match);
-        ruleSets.set(rule, set);
-    }
-    return set;
+    let set = matchSets.get(rule.match);
+    if (!set) matchSets.set(rule.match, set = matchSet(rule.match));
+    if (!rule.icmpTypes) return set;
+    return rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request') ? set.intersect(PacketSet.cube({ protocol: ICMP })) : PacketSet.EMPTY;
 }
 
 /**
