@@ -212,6 +212,16 @@ export class NetworkVerifier {
         const routingUnknown = this.routingUnmodelled();
         if (routingUnknown) return { verdict: 'unknown', unknown: routingUnknown, devices: new Set(), paths: 0, pathDevices: [], scenarios: 0 };
         const effective = requirement.kind === 'default' ? defaultEffective ?? requirement.effective : requirement.effective;
+        try {
+            return this.decide(requirement, effective);
+        } finally {
+            // Its senders' packets were shared by all its failure sets; let them (and what filters
+            // memoised of them, hop by hop) go, rather than keep every requirement's traces.
+            this.senderCache.delete(effective);
+        }
+    }
+
+    private decide(requirement: Requirement, effective: PacketSet): RequirementVerdict {
         const baseline = this.check(requirement, effective, this.context());
         let scenarios = 0;
         let unknown = baseline.unknown;
