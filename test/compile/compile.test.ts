@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFiles } from '../../server/src/compile/targets.js';
-import { ROOT, SAMPLES, requireTool, sampleProgram } from '../support/samples.js';
+import { ROOT, SAMPLES, requireTool, sampleProgram, sbin } from '../support/samples.js';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -23,7 +23,6 @@ function writeTemp(files: Map<string, string>): string {
     return folder;
 }
 
-const sbin = (tool: string) => ['/usr/bin', '/usr/sbin', '/sbin'].map(d => path.join(d, tool)).find(f => fs.existsSync(f)) ?? tool;
 
 describe.each(SAMPLES)('compiling %s', sample => {
     it('every frr.conf passes FRR\'s own checker (vtysh -C)', async () => {

@@ -2,6 +2,9 @@
  * A `holds` that can be trusted: each false pass found by trying the tool as a new user would,
  * reproduced on a small hand-checked twin. Each test failed before the fix it names.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
@@ -12,6 +15,7 @@ import { emptyDevice } from '../../server/src/config/model.js';
 import { formatAddress } from '../../server/src/net/ipv4.js';
 import { verifyProgram } from '../../server/src/verify/program.js';
 import type { RequirementVerdict } from '../../server/src/verify/verify.js';
+import { requireTool, sbin } from '../support/samples.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 
 /**
@@ -219,6 +223,30 @@ describe('what the verifier does not model is unknown, never holds', () => {
         expect(summary(verdicts.get('rest')![0])).toMatch(/^unknown: edge1: netintent does not model 'limit rate 10\/second accept' \(nftables\.nft line \d+\)$/);
         // Traffic that never reaches edge1 is still proved.
         expect(summary(verdicts.get('other')![0])).toBe('holds');
+    });
+
+    // nft refuses a rule with a statement after its verdict ("Statement after terminal statement
+    // has no effect"), and a string left open: the whole file, so none of it is in force.
+    it.each([
+        'tcp dport 22 drop counter',
+        'ip daddr 10.1.2.0/24 drop accept',
+        'tcp dport 22 drop comment "x" counter',
+        'iifname "eth10 accept'
+    ])('a rule nft refuses makes the device unknown: %s', async line => {
+        let edited = '';
+        let diagnostics: string[] = [];
+        const { verdicts } = await verify('intent rest { deny segment users -> segment staff : tcp 22 }\n', devices => {
+            const edge1 = devices.get('edge1')!;
+            handEdited(edge1, text => (edited = text.replace('\t\taccept\n\t}\n}', `\t\t${line}\n\t\taccept\n\t}\n}`)));
+            diagnostics = edge1.unmodelled.map(u => u.text);
+        });
+        expect(diagnostics).toEqual([line]);
+        expect(verdicts.get('rest')![0].verdict).toBe('unknown');
+        if (requireTool('nft', 'nftables')) {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nft-')), 'nftables.nft');
+            fs.writeFileSync(file, edited);
+            expect(spawnSync(sbin('nft'), ['-c', '-f', file], { encoding: 'utf8' }).status).not.toBe(0);
+        }
     });
 
     it('a line nft itself would refuse is an error and makes the device unknown, not a warning', async () => {

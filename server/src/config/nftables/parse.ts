@@ -237,9 +237,13 @@ class NftParser {
             if (set.isEmpty()) never = true;
             rule.match[field] = set.intervals;
         };
+        // nft refuses a rule with anything but its comment after the verdict.
+        let terminal = false;
         while (i < tokens.length) {
             const w = word()!;
             const next = tokens[i + 1]?.text;
+            if (w === '"' && !tokens[i].quoted) return fail('a string without its closing quote: nft refuses the file');
+            if (terminal && w !== 'comment') return fail('a statement after the verdict: nft refuses the rule ("Statement after terminal statement has no effect")');
             if ((w === 'iifname' || w === 'oifname')) {
                 i++;
                 const negate = negated();
@@ -332,14 +336,17 @@ class NftParser {
                 i += 2;
             } else if (w === 'accept' || w === 'drop' || w === 'return' || w === 'continue') {
                 rule.verdict = { kind: w };
+                terminal = true;
                 i++;
             } else if (w === 'reject') {
                 // The packet goes no further (the sender hears so): for delivery, a drop.
                 rule.verdict = { kind: 'drop' };
+                terminal = true;
                 i++;
                 if (word() === 'with') i += 3;
             } else if ((w === 'jump' || w === 'goto') && next !== undefined) {
                 rule.verdict = { kind: w, chain: next };
+                terminal = true;
                 this.jumps.push({ table, chain: next, location: this.location(tokens), text: this.sourceText(tokens) });
                 i += 2;
             } else {
@@ -397,11 +404,12 @@ function tokenize(text: string): Token[][] {
     };
     text.split(/\r\n|\r|\n/).forEach((raw, index) => {
         const line = index + 1;
-        const pattern = /"((?:[^"\\]|\\.)*)"|(#.*$)|(!=|==|[{};,])|([^\s"{};,#]+)/g;
+        // A quote that no other closes on its line is a token of its own, which no statement takes.
+        const pattern = /"((?:[^"\\]|\\.)*)"|(#.*$)|(!=|==|[{};,])|([^\s"{};,#]+)|(")/g;
         let m: RegExpExecArray | null;
         while ((m = pattern.exec(raw))) {
             if (m[2] !== undefined) break;
-            const token: Token = { text: m[1] ?? m[3] ?? m[4], line, column: m.index + 1, quoted: m[1] !== undefined };
+            const token: Token = { text: m[1] ?? m[3] ?? m[4] ?? m[5], line, column: m.index + 1, quoted: m[1] !== undefined };
             current.push(token);
             if (!token.quoted && token.text === '{') {
                 // A block opener ends its line; a set opener inside a rule does not.
