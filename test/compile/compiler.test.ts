@@ -122,7 +122,8 @@ describe('packet filters', () => {
     });
 
     it('chain names are injective: no two interfaces share a chain', () => {
-        const names = ['eth-10', 'eth_10', 'eth_2d10', 'eth.10', 'eth10'].map(chainName);
+        // Also where an escape's hex digits could run into the letters after it: '-a' and U+02DA '˚'.
+        const names = ['eth-10', 'eth_10', 'eth_2d10', 'eth.10', 'eth10', 'eth-a', 'eth˚', 'eth_2da', 'eth\u{1F600}', 'eth_u01f600', 'ethé1', 'eth\u00e91'.normalize('NFD')].map(chainName);
         expect(new Set(names).size).toBe(names.length);
         for (const name of names) expect(name).toMatch(/^from_[A-Za-z0-9_]+$/);
     });

@@ -491,7 +491,7 @@ describe('names that reach a configuration', () => {
         // Once compiled as `iifname "eth10" accept` ahead of the ACL jump, with check saying all held.
         const result = load(twin('acc3:eth10" accept\n\t\tiifname "eth10'));
         const d = one(result, 'bad-name', 5, 42);
-        expect(d.message).toBe(`'eth10\\" accept\\n\\t\\tiifname \\"eth10' cannot be an interface name: a Linux interface name has 1 to 15 characters and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`);
+        expect(d.message).toBe(`'eth10\\" accept\\n\\t\\tiifname \\"eth10' cannot be an interface name: a Linux interface name has 1 to 15 bytes (in UTF-8; a letter such as 'é' takes two) and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`);
         expect(result.twin.segments.get('guest')?.attach).toBeUndefined();
     });
 
@@ -501,7 +501,9 @@ describe('names that reach a configuration', () => {
         ['a colon', 'acc3:eth1:2'],
         ['a space', 'acc3:eth 1'],
         ['more than 15 characters', 'acc3:eth1234567890123'],
-        ['a quote', "acc3:eth'1"]
+        ['a quote', "acc3:eth'1"],
+        // 15 characters but 30 bytes: nft would refuse the ruleset ("String exceeds maximum length of 16").
+        ['more than 15 bytes', 'acc3:ééééééééééééééé']
     ])('an interface name with %s is refused', (_, attach) => {
         expect(one(load(twin(attach)), 'bad-name', 5).severity).toBe('error');
     });

@@ -37,6 +37,8 @@ const MAX_NAME = 64;
 const NAME = new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${MAX_NAME - 1}}$`);
 /** What Linux takes as an interface name (dev_valid_name), and no quotes or backslashes. */
 const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
+/** Linux counts an interface name's bytes (IFNAMSIZ, 16 with the closing NUL), not its characters. */
+const MAX_INTERFACE_BYTES = 15;
 /** The platforms netintent renders configurations for. */
 const PLATFORMS = ['frr'];
 /** The pools of a twin that is a containerlab file alone. */
@@ -576,8 +578,8 @@ class TwinLoader {
         const iface = text.slice(colon + 1);
         if (!this.checkNameAt(reader, node, device, 'device')) return undefined;
         // The interface becomes a Linux interface (FRR runs on Linux): its rules, not the intents'.
-        if (!LINUX_INTERFACE.test(iface) || iface === '.' || iface === '..') {
-            reader.error(node, `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 characters and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`, 'bad-name');
+        if (!LINUX_INTERFACE.test(iface) || Buffer.byteLength(iface, 'utf8') > MAX_INTERFACE_BYTES || iface === '.' || iface === '..') {
+            reader.error(node, `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 bytes (in UTF-8; a letter such as 'é' takes two) and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`, 'bad-name');
             return undefined;
         }
         return { key: { device, interface: iface }, node, location: reader.location(node) };

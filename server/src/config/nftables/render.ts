@@ -78,11 +78,16 @@ export function renderPolicyRouting(config: DeviceConfig): string | undefined {
 
 /**
  * The chain that holds the rules for traffic entering on an interface. Injective: letters and
- * digits stay, `_` doubles, anything else is `_` and its hex code, so two interfaces never share
- * a chain.
+ * digits stay, `_` doubles, other ASCII is `_` and two hex digits, anything else `_u` and six
+ * (fixed widths, so that `-a` and `˚` cannot both come out `_2da`): two interfaces never share a chain.
  */
 export function chainName(iface: string): string {
-    const escaped = [...iface].map(c => (/[A-Za-z0-9]/.test(c) ? c : c === '_' ? '__' : `_${c.codePointAt(0)!.toString(16).padStart(2, '0')}`)).join('');
+    const escaped = [...iface].map(c => {
+        if (/[A-Za-z0-9]/.test(c)) return c;
+        if (c === '_') return '__';
+        const code = c.codePointAt(0)!;
+        return code < 0x80 ? `_${code.toString(16).padStart(2, '0')}` : `_u${code.toString(16).padStart(6, '0')}`;
+    }).join('');
     return `from_${escaped}`;
 }
 
