@@ -52,6 +52,26 @@ describe('VerificationSession', () => {
         expect(summary(run.verdicts)).toEqual(summary(verifyProgram(second, compileNetwork(second).devices).verdicts));
     });
 
+    it('steering added by an edit, in a network with no default route, is verified as a fresh check verifies it', async () => {
+        // The policy tables' routes are default routes: the routing kept from before must know that prefix.
+        const folder = writeWorkspace({ 'square.twin.yaml': SQUARE('ospf').replace(/externals:\n.*\n/, '') });
+        const program = async (intents: string) => {
+            fs.writeFileSync(path.join(folder, 'main.intent'), `twin "square.twin.yaml"\n${intents}`);
+            const report = await checkFiles(netintentServices(), [path.join(folder, 'main.intent')], { verify: false });
+            expect(report.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+            return netintentServices().intent.IntentPrograms.forTwin(path.join(folder, 'square.twin.yaml')).program;
+        };
+        const session = new VerificationSession();
+        session.run(await program('intent a { allow web -> db : tcp 443 }\n'));
+        const edited = await program('intent a { allow web -> db : tcp 443 }\nintent b { allow web -> db : tcp 80 via r3 }\n');
+        const run = session.run(edited);
+        const fresh = verifyProgram(edited, compileNetwork(edited).devices).verdicts;
+        expect(summary(run.verdicts)).toEqual(summary(fresh));
+        const pathsOf = (verdicts: typeof fresh) => [...verdicts].map(([r, v]) => `${r.intent}: ${JSON.stringify(v.pathDevices)}`);
+        expect(pathsOf(run.verdicts)).toEqual(pathsOf(fresh));
+        expect(pathsOf(run.verdicts)).toContain('b: [["r1","r3","r4"]]');
+    });
+
     it('a changed twin starts afresh', async () => {
         const session = new VerificationSession();
         session.run(await workspace()('intent a { allow web -> db : tcp 443 }\n'));

@@ -652,6 +652,9 @@ export class PrefixUniverse {
     private readonly byLength: Array<Map<number, Prefix>> = Array.from({ length: 33 }, () => new Map());
 
     constructor(configs: Iterable<DeviceConfig>) {
+        // Always: steering's policy tables hold default routes, and a session that keeps the
+        // routing when only filters and steering change must find them in tables added later.
+        this.add({ network: 0, length: 0 });
         for (const config of configs) {
             for (const iface of config.interfaces) {
                 for (const address of [iface.address, ...(iface.secondary ?? [])]) {
