@@ -174,7 +174,8 @@ export class DataPlaneShared {
     private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly altering = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly parts = new WeakMap<PacketSet, Map<string, PacketSet>>();
-    private readonly decisions = new WeakMap<PacketSet, Map<string, RecordedDecision[]>>();
+    /** By the device's configuration object: another configuration (other policy rules) decides anew. */
+    private readonly decisions = new WeakMap<PacketSet, WeakMap<DeviceConfig, Map<number, RecordedDecision[]>>>();
 
     /**
      * `cuts`: sorted addresses where the routes that could match change, and every interface
@@ -271,12 +272,13 @@ export class DataPlaneShared {
     }
 
     /** The routing decisions made for these packets at a device under a mark, the latest first (see DataPlane.decide). */
-    decisionsMade(device: string, mark: number, packets: PacketSet): RecordedDecision[] {
+    decisionsMade(config: DeviceConfig, mark: number, packets: PacketSet): RecordedDecision[] {
         let byDevice = this.decisions.get(packets);
-        if (!byDevice) this.decisions.set(packets, byDevice = new Map());
-        const key = `${device}\n${mark}`;
-        let made = byDevice.get(key);
-        if (!made) byDevice.set(key, made = []);
+        if (!byDevice) this.decisions.set(packets, byDevice = new WeakMap());
+        let byMark = byDevice.get(config);
+        if (!byMark) byDevice.set(config, byMark = new Map());
+        let made = byMark.get(mark);
+        if (!made) byMark.set(mark, made = []);
         return made;
     }
 
@@ -460,7 +462,7 @@ export class DataPlane {
     private decide(config: DeviceConfig, mark: number, packets: PacketSet): readonly Decision[] {
         const device = config.hostname;
         // Made before (under other failures) on routes that are still the same: the very same decisions.
-        const made = this.shared.decisionsMade(device, mark, packets);
+        const made = this.shared.decisionsMade(config, mark, packets);
         const lookup = (table: number | undefined, address: number) => (table === undefined ? this.routing.lookup(device, address) : this.routing.tableLookup(device, table, address));
         const still = made.find(m => m.lookups.every(l => sameRoute(lookup(l.table, l.address), l.route)));
         if (still) return still.decisions;
