@@ -10,9 +10,8 @@
  *   blackholes), as `netintent check`; its verdicts; then, in a VerificationSession kept as the
  *   language server keeps it (warmed by a first run, not reported), the median of 5 edits of one
  *   intent's port, and the median of 5 edits of one link's cost in the twin: each the time to the
- *   new program (check --no-verify of the files) + the session's run. A twin edit gives a new twin,
- *   and the session then starts afresh (compile, routing and every requirement): that is what it
- *   costs today.
+ *   new program (check --no-verify of the files) + the session's run. A twin whose links changed
+ *   only in cost keeps the compile and the routing, repaired (see VerificationSession).
  * - survive: every `survive 1 link failure` requirement verified one after the other on a fresh
  *   verifier of the compiled network (the intact network simulated beforehand, not counted), then
  *   every `survive 2 link failures` one likewise: each requirement's own time (its failure-free

@@ -65,6 +65,7 @@ describe('VerificationSession', () => {
         session.run(await program('intent a { allow web -> db : tcp 443 }\n'));
         const edited = await program('intent a { allow web -> db : tcp 443 }\nintent b { allow web -> db : tcp 80 via r3 }\n');
         const run = session.run(edited);
+        expect(run.compiled.underlayChange).toBe('none');
         const fresh = verifyProgram(edited, compileNetwork(edited).devices).verdicts;
         expect(summary(run.verdicts)).toEqual(summary(fresh));
         const pathsOf = (verdicts: typeof fresh) => [...verdicts].map(([r, v]) => `${r.intent}: ${JSON.stringify(v.pathDevices)}`);

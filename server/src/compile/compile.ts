@@ -9,6 +9,7 @@ import { emptyDevice, type BgpNeighbor, type DeviceConfig, type InterfaceConfig,
 import type { IntentProgram } from '../intent/model.js';
 import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
+import { linkCostEdits } from '../twin/diff.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
 import { anycastSets, compileSteering, deviceSteering, waypointKey, type DeviceSteering, type SteeringCache, type SteeringRule } from './steering.js';
@@ -18,6 +19,11 @@ import { buildTopology, type Topology } from './topology.js';
 export interface CompiledNetwork {
     network: string;
     devices: Map<string, DeviceConfig>;
+    /**
+     * How the underlay differs from the previous compile's: not at all, only in the OSPF costs of
+     * links edited in the twin, or otherwise (or no previous compile).
+     */
+    underlayChange: 'none' | 'costs' | 'other';
     /** What could not be realised, at the statements that asked for it. */
     warnings: Diagnostic[];
     /** What the next compile of the same twin takes over where its requirements are unchanged. */
@@ -47,13 +53,19 @@ const FIRST_PRIVATE_ASN_32 = 4_200_000_000;
  */
 export function compileNetwork(program: IntentProgram, previous?: CompiledNetwork): CompiledNetwork {
     const twin = program.twin;
-    const reuse = previous?.reuse.twin === twin ? previous.reuse : undefined;
-    const topology = reuse?.topology ?? buildTopology(twin);
+    const sameTwin = previous?.reuse.twin === twin;
+    // A twin that differs only in link costs: filters stay; OSPF costs change on the links' ends;
+    // paths may move, so steering is made again (keeping what comes out the same).
+    const costEdits = previous && !sameTwin && twin.routing !== 'static' ? linkCostEdits(previous.reuse.twin, twin) : undefined;
+    const reuse = sameTwin || costEdits ? previous!.reuse : undefined;
+    const topology = sameTwin ? reuse!.topology : buildTopology(twin);
     const anycast = allocateAnycast(twin, anycastSets(program));
     const anycastKey = [...anycast].map(([key, a]) => `${key}=${a.address}`).join(';');
-    const underlay = reuse && reuse.anycastKey === anycastKey ? reuse.underlay : compileUnderlay(topology, anycast);
+    const costsOnly = reuse !== undefined && reuse.anycastKey === anycastKey && twin.routing === 'ospf' && (costEdits?.length ?? 0) > 0;
+    const underlay = !reuse || reuse.anycastKey !== anycastKey ? compileUnderlay(topology, anycast)
+        : costsOnly ? withLinkCosts(reuse.underlay, twin, costEdits!) : reuse.underlay;
     const filters = compileFilters(program, reuse?.filters);
-    const steering = compileSteering(program, topology, waypointAddresses(twin, program, anycast), reuse?.steering);
+    const steering = compileSteering(program, topology, waypointAddresses(twin, program, anycast), reuse?.steering, costEdits !== undefined);
     const devices = new Map<string, DeviceConfig>();
     const steeringByDevice: CompiledNetwork['reuse']['deviceSteering'] = new Map();
     for (const [name, base] of underlay) {
@@ -64,7 +76,7 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
         const baseFilter = filters.byDevice.get(name)!;
         const before = reuse && previous!.devices.get(name);
         // The same underlay, steering and filter chains: the configuration as it was, not compared again.
-        if (before && reuse.underlay === underlay && own === kept && sameItems(before.filter.chains.filter(c => c !== own.chain), baseFilter.chains)) {
+        if (before && reuse.underlay.get(name) === base && own === kept && sameItems(before.filter.chains.filter(c => c !== own.chain), baseFilter.chains)) {
             devices.set(name, before);
             continue;
         }
@@ -72,14 +84,29 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
         const config: DeviceConfig = { ...base, filter, ipRules: own.ipRules, staticRoutes: [...base.staticRoutes, ...own.tableRoutes] };
         devices.set(name, before && sameDevice(before, config, base) ? before : config);
     }
+    const underlayChange = reuse?.underlay === underlay ? 'none' : costsOnly ? 'costs' : 'other';
     return {
-        network: twin.network, devices, warnings: steering.warnings,
+        network: twin.network, devices, warnings: steering.warnings, underlayChange,
         reuse: { twin, topology, anycastKey, underlay, filters: filters.cache, steering: steering.cache, deviceSteering: steeringByDevice }
     };
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
     return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** The underlay with the OSPF cost of each edited link's interfaces set anew; the other devices' configurations kept. */
+function withLinkCosts(underlay: Map<string, DeviceConfig>, twin: Twin, edited: number[]): Map<string, DeviceConfig> {
+    const out = new Map(underlay);
+    for (const index of edited) {
+        const link = twin.links[index];
+        for (const end of [link.a, link.b]) {
+            const config = out.get(end.device)!;
+            const interfaces = config.interfaces.map(i => (i.name === end.interface && i.ospf ? { ...i, ospf: { ...i.ospf, cost: link.cost } } : i));
+            out.set(end.device, { ...config, interfaces });
+        }
+    }
+    return out;
 }
 
 /** Whether a device's configuration comes out as it was: the same underlay, the same filter rules, the same steering. */

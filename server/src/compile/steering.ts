@@ -132,19 +132,30 @@ export function waypointKey(waypoint: readonly string[]): string {
     return waypoint.join(',');
 }
 
-export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache): Steering & { cache: SteeringCache } {
+/**
+ * Every requirement's steering, taken from `previous` where its fingerprint is there; where
+ * `pathsMoved` (link costs were edited), made again and the previous kept only if it comes out the same.
+ */
+export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache, pathsMoved = false): Steering & { cache: SteeringCache } {
     const merged: Steering = { rules: new Map(), warnings: [] };
     const cache: SteeringCache = new Map();
     const places = placesOf(program.twin);
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
         const fingerprint = requirementFingerprint(requirement);
-        const own = previous?.get(fingerprint) ?? steerRequirement(requirement, topology, places, addresses);
+        const kept = previous?.get(fingerprint);
+        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, places, addresses) : undefined;
+        const own = kept && (!made || sameSteering(kept, made)) ? kept : made!;
         cache.set(fingerprint, own);
         merged.warnings.push(...own.warnings);
         for (const [device, rules] of own.rules) add(merged, device, rules);
     }
     return { ...merged, cache };
+}
+
+function sameSteering(a: Steering, b: Steering): boolean {
+    const text = (steering: Steering) => JSON.stringify([[...steering.rules], steering.warnings]);
+    return text(a) === text(b);
 }
 
 /** The waypoint sets of `via any of` (two devices or more), which need an address of their own. */

@@ -204,3 +204,120 @@ export function distancesAfterFailures(forward: Graph, reverse: Graph, before: D
     }
     return { get: node => (affected.has(node) ? recomputed.get(node) : before.get(node)) };
 }
+
+/** An edge whose cost changed: it leaves `from`; `edge` carries the new cost. */
+export interface CostChange {
+    from: string;
+    edge: Edge;
+    previous: number;
+}
+
+/**
+ * Distances to `target` after edge costs changed, from the distances before (dynamic SPF): the
+ * increases first, as failures of the edges they raise (only the nodes that lost every shortest
+ * path are recomputed, the lowered edges still at their old costs), then the decreases, spreading
+ * only from the edges that now give a shorter way. `changed`: every node whose distance or set of
+ * equal-cost next hops differs. `forward` and `reverse` carry the new costs.
+ */
+export function distancesAfterCostChanges(forward: Graph, reverse: Graph, before: Distances, target: string, changes: readonly CostChange[]): { distances: Distances; changed: Set<string> } {
+    const edgeKey = (from: string, link: number) => `${from}>${link}`;
+    const previous = new Map(changes.map(c => [edgeKey(c.from, c.edge.link), c]));
+    const lowered = (from: string, link: number) => {
+        const change = previous.get(edgeKey(from, link));
+        return change !== undefined && change.edge.cost < change.previous ? change : undefined;
+    };
+    const raised = (from: string, link: number) => {
+        const change = previous.get(edgeKey(from, link));
+        return change !== undefined && change.edge.cost > change.previous;
+    };
+    const oldCost = (from: string, edge: Edge) => previous.get(edgeKey(from, edge.link))?.previous ?? edge.cost;
+    // Between the two phases: raised edges at their new costs, lowered ones at their old.
+    const middleCost = (from: string, edge: Edge) => lowered(from, edge.link)?.previous ?? edge.cost;
+    const onOldDag = (from: string, edge: Edge) => {
+        const here = before.get(from);
+        const there = before.get(edge.to);
+        return here !== undefined && there !== undefined && oldCost(from, edge) + there === here;
+    };
+    const distance = new Map<string, number>();
+    const now = (node: string) => (distance.has(node) ? distance.get(node) : before.get(node));
+
+    // Raised edges: the nodes whose every shortest path used one.
+    const affected = new Set<string>();
+    const queue = changes.filter(c => c.edge.cost > c.previous && onOldDag(c.from, { ...c.edge, cost: c.previous })).map(c => c.from);
+    while (queue.length > 0) {
+        const node = queue.pop()!;
+        if (affected.has(node) || node === target) continue;
+        if ((forward.get(node) ?? []).some(e => onOldDag(node, e) && !raised(node, e.link) && !affected.has(e.to))) continue;
+        affected.add(node);
+        for (const inbound of reverse.get(node) ?? []) {
+            if (onOldDag(inbound.to, { to: node, cost: inbound.cost, link: inbound.link })) queue.push(inbound.to);
+        }
+    }
+    const heap = new MinHeap();
+    for (const node of affected) {
+        let best = Infinity;
+        for (const edge of forward.get(node) ?? []) {
+            const there = before.get(edge.to);
+            if (!affected.has(edge.to) && there !== undefined) best = Math.min(best, middleCost(node, edge) + there);
+        }
+        distance.set(node, best);
+        if (best < Infinity) heap.push(best, node);
+    }
+    const settle = (cost: (from: string, edge: Edge) => number, within?: Set<string>) => {
+        const done = new Set<string>();
+        while (heap.size > 0) {
+            const [d, node] = heap.pop();
+            if (done.has(node) || d > (now(node) ?? Infinity)) continue;
+            done.add(node);
+            for (const inbound of reverse.get(node) ?? []) {
+                const from = inbound.to;
+                if (within && !within.has(from)) continue;
+                const candidate = d + cost(from, { to: node, cost: inbound.cost, link: inbound.link });
+                if (candidate < (now(from) ?? Infinity)) {
+                    distance.set(from, candidate);
+                    heap.push(candidate, from);
+                }
+            }
+        }
+    };
+    settle(middleCost, affected);
+    // Lowered edges: spread from each whose head is now nearer through it.
+    for (const change of changes) {
+        if (change.edge.cost >= change.previous) continue;
+        const there = now(change.edge.to);
+        if (there === undefined) continue;
+        const candidate = change.edge.cost + there;
+        if (candidate < (now(change.from) ?? Infinity)) {
+            distance.set(change.from, candidate);
+            heap.push(candidate, change.from);
+        }
+    }
+    settle((_from, edge) => edge.cost);
+
+    // Where next hops may differ: at the nodes whose distance moved, the nodes with an edge into
+    // one of them and the tails of the changed edges; kept where the set of next hops is the same.
+    const candidates = new Set<string>(changes.map(c => c.from));
+    for (const [node, d] of distance) {
+        if (d === before.get(node)) continue;
+        candidates.add(node);
+        for (const inbound of reverse.get(node) ?? []) candidates.add(inbound.to);
+    }
+    const nextHops = (node: string, distanceOf: (n: string) => number | undefined, cost: (from: string, edge: Edge) => number) =>
+        (forward.get(node) ?? []).filter(e => {
+            const there = distanceOf(e.to);
+            return there !== undefined && cost(node, e) + there === distanceOf(node);
+        }).map(e => `${e.to}>${e.link}`).join();
+    const changed = new Set<string>();
+    for (const node of candidates) {
+        if (now(node) !== before.get(node) || nextHops(node, n => before.get(n), oldCost) !== nextHops(node, now, (_from, e) => e.cost)) changed.add(node);
+    }
+    const moved = [...distance].some(([node, d]) => d !== before.get(node));
+    if (!moved) return { distances: before, changed };
+    const after = new Map<string, number>();
+    for (const node of forward.keys()) {
+        const d = now(node);
+        if (d !== undefined && d < Infinity) after.set(node, d);
+    }
+    if (before.get(target) !== undefined) after.set(target, 0);
+    return { distances: after, changed };
+}

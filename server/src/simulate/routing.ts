@@ -6,8 +6,9 @@
  * scenario costs only the routes a check asks for.
  */
 import type { BgpConfig, BgpNeighbor, DeviceConfig, OspfAuthentication, OspfInterface, RouteMap } from '../config/model.js';
-import { prefixContains, prefixMask, type Prefix } from '../net/ipv4.js';
-import { distancesAfterFailures, shortestPaths, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { ALL_ADDRESSES, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
+import { distancesAfterCostChanges, distancesAfterFailures, shortestPaths, type CostChange, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Failures, Port, SimNetwork } from './network.js';
 
 export type Protocol = 'connected' | 'static' | 'ospf' | 'ebgp' | 'ibgp';
@@ -82,6 +83,16 @@ interface BgpPath {
 
 function key(prefix: Prefix): string {
     return `${prefix.network}/${prefix.length}`;
+}
+
+/**
+ * Routes that may have moved after link costs changed: toward the destinations resting on a
+ * router's shortest-path tree (see ospfDestinationsVia), or toward a prefix announced at another
+ * cost; at these routers.
+ */
+export interface MovedRoutes {
+    toward: { router: string } | { prefix: Prefix };
+    at: ReadonlySet<string>;
 }
 
 export class RoutingState {
@@ -293,6 +304,75 @@ export class RoutingState {
 
     private buildOspfOnce(): void {
         if (!this.ospfGraph) this.buildOspf();
+    }
+
+    /**
+     * Takes over the shortest-path trees `before` computed, for configurations that differ from
+     * its only in OSPF interface costs (a link cost edited in the twin): each tree a changed cost
+     * touches is repaired by dynamic SPF, the others are taken as they are. Returns where routes
+     * may have moved; undefined (nothing taken) where the adjacencies or the announced prefixes
+     * differ in more than costs. Both states are without failures.
+     */
+    inheritTrees(before: RoutingState): MovedRoutes[] | undefined {
+        if (this.base || before.base) return undefined;
+        this.buildOspfOnce();
+        before.buildOspfOnce();
+        const changes: CostChange[] = [];
+        if (this.ospfGraph!.size !== before.ospfGraph!.size) return undefined;
+        for (const [device, edges] of this.ospfGraph!) {
+            const old = before.ospfGraph!.get(device);
+            if (!old || old.length !== edges.length) return undefined;
+            for (const [i, edge] of edges.entries()) {
+                const was = old[i];
+                if (was.to !== edge.to || was.link !== edge.link || was.interface !== edge.interface || was.address !== edge.address) return undefined;
+                if (was.cost !== edge.cost) changes.push({ from: device, edge, previous: was.cost });
+            }
+        }
+        const announced = (state: RoutingState) => JSON.stringify([...state.ospfStubs!].map(([k, stubs]) => [k, stubs.map(s => [s.router, s.interface])]));
+        if (announced(this) !== announced(before)) return undefined;
+        const moved: MovedRoutes[] = [];
+        for (const [target, distances] of before.distancesTo) {
+            if (changes.length === 0) {
+                this.distancesTo.set(target, distances);
+                continue;
+            }
+            const after = distancesAfterCostChanges(this.ospfGraph!, this.ospfReverse!, distances, target, changes);
+            this.distancesTo.set(target, after.distances);
+            if (after.changed.size > 0) moved.push({ toward: { router: target }, at: after.changed });
+        }
+        // A prefix announced at another cost (a link's subnet, by the ends of the link): where the nearest announcer differs.
+        for (const [k, stubs] of this.ospfStubs!) {
+            const old = before.ospfStubs!.get(k)!;
+            if (stubs.every((s, i) => s.cost === old[i].cost)) continue;
+            // Routes toward it were computed only where every announcer's tree was.
+            if (!old.every(s => before.distancesTo.has(s.router))) continue;
+            const nearest = (state: RoutingState, announcers: typeof stubs, device: string) => {
+                const costs = announcers.filter(s => s.router !== device).map(s => [s.router, (state.distancesTo.get(s.router)!.get(device) ?? Infinity) + s.cost] as const);
+                const best = Math.min(...costs.map(([, c]) => c));
+                return [best, ...costs.filter(([, c]) => c === best).map(([r]) => r).sort()].join();
+            };
+            const at = new Set([...this.ospfGraph!.keys()].filter(device => nearest(this, stubs, device) !== nearest(before, old, device)));
+            const [network, length] = k.split('/').map(Number);
+            if (at.size > 0) moved.push({ toward: { prefix: { network, length } }, at });
+        }
+        return moved;
+    }
+
+    /**
+     * The destinations whose routes may rest on `router`'s shortest-path tree: the prefixes it
+     * announces into OSPF, and any address at all where it redistributes routes.
+     */
+    ospfDestinationsVia(router: string): IntervalSet {
+        const ospf = this.network.configs.get(router)?.ospf;
+        if (ospf && (ospf.defaultOriginate || ospf.redistribute.length > 0)) return ALL_ADDRESSES;
+        this.buildOspfOnce();
+        const prefixes: Prefix[] = [];
+        for (const [announced, stubs] of this.ospfStubs!) {
+            if (!stubs.some(s => s.router === router)) continue;
+            const [network, length] = announced.split('/').map(Number);
+            prefixes.push({ network, length });
+        }
+        return IntervalSet.fromIntervals(prefixes.flatMap(p => prefixRange(p).intervals));
     }
 
     /** A router's OSPF adjacencies that are up under this state's failures. */

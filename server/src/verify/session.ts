@@ -1,15 +1,19 @@
 /**
  * Verification kept between runs in one process (the language server, the benchmark): the
  * compiled network, the simulated routing and every verdict. A run after an edit recompiles only
- * the requirements that changed, keeps the routing when the underlay is the same, and verifies
- * again only the requirements that changed or whose traffic reached a device whose filters changed.
+ * the requirements that changed, keeps the routing when the underlay is the same (repairs it when
+ * only link costs changed), and verifies again only the requirements that changed, whose traffic
+ * reached a device whose filters changed, or whose routes may have moved (see Rerouted).
  */
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import type { DeviceConfig, PacketMatch } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
+import { IntervalSet } from '../net/interval-set.js';
+import { prefixRange } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
 import { matchSet } from './filter.js';
 import { requirementsToVerify } from './program.js';
+import type { MovedRoutes } from '../simulate/routing.js';
 import { NetworkVerifier, type RequirementVerdict } from './verify.js';
 
 export interface SessionRun {
@@ -50,15 +54,22 @@ export class VerificationSession {
     /** Yields after each requirement it verifies (not after those whose verdicts it keeps). */
     private *steps(program: IntentProgram, undecided: ReadonlyMap<Requirement, string> | undefined): Generator<void, SessionRun> {
         const compiled = compileNetwork(program, this.compiled);
-        const sameRouting = this.verifier !== undefined && this.compiled?.reuse.underlay === compiled.reuse.underlay;
+        const previous = this.verifier && this.compiled ? { verifier: this.verifier, compiled: this.compiled } : undefined;
         // Per device whose filters changed: the packets the changed rules match.
         const changed = new Map<string, PacketSet>();
-        if (sameRouting) {
+        // Where link costs changed: the routes that may have moved.
+        let rerouted: Rerouted | undefined;
+        if (previous && compiled.underlayChange !== 'other') {
             for (const [name, config] of compiled.devices) {
-                const before = this.compiled!.devices.get(name)!;
+                const before = previous.compiled.devices.get(name)!;
                 if (before !== config) changed.set(name, changedPackets(before, config));
             }
-            if (changed.size > 0) this.verifier!.replaceFilters(compiled.devices);
+        }
+        const moved = previous && compiled.underlayChange === 'costs' ? previous.verifier.replaceRouting(program.twin, compiled.devices) : undefined;
+        if (previous && compiled.underlayChange === 'none') {
+            if (changed.size > 0) previous.verifier.replaceFilters(compiled.devices);
+        } else if (moved) {
+            rerouted = new Rerouted(moved, previous!.verifier);
         } else {
             this.verifier = new NetworkVerifier(program.twin, compiled.devices);
             this.cache.clear();
@@ -70,7 +81,7 @@ export class VerificationSession {
         let verified = 0;
         for (const { requirement, key, effective } of requirementsToVerify(program, undecided)) {
             let verdict = this.cache.get(key);
-            if (!verdict || affected(verdict, requirement, effective ?? requirement.effective, changed)) {
+            if (!verdict || affected(verdict, requirement, effective ?? requirement.effective, changed) || rerouted?.affects(verdict, requirement, effective ?? requirement.effective)) {
                 verdict = verifier.verify(requirement, effective);
                 verified++;
                 this.cache.set(key, verdict);
@@ -99,20 +110,97 @@ function affected(verdict: RequirementVerdict, requirement: Requirement, effecti
     return false;
 }
 
-/** The packets that rules added to or removed from a device's filters match (all, where more than rules changed). */
+/**
+ * Routing after link costs were edited, against the verdicts kept from before: a verdict without
+ * failures stays where its traffic met no router whose routes toward its destinations may have
+ * moved; one that `survive` decided by a minimum cut also (that holds whatever the costs, and its
+ * failure-free part is checked so); any other under failures is verified again, since a cost can
+ * move a path that only a failure brings into use. A router's destinations include the next hops
+ * of its static routes (policy tables steering toward a waypoint resolve them through OSPF).
+ */
+class Rerouted {
+    private readonly destinations = new Map<MovedRoutes, IntervalSet>();
+    private readonly nextHops = new Map<string, IntervalSet>();
+
+    constructor(private readonly moved: readonly MovedRoutes[], private readonly verifier: NetworkVerifier) {}
+
+    affects(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet): boolean {
+        if (verdict.verdict !== 'holds' && verdict.verdict !== 'violated') return true;
+        if (requirement.scenarios.length > 0) return true;
+        if (requirement.constraints.survive && requirement.kind === 'allow' && !(verdict.survivedBy === 'minimum cut' && verdict.verdict === 'holds')) return true;
+        let addressed: IntervalSet | undefined;
+        for (const moved of this.moved) {
+            const met = [...verdict.devices].filter(d => moved.at.has(d));
+            if (met.length === 0) continue;
+            addressed ??= destinationsOf(effective, requirement.stateful);
+            const toward = this.destinationsOf(moved);
+            if (toward.intersects(addressed) || met.some(device => toward.intersects(this.nextHopsAt(device)))) return true;
+        }
+        return false;
+    }
+
+    private destinationsOf(moved: MovedRoutes): IntervalSet {
+        let found = this.destinations.get(moved);
+        if (!found) {
+            found = 'router' in moved.toward ? this.verifier.destinationsVia(moved.toward.router) : prefixRange(moved.toward.prefix);
+            this.destinations.set(moved, found);
+        }
+        return found;
+    }
+
+    /** The next hops of a device's static routes, in any table. */
+    private nextHopsAt(device: string): IntervalSet {
+        let found = this.nextHops.get(device);
+        if (!found) {
+            const routes = this.verifier.network.configs.get(device)?.staticRoutes ?? [];
+            found = IntervalSet.fromIntervals(routes.flatMap(r => (typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : [])));
+            this.nextHops.set(device, found);
+        }
+        return found;
+    }
+}
+
+/** Where packets of a requirement (and, if it is stateful, their replies) are addressed. */
+function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
+    return IntervalSet.fromIntervals(packets.cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])]));
+}
+
+/**
+ * The packets whose fate at a device may differ between two of its configurations: those that
+ * rules added or removed match, and those marked for a policy table whose rule or routes changed
+ * (all packets where more changed: a base chain's policy decides packets no rule names; what is
+ * not modelled, anything; the main table's static routes, anything). A rule's DSCP is left out of
+ * what it matches, since steering rewrites it on the way.
+ */
 function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet {
-    const rules = (config: DeviceConfig) => new Set<{ match: PacketMatch }>(config.filter.chains.flatMap(c => c.rules));
-    const old = rules(before);
-    const now = rules(after);
-    let delta = PacketSet.EMPTY;
-    for (const rule of old) if (!now.has(rule)) delta = delta.union(matchSet(rule.match));
-    for (const rule of now) if (!old.has(rule)) delta = delta.union(matchSet(rule.match));
-    // A base chain's policy decides packets no rule names; what is not modelled, policy rules and
-    // their tables, any packet.
     const frame = (config: DeviceConfig) => JSON.stringify([
-        config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled, config.ipRules, config.staticRoutes.filter(r => r.table !== undefined)
+        config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled, config.staticRoutes.filter(r => r.table === undefined)
     ]);
-    return frame(before) === frame(after) ? delta : PacketSet.ALL;
+    if (frame(before) !== frame(after)) return PacketSet.ALL;
+    const reach = (rule: { match: PacketMatch }) => matchSet({ ...rule.match, dscp: undefined });
+    const rules = (config: DeviceConfig) => config.filter.chains.flatMap(c => c.rules);
+    const old = new Set(rules(before));
+    const now = new Set(rules(after));
+    let delta = PacketSet.EMPTY;
+    for (const rule of old) if (!now.has(rule)) delta = delta.union(reach(rule));
+    for (const rule of now) if (!old.has(rule)) delta = delta.union(reach(rule));
+    // Per mark: its policy rules and their tables' routes.
+    const policy = (config: DeviceConfig) => {
+        const byMark = new Map<number, string>();
+        for (const mark of new Set(config.ipRules.map(r => r.fwmark))) {
+            const ipRules = config.ipRules.filter(r => r.fwmark === mark);
+            const tables = new Set(ipRules.map(r => r.table));
+            byMark.set(mark, JSON.stringify([ipRules, config.staticRoutes.filter(r => r.table !== undefined && tables.has(r.table))]));
+        }
+        return byMark;
+    };
+    const was = policy(before);
+    const is = policy(after);
+    for (const mark of new Set([...was.keys(), ...is.keys()])) {
+        if (was.get(mark) === is.get(mark)) continue;
+        for (const rule of [...old, ...now]) if (rule.setMark === mark) delta = delta.union(reach(rule));
+    }
+    return delta;
 }
 
 /** A run given up because newer input arrived. */

@@ -22,7 +22,7 @@ import { PacketSet, type Packet } from '../net/packet-set.js';
 import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork, type Failures } from '../simulate/network.js';
 import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { minimumCut } from '../net/min-cut.js';
-import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
+import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
@@ -144,7 +144,8 @@ interface CutBasis {
 const MAX_FAILURE_SETS = 20_000;
 
 export class NetworkVerifier {
-    readonly network: SimNetwork;
+    /** The network as configured: replaced where only OSPF costs change (replaceRouting). */
+    network: SimNetwork;
     private readonly universe: PrefixUniverse;
     private readonly places: Place[];
     private readonly contexts = new Map<string, Context>();
@@ -170,7 +171,7 @@ export class NetworkVerifier {
     private readonly admitted = new WeakMap<DeviceConfig, Map<string, IntervalSet>>();
     private cutBasis?: CutBasis;
 
-    constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
+    constructor(public twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
         this.network = new SimNetwork(twin, configs);
         this.universe = new PrefixUniverse(configs.values());
         const routers = IntervalSet.fromIntervals([...configs.values()].flatMap(c => c.interfaces).filter(i => i.address).map(i => [i.address!.address, i.address!.address] as const));
@@ -413,6 +414,34 @@ export class NetworkVerifier {
             if (found) return describeUnmodelled(device, found);
         }
         return undefined;
+    }
+
+    /**
+     * The same network with other OSPF costs (a link cost edited in the twin; filters and policy
+     * routes may differ too): the intact network's shortest-path trees are carried over and
+     * repaired (RoutingState.inheritTrees), failure sets are simulated afresh, and a routing
+     * decision made before is taken again where the routes it rests on are the same. Returns where
+     * routes may have moved; undefined where the configurations differ in more, and then this
+     * verifier is left as it was (verify on a new one).
+     */
+    replaceRouting(twin: Twin, configs: ReadonlyMap<string, DeviceConfig>): MovedRoutes[] | undefined {
+        const prefixes = (universe: PrefixUniverse) => universe.all().map(p => `${p.network}/${p.length}`).sort().join();
+        if (prefixes(new PrefixUniverse(configs.values())) !== prefixes(this.universe)) return undefined;
+        const network = new SimNetwork(twin, configs);
+        const routing = new RoutingState(network, NO_FAILURES, this.universe);
+        const moved = routing.inheritTrees(this.context().routing);
+        if (!moved) return undefined;
+        this.twin = twin;
+        this.network = network;
+        this.contexts.clear();
+        this.contexts.set(failureKey(NO_FAILURES), { failures: NO_FAILURES, routing, dataplane: new DataPlane(network, routing, this.shared) });
+        this.cutBasis = undefined;
+        return moved;
+    }
+
+    /** The destinations whose routes may rest on a router's shortest-path tree. */
+    destinationsVia(router: string): IntervalSet {
+        return this.context().routing.ospfDestinationsVia(router);
     }
 
     /**

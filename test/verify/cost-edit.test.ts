@@ -1,0 +1,129 @@
+/**
+ * A link cost edited in the twin, in a session: the compile, the routing and the verdicts that
+ * come out are those of a fresh check of the edited network, while routing is repaired rather than
+ * recomputed and only verdicts whose routes may have moved are verified again.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NodeFileSystem } from 'langium/node';
+import { describe, expect, it } from 'vitest';
+import { checkFiles } from '../../server/src/check/check.js';
+import { compileNetwork } from '../../server/src/compile/compile.js';
+import { createNetintentServices } from '../../server/src/language/netintent-module.js';
+import type { Requirement } from '../../server/src/intent/model.js';
+import { verifyProgram } from '../../server/src/verify/program.js';
+import { VerificationSession } from '../../server/src/verify/session.js';
+import type { RequirementVerdict } from '../../server/src/verify/verify.js';
+import { distancesAfterCostChanges, shortestPaths, type Edge } from '../../server/src/net/shortest-paths.js';
+import { FAMILIES, INTENT_FILE, networkFiles, TWIN_FILE, type FamilyName } from '../bench/generate.js';
+import { mulberry32 } from '../support/random.js';
+import { writeWorkspace } from '../support/workspace.js';
+
+/** A verdict as a report would show it, with the devices its traffic reached. */
+function shown(verdicts: Map<Requirement, RequirementVerdict>): string[] {
+    return [...verdicts].map(([r, v]) => JSON.stringify([r.intent, r.location.range.start.line, v.verdict, v.unknown, v.counterexample, v.paths, v.pathDevices, [...v.devices].sort(), v.survivedBy]));
+}
+
+/** The twin's lines with a link, and the text with the cost of some of them set. */
+function linkCosts(twin: string) {
+    const lines = twin.split('\n');
+    const links = lines.flatMap((line, i) => (line.startsWith('  - { endpoints:') ? [i] : []));
+    return {
+        links,
+        withCosts(costs: Map<number, number>): string {
+            const out = [...lines];
+            for (const [at, cost] of costs) out[at] = out[at].replace(/(, cost: \d+)? }$/, `, cost: ${cost} }`);
+            return out.join('\n');
+        }
+    };
+}
+
+describe.each(Object.keys(FAMILIES) as FamilyName[])('link cost edits in a session, family %s', family => {
+    it('give the compile and the verdicts of a fresh check, verifying again only some requirements', async () => {
+        const network = FAMILIES[family](40, 40, 7);
+        const folder = writeWorkspace(networkFiles(network));
+        const twinFile = path.join(folder, TWIN_FILE);
+        const { Netintent } = createNetintentServices(NodeFileSystem);
+        const programNow = async () => {
+            const report = await checkFiles(Netintent, [path.join(folder, INTENT_FILE)], { verify: false });
+            expect(report.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+            return Netintent.intent.IntentPrograms.forTwin(twinFile).program;
+        };
+        const session = new VerificationSession();
+        const total = session.run(await programNow()).verified;
+        const { links, withCosts } = linkCosts(network.twin);
+        const random = mulberry32(11);
+        const costs = new Map<number, number>();
+        let reverified = 0;
+        for (let edit = 0; edit < 8; edit++) {
+            // One link, or (every fourth edit) three at once; costs up and down, back to 10 too.
+            for (let n = edit % 4 === 3 ? 3 : 1; n > 0; n--) {
+                const link = links[Math.floor(random() * links.length)];
+                const current = costs.get(link) ?? Number(/cost: (\d+)/.exec(network.twin.split('\n')[link])?.[1] ?? 10);
+                const choices = [1, 5, 10, 15, 40].filter(c => c !== current);
+                costs.set(link, choices[Math.floor(random() * choices.length)]);
+            }
+            fs.writeFileSync(twinFile, withCosts(costs));
+            const program = await programNow();
+            const run = session.run(program);
+            const fresh = compileNetwork(program);
+            expect(run.compiled.underlayChange).toBe('costs');
+            expect(JSON.stringify([...run.compiled.devices])).toBe(JSON.stringify([...fresh.devices]));
+            expect(shown(run.verdicts)).toEqual(shown(verifyProgram(program, fresh.devices).verdicts));
+            reverified += run.verified;
+            if (process.env.SHOW_REVERIFIED) console.log(family, edit, run.verified, total);
+        }
+        // Some verdicts were kept (a survive by failure sets is always verified again).
+        expect(reverified).toBeLessThan(8 * total);
+    });
+});
+
+describe('distancesAfterCostChanges', () => {
+    it('equals a fresh shortest-path computation, and names every router whose next hops moved', () => {
+        const random = mulberry32(5);
+        for (let trial = 0; trial < 300; trial++) {
+            const nodes = 6 + Math.floor(random() * 10);
+            const links: Array<{ a: number; b: number; cost: number }> = [];
+            for (let i = 1; i < nodes; i++) links.push({ a: i, b: Math.floor(random() * i), cost: 1 + Math.floor(random() * 4) });
+            for (let extra = Math.floor(random() * nodes); extra > 0; extra--) {
+                const a = Math.floor(random() * nodes);
+                const b = Math.floor(random() * nodes);
+                if (a !== b) links.push({ a, b, cost: 1 + Math.floor(random() * 4) });
+            }
+            const graphs = (costs: number[]) => {
+                const forward = new Map<string, Edge[]>();
+                const reverse = new Map<string, Edge[]>();
+                for (let i = 0; i < nodes; i++) {
+                    forward.set(`n${i}`, []);
+                    reverse.set(`n${i}`, []);
+                }
+                links.forEach((l, i) => {
+                    for (const [from, to] of [[l.a, l.b], [l.b, l.a]]) {
+                        forward.get(`n${from}`)!.push({ to: `n${to}`, cost: costs[i], link: i });
+                        reverse.get(`n${to}`)!.push({ to: `n${from}`, cost: costs[i], link: i });
+                    }
+                });
+                return { forward, reverse };
+            };
+            const before = links.map(l => l.cost);
+            const after = [...before];
+            for (let n = 1 + Math.floor(random() * 3); n > 0; n--) after[Math.floor(random() * links.length)] = 1 + Math.floor(random() * 4);
+            const old = graphs(before);
+            const now = graphs(after);
+            const target = `n${Math.floor(random() * nodes)}`;
+            const changes = [...now.forward].flatMap(([from, edges]) => edges.filter(e => e.cost !== before[e.link]).map(edge => ({ from, edge, previous: before[edge.link] })));
+            const oldDistances = shortestPaths(old.reverse, target).distance;
+            const expected = shortestPaths(now.reverse, target).distance;
+            const { distances, changed } = distancesAfterCostChanges(now.forward, now.reverse, oldDistances, target, changes);
+            for (let i = 0; i < nodes; i++) expect(distances.get(`n${i}`)).toBe(expected.get(`n${i}`));
+            // Next hops toward the target, before and after: any router whose set differs is named.
+            const nextHops = (graph: Map<string, Edge[]>, d: { get(n: string): number | undefined }, node: string) =>
+                graph.get(node)!.filter(e => e.cost + d.get(e.to)! === d.get(node)).map(e => e.link).sort().join();
+            for (let i = 0; i < nodes; i++) {
+                const node = `n${i}`;
+                if (node === target) continue;
+                if (nextHops(old.forward, oldDistances, node) !== nextHops(now.forward, expected, node)) expect(changed.has(node)).toBe(true);
+            }
+        }
+    });
+});
