@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFiles } from '../../server/src/check/check.js';
 import { labDown, readState, STATE_DIR, stateFile } from '../../server/src/lab/lab.js';
 import { forgedSourceTrials } from '../../server/src/lab/traffic.js';
+import { loadTwin } from '../../server/src/twin/load.js';
 import { ROOT } from '../support/samples.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
 
@@ -55,7 +56,12 @@ describe.skipIf(!labAvailable())('the lab', () => {
             expect(test.code, test.stdout).toBe(0);
             expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
             // Every segment's test host forged a source: no such packet arrived anywhere.
-            expect(test.stdout).toMatch(/\n\d+ packets with forged sources sent from \d+ segments, 0 delivered\n/);
+            const forged = /\n(\d+) packets with forged sources sent from (\d+) segments, 0 delivered\n/.exec(test.stdout);
+            expect(forged, test.stdout).not.toBeNull();
+            const twinFile = fs.readdirSync(path.join(ROOT, 'samples', sample)).find(f => f.endsWith('.twin.yaml'))!;
+            const { twin } = loadTwin(path.join(ROOT, 'samples', sample, twinFile), file => fs.readFileSync(file, 'utf8'));
+            const attached = [...twin.segments.values()].filter(s => s.attach).length;
+            expect(Number(forged![2])).toBe(attached);
             // Every steered requirement still holds after each of its waypoints' links flapped.
             expect(test.stdout).toMatch(/\n\d+ waypoint links flapped, 0 left a steered requirement broken\n$/);
             expect(test.stdout).not.toContain('✗');
