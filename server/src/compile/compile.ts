@@ -92,7 +92,7 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-    return a.length === b.length && a.every((item, i) => item === b[i]);
+    return a === b || (a.length === b.length && a.every((item, i) => item === b[i]));
 }
 
 /** The underlay with the OSPF cost of each edited link's interfaces set anew; the other devices' configurations kept. */

@@ -38,23 +38,38 @@ export interface FilterCache {
     /** By place, then by requirement fingerprint. */
     rules: Map<string, Map<string, FilterRule[]>>;
     filters: Map<string, PacketFilter>;
+    /** Each requirement's sources, by fingerprint: an edge where none added or removed has any keeps its chain unexamined. */
+    sources: Map<string, IntervalSet>;
+    /** What every chain's last rule is made of: the `default deny` statement's place, or 'allow'. */
+    defaultKey: string;
 }
 
 /**
  * Every device's packet filter. A chain whose inputs (by fingerprint) are those it was made from
  * last time is taken from `previous` as it was; a device whose chains are all the same keeps its
- * filter object.
+ * filter object. Given `previous`, an edge from which no requirement was added or removed keeps
+ * its chain without looking at it, and a device with only such edges (and no firewall policy that
+ * changed) its whole filter: an edit costs what it changes.
  */
 export function compileFilters(program: IntentProgram, previous?: FilterCache): { byDevice: Map<string, PacketFilter>; cache: FilterCache } {
     const requirements = program.intents.flatMap(i => i.requirements).filter(r => r.kind !== 'allow' || !r.effective.isEmpty());
     const ordered = [...requirements].sort((a, b) => volume(a.effective) - volume(b.effective));
     const edges = placesOf(program.twin).filter(p => p.interface !== undefined);
-    const relevant = bySource(edges.map(p => p.hosts), ordered);
     const defaultRule: FilterRule = program.defaultRequirement
         ? { match: {}, verdict: { kind: 'drop' }, comment: `default deny (${where(program.defaultRequirement)})` }
         : { match: {}, verdict: { kind: 'accept' }, comment: '' };
-    const defaultKey = program.defaultRequirement ? requirementFingerprint(program.defaultRequirement) : 'allow';
-    const cache: FilterCache = { chains: new Map(), rules: new Map(), filters: new Map() };
+    // What the last rule is made of (not what the default requirement's packets are: every allow changes those).
+    const defaultKey = program.defaultRequirement ? defaultRule.comment : 'allow';
+    const sources = new Map(ordered.map(r => [requirementFingerprint(r), sourcesOf(r.effective)]));
+    const cache: FilterCache = { chains: new Map(), rules: new Map(), filters: new Map(), sources, defaultKey };
+    const kept = previous?.defaultKey === defaultKey ? previous : undefined;
+    // The sources of requirements added or removed since `kept`.
+    const moved = kept && [
+        ...[...sources].filter(([fp]) => !kept.sources.has(fp)).map(([, from]) => from),
+        ...[...kept.sources].filter(([fp]) => !sources.has(fp)).map(([, from]) => from)
+    ];
+    const touched = (edge: Place) => !moved || moved.some(from => from.intersects(edge.hosts));
+    const relevant = kept ? undefined : bySource(edges.map(p => p.hosts), ordered);
     /** The chain made from `key` last time, or a new one. */
     const chain = (id: string, key: readonly string[], make: () => FilterChain | undefined): FilterChain | undefined => {
         const before = previous?.chains.get(id);
@@ -70,6 +85,14 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         here.set(id, rules);
         return rules;
     };
+    /** A chain and its place's rules taken over from `kept`, unexamined. */
+    const keep = (id: string, place?: string): FilterChain | undefined => {
+        const entry = kept!.chains.get(id);
+        if (entry) cache.chains.set(id, entry);
+        const rules = place === undefined ? undefined : kept!.rules.get(place);
+        if (rules) cache.rules.set(place!, rules);
+        return entry?.chain;
+    };
     const rulesOf = (place: string, requirement: Requirement, packets: () => PacketSet) =>
         cached(place, requirementFingerprint(requirement), () => rulesFor(requirement, packets()));
     const keyOf = (mine: Requirement[]) => [defaultKey, ...mine.map(requirementFingerprint)];
@@ -78,22 +101,30 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
 
     const firewallChain = (device: string) => {
         const place = `firewall ${device}`;
+        if (kept && moved!.length === 0) return keep(`firewall\n${device}`, place);
         const rules = ordered.flatMap(r => rulesOf(place, r, () => r.effective));
         const last = finalRule(place);
         return chain(`firewall\n${device}`, keyOf(ordered), () => ({ table: TABLE_NAME, name: FIREWALL_CHAIN, rules: [...rules, ...last] }));
     };
 
     const edgeChains = new Map<string, Array<{ edge: Place; chain: FilterChain }>>();
+    const touchedDevices = new Set<string>();
     edges.forEach((edge, index) => {
-        const mine = relevant[index];
-        const from = PacketSet.cube({ src: edge.hosts });
         const place = `${edge.device}:${edge.interface}`;
-        // Looked up whether or not the chain is kept: a kept chain's rules stay cached for the next compile.
-        const rules = mine.flatMap(r => rulesOf(place, r, () => r.effective.intersect(from)));
-        const last = finalRule(place);
-        const made = chain(`edge\n${place}`, keyOf(mine), () => (rules.length === 0 && !program.defaultRequirement
-            ? undefined
-            : { table: TABLE_NAME, name: chainName(edge.interface!), rules: [...rules, ...last] }));
+        let made: FilterChain | undefined;
+        if (touched(edge)) {
+            touchedDevices.add(edge.device);
+            const mine = relevant?.[index] ?? ordered.filter(r => sources.get(requirementFingerprint(r))!.intersects(edge.hosts));
+            const from = PacketSet.cube({ src: edge.hosts });
+            // Looked up whether or not the chain is kept: a kept chain's rules stay cached for the next compile.
+            const rules = mine.flatMap(r => rulesOf(place, r, () => r.effective.intersect(from)));
+            const last = finalRule(place);
+            made = chain(`edge\n${place}`, keyOf(mine), () => (rules.length === 0 && !program.defaultRequirement
+                ? undefined
+                : { table: TABLE_NAME, name: chainName(edge.interface!), rules: [...rules, ...last] }));
+        } else {
+            made = keep(`edge\n${place}`, place);
+        }
         if (!made) return;
         const list = edgeChains.get(edge.device) ?? [];
         list.push({ edge, chain: made });
@@ -105,20 +136,49 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
     const byDevice = new Map<string, PacketFilter>();
     for (const device of program.twin.devices.values()) {
         const myEdges = edgesOf.get(device.name) ?? [];
+        const policed = device.role === 'firewall' && (ordered.length > 0 || program.defaultRequirement);
+        const before = previous?.filters.get(device.name);
+        if (kept && before && !touchedDevices.has(device.name) && (!policed || moved!.length === 0)) {
+            // Nothing it filters on changed: its filter, and the chains it was made of, as they were.
+            for (const id of [`guard\n${device.name}`, `input\n${device.name}`, `forward\n${device.name}`]) keep(id);
+            if (policed) keep(`firewall\n${device.name}`, `firewall ${device.name}`);
+            cache.filters.set(device.name, before);
+            byDevice.set(device.name, before);
+            continue;
+        }
         // Anti-spoofing depends on the twin alone, and a compile reuses nothing of another twin's.
         const guard = chain(`guard\n${device.name}`, [], () => guardChain(myEdges));
-        const firewall = device.role === 'firewall' && (ordered.length > 0 || program.defaultRequirement) ? firewallChain(device.name) : undefined;
+        const firewall = policed ? firewallChain(device.name) : undefined;
         const jumps = edgeChains.get(device.name) ?? [];
         const frameKey = [...jumps.map(j => j.edge.interface!), firewall ? FIREWALL_CHAIN : ''];
         const input = chain(`input\n${device.name}`, frameKey, () => baseChain('input', jumps.map(j => j.edge.interface!), undefined));
         const forward = chain(`forward\n${device.name}`, frameKey, () => baseChain('forward', jumps.map(j => j.edge.interface!), firewall));
         const chains = [guard, input, forward, ...jumps.map(j => j.chain), firewall].filter((c): c is FilterChain => c !== undefined);
-        const before = previous?.filters.get(device.name);
         const filter = before && before.chains.length === chains.length && before.chains.every((c, i) => c === chains[i]) ? before : { chains };
         cache.filters.set(device.name, filter);
         byDevice.set(device.name, filter);
     }
     return { byDevice, cache };
+}
+
+/** Each packet set's sources and volume, computed once (a requirement that stays keeps its packet set). */
+const measured = new WeakMap<PacketSet, { sources: IntervalSet; volume: number }>();
+
+function measure(packets: PacketSet): { sources: IntervalSet; volume: number } {
+    let found = measured.get(packets);
+    if (!found) {
+        found = {
+            sources: IntervalSet.fromIntervals(packets.cubes.flatMap(c => c.src.intervals)),
+            volume: packets.cubes.reduce((sum, c) => sum + c.src.size() * c.dst.size() * c.protocol.size() * c.dstPort.size(), 0)
+        };
+        measured.set(packets, found);
+    }
+    return found;
+}
+
+/** Every source address of a packet set. */
+function sourcesOf(packets: PacketSet): IntervalSet {
+    return measure(packets).sources;
 }
 
 function sameKey(a: readonly string[], b: readonly string[]): boolean {
@@ -218,5 +278,5 @@ function ranges(set: IntervalSet): Ranges {
 
 /** How much a set covers, to put narrower statements first. */
 function volume(set: PacketSet): number {
-    return set.cubes.reduce((sum, c) => sum + c.src.size() * c.dst.size() * c.protocol.size() * c.dstPort.size(), 0);
+    return measure(set).volume;
 }

@@ -61,8 +61,12 @@ interface Path {
 /** At most this many equal-cost paths are examined per flow before the check gives up on enumeration. */
 const MAX_PATHS = 256;
 
-/** Each constrained requirement's steering, by fingerprint, as the last compile made it. */
-export type SteeringCache = Map<string, Steering>;
+/** What the last compile made: each constrained requirement's steering by fingerprint, and them merged. */
+export interface SteeringCache {
+    byRequirement: Map<string, Steering>;
+    /** The merged steering, with the requirements' steering it was merged from, in order. */
+    merged: Steering & { from: readonly Steering[] };
+}
 
 /** Marks and tables of a device's steering: mark 0x100 + n selects table 1000 + n (by a rule of priority 1000 + n). */
 const FIRST_MARK = 0x100;
@@ -137,20 +141,31 @@ export function waypointKey(waypoint: readonly string[]): string {
  * `pathsMoved` (link costs were edited), made again and the previous kept only if it comes out the same.
  */
 export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache, pathsMoved = false): Steering & { cache: SteeringCache } {
-    const merged: Steering = { rules: new Map(), warnings: [] };
-    const cache: SteeringCache = new Map();
-    const places = placesOf(program.twin);
+    const byRequirement = new Map<string, Steering>();
+    let places: Place[] | undefined;
+    const from: Steering[] = [];
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
         const fingerprint = requirementFingerprint(requirement);
-        const kept = previous?.get(fingerprint);
-        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, places, addresses) : undefined;
+        const kept = previous?.byRequirement.get(fingerprint);
+        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, places ??= placesOf(program.twin), addresses) : undefined;
         const own = kept && (!made || sameSteering(kept, made)) ? kept : made!;
-        cache.set(fingerprint, own);
-        merged.warnings.push(...own.warnings);
-        for (const [device, rules] of own.rules) add(merged, device, rules);
+        byRequirement.set(fingerprint, own);
+        from.push(own);
     }
-    return { ...merged, cache };
+    // The same requirements' steering in the same order: merged as it was (its rule lists the same objects).
+    const before = previous?.merged;
+    let merged: SteeringCache['merged'];
+    if (before && before.from.length === from.length && before.from.every((own, i) => own === from[i])) {
+        merged = before;
+    } else {
+        merged = { rules: new Map(), warnings: [], from };
+        for (const own of from) {
+            merged.warnings.push(...own.warnings);
+            for (const [device, rules] of own.rules) add(merged, device, rules);
+        }
+    }
+    return { rules: merged.rules, warnings: merged.warnings, cache: { byRequirement, merged } };
 }
 
 function sameSteering(a: Steering, b: Steering): boolean {
