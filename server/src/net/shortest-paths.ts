@@ -321,3 +321,123 @@ export function distancesAfterCostChanges(forward: Graph, reverse: Graph, before
     if (before.get(target) !== undefined) after.set(target, 0);
     return { distances: after, changed };
 }
+
+/** A graph's nodes numbered, its edges in flat arrays: what the single-target SPF below runs on. */
+interface IndexedGraph {
+    index: Map<string, number>;
+    /** Node i's edges are start[i] .. start[i + 1] - 1 of `to` and `cost`. */
+    start: Int32Array;
+    to: Int32Array;
+    cost: Float64Array;
+}
+
+const indexed = new WeakMap<Graph, IndexedGraph>();
+
+function indexGraph(graph: Graph): IndexedGraph {
+    let found = indexed.get(graph);
+    if (found) return found;
+    const index = new Map<string, number>();
+    const number = (node: string) => {
+        let i = index.get(node);
+        if (i === undefined) index.set(node, i = index.size);
+        return i;
+    };
+    for (const [node, edges] of graph) {
+        number(node);
+        for (const edge of edges) number(edge.to);
+    }
+    const start = new Int32Array(index.size + 1);
+    for (const [node, edges] of graph) start[index.get(node)! + 1] = edges.length;
+    for (let i = 0; i < index.size; i++) start[i + 1] += start[i];
+    const to = new Int32Array(start[index.size]);
+    const cost = new Float64Array(start[index.size]);
+    for (const [node, edges] of graph) {
+        let at = start[index.get(node)!];
+        for (const edge of edges) {
+            to[at] = index.get(edge.to)!;
+            cost[at++] = edge.cost;
+        }
+    }
+    found = { index, start, to, cost };
+    indexed.set(graph, found);
+    return found;
+}
+
+/** Distances read from an array by node number. */
+class IndexedDistances implements Distances {
+    constructor(private readonly index: Map<string, number>, private readonly distance: Float64Array) {}
+
+    get(node: string): number | undefined {
+        const i = this.index.get(node);
+        const d = i === undefined ? Infinity : this.distance[i];
+        return d === Infinity ? undefined : d;
+    }
+}
+
+/**
+ * The distance of every node from `source` (Dijkstra), as shortestPaths gives it without the
+ * predecessors, over numbered nodes and flat arrays: routing asks this once per destination router.
+ */
+export function distancesFrom(graph: Graph, source: string): Distances {
+    const { index, start, to, cost } = indexGraph(graph);
+    const distance = new Float64Array(index.size).fill(Infinity);
+    const from = index.get(source);
+    if (from === undefined) return new Map([[source, 0]]);
+    distance[from] = 0;
+    // A binary heap of node numbers by distance; a node may be in it more than once (the stale entries are skipped).
+    let heap = new Int32Array(Math.max(16, index.size));
+    let keys = new Float64Array(heap.length);
+    let size = 0;
+    const push = (node: number, key: number) => {
+        if (size === heap.length) {
+            const grown = new Int32Array(size * 2);
+            grown.set(heap);
+            heap = grown;
+            const grownKeys = new Float64Array(size * 2);
+            grownKeys.set(keys);
+            keys = grownKeys;
+        }
+        let i = size++;
+        while (i > 0) {
+            const parent = (i - 1) >> 1;
+            if (keys[parent] <= key) break;
+            heap[i] = heap[parent];
+            keys[i] = keys[parent];
+            i = parent;
+        }
+        heap[i] = node;
+        keys[i] = key;
+    };
+    const pop = (): number => {
+        const top = heap[0];
+        const lastNode = heap[--size];
+        const lastKey = keys[size];
+        let i = 0;
+        for (;;) {
+            const left = 2 * i + 1;
+            if (left >= size) break;
+            const child = left + 1 < size && keys[left + 1] < keys[left] ? left + 1 : left;
+            if (keys[child] >= lastKey) break;
+            heap[i] = heap[child];
+            keys[i] = keys[child];
+            i = child;
+        }
+        heap[i] = lastNode;
+        keys[i] = lastKey;
+        return top;
+    };
+    push(from, 0);
+    while (size > 0) {
+        const d = keys[0];
+        const node = pop();
+        if (d > distance[node]) continue;
+        for (let e = start[node]; e < start[node + 1]; e++) {
+            const candidate = d + cost[e];
+            if (candidate < distance[to[e]]) {
+                distance[to[e]] = candidate;
+                push(to[e], candidate);
+            }
+        }
+    }
+    return new IndexedDistances(index, distance);
+}

@@ -8,7 +8,7 @@
 import type { BgpConfig, BgpNeighbor, DeviceConfig, OspfAuthentication, OspfInterface, RouteMap } from '../config/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { ALL_ADDRESSES, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
-import { distancesAfterCostChanges, distancesAfterFailures, shortestPaths, type CostChange, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
+import { distancesAfterCostChanges, distancesAfterFailures, distancesFrom, type CostChange, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
 import type { Failures, Port, SimNetwork } from './network.js';
 
 export type Protocol = 'connected' | 'static' | 'ospf' | 'ebgp' | 'ibgp';
@@ -402,7 +402,7 @@ export class RoutingState {
             if (!this.ospfGraph) this.buildOspf();
             distances = this.base
                 ? distancesAfterFailures(this.ospfGraph!, this.ospfReverse!, this.base.ospfDistancesTo(target), target, { nodes: this.failures.devices, links: this.failedLinks() }, this.failureCandidates())
-                : shortestPaths(this.ospfReverse!, target).distance;
+                : distancesFrom(this.ospfReverse!, target);
             this.distancesTo.set(target, distances);
         }
         return distances;
