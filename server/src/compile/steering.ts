@@ -28,7 +28,7 @@ import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.j
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import type { Cube } from '../net/packet-set.js';
-import { shortestPaths, type Edge, type Graph } from '../net/shortest-paths.js';
+import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { matchOf } from './filter.js';
@@ -242,7 +242,7 @@ function waypointPaths(topology: Topology, from: string, to: string, via: Readon
                 next.push(path);
                 continue;
             }
-            const distances = shortestPaths(graph, here).distance;
+            const distances = shortestPathsFrom(graph, here).distance;
             const nearest = Math.min(...stop.map(d => distances.get(d) ?? Infinity));
             for (const target of stop.filter(d => distances.get(d) === nearest)) {
                 for (const leg of equalCostPaths(graph, here, target)) {
@@ -395,8 +395,19 @@ function unmet(requirement: Requirement, topology: Topology, path: Path): string
 }
 
 /** Every equal-cost path between two devices (up to MAX_PATHS). */
+/** Shortest paths from a device over a topology's graph, once per graph and device (many flows share sources and waypoints). */
+const fromDevice = new WeakMap<Graph, Map<string, ShortestPaths>>();
+
+function shortestPathsFrom(graph: Graph, from: string): ShortestPaths {
+    let byDevice = fromDevice.get(graph);
+    if (!byDevice) fromDevice.set(graph, byDevice = new Map());
+    let paths = byDevice.get(from);
+    if (!paths) byDevice.set(from, paths = shortestPaths(graph, from));
+    return paths;
+}
+
 function equalCostPaths(graph: Graph, from: string, to: string): Path[] {
-    const paths = shortestPaths(graph, from);
+    const paths = shortestPathsFrom(graph, from);
     if (!paths.distance.has(to)) return [];
     const out: Path[] = [];
     const walk = (node: string, suffix: Path) => {
