@@ -159,10 +159,11 @@ function allocateAnycast(twin: Twin, sets: string[][]): Map<string, Anycast> {
 function compileUnderlay(topology: Topology, anycast: Map<string, Anycast>): Map<string, DeviceConfig> {
     const twin = topology.twin;
     const devices = new Map<string, DeviceConfig>();
+    const descriptions = interfaceDescriptions(twin);
     for (const device of twin.devices.values()) {
         const config = emptyDevice(device.name, device.role);
         config.loopback = device.loopback;
-        config.interfaces = interfacesOf(twin, device.name);
+        config.interfaces = interfacesOf(twin, device.name, descriptions);
         const shared = [...anycast.values()].filter(a => a.address !== undefined && a.members.includes(device.name)).map(a => ({ address: a.address!, length: 32 }));
         const lo = config.interfaces.find(i => i.name === 'lo');
         if (lo && shared.length > 0) lo.secondary = shared;
@@ -177,11 +178,11 @@ function compileUnderlay(topology: Topology, anycast: Map<string, Anycast>): Map
     return devices;
 }
 
-function interfacesOf(twin: Twin, name: string): InterfaceConfig[] {
+function interfacesOf(twin: Twin, name: string, descriptions: ReadonlyMap<string, string>): InterfaceConfig[] {
     const device = twin.devices.get(name)!;
     const interfaces: InterfaceConfig[] = [];
     for (const iface of device.interfaces.values()) {
-        const config: InterfaceConfig = { name: iface.name, description: describeInterface(twin, name, iface.name) };
+        const config: InterfaceConfig = { name: iface.name, description: descriptions.get(interfaceName({ device: name, interface: iface.name })) ?? 'unused' };
         if (iface.address !== undefined && iface.prefixLength !== undefined) config.address = { address: iface.address, length: iface.prefixLength };
         if (twin.down.has(interfaceName({ device: name, interface: iface.name }))) config.shutdown = true;
         interfaces.push(config);
@@ -190,16 +191,21 @@ function interfacesOf(twin: Twin, name: string): InterfaceConfig[] {
     return interfaces;
 }
 
-function describeInterface(twin: Twin, device: string, iface: string): string {
-    const link = twin.links.find(l => (l.a.device === device && l.a.interface === iface) || (l.b.device === device && l.b.interface === iface));
-    if (link) {
-        const remote = link.a.device === device && link.a.interface === iface ? link.b : link.a;
-        return `to ${interfaceName(remote)}`;
+/** What each interface is for ("device:interface" → "to core1:eth2", "segment web", "external internet"). */
+function interfaceDescriptions(twin: Twin): Map<string, string> {
+    const out = new Map<string, string>();
+    // The first of each, as a search in the twin's order finds it.
+    for (const link of twin.links) {
+        if (!out.has(interfaceName(link.a))) out.set(interfaceName(link.a), `to ${interfaceName(link.b)}`);
+        if (!out.has(interfaceName(link.b))) out.set(interfaceName(link.b), `to ${interfaceName(link.a)}`);
     }
-    const segment = [...twin.segments.values()].find(s => s.attach?.device === device && s.attach.interface === iface);
-    if (segment) return `segment ${segment.name}`;
-    const external = [...twin.externals.values()].find(e => e.attach?.device === device && e.attach.interface === iface);
-    return external ? `external ${external.name}` : 'unused';
+    for (const segment of twin.segments.values()) {
+        if (segment.attach && !out.has(interfaceName(segment.attach))) out.set(interfaceName(segment.attach), `segment ${segment.name}`);
+    }
+    for (const external of twin.externals.values()) {
+        if (external.attach && !out.has(interfaceName(external.attach))) out.set(interfaceName(external.attach), `external ${external.name}`);
+    }
+    return out;
 }
 
 function compileOspf(topology: Topology, devices: Map<string, DeviceConfig>): void {
