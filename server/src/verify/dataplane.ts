@@ -439,7 +439,10 @@ export class DataPlane {
         if (!evaluator.has(hook)) return [{ packets, ctMark: context.ctMark, mark: context.mark }];
         const result = evaluator.run(hook, packets, context);
         for (const dropped of result.dropped) {
-            steps.push({ kind: 'end', hop, packets: dropped.packets, fate: { kind: 'dropped', device: config.hostname, reason: this.dropReason(config, hook, dropped) } });
+            // The reason names the rule's line in nftables.nft, which takes laying the ruleset out: only when read.
+            const reasonOf = () => this.dropReason(config, hook, dropped);
+            let reason: string | undefined;
+            steps.push({ kind: 'end', hop, packets: dropped.packets, fate: { kind: 'dropped', device: config.hostname, get reason() { return reason ??= reasonOf(); } } });
         }
         return result.accepted;
     }
