@@ -143,12 +143,13 @@ export function waypointKey(waypoint: readonly string[]): string {
 export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache, pathsMoved = false): Steering & { cache: SteeringCache } {
     const byRequirement = new Map<string, Steering>();
     let places: Place[] | undefined;
+    const pathsFrom = pathsFromOnce();
     const from: Steering[] = [];
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
         const fingerprint = requirementFingerprint(requirement);
         const kept = previous?.byRequirement.get(fingerprint);
-        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, places ??= placesOf(program.twin), addresses) : undefined;
+        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, places ??= placesOf(program.twin), addresses, pathsFrom) : undefined;
         const own = kept && (!made || sameSteering(kept, made)) ? kept : made!;
         byRequirement.set(fingerprint, own);
         from.push(own);
@@ -183,7 +184,7 @@ export function anycastSets(program: IntentProgram): string[][] {
     return [...sets.values()].sort((a, b) => waypointKey(a).localeCompare(waypointKey(b)));
 }
 
-function steerRequirement(requirement: Requirement, topology: Topology, places: Place[], addresses: WaypointAddresses): Steering {
+function steerRequirement(requirement: Requirement, topology: Topology, places: Place[], addresses: WaypointAddresses, pathsFrom: PathsFrom): Steering {
     const steering: Steering = { rules: new Map(), warnings: [] };
     const problems = new Set<string>();
     const c = requirement.constraints;
@@ -194,10 +195,10 @@ function steerRequirement(requirement: Requirement, topology: Topology, places: 
                 const cubes = requirement.effective.cubes
                     .map(cube => ({ ...cube, src: cube.src.intersect(flow.source.addresses).intersect(from.hosts), dst: cube.dst.intersect(flow.destination.addresses).intersect(to.hosts) }))
                     .filter(cube => !cube.src.isEmpty() && !cube.dst.isEmpty());
-                if (cubes.length === 0 || naturallyMet(requirement, topology, from, to)) continue;
+                if (cubes.length === 0 || naturallyMet(requirement, topology, from, to, pathsFrom)) continue;
                 // Toward the waypoints by the IGP where its paths meet the other constraints (then
                 // steering follows failures); else a pinned path.
-                const problem = c.via.length > 0 && meetsAll(requirement, topology, waypointPaths(topology, from.device, to.device, c.via))
+                const problem = c.via.length > 0 && meetsAll(requirement, topology, waypointPaths(topology, from.device, to.device, c.via, pathsFrom))
                     ? steerToWaypoints(requirement, topology, from, to, cubes, addresses, steering)
                     : pin(requirement, topology, from, to, cubes, steering);
                 if (problem) problems.add(problem);
@@ -220,10 +221,10 @@ function constrained(requirement: Requirement): boolean {
  * is steered to all the same: the paths a failure moves to need not pass it (bounds on hops and
  * latency the IGP's rerouting meets or not, and the verifier says which).
  */
-function naturallyMet(requirement: Requirement, topology: Topology, from: Place, to: Place): boolean {
+function naturallyMet(requirement: Requirement, topology: Topology, from: Place, to: Place, pathsFrom: PathsFrom): boolean {
     const c = requirement.constraints;
     if (c.via.length > 0 && (c.survive || requirement.scenarios.length > 0)) return false;
-    return meetsAll(requirement, topology, equalCostPaths(topology.graph(routingMetric(topology)), from.device, to.device));
+    return meetsAll(requirement, topology, equalCostPaths(topology.graph(routingMetric(topology)), from.device, to.device, pathsFrom));
 }
 
 function meetsAll(requirement: Requirement, topology: Topology, paths: Path[]): boolean {
@@ -231,7 +232,7 @@ function meetsAll(requirement: Requirement, topology: Topology, paths: Path[]): 
 }
 
 /** The paths waypoint steering takes in the intact network: by the IGP to the nearest device of each waypoint in turn, then to the destination. */
-function waypointPaths(topology: Topology, from: string, to: string, via: ReadonlyArray<readonly string[]>): Path[] {
+function waypointPaths(topology: Topology, from: string, to: string, via: ReadonlyArray<readonly string[]>, pathsFrom: PathsFrom): Path[] {
     const graph = topology.graph(routingMetric(topology));
     let paths: Path[] = [{ devices: [from], links: [] }];
     for (const stop of [...via, [to]]) {
@@ -242,10 +243,10 @@ function waypointPaths(topology: Topology, from: string, to: string, via: Readon
                 next.push(path);
                 continue;
             }
-            const distances = shortestPathsFrom(graph, here).distance;
+            const distances = pathsFrom(graph, here).distance;
             const nearest = Math.min(...stop.map(d => distances.get(d) ?? Infinity));
             for (const target of stop.filter(d => distances.get(d) === nearest)) {
-                for (const leg of equalCostPaths(graph, here, target)) {
+                for (const leg of equalCostPaths(graph, here, target, pathsFrom)) {
                     if (next.length < MAX_PATHS) next.push({ devices: [...path.devices, ...leg.devices.slice(1)], links: [...path.links, ...leg.links] });
                 }
             }
@@ -395,19 +396,22 @@ function unmet(requirement: Requirement, topology: Topology, path: Path): string
 }
 
 /** Every equal-cost path between two devices (up to MAX_PATHS). */
-/** Shortest paths from a device over a topology's graph, once per graph and device (many flows share sources and waypoints). */
-const fromDevice = new WeakMap<Graph, Map<string, ShortestPaths>>();
+/** Shortest paths from a device over a graph, each computed once in one compile (many flows share sources and waypoints). */
+type PathsFrom = (graph: Graph, from: string) => ShortestPaths;
 
-function shortestPathsFrom(graph: Graph, from: string): ShortestPaths {
-    let byDevice = fromDevice.get(graph);
-    if (!byDevice) fromDevice.set(graph, byDevice = new Map());
-    let paths = byDevice.get(from);
-    if (!paths) byDevice.set(from, paths = shortestPaths(graph, from));
-    return paths;
+function pathsFromOnce(): PathsFrom {
+    const computed = new Map<Graph, Map<string, ShortestPaths>>();
+    return (graph, from) => {
+        let byDevice = computed.get(graph);
+        if (!byDevice) computed.set(graph, byDevice = new Map());
+        let paths = byDevice.get(from);
+        if (!paths) byDevice.set(from, paths = shortestPaths(graph, from));
+        return paths;
+    };
 }
 
-function equalCostPaths(graph: Graph, from: string, to: string): Path[] {
-    const paths = shortestPathsFrom(graph, from);
+function equalCostPaths(graph: Graph, from: string, to: string, pathsFrom: PathsFrom): Path[] {
+    const paths = pathsFrom(graph, from);
     if (!paths.distance.has(to)) return [];
     const out: Path[] = [];
     const walk = (node: string, suffix: Path) => {
