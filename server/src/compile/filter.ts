@@ -69,7 +69,7 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         ...[...kept.sources].filter(([fp]) => !sources.has(fp)).map(([, from]) => from)
     ];
     const touched = (edge: Place) => !moved || moved.some(from => from.intersects(edge.hosts));
-    const relevant = kept ? undefined : bySource(edges.map(p => p.hosts), ordered);
+    const relevant = kept ? undefined : bySource(edges.map(p => p.hosts), ordered, r => sources.get(requirementFingerprint(r))!);
     /** The chain made from `key` last time, or a new one. */
     const chain = (id: string, key: readonly string[], make: () => FilterChain | undefined): FilterChain | undefined => {
         const before = previous?.chains.get(id);
@@ -101,7 +101,6 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
 
     const firewallChain = (device: string) => {
         const place = `firewall ${device}`;
-        if (kept && moved!.length === 0) return keep(`firewall\n${device}`, place);
         const rules = ordered.flatMap(r => rulesOf(place, r, () => r.effective));
         const last = finalRule(place);
         return chain(`firewall\n${device}`, keyOf(ordered), () => ({ table: TABLE_NAME, name: FIREWALL_CHAIN, rules: [...rules, ...last] }));
@@ -214,33 +213,31 @@ function baseChain(hook: 'input' | 'forward', interfaces: string[], firewall: Fi
 
 /**
  * For each source space, the requirements (in the given order) some of whose packets come from
- * it: an index of the spaces' intervals, searched by each requirement's source intervals.
+ * it: an index of the spaces' intervals, searched by each requirement's sources.
  */
-function bySource(spaces: IntervalSet[], requirements: Requirement[]): Requirement[][] {
+function bySource(spaces: IntervalSet[], requirements: Requirement[], sourcesOf: (requirement: Requirement) => IntervalSet): Requirement[][] {
     const index = spaces.flatMap((space, place) => space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo);
     const out = spaces.map(() => [] as Requirement[]);
     // Two externals with the same prefixes overlap: then every requirement is matched against every space.
     if (index.some((entry, i) => i > 0 && entry.lo <= index[i - 1].hi)) {
         for (const requirement of requirements) {
             spaces.forEach((space, place) => {
-                if (requirement.effective.cubes.some(c => c.src.intersects(space))) out[place].push(requirement);
+                if (sourcesOf(requirement).intersects(space)) out[place].push(requirement);
             });
         }
         return out;
     }
     for (const requirement of requirements) {
         const places = new Set<number>();
-        for (const cube of requirement.effective.cubes) {
-            for (const [lo, hi] of cube.src.intervals) {
-                // The first interval ending at or after lo; spaces are disjoint, so scan while they start by hi.
-                let low = 0;
-                let high = index.length;
-                while (low < high) {
-                    const mid = (low + high) >> 1;
-                    if (index[mid].hi < lo) low = mid + 1; else high = mid;
-                }
-                for (let i = low; i < index.length && index[i].lo <= hi; i++) places.add(index[i].place);
+        for (const [lo, hi] of sourcesOf(requirement).intervals) {
+            // The first interval ending at or after lo; spaces are disjoint, so scan while they start by hi.
+            let low = 0;
+            let high = index.length;
+            while (low < high) {
+                const mid = (low + high) >> 1;
+                if (index[mid].hi < lo) low = mid + 1; else high = mid;
             }
+            for (let i = low; i < index.length && index[i].lo <= hi; i++) places.add(index[i].place);
         }
         for (const place of places) out[place].push(requirement);
     }

@@ -395,7 +395,6 @@ function unmet(requirement: Requirement, topology: Topology, path: Path): string
     return undefined;
 }
 
-/** Every equal-cost path between two devices (up to MAX_PATHS). */
 /** Shortest paths from a device over a graph, each computed once in one compile (many flows share sources and waypoints). */
 type PathsFrom = (graph: Graph, from: string) => ShortestPaths;
 
@@ -410,6 +409,7 @@ function pathsFromOnce(): PathsFrom {
     };
 }
 
+/** Every equal-cost path between two devices (up to MAX_PATHS). */
 function equalCostPaths(graph: Graph, from: string, to: string, pathsFrom: PathsFrom): Path[] {
     const paths = pathsFrom(graph, from);
     if (!paths.distance.has(to)) return [];

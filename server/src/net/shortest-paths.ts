@@ -87,15 +87,15 @@ export function pathNodes(paths: ShortestPaths, target: string): Set<string> {
 }
 
 /** A binary min-heap of (priority, value). */
-class MinHeap {
+class MinHeap<T = string> {
     private readonly priorities: number[] = [];
-    private readonly values: string[] = [];
+    private readonly values: T[] = [];
 
     get size(): number {
         return this.values.length;
     }
 
-    push(priority: number, value: string): void {
+    push(priority: number, value: T): void {
         this.priorities.push(priority);
         this.values.push(value);
         let i = this.values.length - 1;
@@ -107,8 +107,8 @@ class MinHeap {
         }
     }
 
-    pop(): [number, string] {
-        const top: [number, string] = [this.priorities[0], this.values[0]];
+    pop(): [number, T] {
+        const top: [number, T] = [this.priorities[0], this.values[0]];
         const lastPriority = this.priorities.pop()!;
         const lastValue = this.values.pop()!;
         if (this.values.length > 0) {
@@ -384,58 +384,16 @@ export function distancesFrom(graph: Graph, source: string): Distances {
     const from = index.get(source);
     if (from === undefined) return new Map([[source, 0]]);
     distance[from] = 0;
-    // A binary heap of node numbers by distance; a node may be in it more than once (the stale entries are skipped).
-    let heap = new Int32Array(Math.max(16, index.size));
-    let keys = new Float64Array(heap.length);
-    let size = 0;
-    const push = (node: number, key: number) => {
-        if (size === heap.length) {
-            const grown = new Int32Array(size * 2);
-            grown.set(heap);
-            heap = grown;
-            const grownKeys = new Float64Array(size * 2);
-            grownKeys.set(keys);
-            keys = grownKeys;
-        }
-        let i = size++;
-        while (i > 0) {
-            const parent = (i - 1) >> 1;
-            if (keys[parent] <= key) break;
-            heap[i] = heap[parent];
-            keys[i] = keys[parent];
-            i = parent;
-        }
-        heap[i] = node;
-        keys[i] = key;
-    };
-    const pop = (): number => {
-        const top = heap[0];
-        const lastNode = heap[--size];
-        const lastKey = keys[size];
-        let i = 0;
-        for (;;) {
-            const left = 2 * i + 1;
-            if (left >= size) break;
-            const child = left + 1 < size && keys[left + 1] < keys[left] ? left + 1 : left;
-            if (keys[child] >= lastKey) break;
-            heap[i] = heap[child];
-            keys[i] = keys[child];
-            i = child;
-        }
-        heap[i] = lastNode;
-        keys[i] = lastKey;
-        return top;
-    };
-    push(from, 0);
-    while (size > 0) {
-        const d = keys[0];
-        const node = pop();
+    const heap = new MinHeap<number>();
+    heap.push(0, from);
+    while (heap.size > 0) {
+        const [d, node] = heap.pop();
         if (d > distance[node]) continue;
         for (let e = start[node]; e < start[node + 1]; e++) {
             const candidate = d + cost[e];
             if (candidate < distance[to[e]]) {
                 distance[to[e]] = candidate;
-                push(to[e], candidate);
+                heap.push(candidate, to[e]);
             }
         }
     }

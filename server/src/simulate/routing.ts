@@ -85,6 +85,12 @@ function key(prefix: Prefix): string {
     return `${prefix.network}/${prefix.length}`;
 }
 
+/** The prefix a key() names. */
+function prefixOfKey(k: string): Prefix {
+    const [network, length] = k.split('/').map(Number);
+    return { network, length };
+}
+
 /**
  * Routes that may have moved after link costs changed: toward the destinations resting on a
  * router's shortest-path tree (see ospfDestinationsVia), or toward a prefix announced at another
@@ -352,8 +358,7 @@ export class RoutingState {
                 return [best, ...costs.filter(([, c]) => c === best).map(([r]) => r).sort()].join();
             };
             const at = new Set([...this.ospfGraph!.keys()].filter(device => nearest(this, stubs, device) !== nearest(before, old, device)));
-            const [network, length] = k.split('/').map(Number);
-            if (at.size > 0) moved.push({ toward: { prefix: { network, length } }, at });
+            if (at.size > 0) moved.push({ toward: { prefix: prefixOfKey(k) }, at });
         }
         return moved;
     }
@@ -367,11 +372,7 @@ export class RoutingState {
         if (ospf && (ospf.defaultOriginate || ospf.redistribute.length > 0)) return ALL_ADDRESSES;
         this.buildOspfOnce();
         const prefixes: Prefix[] = [];
-        for (const [announced, stubs] of this.ospfStubs!) {
-            if (!stubs.some(s => s.router === router)) continue;
-            const [network, length] = announced.split('/').map(Number);
-            prefixes.push({ network, length });
-        }
+        for (const [announced, stubs] of this.ospfStubs!) if (stubs.some(s => s.router === router)) prefixes.push(prefixOfKey(announced));
         return IntervalSet.fromIntervals(prefixes.flatMap(p => prefixRange(p).intervals));
     }
 

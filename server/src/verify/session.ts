@@ -121,20 +121,29 @@ function affected(verdict: RequirementVerdict, requirement: Requirement, effecti
 class Rerouted {
     private readonly destinations = new Map<MovedRoutes, IntervalSet>();
     private readonly nextHops = new Map<string, IntervalSet>();
+    /** By device: the moved routes there. */
+    private readonly movedAt = new Map<string, MovedRoutes[]>();
 
-    constructor(private readonly moved: readonly MovedRoutes[], private readonly verifier: NetworkVerifier) {}
+    constructor(moved: readonly MovedRoutes[], private readonly verifier: NetworkVerifier) {
+        for (const routes of moved) {
+            for (const device of routes.at) {
+                const here = this.movedAt.get(device);
+                if (here) here.push(routes); else this.movedAt.set(device, [routes]);
+            }
+        }
+    }
 
     affects(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet): boolean {
         if (verdict.verdict !== 'holds' && verdict.verdict !== 'violated') return true;
         if (requirement.scenarios.length > 0) return true;
         if (requirement.constraints.survive && requirement.kind === 'allow' && !(verdict.survivedBy === 'minimum cut' && verdict.verdict === 'holds')) return true;
         let addressed: IntervalSet | undefined;
-        for (const moved of this.moved) {
-            const met = [...verdict.devices].filter(d => moved.at.has(d));
-            if (met.length === 0) continue;
-            addressed ??= destinationsOf(effective, requirement.stateful);
-            const toward = this.destinationsOf(moved);
-            if (toward.intersects(addressed) || met.some(device => toward.intersects(this.nextHopsAt(device)))) return true;
+        for (const device of verdict.devices) {
+            for (const moved of this.movedAt.get(device) ?? []) {
+                addressed ??= destinationsOf(effective, requirement.stateful);
+                const toward = this.destinationsOf(moved);
+                if (toward.intersects(addressed) || toward.intersects(this.nextHopsAt(device))) return true;
+            }
         }
         return false;
     }

@@ -200,13 +200,16 @@ export class NetworkVerifier {
         let context = this.contexts.get(k);
         if (!context) {
             const base = k === failureKey(NO_FAILURES) ? undefined : this.context().routing;
-            const routing = new RoutingState(this.network, failures, this.universe, base);
-            context = { failures, routing, dataplane: new DataPlane(this.network, routing, this.shared) };
+            context = this.simulated(new RoutingState(this.network, failures, this.universe, base));
             // Keep the intact network and the most recent failure sets.
             if (this.contexts.size > MAX_CONTEXTS) this.contexts.delete([...this.contexts.keys()][1]);
             this.contexts.set(k, context);
         }
         return context;
+    }
+
+    private simulated(routing: RoutingState): Context {
+        return { failures: routing.failures, routing, dataplane: new DataPlane(this.network, routing, this.shared) };
     }
 
     verify(requirement: Requirement, defaultEffective?: PacketSet): RequirementVerdict {
@@ -434,7 +437,7 @@ export class NetworkVerifier {
         this.twin = twin;
         this.network = network;
         this.contexts.clear();
-        this.contexts.set(failureKey(NO_FAILURES), { failures: NO_FAILURES, routing, dataplane: new DataPlane(network, routing, this.shared) });
+        this.contexts.set(failureKey(NO_FAILURES), this.simulated(routing));
         this.cutBasis = undefined;
         return moved;
     }
