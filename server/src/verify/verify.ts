@@ -21,7 +21,7 @@ import { IntervalSet } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork, type Failures } from '../simulate/network.js';
 import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
-import { minimumCut } from '../net/min-cut.js';
+import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
 import { namesPlace, placesOf, type Place } from '../twin/places.js';
@@ -170,6 +170,8 @@ export class NetworkVerifier {
     /** Per edge, the sources its prerouting hook lets in (by the configuration they come from). */
     private readonly admitted = new WeakMap<DeviceConfig, Map<string, IntervalSet>>();
     private cutBasis?: CutBasis;
+    private routingUnmodelledIn?: { configs: ReadonlyMap<string, DeviceConfig>; reason: string | undefined };
+    private readonly flowNetworks = new WeakMap<object, { link?: FlowNetwork; node?: FlowNetwork }>();
 
     constructor(public twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
         this.network = new SimNetwork(twin, configs);
@@ -324,19 +326,30 @@ export class NetworkVerifier {
         const failures: Failures = { ...NO_FAILURES, links: new Set(), devices: new Set() };
         for (const { from, to, packets } of pairs.values()) {
             if (!this.connectivityDecides(from, to, packets, requirement.stateful, adjacencies)) return undefined;
-            const arcs = survive.kind === 'link'
-                ? [...adjacencies].flatMap(([device, edges]) => edges.map(e => ({ from: device, to: e.to, element: String(e.link) })))
-                : [...adjacencies].flatMap(([device, edges]) => [
-                    { from: `${device}>`, to: `${device}<`, element: device === from.device || device === to.device ? undefined : device },
-                    ...edges.map(e => ({ from: `${device}<`, to: `${e.to}>` }))
-                ]);
-            const [source, target] = survive.kind === 'link' ? [from.device, to.device] : [`${from.device}<`, `${to.device}>`];
             if (from.device === to.device) continue;
-            const cut = minimumCut(arcs, source, target, survive.count);
+            const cut = survive.kind === 'link'
+                ? this.flowNetwork(adjacencies, 'link').minimumCut(from.device, to.device, survive.count)
+                : this.flowNetwork(adjacencies, 'node').minimumCut(`${from.device}<`, `${to.device}>`, survive.count);
             if (!cut.separable) continue;
             return survive.kind === 'link' ? { ...failures, links: new Set(cut.cut.map(Number)) } : { ...failures, devices: new Set(cut.cut) };
         }
         return 'holds';
+    }
+
+    /**
+     * The OSPF adjacencies as a flow network, made once per routing state: for links, an arc per
+     * adjacency whose element is its link; for devices, each device split in two (`d>` in, `d<`
+     * out) by an arc whose element is the device. A cut from `a<` to `b>` never counts a or b:
+     * the arcs of both endpoints lead into the source or out of the target.
+     */
+    private flowNetwork(adjacencies: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>, kind: 'link' | 'node'): FlowNetwork {
+        const networks = this.flowNetworks.get(adjacencies) ?? this.flowNetworks.set(adjacencies, {}).get(adjacencies)!;
+        return networks[kind] ??= new FlowNetwork(kind === 'link'
+            ? [...adjacencies].flatMap(([device, edges]) => edges.map(e => ({ from: device, to: e.to, element: String(e.link) })))
+            : [...adjacencies].flatMap(([device, edges]) => [
+                { from: `${device}>`, to: `${device}<`, element: device },
+                ...edges.map(e => ({ from: `${device}<`, to: `${e.to}>` }))
+            ]));
     }
 
     /**
@@ -412,11 +425,20 @@ export class NetworkVerifier {
 
     /** Why no routing computed here can be trusted, if a device's configuration has what may change routes and is not modelled. */
     private routingUnmodelled(): string | undefined {
-        for (const [device, config] of this.network.configs) {
-            const found = config.unmodelled.find(u => u.scope === 'routing');
-            if (found) return describeUnmodelled(device, found);
+        const configs = this.network.configs;
+        // Asked per requirement, found once per set of configurations.
+        if (this.routingUnmodelledIn?.configs !== configs) {
+            let reason: string | undefined;
+            for (const [device, config] of configs) {
+                const found = config.unmodelled.find(u => u.scope === 'routing');
+                if (found) {
+                    reason = describeUnmodelled(device, found);
+                    break;
+                }
+            }
+            this.routingUnmodelledIn = { configs, reason };
         }
-        return undefined;
+        return this.routingUnmodelledIn.reason;
     }
 
     /**
@@ -466,12 +488,12 @@ export class NetworkVerifier {
     forwardingProblems(flows: ReadonlyArray<{ source: IntervalSet; destination: IntervalSet }>, limit = 20): ForwardingProblem[] {
         const routing = this.context().routing;
         const owners = this.network.addressOwner;
-        const ingresses = this.places.filter(p => p.interface !== undefined);
-        const attachments = new Set(ingresses.map(p => `${p.device}:${p.interface}`));
+        const attachments = new Set(this.edges.map(p => `${p.device}:${p.interface}`));
         // Per address class (by the prefixes containing it): where its traffic enters, and its extent.
         const classes = new Map<string, { entries: Set<string>; ranges: Array<[number, number]>; probe?: number }>();
         for (const flow of flows) {
-            const entries = ingresses.filter(p => p.space.intersects(flow.source)).map(p => p.device);
+            const meeting = this.placesMeeting(flow.source);
+            const entries = this.edges.filter(p => meeting.has(p)).map(p => p.device);
             if (entries.length === 0) continue;
             for (const [lo, hi] of flow.destination.intervals) {
                 for (let start = lo; start <= hi;) {
@@ -642,23 +664,29 @@ export class NetworkVerifier {
     private placesNamedBy(addresses: IntervalSet): Place[] {
         let named = this.namedPlaces.get(addresses);
         if (!named) {
-            const candidates = new Set<Place>();
-            const index = this.placeIndex;
-            for (const [lo, hi] of addresses.intervals) {
-                // The first interval whose reach (the furthest end so far) gets to lo; places overlap
-                // (a gateway is a segment's and a device's), so reaches, not ends, are in order.
-                let low = 0;
-                let high = index.length;
-                while (low < high) {
-                    const mid = (low + high) >> 1;
-                    if (index[mid].reach < lo) low = mid + 1; else high = mid;
-                }
-                for (let i = low; i < index.length && index[i].lo <= hi; i++) if (index[i].hi >= lo) candidates.add(index[i].place);
-            }
-            named = this.places.filter(p => candidates.has(p) && namesPlace(addresses, p) && !p.hosts.intersect(addresses).isEmpty());
+            const meeting = this.placesMeeting(addresses);
+            named = this.places.filter(p => meeting.has(p) && namesPlace(addresses, p) && !p.hosts.intersect(addresses).isEmpty());
             this.namedPlaces.set(addresses, named);
         }
         return named;
+    }
+
+    /** The places whose address space meets these addresses, by the index of their intervals. */
+    private placesMeeting(addresses: IntervalSet): Set<Place> {
+        const meeting = new Set<Place>();
+        const index = this.placeIndex;
+        for (const [lo, hi] of addresses.intervals) {
+            // The first interval whose reach (the furthest end so far) gets to lo; places overlap
+            // (a gateway is a segment's and a device's), so reaches, not ends, are in order.
+            let low = 0;
+            let high = index.length;
+            while (low < high) {
+                const mid = (low + high) >> 1;
+                if (index[mid].reach < lo) low = mid + 1; else high = mid;
+            }
+            for (let i = low; i < index.length && index[i].lo <= hi; i++) if (index[i].hi >= lo) meeting.add(index[i].place);
+        }
+        return meeting;
     }
 
     /**
