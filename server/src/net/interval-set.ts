@@ -84,7 +84,15 @@ export class IntervalSet {
     }
 
     intersects(other: IntervalSet): boolean {
-        return !this.intersect(other).isEmpty();
+        let i = 0;
+        let j = 0;
+        while (i < this.intervals.length && j < other.intervals.length) {
+            const [alo, ahi] = this.intervals[i];
+            const [blo, bhi] = other.intervals[j];
+            if (alo <= bhi && blo <= ahi) return true;
+            if (ahi < bhi) i++; else j++;
+        }
+        return false;
     }
 
     contains(other: IntervalSet): boolean {

@@ -32,7 +32,8 @@ export function shortestPaths(graph: Graph, source: string, exclusions: Exclusio
     const heap = new MinHeap();
     heap.push(0, source);
     while (heap.size > 0) {
-        const [d, node] = heap.pop();
+        const d = heap.top;
+        const node = heap.pop();
         if (done.has(node) || d > (distance.get(node) ?? Infinity)) continue;
         done.add(node);
         for (const edge of graph.get(node) ?? []) {
@@ -107,8 +108,13 @@ class MinHeap<T = string> {
         }
     }
 
-    pop(): [number, T] {
-        const top: [number, T] = [this.priorities[0], this.values[0]];
+    /** The smallest priority: read before pop, which returns the value alone (a pair per step would be garbage). */
+    get top(): number {
+        return this.priorities[0];
+    }
+
+    pop(): T {
+        const top = this.values[0];
         const lastPriority = this.priorities.pop()!;
         const lastValue = this.values.pop()!;
         if (this.values.length > 0) {
@@ -130,8 +136,12 @@ class MinHeap<T = string> {
     }
 
     private swap(i: number, j: number): void {
-        [this.priorities[i], this.priorities[j]] = [this.priorities[j], this.priorities[i]];
-        [this.values[i], this.values[j]] = [this.values[j], this.values[i]];
+        const priority = this.priorities[i];
+        this.priorities[i] = this.priorities[j];
+        this.priorities[j] = priority;
+        const value = this.values[i];
+        this.values[i] = this.values[j];
+        this.values[j] = value;
     }
 }
 
@@ -189,7 +199,8 @@ export function distancesAfterFailures(forward: Graph, reverse: Graph, before: D
     }
     const done = new Set<string>();
     while (heap.size > 0) {
-        const [d, node] = heap.pop();
+        const d = heap.top;
+        const node = heap.pop();
         if (done.has(node) || d > (recomputed.get(node) ?? Infinity)) continue;
         done.add(node);
         for (const inbound of reverse.get(node) ?? []) {
@@ -266,7 +277,8 @@ export function distancesAfterCostChanges(forward: Graph, reverse: Graph, before
     const settle = (cost: (from: string, edge: Edge) => number, within?: Set<string>) => {
         const done = new Set<string>();
         while (heap.size > 0) {
-            const [d, node] = heap.pop();
+            const d = heap.top;
+            const node = heap.pop();
             if (done.has(node) || d > (now(node) ?? Infinity)) continue;
             done.add(node);
             for (const inbound of reverse.get(node) ?? []) {
@@ -387,7 +399,8 @@ export function distancesFrom(graph: Graph, source: string): Distances {
     const heap = new MinHeap<number>();
     heap.push(0, from);
     while (heap.size > 0) {
-        const [d, node] = heap.pop();
+        const d = heap.top;
+        const node = heap.pop();
         if (d > distance[node]) continue;
         for (let e = start[node]; e < start[node + 1]; e++) {
             const candidate = d + cost[e];

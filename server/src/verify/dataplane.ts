@@ -160,6 +160,13 @@ interface Trace {
     /** Finished nodes, children before parents. */
     finished: FlowNode[];
 }
+
+/** The hooks after prerouting: those run before the routing decision, and those after it. */
+interface OnwardHooks {
+    early: readonly FilterHook[];
+    late: readonly FilterHook[];
+}
+
 /**
  * What the data planes of one network share whatever fails: its places, where address classes
  * start, and what each device's configuration gives (its own addresses, its filter ready to run).
@@ -169,6 +176,8 @@ export class DataPlaneShared {
     readonly attachments: Map<string, Place>;
     readonly devicePlaces: Map<string, Place>;
     private readonly owned = new WeakMap<DeviceConfig, IntervalSet>();
+    private readonly ownedPackets = new WeakMap<DeviceConfig, PacketSet>();
+    private readonly onward = new WeakMap<DeviceConfig, { forwarded: OnwardHooks; sent: OnwardHooks }>();
     private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
     private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
     private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
@@ -193,6 +202,28 @@ export class DataPlaneShared {
             this.owned.set(config, own);
         }
         return own;
+    }
+
+    /** Packets to the device's own addresses. */
+    ownPackets(config: DeviceConfig): PacketSet {
+        let packets = this.ownedPackets.get(config);
+        if (!packets) this.ownedPackets.set(config, packets = PacketSet.cube({ dst: this.ownAddresses(config) }));
+        return packets;
+    }
+
+    /**
+     * The hooks forwarded packets (or, `sent`, the device's own) cross after prerouting: forward (or
+     * output), then postrouting; those that test the outgoing interface run late, once the routing
+     * decision has chosen it.
+     */
+    onwardHooks(config: DeviceConfig, sent: boolean): OnwardHooks {
+        let both = this.onward.get(config);
+        if (!both) {
+            const evaluator = this.evaluator(config);
+            const split = (hooks: FilterHook[]) => ({ early: hooks.filter(h => !evaluator.dependsOnOif(h)), late: hooks.filter(h => evaluator.dependsOnOif(h)) });
+            this.onward.set(config, both = { forwarded: split(['forward', 'postrouting']), sent: split(['output', 'postrouting']) });
+        }
+        return sent ? both.sent : both.forwarded;
     }
 
     evaluator(config: DeviceConfig): FilterEvaluator {
@@ -392,13 +423,8 @@ export class DataPlane {
         const hop: Hop = { device, in: ingress };
         const steps: DeviceStep[] = [];
         const own = this.ownAddresses(config);
-        const ownPackets = PacketSet.cube({ dst: own });
-        const evaluator = this.evaluator(config);
-        // Forwarded, or sent by the device itself: forward (or output), then postrouting; hooks
-        // that test the outgoing interface run once the routing decision has chosen it.
-        const onwardHooks: FilterHook[] = ingress === undefined ? ['output', 'postrouting'] : ['forward', 'postrouting'];
-        const early = onwardHooks.filter(h => !evaluator.dependsOnOif(h));
-        const late = onwardHooks.filter(h => evaluator.dependsOnOif(h));
+        const ownPackets = this.shared.ownPackets(config);
+        const { early, late } = this.shared.onwardHooks(config, ingress === undefined);
         const at = (ctMark: number): Hop => (ctMark === 0 ? hop : { ...hop, ctMark });
         for (const group of this.hook(config, 'prerouting', packets, context, hop, steps)) {
             const local = group.packets.cubes.some(c => c.dst.intersects(own)) ? group.packets.intersect(ownPackets) : PacketSet.EMPTY;
