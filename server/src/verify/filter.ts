@@ -65,7 +65,7 @@ export class FilterEvaluator {
     private readonly hooks = new Map<FilterHook, FilterChain[]>();
     private readonly chains = new Map<string, FilterChain>();
     private readonly oifHooks = new Set<FilterHook>();
-    private readonly matches = new Map<FilterChain, { forward?: Array<{ set: PacketSet; extent: AddressExtent }>; reply?: Array<{ set: PacketSet; extent: AddressExtent }> }>();
+    private readonly matches = new Map<FilterChain, { forward?: ChainMatches; reply?: ChainMatches }>();
     private readonly results = new WeakMap<PacketSet, Map<string, HookResult>>();
 
     constructor(filter: PacketFilter) {
@@ -206,13 +206,11 @@ export class FilterEvaluator {
         // Where the packets' addresses lie: a rule whose addresses lie elsewhere is passed by at once.
         const extent = addressExtent(packets);
         const matches = this.matchesOf(chain, context.reply);
-        for (let index = start; index < chain.rules.length; index++) {
+        for (const index of matches.meeting(extent, start)) {
             const rule = chain.rules[index];
             if (remaining.isEmpty()) break;
             if (!conditionsHold(rule, context)) continue;
-            const match = matches[index];
-            if (!extentsMeet(extent, match.extent)) continue;
-            let matched = remaining.intersect(match.set);
+            let matched = remaining.intersect(matches.sets[index]);
             if (matched.isEmpty()) continue;
             remaining = remaining.subtract(matched);
             if (rule.setDscp !== undefined) matched = matched.withDscp(rule.setDscp);
@@ -263,14 +261,11 @@ export class FilterEvaluator {
     }
 
     /** Each rule's packet set and address extent, for packets or for replies (ICMP types differ), computed once per chain. */
-    private matchesOf(chain: FilterChain, reply: boolean): Array<{ set: PacketSet; extent: AddressExtent }> {
+    private matchesOf(chain: FilterChain, reply: boolean): ChainMatches {
         let both = this.matches.get(chain);
         if (!both) this.matches.set(chain, both = {});
         const key = reply ? 'reply' : 'forward';
-        return both[key] ??= chain.rules.map(rule => {
-            const set = ruleSet(rule, { reply });
-            return { set, extent: addressExtent(set) };
-        });
+        return both[key] ??= new ChainMatches(chain.rules.map(rule => ruleSet(rule, { reply })));
     }
 
     private testsOif(chain: FilterChain, seen: Set<FilterChain>): boolean {
@@ -345,6 +340,60 @@ function addressExtent(set: PacketSet): AddressExtent {
 
 function extentsMeet(a: AddressExtent, b: AddressExtent): boolean {
     return a.src[0] <= b.src[1] && b.src[0] <= a.src[1] && a.dst[0] <= b.dst[1] && b.dst[0] <= a.dst[1];
+}
+
+/** Chains with fewer rules are searched rule by rule; longer ones through an index of their destinations. */
+const INDEXED_RULES = 16;
+/** Rules per block of the index: a block whose destinations all end before the packets' is passed at once. */
+const BLOCK = 16;
+
+/**
+ * A chain's rules as packet sets, and which of them the packets at hand may meet. A chain can hold
+ * hundreds of rules (steering on every device), each matching a few addresses: the rules are
+ * sorted by where their destinations start, in blocks that know how far their destinations reach,
+ * so a lookup visits the blocks about the packets' destinations, not the chain.
+ */
+class ChainMatches {
+    private readonly extents: AddressExtent[];
+    /** Rule indices by the start of their destinations (rules matching nothing left out), and per block the furthest end. */
+    private byDestination?: { order: number[]; starts: number[]; reach: number[] };
+
+    constructor(readonly sets: readonly PacketSet[]) {
+        this.extents = sets.map(addressExtent);
+    }
+
+    /** The rules from `start` on whose addresses meet the extent, in the chain's order. */
+    meeting(extent: AddressExtent, start: number): number[] {
+        const found: number[] = [];
+        if (this.sets.length < INDEXED_RULES) {
+            for (let i = start; i < this.sets.length; i++) if (extentsMeet(extent, this.extents[i])) found.push(i);
+            return found;
+        }
+        const { order, starts, reach } = this.byDestination ??= this.index();
+        const [lo, hi] = extent.dst;
+        for (let block = 0; block * BLOCK < order.length; block++) {
+            const first = block * BLOCK;
+            if (starts[first] > hi) break;
+            if (reach[block] < lo) continue;
+            for (let k = first; k < Math.min(first + BLOCK, order.length) && starts[k] <= hi; k++) {
+                const i = order[k];
+                if (i >= start && extentsMeet(extent, this.extents[i])) found.push(i);
+            }
+        }
+        return found.sort((a, b) => a - b);
+    }
+
+    private index(): { order: number[]; starts: number[]; reach: number[] } {
+        const order = this.extents.map((_, i) => i).filter(i => this.extents[i].dst[0] <= this.extents[i].dst[1]);
+        order.sort((a, b) => this.extents[a].dst[0] - this.extents[b].dst[0] || a - b);
+        const starts = order.map(i => this.extents[i].dst[0]);
+        const reach: number[] = [];
+        order.forEach((i, k) => {
+            const block = Math.floor(k / BLOCK);
+            reach[block] = Math.max(reach[block] ?? -Infinity, this.extents[i].dst[1]);
+        });
+        return { order, starts, reach };
+    }
 }
 
 /** By match object: the steering rules of a flow share one match on every device they stand on. */
