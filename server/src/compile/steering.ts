@@ -273,11 +273,13 @@ function steerToWaypoints(requirement: Requirement, topology: Topology, from: Pl
         waypoints.forEach((waypoint, stage) => {
             const staged = matches.map(match => ({ ...match, dscp: [[stage, stage]] as const }));
             const address = addresses.get(waypointKey(waypoint))!;
+            // Every device off the waypoint steers alike: one set of rules (immutable) stands on all of them.
+            const target: SteeringTarget = { kind: 'toward', address };
+            const toward: SteeringRule[] = staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, comment: `${comment}: toward ${describeWaypoint(waypoint)}` }, target }));
             for (const device of topology.twin.devices.keys()) {
-                const rules: SteeringRule[] = waypoint.includes(device)
+                add(steering, device, waypoint.includes(device)
                     ? staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, setDscp: stage + 1, comment: `${comment}: passes ${device}` } }))
-                    : staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, comment: `${comment}: toward ${describeWaypoint(waypoint)}` }, target: { kind: 'toward', address } }));
-                add(steering, device, rules);
+                    : toward);
             }
         });
     };
