@@ -53,8 +53,12 @@ export interface Port {
     subnet?: Prefix;
     /** The host prefixes of its secondary addresses (a loopback's anycast address). */
     extra: Prefix[];
+    /** "device:interface", as failures and the twin's `down` name it. */
+    name: string;
     /** The interface at the other end of its link, if it is cabled to a device. */
     peer?: { device: string; interface: string; link: number };
+    /** That interface's port, where its device has one. */
+    far?: Port;
 }
 
 export class SimNetwork {
@@ -72,7 +76,7 @@ export class SimNetwork {
                 let byName = this.ports.get(device);
                 if (!byName) this.ports.set(device, byName = new Map());
                 const extra = (iface.secondary ?? []).map(a => ({ network: (a.address & prefixMask(a.length)) >>> 0, length: a.length }));
-                byName.set(iface.name, { device, config: iface, subnet, extra });
+                byName.set(iface.name, { device, config: iface, subnet, extra, name: interfaceName({ device, interface: iface.name }) });
                 for (const address of [iface.address, ...(iface.secondary ?? [])]) {
                     if (address) this.addressOwner.set(address.address, { device, interface: iface.name });
                 }
@@ -96,8 +100,14 @@ export class SimNetwork {
     private cable(link: TwinLink, index: number): void {
         const a = this.port(link.a.device, link.a.interface);
         const b = this.port(link.b.device, link.b.interface);
-        if (a) a.peer = { ...link.b, link: index };
-        if (b) b.peer = { ...link.a, link: index };
+        if (a) {
+            a.peer = { ...link.b, link: index };
+            a.far = b;
+        }
+        if (b) {
+            b.peer = { ...link.a, link: index };
+            b.far = a;
+        }
     }
 
     port(device: string, iface: string): Port | undefined {
@@ -111,19 +121,21 @@ export class SimNetwork {
      */
     isUp(device: string, iface: string, failures: Failures): boolean {
         const port = this.port(device, iface);
-        if (!port || port.config.shutdown || failures.devices.has(device)) return false;
-        const name = interfaceName({ device, interface: iface });
-        if (this.twin.down.has(name) || failures.interfaces.has(name)) return false;
+        return port !== undefined && this.portUp(port, failures);
+    }
+
+    private portUp(port: Port, failures: Failures): boolean {
+        if (port.config.shutdown || failures.devices.has(port.device)) return false;
+        if (this.twin.down.has(port.name) || failures.interfaces.has(port.name)) return false;
         if (!port.peer) return true;
         if (failures.links.has(port.peer.link) || failures.devices.has(port.peer.device)) return false;
-        const far = this.port(port.peer.device, port.peer.interface);
-        const farName = interfaceName(port.peer);
-        return far !== undefined && !far.config.shutdown && !this.twin.down.has(farName) && !failures.interfaces.has(farName);
+        const far = port.far;
+        return far !== undefined && !far.config.shutdown && !this.twin.down.has(far.name) && !failures.interfaces.has(far.name);
     }
 
     /** The interfaces of a device that are up and addressed. */
     upPorts(device: string, failures: Failures): Port[] {
         if (failures.devices.has(device)) return [];
-        return [...(this.ports.get(device)?.values() ?? [])].filter(p => p.subnet && this.isUp(device, p.config.name, failures));
+        return [...(this.ports.get(device)?.values() ?? [])].filter(p => p.subnet && this.portUp(p, failures));
     }
 }
