@@ -126,20 +126,83 @@ export function connectionAlong(path: readonly Hop[]): Map<string, number> {
  * paths only (with the marks it may have there).
  */
 export function connectionPasses(graph: ForwardingGraph, terminal: Terminal): { passed: Map<string, number>; unsure: Map<string, number[]> } {
-    // Per node, over the paths that reach it: the devices met on all of them, and the marks the connection may have at each device met on any.
-    interface Seen { everywhere: Set<string>; marks: Map<string, Set<number>> }
-    // connectionAlong's rule, over the sets of paths that reach a node.
-    const through = (before: Seen, hop: Hop): Seen => {
-        const marks = new Map([...before.marks].map(([device, set]) => [device, new Set(set)]));
-        const known = marks.get(hop.device);
-        if (hop.ctMark !== undefined) marks.set(hop.device, new Set([hop.ctMark]));
-        else if (!known) marks.set(hop.device, new Set([0]));
-        else if (!before.everywhere.has(hop.device)) known.add(0);
-        return { everywhere: new Set([...before.everywhere, hop.device]), marks };
-    };
-    const seen = new Map<FlowNode, Seen>();
+    if (!marksConnections(graph)) return unmarkedPasses(graph, terminal);
+    let seen = passedByNode.get(graph);
+    if (!seen) passedByNode.set(graph, seen = passesByNode(graph));
+    const end = through(seen.get(terminal.node)!, terminal.tail[0]);
+    const passed = new Map<string, number>();
+    const unsure = new Map<string, number[]>();
+    for (const [device, marks] of end.marks) {
+        if (end.everywhere.has(device) && marks.size === 1) passed.set(device, [...marks][0]);
+        else unsure.set(device, [...marks]);
+    }
+    return { passed, unsure };
+}
+
+const marking = new WeakMap<ForwardingGraph, boolean>();
+
+/** Whether some hop of the graph marks the connection (`ct mark set`): else every mark is 0. */
+export function marksConnections(graph: ForwardingGraph): boolean {
+    let marks = marking.get(graph);
+    if (marks === undefined) {
+        marks = graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) || graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined));
+        marking.set(graph, marks);
+    }
+    return marks;
+}
+
+/** Per node, the devices on every path to it (few: a path is short), made once per graph. */
+const onEveryPath = new WeakMap<ForwardingGraph, Map<FlowNode, readonly string[]>>();
+
+/**
+ * connectionPasses where nothing marks the connection, as it is on most networks: the devices on
+ * every path passed it with mark 0, the others on some path maybe. No mark sets are carried hop by
+ * hop: those made a set per device per node, and a graph is traced again under every failure set.
+ */
+function unmarkedPasses(graph: ForwardingGraph, terminal: Terminal): { passed: Map<string, number>; unsure: Map<string, number[]> } {
+    let every = onEveryPath.get(graph);
+    if (!every) {
+        every = new Map();
+        for (const node of graph.nodes) {
+            let here: readonly string[] | undefined;
+            for (const edge of node.from) {
+                const arriving = withDevice(every.get(edge.from)!, edge.hop.device);
+                here = here ? here.filter(d => arriving.includes(d)) : arriving;
+            }
+            every.set(node, here ?? []);
+        }
+        onEveryPath.set(graph, every);
+    }
+    const passed = new Map(withDevice(every.get(terminal.node)!, terminal.tail[0].device).map(d => [d, 0]));
+    const unsure = new Map<string, number[]>();
+    const seen = new Set<FlowNode>([terminal.node]);
+    const queue = [terminal.node];
+    while (queue.length > 0) {
+        for (const edge of queue.pop()!.from) {
+            if (!passed.has(edge.hop.device)) unsure.set(edge.hop.device, [0]);
+            if (!seen.has(edge.from)) {
+                seen.add(edge.from);
+                queue.push(edge.from);
+            }
+        }
+    }
+    return { passed, unsure };
+}
+
+function withDevice(devices: readonly string[], device: string): readonly string[] {
+    return devices.includes(device) ? devices : [...devices, device];
+}
+
+/** Per node, over the paths that reach it: the devices met on all of them, and the marks the connection may have at each device met on any. */
+interface Passes { everywhere: Set<string>; marks: Map<string, Set<number>> }
+
+/** Every node's Passes, made once per graph: a graph has many terminals, and each asks. */
+const passedByNode = new WeakMap<ForwardingGraph, Map<FlowNode, Passes>>();
+
+function passesByNode(graph: ForwardingGraph): Map<FlowNode, Passes> {
+    const seen = new Map<FlowNode, Passes>();
     for (const node of graph.nodes) {
-        let here: Seen | undefined;
+        let here: Passes | undefined;
         for (const edge of node.from) {
             const arriving = through(seen.get(edge.from)!, edge.hop);
             if (!here) {
@@ -155,12 +218,15 @@ export function connectionPasses(graph: ForwardingGraph, terminal: Terminal): { 
         }
         seen.set(node, here ?? { everywhere: new Set(), marks: new Map() });
     }
-    const end = through(seen.get(terminal.node)!, terminal.tail[0]);
-    const passed = new Map<string, number>();
-    const unsure = new Map<string, number[]>();
-    for (const [device, marks] of end.marks) {
-        if (end.everywhere.has(device) && marks.size === 1) passed.set(device, [...marks][0]);
-        else unsure.set(device, [...marks]);
-    }
-    return { passed, unsure };
+    return seen;
+}
+
+/** connectionAlong's rule, over the sets of paths that reach a node: the Passes one hop further. */
+function through(before: Passes, hop: Hop): Passes {
+    const marks = new Map([...before.marks].map(([device, set]) => [device, new Set(set)]));
+    const known = marks.get(hop.device);
+    if (hop.ctMark !== undefined) marks.set(hop.device, new Set([hop.ctMark]));
+    else if (!known) marks.set(hop.device, new Set([0]));
+    else if (!before.everywhere.has(hop.device)) known.add(0);
+    return { everywhere: new Set([...before.everywhere, hop.device]), marks };
 }

@@ -28,7 +28,7 @@ import { namesPlace, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
 import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
-import { connectionAlong, connectionPasses, PathAnalysis, type PathLimits } from './graph-paths.js';
+import { connectionAlong, connectionPasses, marksConnections, PathAnalysis, type PathLimits } from './graph-paths.js';
 
 export interface Counterexample {
     packet: Packet;
@@ -313,7 +313,7 @@ export class NetworkVerifier {
             // Marked where they enter, the packets would be steered by a policy table.
             if (place.kind !== 'segment' || !this.shared.leavesUnmarked(this.network.configs.get(place.device)!, { ...CUT_CONTEXTS.FORWARD, iif: place.interface }, crossing)) return undefined;
             // No connection marks: the replies' contexts below are then exact.
-            if (graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) || graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined))) return undefined;
+            if (marksConnections(graph)) return undefined;
             for (const terminal of graph.terminals) {
                 const fate = terminal.fate;
                 if (fate.kind !== 'delivered' || fate.place.kind !== 'segment') return undefined;
