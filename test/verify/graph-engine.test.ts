@@ -135,3 +135,38 @@ describe('survive K against brute force', () => {
         expect(compared - violated).toBeGreaterThan(40);
     }, 120_000);
 });
+
+describe('failure sets traced one after another', () => {
+    it('forward as a fresh verifier finds under each, though what devices did under earlier sets is reused', async () => {
+        const describe = (verifier: NetworkVerifier, failures: Failures, from: { device: string; interface: string; host: number }, to: { host: number }, effective: PacketSet) => {
+            const packets = effective.intersect(PacketSet.cube({ src: IntervalSet.of(from.host, from.host), dst: IntervalSet.of(to.host, to.host) }));
+            const graph = verifier.context(failures).dataplane.trace(from.device, from.interface, packets);
+            return graph.terminals.map(t => {
+                const fate = t.fate;
+                const where = fate.kind === 'delivered' ? fate.place.name : 'device' in fate ? fate.device : '';
+                const paths = graph.paths(t, 1000).map(hops => hops.map(h => `${h.device}/${h.out ?? ''}`).join(' ')).sort();
+                return `${fate.kind} ${where} ${'reason' in fate ? fate.reason : ''} ${JSON.stringify(t.packets.cubes)} ${paths.join(' | ')}`;
+            }).sort();
+        };
+        let compared = 0;
+        for (let seed = 100; seed < 112; seed++) {
+            const mesh = randomMesh(seed, mulberry32(seed + 1));
+            const checked = await checkWorkspace({ 'mesh.twin.yaml': mesh.twin, 'mesh.intent': mesh.intents });
+            const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'mesh.twin.yaml')).program;
+            const compiled = compileNetwork(program);
+            const warmed = new NetworkVerifier(program.twin, compiled.devices);
+            const failureSets = subsets(program.twin.links.map((_, i) => i), 2).map(links => ({ ...NO_FAILURES, links: new Set(links) }));
+            for (const requirement of program.intents.flatMap(i => i.requirements)) {
+                const text = mesh.intents.split('\n')[requirement.location.range.start.line - 1];
+                const [, a, b] = /segment (\S+) -> segment (\S+)/.exec(text)!;
+                for (const failures of failureSets) {
+                    const fresh = new NetworkVerifier(program.twin, compiled.devices);
+                    const expected = describe(fresh, failures, mesh.segments.get(a)!, mesh.segments.get(b)!, requirement.effective);
+                    expect(describe(warmed, failures, mesh.segments.get(a)!, mesh.segments.get(b)!, requirement.effective), `seed ${seed}: ${text} with links ${[...failures.links]} failed`).toEqual(expected);
+                    compared++;
+                }
+            }
+        }
+        expect(compared).toBeGreaterThan(2000);
+    }, 240_000);
+});

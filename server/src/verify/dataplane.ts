@@ -137,6 +137,29 @@ interface RecordedDecision {
 /** Decisions kept per packet set, device and mark: the intact network's and a few failure sets'. */
 const MAX_DECISIONS_KEPT = 4;
 
+/**
+ * What a device did with packets under some failure set, and all that it rested on there: the
+ * routing decisions (the very objects decide gave) and whether each interface it sent by was up.
+ * Under another failure set where decide gives the same objects and the same interfaces are up,
+ * the device does the same.
+ */
+interface RecordedSteps {
+    steps: DeviceStep[];
+    decisions: Array<{ mark: number; packets: PacketSet; made: readonly Decision[] }>;
+    sends: Array<{ interface: string; up: boolean }>;
+}
+
+/** The records kept for a packet set at a device under a key, made empty where there are none yet. */
+function recordsOf<K, T>(records: WeakMap<PacketSet, WeakMap<DeviceConfig, Map<K, T[]>>>, packets: PacketSet, config: DeviceConfig, key: K): T[] {
+    let byDevice = records.get(packets);
+    if (!byDevice) records.set(packets, byDevice = new WeakMap());
+    let byKey = byDevice.get(config);
+    if (!byKey) byDevice.set(config, byKey = new Map());
+    let made = byKey.get(key);
+    if (!made) byKey.set(key, made = []);
+    return made;
+}
+
 /** Whether two routes forward alike: the same prefix, next hops (in order) or blackhole. */
 function sameRoute(a: Route | undefined, b: Route | undefined): boolean {
     if (a === b) return true;
@@ -185,6 +208,7 @@ export class DataPlaneShared {
     private readonly parts = new WeakMap<PacketSet, Map<string, PacketSet>>();
     /** By the device's configuration object: another configuration (other policy rules) decides anew. */
     private readonly decisions = new WeakMap<PacketSet, WeakMap<DeviceConfig, Map<number, RecordedDecision[]>>>();
+    private readonly steps = new WeakMap<PacketSet, WeakMap<DeviceConfig, Map<string, RecordedSteps[]>>>();
 
     /**
      * `cuts`: sorted addresses where the routes that could match change, and every interface
@@ -302,15 +326,14 @@ export class DataPlaneShared {
         return part;
     }
 
+    /** What a device did with these packets in a context ("ingress, state, marks, reply"), the latest first (see DataPlane.stepsWith). */
+    stepsMade(config: DeviceConfig, packets: PacketSet, context: string): RecordedSteps[] {
+        return recordsOf(this.steps, packets, config, context);
+    }
+
     /** The routing decisions made for these packets at a device under a mark, the latest first (see DataPlane.decide). */
     decisionsMade(config: DeviceConfig, mark: number, packets: PacketSet): RecordedDecision[] {
-        let byDevice = this.decisions.get(packets);
-        if (!byDevice) this.decisions.set(packets, byDevice = new WeakMap());
-        let byMark = byDevice.get(config);
-        if (!byMark) byDevice.set(config, byMark = new Map());
-        let made = byMark.get(mark);
-        if (!made) byMark.set(mark, made = []);
-        return made;
+        return recordsOf(this.decisions, packets, config, mark);
     }
 
     /** The devices that own an address (several for an anycast address). */
@@ -418,7 +441,23 @@ export class DataPlane {
         return [{ kind: 'end', hop, packets, fate: { kind: 'ambiguous', device } }];
     }
 
+    /**
+     * What the device does with the packets in this context: as under another failure set where
+     * what it rested on is the same (see RecordedSteps), else worked out and recorded.
+     */
     private stepsWith(config: DeviceConfig, ingress: string | undefined, packets: PacketSet, context: HookContext): DeviceStep[] {
+        const made = this.shared.stepsMade(config, packets, `${ingress ?? ''}\n${context.state}\n${context.ctMark}\n${context.mark}\n${context.reply}`);
+        const still = made.find(r => r.decisions.every(d => this.decide(config, d.mark, d.packets) === d.made)
+            && r.sends.every(send => this.network.isUp(config.hostname, send.interface, this.routing.failures) === send.up));
+        if (still) return still.steps;
+        const record: RecordedSteps = { steps: [], decisions: [], sends: [] };
+        record.steps = this.workOutSteps(config, ingress, packets, context, record);
+        made.unshift(record);
+        if (made.length > MAX_DECISIONS_KEPT) made.pop();
+        return record.steps;
+    }
+
+    private workOutSteps(config: DeviceConfig, ingress: string | undefined, packets: PacketSet, context: HookContext, record: RecordedSteps): DeviceStep[] {
         const device = config.hostname;
         const hop: Hop = { device, in: ingress };
         const steps: DeviceStep[] = [];
@@ -436,7 +475,9 @@ export class DataPlane {
             }
             // The routing decision takes the mark the prerouting hook gave the packets.
             for (const passed of this.hooks(config, early, { ...group, packets: onward }, context, hop, steps)) {
-                for (const decision of this.decide(config, group.mark, passed.packets)) {
+                const decisions = this.decide(config, group.mark, passed.packets);
+                record.decisions.push({ mark: group.mark, packets: passed.packets, made: decisions });
+                for (const decision of decisions) {
                     const leaving: Hop = { ...at(passed.ctMark), ...(decision.kind === 'next' ? { out: decision.hop.interface } : {}) };
                     if (decision.kind === 'dropped') {
                         steps.push({ kind: 'end', hop: leaving, packets: decision.packets, fate: { kind: 'dropped', device, reason: decision.reason } });
@@ -444,7 +485,7 @@ export class DataPlane {
                     }
                     const byOif: HookContext = { ...context, oif: decision.hop.interface };
                     for (const sent of this.hooks(config, late, { ...passed, packets: decision.packets }, byOif, leaving, steps)) {
-                        steps.push(this.send(device, decision.hop, sent.packets, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }));
+                        steps.push(this.send(device, decision.hop, sent.packets, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }, record));
                     }
                 }
             }
@@ -560,12 +601,14 @@ export class DataPlane {
     }
 
     /** Hands packets to a next hop: a device across a link, a segment or an external. */
-    private send(device: string, nextHop: NextHop, packets: PacketSet, leaving: Hop): DeviceStep {
+    private send(device: string, nextHop: NextHop, packets: PacketSet, leaving: Hop, record: RecordedSteps): DeviceStep {
         const port = this.network.port(device, nextHop.interface)!;
         const hop: Hop = { ...leaving, link: port.peer?.link };
         const place = this.attachments.get(`${device}:${nextHop.interface}`);
         if (place) return { kind: 'end', hop, packets, fate: { kind: 'delivered', place } };
-        if (!port.peer || !this.network.isUp(device, nextHop.interface, this.routing.failures)) {
+        const up = this.network.isUp(device, nextHop.interface, this.routing.failures);
+        record.sends.push({ interface: nextHop.interface, up });
+        if (!port.peer || !up) {
             return { kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${nextHop.interface} leads nowhere` } };
         }
         return { kind: 'across', hop, peer: port.peer, packets };
