@@ -30,7 +30,7 @@ import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import type { Cube } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
-import { namesPlace, placesOf, type Place } from '../twin/places.js';
+import { placeIndexOf, type Place, type PlaceIndex } from '../twin/places.js';
 import { matchOf } from './filter.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 
@@ -142,14 +142,13 @@ export function waypointKey(waypoint: readonly string[]): string {
  */
 export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache, pathsMoved = false): Steering & { cache: SteeringCache } {
     const byRequirement = new Map<string, Steering>();
-    let places: Place[] | undefined;
     const pathsFrom = pathsFromOnce();
     const from: Steering[] = [];
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
         const fingerprint = requirementFingerprint(requirement);
         const kept = previous?.byRequirement.get(fingerprint);
-        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, places ??= placesOf(program.twin), addresses, pathsFrom) : undefined;
+        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, placeIndexOf(program.twin), addresses, pathsFrom) : undefined;
         const own = kept && (!made || sameSteering(kept, made)) ? kept : made!;
         byRequirement.set(fingerprint, own);
         from.push(own);
@@ -184,13 +183,13 @@ export function anycastSets(program: IntentProgram): string[][] {
     return [...sets.values()].sort((a, b) => waypointKey(a).localeCompare(waypointKey(b)));
 }
 
-function steerRequirement(requirement: Requirement, topology: Topology, places: Place[], addresses: WaypointAddresses, pathsFrom: PathsFrom): Steering {
+function steerRequirement(requirement: Requirement, topology: Topology, places: PlaceIndex, addresses: WaypointAddresses, pathsFrom: PathsFrom): Steering {
     const steering: Steering = { rules: new Map(), warnings: [] };
     const problems = new Set<string>();
     const c = requirement.constraints;
     for (const flow of requirement.flows) {
-        for (const from of places.filter(p => p.interface !== undefined && namesPlace(flow.source.addresses, p))) {
-            for (const to of places.filter(p => namesPlace(flow.destination.addresses, p))) {
+        for (const from of places.named(flow.source.addresses).filter(p => p.interface !== undefined)) {
+            for (const to of places.named(flow.destination.addresses)) {
                 if (from === to) continue;
                 const cubes = requirement.effective.cubes
                     .map(cube => ({ ...cube, src: cube.src.intersect(flow.source.addresses).intersect(from.hosts), dst: cube.dst.intersect(flow.destination.addresses).intersect(to.hosts) }))

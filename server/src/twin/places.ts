@@ -33,7 +33,53 @@ export function namesPlace(addresses: IntervalSet, place: Place): boolean {
     return place.kind === 'device' ? addresses.contains(place.space) : place.space.intersects(addresses);
 }
 
+/**
+ * Places found by their addresses without trying each: their address intervals sorted by start,
+ * each with the furthest end up to it (places overlap — a gateway is a segment's and a device's —
+ * so reaches, not ends, are in order).
+ */
+export class PlaceIndex {
+    private readonly entries: Array<{ lo: number; hi: number; reach: number; place: Place }>;
+
+    constructor(readonly places: readonly Place[]) {
+        const intervals = places.flatMap(place => place.space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+        let reach = -1;
+        this.entries = intervals.map(entry => ({ ...entry, reach: (reach = Math.max(reach, entry.hi)) }));
+    }
+
+    /** The places whose space meets these addresses. */
+    meeting(addresses: IntervalSet): Set<Place> {
+        const meeting = new Set<Place>();
+        const entries = this.entries;
+        for (const [lo, hi] of addresses.intervals) {
+            // The first interval whose reach gets to lo.
+            let low = 0;
+            let high = entries.length;
+            while (low < high) {
+                const mid = (low + high) >> 1;
+                if (entries[mid].reach < lo) low = mid + 1; else high = mid;
+            }
+            for (let i = low; i < entries.length && entries[i].lo <= hi; i++) if (entries[i].hi >= lo) meeting.add(entries[i].place);
+        }
+        return meeting;
+    }
+
+    /** The places these addresses name (see namesPlace), in the order of `places`. */
+    named(addresses: IntervalSet): Place[] {
+        const meeting = this.meeting(addresses);
+        return this.places.filter(p => meeting.has(p) && namesPlace(addresses, p));
+    }
+}
+
 const placesOfTwin = new WeakMap<Twin, Place[]>();
+const indexOfTwin = new WeakMap<Twin, PlaceIndex>();
+
+/** The index of placesOf(twin), made once per twin. */
+export function placeIndexOf(twin: Twin): PlaceIndex {
+    let index = indexOfTwin.get(twin);
+    if (!index) indexOfTwin.set(twin, index = new PlaceIndex(placesOf(twin)));
+    return index;
+}
 
 /**
  * `routers`: every address a device owns; by default as the twin assigns them (the places of a

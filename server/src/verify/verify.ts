@@ -24,7 +24,7 @@ import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.j
 import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
 import { findLink, interfaceName, type Twin } from '../twin/model.js';
-import { namesPlace, placesOf, type Place } from '../twin/places.js';
+import { PlaceIndex, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
 import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
@@ -160,7 +160,7 @@ export class NetworkVerifier {
     private readonly hostSets = new WeakMap<IntervalSet, IntervalSet>();
     private readonly namedPlaces = new WeakMap<IntervalSet, Place[]>();
     /** Every place's address intervals, by where they start, with the furthest end up to each. */
-    private readonly placeIndex: Array<{ lo: number; hi: number; reach: number; place: Place }>;
+    private readonly placeIndex: PlaceIndex;
     /** What each place sends of a requirement (by its effective packets, then flow). */
     private readonly senderCache = new WeakMap<PacketSet, Map<object, Sender[]>>();
     /** Where address classes start (see DataPlane). */
@@ -180,9 +180,7 @@ export class NetworkVerifier {
         this.places = placesOf(twin, routers);
         this.edges = this.places.filter(p => p.interface !== undefined);
         this.placed = IntervalSet.fromIntervals(this.places.flatMap(p => p.space.intervals));
-        const intervals = this.places.flatMap(place => place.space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo || a.hi - b.hi);
-        let reach = -1;
-        this.placeIndex = intervals.map(entry => ({ ...entry, reach: (reach = Math.max(reach, entry.hi)) }));
+        this.placeIndex = new PlaceIndex(this.places);
         this.edgeHosts = IntervalSet.fromIntervals(this.edges.flatMap(p => p.hosts.intervals));
         const cuts = new Set(this.universe.boundaries());
         for (const owned of this.network.addressOwner.keys()) {
@@ -492,7 +490,7 @@ export class NetworkVerifier {
         // Per address class (by the prefixes containing it): where its traffic enters, and its extent.
         const classes = new Map<string, { entries: Set<string>; ranges: Array<[number, number]>; probe?: number }>();
         for (const flow of flows) {
-            const meeting = this.placesMeeting(flow.source);
+            const meeting = this.placeIndex.meeting(flow.source);
             const entries = this.edges.filter(p => meeting.has(p)).map(p => p.device);
             if (entries.length === 0) continue;
             for (const [lo, hi] of flow.destination.intervals) {
@@ -664,29 +662,10 @@ export class NetworkVerifier {
     private placesNamedBy(addresses: IntervalSet): Place[] {
         let named = this.namedPlaces.get(addresses);
         if (!named) {
-            const meeting = this.placesMeeting(addresses);
-            named = this.places.filter(p => meeting.has(p) && namesPlace(addresses, p) && !p.hosts.intersect(addresses).isEmpty());
+            named = this.placeIndex.named(addresses).filter(p => p.hosts.intersects(addresses));
             this.namedPlaces.set(addresses, named);
         }
         return named;
-    }
-
-    /** The places whose address space meets these addresses, by the index of their intervals. */
-    private placesMeeting(addresses: IntervalSet): Set<Place> {
-        const meeting = new Set<Place>();
-        const index = this.placeIndex;
-        for (const [lo, hi] of addresses.intervals) {
-            // The first interval whose reach (the furthest end so far) gets to lo; places overlap
-            // (a gateway is a segment's and a device's), so reaches, not ends, are in order.
-            let low = 0;
-            let high = index.length;
-            while (low < high) {
-                const mid = (low + high) >> 1;
-                if (index[mid].reach < lo) low = mid + 1; else high = mid;
-            }
-            for (let i = low; i < index.length && index[i].lo <= hi; i++) if (index[i].hi >= lo) meeting.add(index[i].place);
-        }
-        return meeting;
     }
 
     /**
