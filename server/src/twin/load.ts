@@ -9,7 +9,7 @@ import { quoted, type Diagnostic, type SourceLocation } from '../common/diagnost
 import { didYouMean } from '../common/suggest.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { formatAddress, formatPrefix, lastAddress, parseAddress, parsePrefix, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
-import { findLink, interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinExternal, type TwinLink, type TwinSegment } from './model.js';
+import { interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinExternal, type TwinLink, type TwinSegment } from './model.js';
 import { YamlReader, type MapEntry } from './yaml-reader.js';
 
 /** Reads a file's text: undefined when it does not exist, `refused` (why) when it may not or cannot be read. */
@@ -68,7 +68,8 @@ class TwinLoader {
     private readonly addressUses: AddressUse[] = [];
     private readonly interfaceUsers = new Map<string, string>();
     private readonly unattachedReported = new Set<string>();
-    private readonly importedLinks = new Set<TwinLink>();
+    /** The containerlab topology's links the twin has not yet added to, by their two ends (see endsKey). */
+    private readonly importedLinks = new Map<string, TwinLink>();
     private readonly hostNodeAttachments = new Map<string, { key: InterfaceKey; location: SourceLocation }>();
     private linkPool?: { prefix: Prefix; location: SourceLocation };
     private loopbackPool?: { prefix: Prefix; location: SourceLocation };
@@ -188,7 +189,7 @@ class TwinLoader {
                 continue;
             }
             const link = this.addLink(reader, linkNode, a, b);
-            if (link) this.importedLinks.add(link);
+            if (link) this.importedLinks.set(endsKey(a.key, b.key), link);
         }
     }
 
@@ -245,8 +246,9 @@ class TwinLoader {
         if (!endpoints) return;
         const [a, b] = endpoints;
         // The twin may add to a link of the containerlab topology; any other repetition is a reuse.
-        const imported = findLink(this.twin, a.key, b.key);
-        const link = imported && this.importedLinks.delete(imported) ? imported : this.addLink(reader, node, a, b);
+        const imported = this.importedLinks.get(endsKey(a.key, b.key));
+        if (imported) this.importedLinks.delete(endsKey(a.key, b.key));
+        const link = imported ?? this.addLink(reader, node, a, b);
         if (!link) return;
         link.location = reader.location(node);
         for (const field of fields.values()) {
@@ -693,6 +695,11 @@ function externalSpaces(externals: readonly TwinExternal[]): Map<TwinExternal, I
 }
 
 /** "1ms", "500us", "0.5ms", "2s" → microseconds. */
+/** A link's two ends, whichever way round they are written. */
+function endsKey(a: InterfaceKey, b: InterfaceKey): string {
+    return [interfaceName(a), interfaceName(b)].sort().join(' -- ');
+}
+
 export function parseDuration(text: string): number | undefined {
     const match = /^(\d+(?:\.\d+)?)\s*(us|ms|s)$/.exec(text.trim());
     if (!match) return undefined;
