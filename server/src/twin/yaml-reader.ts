@@ -12,10 +12,11 @@ import { nearestName } from '../common/suggest.js';
 /** Nodes all the aliases of a file may stand for together: far more than a twin repeats, far fewer than would slow the loader. */
 export const MAX_ALIAS_NODES = 100_000;
 /**
- * YAML tokens (names, values, punctuation) of a file: a twin of 8,000 devices has 1,000,000. A
- * token takes the yaml package microseconds and a kilobyte, so this bounds time and memory.
+ * YAML tokens (names, values, punctuation) of a file: a twin of 20,000 devices has 3,000,000. A
+ * token takes the yaml package about a microsecond and 200 bytes, so this bounds time and memory
+ * (a file that passes it is refused within seconds) while networks of that size still load.
  */
-export const MAX_TOKENS = 1_000_000;
+export const MAX_TOKENS = 3_000_000;
 /** Collections in collections: a twin has a handful; the yaml package's composer recurses and overflows near a thousand. */
 export const MAX_DEPTH = 100;
 /** Problems reported of one file: enough to fix, not a report as large as the file. */
@@ -82,7 +83,7 @@ export class YamlReader {
         let count = 0;
         for (const lexeme of new Lexer().lex(source)) {
             if (++count > MAX_TOKENS) {
-                return { offset: parser.offset, code: 'yaml-size', message: `YAML with more than ${MAX_TOKENS.toLocaleString('en')} tokens (names, values, punctuation); a twin of 8,000 devices has that many. The file is not read.` };
+                return { offset: parser.offset, code: 'yaml-size', message: `YAML with more than ${MAX_TOKENS.toLocaleString('en')} tokens (names, values, punctuation); a twin of 20,000 devices has that many. The file is not read.` };
             }
             tokens.push(...parser.next(lexeme));
             if (parser.stack.length > MAX_DEPTH) {
