@@ -56,7 +56,7 @@ export class VerificationSession {
         const compiled = compileNetwork(program, this.compiled);
         const previous = this.verifier && this.compiled ? { verifier: this.verifier, compiled: this.compiled } : undefined;
         // Per device whose filters changed: the packets the changed rules match.
-        const changed = new Map<string, PacketSet>();
+        const changed = new Map<string, PacketSet[]>();
         // Where link costs changed: the routes that may have moved.
         let rerouted: Rerouted | undefined;
         if (previous && compiled.underlayChange !== 'other') {
@@ -99,13 +99,13 @@ export class VerificationSession {
  * Whether a kept verdict may no longer hold: its traffic (or its replies) reached a device where
  * rules that match some of its packets were added or removed.
  */
-function affected(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet, changed: Map<string, PacketSet>): boolean {
+function affected(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet, changed: Map<string, PacketSet[]>): boolean {
     let packets: PacketSet | undefined;
     for (const device of verdict.devices) {
         const delta = changed.get(device);
         if (!delta) continue;
         packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
-        if (delta.intersects(packets)) return true;
+        if (delta.some(part => part.intersects(packets!))) return true;
     }
     return false;
 }
@@ -181,18 +181,19 @@ function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
  * not modelled, anything; the main table's static routes, anything). A rule's DSCP is left out of
  * what it matches, since steering rewrites it on the way.
  */
-function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet {
+function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] {
     const frame = (config: DeviceConfig) => JSON.stringify([
         config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled, config.staticRoutes.filter(r => r.table === undefined)
     ]);
-    if (frame(before) !== frame(after)) return PacketSet.ALL;
-    const reach = (rule: { match: PacketMatch }) => matchSet({ ...rule.match, dscp: undefined });
+    if (frame(before) !== frame(after)) return [PacketSet.ALL];
+    // The parts are kept apart, not united: a run only asks whether a requirement's packets meet
+    // one, and uniting hundreds of steering rules' matches cost more than the rest of an edit.
+    const delta = new Set<PacketSet>();
     const rules = (config: DeviceConfig) => config.filter.chains.flatMap(c => c.rules);
     const old = new Set(rules(before));
     const now = new Set(rules(after));
-    let delta = PacketSet.EMPTY;
-    for (const rule of old) if (!now.has(rule)) delta = delta.union(reach(rule));
-    for (const rule of now) if (!old.has(rule)) delta = delta.union(reach(rule));
+    for (const rule of old) if (!now.has(rule)) delta.add(reach(rule.match));
+    for (const rule of now) if (!old.has(rule)) delta.add(reach(rule.match));
     // Per mark: its policy rules and their tables' routes.
     const policy = (config: DeviceConfig) => {
         const byMark = new Map<number, string>();
@@ -207,9 +208,18 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet {
     const is = policy(after);
     for (const mark of new Set([...was.keys(), ...is.keys()])) {
         if (was.get(mark) === is.get(mark)) continue;
-        for (const rule of [...old, ...now]) if (rule.setMark === mark) delta = delta.union(reach(rule));
+        for (const rule of [...old, ...now]) if (rule.setMark === mark) delta.add(reach(rule.match));
     }
-    return delta;
+    return [...delta];
+}
+
+const reaches = new WeakMap<PacketMatch, PacketSet>();
+
+/** What a rule's match reaches, its DSCP left out; by match object (steering shares one match among devices). */
+function reach(match: PacketMatch): PacketSet {
+    let found = reaches.get(match);
+    if (!found) reaches.set(match, found = matchSet({ ...match, dscp: undefined }));
+    return found;
 }
 
 /** A run given up because newer input arrived. */
