@@ -1,13 +1,13 @@
 /** `netintent compile`: a folder per device, the same bytes every run, written safely. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/samples.js';
 import { smallWorkspace, writeWorkspace } from '../support/workspace.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
@@ -17,7 +17,7 @@ function netintent(args: string[], cwd = ROOT) {
 }
 
 function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-out-'));
+    return temporaryFolder('netintent-out-');
 }
 
 function listFiles(folder: string): Record<string, string> {

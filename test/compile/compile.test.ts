@@ -1,11 +1,11 @@
 /** Compiling the samples: FRR and nftables accept every file, and the output is as reviewed. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFiles } from '../../server/src/compile/targets.js';
 import { ROOT, SAMPLES, requireTool, sampleProgram, sbin } from '../support/samples.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -15,7 +15,7 @@ async function compiled(sample: string) {
 }
 
 function writeTemp(files: Map<string, string>): string {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-compiled-'));
+    const folder = temporaryFolder('netintent-compiled-');
     for (const [name, content] of files) {
         fs.mkdirSync(path.dirname(path.join(folder, name)), { recursive: true });
         fs.writeFileSync(path.join(folder, name), content);

@@ -15,6 +15,7 @@ import { COMPILE_REQUEST, type CompileParams, type CompileResult } from '../../s
 import { FAMILIES, networkFiles } from '../bench/generate.js';
 import { LspClient } from '../lsp/lsp-client.js';
 import { ROOT } from '../support/samples.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 // What compile keeps in the output folder besides the files (docs/cli.md).
@@ -47,17 +48,9 @@ function startNetintent(args: string[]) {
     return { child, ended };
 }
 
-const temporaryFolders: string[] = [];
-
 function tempDir(): string {
-    temporaryFolders.push(fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-safety-')));
-    return temporaryFolders.at(-1)!;
+    return temporaryFolder('netintent-safety-');
 }
-
-// The large compiles leave some 200 MB.
-afterAll(() => {
-    for (const folder of temporaryFolders) fs.rmSync(folder, { recursive: true, force: true });
-});
 
 /** Every regular file under `folder` (dot files too) → its content. */
 function listFiles(folder: string): Record<string, string> {

@@ -4,7 +4,6 @@
  * Interface names that a careless escaping would fold into one (eth-10, eth_10) share a device.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFiles } from '../../server/src/compile/targets.js';
@@ -15,11 +14,12 @@ import { mulberry32 } from '../support/random.js';
 import { randomNetwork } from '../support/random-networks.js';
 import { SAMPLES, sampleProgram } from '../support/samples.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 /** Each requirement's verdict on the compiled model, and on the files written and read back. */
 function bothWays(program: IntentProgram): { compiled: string[]; readBack: string[]; diagnostics: string[] } {
     const { compiled, files } = compileFiles(program, 'frr');
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-roundtrip-'));
+    const folder = temporaryFolder('netintent-roundtrip-');
     for (const [name, content] of files) {
         fs.mkdirSync(path.dirname(path.join(folder, name)), { recursive: true });
         fs.writeFileSync(path.join(folder, name), content);

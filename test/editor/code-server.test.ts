@@ -6,11 +6,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/samples.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const EDITOR = path.join(ROOT, '.cache', 'editor');
 const NODE22 = path.join(EDITOR, 'node22', 'bin', 'node');
@@ -29,7 +29,7 @@ function available(): boolean {
 }
 
 const enabled = available();
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-editor-'));
+const home = temporaryFolder('netintent-editor-');
 const workspace = path.join(home, 'campus');
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;

@@ -6,7 +6,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFiles } from '../../server/src/check/check.js';
@@ -15,6 +14,7 @@ import { forgedSourceTrials } from '../../server/src/lab/traffic.js';
 import { loadTwin } from '../../server/src/twin/load.js';
 import { ROOT } from '../support/samples.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
@@ -98,7 +98,7 @@ describe.skipIf(!labAvailable())('the lab', () => {
     }, 120_000);
 
     it('twin sync writes what is down into the twin, keeping its comments, and compares the live FIBs', async () => {
-        const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-sync-'));
+        const folder = temporaryFolder('netintent-sync-');
         fs.cpSync(path.join(ROOT, 'samples', 'violations'), folder, { recursive: true });
         const twinFile = path.join(folder, 'violations.twin.yaml');
         const original = fs.readFileSync(twinFile, 'utf8');

@@ -4,12 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { Message, StreamMessageReader, type NotificationMessage, type RequestMessage, type ResponseMessage } from 'vscode-languageserver-protocol/node';
 import { LspClient } from './lsp-client.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const SERVER = path.resolve('out', 'server', 'main.cjs');
 const INITIALIZE = { processId: null, rootUri: null, capabilities: {} };
@@ -87,7 +87,7 @@ class RawServer {
 
 /** A workspace of the campus sample and a second file using one of its groups. */
 function campus(): { folder: string; policyUri: string; moreUri: string; policyText: string } {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-hostile-'));
+    const folder = temporaryFolder('netintent-hostile-');
     fs.cpSync(path.resolve('samples', 'campus'), folder, { recursive: true });
     fs.writeFileSync(path.join(folder, 'more.intent'), 'twin "campus.twin.yaml"\n\nintent staff-to-web-again {\n  allow staff -> web : tcp 8080\n}\n');
     const policy = path.join(folder, 'policy.intent');

@@ -1,13 +1,13 @@
 /** The language server as an editor sees it: the built server process over stdio JSON-RPC. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeAction, CodeLens, CompletionList, Hover, LocationLink, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { ROOT } from '../support/samples.js';
 import { LspClient } from './lsp-client.js';
+import { temporaryFolder } from '../support/temporary.js';
 
-const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-lsp-'));
+const folder = temporaryFolder('netintent-lsp-');
 fs.cpSync(path.join(ROOT, 'samples', 'campus'), folder, { recursive: true });
 // A second file bound to the same twin, using a group of the first.
 fs.writeFileSync(path.join(folder, 'more.intent'), 'twin "campus.twin.yaml"\n\nintent staff-to-web-again {\n  allow staff -> web : tcp 8080\n}\n');

@@ -1,11 +1,11 @@
 /** Test workspaces: files written to a fresh temporary folder, checked through the real pipeline. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { NodeFileSystem } from 'langium/node';
 import { checkFiles } from '../../server/src/check/check.js';
 import type { CheckReport } from '../../server/src/check/report.js';
 import { createNetintentServices, type NetintentServices } from '../../server/src/language/netintent-module.js';
+import { temporaryFolder } from './temporary.js';
 
 let services: NetintentServices | undefined;
 
@@ -17,7 +17,7 @@ export function netintentServices(): NetintentServices {
 
 /** Writes `files` (relative path → text) into a new temporary folder; returns the folder. */
 export function writeWorkspace(files: Record<string, string>): string {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-test-'));
+    const folder = temporaryFolder('netintent-test-');
     for (const [relative, text] of Object.entries(files)) {
         const file = path.join(folder, relative);
         fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -4,7 +4,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
@@ -17,6 +16,7 @@ import { verifyProgram } from '../../server/src/verify/program.js';
 import type { RequirementVerdict } from '../../server/src/verify/verify.js';
 import { requireTool, sbin } from '../support/samples.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 /**
  *   users (10.1.1.0/24, printer1 .9) on edge1 -- core1 -- edge2 (staff 10.1.2.0/24)
@@ -243,7 +243,7 @@ describe('what the verifier does not model is unknown, never holds', () => {
         expect(diagnostics).toEqual([line]);
         expect(verdicts.get('rest')![0].verdict).toBe('unknown');
         if (requireTool('nft', 'nftables')) {
-            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nft-')), 'nftables.nft');
+            const file = path.join(temporaryFolder('nft-'), 'nftables.nft');
             fs.writeFileSync(file, edited);
             expect(spawnSync(sbin('nft'), ['-c', '-f', file], { encoding: 'utf8' }).status).not.toBe(0);
         }

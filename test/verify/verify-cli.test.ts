@@ -1,7 +1,6 @@
 /** `netintent verify --configs`: configurations read back from text, compiled or edited by hand. */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
@@ -11,6 +10,7 @@ import { emptyDevice, FILTER_HOOKS } from '../../server/src/config/model.js';
 import { PacketSet } from '../../server/src/net/packet-set.js';
 import { FilterEvaluator } from '../../server/src/verify/filter.js';
 import { ROOT, SAMPLES, sampleProgram } from '../support/samples.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
@@ -20,7 +20,7 @@ function netintent(args: string[]) {
 }
 
 function compiledTo(sample: string): string {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'netintent-configs-'));
+    const out = temporaryFolder('netintent-configs-');
     expect(netintent(['compile', `samples/${sample}`, '--out', out]).code).toBe(0);
     return out;
 }
