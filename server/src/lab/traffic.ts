@@ -187,13 +187,25 @@ function settle(state: LabState, twin: Twin, compiled: CompiledNetwork, failures
 /**
  * One packet of the requirement, sent as it stands (the failures in force): whether what
  * happened is what the requirement asks, and for an allow whose path is constrained, the path
- * traceroute follows with the packet's own protocol and port.
+ * traceroute follows with the packet's own protocol and port. An allow's packet that does not
+ * arrive is sent once more a second later, between the same addresses (the lab hashes ECMP on
+ * addresses only, so it takes the same branch): a network that has just converged may still be
+ * resolving a neighbour or reinstalling a route, and one lost packet is not the steady state the
+ * verifier judges. Both attempts are reported.
  */
 async function tryOnce(requirement: Requirement, attempt: Attempt, owners: Map<number, string>): Promise<{ holds: boolean; description: string }> {
-    const delivered = attempt.forged
-        ? sendForged(attempt.from, attempt.to.namespace, attempt.packet)
-        : await send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
-    const description = delivered ? 'delivered' : 'not delivered';
+    const sendIt = () => attempt.forged
+        ? (sendForged(attempt.from, attempt.to.namespace, attempt.packet) ? DELIVERED : { delivered: false, why: 'nothing arrived' })
+        : send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
+    let sent = await sendIt();
+    let description = sent.delivered ? 'delivered' : `not delivered (${sent.why})`;
+    if (!sent.delivered && requirement.kind === 'allow') {
+        await new Promise(resolve => setTimeout(resolve, RETRY_MS));
+        const first = sent;
+        sent = await sendIt();
+        description = sent.delivered ? `delivered on the second try (the first: ${first.why})` : `not delivered (${first.why}; a second later: ${sent.why})`;
+    }
+    const delivered = sent.delivered;
     if (requirement.kind !== 'allow') return { holds: !delivered, description };
     if (!delivered || !constrained(requirement)) return { holds: delivered, description };
     // The first hop answers from the gateway of the source: the source's device, counted once.
@@ -345,19 +357,29 @@ function anyForgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement
     return undefined;
 }
 
-async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply: boolean): Promise<boolean> {
+/** Whether a packet arrived (and for a stateful flow, its reply came back); if not, what was seen. */
+type Sent = { delivered: true } | { delivered: false; why: string };
+const DELIVERED: Sent = { delivered: true };
+const RETRY_MS = 1000;
+/** How long the receiving probe may take to listen (a busy machine starts Node slowly). */
+const LISTEN_MS = 10_000;
+
+async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply: boolean): Promise<Sent> {
     if (packet.protocol !== 'tcp' && packet.protocol !== 'udp') {
-        return spawnSync('ip', ['netns', 'exec', from.namespace, 'ping', '-c', '2', '-W', '1', '-I', packet.src, packet.dst]).status === 0;
+        const ping = spawnSync('ip', ['netns', 'exec', from.namespace, 'ping', '-c', '2', '-W', '1', '-I', packet.src, packet.dst]);
+        return ping.status === 0 ? DELIVERED : { delivered: false, why: 'no echo reply to 2 pings' };
     }
     const listener = spawn('ip', ['netns', 'exec', to.namespace, process.execPath, PROBE, 'listen', packet.protocol, packet.dst, String(packet.dstPort)]);
     let output = '';
     listener.stdout.on('data', chunk => { output += String(chunk); });
     try {
-        for (let i = 0; i < 50 && !output.includes('ready'); i++) await new Promise(resolve => setTimeout(resolve, 50));
+        for (const deadline = Date.now() + LISTEN_MS; !output.includes('ready') && Date.now() < deadline;) await new Promise(resolve => setTimeout(resolve, 50));
+        if (!output.includes('ready')) throw new LabError(`the probe did not listen on ${packet.dst}:${packet.dstPort} in ${to.namespace} within ${LISTEN_MS / 1000} s`);
         const connect = spawnSync('ip', ['netns', 'exec', from.namespace, process.execPath, PROBE, 'connect', packet.protocol, packet.src, packet.dst, String(packet.dstPort), '2000']);
         await new Promise(resolve => setTimeout(resolve, 100));
-        const arrived = output.includes('got');
-        return expectReply ? arrived && connect.status === 0 : arrived;
+        if (!output.includes('got')) return { delivered: false, why: 'nothing arrived' };
+        if (expectReply && connect.status !== 0) return { delivered: false, why: 'it arrived, no reply came back within 2 s' };
+        return DELIVERED;
     } finally {
         listener.kill();
     }
