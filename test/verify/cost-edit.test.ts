@@ -127,3 +127,51 @@ describe('distancesAfterCostChanges', () => {
         }
     });
 });
+
+describe('a link cost edit that moves only the way toward a waypoint', () => {
+    // src at r1, dst at r4, waypoint w. r1 reaches dst directly, and w by r2 and r3 (equal cost)
+    // until r1 -- r3 costs more: then r1 sends the steered packets (policy table: toward w's
+    // loopback) by r2 alone. No device on the path moves a route toward dst.
+    const twin = (cost: number) => `network: toward
+routing: ospf
+pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }
+devices:
+  r1: { role: access }
+  r2: { role: core }
+  r3: { role: core }
+  r4: { role: access }
+  w: { role: core }
+links:
+  - { endpoints: [r1:eth1, r4:eth1], cost: 15 }
+  - { endpoints: [r1:eth2, r2:eth1] }
+  - { endpoints: [r1:eth3, r3:eth1], cost: ${cost} }
+  - { endpoints: [r2:eth2, w:eth1] }
+  - { endpoints: [r3:eth2, w:eth2] }
+  - { endpoints: [w:eth3, r4:eth2] }
+segments:
+  src: { prefix: 10.1.1.0/24, attach: r1:eth10 }
+  dst: { prefix: 10.1.2.0/24, attach: r4:eth10 }
+`;
+
+    it('verifies the steered requirement again (its packets are marked for the table whose next hop moved)', async () => {
+        const folder = writeWorkspace({ 'toward.twin.yaml': twin(10), 'main.intent': 'twin "toward.twin.yaml"\nintent steered { allow src -> dst : udp 53 oneway via w }\nintent plain { allow src -> dst : udp 123 oneway }\n' });
+        const { Netintent } = createNetintentServices(NodeFileSystem);
+        const programNow = async () => {
+            const report = await checkFiles(Netintent, [path.join(folder, 'main.intent')], { verify: false });
+            expect(report.diagnostics.filter(d => d.severity === 'error')).toEqual([]);
+            return Netintent.intent.IntentPrograms.forTwin(path.join(folder, 'toward.twin.yaml')).program;
+        };
+        const session = new VerificationSession();
+        const before = session.run(await programNow());
+        fs.writeFileSync(path.join(folder, 'toward.twin.yaml'), twin(15));
+        const program = await programNow();
+        const run = session.run(program);
+        const pathsOf = (verdicts: Map<Requirement, RequirementVerdict>, intent: string) => [...verdicts].find(([r]) => r.intent === intent)![1].pathDevices;
+        // The steered packets went by r2 and r3; now by r2 alone.
+        expect(pathsOf(before.verdicts, 'steered')).toContainEqual(['r1', 'r3', 'w', 'r4']);
+        expect(pathsOf(run.verdicts, 'steered')).toEqual([['r1', 'r2', 'w', 'r4']]);
+        // The unsteered flow's routes did not move: its verdict is kept.
+        expect(run.verified).toBe(1);
+        expect(shown(run.verdicts)).toEqual(shown(verifyProgram(program, compileNetwork(program).devices).verdicts));
+    });
+});

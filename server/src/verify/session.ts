@@ -116,19 +116,21 @@ function affected(verdict: RequirementVerdict, requirement: Requirement, effecti
  * moved; one that `survive` decided by a minimum cut also (that holds whatever the costs, and its
  * failure-free part is checked so); any other under failures is verified again, since a cost can
  * move a path that only a failure brings into use. A router's destinations include the next hops
- * of its static routes (policy tables steering toward a waypoint resolve them through OSPF).
+ * of its static routes: of the main table, for every packet; of a policy table (steering toward a
+ * waypoint resolves them through OSPF), for the packets a rule there marks for that table (a mark
+ * stays on its device: the kernel clears it when a packet leaves the namespace).
  */
 class Rerouted {
     private readonly destinations = new Map<MovedRoutes, IntervalSet>();
-    private readonly nextHops = new Map<string, IntervalSet>();
     /** By device: the moved routes there. */
-    private readonly movedAt = new Map<string, MovedRoutes[]>();
+    private readonly routesAt = new Map<string, MovedRoutes[]>();
+    private readonly moved = new Map<string, MovedAt>();
 
     constructor(moved: readonly MovedRoutes[], private readonly verifier: NetworkVerifier) {
         for (const routes of moved) {
             for (const device of routes.at) {
-                const here = this.movedAt.get(device);
-                if (here) here.push(routes); else this.movedAt.set(device, [routes]);
+                const here = this.routesAt.get(device);
+                if (here) here.push(routes); else this.routesAt.set(device, [routes]);
             }
         }
     }
@@ -138,14 +140,50 @@ class Rerouted {
         if (requirement.scenarios.length > 0) return true;
         if (requirement.constraints.survive && requirement.kind === 'allow' && !(verdict.survivedBy === 'minimum cut' && verdict.verdict === 'holds')) return true;
         let addressed: IntervalSet | undefined;
+        let packets: PacketSet | undefined;
+        // Steering's matches are shared among devices: each is tested once per requirement.
+        const met = new Map<PacketSet, boolean>();
         for (const device of verdict.devices) {
-            for (const moved of this.movedAt.get(device) ?? []) {
-                addressed ??= destinationsOf(effective, requirement.stateful);
-                const toward = this.destinationsOf(moved);
-                if (toward.intersects(addressed) || toward.intersects(this.nextHopsAt(device))) return true;
+            const moved = this.movedAt(device);
+            if (!moved) continue;
+            addressed ??= destinationsOf(effective, requirement.stateful);
+            if (moved.toward.intersects(addressed) || moved.main) return true;
+            for (const part of moved.marked) {
+                packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
+                let meets = met.get(part);
+                if (meets === undefined) met.set(part, meets = part.intersects(packets));
+                if (meets) return true;
             }
         }
         return false;
+    }
+
+    /**
+     * What moved at a device: the destinations of its moved routes, whether a main-table static
+     * route's next hop is among them, and what its rules mark for policy tables whose next hops are.
+     */
+    private movedAt(device: string): MovedAt | undefined {
+        let found = this.moved.get(device);
+        if (found === undefined) {
+            const routes = this.routesAt.get(device);
+            const config = this.verifier.network.configs.get(device);
+            if (!routes || !config) return undefined;
+            const toward = IntervalSet.fromIntervals(routes.flatMap(moved => this.destinationsOf(moved).intervals));
+            const nextHops = new Map<number | undefined, Array<readonly [number, number]>>();
+            for (const route of config.staticRoutes) {
+                if (typeof route.nextHop !== 'number') continue;
+                const table = nextHops.get(route.table);
+                if (table) table.push([route.nextHop, route.nextHop]); else nextHops.set(route.table, [[route.nextHop, route.nextHop]]);
+            }
+            const movedIn = (table: number | undefined) => toward.intersects(IntervalSet.fromIntervals(nextHops.get(table) ?? []));
+            const tables = new Set([...nextHops.keys()].filter(table => table !== undefined && movedIn(table)));
+            const marks = new Set(config.ipRules.filter(r => tables.has(r.table)).map(r => r.fwmark));
+            const marked = new Set<PacketSet>();
+            for (const chain of config.filter.chains) for (const rule of chain.rules) if (rule.setMark !== undefined && marks.has(rule.setMark)) marked.add(reach(rule.match));
+            found = { toward, main: movedIn(undefined), marked: [...marked] };
+            this.moved.set(device, found);
+        }
+        return found;
     }
 
     private destinationsOf(moved: MovedRoutes): IntervalSet {
@@ -156,17 +194,12 @@ class Rerouted {
         }
         return found;
     }
+}
 
-    /** The next hops of a device's static routes, in any table. */
-    private nextHopsAt(device: string): IntervalSet {
-        let found = this.nextHops.get(device);
-        if (!found) {
-            const routes = this.verifier.network.configs.get(device)?.staticRoutes ?? [];
-            found = IntervalSet.fromIntervals(routes.flatMap(r => (typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : [])));
-            this.nextHops.set(device, found);
-        }
-        return found;
-    }
+interface MovedAt {
+    toward: IntervalSet;
+    main: boolean;
+    marked: PacketSet[];
 }
 
 /** Where packets of a requirement (and, if it is stateful, their replies) are addressed. */
