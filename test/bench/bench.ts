@@ -35,6 +35,7 @@ import { createNetintentServices } from '../../server/src/language/netintent-mod
 import { VerificationSession } from '../../server/src/verify/session.js';
 import { NetworkVerifier } from '../../server/src/verify/verify.js';
 import { writeWorkspace } from '../support/workspace.js';
+import { removeTemporaryFolders, temporaryFolder } from '../support/temporary.js';
 import { FAMILIES, INTENT_FILE, networkFiles, TWIN_FILE, type FamilyName } from './generate.js';
 
 /** Intents per network at every size: what an operator writes does not grow with the network. */
@@ -174,7 +175,9 @@ interface Measured {
 }
 
 function runPart(family: FamilyName, devices: number, part: Part, timeoutS: number, into: Measured): Promise<void> {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', family, String(devices), part], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The child's temporary files (its workspace) go into a folder of this process, removed when it ends, even if killed.
+    const temporary = temporaryFolder('netintent-bench-');
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', family, String(devices), part], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: temporary } });
     const spawned = performance.now();
     let running: { stage: string; since: number } | undefined;
     let stderr = '';
@@ -192,6 +195,7 @@ function runPart(family: FamilyName, devices: number, part: Part, timeoutS: numb
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutS * 1000);
     return new Promise(resolve => child.on('close', code => {
         clearTimeout(timer);
+        removeTemporaryFolders();
         // Node's last words on running out of memory come before its stack trace.
         const lines = stderr.trim().split('\n');
         const why = timedOut ? 'timeout' : `exit ${code}: ${lines.find(l => l.includes('FATAL ERROR')) ?? lines.pop()}`;

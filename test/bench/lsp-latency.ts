@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeWorkspace } from '../support/workspace.js';
+import { removeTemporaryFolders } from '../support/temporary.js';
 import { LspClient } from '../lsp/lsp-client.js';
 import { FAMILIES, TWIN_FILE } from './generate.js';
 
@@ -58,4 +59,5 @@ const table = ['| devices | intents | intent files | open → verified | edits |
 fs.mkdirSync('test-results', { recursive: true });
 fs.appendFileSync(path.join('test-results', 'lsp-latency.md'), `${table}\n\n`);
 console.log(table);
+removeTemporaryFolders();
 process.exit(0);

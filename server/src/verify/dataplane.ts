@@ -134,8 +134,8 @@ interface RecordedDecision {
     lookups: Array<{ table?: number; address: number; route: Route | undefined }>;
 }
 
-/** Decisions kept per packet set, device and mark: the intact network's and a few failure sets'. */
-const MAX_DECISIONS_KEPT = 4;
+/** Records (routing decisions; a device's steps) kept per packet set and device: the intact network's and a few failure sets'. */
+const MAX_RECORDS_KEPT = 4;
 
 /**
  * What a device did with packets under some failure set, and all that it rested on there: the
@@ -453,7 +453,7 @@ export class DataPlane {
         const record: RecordedSteps = { steps: [], decisions: [], sends: [] };
         record.steps = this.workOutSteps(config, ingress, packets, context, record);
         made.unshift(record);
-        if (made.length > MAX_DECISIONS_KEPT) made.pop();
+        if (made.length > MAX_RECORDS_KEPT) made.pop();
         return record.steps;
     }
 
@@ -551,7 +551,7 @@ export class DataPlane {
         }
         if (!remaining.isEmpty()) this.route(device, remaining, recording(), decisions);
         made.unshift({ decisions, lookups });
-        if (made.length > MAX_DECISIONS_KEPT) made.pop();
+        if (made.length > MAX_RECORDS_KEPT) made.pop();
         return decisions;
     }
 
