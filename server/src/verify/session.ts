@@ -6,7 +6,7 @@
  * reached a device whose filters changed, or whose routes may have moved (see Rerouted).
  */
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
-import type { DeviceConfig, PacketMatch } from '../config/model.js';
+import type { DeviceConfig, FilterRule, PacketMatch } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { prefixRange } from '../net/ipv4.js';
@@ -212,7 +212,9 @@ function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
  * rules added or removed match, and those marked for a policy table whose rule or routes changed
  * (all packets where more changed: a base chain's policy decides packets no rule names; what is
  * not modelled, anything; the main table's static routes, anything). A rule's DSCP is left out of
- * what it matches, since steering rewrites it on the way.
+ * what it matches, since steering rewrites it on the way. Steering numbers a device's marks anew
+ * when a target comes or goes: a rule that now marks for a table of the same routes under another
+ * number, in the same place among the rules that stay, decides as before.
  */
 function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] {
     const frame = (config: DeviceConfig) => JSON.stringify([
@@ -223,27 +225,54 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
     // one, and uniting hundreds of steering rules' matches cost more than the rest of an edit.
     const delta = new Set<PacketSet>();
     const rules = (config: DeviceConfig) => config.filter.chains.flatMap(c => c.rules);
-    const old = new Set(rules(before));
-    const now = new Set(rules(after));
-    for (const rule of old) if (!now.has(rule)) delta.add(reach(rule.match));
-    for (const rule of now) if (!old.has(rule)) delta.add(reach(rule.match));
-    // Per mark: its policy rules and their tables' routes.
-    const policy = (config: DeviceConfig) => {
-        const byMark = new Map<number, string>();
-        for (const mark of new Set(config.ipRules.map(r => r.fwmark))) {
-            const ipRules = config.ipRules.filter(r => r.fwmark === mark);
-            const tables = new Set(ipRules.map(r => r.table));
-            byMark.set(mark, JSON.stringify([ipRules, config.staticRoutes.filter(r => r.table !== undefined && tables.has(r.table))]));
-        }
-        return byMark;
-    };
-    const was = policy(before);
-    const is = policy(after);
-    for (const mark of new Set([...was.keys(), ...is.keys()])) {
-        if (was.get(mark) === is.get(mark)) continue;
-        for (const rule of [...old, ...now]) if (rule.setMark === mark) delta.add(reach(rule.match));
+    const old = rules(before);
+    const now = rules(after);
+    const oldSet = new Set(old);
+    const nowSet = new Set(now);
+    const wasMeant = markMeanings(before);
+    const isMeant = markMeanings(after);
+    // A rule kept whose mark now selects other routes.
+    for (const rule of now) {
+        if (oldSet.has(rule) && rule.setMark !== undefined && wasMeant.get(rule.setMark) !== isMeant.get(rule.setMark)) delta.add(reach(rule.match));
     }
+    // Rules removed and added, those that differ only in their mark's number paired off.
+    const keyOf = (rule: FilterRule, meanings: Map<number, string>) => JSON.stringify([
+        rule.iif, rule.oif, rule.ctState, rule.ctDirection, rule.ctMark, rule.icmpTypes, rule.match, rule.verdict, rule.setCtMark, rule.setDscp,
+        rule.setMark === undefined ? undefined : meanings.get(rule.setMark) ?? rule.setMark
+    ]);
+    const removed = new Map<string, FilterRule[]>();
+    for (const rule of old) {
+        if (nowSet.has(rule)) continue;
+        const key = keyOf(rule, wasMeant);
+        const same = removed.get(key);
+        if (same) same.push(rule); else removed.set(key, [rule]);
+    }
+    const renumbered = new Map<FilterRule, string>();
+    for (const rule of now) {
+        if (oldSet.has(rule)) continue;
+        const key = keyOf(rule, isMeant);
+        const partner = removed.get(key)?.pop();
+        if (partner) {
+            renumbered.set(partner, key);
+            renumbered.set(rule, key);
+        } else delta.add(reach(rule.match));
+    }
+    for (const list of removed.values()) for (const rule of list) delta.add(reach(rule.match));
+    // Paired off only where the rules that stay keep their order; else each counts as changed.
+    const order = (list: FilterRule[]) => list.flatMap((rule): Array<FilterRule | string> => (renumbered.has(rule) ? [renumbered.get(rule)!] : oldSet.has(rule) && nowSet.has(rule) ? [rule] : []));
+    const [was, is] = [order(old), order(now)];
+    if (was.length !== is.length || was.some((item, i) => item !== is[i])) for (const rule of renumbered.keys()) delta.add(reach(rule.match));
     return [...delta];
+}
+
+/** What each mark of a device selects: its policy rules' tables' routes, in the rules' order (the numbers left out). */
+function markMeanings(config: DeviceConfig): Map<number, string> {
+    const meanings = new Map<number, string>();
+    for (const mark of new Set(config.ipRules.map(r => r.fwmark))) {
+        const tables = config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority).map(r => r.table);
+        meanings.set(mark, JSON.stringify(tables.map(table => config.staticRoutes.filter(r => r.table === table).map(r => [r.prefix, r.nextHop, r.distance]))));
+    }
+    return meanings;
 }
 
 const reaches = new WeakMap<PacketMatch, PacketSet>();
