@@ -192,9 +192,9 @@ describe.skipIf(!labAvailable())('the lab', () => {
             expect(test.code, test.stdout).toBe(0);
             // Through fw, traced with the flow's own protocol and port; dropped while r1-fw is down.
             expect(test.stdout).toMatch(/✓ \S+steer\.intent:3 dns allow: verifier holds, lab holds — udp 10\.1\.1\.\d+ -> 10\.1\.2\.\d+:53 delivered, traceroute r1 → fw → r3\n/);
-            expect(test.stdout).toMatch(/✓ \S+steer\.intent:4 dns-cut allow: verifier violated, lab violated — udp \S+ -> \S+:53 not delivered with r1:eth2 -- fw:eth1 failed\n/);
+            expect(test.stdout).toMatch(/✓ \S+steer\.intent:4 dns-cut allow: verifier violated, lab violated — udp \S+ -> \S+:53 not delivered \(nothing arrived; a second later: nothing arrived\) with r1:eth2 -- fw:eth1 failed\n/);
             expect(test.stdout).toContain('traceroute r1 → r2 → r3 → fw → r3 with r1:eth2 -- fw:eth1 failed');
-            expect(test.stdout).toMatch(/✓ \S+steer\.intent:10 web-gone allow: verifier violated, lab violated — tcp \S+ -> \S+:443 not delivered with r1:eth2 -- fw:eth1, fw:eth2 -- r3:eth2 failed\n/);
+            expect(test.stdout).toMatch(/✓ \S+steer\.intent:10 web-gone allow: verifier violated, lab violated — tcp \S+ -> \S+:443 not delivered \(nothing arrived; a second later: nothing arrived\) with r1:eth2 -- fw:eth1, fw:eth2 -- r3:eth2 failed\n/);
             // After r1-fw went down and came back, both steered flows pass fw again.
             expect(test.stdout).toContain('✓ flapped r1:eth2 -- fw:eth1 (down, up, state as compiled): 2 of 2 steered requirements hold');
             expect(test.stdout).toContain('✓ flapped fw:eth2 -- r3:eth2 (down, up, state as compiled): 2 of 2 steered requirements hold');
