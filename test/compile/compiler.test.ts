@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
+import { verifyProgram } from '../../server/src/verify/program.js';
 import type { DeviceConfig, FilterRule } from '../../server/src/config/model.js';
 import { chainName, renderNftables } from '../../server/src/config/nftables/render.js';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
@@ -188,6 +189,26 @@ describe('steering', () => {
         // The replies, pinned back: told from look-alikes at r4 (by DSCP from there on).
         expect(steering(devices.get('r3')!).rules).toEqual(['from eth1 dscp 0 mark 101', 'from eth2 dscp 0 mark 100']);
         expect(steering(devices.get('r4')!).rules).toEqual(['from eth10 set dscp 63', 'from eth10 reply set dscp 0', 'from eth10 dscp 0 mark 100']);
+    });
+
+    it('the equal-cost paths are judged all at once, however many: one slow branch among 512 is found', async () => {
+        // A ladder of nine diamonds: 512 equal-cost paths from d0 to d9; one link of the last
+        // diamond is slow, so the paths through it break the bound and the flow must be pinned.
+        const diamonds = Array.from({ length: 9 }, (_, i) => i);
+        const twin = ['network: ladder', 'routing: ospf', 'pools: { links: 10.0.0.0/22, loopbacks: 10.255.0.0/24 }', 'devices:',
+            ...[...diamonds, 9].map(i => `  d${i}: { role: core }`), ...diamonds.flatMap(i => [`  a${i}: { role: core }`, `  b${i}: { role: core }`]),
+            'links:',
+            ...diamonds.flatMap(i => [`  - { endpoints: [d${i}:eth1, a${i}:eth1], latency: 100us }`, `  - { endpoints: [a${i}:eth2, d${i + 1}:eth2], latency: 100us }`,
+                `  - { endpoints: [d${i}:eth3, b${i}:eth1], latency: 100us }`, `  - { endpoints: [b${i}:eth2, d${i + 1}:eth4], latency: ${i === 8 ? '5ms' : '100us'} }`]),
+            'segments:', '  src: { prefix: 10.1.1.0/24, attach: d0:eth10 }', '  dst: { prefix: 10.1.2.0/24, attach: d9:eth10 }', ''].join('\n');
+        const checked = await checkWorkspace({ 'ladder.twin.yaml': twin, 'main.intent': 'twin "ladder.twin.yaml"\nintent fast { allow src -> dst : tcp 80 latency <= 3ms }\n' });
+        expect(checked.lines.filter(l => l.includes(' error '))).toEqual([]);
+        const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'ladder.twin.yaml')).program;
+        const { devices, warnings } = compileNetwork(program);
+        expect(warnings).toEqual([]);
+        expect(steering(devices.get('d0')!).ipRules).toHaveLength(1);
+        const [verdict] = verifyProgram(program, devices).verdicts.values();
+        expect(verdict.verdict).toBe('holds');
     });
 
     it('what no path can meet is a warning at the statement', async () => {

@@ -26,7 +26,7 @@ import type { Diagnostic } from '../common/diagnostic.js';
 import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
+import { describeWaypoint, waypointsPassed } from '../intent/waypoints.js';
 import type { Cube } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
@@ -57,9 +57,6 @@ interface Path {
     devices: string[];
     links: number[];
 }
-
-/** At most this many equal-cost paths are examined per flow before the check gives up on enumeration. */
-const MAX_PATHS = 256;
 
 /** What the last compile made: each constrained requirement's steering by fingerprint, and them merged. */
 export interface SteeringCache {
@@ -197,7 +194,7 @@ function steerRequirement(requirement: Requirement, topology: Topology, places: 
                 if (cubes.length === 0 || naturallyMet(requirement, topology, from, to, pathsFrom)) continue;
                 // Toward the waypoints by the IGP where its paths meet the other constraints (then
                 // steering follows failures); else a pinned path.
-                const problem = c.via.length > 0 && meetsAll(requirement, topology, waypointPaths(topology, from.device, to.device, c.via, pathsFrom))
+                const problem = c.via.length > 0 && waypointPathsMeet(requirement, topology, from.device, to.device, pathsFrom)
                     ? steerToWaypoints(requirement, topology, from, to, cubes, addresses, steering)
                     : pin(requirement, topology, from, to, cubes, steering);
                 if (problem) problems.add(problem);
@@ -223,36 +220,103 @@ function constrained(requirement: Requirement): boolean {
 function naturallyMet(requirement: Requirement, topology: Topology, from: Place, to: Place, pathsFrom: PathsFrom): boolean {
     const c = requirement.constraints;
     if (c.via.length > 0 && (c.survive || requirement.scenarios.length > 0)) return false;
-    return meetsAll(requirement, topology, equalCostPaths(topology.graph(routingMetric(topology)), from.device, to.device, pathsFrom));
-}
-
-function meetsAll(requirement: Requirement, topology: Topology, paths: Path[]): boolean {
-    return paths.length > 0 && paths.every(p => unmet(requirement, topology, p) === undefined && followsConstraints(requirement, topology, p));
-}
-
-/** The paths waypoint steering takes in the intact network: by the IGP to the nearest device of each waypoint in turn, then to the destination. */
-function waypointPaths(topology: Topology, from: string, to: string, via: ReadonlyArray<readonly string[]>, pathsFrom: PathsFrom): Path[] {
     const graph = topology.graph(routingMetric(topology));
-    let paths: Path[] = [{ devices: [from], links: [] }];
-    for (const stop of [...via, [to]]) {
-        const next: Path[] = [];
-        for (const path of paths) {
-            const here = path.devices[path.devices.length - 1];
+    const bounds = shortestPathBounds(pathsFrom(graph, from.device), to.device, topology, requirement);
+    return bounds !== undefined && bounds.waypoints === c.via.length && withinBounds(requirement, bounds);
+}
+
+/**
+ * Whether the paths waypoint steering takes in the intact network meet the other constraints: by
+ * the IGP to the nearest device of each waypoint in turn, then to the destination (so they pass
+ * every waypoint in order). Worked out stage by stage over each leg's shortest paths at once: the
+ * most devices and latency of a path are the most up to a stage's device plus the most of a leg
+ * from it.
+ */
+function waypointPathsMeet(requirement: Requirement, topology: Topology, from: string, to: string, pathsFrom: PathsFrom): boolean {
+    const graph = topology.graph(routingMetric(topology));
+    let reached = new Map<string, { devices: number; latencyUs: number }>([[from, { devices: 1, latencyUs: 0 }]]);
+    const reach = (into: typeof reached, device: string, devices: number, latencyUs: number) => {
+        const known = into.get(device);
+        into.set(device, { devices: Math.max(devices, known?.devices ?? 0), latencyUs: Math.max(latencyUs, known?.latencyUs ?? 0) });
+    };
+    for (const stop of [...requirement.constraints.via, [to]]) {
+        const next: typeof reached = new Map();
+        for (const [here, sofar] of reached) {
             if (stop.includes(here)) {
-                next.push(path);
+                reach(next, here, sofar.devices, sofar.latencyUs);
                 continue;
             }
-            const distances = pathsFrom(graph, here).distance;
-            const nearest = Math.min(...stop.map(d => distances.get(d) ?? Infinity));
-            for (const target of stop.filter(d => distances.get(d) === nearest)) {
-                for (const leg of equalCostPaths(graph, here, target, pathsFrom)) {
-                    if (next.length < MAX_PATHS) next.push({ devices: [...path.devices, ...leg.devices.slice(1)], links: [...path.links, ...leg.links] });
-                }
+            const paths = pathsFrom(graph, here);
+            const nearest = Math.min(...stop.map(d => paths.distance.get(d) ?? Infinity));
+            for (const target of stop.filter(d => paths.distance.get(d) === nearest)) {
+                const leg = shortestPathBounds(paths, target, topology, requirement)!;
+                if (leg.avoided) return false;
+                reach(next, target, sofar.devices + leg.devices - 1, sofar.latencyUs + leg.latencyUs);
             }
         }
-        paths = next;
+        reached = next;
     }
-    return paths;
+    const end = reached.get(to);
+    return end !== undefined && withinBounds(requirement, { ...end, avoided: false });
+}
+
+/** Over a set of paths: the most devices and the most latency one passes, whether one passes what is avoided. */
+interface PathBounds {
+    devices: number;
+    latencyUs: number;
+    avoided: boolean;
+}
+
+function withinBounds(requirement: Requirement, bounds: PathBounds): boolean {
+    const c = requirement.constraints;
+    return !bounds.avoided && (c.hops === undefined || bounds.devices <= c.hops) && (c.latencyUs === undefined || bounds.latencyUs <= c.latencyUs);
+}
+
+/**
+ * The bounds of every shortest path from the source of `paths` to `to`, by dynamic programming over
+ * their DAG (never path by path: meshes have exponentially many), with the fewest waypoints any of
+ * them passes in order. Undefined where `to` is not reached.
+ */
+function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology, requirement: Requirement): (PathBounds & { waypoints: number }) | undefined {
+    if (!paths.distance.has(to)) return undefined;
+    const c = requirement.constraints;
+    const avoidedLinks = avoidedLinksOf(requirement, topology);
+    const known = new Map<string, PathBounds & { waypoints: number }>();
+    const boundsAt = (device: string): PathBounds & { waypoints: number } => {
+        let found = known.get(device);
+        if (found) return found;
+        const avoidedHere = c.avoidDevices.includes(device);
+        if (device === paths.source) {
+            found = { devices: 1, latencyUs: 0, avoided: avoidedHere, waypoints: waypointsPassed(0, device, c.via) };
+        } else {
+            found = { devices: 0, latencyUs: 0, avoided: avoidedHere, waypoints: c.via.length };
+            for (const { from, edge } of paths.predecessors.get(device) ?? []) {
+                const before = boundsAt(from);
+                found.devices = Math.max(found.devices, before.devices + 1);
+                found.latencyUs = Math.max(found.latencyUs, before.latencyUs + topology.twin.links[edge.link].latencyUs);
+                found.avoided ||= before.avoided || avoidedLinks.has(edge.link);
+                found.waypoints = Math.min(found.waypoints, before.waypoints);
+            }
+            found.waypoints = waypointsPassed(found.waypoints, device, c.via);
+        }
+        known.set(device, found);
+        return found;
+    };
+    return boundsAt(to);
+}
+
+const avoidedLinkSets = new WeakMap<Requirement, Set<number>>();
+
+/** The twin links a requirement avoids, by index. */
+function avoidedLinksOf(requirement: Requirement, topology: Topology): Set<number> {
+    let found = avoidedLinkSets.get(requirement);
+    if (!found) {
+        const sameEnd = (e: { device: string; interface: string }, f: { device: string; interface: string }) => e.device === f.device && e.interface === f.interface;
+        const avoid = requirement.constraints.avoidLinks;
+        found = new Set(topology.twin.links.flatMap((link, index) => (avoid.some(a => [link.a, link.b].some(e => sameEnd(e, a.a)) && [link.a, link.b].some(e => sameEnd(e, a.b))) ? [index] : [])));
+        avoidedLinkSets.set(requirement, found);
+    }
+    return found;
 }
 
 /**
@@ -309,9 +373,7 @@ function edgeRules(edge: Place, matches: PacketMatch[], comment: string, directi
 function pin(requirement: Requirement, topology: Topology, from: Place, to: Place, cubes: Cube[], steering: Steering): string | undefined {
     const c = requirement.constraints;
     const excludedNodes = new Set(c.avoidDevices);
-    const excludedLinks = new Set(c.avoidLinks.map(l => topology.twin.links.findIndex(t =>
-        (t.a.device === l.a.device && t.a.interface === l.a.interface && t.b.device === l.b.device && t.b.interface === l.b.interface) ||
-        (t.a.device === l.b.device && t.a.interface === l.b.interface && t.b.device === l.a.device && t.b.interface === l.a.interface))));
+    const excludedLinks = avoidedLinksOf(requirement, topology);
     const metric: Metric = c.latencyUs !== undefined ? 'latency' : c.hops !== undefined ? 'hops' : routingMetric(topology);
     const graph = topology.graph(metric);
     const path: Path = { devices: [from.device], links: [] };
@@ -373,16 +435,6 @@ function routingMetric(topology: Topology): Metric {
     return topology.twin.routing === 'bgp' ? 'hops' : 'cost';
 }
 
-function followsConstraints(requirement: Requirement, topology: Topology, path: Path): boolean {
-    const c = requirement.constraints;
-    if (missedWaypoint(path.devices, c.via) >= 0) return false;
-    if (path.devices.some(d => c.avoidDevices.includes(d))) return false;
-    return !path.links.some(l => c.avoidLinks.some(a => {
-        const link = topology.twin.links[l];
-        return [link.a, link.b].some(e => e.device === a.a.device && e.interface === a.a.interface) && [link.a, link.b].some(e => e.device === a.b.device && e.interface === a.b.interface);
-    }));
-}
-
 /** The hop and latency bounds a path breaks, as a sentence. */
 function unmet(requirement: Requirement, topology: Topology, path: Path): string | undefined {
     const c = requirement.constraints;
@@ -408,25 +460,6 @@ function pathsFromOnce(): PathsFrom {
         if (!paths) byDevice.set(from, paths = shortestPaths(graph, from));
         return paths;
     };
-}
-
-/** Every equal-cost path between two devices (up to MAX_PATHS). */
-function equalCostPaths(graph: Graph, from: string, to: string, pathsFrom: PathsFrom): Path[] {
-    const paths = pathsFrom(graph, from);
-    if (!paths.distance.has(to)) return [];
-    const out: Path[] = [];
-    const walk = (node: string, suffix: Path) => {
-        if (out.length >= MAX_PATHS) return;
-        if (node === from) {
-            out.push({ devices: [from, ...suffix.devices], links: suffix.links });
-            return;
-        }
-        for (const { from: previous, edge } of paths.predecessors.get(node) ?? []) {
-            walk(previous, { devices: [node, ...suffix.devices], links: [edge.link, ...suffix.links] });
-        }
-    };
-    walk(to, { devices: [], links: [] });
-    return out;
 }
 
 /** One shortest path and its cost, the same on every run: ties go to the lower link index. */

@@ -2,13 +2,19 @@
 
 /** The index of the first waypoint a path of devices does not pass in order; -1 when it passes them all. */
 export function missedWaypoint(devices: readonly string[], via: ReadonlyArray<readonly string[]>): number {
-    let at = 0;
-    for (let i = 0; i < via.length; i++) {
-        const found = devices.findIndex((d, index) => index >= at && via[i].includes(d));
-        if (found < 0) return i;
-        at = found;
-    }
-    return -1;
+    let passed = 0;
+    for (const device of devices) passed = waypointsPassed(passed, device, via);
+    return passed === via.length ? -1 : passed;
+}
+
+/**
+ * How many waypoints a path has passed in order after this device, `passed` before it: the device
+ * passes the next ones it belongs to (one device may be several waypoints in a row). More passed
+ * before never gives fewer after, so the fewest over many paths can be carried device by device.
+ */
+export function waypointsPassed(passed: number, device: string, via: ReadonlyArray<readonly string[]>): number {
+    while (passed < via.length && via[passed].includes(device)) passed++;
+    return passed;
 }
 
 /** "fw1", or "any of hub-r1, hub-r2". */
