@@ -30,6 +30,7 @@ import { describeWaypoint, waypointsPassed } from '../intent/waypoints.js';
 import type { Cube } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
+import type { Twin } from '../twin/model.js';
 import { placeIndexOf, type Place, type PlaceIndex } from '../twin/places.js';
 import { matchOf } from './filter.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
@@ -305,16 +306,22 @@ function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology
     return boundsAt(to);
 }
 
-const avoidedLinkSets = new WeakMap<Requirement, Set<number>>();
+const NO_LINKS: ReadonlySet<number> = new Set();
+/** By twin (link indices are the twin's), by requirement. */
+const avoidedLinkSets = new WeakMap<Twin, WeakMap<Requirement, ReadonlySet<number>>>();
 
 /** The twin links a requirement avoids, by index. */
-function avoidedLinksOf(requirement: Requirement, topology: Topology): Set<number> {
-    let found = avoidedLinkSets.get(requirement);
+function avoidedLinksOf(requirement: Requirement, topology: Topology): ReadonlySet<number> {
+    const avoid = requirement.constraints.avoidLinks;
+    if (avoid.length === 0) return NO_LINKS;
+    const twin = topology.twin;
+    let byRequirement = avoidedLinkSets.get(twin);
+    if (!byRequirement) avoidedLinkSets.set(twin, byRequirement = new WeakMap());
+    let found = byRequirement.get(requirement);
     if (!found) {
         const sameEnd = (e: { device: string; interface: string }, f: { device: string; interface: string }) => e.device === f.device && e.interface === f.interface;
-        const avoid = requirement.constraints.avoidLinks;
-        found = new Set(topology.twin.links.flatMap((link, index) => (avoid.some(a => [link.a, link.b].some(e => sameEnd(e, a.a)) && [link.a, link.b].some(e => sameEnd(e, a.b))) ? [index] : [])));
-        avoidedLinkSets.set(requirement, found);
+        found = new Set(twin.links.flatMap((link, index) => (avoid.some(a => [link.a, link.b].some(e => sameEnd(e, a.a)) && [link.a, link.b].some(e => sameEnd(e, a.b))) ? [index] : [])));
+        byRequirement.set(requirement, found);
     }
     return found;
 }
@@ -463,7 +470,7 @@ function pathsFromOnce(): PathsFrom {
 }
 
 /** One shortest path and its cost, the same on every run: ties go to the lower link index. */
-function bestPath(graph: Graph, from: string, to: string, exclusions: { nodes: Set<string>; links: Set<number> }): (Path & { cost: number }) | undefined {
+function bestPath(graph: Graph, from: string, to: string, exclusions: { nodes: ReadonlySet<string>; links: ReadonlySet<number> }): (Path & { cost: number }) | undefined {
     const paths = shortestPaths(graph, from, exclusions);
     if (!paths.distance.has(to)) return undefined;
     const devices = [to];

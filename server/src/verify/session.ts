@@ -6,7 +6,7 @@
  * reached a device whose filters changed, or whose routes may have moved (see Rerouted).
  */
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
-import type { DeviceConfig, FilterRule, PacketMatch } from '../config/model.js';
+import type { DeviceConfig, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { prefixRange } from '../net/ipv4.js';
@@ -169,14 +169,9 @@ class Rerouted {
             const config = this.verifier.network.configs.get(device);
             if (!routes || !config) return undefined;
             const toward = IntervalSet.fromIntervals(routes.flatMap(moved => this.destinationsOf(moved).intervals));
-            const nextHops = new Map<number | undefined, Array<readonly [number, number]>>();
-            for (const route of config.staticRoutes) {
-                if (typeof route.nextHop !== 'number') continue;
-                const table = nextHops.get(route.table);
-                if (table) table.push([route.nextHop, route.nextHop]); else nextHops.set(route.table, [[route.nextHop, route.nextHop]]);
-            }
-            const movedIn = (table: number | undefined) => toward.intersects(IntervalSet.fromIntervals(nextHops.get(table) ?? []));
-            const tables = new Set([...nextHops.keys()].filter(table => table !== undefined && movedIn(table)));
+            const byTable = routesByTable(config);
+            const movedIn = (table: number | undefined) => toward.intersects(IntervalSet.fromIntervals((byTable.get(table) ?? []).flatMap(r => (typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : []))));
+            const tables = new Set([...byTable.keys()].filter(table => table !== undefined && movedIn(table)));
             const marks = new Set(config.ipRules.filter(r => tables.has(r.table)).map(r => r.fwmark));
             const marked = new Set<PacketSet>();
             for (const chain of config.filter.chains) for (const rule of chain.rules) if (rule.setMark !== undefined && marks.has(rule.setMark)) marked.add(reach(rule.match));
@@ -267,12 +262,28 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
 
 /** What each mark of a device selects: its policy rules' tables' routes, in the rules' order (the numbers left out). */
 function markMeanings(config: DeviceConfig): Map<number, string> {
+    const byTable = routesByTable(config);
+    const byMark = new Map<number, IpRule[]>();
+    for (const rule of config.ipRules) {
+        const same = byMark.get(rule.fwmark);
+        if (same) same.push(rule); else byMark.set(rule.fwmark, [rule]);
+    }
     const meanings = new Map<number, string>();
-    for (const mark of new Set(config.ipRules.map(r => r.fwmark))) {
-        const tables = config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority).map(r => r.table);
-        meanings.set(mark, JSON.stringify(tables.map(table => config.staticRoutes.filter(r => r.table === table).map(r => [r.prefix, r.nextHop, r.distance]))));
+    for (const [mark, rules] of byMark) {
+        const tables = rules.sort((a, b) => a.priority - b.priority).map(r => r.table);
+        meanings.set(mark, JSON.stringify(tables.map(table => (byTable.get(table) ?? []).map(r => [r.prefix, r.nextHop, r.distance]))));
     }
     return meanings;
+}
+
+/** A device's static routes by table (undefined: the main table). */
+function routesByTable(config: DeviceConfig): Map<number | undefined, StaticRoute[]> {
+    const byTable = new Map<number | undefined, StaticRoute[]>();
+    for (const route of config.staticRoutes) {
+        const same = byTable.get(route.table);
+        if (same) same.push(route); else byTable.set(route.table, [route]);
+    }
+    return byTable;
 }
 
 const reaches = new WeakMap<PacketMatch, PacketSet>();
