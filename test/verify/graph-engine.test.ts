@@ -13,6 +13,7 @@ import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { parseAddress } from '../../server/src/net/ipv4.js';
 import { PacketSet } from '../../server/src/net/packet-set.js';
 import { NO_FAILURES, type Failures } from '../../server/src/simulate/network.js';
+import { PrefixUniverse, RoutingState, type Route } from '../../server/src/simulate/routing.js';
 import { findLink } from '../../server/src/twin/model.js';
 import { NetworkVerifier } from '../../server/src/verify/verify.js';
 import { mulberry32, type Rng } from '../support/random.js';
@@ -168,5 +169,42 @@ describe('failure sets traced one after another', () => {
             }
         }
         expect(compared).toBeGreaterThan(2000);
+    }, 240_000);
+});
+
+describe('routes under failures', () => {
+    it('repaired from the intact network, equal those computed afresh under the failures', async () => {
+        const shown = (route: Route | undefined) => (route ? `${route.protocol} ${route.distance} ${route.blackhole ? 'blackhole' : route.nextHops.map(h => `${h.interface}/${h.address ?? ''}`).join(' ')}` : 'none');
+        let compared = 0;
+        // Routes that policy-routing tables hold (steering toward waypoints).
+        let tables = 0;
+        for (let seed = 200; seed < 212; seed++) {
+            const mesh = randomMesh(seed, mulberry32(seed + 1));
+            const checked = await checkWorkspace({ 'mesh.twin.yaml': mesh.twin, 'mesh.intent': mesh.intents });
+            const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'mesh.twin.yaml')).program;
+            const { devices } = compileNetwork(program);
+            const network = new NetworkVerifier(program.twin, devices).network;
+            const universe = new PrefixUniverse(devices.values());
+            const intact = new RoutingState(network, NO_FAILURES, universe);
+            // Every route of every table, as a routing state gives it.
+            const routes = (state: RoutingState) => [...devices.values()].flatMap(config => universe.all().flatMap(prefix => [
+                `${config.hostname} ${prefix.network}/${prefix.length}: ${shown(state.route(config.hostname, prefix))}`,
+                ...[...new Set(config.ipRules.map(r => r.table))].map(table => `${config.hostname} table ${table} ${prefix.network}/${prefix.length}: ${shown(state.tableRoute(config.hostname, table, prefix))}`)
+            ]));
+            // The intact network's routes are all known before any failure set asks for them.
+            routes(intact);
+            const failureSets: Failures[] = [
+                ...subsets(program.twin.links.map((_, i) => i), 2).map(links => ({ ...NO_FAILURES, links: new Set(links) })),
+                ...[...program.twin.devices.keys()].map(device => ({ ...NO_FAILURES, devices: new Set([device]) }))
+            ];
+            for (const failures of failureSets) {
+                const repaired = routes(new RoutingState(network, failures, universe, intact));
+                expect(repaired, `seed ${seed}, failed ${JSON.stringify([...failures.links, ...failures.devices])}`).toEqual(routes(new RoutingState(network, failures, universe)));
+                compared += repaired.length;
+                tables += repaired.filter(r => r.includes(' table ') && !r.endsWith(': none')).length;
+            }
+        }
+        expect(compared).toBeGreaterThan(80_000);
+        expect(tables).toBeGreaterThan(2000);
     }, 240_000);
 });
