@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { checkFiles } from '../check/check.js';
+import { keepHeapNearLive } from '../common/heap.js';
 import { createNetintentServices } from '../language/netintent-module.js';
 import { intentFiles, twinScope, UsageError } from './files.js';
 import { formatDiagnostics, formatJson, formatSarif, formatText, FORMATS, type Format } from './format.js';
@@ -280,4 +281,5 @@ export async function main(argv: string[]): Promise<number> {
     }
 }
 
+keepHeapNearLive();
 main(process.argv).then(code => { process.exitCode = code; });
