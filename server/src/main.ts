@@ -2,12 +2,10 @@
 import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { keepHeapNearLive } from './common/heap.js';
 import { createNetintentServices } from './language/netintent-module.js';
 import { registerRequests } from './lsp/requests.js';
 import { createStdioConnection } from './lsp/transport.js';
 
-keepHeapNearLive();
 // Over stdio, a reader that survives malformed input (see transport.ts). IPC, the VS Code client's
 // transport, carries whole messages: it and the others are left to vscode-languageserver.
 const connection = process.argv.includes('--stdio') ? createStdioConnection() : createConnection(ProposedFeatures.all);
