@@ -5,7 +5,7 @@
  * cannot realise it leaves for the verifier to report, with a warning at the statement.
  */
 import type { Diagnostic } from '../common/diagnostic.js';
-import { emptyDevice, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
+import { emptyDevice, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfInterface, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
 import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
@@ -102,7 +102,7 @@ function withLinkCosts(underlay: Map<string, DeviceConfig>, twin: Twin, edited: 
         const link = twin.links[index];
         for (const end of [link.a, link.b]) {
             const config = out.get(end.device)!;
-            const interfaces = config.interfaces.map(i => (i.name === end.interface && i.ospf ? { ...i, ospf: { ...i.ospf, cost: link.cost } } : i));
+            const interfaces = config.interfaces.map(i => (i.name === end.interface && i.ospf ? { ...i, ospf: ospfLinkInterface(link.cost) } : i));
             out.set(end.device, { ...config, interfaces });
         }
     }
@@ -221,9 +221,14 @@ function compileOspf(topology: Topology, devices: Map<string, DeviceConfig>): vo
             if (!iface.address) continue;
             const cost = linkInterfaces.get(interfaceName({ device: config.hostname, interface: iface.name }));
             // Segment, external and loopback interfaces are announced but form no adjacency.
-            iface.ospf = cost === undefined ? { cost: 10, passive: true, pointToPoint: false } : { cost, passive: false, pointToPoint: true };
+            iface.ospf = cost === undefined ? { cost: 10, passive: true, pointToPoint: false } : ospfLinkInterface(cost);
         }
     }
+}
+
+/** OSPF on a twin link's interface: an adjacency over a point-to-point link, at the link's cost. */
+function ospfLinkInterface(cost: number): OspfInterface {
+    return { cost, passive: false, pointToPoint: true };
 }
 
 /** RFC 7938: eBGP on every link, one ASN per device unless the twin gives one. */
