@@ -716,11 +716,13 @@ export class NetworkVerifier {
         this.noteElements(finding, graph);
         const counts = graph.pathCounts();
         const total = graph.terminals.reduce((sum, t) => sum + counts.get(t.node)!, 0);
+        if (total > MAX_LISTED_PATHS) {
+            finding.uncountedPaths += total;
+            return;
+        }
         for (const terminal of graph.terminals) {
-            if (total > MAX_LISTED_PATHS) continue;
             for (const path of graph.paths(terminal, MAX_LISTED_PATHS)) finding.paths.add(path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
         }
-        if (total > MAX_LISTED_PATHS) finding.uncountedPaths += total;
     }
 
     /** The devices, links and uplinks a trace passed. */
