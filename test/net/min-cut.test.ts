@@ -57,6 +57,34 @@ describe('FlowNetwork', () => {
         }
     });
 
+    it('finds a smallest set of devices to separate two, as the verifier splits each device in two, the same size as trying every set', () => {
+        const next = mulberry32(11);
+        for (let trial = 0; trial < 60; trial++) {
+            const nodes = 4 + Math.floor(next() * 5);
+            // Each device an arc from its in-half to its out-half, which fails with it; links never fail here.
+            const arcs: Arc[] = Array.from({ length: nodes }, (_, d) => ({ from: `n${d}>`, to: `n${d}<`, element: `n${d}` }));
+            for (let a = 0; a < nodes; a++) {
+                for (let b = a + 1; b < nodes; b++) {
+                    if (next() < 0.5) arcs.push({ from: `n${a}<`, to: `n${b}>` }, { from: `n${b}<`, to: `n${a}>` });
+                }
+            }
+            const [source, target] = ['n0<', `n${nodes - 1}>`];
+            const network = new FlowNetwork(arcs);
+            const expected = bruteForceCut(arcs, source, target);
+            for (let limit = 0; limit <= 3; limit++) {
+                const result = network.minimumCut(source, target, limit);
+                expect(result.separable, `trial ${trial} limit ${limit}`).toBe(expected <= limit);
+                if (result.separable) {
+                    expect(result.cut).toHaveLength(expected);
+                    // The two ends are never among the devices cut.
+                    expect(result.cut).not.toContain('n0');
+                    expect(result.cut).not.toContain(`n${nodes - 1}`);
+                    expect(connected(arcs, source, target, new Set(result.cut))).toBe(false);
+                }
+            }
+        }
+    });
+
     it('never cuts an arc without an element, and answers again after a first question', () => {
         const arcs: Arc[] = [
             { from: 's', to: 'a', element: 'x' }, { from: 'a', to: 't', element: 'y' },
