@@ -30,7 +30,7 @@ import { describeWaypoint, waypointsPassed } from '../intent/waypoints.js';
 import type { Cube } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
-import type { Twin } from '../twin/model.js';
+import { linkIndices } from '../twin/model.js';
 import { placeIndexOf, type Place, type PlaceIndex } from '../twin/places.js';
 import { matchOf } from './filter.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
@@ -281,7 +281,7 @@ function withinBounds(requirement: Requirement, bounds: PathBounds): boolean {
 function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology, requirement: Requirement): (PathBounds & { waypoints: number }) | undefined {
     if (!paths.distance.has(to)) return undefined;
     const c = requirement.constraints;
-    const avoidedLinks = avoidedLinksOf(requirement, topology);
+    const avoidedLinks = linkIndices(topology.twin, c.avoidLinks);
     const known = new Map<string, PathBounds & { waypoints: number }>();
     const boundsAt = (device: string): PathBounds & { waypoints: number } => {
         let found = known.get(device);
@@ -304,26 +304,6 @@ function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology
         return found;
     };
     return boundsAt(to);
-}
-
-const NO_LINKS: ReadonlySet<number> = new Set();
-/** By twin (link indices are the twin's), by requirement. */
-const avoidedLinkSets = new WeakMap<Twin, WeakMap<Requirement, ReadonlySet<number>>>();
-
-/** The twin links a requirement avoids, by index. */
-function avoidedLinksOf(requirement: Requirement, topology: Topology): ReadonlySet<number> {
-    const avoid = requirement.constraints.avoidLinks;
-    if (avoid.length === 0) return NO_LINKS;
-    const twin = topology.twin;
-    let byRequirement = avoidedLinkSets.get(twin);
-    if (!byRequirement) avoidedLinkSets.set(twin, byRequirement = new WeakMap());
-    let found = byRequirement.get(requirement);
-    if (!found) {
-        const sameEnd = (e: { device: string; interface: string }, f: { device: string; interface: string }) => e.device === f.device && e.interface === f.interface;
-        found = new Set(twin.links.flatMap((link, index) => (avoid.some(a => [link.a, link.b].some(e => sameEnd(e, a.a)) && [link.a, link.b].some(e => sameEnd(e, a.b))) ? [index] : [])));
-        byRequirement.set(requirement, found);
-    }
-    return found;
 }
 
 /**
@@ -380,7 +360,7 @@ function edgeRules(edge: Place, matches: PacketMatch[], comment: string, directi
 function pin(requirement: Requirement, topology: Topology, from: Place, to: Place, cubes: Cube[], steering: Steering): string | undefined {
     const c = requirement.constraints;
     const excludedNodes = new Set(c.avoidDevices);
-    const excludedLinks = avoidedLinksOf(requirement, topology);
+    const excludedLinks = linkIndices(topology.twin, c.avoidLinks);
     const metric: Metric = c.latencyUs !== undefined ? 'latency' : c.hops !== undefined ? 'hops' : routingMetric(topology);
     const graph = topology.graph(metric);
     const path: Path = { devices: [from.device], links: [] };

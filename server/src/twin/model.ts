@@ -100,6 +100,35 @@ export function linkName(link: Pick<TwinLink, 'a' | 'b'>): string {
 
 /** The link joining two interfaces, in either order. */
 export function findLink(twin: Twin, a: InterfaceKey, b: InterfaceKey): TwinLink | undefined {
+    const index = linkIndex(twin, a, b);
+    return index < 0 ? undefined : twin.links[index];
+}
+
+const NO_LINKS: ReadonlySet<number> = new Set();
+/** By twin (indices are its links'), by list of ends. */
+const linkIndexSets = new WeakMap<Twin, WeakMap<readonly LinkEnds[], ReadonlySet<number>>>();
+
+/**
+ * The indices of the links between these pairs of interfaces (those that exist), kept per twin
+ * and list: a requirement's avoided links are asked for under every failure set.
+ */
+export function linkIndices(twin: Twin, links: readonly LinkEnds[]): ReadonlySet<number> {
+    if (links.length === 0) return NO_LINKS;
+    let byList = linkIndexSets.get(twin);
+    if (!byList) linkIndexSets.set(twin, byList = new WeakMap());
+    let found = byList.get(links);
+    if (!found) byList.set(links, found = new Set(links.map(l => linkIndex(twin, l.a, l.b)).filter(index => index >= 0)));
+    return found;
+}
+
+/** The two interfaces a link joins, as a statement names them. */
+export interface LinkEnds {
+    a: InterfaceKey;
+    b: InterfaceKey;
+}
+
+/** The index in `twin.links` of the link between two interfaces (either way round); -1 if none. */
+export function linkIndex(twin: Twin, a: InterfaceKey, b: InterfaceKey): number {
     const same = (x: InterfaceKey, y: InterfaceKey) => x.device === y.device && x.interface === y.interface;
-    return twin.links.find(l => (same(l.a, a) && same(l.b, b)) || (same(l.a, b) && same(l.b, a)));
+    return twin.links.findIndex(l => (same(l.a, a) && same(l.b, b)) || (same(l.a, b) && same(l.b, a)));
 }

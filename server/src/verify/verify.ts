@@ -23,7 +23,7 @@ import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork
 import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
-import { findLink, interfaceName, type Twin } from '../twin/model.js';
+import { findLink, interfaceName, linkIndices, type Twin } from '../twin/model.js';
 import { PlaceIndex, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
@@ -742,7 +742,7 @@ export class NetworkVerifier {
     private pathAnalysis(graph: ForwardingGraph, c: PathConstraints): PathAnalysis {
         const limits: PathLimits = {
             via: c.via, avoidDevices: new Set(c.avoidDevices), hops: c.hops, latencyUs: c.latencyUs,
-            avoidLinks: new Set(c.avoidLinks.map(a => this.twin.links.indexOf(findLink(this.twin, a.a, a.b)!)).filter(i => i >= 0))
+            avoidLinks: linkIndices(this.twin, c.avoidLinks)
         };
         return new PathAnalysis(graph, limits, link => this.twin.links[link].latencyUs);
     }
