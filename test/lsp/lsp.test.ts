@@ -6,6 +6,7 @@ import type { CodeAction, CodeLens, CompletionList, Hover, LocationLink, Workspa
 import { ROOT } from '../support/samples.js';
 import { LspClient } from './lsp-client.js';
 import { temporaryFolder } from '../support/temporary.js';
+import { checkWorkspace } from '../support/workspace.js';
 
 const folder = temporaryFolder('netintent-lsp-');
 fs.cpSync(path.join(ROOT, 'samples', 'campus'), folder, { recursive: true });
@@ -201,5 +202,26 @@ describe('the language server', () => {
         fs.writeFileSync(twinFile, original);
         await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${twinFile}`, type: 2 }] });
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
+    });
+
+    it('loops and blackholes reach the editor as the CLI reports them: at the device in the twin file, cleared once routed', async () => {
+        const twinFile = path.join(folder, 'campus.twin.yaml');
+        const twinUri = `file://${twinFile}`;
+        const original = fs.readFileSync(twinFile, 'utf8');
+        // acc3 (guest) loses its only link: it has no route for what guests send.
+        fs.writeFileSync(twinFile, original.replace('  - endpoints: [dist2:eth5, acc3:eth1]\n    latency: 500us\n    bandwidth: 1G\n', ''));
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: twinUri, type: 2 }] });
+        const published = await client.diagnosticsFor(twinUri, p => p.diagnostics.length > 0);
+        const cli = await checkWorkspace(Object.fromEntries(['campus.twin.yaml', 'policy.intent', 'more.intent'].map(f => [f, fs.readFileSync(path.join(folder, f), 'utf8')])), true);
+        const expected = cli.diagnostics.filter(d => d.code === 'blackhole' || d.code === 'loop');
+        expect(expected.length).toBeGreaterThan(0);
+        // The same warnings at the same places; the CLI sorts its report.
+        const byMessage = (a: unknown[], b: unknown[]) => String(a[3]).localeCompare(String(b[3]));
+        expect(published.diagnostics.map(d => [d.range.start.line + 1, d.range.start.character + 1, d.code, d.message]).sort(byMessage))
+            .toEqual(expected.map(d => [d.range.start.line, d.range.start.column, d.code, d.message]).sort(byMessage));
+        expect(published.diagnostics.map(d => d.message).join('\n')).toMatch(/Blackhole for 10\.1\.100\.0\/24: acc3 has no route/);
+        fs.writeFileSync(twinFile, original);
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: twinUri, type: 2 }] });
+        await client.diagnosticsFor(twinUri, p => p.diagnostics.length === 0);
     });
 });

@@ -4,7 +4,7 @@
  */
 import { URI, type AstNode, type LangiumDocument } from 'langium';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver-types';
-import type { Diagnostic, Severity } from '../common/diagnostic.js';
+import { fromZeroBased, type Diagnostic, type Severity } from '../common/diagnostic.js';
 import { locationOf } from '../intent/build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { isDefaultPolicy, isIntent, type Model } from '../language/generated/ast.js';
@@ -15,8 +15,9 @@ import { compileNetwork } from '../compile/compile.js';
 import { loadConfigs } from '../config/load.js';
 import { verifyProgram } from '../verify/program.js';
 import type { RequirementVerdict } from '../verify/verify.js';
-import { combineVerdicts, verdictProblem, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
-import { diagnosticCode, hasErrors, statementVerdicts, verifiablePart } from './verifiable.js';
+import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
+import { twinFindings, type TwinVerification } from './findings.js';
+import { diagnosticCode, hasErrors, twinHasErrors, verifiablePart } from './verifiable.js';
 
 export interface CheckOptions {
     /** Run the verifier; false: parse, link and validate only. */
@@ -49,7 +50,7 @@ export async function checkFiles(services: NetintentServices, files: readonly st
     for (const twinFile of twinFiles) {
         const loaded = shared.twin.TwinWorkspace.get(twinFile);
         diagnostics.push(...loaded.diagnostics.filter(d => !(d.code === 'missing-file' && d.file === twinFile)));
-        if (loaded.diagnostics.some(d => d.severity === 'error')) brokenTwins.add(twinFile);
+        if (twinHasErrors(loaded)) brokenTwins.add(twinFile);
     }
     const verified = options.verify ? verifyTwins(services, [...twinFiles].sort(), brokenTwins, diagnostics, options.configs) : new Map<AstNode, RequirementVerdict>();
     const intents = documents.flatMap(document => {
@@ -74,9 +75,9 @@ export async function checkFiles(services: NetintentServices, files: readonly st
 
 /**
  * Verifies each twin's intents but the statements with errors and what depends on them
- * (check/verifiable.ts); a violation, and what is not proved, is also a diagnostic at its
- * requirement. Returns the verdict of each requirement's statement (the `default deny` line for
- * the default requirement).
+ * (check/verifiable.ts); what it found is reported as the editor shows it (check/findings.ts).
+ * Returns the verdict of each requirement's statement (the `default deny` line for the default
+ * requirement).
  */
 function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwins: Set<string>, diagnostics: Diagnostic[], configsFolder: string | undefined): Map<AstNode, RequirementVerdict> {
     const byStatement = new Map<AstNode, RequirementVerdict>();
@@ -85,38 +86,28 @@ function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwi
         const bound = services.intent.IntentPrograms.forTwin(twinFile);
         const part = verifiablePart(bound);
         const configs = configsFolder !== undefined && twinFiles.length > 1 ? path.join(configsFolder, bound.program.twin.network) : configsFolder;
-        const verdicts = part.program ? verifyNetwork(part.program, part.undecided, configs, diagnostics) : new Map();
-        for (const [statement, verdict] of statementVerdicts(bound, part, verdicts)) {
-            byStatement.set(statement, verdict);
-            const problem = verdictProblem(verdict);
-            if (problem) diagnostics.push({ ...locationOf(statement), ...problem });
-        }
+        const verification = part.program ? verifyNetwork(part.program, part.undecided, configs, diagnostics) : { verdicts: new Map(), forwarding: [] };
+        const findings = twinFindings(bound, part, verification);
+        findings.verdicts.forEach((verdict, statement) => byStatement.set(statement, verdict));
+        diagnostics.push(...findings.atStatements.map(s => s.diagnostic), ...findings.forwarding);
     }
     return byStatement;
 }
 
 /**
  * Compiles a program and verifies it, or verifies it on the configurations in `configsFolder`
- * (none when one cannot be read); loops and blackholes are diagnostics at their devices.
+ * (none when one cannot be read).
  */
-function verifyNetwork(program: IntentProgram, undecided: ReadonlyMap<Requirement, string>, configsFolder: string | undefined, diagnostics: Diagnostic[]): Map<Requirement, RequirementVerdict> {
+function verifyNetwork(program: IntentProgram, undecided: ReadonlyMap<Requirement, string>, configsFolder: string | undefined, diagnostics: Diagnostic[]): TwinVerification {
     let configs = compileNetwork(program).devices;
     if (configsFolder !== undefined) {
         const loaded = loadConfigs(configsFolder, program.twin);
         diagnostics.push(...loaded.diagnostics);
         // What a configuration holds that is not modelled makes verdicts unknown, not the run impossible.
-        if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config')) return new Map();
+        if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config')) return { verdicts: new Map(), forwarding: [] };
         configs = loaded.configs;
     }
-    const { verdicts, forwarding } = verifyProgram(program, configs, undecided);
-    for (const problem of forwarding) {
-        const device = program.twin.devices.get(problem.device)!;
-        const message = problem.kind === 'loop'
-            ? `Routing loop for ${problem.destination}: ${problem.path.join(' → ')}.`
-            : `Blackhole for ${problem.destination}: ${problem.device} has no route (${problem.path.join(' → ')}).`;
-        diagnostics.push({ ...device.location, severity: 'warning', code: problem.kind, message });
-    }
-    return verdicts;
+    return verifyProgram(program, configs, undecided);
 }
 
 /**
@@ -165,10 +156,7 @@ const SEVERITIES: Record<number, Severity> = { 1: 'error', 2: 'warning', 3: 'inf
 function fromLsp(document: LangiumDocument, diagnostic: LspDiagnostic): Diagnostic {
     return {
         file: document.uri.fsPath,
-        range: {
-            start: { line: diagnostic.range.start.line + 1, column: diagnostic.range.start.character + 1 },
-            end: { line: diagnostic.range.end.line + 1, column: diagnostic.range.end.character + 1 }
-        },
+        range: fromZeroBased(diagnostic.range),
         severity: SEVERITIES[diagnostic.severity ?? 1],
         code: diagnosticCode(diagnostic),
         message: typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value

@@ -25,6 +25,7 @@ import type { BoundProgram } from '../language/intent-programs.js';
 import { count } from '../language/limits.js';
 import { prefixRange } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
+import type { TwinLoadResult } from '../twin/load.js';
 import type { Twin } from '../twin/model.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 
@@ -38,6 +39,16 @@ export function diagnosticCode(diagnostic: LspDiagnostic): string {
 /** An error in what is written (a violation is what the verifier found, not an error in the text). */
 export function isErrorInText(diagnostic: LspDiagnostic): boolean {
     return (diagnostic.severity ?? DiagnosticSeverity.Error) === DiagnosticSeverity.Error && diagnostic.code !== 'violated';
+}
+
+/** Whether a twin's own files have errors: then none of its intents is compiled or verified. */
+export function twinHasErrors(loaded: TwinLoadResult): boolean {
+    return loaded.diagnostics.some(d => d.severity === 'error');
+}
+
+/** Whether a twin, or an intent file bound to it, has errors in its text: then it is not compiled. */
+export function boundHasErrors(bound: BoundProgram): boolean {
+    return twinHasErrors(bound.loaded) || bound.documents.some(d => (d.diagnostics ?? []).some(isErrorInText));
 }
 
 /** Whether errors stand in a statement's text (an intent's includes its requirements'). */

@@ -15,6 +15,20 @@ export interface SourceLocation {
     range: SourceRange;
 }
 
+/** A range as the Language Server Protocol and Langium count: 0-based lines and characters. */
+export interface ZeroBasedRange {
+    start: { line: number; character: number };
+    end: { line: number; character: number };
+}
+
+export function toZeroBased(range: SourceRange): ZeroBasedRange {
+    return { start: { line: range.start.line - 1, character: range.start.column - 1 }, end: { line: range.end.line - 1, character: range.end.column - 1 } };
+}
+
+export function fromZeroBased(range: ZeroBasedRange): SourceRange {
+    return { start: { line: range.start.line + 1, column: range.start.character + 1 }, end: { line: range.end.line + 1, column: range.end.character + 1 } };
+}
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface Diagnostic extends SourceLocation {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AstUtils, type AstNode } from 'langium';
-import type { SourceLocation } from '../common/diagnostic.js';
+import { fromZeroBased, type SourceLocation } from '../common/diagnostic.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { ALL_ADDRESSES, parsePrefix, prefixRange } from '../net/ipv4.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, PROTOCOL_NUMBERS, type ProtocolName } from '../net/packet-set.js';
@@ -289,11 +289,5 @@ function emptyConstraints(): PathConstraints {
 /** Where a syntax node was written, 1-based. */
 export function locationOf(node: AstNode): SourceLocation {
     const range = node.$cstNode?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    return {
-        file: AstUtils.getDocument(node).uri.fsPath,
-        range: {
-            start: { line: range.start.line + 1, column: range.start.character + 1 },
-            end: { line: range.end.line + 1, column: range.end.character + 1 }
-        }
-    };
+    return { file: AstUtils.getDocument(node).uri.fsPath, range: fromZeroBased(range) };
 }

@@ -4,7 +4,7 @@
  * keeping the YAML file and range it came from (for go-to-definition and hover).
  */
 import { URI, type AstNode, type AstNodeDescription } from 'langium';
-import type { SourceLocation } from '../common/diagnostic.js';
+import { toZeroBased, type SourceLocation } from '../common/diagnostic.js';
 import { formatAddress, formatPrefix } from '../net/ipv4.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { TwinDevice, TwinExternal, TwinHost, TwinInterface, TwinSegment } from './generated/ast.js';
@@ -68,7 +68,6 @@ export class TwinSymbols {
 }
 
 function describe(node: TwinSymbolNode): AstNodeDescription {
-    const { start, end } = node.location.range;
     return {
         node,
         type: node.$type,
@@ -77,7 +76,7 @@ function describe(node: TwinSymbolNode): AstNodeDescription {
         path: '',
         nameSegment: {
             offset: 0, length: 0, end: 0,
-            range: { start: { line: start.line - 1, character: start.column - 1 }, end: { line: end.line - 1, character: end.column - 1 } }
+            range: toZeroBased(node.location.range)
         }
     };
 }

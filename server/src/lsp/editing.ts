@@ -10,8 +10,8 @@ import {
     type CodeActionProvider, type CompletionContext, type CompletionValueItem, type LangiumServices, type SemanticTokenAcceptor
 } from 'langium/lsp';
 import {
-    CodeActionKind, ErrorCodes, LSPErrorCodes, ResponseError, SemanticTokenTypes, type CancellationToken, type CodeAction, type CodeActionParams, type Command,
-    type DidChangeWatchedFilesParams, type PrepareRenameParams, type Range, type RenameParams
+    CodeActionKind, ErrorCodes, FileChangeType, LSPErrorCodes, ResponseError, SemanticTokenTypes, type CancellationToken, type CodeAction, type CodeActionParams, type Command,
+    type DidChangeWatchedFilesParams, type FileEvent, type PrepareRenameParams, type Range, type RenameParams
 } from 'vscode-languageserver';
 import {
     isAllow, isAvoid, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint, isGroup, isHostEndpoint, isIntent, isInterfaceRef,
@@ -166,18 +166,16 @@ export class NetintentDocumentUpdateHandler extends DefaultDocumentUpdateHandler
     }
 
     override didChangeWatchedFiles(params: DidChangeWatchedFilesParams): void {
-        super.didChangeWatchedFiles(params);
         const twins = this.shared.twin.TwinWorkspace;
         const affected = new Set(params.changes.flatMap(change => twins.changed(URI.parse(change.uri).fsPath)));
-        if (affected.size === 0) return;
         // Documents open in the editor, or on disk: a closed file that was never saved has no text to reload.
         const open = this.shared.workspace.TextDocuments;
         const bound = this.shared.workspace.LangiumDocuments.all
             .filter(d => affected.has(twins.twinFileOf(d) ?? '') && (open.get(d.uri.toString()) !== undefined || fs.existsSync(d.uri.fsPath)))
-            .map(d => d.uri).toArray();
-        this.shared.workspace.DocumentBuilder.update(bound, []).catch(error => {
-            this.shared.lsp.Connection?.console.error(`netintent: re-checking after a twin change failed: ${(error as Error).message}`);
-        });
+            .map((d): FileEvent => ({ uri: d.uri.toString(), type: FileChangeType.Changed })).toArray();
+        // The intent files bound to a changed twin count as changed, in the same update: a second
+        // one would cancel the verification the first scheduled.
+        super.didChangeWatchedFiles({ changes: [...params.changes, ...bound] });
     }
 }
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { AstUtils, CstUtils, URI, type LangiumDocument } from 'langium';
 import type { Connection } from 'vscode-languageserver';
 import { OutputError, writeOutput } from '../compile/output.js';
-import { isErrorInText } from '../check/verifiable.js';
+import { boundHasErrors } from '../check/verifiable.js';
 import { compileFiles } from '../compile/targets.js';
 import { isRequirement } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
@@ -22,8 +22,7 @@ export function registerRequests(connection: Connection, services: NetintentServ
         const document = documentOf(params.uri);
         const bound = document && services.intent.IntentPrograms.forDocument(document);
         if (!document || !bound) return { written: 0, unchanged: 0, refused: [], error: 'This file binds no twin.' };
-        const errors = bound.documents.some(d => (d.diagnostics ?? []).some(isErrorInText));
-        if (errors || bound.loaded.diagnostics.some(d => d.severity === 'error')) return { written: 0, unchanged: 0, refused: [], error: 'Not compiled: fix the errors first.' };
+        if (boundHasErrors(bound)) return { written: 0, unchanged: 0, refused: [], error: 'Not compiled: fix the errors first.' };
         const outDir = path.resolve(path.dirname(document.uri.fsPath), params.outDir);
         const { files } = compileFiles(bound.program, params.target);
         try {

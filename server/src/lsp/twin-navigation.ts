@@ -4,16 +4,10 @@
  */
 import { AstUtils, CstUtils, URI, type CstNode, type LangiumDocument, type MaybePromise, type Reference } from 'langium';
 import { DefaultDefinitionProvider, DefaultReferencesProvider } from 'langium/lsp';
-import type { DefinitionParams, Location, LocationLink, Range, ReferenceParams } from 'vscode-languageserver';
-import type { SourceLocation } from '../common/diagnostic.js';
+import type { DefinitionParams, Location, LocationLink, ReferenceParams } from 'vscode-languageserver';
+import { toZeroBased } from '../common/diagnostic.js';
 import type { NetintentServices } from '../language/netintent-module.js';
 import { isTwinSymbol, type TwinSymbolNode } from '../language/twin-symbols.js';
-
-/** The LSP range (0-based) of a twin location (1-based). */
-export function lspRange(location: SourceLocation): Range {
-    const { start, end } = location.range;
-    return { start: { line: start.line - 1, character: start.column - 1 }, end: { line: end.line - 1, character: end.column - 1 } };
-}
 
 /** The reference under the cursor, with its CST node, if it names a twin symbol. */
 export function twinReferenceAt(document: LangiumDocument, offset: number): { reference: Reference; target: TwinSymbolNode; node: CstNode } | undefined {
@@ -38,7 +32,7 @@ export class NetintentDefinitionProvider extends DefaultDefinitionProvider {
         const document = AstUtils.getDocument(sourceCstNode.astNode);
         const found = twinReferenceAt(document, document.textDocument.offsetAt(params.position));
         if (!found) return super.collectLocationLinks(sourceCstNode, params);
-        const range = lspRange(found.target.location);
+        const range = toZeroBased(found.target.location.range);
         return [{ originSelectionRange: found.node.range, targetUri: URI.file(found.target.location.file).toString(), targetRange: range, targetSelectionRange: range }];
     }
 }
@@ -55,7 +49,7 @@ export class NetintentReferencesProvider extends DefaultReferencesProvider {
         const found = twinReferenceAt(document, document.textDocument.offsetAt(params.position));
         if (!found) return super.findReferences(document, params);
         const locations: Location[] = [];
-        if (params.context.includeDeclaration) locations.push({ uri: URI.file(found.target.location.file).toString(), range: lspRange(found.target.location) });
+        if (params.context.includeDeclaration) locations.push({ uri: URI.file(found.target.location.file).toString(), range: toZeroBased(found.target.location.range) });
         for (const other of this.documents.all) {
             for (const reference of other.references) {
                 const target = 'ref' in reference ? reference.ref : undefined;

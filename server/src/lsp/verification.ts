@@ -6,10 +6,11 @@
  * are published with the document's other diagnostics; hover and code lenses read the verdicts,
  * the unknown ones with their reasons, from here.
  */
-import { AstUtils, DocumentState, type AstNode } from 'langium';
-import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import { verdictProblem } from '../check/report.js';
-import { statementVerdicts, verifiablePart } from '../check/verifiable.js';
+import { AstUtils, DocumentState, URI, type AstNode } from 'langium';
+import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver';
+import { twinFindings } from '../check/findings.js';
+import { twinHasErrors, verifiablePart } from '../check/verifiable.js';
+import { toZeroBased, type Diagnostic as Finding } from '../common/diagnostic.js';
 import type { NetintentServices, NetintentSharedServices } from '../language/netintent-module.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 import { Cancelled, VerificationSession } from '../verify/session.js';
@@ -27,6 +28,8 @@ export class VerificationScheduler {
     private running?: Promise<void>;
     private readonly shared: NetintentSharedServices;
     private readonly programs: IntentPrograms;
+    /** The twin files whose loops and blackholes were published last. */
+    private twinsWithProblems = new Set<string>();
 
     /** Created by the language server only (the CLI verifies once, without a scheduler). */
     constructor(services: NetintentServices) {
@@ -89,22 +92,23 @@ export class VerificationScheduler {
         // A run's verdicts replace the last run's whole: statements of earlier builds drop out.
         const verdicts = new Map<AstNode, RequirementVerdict>();
         try {
+            const forwardingByTwin = new Map<string, Diagnostic[]>();
             for (const twinFile of twins) {
                 const bound = programs.forTwin(twinFile);
-                if (bound.loaded.diagnostics.some(d => d.severity === 'error')) continue;
+                if (twinHasErrors(bound.loaded)) continue;
                 const part = verifiablePart(bound);
                 let session = this.sessions.get(twinFile);
                 if (!session) this.sessions.set(twinFile, session = new VerificationSession());
                 const run = part.program && await session.runAsync(part.program, () => generation !== this.generation, part.undecided);
+                const findings = twinFindings(bound, part, run ?? { verdicts: new Map(), forwarding: [] });
+                findings.verdicts.forEach((verdict, statement) => verdicts.set(statement, verdict));
+                // What is not proved shows in the code lens and hover: the error it depends on is marked already.
                 const violations = new Map<string, Diagnostic[]>();
-                for (const [statement, verdict] of statementVerdicts(bound, part, run?.verdicts ?? new Map())) {
-                    verdicts.set(statement, verdict);
-                    // What is not proved shows in the code lens and hover: the error it depends on is marked already.
-                    const problem = verdictProblem(verdict);
-                    if (problem?.code !== 'violated' || !statement.$cstNode) continue;
+                for (const { statement, diagnostic } of findings.atStatements) {
+                    if (diagnostic.code !== 'violated' || !statement.$cstNode) continue;
                     const uri = AstUtils.getDocument(statement).uri.toString();
                     const list = violations.get(uri) ?? [];
-                    list.push({ range: statement.$cstNode.range, severity: DiagnosticSeverity.Error, code: problem.code, source: 'netintent', message: problem.message });
+                    list.push(toLsp(diagnostic, statement.$cstNode.range));
                     violations.set(uri, list);
                 }
                 for (const document of bound.documents) {
@@ -112,7 +116,14 @@ export class VerificationScheduler {
                     document.diagnostics = [...own, ...(violations.get(document.uri.toString()) ?? [])];
                     connection?.sendDiagnostics({ uri: document.uri.toString(), diagnostics: document.diagnostics });
                 }
+                forwardingByTwin.set(URI.file(twinFile).toString(), findings.forwarding.map(d => toLsp(d)));
             }
+            // The twin files are no Langium documents: their loops and blackholes are published
+            // here, and cleared where there are none any more.
+            for (const uri of new Set([...this.twinsWithProblems, ...forwardingByTwin.keys()])) {
+                connection?.sendDiagnostics({ uri, diagnostics: forwardingByTwin.get(uri) ?? [] });
+            }
+            this.twinsWithProblems = new Set([...forwardingByTwin].filter(([, list]) => list.length > 0).map(([uri]) => uri));
             this.verdicts = verdicts;
             await connection?.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
             await connection?.sendNotification(VERDICTS_NOTIFICATION, this.counts());
@@ -122,4 +133,13 @@ export class VerificationScheduler {
             progress?.done();
         }
     }
+}
+
+/** A finding as the editor shows it: at `range`, or where the finding stands (1-based lines and columns there). */
+function toLsp(finding: Finding, range?: Range): Diagnostic {
+    return {
+        range: range ?? toZeroBased(finding.range),
+        severity: finding.severity === 'error' ? DiagnosticSeverity.Error : finding.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+        code: finding.code, source: 'netintent', message: finding.message
+    };
 }

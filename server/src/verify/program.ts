@@ -2,6 +2,7 @@
 import type { DeviceConfig } from '../config/model.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
+import type { IntervalSet } from '../net/interval-set.js';
 import type { PacketSet } from '../net/packet-set.js';
 import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
 
@@ -42,7 +43,26 @@ export interface ProgramVerification {
 export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>, undecided?: ReadonlyMap<Requirement, string>): ProgramVerification {
     const verifier = new NetworkVerifier(program.twin, configs);
     const verdicts = new Map(requirementsToVerify(program, undecided).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
-    const flows = [...program.intents.flatMap(i => i.requirements), ...(program.defaultRequirement ? [program.defaultRequirement] : [])]
-        .flatMap(r => r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses })));
-    return { verdicts, forwarding: verifier.forwardingProblems(flows) };
+    return { verdicts, forwarding: forwardingProblemsOf(program, verifier) };
+}
+
+/** Loops and blackholes of the flows of every requirement of a program. */
+export function forwardingProblemsOf(program: IntentProgram, verifier: NetworkVerifier): ForwardingProblem[] {
+    return verifier.forwardingProblems(programFlows(program));
+}
+
+/** Where traffic goes from and to: a flow's source and destination addresses. */
+export interface Flow {
+    source: IntervalSet;
+    destination: IntervalSet;
+}
+
+/** The flows of every requirement of a program (the default one's too). */
+export function programFlows(program: IntentProgram): Flow[] {
+    return allRequirements(program).flatMap(r => r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses })));
+}
+
+/** Every requirement of a program, the default one last. */
+export function allRequirements(program: IntentProgram): Requirement[] {
+    return [...program.intents.flatMap(i => i.requirements), ...(program.defaultRequirement ? [program.defaultRequirement] : [])];
 }

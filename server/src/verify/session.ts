@@ -12,21 +12,25 @@ import { IntervalSet } from '../net/interval-set.js';
 import { prefixRange } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
 import { matchSet } from './filter.js';
-import { requirementsToVerify } from './program.js';
-import type { MovedRoutes } from '../simulate/routing.js';
-import { NetworkVerifier, type RequirementVerdict } from './verify.js';
+import { allRequirements, programFlows, requirementsToVerify } from './program.js';
+import type { MovedRoutes, RoutingState } from '../simulate/routing.js';
+import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
 
 export interface SessionRun {
     compiled: CompiledNetwork;
     verdicts: Map<Requirement, RequirementVerdict>;
     /** Requirements verified in this run (the others kept their verdicts). */
     verified: number;
+    /** Loops and blackholes of the program's flows. */
+    forwarding: ForwardingProblem[];
 }
 
 export class VerificationSession {
     private compiled?: CompiledNetwork;
     private verifier?: NetworkVerifier;
     private readonly cache = new Map<string, RequirementVerdict>();
+    /** The last loops and blackholes, with the routing and the flows they were found for. */
+    private forwarding?: { routing: RoutingState; flows: string; problems: ForwardingProblem[] };
 
     /** Verifies a program's requirements, but those `undecided` (see requirementsToVerify). */
     run(program: IntentProgram, undecided?: ReadonlyMap<Requirement, string>): SessionRun {
@@ -49,6 +53,16 @@ export class VerificationSession {
             step = steps.next();
         }
         return step.value;
+    }
+
+    /** Loops and blackholes, found again only when routing or the flows' endpoints changed (not for an edit of ports or constraints). */
+    private forwardingProblems(program: IntentProgram, verifier: NetworkVerifier): ForwardingProblem[] {
+        const routing = verifier.context().routing;
+        const flows = allRequirements(program).map(r => flowsText(r.flows)).join(';');
+        if (this.forwarding?.routing !== routing || this.forwarding.flows !== flows) {
+            this.forwarding = { routing, flows, problems: verifier.forwardingProblems(programFlows(program)) };
+        }
+        return this.forwarding.problems;
     }
 
     /** Yields after each requirement it verifies (not after those whose verdicts it keeps). */
@@ -91,8 +105,17 @@ export class VerificationSession {
             verdicts.set(requirement, verdict);
         }
         for (const key of [...this.cache.keys()]) if (!seen.has(key)) this.cache.delete(key);
-        return { compiled, verdicts, verified };
+        return { compiled, verdicts, verified, forwarding: this.forwardingProblems(program, verifier) };
     }
+}
+
+const flowsTexts = new WeakMap<Requirement['flows'], string>();
+
+/** A requirement's flows' endpoints as text, made once per flows (a rebuild keeps those of unchanged statements). */
+function flowsText(flows: Requirement['flows']): string {
+    let text = flowsTexts.get(flows);
+    if (text === undefined) flowsTexts.set(flows, text = flows.map(f => `${f.source.addresses.intervals.join()}>${f.destination.addresses.intervals.join()}`).join('|'));
+    return text;
 }
 
 /**
