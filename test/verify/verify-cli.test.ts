@@ -78,6 +78,21 @@ describe('netintent verify --configs', () => {
         expect(run.stdout).toContain('samples/campus/policy.intent:48:3: error: Violated: delivered to segment staff (acc3 → dist2 → core1 → dist1 → acc1); nothing stops it.');
     });
 
+    it('a counterexample names the line of the rule in the file as edited, not as compiled', () => {
+        const out = compiledTo('campus');
+        const file = path.join(out, 'acc3', 'nftables.nft');
+        const lines = fs.readFileSync(file, 'utf8').split('\n');
+        // Comments above the ruleset and a rule first in guest's chain move every rule down.
+        lines.splice(2, 0, '# edited by hand', '# during an incident', '');
+        lines.splice(lines.indexOf('\tchain from_eth10 {') + 1, 0, '\t\tmeta l4proto udp th dport 53 drop comment "hand-added"');
+        fs.writeFileSync(file, lines.join('\n'));
+        const added = lines.findIndex(l => l.includes('hand-added')) + 1;
+        expect(added).toBeGreaterThan(26);
+        const report = JSON.parse(netintent(['verify', 'samples/campus', '--configs', out, '--format', 'json']).stdout);
+        const dns = report.intents.find((i: { name: string }) => i.name === 'guest-isolation').requirements[1];
+        expect(dns.counterexample.reason).toBe(`dropped at acc3 by nftables.nft line ${added} (hand-added)`);
+    });
+
     it('finds what a hand edit broke: OSPF off on a link', () => {
         const out = compiledTo('violations');
         const file = path.join(out, 'r2', 'frr.conf');

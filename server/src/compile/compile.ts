@@ -5,7 +5,7 @@
  * cannot realise it leaves for the verifier to report, with a warning at the statement.
  */
 import type { Diagnostic } from '../common/diagnostic.js';
-import { emptyDevice, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfInterface, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
+import { emptyDevice, setRuleLayout, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfInterface, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
 import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
@@ -13,7 +13,7 @@ import { linkCostEdits } from '../twin/diff.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
 import { anycastSets, compileSteering, deviceSteering, waypointKey, type DeviceSteering, type SteeringCache, type SteeringRule } from './steering.js';
-import { STEER_CHAIN } from '../config/nftables/render.js';
+import { filterRuleLocations, STEER_CHAIN } from '../config/nftables/render.js';
 import { buildTopology, type Topology } from './topology.js';
 
 export interface CompiledNetwork {
@@ -82,6 +82,7 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
         }
         const filter = own.chain ? { chains: [...baseFilter.chains, own.chain] } : baseFilter;
         const config: DeviceConfig = { ...base, filter, ipRules: own.ipRules, staticRoutes: [...base.staticRoutes, ...own.tableRoutes] };
+        setRuleLayout(config, filterRuleLocations);
         devices.set(name, before && sameDevice(before, config, base) ? before : config);
     }
     const underlayChange = reuse?.underlay === underlay ? 'none' : costsOnly ? 'costs' : 'other';

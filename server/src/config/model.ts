@@ -165,7 +165,7 @@ export interface FilterRule {
     setDscp?: number;
     /** The intent statement the rule realises ("web-to-db: allow (policy.intent:20)"). */
     comment: string;
-    /** Where the rule stands in the file it was read from (compiled rules: where the renderer puts them). */
+    /** Where the rule stands in the file it was read from; for compiled rules see `ruleLocation`. */
     location?: SourceLocation;
 }
 
@@ -223,4 +223,24 @@ export interface Unmodelled {
 
 export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
     return { hostname, role, interfaces: [], staticRoutes: [], prefixLists: [], routeMaps: [], filter: { chains: [] }, ipRules: [], unmodelled: [] };
+}
+
+/** Per compiled configuration: how the renderer lays out its filter rules in nftables.nft (set by the compiler). */
+const layouts = new WeakMap<DeviceConfig, (config: DeviceConfig) => ReadonlyMap<FilterRule, SourceLocation>>();
+/** The layouts made, by configuration and the filter they were made of. */
+const laidOut = new WeakMap<DeviceConfig, { filter: PacketFilter; locations: ReadonlyMap<FilterRule, SourceLocation> }>();
+
+/** Says where the rules of a compiled configuration will stand once written: laid out only when a message asks. */
+export function setRuleLayout(config: DeviceConfig, layout: (config: DeviceConfig) => ReadonlyMap<FilterRule, SourceLocation>): void {
+    layouts.set(config, layout);
+}
+
+/** Where a filter rule stands: where it was read from, or where the renderer puts it in a compiled configuration. */
+export function ruleLocation(config: DeviceConfig, rule: FilterRule): SourceLocation | undefined {
+    if (rule.location) return rule.location;
+    const layout = layouts.get(config);
+    if (!layout) return undefined;
+    let made = laidOut.get(config);
+    if (made?.filter !== config.filter) laidOut.set(config, made = { filter: config.filter, locations: layout(config) });
+    return made.locations.get(rule);
 }

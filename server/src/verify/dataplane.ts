@@ -13,8 +13,7 @@
  * network, not with the number of paths (exponential in the depth of a mesh). Questions about
  * every path are answered over the graph (graph-paths.ts).
  */
-import type { DeviceConfig, FilterHook, FilterRule, Unmodelled } from '../config/model.js';
-import { filterRuleLines } from '../config/nftables/render.js';
+import { ruleLocation, type DeviceConfig, type FilterHook, type Unmodelled } from '../config/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { formatAddress, formatPrefix, prefixContains, prefixMask } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
@@ -202,7 +201,6 @@ export class DataPlaneShared {
     private readonly ownedPackets = new WeakMap<DeviceConfig, PacketSet>();
     private readonly onward = new WeakMap<DeviceConfig, { forwarded: OnwardHooks; sent: OnwardHooks }>();
     private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
-    private readonly ruleLines = new WeakMap<DeviceConfig, Map<FilterRule, number>>();
     private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly altering = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly parts = new WeakMap<PacketSet, Map<string, PacketSet>>();
@@ -341,15 +339,6 @@ export class DataPlaneShared {
         return [...configs.values()].filter(c => this.ownAddresses(c).has(address)).map(c => c.hostname);
     }
 
-    /** The line of nftables.nft where a compiled rule stands. */
-    lineOf(config: DeviceConfig, rule: FilterRule): number | undefined {
-        let lines = this.ruleLines.get(config);
-        if (!lines) {
-            lines = filterRuleLines(config);
-            this.ruleLines.set(config, lines);
-        }
-        return lines.get(rule);
-    }
 }
 
 export class DataPlane {
@@ -506,7 +495,7 @@ export class DataPlane {
         if (!evaluator.has(hook)) return [{ packets, ctMark: context.ctMark, mark: context.mark }];
         const result = evaluator.run(hook, packets, context);
         for (const dropped of result.dropped) {
-            // The reason names the rule's line in nftables.nft, which takes laying the ruleset out: only when read.
+            // The reason names the rule's line, which for a compiled rule takes laying the ruleset out: only when read.
             const reasonOf = () => this.dropReason(config, hook, dropped);
             let reason: string | undefined;
             steps.push({ kind: 'end', hop, packets: dropped.packets, fate: { kind: 'dropped', device: config.hostname, get reason() { return reason ??= reasonOf(); } } });
@@ -517,8 +506,8 @@ export class DataPlane {
     private dropReason(config: DeviceConfig, hook: FilterHook, dropped: Dropped): string {
         const device = config.hostname;
         if (!dropped.rule) return `dropped at ${device} by the policy of chain ${dropped.chain.name} (hook ${hook})`;
-        const location = dropped.rule.location;
-        const where = location ? `${location.file.split(/[\\/]/).pop()} line ${location.range.start.line}` : `nftables.nft line ${this.lineOf(config, dropped.rule)}`;
+        const location = ruleLocation(config, dropped.rule);
+        const where = location ? `${location.file.split(/[\\/]/).pop()} line ${location.range.start.line}` : `a rule of chain ${dropped.chain.name}`;
         return `dropped at ${device} by ${where}${dropped.rule.comment ? ` (${dropped.rule.comment})` : ''}`;
     }
 
@@ -645,10 +634,6 @@ export class DataPlane {
     private placeOfDevice(device: string): Place {
         const place = this.shared.devicePlaces.get(device);
         return place ?? { device, space: this.ownAddresses(this.network.configs.get(device)!), hosts: IntervalSet.EMPTY, local: IntervalSet.EMPTY, name: `device ${device}`, kind: 'device' };
-    }
-
-    private lineOf(config: DeviceConfig, rule: FilterRule): number | undefined {
-        return this.shared.lineOf(config, rule);
     }
 }
 

@@ -5,6 +5,7 @@
  */
 import { formatRange } from '../../net/ipv4.js';
 import { IntervalSet } from '../../net/interval-set.js';
+import type { SourceLocation } from '../../common/diagnostic.js';
 import type { DeviceConfig, FilterChain, FilterRule, NameMatch, PacketMatch, Ranges } from '../model.js';
 
 export const TABLE = 'netintent';
@@ -17,6 +18,8 @@ export const STEER_CHAIN = 'steer';
 export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
 /** nft's names for hook priorities. */
 export const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+/** The file a device's filters are written to. */
+export const NFTABLES_FILE = 'nftables.nft';
 /** nft refuses longer comments. */
 const MAX_COMMENT = 128;
 const ALL_ADDRESSES = IntervalSet.of(0, 0xffffffff);
@@ -25,9 +28,13 @@ export function renderNftables(config: DeviceConfig): string {
     return layoutNftables(config).lines.join('\n') + '\n';
 }
 
-/** The line of nftables.nft where each filter rule starts (counterexamples cite it). */
-export function filterRuleLines(config: DeviceConfig): Map<FilterRule, number> {
-    return layoutNftables(config).ruleLines;
+/** Where each filter rule stands in nftables.nft (counterexamples cite its line). */
+export function filterRuleLocations(config: DeviceConfig): Map<FilterRule, SourceLocation> {
+    const locations = new Map<FilterRule, SourceLocation>();
+    for (const [rule, line] of layoutNftables(config).ruleLines) {
+        locations.set(rule, { file: NFTABLES_FILE, range: { start: { line, column: 3 }, end: { line, column: 3 } } });
+    }
+    return locations;
 }
 
 function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map<FilterRule, number> } {
