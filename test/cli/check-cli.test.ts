@@ -1,4 +1,4 @@
-/** `netintent check` as CI runs it: the built CLI in a child process (CLI.md). */
+/** `netintent check` as CI runs it: the built CLI in a child process (docs/cli.md). */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -83,7 +83,7 @@ describe('exit codes', () => {
 });
 
 describe('--format json', () => {
-    it('has exactly the shape of CLI.md', () => {
+    it('has exactly the shape of docs/cli.md', () => {
         const run = netintent(['check', '--format', 'json', 'samples/broken/unknown-name.intent', 'samples/campus']);
         expect(run.code).toBe(1);
         const report = JSON.parse(run.stdout);
@@ -136,7 +136,7 @@ describe('--format json', () => {
     });
 });
 
-describe('verdicts while statements have errors (CLI.md)', () => {
+describe('verdicts while statements have errors (docs/cli.md)', () => {
     interface Requirement { line: number; verdict: string; reason?: string }
     interface Intent { name: string; verdict: string; requirements: Requirement[] }
     /** `check --format json` of one intent file bound to SMALL_TWIN: r1 - r2 - r3, segment web on r1, db on r3. */

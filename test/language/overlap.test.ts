@@ -1,4 +1,4 @@
-/** Overlap between allows and denies (LANGUAGE.md): the more specific wins; a partial overlap is an error. */
+/** Overlap between allows and denies (docs/language.md): the more specific wins; a partial overlap is an error. */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IntervalSet } from '../../server/src/net/interval-set.js';

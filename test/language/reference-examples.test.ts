@@ -1,4 +1,4 @@
-/** Every construct of LANGUAGE.md parses and means what the page says (the intent IR). */
+/** Every construct of docs/language.md parses and means what the page says (the intent IR). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { URI } from 'langium';
@@ -29,7 +29,7 @@ function requirement(program: IntentProgram, intent: string, index = 0): Require
 const tcp = (from: number, to = from) => ({ protocol: IntervalSet.of(6, 6), dstPort: IntervalSet.of(from, to) });
 const udp = (port: number) => ({ protocol: IntervalSet.of(17, 17), dstPort: IntervalSet.of(port, port) });
 
-describe('the whole file of LANGUAGE.md', async () => {
+describe('the whole file of docs/language.md', async () => {
     const checked = await checkWorkspace({
         'campus.twin.yaml': fs.readFileSync(path.join(FIXTURES, 'campus.twin.yaml'), 'utf8'),
         'policy.intent': fs.readFileSync(path.join(FIXTURES, 'policy.intent'), 'utf8')

@@ -1,6 +1,6 @@
 /**
  * Intent files (bodies for `smallWorkspace`) with a statement that has errors beside statements
- * that are proved: what CLI.md's "While statements have errors" is about, for the CLI and the
+ * that are proved: what docs/cli.md's "While statements have errors" is about, for the CLI and the
  * language server alike.
  */
 

@@ -1,4 +1,4 @@
-/** The twin loader (TWIN.md): the reference example, allocation, every rule at its YAML line, containerlab import. */
+/** The twin loader (docs/twin.md): the reference example, allocation, every rule at its YAML line, containerlab import. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ const HEAD = [
     '  edge1: {}'
 ];
 
-describe('the TWIN.md example (reference.twin.yaml)', () => {
+describe('the docs/twin.md example (reference.twin.yaml)', () => {
     const result = loadReference();
     const twin = result.twin;
 

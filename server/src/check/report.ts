@@ -1,4 +1,4 @@
-/** What a check of a workspace found: the contract of CLI.md, before formatting. */
+/** What a check of a workspace found: the contract of docs/cli.md, before formatting. */
 import type { Diagnostic } from '../common/diagnostic.js';
 import { describePacket, type Packet } from '../net/packet-set.js';
 import type { RequirementVerdict } from '../verify/verify.js';

@@ -1,4 +1,4 @@
-/** The three output formats of `netintent check` (CLI.md): text, JSON and SARIF 2.1.0. */
+/** The three output formats of `netintent check` (docs/cli.md): text, JSON and SARIF 2.1.0. */
 import * as path from 'node:path';
 import type { Diagnostic } from '../common/diagnostic.js';
 import type { CheckReport } from '../check/report.js';

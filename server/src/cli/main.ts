@@ -1,4 +1,4 @@
-/** `netintent`: the command line front over the shared pipeline (CLI.md). */
+/** `netintent`: the command line front over the shared pipeline (docs/cli.md). */
 import * as fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { URI } from 'langium';
@@ -25,7 +25,7 @@ import { LabError, missingTools } from '../lab/system.js';
 declare const NETINTENT_VERSION: string;
 const VERSION = typeof NETINTENT_VERSION === 'string' ? NETINTENT_VERSION : '0.0.0-dev';
 
-/** Exit codes of CLI.md. */
+/** Exit codes of docs/cli.md. */
 const EXIT_CLEAN = 0;
 const EXIT_ERRORS = 1;
 const EXIT_USAGE = 2;

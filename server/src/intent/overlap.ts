@@ -1,5 +1,5 @@
 /**
- * Overlap between allows and denies (LANGUAGE.md): where both match some packets, the strictly
+ * Overlap between allows and denies (docs/language.md): where both match some packets, the strictly
  * more specific statement wins and takes those packets from the other; where neither contains
  * the other (or they are equal) it is a conflict, reported with one packet both match.
  */

@@ -1,5 +1,5 @@
 /**
- * Loads a twin file (TWIN.md): reads the YAML with positions, imports a containerlab topology,
+ * Loads a twin file (docs/twin.md): reads the YAML with positions, imports a containerlab topology,
  * enforces every rule with an error at the YAML line it concerns, and allocates the addresses
  * the twin leaves to its pools, deterministically (in the order things are written).
  */

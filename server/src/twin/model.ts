@@ -1,4 +1,4 @@
-/** The twin: the network as it is (TWIN.md), after loading, checking and address allocation. */
+/** The twin: the network as it is (docs/twin.md), after loading, checking and address allocation. */
 import type { SourceLocation } from '../common/diagnostic.js';
 import type { IntervalSet } from '../net/interval-set.js';
 import type { Prefix } from '../net/ipv4.js';
