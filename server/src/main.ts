@@ -2,7 +2,7 @@
 import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { createNetintentServices } from './language/netintent-module.js';
+import { createNetintentLspServices } from './lsp/netintent-lsp-module.js';
 import { registerRequests } from './lsp/requests.js';
 import { createStdioConnection } from './lsp/transport.js';
 
@@ -11,7 +11,7 @@ import { createStdioConnection } from './lsp/transport.js';
 const connection = process.argv.includes('--stdio') ? createStdioConnection() : createConnection(ProposedFeatures.all);
 // A failure in one request or build must not end the editing session: log it and carry on.
 process.on('unhandledRejection', error => connection.console.error(`netintent: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
-const { shared, Netintent } = createNetintentServices({ connection, ...NodeFileSystem });
+const { shared, Netintent } = createNetintentLspServices({ connection, ...NodeFileSystem });
 // Verification runs in the server only: start its scheduler before the first build.
 void Netintent.editor.Verification;
 registerRequests(connection, Netintent);

@@ -45,18 +45,18 @@ const TIMEOUT = 300_000;
  * below, the smallest inputs they shrink to, written out by hand against the campus twin.
  */
 const REPLAY: string[] = [
-    'campus/intent/0x92088d28', // build.ts ProgramBuilder.endpoint: requirement without an endpoint
-    'campus/intent/0x970d1235', // build.ts ProgramBuilder.addresses: `segment` without a name
-    'campus/intent/0x8a1c0848', // build.ts ProgramBuilder.addresses: `host` without a name
-    'wan/intent/0x8ffff317', //    build.ts ProgramBuilder.addresses: `external` without a name
+    'campus/intent/0x92088d28', // intent-build.ts ProgramBuilder.endpoint: requirement without an endpoint
+    'campus/intent/0x970d1235', // intent-build.ts ProgramBuilder.addresses: `segment` without a name
+    'campus/intent/0x8a1c0848', // intent-build.ts ProgramBuilder.addresses: `host` without a name
+    'wan/intent/0x8ffff317', //    intent-build.ts ProgramBuilder.addresses: `external` without a name
     'campus/intent/0x717fd0e6', // load.ts parseDuration(undefined): `latency` without a limit
-    'wan/intent/0x01052228', //    build.ts interfaceKey, validator checkLinkExists: `fail link --`
+    'wan/intent/0x01052228', //    intent-build.ts interfaceKey, validator checkLinkExists: `fail link --`
     'wan/intent/0x0d0bf0d1', //    validator checkLinkExists: `fail link r:h -- o` (an interface without its name)
     // Found with other base seeds (FUZZ_SEED=1, 2, 3); a key replays the same mutation whatever the base seed.
-    'campus/intent/0xff0ec4d1', // build.ts ProgramBuilder.addresses: `device` without a name
-    'campus/intent/0x48e61953', // build.ts ProgramBuilder.constraints: `via` without a device
-    'dc-fabric/intent/0x9c6bf405', // build.ts ProgramBuilder.scenario: `fail device` without a name
-    'wan/intent/0x3cc615ea', //    build.ts interfaceKey: `fail link b` (an interface without its name)
+    'campus/intent/0xff0ec4d1', // intent-build.ts ProgramBuilder.addresses: `device` without a name
+    'campus/intent/0x48e61953', // intent-build.ts ProgramBuilder.constraints: `via` without a device
+    'dc-fabric/intent/0x9c6bf405', // intent-build.ts ProgramBuilder.scenario: `fail device` without a name
+    'wan/intent/0x3cc615ea', //    intent-build.ts interfaceKey: `fail link b` (an interface without its name)
     ...(process.env.FUZZ_REPLAY ? process.env.FUZZ_REPLAY.split(',') : [])
 ];
 

@@ -5,7 +5,7 @@
 import { URI, type AstNode, type LangiumDocument } from 'langium';
 import type { Diagnostic as LspDiagnostic } from 'vscode-languageserver-types';
 import { fromZeroBased, type Diagnostic, type Severity } from '../common/diagnostic.js';
-import { locationOf } from '../intent/build.js';
+import { locationOf } from '../language/intent-build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { isDefaultPolicy, isIntent, type Model } from '../language/generated/ast.js';
 import type { NetintentServices } from '../language/netintent-module.js';
@@ -31,7 +31,12 @@ export interface CheckOptions {
     twinScope?: TwinScope;
 }
 
-export async function checkFiles(services: NetintentServices, files: readonly string[], options: CheckOptions): Promise<CheckReport> {
+/** A check's report, and the intent program of each twin the files bind, by twin file (what the compiler and the lab take). */
+export interface CheckedFiles extends CheckReport {
+    programs: Map<string, IntentProgram>;
+}
+
+export async function checkFiles(services: NetintentServices, files: readonly string[], options: CheckOptions): Promise<CheckedFiles> {
     const shared = services.shared;
     shared.twin.TwinWorkspace.setScope(options.twinScope);
     // Each check starts from the files as they are now, also when the services are reused.
@@ -59,7 +64,9 @@ export async function checkFiles(services: NetintentServices, files: readonly st
         return intentReports(document, unusable, verified);
     });
     const reported = sortDiagnostics(dedupe(diagnostics));
+    const programs = new Map([...twinFiles].sort().map(twinFile => [twinFile, services.intent.IntentPrograms.forTwin(twinFile).program]));
     return {
+        programs,
         diagnostics: reported,
         intents,
         summary: {

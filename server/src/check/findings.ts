@@ -8,7 +8,7 @@
  */
 import type { AstNode } from 'langium';
 import type { Diagnostic } from '../common/diagnostic.js';
-import { locationOf } from '../intent/build.js';
+import { locationOf } from '../language/intent-build.js';
 import type { Requirement } from '../intent/model.js';
 import type { BoundProgram } from '../language/intent-programs.js';
 import type { ForwardingProblem, RequirementVerdict } from '../verify/verify.js';

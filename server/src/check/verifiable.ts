@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import { AstUtils, type AstNode, type LangiumDocument } from 'langium';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver-types';
-import { possiblePacketsLookup } from '../intent/build.js';
+import { possiblePacketsLookup } from '../language/intent-build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { MAX_CONFLICTS } from '../intent/overlap.js';
 import {

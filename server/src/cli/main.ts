@@ -1,7 +1,6 @@
 /** `netintent`: the command line front over the shared pipeline (docs/cli.md). */
 import * as fs from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { checkFiles } from '../check/check.js';
 import { keepHeapNearLive } from '../common/heap.js';
@@ -70,13 +69,11 @@ async function runCompile(paths: string[], options: CompileCommandOptions): Prom
         process.stderr.write(`netintent: not compiled: ${report.summary.errors} error${report.summary.errors === 1 ? '' : 's'} to fix first.\n`);
         return EXIT_ERRORS;
     }
-    const twinFiles = [...new Set(files.map(f => Netintent.shared.twin.TwinWorkspace.twinFileOf(Netintent.shared.workspace.LangiumDocuments.getDocument(URI.file(f))!)!))].sort();
     const outputs = new Map<string, string>();
     const summaries: string[] = [];
     const warnings = [...shown];
-    for (const twinFile of twinFiles) {
-        const { program } = Netintent.intent.IntentPrograms.forTwin(twinFile);
-        const prefix = twinFiles.length > 1 ? `${program.twin.network}/` : '';
+    for (const program of report.programs.values()) {
+        const prefix = report.programs.size > 1 ? `${program.twin.network}/` : '';
         const { compiled, files: compiledFiles } = compileFiles(program, options.target, prefix);
         warnings.push(...compiled.warnings);
         for (const [name, content] of compiledFiles) outputs.set(name, content);
@@ -104,9 +101,8 @@ async function compiledTwin(paths: string[], allowOutside: readonly string[]) {
         process.stderr.write(formatDiagnostics(report.diagnostics.filter(d => d.severity === 'error'), process.cwd()));
         throw new UsageError(`${report.summary.errors} error(s) to fix first.`);
     }
-    const twinFiles = [...new Set(files.map(f => Netintent.shared.twin.TwinWorkspace.twinFileOf(Netintent.shared.workspace.LangiumDocuments.getDocument(URI.file(f))!)!))];
-    if (twinFiles.length !== 1) throw new UsageError(`a lab runs one twin; these files bind ${twinFiles.length}.`);
-    const { program } = Netintent.intent.IntentPrograms.forTwin(twinFiles[0]);
+    if (report.programs.size !== 1) throw new UsageError(`a lab runs one twin; these files bind ${report.programs.size}.`);
+    const [program] = report.programs.values();
     return { program, compiled: compileNetwork(program) };
 }
 

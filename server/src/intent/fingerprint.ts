@@ -33,7 +33,7 @@ export function requirementFingerprint(requirement: Requirement): string {
     return fingerprint;
 }
 
-/** Everything but the packets; the same flows object means the same statement (see build.ts). */
+/** Everything but the packets; the same flows object means the same statement (see language/intent-build.ts). */
 function staticPart(requirement: Requirement): string {
     let text = statics.get(requirement.flows);
     if (text === undefined) {

@@ -4,7 +4,7 @@
  * the intents and their requirements.
  */
 import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumDocuments } from 'langium';
-import { buildIntentProgram, groupAddressLookup } from '../intent/build.js';
+import { buildIntentProgram, groupAddressLookup } from './intent-build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import type { IntervalSet } from '../net/interval-set.js';
 import type { TwinLoadResult } from '../twin/load.js';

@@ -1,12 +1,12 @@
 /**
- * The netintent language services: one `createNetintentServices`, used by the language
- * server, the CLI and the tests alike.
+ * The netintent language core: parsing, scoping, linking, validation and the intent IR of each
+ * twin, as the CLI and the tests use them. The language server adds its editor services on top
+ * (lsp/netintent-lsp-module.ts); nothing here knows the editor.
  */
-import { inject, type Module } from 'langium';
-import { createDefaultModule, createDefaultSharedModule, type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices, type PartialLangiumSharedServices } from 'langium/lsp';
-import { NetintentCodeActionProvider, NetintentCompletionProvider, NetintentDocumentUpdateHandler, NetintentFormatter, NetintentRenameProvider, NetintentSemanticTokenProvider } from '../lsp/editing.js';
-import { NetintentDefinitionProvider, NetintentReferencesProvider } from '../lsp/twin-navigation.js';
-import { NetintentCodeLensProvider, NetintentHoverProvider } from '../lsp/verdicts-in-editor.js';
+import {
+    createDefaultCoreModule, createDefaultSharedCoreModule, inject, type DefaultSharedCoreModuleContext, type LangiumCoreServices,
+    type LangiumSharedCoreServices, type Module, type PartialLangiumCoreServices, type PartialLangiumSharedCoreServices
+} from 'langium';
 import { NetintentGeneratedModule, NetintentGeneratedSharedModule } from './generated/module.js';
 import { IntentPrograms } from './intent-programs.js';
 import { NetintentDocumentValidator, NetintentLinker } from './netintent-linking.js';
@@ -17,7 +17,6 @@ import { createNetintentCompletionParser, createNetintentParser } from './netint
 import { NetintentValidator, registerValidationChecks } from './netintent-validator.js';
 import { TwinWorkspace } from './twin-workspace.js';
 import { withSafeFiles } from './safe-file-system.js';
-import { VerificationScheduler } from '../lsp/verification.js';
 
 export interface NetintentSharedAddedServices {
     twin: {
@@ -25,7 +24,7 @@ export interface NetintentSharedAddedServices {
     };
 }
 
-export type NetintentSharedServices = LangiumSharedServices & NetintentSharedAddedServices;
+export type NetintentSharedServices = LangiumSharedCoreServices & NetintentSharedAddedServices;
 
 export interface NetintentAddedServices {
     validation: {
@@ -36,42 +35,21 @@ export interface NetintentAddedServices {
     };
 }
 
-/** Services of the language server only, created when it first asks for them. */
-export interface NetintentEditorServices {
-    editor: {
-        Verification: VerificationScheduler;
-    };
-}
+export type NetintentServices = LangiumCoreServices & NetintentAddedServices & { shared: NetintentSharedServices };
 
-export type NetintentServices = LangiumServices & NetintentAddedServices & NetintentEditorServices & { shared: NetintentSharedServices };
-
-export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSharedAddedServices & PartialLangiumSharedServices> = {
+export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSharedAddedServices & PartialLangiumSharedCoreServices> = {
     twin: {
         TwinWorkspace: shared => new TwinWorkspace(shared)
-    },
-    lsp: {
-        DocumentUpdateHandler: shared => new NetintentDocumentUpdateHandler(shared)
     }
 };
 
-export const NetintentModule: Module<NetintentServices, PartialLangiumServices & NetintentAddedServices & NetintentEditorServices> = {
+export const NetintentModule: Module<NetintentServices, PartialLangiumCoreServices & NetintentAddedServices> = {
     parser: {
         ParserErrorMessageProvider: services => new NetintentParserErrorMessages(services),
         TokenBuilder: () => new NetintentTokenBuilder(),
         Lexer: services => new NetintentLexer(services),
         LangiumParser: services => createNetintentParser(services),
         CompletionParser: services => createNetintentCompletionParser(services)
-    },
-    lsp: {
-        DefinitionProvider: services => new NetintentDefinitionProvider(services),
-        ReferencesProvider: services => new NetintentReferencesProvider(services),
-        HoverProvider: services => new NetintentHoverProvider(services),
-        CodeLensProvider: services => new NetintentCodeLensProvider(services),
-        CodeActionProvider: () => new NetintentCodeActionProvider(),
-        CompletionProvider: services => new NetintentCompletionProvider(services),
-        SemanticTokenProvider: services => new NetintentSemanticTokenProvider(services),
-        Formatter: () => new NetintentFormatter(),
-        RenameProvider: services => new NetintentRenameProvider(services)
     },
     references: {
         ScopeProvider: services => new NetintentScopeProvider(services),
@@ -83,20 +61,21 @@ export const NetintentModule: Module<NetintentServices, PartialLangiumServices &
     },
     intent: {
         IntentPrograms: services => new IntentPrograms(services)
-    },
-    editor: {
-        Verification: services => new VerificationScheduler(services)
     }
 };
 
-export function createNetintentServices(context: DefaultSharedModuleContext): { shared: NetintentSharedServices; Netintent: NetintentServices } {
-    const shared = inject(createDefaultSharedModule(withSafeFiles(context)), NetintentGeneratedSharedModule, NetintentSharedModule);
-    const Netintent = inject(createDefaultModule({ shared }), NetintentGeneratedModule, NetintentModule);
+/** The core services, for the CLI and the tests: intent files are read through the safe file system. */
+export function createNetintentServices(context: DefaultSharedCoreModuleContext): { shared: NetintentSharedServices; Netintent: NetintentServices } {
+    const shared = inject(createDefaultSharedCoreModule(withSafeFiles(context)), NetintentGeneratedSharedModule, NetintentSharedModule);
+    const Netintent = inject(createDefaultCoreModule({ shared }), NetintentGeneratedModule, NetintentModule);
+    registerNetintent(shared, Netintent);
+    // Without a language client, nobody sends configuration: mark it as received.
+    shared.workspace.ConfigurationProvider.initialized({});
+    return { shared, Netintent };
+}
+
+/** What every set of services does once made: the language registered, its checks too. */
+export function registerNetintent(shared: LangiumSharedCoreServices, Netintent: NetintentServices): void {
     shared.ServiceRegistry.register(Netintent);
     registerValidationChecks(Netintent);
-    if (!context.connection) {
-        // Without a language client, nobody sends configuration: mark it as received.
-        shared.workspace.ConfigurationProvider.initialized({});
-    }
-    return { shared, Netintent };
 }

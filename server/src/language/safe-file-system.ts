@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import type { FileSystemNode, URI } from 'langium';
-import type { DefaultSharedModuleContext } from 'langium/lsp';
+import type { DefaultSharedCoreModuleContext } from 'langium';
 import { NodeFileSystemProvider } from 'langium/node';
 import { fileProblem, MAX_FILE_BYTES, readRegular } from '../common/files.js';
 
@@ -15,7 +15,7 @@ import { fileProblem, MAX_FILE_BYTES, readRegular } from '../common/files.js';
 export const MAX_INTENT_FILE_BYTES = MAX_FILE_BYTES;
 
 /** `context` with its Node file system reading safely; any other (in memory) is left as it is. */
-export function withSafeFiles<T extends DefaultSharedModuleContext>(context: T, maxBytes = MAX_INTENT_FILE_BYTES): T {
+export function withSafeFiles<T extends DefaultSharedCoreModuleContext>(context: T, maxBytes = MAX_INTENT_FILE_BYTES): T {
     return {
         ...context,
         fileSystemProvider: services => {

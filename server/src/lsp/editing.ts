@@ -17,7 +17,7 @@ import {
     isAllow, isAvoid, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint, isGroup, isHostEndpoint, isIntent, isInterfaceRef,
     isModel, isNamedEndpoint, isScenario, isSegmentEndpoint, isService, isServiceUse, isVia, type Model
 } from '../language/generated/ast.js';
-import type { NetintentSharedServices } from '../language/netintent-module.js';
+import type { NetintentLspSharedServices } from './netintent-lsp-module.js';
 import { isTwinSymbol } from '../language/twin-symbols.js';
 import { twinReferenceAt } from './twin-navigation.js';
 
@@ -153,9 +153,9 @@ export class NetintentRenameProvider extends DefaultRenameProvider {
  * twin is read again and every intent file bound to it is checked again, without a restart.
  */
 export class NetintentDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
-    private readonly shared: NetintentSharedServices;
+    private readonly shared: NetintentLspSharedServices;
 
-    constructor(shared: NetintentSharedServices) {
+    constructor(shared: NetintentLspSharedServices) {
         super(shared);
         this.shared = shared;
     }

@@ -10,10 +10,10 @@ import { OutputError, writeOutput } from '../compile/output.js';
 import { boundHasErrors } from '../check/verifiable.js';
 import { compileFiles } from '../compile/targets.js';
 import { isRequirement } from '../language/generated/ast.js';
-import type { NetintentServices } from '../language/netintent-module.js';
+import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { COMPILE_REQUEST, TOPOLOGY_REQUEST, VERIFY_REQUEST, type CompileParams, type CompileResult, type Topology, type TopologyParams } from './protocol.js';
 
-export function registerRequests(connection: Connection, services: NetintentServices): void {
+export function registerRequests(connection: Connection, services: NetintentLspServices): void {
     const documents = services.shared.workspace.LangiumDocuments;
     const documentOf = (uri: string) => documents.getDocument(URI.parse(uri));
 

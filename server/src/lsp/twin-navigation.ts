@@ -6,7 +6,7 @@ import { AstUtils, CstUtils, URI, type CstNode, type LangiumDocument, type Maybe
 import { DefaultDefinitionProvider, DefaultReferencesProvider } from 'langium/lsp';
 import type { DefinitionParams, Location, LocationLink, ReferenceParams } from 'vscode-languageserver';
 import { toZeroBased } from '../common/diagnostic.js';
-import type { NetintentServices } from '../language/netintent-module.js';
+import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { isTwinSymbol, type TwinSymbolNode } from '../language/twin-symbols.js';
 
 /** The reference under the cursor, with its CST node, if it names a twin symbol. */
@@ -40,7 +40,7 @@ export class NetintentDefinitionProvider extends DefaultDefinitionProvider {
 export class NetintentReferencesProvider extends DefaultReferencesProvider {
     private readonly documents;
 
-    constructor(services: NetintentServices) {
+    constructor(services: NetintentLspServices) {
         super(services);
         this.documents = services.shared.workspace.LangiumDocuments;
     }

@@ -9,8 +9,8 @@ import type { CodeLens, CodeLensParams, Hover, HoverParams } from 'vscode-langua
 import { hasErrors } from '../check/verifiable.js';
 import { describePacket } from '../net/packet-set.js';
 import { isDefaultPolicy, isGroup, isIntent, isNamedEndpoint, isRequirement, type Group, type Intent, type Model } from '../language/generated/ast.js';
-import { groupAddresses } from '../intent/build.js';
-import type { NetintentServices } from '../language/netintent-module.js';
+import { groupAddresses } from '../language/intent-build.js';
+import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { TWIN_KIND_NAMES } from '../language/twin-symbols.js';
 import { formatRange } from '../net/ipv4.js';
 import type { RequirementVerdict } from '../verify/verify.js';
@@ -33,7 +33,7 @@ export function summarizeVerdict(verdict: Pick<RequirementVerdict, 'counterexamp
 export class NetintentCodeLensProvider implements CodeLensProvider {
     private readonly verification: VerificationScheduler;
 
-    constructor(services: NetintentServices) {
+    constructor(services: NetintentLspServices) {
         this.verification = services.editor.Verification;
     }
 
@@ -75,7 +75,7 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
     private readonly verification: VerificationScheduler;
     private readonly programs: IntentPrograms;
 
-    constructor(services: NetintentServices) {
+    constructor(services: NetintentLspServices) {
         super(services);
         this.verification = services.editor.Verification;
         this.programs = services.intent.IntentPrograms;

@@ -11,7 +11,7 @@ import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic, type Range
 import { twinFindings } from '../check/findings.js';
 import { twinHasErrors, verifiablePart } from '../check/verifiable.js';
 import { toZeroBased, type Diagnostic as Finding } from '../common/diagnostic.js';
-import type { NetintentServices, NetintentSharedServices } from '../language/netintent-module.js';
+import type { NetintentLspServices, NetintentLspSharedServices } from './netintent-lsp-module.js';
 import type { IntentPrograms } from '../language/intent-programs.js';
 import { Cancelled, VerificationSession } from '../verify/session.js';
 import { VERDICTS_NOTIFICATION } from './protocol.js';
@@ -26,13 +26,13 @@ export class VerificationScheduler {
     private timer?: NodeJS.Timeout;
     private generation = 0;
     private running?: Promise<void>;
-    private readonly shared: NetintentSharedServices;
+    private readonly shared: NetintentLspSharedServices;
     private readonly programs: IntentPrograms;
     /** The twin files whose loops and blackholes were published last. */
     private twinsWithProblems = new Set<string>();
 
     /** Created by the language server only (the CLI verifies once, without a scheduler). */
-    constructor(services: NetintentServices) {
+    constructor(services: NetintentLspServices) {
         this.shared = services.shared;
         this.programs = services.intent.IntentPrograms;
         this.shared.workspace.DocumentBuilder.onUpdate(() => this.cancel());

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, type Node } from 'yaml';
 import { quoted, type Diagnostic, type SourceLocation } from '../common/diagnostic.js';
 import { didYouMean } from '../common/suggest.js';
+import { parseDuration } from '../common/units.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { formatAddress, formatPrefix, lastAddress, parseAddress, parsePrefix, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
 import { interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinExternal, type TwinLink, type TwinSegment } from './model.js';
@@ -694,17 +695,9 @@ function externalSpaces(externals: readonly TwinExternal[]): Map<TwinExternal, I
     return new Map([...spaces].map(([external, intervals]) => [external, IntervalSet.fromIntervals(intervals)]));
 }
 
-/** "1ms", "500us", "0.5ms", "2s" → microseconds. */
 /** A link's two ends, whichever way round they are written. */
 function endsKey(a: InterfaceKey, b: InterfaceKey): string {
     return [interfaceName(a), interfaceName(b)].sort().join(' -- ');
-}
-
-export function parseDuration(text: string): number | undefined {
-    const match = /^(\d+(?:\.\d+)?)\s*(us|ms|s)$/.exec(text.trim());
-    if (!match) return undefined;
-    const scale = { us: 1, ms: 1000, s: 1_000_000 }[match[2] as 'us' | 'ms' | 's'];
-    return Math.round(Number(match[1]) * scale);
 }
 
 function lastOf(range: IntervalSet): number {

@@ -29,6 +29,7 @@ import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
 import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
 import { connectionAlong, connectionPasses, marksConnections, PathAnalysis, type PathLimits } from './graph-paths.js';
+import { formatMicroseconds } from '../common/units.js';
 
 export interface Counterexample {
     packet: Packet;
@@ -883,8 +884,4 @@ function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {
 
 function describePath(path: Hop[]): string {
     return path.map(h => h.device).join(' → ');
-}
-
-function formatMicroseconds(us: number): string {
-    return us % 1000 === 0 ? `${us / 1000}ms` : `${us}us`;
 }

@@ -16,12 +16,12 @@ import {
     isGroup, isHopsBound, isHostEndpoint, isIntent, isInterfaceFailure, isIsolate, isLatencyBound, isLinkFailure, isNamedEndpoint,
     isPrefixEndpoint, isScenario, isSegmentEndpoint, isService, isServiceEntry, isServiceUse, isSurvive, isVia,
     type Endpoint, type Group, type InterfaceRef, type Model, type Requirement as RequirementNode, type Scenario, type ServiceEntry, type ServiceSpec
-} from '../language/generated/ast.js';
-import { memberGroups } from '../language/group-nesting.js';
-import { isTwinSymbol } from '../language/twin-symbols.js';
-import { parseDuration } from '../twin/load.js';
-import { resolveOverlaps } from './overlap.js';
-import type { EndpointSet, Failure, IntentIR, IntentProgram, PathConstraints, Requirement, ScenarioIR } from './model.js';
+} from './generated/ast.js';
+import { memberGroups } from './group-nesting.js';
+import { isTwinSymbol } from './twin-symbols.js';
+import { parseDuration } from '../common/units.js';
+import { resolveOverlaps } from '../intent/overlap.js';
+import type { EndpointSet, Failure, IntentIR, IntentProgram, PathConstraints, Requirement, ScenarioIR } from '../intent/model.js';
 
 export interface BuildOptions {
     /** Called for each requirement with the statement it came from (the language server maps back). */
