@@ -144,6 +144,22 @@ describe('the language server', () => {
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
     });
 
+    it('quick fixes read the diagnostic\'s code and data, not its message: an unknown service can be declared', async () => {
+        const broken = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> web : backup-ports\n}');
+        await change(policyUri, broken);
+        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'unknown-name'));
+        const diagnostic = published.diagnostics.find(d => d.code === 'unknown-name')!;
+        // A client may show (and send back) the message translated or shortened.
+        const actions: CodeAction[] = await client.connection.sendRequest('textDocument/codeAction', {
+            textDocument: { uri: policyUri }, range: diagnostic.range, context: { diagnostics: [{ ...diagnostic, message: 'unbekannter Name' }] }
+        });
+        expect(actions.map(a => a.title)).toContain("Declare service 'backup-ports'");
+        const declaration = actions.find(a => a.title === "Declare service 'backup-ports'")!.edit!.changes![policyUri][0];
+        expect(declaration.newText).toBe('service backup-ports = tcp\n');
+        await change(policyUri, policyText);
+        await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
+    });
+
     it('an edit that breaks an intent is reported violated at its line; the repair clears it', async () => {
         const breaking = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> web : web-ports\n    hops <= 1\n}');
         await change(policyUri, breaking);

@@ -66,6 +66,10 @@ export function nearestName(name: string, candidates: Iterable<string>): string 
 
 /** " Did you mean 'x'?" or "" — for appending to a message. */
 export function didYouMean(name: string, candidates: Iterable<string>): string {
-    const nearest = nearestName(name, candidates);
+    return suggesting(nearestName(name, candidates));
+}
+
+/** " Did you mean 'x'?" for a name found by nearestName, or "" for none. */
+export function suggesting(nearest: string | undefined): string {
     return nearest === undefined ? '' : ` Did you mean '${nearest}'?`;
 }

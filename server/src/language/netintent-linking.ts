@@ -6,7 +6,7 @@
  */
 import { DefaultDocumentValidator, DefaultLinker, DocumentValidator, isLinkingError, type AstNode, type AstNodeDescription, type AstReflection, type Cancellation, type LangiumDocument, type LinkingError, type ReferenceInfo, type ScopeProvider, type ValidationOptions } from 'langium';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
-import { didYouMean } from '../common/suggest.js';
+import { nearestName, suggesting } from '../common/suggest.js';
 import { EndpointTarget, isGroup, isInterfaceRef, isNamedEndpoint, Group, Scenario, Service } from './generated/ast.js';
 import type { NetintentServices } from './netintent-module.js';
 import { isTooLongName } from './netintent-lexer.js';
@@ -18,6 +18,12 @@ import type { TwinWorkspace } from './twin-workspace.js';
 
 /** The diagnostic code of an unknown name (quick fixes key on it). */
 export const UNKNOWN_NAME = 'unknown-name';
+
+/** What an unknown name's diagnostic carries for its quick fixes: the nearest known name, and what it could be declared as. */
+export interface UnknownNameData {
+    suggestion?: string;
+    declare?: 'service' | 'group';
+}
 
 /** A linking error that is not an unknown name: it has its own code and no nearest name. */
 interface CodedLinkingError extends LinkingError {
@@ -119,8 +125,10 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
             const error = reference.error;
             const code = (error as Partial<CodedLinkingError> | undefined)?.code;
             if (!error || (!code && this.isConsequential(error, loaded))) continue;
-            const message = code ? error.message : `${error.message}${didYouMean(reference.$refText, this.knownNames(error.info))}`;
-            diagnostics.push(this.toDiagnostic('error', message, {
+            const suggestion = code ? undefined : nearestName(reference.$refText, this.knownNames(error.info));
+            const type = this.reflection.getReferenceType(error.info);
+            const unknownName: UnknownNameData = { suggestion, declare: type === Service.$type ? 'service' : type === EndpointTarget.$type ? 'group' : undefined };
+            diagnostics.push(this.toDiagnostic('error', `${error.message}${suggesting(suggestion)}`, {
                 node: error.info.container,
                 range: reference.$refNode?.range,
                 property: error.info.property,
@@ -130,7 +138,8 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
                     code: DocumentValidator.LinkingError,
                     containerType: error.info.container.$type,
                     property: error.info.property,
-                    refText: error.info.reference.$refText
+                    refText: error.info.reference.$refText,
+                    ...(code ? {} : unknownName)
                 }
             }));
         }

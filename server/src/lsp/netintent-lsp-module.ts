@@ -12,7 +12,12 @@ import {
     NetintentModule, NetintentSharedModule, registerNetintent, type NetintentAddedServices, type NetintentSharedAddedServices
 } from '../language/netintent-module.js';
 import { withSafeFiles } from '../language/safe-file-system.js';
-import { NetintentCodeActionProvider, NetintentCompletionProvider, NetintentDocumentUpdateHandler, NetintentFormatter, NetintentRenameProvider, NetintentSemanticTokenProvider } from './editing.js';
+import { NetintentCodeActionProvider } from './code-actions.js';
+import { NetintentCompletionProvider } from './completion.js';
+import { NetintentDocumentUpdateHandler } from './document-update.js';
+import { NetintentFormatter } from './formatter.js';
+import { NetintentRenameProvider } from './rename.js';
+import { NetintentSemanticTokenProvider } from './semantic-tokens.js';
 import { NetintentDefinitionProvider, NetintentReferencesProvider } from './twin-navigation.js';
 import { NetintentCodeLensProvider, NetintentHoverProvider } from './verdicts-in-editor.js';
 import { VerificationScheduler } from './verification.js';
