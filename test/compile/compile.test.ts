@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFiles } from '../../server/src/compile/targets.js';
-import { ROOT, SAMPLES, requireTool, sampleProgram, sbin } from '../support/samples.js';
+import { ROOT, SAMPLES, sampleProgram } from '../support/samples.js';
+import { requireTool, sbin } from '../support/system.js';
 import { temporaryFolder } from '../support/temporary.js';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden');

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/samples.js';
 import { temporaryFolder } from '../support/temporary.js';
+import { needs } from '../support/system.js';
 
 const EDITOR = path.join(ROOT, '.cache', 'editor');
 const NODE22 = path.join(EDITOR, 'node22', 'bin', 'node');
@@ -20,12 +21,7 @@ const VSIX = path.join(ROOT, 'netintent.vsix');
 const RESULTS = path.join(ROOT, 'test-results');
 
 function available(): boolean {
-    const missing = [NODE22, CODE_SERVER, CHROMIUM, VSIX].filter(f => !fs.existsSync(f));
-    if (missing.length === 0) return true;
-    const message = `the real-editor tests need ${missing.join(', ')} (run scripts/install-editor.sh and npm run package); SKIPPED.`;
-    if (process.env.CI === 'true') throw new Error(message);
-    console.warn(`\n!!! ${message}\n`);
-    return false;
+    return needs('the real-editor tests', [NODE22, CODE_SERVER, CHROMIUM, VSIX].filter(f => !fs.existsSync(f)), 'run scripts/install-editor.sh and npm run package');
 }
 
 const enabled = available();

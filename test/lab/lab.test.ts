@@ -15,20 +15,10 @@ import { loadTwin } from '../../server/src/twin/load.js';
 import { ROOT } from '../support/samples.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
 import { temporaryFolder } from '../support/temporary.js';
+import { needsLab } from '../support/system.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
-function labAvailable(): boolean {
-    const tools: Record<string, string[]> = {
-        'frr (zebra)': ['/usr/lib/frr/zebra'], vtysh: ['/usr/bin/vtysh'], nft: ['/usr/sbin/nft'], ip: ['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip', '/bin/ip']
-    };
-    const missing = [...(process.getuid?.() === 0 ? [] : ['root']), ...Object.entries(tools).filter(([, paths]) => !paths.some(p => fs.existsSync(p))).map(([name]) => name)];
-    if (missing.length === 0) return true;
-    const message = `the lab tests need ${missing.join(', ')}; SKIPPED (.ci/run installs them).`;
-    if (process.env.CI === 'true') throw new Error(message);
-    console.warn(`\n!!! ${message}\n`);
-    return false;
-}
 
 function netintent(args: string[]) {
     const run = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 540_000 });
@@ -42,7 +32,7 @@ function leftovers(lab: string): string[] {
     return [...namespaces, ...processes];
 }
 
-describe.skipIf(!labAvailable())('the lab', () => {
+describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
     it.each(['campus', 'dc-fabric', 'wan', 'violations', 'dual-hub'])('runs %s on FRR with its whole state as compiled, and leaves nothing behind', sample => {
         const up = netintent(['lab', 'up', `samples/${sample}`]);
         try {

@@ -6,22 +6,17 @@
  * traced while in force), and steering must come back after each waypoint link flapped.
  */
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../support/random.js';
 import { randomNetwork } from '../support/random-networks.js';
 import { ROOT } from '../support/samples.js';
 import { writeWorkspace } from '../support/workspace.js';
+import { needsLab } from '../support/system.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 const COUNT = Number(process.env.RANDOM_LABS ?? 12);
-const enabled = process.getuid?.() === 0 && fs.existsSync('/usr/lib/frr/zebra') && fs.existsSync('/usr/bin/traceroute');
-if (!enabled) {
-    const message = 'the random lab tests need root, frr and traceroute; SKIPPED (.ci/run installs them).';
-    if (process.env.CI === 'true') throw new Error(message);
-    console.warn(`\n!!! ${message}\n`);
-}
+const enabled = needsLab('the random lab tests');
 
 function netintent(args: string[]) {
     const run = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });

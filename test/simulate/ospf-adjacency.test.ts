@@ -15,6 +15,8 @@ import { parseAddress, type Prefix } from '../../server/src/net/ipv4.js';
 import { NO_FAILURES, SimNetwork } from '../../server/src/simulate/network.js';
 import { PrefixUniverse, RoutingState } from '../../server/src/simulate/routing.js';
 import { loadTwin } from '../../server/src/twin/load.js';
+import { FRR_DAEMONS as FRR } from '../../server/src/lab/system.js';
+import { needsLab } from '../support/system.js';
 
 const TWIN_FILE = '/virtual/pair.twin.yaml';
 const TWIN = `network: pair
@@ -157,17 +159,6 @@ describe('static blackhole routes', () => {
 
 // ------------------------------------------------------------------ on FRR's real daemons
 
-const FRR = '/usr/lib/frr';
-
-function frrAvailable(): boolean {
-    const missing = [...(process.getuid?.() === 0 ? [] : ['root']), ...['zebra', 'staticd', 'ospfd'].filter(d => !fs.existsSync(path.join(FRR, d))).map(d => `${FRR}/${d} (Debian package frr)`)];
-    if (missing.length === 0) return true;
-    const message = `the OSPF adjacency test on real FRR needs ${missing.join(', ')}; SKIPPED (.ci/run installs frr and runs as root).`;
-    if (process.env.CI === 'true') throw new Error(message);
-    console.warn(`\n!!! ${message}\n`);
-    return false;
-}
-
 function run(command: string, args: string[]): string {
     const result = spawnSync(command, args, { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr || result.stdout}`);
@@ -237,7 +228,7 @@ class RealRouter {
     }
 }
 
-describe.skipIf(!frrAvailable())('on FRR 8.4', () => {
+describe.skipIf(!needsLab('the OSPF adjacency test on real FRR'))('on FRR 8.4', () => {
     // Fast timers on both ends (they agree), so that Full comes within seconds.
     const fast = (side: Side): Side => ({ ...side, iface: ['ip ospf network point-to-point', 'ip ospf hello-interval 1', 'ip ospf dead-interval 4', ...(side.iface ?? [])] });
     const cases: Array<{ name: string; r1: Side; r2: Side }> = [

@@ -14,7 +14,7 @@ import { emptyDevice } from '../../server/src/config/model.js';
 import { formatAddress } from '../../server/src/net/ipv4.js';
 import { verifyProgram } from '../../server/src/verify/program.js';
 import type { RequirementVerdict } from '../../server/src/verify/verify.js';
-import { requireTool, sbin } from '../support/samples.js';
+import { requireTool, sbin } from '../support/system.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 import { temporaryFolder } from '../support/temporary.js';
 

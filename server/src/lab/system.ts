@@ -37,7 +37,7 @@ export function namespaces(): string[] {
 
 /** Whether this machine can run a lab: root, and the tools it needs. */
 export function missingTools(): string[] {
-    const tools = ['ip', 'nft', 'vtysh', `${FRR_DAEMONS}/zebra`, `${FRR_DAEMONS}/staticd`, `${FRR_DAEMONS}/ospfd`, `${FRR_DAEMONS}/bgpd`];
+    const tools = ['ip', 'nft', 'vtysh', 'traceroute', `${FRR_DAEMONS}/zebra`, `${FRR_DAEMONS}/staticd`, `${FRR_DAEMONS}/ospfd`, `${FRR_DAEMONS}/bgpd`];
     const missing = tools.filter(t => !found(t));
     if (process.getuid?.() !== 0) missing.unshift('root');
     return missing;
