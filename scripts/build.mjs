@@ -17,7 +17,21 @@ await Promise.all([
     esbuild.build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'out/cli.cjs' }),
     esbuild.build({ ...common, entryPoints: ['server/src/main.ts'], outfile: 'out/server/main.cjs' }),
     esbuild.build({ ...common, entryPoints: ['server/src/lab/probe.ts'], outfile: 'out/probe.cjs' }),
-    esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'out/client/extension.cjs', external: ['vscode'] }),
+    esbuild.build({
+        ...common,
+        entryPoints: ['client/src/extension.ts'],
+        outfile: 'out/client/extension.cjs',
+        external: ['vscode']
+    }),
     // The topology webview's script: a browser bundle, cytoscape included, nothing loaded at run time.
-    esbuild.build({ entryPoints: ['client/src/topology-view.ts'], outfile: 'out/client/topology-view.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning', minify: true })
+    esbuild.build({
+        entryPoints: ['client/src/topology-view.ts'],
+        outfile: 'out/client/topology-view.js',
+        bundle: true,
+        platform: 'browser',
+        format: 'iife',
+        target: 'es2022',
+        logLevel: 'warning',
+        minify: true
+    })
 ]);

@@ -6,9 +6,17 @@ import * as path from 'node:path';
 const [entry, ...args] = process.argv.slice(2);
 const outfile = path.join('out', 'run', path.basename(entry).replace(/\.ts$/, '.mjs'));
 await esbuild.build({
-    entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node22', logLevel: 'warning',
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'warning',
     // CommonJS dependencies inside an ES module bundle need a require.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+    banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+    }
 });
 const run = spawnSync(process.execPath, ['--max-old-space-size=4096', outfile, ...args], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

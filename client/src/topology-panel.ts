@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { TOPOLOGY_REQUEST, type Topology, type TopologyParams } from '../../server/src/lsp/protocol.js';
 
-
 export class TopologyPanel {
     private static current?: TopologyPanel;
 
@@ -25,11 +24,20 @@ export class TopologyPanel {
     private readonly disposables: vscode.Disposable[] = [];
     private timer?: NodeJS.Timeout;
 
-    private constructor(context: vscode.ExtensionContext, private readonly client: LanguageClient) {
+    private constructor(
+        context: vscode.ExtensionContext,
+        private readonly client: LanguageClient
+    ) {
         const media = vscode.Uri.joinPath(context.extensionUri, 'out', 'client');
-        this.panel = vscode.window.createWebviewPanel('netintent.topology', 'netintent topology', vscode.ViewColumn.Beside, {
-            enableScripts: true, localResourceRoots: [media]
-        });
+        this.panel = vscode.window.createWebviewPanel(
+            'netintent.topology',
+            'netintent topology',
+            vscode.ViewColumn.Beside,
+            {
+                enableScripts: true,
+                localResourceRoots: [media]
+            }
+        );
         const script = this.panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'topology-view.js'));
         const nonce = randomBytes(16).toString('base64');
         this.panel.webview.html = `<!DOCTYPE html>
@@ -39,7 +47,11 @@ export class TopologyPanel {
 </head><body><div id="title"></div><div id="graph"></div><script nonce="${nonce}" src="${script}"></script></body></html>`;
         this.panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
         // The view asks for its data once its script runs; what was posted before is lost.
-        this.panel.webview.onDidReceiveMessage(message => message === 'ready' && this.update(), undefined, this.disposables);
+        this.panel.webview.onDidReceiveMessage(
+            message => message === 'ready' && this.update(),
+            undefined,
+            this.disposables
+        );
         vscode.window.onDidChangeTextEditorSelection(() => this.schedule(), undefined, this.disposables);
         vscode.window.onDidChangeActiveTextEditor(() => this.schedule(), undefined, this.disposables);
     }
@@ -51,7 +63,9 @@ export class TopologyPanel {
 
     /** The intent editor the view follows: the active one, or the last visible one while the view has focus. */
     private async update(): Promise<void> {
-        const editor = [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find(e => e?.document.languageId === 'netintent');
+        const editor = [vscode.window.activeTextEditor, ...vscode.window.visibleTextEditors].find(
+            e => e?.document.languageId === 'netintent'
+        );
         if (!editor) return;
         const params: TopologyParams = { uri: editor.document.uri.toString(), position: editor.selection.active };
         const topology: Topology | undefined = await this.client.sendRequest(TOPOLOGY_REQUEST, params);

@@ -10,7 +10,9 @@ import { createStdioConnection } from './lsp/transport.js';
 // transport, carries whole messages: it and the others are left to vscode-languageserver.
 const connection = process.argv.includes('--stdio') ? createStdioConnection() : createConnection(ProposedFeatures.all);
 // A failure in one request or build must not end the editing session: log it and carry on.
-process.on('unhandledRejection', error => connection.console.error(`netintent: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
+process.on('unhandledRejection', error =>
+    connection.console.error(`netintent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+);
 const { shared, Netintent } = createNetintentLspServices({ connection, ...NodeFileSystem });
 // Verification runs in the server only: start its scheduler before the first build.
 void Netintent.editor.Verification;

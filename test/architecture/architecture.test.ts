@@ -10,10 +10,30 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/samples.js';
 
 /** The stages of server/src, lowest first. */
-const STAGES = ['common', 'net', 'twin', 'intent', 'config', 'compile', 'simulate', 'verify', 'lab', 'language', 'check', 'lsp', 'cli'];
+const STAGES = [
+    'common',
+    'net',
+    'twin',
+    'intent',
+    'config',
+    'compile',
+    'simulate',
+    'verify',
+    'lab',
+    'language',
+    'check',
+    'lsp',
+    'cli'
+];
 const BACK_END = new Set(['common', 'net', 'twin', 'intent', 'config', 'compile', 'simulate', 'verify', 'lab']);
 /** Packages of the language server protocol and its connection; `vscode-languageserver-types` is the shape of Langium's diagnostics. */
-const LSP_PACKAGES = [/^vscode-languageserver(\/|$)/, /^vscode-languageserver-protocol/, /^vscode-jsonrpc/, /^langium\/lsp/, /^vscode$/];
+const LSP_PACKAGES = [
+    /^vscode-languageserver(\/|$)/,
+    /^vscode-languageserver-protocol/,
+    /^vscode-jsonrpc/,
+    /^langium\/lsp/,
+    /^vscode$/
+];
 const EDITOR_FRAMEWORKS = [/^langium/, /^chevrotain/, /^vscode/];
 
 interface Import {
@@ -22,15 +42,18 @@ interface Import {
 }
 
 function sourceFiles(folder: string): string[] {
-    return fs.readdirSync(folder, { withFileTypes: true, recursive: true })
+    return fs
+        .readdirSync(folder, { withFileTypes: true, recursive: true })
         .filter(e => e.isFile() && e.name.endsWith('.ts'))
         .map(e => path.join(e.parentPath, e.name));
 }
 
 function importsOf(file: string): Import[] {
     const text = fs.readFileSync(file, 'utf8');
-    return [...text.matchAll(/^\s*(?:import|export)\s[^'";]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gm)]
-        .map(m => ({ file: path.relative(ROOT, file), specifier: m[1] ?? m[2] }));
+    return [...text.matchAll(/^\s*(?:import|export)\s[^'";]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gm)].map(m => ({
+        file: path.relative(ROOT, file),
+        specifier: m[1] ?? m[2]
+    }));
 }
 
 /** The stage of a file under server/src ('main' for the entry point), or undefined outside it. */
@@ -45,7 +68,10 @@ const clientImports = sourceFiles(path.join(ROOT, 'client', 'src')).flatMap(impo
 
 describe('the import rules of docs/ARCHITECTURE.md', () => {
     it('knows every stage of server/src', () => {
-        const folders = fs.readdirSync(path.join(ROOT, 'server', 'src'), { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name);
+        const folders = fs
+            .readdirSync(path.join(ROOT, 'server', 'src'), { withFileTypes: true })
+            .filter(e => e.isDirectory())
+            .map(e => e.name);
         expect(folders.sort()).toEqual([...STAGES].sort());
     });
 
@@ -55,23 +81,31 @@ describe('the import rules of docs/ARCHITECTURE.md', () => {
             const from = stageOf(file)!;
             const to = stageOf(path.relative(ROOT, path.resolve(ROOT, path.dirname(file), specifier)));
             if (from === 'main' || to === undefined || to === from) return [];
-            return STAGES.indexOf(to) > STAGES.indexOf(from) ? [`${file} imports ${specifier} (${from} reads ${to}, a stage above it)`] : [];
+            return STAGES.indexOf(to) > STAGES.indexOf(from)
+                ? [`${file} imports ${specifier} (${from} reads ${to}, a stage above it)`]
+                : [];
         });
         expect(upward).toEqual([]);
     });
 
     it('the back end imports no Langium, Chevrotain or VS Code package', () => {
-        const found = serverImports.filter(i => BACK_END.has(stageOf(i.file)!) && EDITOR_FRAMEWORKS.some(p => p.test(i.specifier)));
+        const found = serverImports.filter(
+            i => BACK_END.has(stageOf(i.file)!) && EDITOR_FRAMEWORKS.some(p => p.test(i.specifier))
+        );
         expect(found).toEqual([]);
     });
 
     it('only lsp/, the client and the server entry point speak the language server protocol', () => {
-        const found = serverImports.filter(i => !['lsp', 'main'].includes(stageOf(i.file)!) && LSP_PACKAGES.some(p => p.test(i.specifier)));
+        const found = serverImports.filter(
+            i => !['lsp', 'main'].includes(stageOf(i.file)!) && LSP_PACKAGES.some(p => p.test(i.specifier))
+        );
         expect(found).toEqual([]);
     });
 
     it('the client reads of the server only the protocol it speaks (lsp/protocol.ts)', () => {
-        const found = clientImports.filter(i => i.specifier.includes('server/src') && !i.specifier.endsWith('server/src/lsp/protocol.js'));
+        const found = clientImports.filter(
+            i => i.specifier.includes('server/src') && !i.specifier.endsWith('server/src/lsp/protocol.js')
+        );
         expect(found).toEqual([]);
     });
 
@@ -87,7 +121,10 @@ describe('the maps agree with the tree', () => {
 
     it("the README's table names every top-level folder and every stage, and the architecture's data flow every stage", () => {
         const ignored = new Set(['node_modules', 'out', 'test-results', 'server']);
-        const topLevel = fs.readdirSync(ROOT, { withFileTypes: true }).filter(e => e.isDirectory() && !e.name.startsWith('.') && !ignored.has(e.name)).map(e => e.name);
+        const topLevel = fs
+            .readdirSync(ROOT, { withFileTypes: true })
+            .filter(e => e.isDirectory() && !e.name.startsWith('.') && !ignored.has(e.name))
+            .map(e => e.name);
         expect(topLevel.filter(folder => !readme.includes(`| \`${folder}/\``))).toEqual([]);
         expect(STAGES.filter(stage => !readme.includes(`| \`server/src/${stage}/\``))).toEqual([]);
         expect(STAGES.filter(stage => !architecture.includes(`| \`${stage}/\``))).toEqual([]);

@@ -50,7 +50,7 @@ const INTENTS = 1000;
 const INTENT_EDITS = 15;
 const LINK_EDITS = 5;
 const PARTS = ['no-verify', 'full', 'survive'] as const;
-type Part = typeof PARTS[number];
+type Part = (typeof PARTS)[number];
 /** Where a part that fails before its first stage is reported. */
 const FIRST_STAGE: Record<Part, string> = { 'no-verify': 'no-verify', full: 'check', survive: 'survive-1' };
 
@@ -76,7 +76,8 @@ function median(values: number[]): number {
 const rssMb = () => process.resourceUsage().maxRSS / 1024;
 
 /** Errors of the files themselves (violations are verdicts, not errors). */
-const fileErrors = (report: CheckReport) => report.diagnostics.filter(d => d.severity === 'error' && d.code !== 'violated');
+const fileErrors = (report: CheckReport) =>
+    report.diagnostics.filter(d => d.severity === 'error' && d.code !== 'violated');
 
 /** Times `work`, announcing the stage before and reporting it with what `work` returns after. */
 async function stage<T extends Record<string, unknown>>(name: string, work: () => Promise<T> | T): Promise<T> {
@@ -115,26 +116,31 @@ async function measure(family: FamilyName, devices: number, part: Part): Promise
         });
         const session = new VerificationSession();
         await stage('session', async () => ({ verified: session.run(await programNow()).verified }));
-        const edit = (name: string, file: string, edits: number, edited: (n: number) => string) => stage(name, async () => {
-            const toProgram: number[] = [];
-            const reverify: number[] = [];
-            let reverified = 0;
-            for (let n = 0; n < edits; n++) {
-                fs.writeFileSync(file, edited(n));
-                let started = performance.now();
-                const program = await programNow();
-                toProgram.push(performance.now() - started);
-                started = performance.now();
-                reverified = session.run(program).verified;
-                reverify.push(performance.now() - started);
-            }
-            return { programMs: median(toProgram), reverifyMs: median(reverify), reverified };
-        });
+        const edit = (name: string, file: string, edits: number, edited: (n: number) => string) =>
+            stage(name, async () => {
+                const toProgram: number[] = [];
+                const reverify: number[] = [];
+                let reverified = 0;
+                for (let n = 0; n < edits; n++) {
+                    fs.writeFileSync(file, edited(n));
+                    let started = performance.now();
+                    const program = await programNow();
+                    toProgram.push(performance.now() - started);
+                    started = performance.now();
+                    reverified = session.run(program).verified;
+                    reverify.push(performance.now() - started);
+                }
+                return { programMs: median(toProgram), reverifyMs: median(reverify), reverified };
+            });
         // Intent i0's port, to one no intent uses.
-        await edit('intent-edit', intentFile, INTENT_EDITS, n => network.intents.replace(/^(intent i0 \{[^:]*: \w+ )\d+/m, `$1${60001 + n}`));
+        await edit('intent-edit', intentFile, INTENT_EDITS, n =>
+            network.intents.replace(/^(intent i0 \{[^:]*: \w+ )\d+/m, `$1${60001 + n}`)
+        );
         fs.writeFileSync(intentFile, network.intents);
         // The cost of links spread over the twin, one edit from the original each time.
-        const linkLines = network.twin.split('\n').flatMap((line, i) => (line.startsWith('  - { endpoints:') ? [i] : []));
+        const linkLines = network.twin
+            .split('\n')
+            .flatMap((line, i) => (line.startsWith('  - { endpoints:') ? [i] : []));
         await edit('link-edit', twinFile, LINK_EDITS, n => {
             const lines = network.twin.split('\n');
             const at = linkLines[Math.floor(((n + 1) * linkLines.length) / (LINK_EDITS + 1))];
@@ -156,7 +162,8 @@ async function measure(family: FamilyName, devices: number, part: Part): Promise
 
 /** Verifies every `survive <count> link failure(s)` requirement, reporting after each. */
 function verifySurvive(program: IntentProgram, verifier: NetworkVerifier, count: number) {
-    const requirements: Requirement[] = program.intents.flatMap(i => i.requirements)
+    const requirements: Requirement[] = program.intents
+        .flatMap(i => i.requirements)
         .filter(r => r.constraints.survive?.kind === 'link' && r.constraints.survive.count === count);
     let holding = 0;
     let failureSets = 0;
@@ -165,7 +172,13 @@ function verifySurvive(program: IntentProgram, verifier: NetworkVerifier, count:
         const verdict = verifier.verify(requirement);
         if (verdict.verdict === 'holds') holding++;
         failureSets += verdict.scenarios;
-        emit({ stage: `survive-${count}-progress`, done: done + 1, of: requirements.length, ms: performance.now() - started, rssMb: rssMb() });
+        emit({
+            stage: `survive-${count}-progress`,
+            done: done + 1,
+            of: requirements.length,
+            ms: performance.now() - started,
+            rssMb: rssMb()
+        });
     }
     return { requirements: requirements.length, holding, failureSets };
 }
@@ -183,11 +196,17 @@ interface Measured {
 function runPart(family: FamilyName, devices: number, part: Part, timeoutS: number, into: Measured): Promise<void> {
     // The child's temporary files (its workspace) go into a folder of this process, removed when it ends, even if killed.
     const temporary = temporaryFolder('netintent-bench-');
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', family, String(devices), part], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: temporary } });
+    const child = spawn(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), '--measure', family, String(devices), part],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: temporary } }
+    );
     const spawned = performance.now();
     let running: { stage: string; since: number } | undefined;
     let stderr = '';
-    child.stderr.on('data', chunk => { stderr = (stderr + chunk).slice(-2000); });
+    child.stderr.on('data', chunk => {
+        stderr = (stderr + chunk).slice(-2000);
+    });
     readline.createInterface({ input: child.stdout }).on('line', line => {
         const message = JSON.parse(line) as Message;
         if ('stage' in message) {
@@ -198,23 +217,31 @@ function runPart(family: FamilyName, devices: number, part: Part, timeoutS: numb
         }
     });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutS * 1000);
-    return new Promise(resolve => child.on('close', code => {
-        clearTimeout(timer);
-        removeTemporaryFolders();
-        // Node's last words on running out of memory come before its stack trace.
-        const lines = stderr.trim().split('\n');
-        const why = timedOut ? 'timeout' : `exit ${code}: ${lines.find(l => l.includes('FATAL ERROR')) ?? lines.pop()}`;
-        if (running && !into.stages.has(running.stage)) {
-            into.stopped.set(running.stage, { seconds: (performance.now() - running.since) / 1000, why });
-        } else if (code !== 0) {
-            into.stopped.set(FIRST_STAGE[part], { seconds: (performance.now() - spawned) / 1000, why });
-        }
-        resolve();
-    }));
+    const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+    }, timeoutS * 1000);
+    return new Promise(resolve =>
+        child.on('close', code => {
+            clearTimeout(timer);
+            removeTemporaryFolders();
+            // Node's last words on running out of memory come before its stack trace.
+            const lines = stderr.trim().split('\n');
+            const why = timedOut
+                ? 'timeout'
+                : `exit ${code}: ${lines.find(l => l.includes('FATAL ERROR')) ?? lines.pop()}`;
+            if (running && !into.stages.has(running.stage)) {
+                into.stopped.set(running.stage, { seconds: (performance.now() - running.since) / 1000, why });
+            } else if (code !== 0) {
+                into.stopped.set(FIRST_STAGE[part], { seconds: (performance.now() - spawned) / 1000, why });
+            }
+            resolve();
+        })
+    );
 }
 
-const ms = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : n < 100 ? `${n.toFixed(1)} ms` : `${n.toFixed(0)} ms`);
+const ms = (n: number) =>
+    n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : n < 100 ? `${n.toFixed(1)} ms` : `${n.toFixed(0)} ms`;
 
 function row(m: Measured): string {
     const at = (name: string) => m.stages.get(name) as Record<string, number> | undefined;
@@ -227,7 +254,9 @@ function row(m: Measured): string {
         const { seconds, why } = m.stopped.get(stoppedIn)!;
         const progress = at(`${stoppedIn}-progress`);
         const where = `${stoppedIn === before ? ` in ${before}` : ''}${progress ? `, ${progress.done} of ${progress.of} done` : ''}`;
-        return why === 'timeout' ? `> ${seconds.toFixed(0)} s${where}` : `failed after ${seconds.toFixed(0)} s${where}: ${escape(why)}`;
+        return why === 'timeout'
+            ? `> ${seconds.toFixed(0)} s${where}`
+            : `failed after ${seconds.toFixed(0)} s${where}: ${escape(why)}`;
     };
     const noVerify = at('no-verify');
     if (noVerify && noVerify.errors > 0) {
@@ -235,12 +264,22 @@ function row(m: Measured): string {
     }
     const check = at('check');
     const edit = (s: Record<string, number>) => `${ms(s.programMs)} + ${ms(s.reverifyMs)} (${s.reverified})`;
-    const survive = (s: Record<string, number>) => `${ms(s.ms)}: ${s.requirements} req., ${s.holding} hold, ${s.failureSets.toLocaleString('en')} failure sets`;
+    const survive = (s: Record<string, number>) =>
+        `${ms(s.ms)}: ${s.requirements} req., ${s.holding} hold, ${s.failureSets.toLocaleString('en')} failure sets`;
     return `| ${[
-        m.family, m.devices, at('size')?.links ?? '–', at('size')?.intents ?? '–',
-        cell('check', s => ms(s.ms)), cell('no-verify', s => ms(s.ms)), check && noVerify ? `${(check.ms / noVerify.ms).toFixed(1)}×` : '–',
-        cell('intent-edit', edit, 'session'), cell('link-edit', edit), cell('survive-1', survive), cell('survive-2', survive),
-        cell('check', s => `${s.holding} / ${s.violated} / ${s.unknown}`), `${m.rssMb.toFixed(0)} MB`
+        m.family,
+        m.devices,
+        at('size')?.links ?? '–',
+        at('size')?.intents ?? '–',
+        cell('check', s => ms(s.ms)),
+        cell('no-verify', s => ms(s.ms)),
+        check && noVerify ? `${(check.ms / noVerify.ms).toFixed(1)}×` : '–',
+        cell('intent-edit', edit, 'session'),
+        cell('link-edit', edit),
+        cell('survive-1', survive),
+        cell('survive-2', survive),
+        cell('check', s => `${s.holding} / ${s.violated} / ${s.unknown}`),
+        `${m.rssMb.toFixed(0)} MB`
     ].join(' | ')} |`;
 }
 
@@ -253,7 +292,9 @@ const HEADER = [
 ];
 
 function usage(problem: string): never {
-    console.error(`${problem}\nusage: npm run bench -- [--family ${Object.keys(FAMILIES).join(',')}] [--timeout-s SECONDS] [SIZES...]`);
+    console.error(
+        `${problem}\nusage: npm run bench -- [--family ${Object.keys(FAMILIES).join(',')}] [--timeout-s SECONDS] [SIZES...]`
+    );
     process.exit(2);
 }
 
@@ -292,7 +333,10 @@ if (args[0] === '--measure') {
             rows.push(row(measured));
             console.log(rows[rows.length - 1]);
             fs.mkdirSync('test-results', { recursive: true });
-            fs.writeFileSync(path.join('test-results', 'bench.md'), `# netintent benchmark\n\nWhat each column measures: test/bench/bench.ts. Timeout per process: ${timeoutS} s.\n\n${[...HEADER, ...rows].join('\n')}\n`);
+            fs.writeFileSync(
+                path.join('test-results', 'bench.md'),
+                `# netintent benchmark\n\nWhat each column measures: test/bench/bench.ts. Timeout per process: ${timeoutS} s.\n\n${[...HEADER, ...rows].join('\n')}\n`
+            );
         }
     }
 }

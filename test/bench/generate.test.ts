@@ -23,7 +23,9 @@ describe.each(Object.keys(FAMILIES) as FamilyName[])('generated family %s', fami
 
     it('is the same for the same seed, and other intents for another', () => {
         expect(FAMILIES[family](DEVICES, DEVICES, 3)).toEqual(FAMILIES[family](DEVICES, DEVICES, 3));
-        expect(FAMILIES[family](DEVICES, DEVICES, 4).intents).not.toEqual(FAMILIES[family](DEVICES, DEVICES, 3).intents);
+        expect(FAMILIES[family](DEVICES, DEVICES, 4).intents).not.toEqual(
+            FAMILIES[family](DEVICES, DEVICES, 3).intents
+        );
     });
 });
 

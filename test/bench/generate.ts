@@ -179,14 +179,16 @@ function wan(devices: number, intents: number, seed: number): GeneratedNetwork {
     for (let r = 0; r < regions; r++) {
         const angle = (2 * Math.PI * (r + 0.3 * next())) / regions;
         const [cx, cy] = [radius * Math.cos(angle), radius * Math.sin(angle)];
-        region.push(Array.from({ length: perRegion }, (_, k) => {
-            const name = shape.device(`reg${r}-r${k}`, gateways.includes(k) ? 'gateway' : 'site-router');
-            const at = (2 * Math.PI * k) / perRegion;
-            const spread = 40 + 80 * next();
-            where.set(name, [cx + spread * Math.cos(at), cy + spread * Math.sin(at)]);
-            (gateways.includes(k) ? shape.waypoints : shape.edge).push(name);
-            return name;
-        }));
+        region.push(
+            Array.from({ length: perRegion }, (_, k) => {
+                const name = shape.device(`reg${r}-r${k}`, gateways.includes(k) ? 'gateway' : 'site-router');
+                const at = (2 * Math.PI * k) / perRegion;
+                const spread = 40 + 80 * next();
+                where.set(name, [cx + spread * Math.cos(at), cy + spread * Math.sin(at)]);
+                (gateways.includes(k) ? shape.waypoints : shape.edge).push(name);
+                return name;
+            })
+        );
     }
     const link = (a: string, b: string) => {
         const [[ax, ay], [bx, by]] = [where.get(a)!, where.get(b)!];
@@ -255,14 +257,23 @@ function write(shape: Shape, intents: number, next: Rng): GeneratedNetwork {
         'devices:',
         ...[...shape.roles].map(([name, role]) => `  ${name}: { role: ${role} }`),
         'links:',
-        ...shape.links.map(l => `  - { endpoints: [${ends.get(l)!.join(', ')}], latency: ${l.latencyUs}us${l.cost === DEFAULT_COST ? '' : `, cost: ${l.cost}`} }`),
+        ...shape.links.map(
+            l =>
+                `  - { endpoints: [${ends.get(l)!.join(', ')}], latency: ${l.latencyUs}us${l.cost === DEFAULT_COST ? '' : `, cost: ${l.cost}`} }`
+        ),
         'segments:',
         ...shape.edge.map((device, n) => `  s${n}: { prefix: 10.${n >> 8}.${n & 255}.0/24, attach: ${port(device)} }`)
     ];
     if (shape.border) {
-        lines.push('externals:', `  internet: { prefixes: [0.0.0.0/0], attach: ${port(shape.border)}, address: 203.0.113.2/30, peer: 203.0.113.1 }`);
+        lines.push(
+            'externals:',
+            `  internet: { prefixes: [0.0.0.0/0], attach: ${port(shape.border)}, address: 203.0.113.2/30, peer: 203.0.113.1 }`
+        );
     }
-    return { twin: lines.join('\n') + '\n', intents: mixedIntents(shape, intents, next, l => ends.get(l)!.join(' -- ')) };
+    return {
+        twin: lines.join('\n') + '\n',
+        intents: mixedIntents(shape, intents, next, l => ends.get(l)!.join(' -- '))
+    };
 }
 
 /**
@@ -270,8 +281,26 @@ function write(shape: Shape, intents: number, next: Rng): GeneratedNetwork {
  * 3 denies, 1 isolate, 2 bounds meant to fail.
  */
 const MIX = [
-    'oneway', 'survive1', 'deny', 'via-survive1', 'hops', 'survive1', 'latency', 'deny-udp', 'avoid', 'survive2',
-    'via', 'survive1-ping', 'isolate', 'hops-failing', 'internet', 'survive1', 'deny', 'latency-failing', 'during', 'group'
+    'oneway',
+    'survive1',
+    'deny',
+    'via-survive1',
+    'hops',
+    'survive1',
+    'latency',
+    'deny-udp',
+    'avoid',
+    'survive2',
+    'via',
+    'survive1-ping',
+    'isolate',
+    'hops-failing',
+    'internet',
+    'survive1',
+    'deny',
+    'latency-failing',
+    'during',
+    'group'
 ] as const;
 
 /** Scenarios that fail one link each, for `during`. */
@@ -290,7 +319,10 @@ function mixedIntents(shape: Shape, count: number, next: Rng, linkName: (link: L
     };
     const paths = new PathMetrics(shape);
     const boundedSources = shuffled(shape.edge, next).slice(0, BOUNDED_SOURCES);
-    const scenarios = Array.from({ length: SCENARIOS }, (_, k) => `scenario cut${k} { fail link ${linkName(pick(shape.links))} }`);
+    const scenarios = Array.from(
+        { length: SCENARIOS },
+        (_, k) => `scenario cut${k} { fail link ${linkName(pick(shape.links))} }`
+    );
     const lines = [`twin "${TWIN_FILE}"`, '', 'service web = tcp 80, tcp 443', 'service ping = icmp', ...scenarios, ''];
     for (let i = 0; i < count; i++) {
         const kind = MIX[i % MIX.length];
@@ -301,22 +333,40 @@ function mixedIntents(shape: Shape, count: number, next: Rng, linkName: (link: L
         const flow = `${segment.get(a)} -> ${segment.get(b)}`;
         const statement = ((): string => {
             switch (kind) {
-                case 'oneway': return `allow ${flow} : udp ${port} oneway`;
-                case 'survive1': return `allow ${flow} : tcp ${port} survive 1 link failure`;
-                case 'survive1-ping': return `allow ${flow} : ping survive 1 link failure`;
-                case 'survive2': return `allow ${flow} : tcp ${port} survive 2 link failures`;
-                case 'via': return `allow ${flow} : tcp ${port} via ${pickOther(shape.waypoints, a, b)}`;
-                case 'via-survive1': return `allow ${flow} : tcp ${port} via ${pickOther(shape.waypoints, a, b)} survive 1 link failure`;
-                case 'avoid': return `allow ${flow} : tcp ${port} avoid ${pickOther(shape.waypoints, a, b)}`;
-                case 'hops': return `allow ${flow} : tcp ${port} hops <= ${paths.from(a).mostHops(b)}`;
-                case 'hops-failing': return `allow ${flow} : tcp ${port} hops <= ${paths.from(a).fewestHops(b) - 1}`;
-                case 'latency': return `allow ${flow} : tcp ${port} latency <= ${paths.from(a).mostLatencyUs(b)}us`;
-                case 'latency-failing': return `allow ${flow} : tcp ${port} latency <= ${paths.from(a).leastLatencyUs(b) - 1}us`;
-                case 'deny': return `deny ${flow} : tcp ${port}`;
-                case 'deny-udp': return `deny ${flow} : udp ${port}`;
-                case 'isolate': return `isolate ${segment.get(a)}, ${segment.get(b)} : tcp ${port}`;
-                case 'during': return `allow ${flow} : tcp ${port} during cut${Math.floor(i / MIX.length) % SCENARIOS}`;
-                case 'internet': return shape.border ? `allow ${segment.get(a)} -> internet : tcp ${port}` : `allow ${flow} : udp ${port} oneway`;
+                case 'oneway':
+                    return `allow ${flow} : udp ${port} oneway`;
+                case 'survive1':
+                    return `allow ${flow} : tcp ${port} survive 1 link failure`;
+                case 'survive1-ping':
+                    return `allow ${flow} : ping survive 1 link failure`;
+                case 'survive2':
+                    return `allow ${flow} : tcp ${port} survive 2 link failures`;
+                case 'via':
+                    return `allow ${flow} : tcp ${port} via ${pickOther(shape.waypoints, a, b)}`;
+                case 'via-survive1':
+                    return `allow ${flow} : tcp ${port} via ${pickOther(shape.waypoints, a, b)} survive 1 link failure`;
+                case 'avoid':
+                    return `allow ${flow} : tcp ${port} avoid ${pickOther(shape.waypoints, a, b)}`;
+                case 'hops':
+                    return `allow ${flow} : tcp ${port} hops <= ${paths.from(a).mostHops(b)}`;
+                case 'hops-failing':
+                    return `allow ${flow} : tcp ${port} hops <= ${paths.from(a).fewestHops(b) - 1}`;
+                case 'latency':
+                    return `allow ${flow} : tcp ${port} latency <= ${paths.from(a).mostLatencyUs(b)}us`;
+                case 'latency-failing':
+                    return `allow ${flow} : tcp ${port} latency <= ${paths.from(a).leastLatencyUs(b) - 1}us`;
+                case 'deny':
+                    return `deny ${flow} : tcp ${port}`;
+                case 'deny-udp':
+                    return `deny ${flow} : udp ${port}`;
+                case 'isolate':
+                    return `isolate ${segment.get(a)}, ${segment.get(b)} : tcp ${port}`;
+                case 'during':
+                    return `allow ${flow} : tcp ${port} during cut${Math.floor(i / MIX.length) % SCENARIOS}`;
+                case 'internet':
+                    return shape.border
+                        ? `allow ${segment.get(a)} -> internet : tcp ${port}`
+                        : `allow ${flow} : udp ${port} oneway`;
                 case 'group': {
                     const c = pickOther(shape.edge, a, b);
                     lines.push(`group g${i} = ${segment.get(a)}, ${segment.get(c)}`);
@@ -350,7 +400,7 @@ class PathMetrics {
 
     from(source: string) {
         let metrics = this.cache.get(source);
-        if (!metrics) this.cache.set(source, metrics = this.compute(this.index.get(source)!));
+        if (!metrics) this.cache.set(source, (metrics = this.compute(this.index.get(source)!)));
         const at = (values: number[], device: string) => values[this.index.get(device)!];
         return {
             mostHops: (to: string) => at(metrics.mostHops, to),
@@ -373,7 +423,8 @@ class PathMetrics {
             }
         }
         return {
-            mostHops, mostLatency,
+            mostHops,
+            mostLatency,
             fewestHops: dijkstra(this.adjacency, source, () => 1).distance,
             leastLatency: dijkstra(this.adjacency, source, l => l.latencyUs).distance
         };

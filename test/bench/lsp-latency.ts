@@ -18,9 +18,14 @@ const files = Number(process.argv[4] ?? 1);
 const fabric = FAMILIES.clos(devices, devices, 1);
 // The twin line, then the declarations and intents dealt out to the files in turn.
 const [twinLine, , ...intentLines] = fabric.intents.trimEnd().split('\n');
-const texts = Array.from({ length: files }, (_, f) => [twinLine, '', ...intentLines.filter((_, i) => i % files === f)].join('\n') + '\n');
+const texts = Array.from(
+    { length: files },
+    (_, f) => [twinLine, '', ...intentLines.filter((_, i) => i % files === f)].join('\n') + '\n'
+);
 const workspace: Record<string, string> = { [TWIN_FILE]: fabric.twin };
-texts.forEach((text, f) => { workspace[`fabric-${f}.intent`] = text; });
+texts.forEach((text, f) => {
+    workspace[`fabric-${f}.intent`] = text;
+});
 const folder = writeWorkspace(workspace);
 const uri = `file://${path.join(folder, 'fabric-0.intent')}`;
 const edited = texts[0];
@@ -28,10 +33,15 @@ const client = new LspClient();
 await client.initialize(folder);
 let version = 1;
 let started = performance.now();
-await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'netintent', version, text: edited } });
+await client.connection.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'netintent', version, text: edited }
+});
 // Ready when verification has published once (the code lenses then carry verdicts).
 for (;;) {
-    const lenses: Array<{ command?: { title: string } }> = await client.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+    const lenses: Array<{ command?: { title: string } }> = await client.connection.sendRequest(
+        'textDocument/codeLens',
+        { textDocument: { uri } }
+    );
     if (lenses.length > 0 && lenses.every(l => !l.command?.title.includes('not verified'))) break;
     await new Promise(resolve => setTimeout(resolve, 50));
 }
@@ -47,15 +57,27 @@ for (let i = 0; i < edits; i++) {
     // The server publishes twice per edit: Langium's checks, then the verification's.
     const published = client.publications.get(uri) ?? 0;
     started = performance.now();
-    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text: breaking ? broken : edited }] });
-    await client.diagnosticsFor(uri, p => (client.publications.get(uri) ?? 0) >= published + 2 && p.diagnostics.some(d => d.code === 'violated' && d.range.start.line === target) === breaking);
+    await client.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: ++version },
+        contentChanges: [{ text: breaking ? broken : edited }]
+    });
+    await client.diagnosticsFor(
+        uri,
+        p =>
+            (client.publications.get(uri) ?? 0) >= published + 2 &&
+            p.diagnostics.some(d => d.code === 'violated' && d.range.start.line === target) === breaking
+    );
     samples.push(performance.now() - started);
 }
 await client.stop();
 samples.sort((a, b) => a - b);
 const p = (q: number) => samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)];
 const row = `| ${devices} | ${devices} | ${files} | ${openMs.toFixed(0)} ms | ${edits} | ${p(0.5).toFixed(0)} ms | ${p(0.95).toFixed(0)} ms | ${samples[samples.length - 1].toFixed(0)} ms |`;
-const table = ['| devices | intents | intent files | open → verified | edits | median edit → verified diagnostics | p95 | max |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |', row].join('\n');
+const table = [
+    '| devices | intents | intent files | open → verified | edits | median edit → verified diagnostics | p95 | max |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    row
+].join('\n');
 fs.mkdirSync('test-results', { recursive: true });
 fs.appendFileSync(path.join('test-results', 'lsp-latency.md'), `${table}\n\n`);
 console.log(table);

@@ -13,7 +13,10 @@ const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
 function netintent(args: string[], options: { cwd?: string; node?: string } = {}) {
-    const result = spawnSync(options.node ?? process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8' });
+    const result = spawnSync(options.node ?? process.execPath, [BIN, ...args], {
+        cwd: options.cwd ?? ROOT,
+        encoding: 'utf8'
+    });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -30,7 +33,9 @@ describe('exit codes', () => {
     it('a reader that stops early (| head) ends the output, not in a stack trace; the exit status stands', async () => {
         const child = spawn(process.execPath, [BIN, 'check', 'samples/', '--format', 'json'], { cwd: ROOT });
         let stderr = '';
-        child.stderr.on('data', chunk => { stderr += String(chunk); });
+        child.stderr.on('data', chunk => {
+            stderr += String(chunk);
+        });
         // Closed before the first line: every write meets a closed pipe (EPIPE).
         child.stdout.destroy();
         const code = await new Promise(resolve => child.once('exit', resolve));
@@ -44,8 +49,11 @@ describe('exit codes', () => {
         expect(run.code).toBe(1);
         const diagnostics = run.stdout.split('\n').filter(l => /^\S+:\d+:\d+: /.test(l));
         expect(diagnostics.length).toBeGreaterThan(10);
-        for (const line of diagnostics) expect(line).toMatch(/^samples\/broken\/\S+:\d+:\d+: (error|warning|info): .+ \[[a-z-]+\]$/);
-        expect(run.stdout).toContain("samples/broken/unknown-name.intent:6:17: error: Unknown segment 'webb'. Did you mean 'web'? [unknown-name]");
+        for (const line of diagnostics)
+            expect(line).toMatch(/^samples\/broken\/\S+:\d+:\d+: (error|warning|info): .+ \[[a-z-]+\]$/);
+        expect(run.stdout).toContain(
+            "samples/broken/unknown-name.intent:6:17: error: Unknown segment 'webb'. Did you mean 'web'? [unknown-name]"
+        );
     });
 
     it('2 for bad usage: an unknown option, a bad format, a missing path, a non-intent file', () => {
@@ -89,21 +97,41 @@ describe('--format json', () => {
         const report = JSON.parse(run.stdout);
         expect(Object.keys(report)).toEqual(['version', 'diagnostics', 'intents', 'summary']);
         expect(report.version).toBe(1);
-        expect(report.diagnostics).toEqual([{
-            file: 'samples/broken/unknown-name.intent', line: 6, column: 17, endLine: 6, endColumn: 21,
-            severity: 'error', code: 'unknown-name', message: "Unknown segment 'webb'. Did you mean 'web'?"
-        }]);
+        expect(report.diagnostics).toEqual([
+            {
+                file: 'samples/broken/unknown-name.intent',
+                line: 6,
+                column: 17,
+                endLine: 6,
+                endColumn: 21,
+                severity: 'error',
+                code: 'unknown-name',
+                message: "Unknown segment 'webb'. Did you mean 'web'?"
+            }
+        ]);
         const webToDb = report.intents.find((i: { name: string }) => i.name === 'web-to-db');
         expect(webToDb).toEqual({
-            name: 'web-to-db', file: 'samples/campus/policy.intent', line: webToDb.line, verdict: 'holds',
+            name: 'web-to-db',
+            file: 'samples/campus/policy.intent',
+            line: webToDb.line,
+            verdict: 'holds',
             requirements: [{ line: webToDb.line + 1, kind: 'allow', verdict: 'holds' }]
         });
         const broken = report.intents.find((i: { file: string }) => i.file === 'samples/broken/unknown-name.intent');
         expect(broken.verdict).toBe('error');
         expect(broken.requirements[0].verdict).toBe('error');
-        expect(report.intents.find((i: { name: string }) => i.name === 'default deny').requirements[0].kind).toBe('default');
+        expect(report.intents.find((i: { name: string }) => i.name === 'default deny').requirements[0].kind).toBe(
+            'default'
+        );
         // The file with an unknown name is not verified; every campus intent is, and holds.
-        expect(report.summary).toEqual({ errors: 1, warnings: 0, intents: report.intents.length, holding: report.intents.length - 1, violated: 0, unknown: 0 });
+        expect(report.summary).toEqual({
+            errors: 1,
+            warnings: 0,
+            intents: report.intents.length,
+            holding: report.intents.length - 1,
+            violated: 0,
+            unknown: 0
+        });
     });
 
     it('a violation: verdict, counterexample and a diagnostic at the requirement, exit 1', () => {
@@ -113,7 +141,9 @@ describe('--format json', () => {
         const detour = report.intents.find((i: { name: string }) => i.name === 'detour');
         expect(detour.verdict).toBe('violated');
         expect(detour.requirements[0]).toEqual({
-            line: 28, kind: 'allow', verdict: 'violated',
+            line: 28,
+            kind: 'allow',
+            verdict: 'violated',
             counterexample: {
                 packet: { src: '10.1.1.3', dst: '10.1.2.3', protocol: 'tcp', dstPort: 444 },
                 origin: 'segment a',
@@ -122,7 +152,11 @@ describe('--format json', () => {
                 path: ['r1', 'r2', 'r3'],
                 reason: 'the path r1 → r2 → r3 passes r2, which it must avoid',
                 branches: [['r1', 'r2', 'r3']],
-                hops: [{ device: 'r1', in: 'eth10', out: 'eth1' }, { device: 'r2', in: 'eth1', out: 'eth2' }, { device: 'r3', in: 'eth1', out: 'eth10' }]
+                hops: [
+                    { device: 'r1', in: 'eth10', out: 'eth1' },
+                    { device: 'r2', in: 'eth1', out: 'eth2' },
+                    { device: 'r3', in: 'eth1', out: 'eth10' }
+                ]
             }
         });
         expect(report.diagnostics.filter((d: { code: string }) => d.code === 'violated')).toHaveLength(10);
@@ -131,19 +165,32 @@ describe('--format json', () => {
 
     it('isolate requirements and their kinds', () => {
         const report = JSON.parse(netintent(['check', '--format', 'json', 'samples/campus']).stdout);
-        const kinds = report.intents.flatMap((i: { requirements: { kind: string }[] }) => i.requirements.map(r => r.kind));
+        const kinds = report.intents.flatMap((i: { requirements: { kind: string }[] }) =>
+            i.requirements.map(r => r.kind)
+        );
         expect(new Set(kinds)).toEqual(new Set(['default', 'allow', 'isolate']));
     });
 });
 
 describe('verdicts while statements have errors (docs/cli.md)', () => {
-    interface Requirement { line: number; verdict: string; reason?: string }
-    interface Intent { name: string; verdict: string; requirements: Requirement[] }
+    interface Requirement {
+        line: number;
+        verdict: string;
+        reason?: string;
+    }
+    interface Intent {
+        name: string;
+        verdict: string;
+        requirements: Requirement[];
+    }
     /** `check --format json` of one intent file bound to SMALL_TWIN: r1 - r2 - r3, segment web on r1, db on r3. */
     function check(body: string) {
         const folder = writeWorkspace(smallWorkspace(body));
         const run = netintent(['check', '--format', 'json', folder]);
-        const report = JSON.parse(run.stdout) as { diagnostics: Array<{ line: number; severity: string; code: string; message: string }>; intents: Intent[] };
+        const report = JSON.parse(run.stdout) as {
+            diagnostics: Array<{ line: number; severity: string; code: string; message: string }>;
+            intents: Intent[];
+        };
         const intent = (name: string) => report.intents.find(i => i.name === name)!;
         return { code: run.code, report, intent };
     }
@@ -157,9 +204,16 @@ describe('verdicts while statements have errors (docs/cli.md)', () => {
         expect(intent('detour').verdict).toBe('violated');
         expect(report.diagnostics.filter(d => d.code === 'violated').map(d => d.line)).toEqual([10]);
         expect(intent('default deny').requirements[0]).toEqual({
-            line: 2, kind: 'default', verdict: 'unknown', reason: 'what it covers depends on every allow and deny, and the allow at main.intent:4 has errors'
+            line: 2,
+            kind: 'default',
+            verdict: 'unknown',
+            reason: 'what it covers depends on every allow and deny, and the allow at main.intent:4 has errors'
         });
-        expect(report.diagnostics.map(d => `${d.line} ${d.severity} ${d.code}`)).toEqual(['2 warning unknown', '4 error unknown-name', '10 error violated']);
+        expect(report.diagnostics.map(d => `${d.line} ${d.severity} ${d.code}`)).toEqual([
+            '2 warning unknown',
+            '4 error unknown-name',
+            '10 error violated'
+        ]);
     });
 
     it('an overlap: the pair are errors, what overlaps them is unknown naming the line, the rest is proved', () => {
@@ -168,11 +222,14 @@ describe('verdicts while statements have errors (docs/cli.md)', () => {
         expect(intent('overlap-allow').requirements[0].verdict).toBe('error');
         expect(intent('overlap-deny').requirements[0].verdict).toBe('error');
         expect(intent('inside-both').requirements[0]).toMatchObject({
-            verdict: 'unknown', reason: 'its packets or replies overlap those of the allow at main.intent:3, which has errors'
+            verdict: 'unknown',
+            reason: 'its packets or replies overlap those of the allow at main.intent:3, which has errors'
         });
         expect(intent('unrelated').requirements.map(r => r.verdict)).toEqual(['holds', 'holds']);
         expect(report.diagnostics.find(d => d.line === 9)).toMatchObject({
-            severity: 'warning', code: 'unknown', message: 'Not proved: its packets or replies overlap those of the allow at main.intent:3, which has errors.'
+            severity: 'warning',
+            code: 'unknown',
+            message: 'Not proved: its packets or replies overlap those of the allow at main.intent:3, which has errors.'
         });
     });
 
@@ -185,7 +242,10 @@ intent other {
   allow web -> db : tcp 443
 }
 `);
-        expect(group.intent('uses-group').requirements[0]).toMatchObject({ verdict: 'unknown', reason: "it uses group 'mixed' with errors (main.intent:2)" });
+        expect(group.intent('uses-group').requirements[0]).toMatchObject({
+            verdict: 'unknown',
+            reason: "it uses group 'mixed' with errors (main.intent:2)"
+        });
         expect(group.intent('uses-group').verdict).toBe('unknown');
         expect(group.intent('other').verdict).toBe('holds');
         const syntax = check(`intent typo {
@@ -196,12 +256,17 @@ intent other {
 }
 `);
         expect(syntax.intent('typo').verdict).toBe('error');
-        expect(syntax.intent('other').requirements[0]).toMatchObject({ verdict: 'unknown', reason: 'main.intent:3 could not be read, and what it says may change this verdict' });
+        expect(syntax.intent('other').requirements[0]).toMatchObject({
+            verdict: 'unknown',
+            reason: 'main.intent:3 could not be read, and what it says may change this verdict'
+        });
     });
 });
 
 describe('--format sarif', () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'sarif-2.1.0.json'), 'utf8'));
+    const schema = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'sarif-2.1.0.json'), 'utf8')
+    );
     const validate = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false }).compile(schema);
 
     it('is valid SARIF 2.1.0 with a result per diagnostic, at its place', () => {

@@ -32,7 +32,9 @@ function mkfifo(file: string): void {
 }
 
 /** What /etc/shadow looks like: a YAML mapping whose keys hold what must not reach a report. */
-const SHADOW = ['root', 'daemon', 'admin'].map(user => `${user}:$6$${'s'.repeat(30)}LEAKED-HASH:19000:0:99999:7:::`).join('\n') + '\n';
+const SHADOW =
+    ['root', 'daemon', 'admin'].map(user => `${user}:$6$${'s'.repeat(30)}LEAKED-HASH:19000:0:99999:7:::`).join('\n') +
+    '\n';
 
 describe('twins outside the workspace', () => {
     it('a twin path outside the folders given is an error at the twin line, in every format, saying how to allow it', () => {
@@ -47,7 +49,9 @@ describe('twins outside the workspace', () => {
             expect(run.stdout).toContain('is outside the workspace');
         }
         const text = netintent(['check', 'a.intent'], folder).stdout;
-        expect(text).toContain(`a.intent:1:6: error: The twin '${shadow}' has 1 error; the first, at shadow:1:1: '${shadow}' is outside the workspace (${folder}): twins and their topologies are read only inside it. To read it, run with --allow-outside ${shadow}. [twin-error]`);
+        expect(text).toContain(
+            `a.intent:1:6: error: The twin '${shadow}' has 1 error; the first, at shadow:1:1: '${shadow}' is outside the workspace (${folder}): twins and their topologies are read only inside it. To read it, run with --allow-outside ${shadow}. [twin-error]`
+        );
     });
 
     it('--allow-outside reads it; a diagnostic then quotes no more than 40 characters of a key', () => {
@@ -70,8 +74,12 @@ describe('twins outside the workspace', () => {
         fs.symlinkSync(path.join(secrets, 'shadow'), path.join(folder, 'link.twin.yaml'));
         const run = netintent(['check', '.'], folder);
         expect(run.code).toBe(1);
-        expect(run.stdout).toMatch(/^net\.twin\.yaml:2:11: error: '\S+lab\.clab\.yml' is outside the workspace .* \[unreadable-file\]$/m);
-        expect(run.stdout).toMatch(/^b\.intent:1:6: error: The twin 'link\.twin\.yaml' has 1 error; .*link\.twin\.yaml' is outside the workspace/m);
+        expect(run.stdout).toMatch(
+            /^net\.twin\.yaml:2:11: error: '\S+lab\.clab\.yml' is outside the workspace .* \[unreadable-file\]$/m
+        );
+        expect(run.stdout).toMatch(
+            /^b\.intent:1:6: error: The twin 'link\.twin\.yaml' has 1 error; .*link\.twin\.yaml' is outside the workspace/m
+        );
         expect(run.stdout).not.toContain('LEAKED');
     });
 });
@@ -83,7 +91,9 @@ describe('special files where a file is expected', () => {
         mkfifo(path.join(folder, 'fifo.intent'));
         const run = netintent(['check', '.'], folder);
         expect(run.code).toBe(1);
-        expect(run.stdout).toContain(`a.intent:1:6: error: The twin 'fifo.twin.yaml' has 1 error; the first, at fifo.twin.yaml:1:1: '${path.join(folder, 'fifo.twin.yaml')}' is a FIFO, not a regular file.`);
+        expect(run.stdout).toContain(
+            `a.intent:1:6: error: The twin 'fifo.twin.yaml' has 1 error; the first, at fifo.twin.yaml:1:1: '${path.join(folder, 'fifo.twin.yaml')}' is a FIFO, not a regular file.`
+        );
         expect(run.stdout).toContain('1 intent:');
     });
 
@@ -109,9 +119,15 @@ describe('special files where a file is expected', () => {
         fs.truncateSync(path.join(folder, 'big.twin.yaml'), 10 * MB + 1);
         const run = netintent(['check', '.', '--allow-outside', '/dev/zero'], folder);
         expect(run.code).toBe(1);
-        expect(run.stdout).toMatch(/^zero\.intent:1:6: error: .*'\/dev\/zero' is a character device, not a regular file\. \[twin-error\]$/m);
-        expect(run.stdout).toMatch(/^folder\.intent:1:6: error: .*'\S+\/sub' is a folder, not a regular file\. \[twin-error\]$/m);
-        expect(run.stdout).toMatch(/^big\.intent:1:6: error: .*'\S+\/big\.twin\.yaml' is larger than 10 MB, more than netintent reads\. \[twin-error\]$/m);
+        expect(run.stdout).toMatch(
+            /^zero\.intent:1:6: error: .*'\/dev\/zero' is a character device, not a regular file\. \[twin-error\]$/m
+        );
+        expect(run.stdout).toMatch(
+            /^folder\.intent:1:6: error: .*'\S+\/sub' is a folder, not a regular file\. \[twin-error\]$/m
+        );
+        expect(run.stdout).toMatch(
+            /^big\.intent:1:6: error: .*'\S+\/big\.twin\.yaml' is larger than 10 MB, more than netintent reads\. \[twin-error\]$/m
+        );
     });
 
     it('an intent file over the cap is bad usage, exit 2', () => {
@@ -120,11 +136,17 @@ describe('special files where a file is expected', () => {
         fs.truncateSync(path.join(folder, 'huge.intent'), 10 * MB + 1);
         const run = netintent(['check', '.'], folder);
         expect(run.code).toBe(2);
-        expect(run.stderr).toBe(`netintent: '${path.join(folder, 'huge.intent')}' is larger than 10 MB, more than netintent reads.\n`);
+        expect(run.stderr).toBe(
+            `netintent: '${path.join(folder, 'huge.intent')}' is larger than 10 MB, more than netintent reads.\n`
+        );
     });
 
     it('verify --configs: a FIFO frr.conf and a folder for nftables.nft are errors at their devices in the twin', () => {
-        const folder = writeWorkspace({ 'small.twin.yaml': SMALL_TWIN, 'main.intent': 'twin "small.twin.yaml"\ndefault deny\nintent web-db { allow segment web -> segment db : tcp 5432 }\n' });
+        const folder = writeWorkspace({
+            'small.twin.yaml': SMALL_TWIN,
+            'main.intent':
+                'twin "small.twin.yaml"\ndefault deny\nintent web-db { allow segment web -> segment db : tcp 5432 }\n'
+        });
         expect(netintent(['compile', '.', '--out', 'out'], folder).code).toBe(0);
         fs.rmSync(path.join(folder, 'out', 'r1', 'frr.conf'));
         mkfifo(path.join(folder, 'out', 'r1', 'frr.conf'));
@@ -132,8 +154,12 @@ describe('special files where a file is expected', () => {
         fs.mkdirSync(path.join(folder, 'out', 'r3', 'nftables.nft'));
         const run = netintent(['verify', '.', '--configs', 'out'], folder);
         expect(run.code).toBe(1);
-        expect(run.stdout).toContain(`small.twin.yaml:4:3: error: Cannot read the configuration of device r1: 'out/r1/frr.conf' is a FIFO, not a regular file. [missing-config]`);
-        expect(run.stdout).toContain(`small.twin.yaml:6:3: error: Cannot read the configuration of device r3: 'out/r3/nftables.nft' is a folder, not a regular file. [missing-config]`);
+        expect(run.stdout).toContain(
+            `small.twin.yaml:4:3: error: Cannot read the configuration of device r1: 'out/r1/frr.conf' is a FIFO, not a regular file. [missing-config]`
+        );
+        expect(run.stdout).toContain(
+            `small.twin.yaml:6:3: error: Cannot read the configuration of device r3: 'out/r3/nftables.nft' is a folder, not a regular file. [missing-config]`
+        );
         expect(run.stdout).not.toMatch(/holds/);
     });
 });
@@ -146,11 +172,17 @@ describe('the language server', () => {
         fs.writeFileSync(path.join(folder, 'huge.intent'), '');
         fs.truncateSync(path.join(folder, 'huge.intent'), 10 * MB + 1);
         const { shared } = createNetintentServices(NodeFileSystem);
-        shared.workspace.WorkspaceManager.initialize({ workspaceFolders: [{ uri: URI.file(folder).toString(), name: 'ws' }] } as InitializeParams);
+        shared.workspace.WorkspaceManager.initialize({
+            workspaceFolders: [{ uri: URI.file(folder).toString(), name: 'ws' }]
+        } as InitializeParams);
         const loaded = shared.twin.TwinWorkspace.get(path.join(secrets, 'shadow'));
-        expect(loaded.diagnostics.map(d => d.message)).toEqual([`'${path.join(secrets, 'shadow')}' is outside the workspace (${folder}): twins and their topologies are read only inside it. To read it, add a folder that holds it to the editor's workspace.`]);
+        expect(loaded.diagnostics.map(d => d.message)).toEqual([
+            `'${path.join(secrets, 'shadow')}' is outside the workspace (${folder}): twins and their topologies are read only inside it. To read it, add a folder that holds it to the editor's workspace.`
+        ]);
         const files = shared.workspace.FileSystemProvider;
-        expect(() => files.readFileSync(URI.file(path.join(folder, 'fifo.intent')))).toThrow('is a FIFO, not a regular file');
+        expect(() => files.readFileSync(URI.file(path.join(folder, 'fifo.intent')))).toThrow(
+            'is a FIFO, not a regular file'
+        );
         // What the workspace indexes: never a file it cannot read, which would stop the indexing.
         expect(files.readDirectorySync(URI.file(folder)).filter(entry => entry.isFile)).toEqual([]);
     });

@@ -23,7 +23,11 @@ function tempDir(): string {
 function listFiles(folder: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const entry of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) {
-        if (entry.isFile()) out[path.relative(folder, path.join(entry.parentPath, entry.name))] = fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
+        if (entry.isFile())
+            out[path.relative(folder, path.join(entry.parentPath, entry.name))] = fs.readFileSync(
+                path.join(entry.parentPath, entry.name),
+                'utf8'
+            );
     }
     return out;
 }
@@ -34,8 +38,24 @@ describe('netintent compile', () => {
         const run = netintent(['compile', 'samples/campus', '--out', out]);
         expect(run.code, run.stderr).toBe(0);
         expect(run.stdout).toMatch(/^compiled campus: 9 devices, 35 files, \d+ lines → /);
-        expect(fs.readdirSync(out).sort()).toEqual(['.netintent-manifest.json', 'acc1', 'acc2', 'acc3', 'core1', 'core2', 'dist1', 'dist2', 'fw1', 'srv1']);
-        expect(fs.readdirSync(path.join(out, 'srv1')).sort()).toEqual(['daemons', 'frr.conf', 'nftables.nft', 'policy-routing.sh']);
+        expect(fs.readdirSync(out).sort()).toEqual([
+            '.netintent-manifest.json',
+            'acc1',
+            'acc2',
+            'acc3',
+            'core1',
+            'core2',
+            'dist1',
+            'dist2',
+            'fw1',
+            'srv1'
+        ]);
+        expect(fs.readdirSync(path.join(out, 'srv1')).sort()).toEqual([
+            'daemons',
+            'frr.conf',
+            'nftables.nft',
+            'policy-routing.sh'
+        ]);
     });
 
     it('is byte-identical on every run, and leaves no temporary files', () => {
@@ -94,7 +114,12 @@ describe('netintent compile', () => {
         const out = tempDir();
         const run = netintent(['compile', folder, '--out', out]);
         expect(run.code).toBe(0);
-        expect(run.stderr).toBe('main.intent:3:3: warning: No path leads from r1 to r3 while avoiding what it must avoid; the verifier will report this requirement as violated. [not-realisable]\n'.replace('main.intent', path.join(folder, 'main.intent')));
+        expect(run.stderr).toBe(
+            'main.intent:3:3: warning: No path leads from r1 to r3 while avoiding what it must avoid; the verifier will report this requirement as violated. [not-realisable]\n'.replace(
+                'main.intent',
+                path.join(folder, 'main.intent')
+            )
+        );
     });
 
     it('bad usage: no --out, an unknown target', () => {
@@ -105,23 +130,39 @@ describe('netintent compile', () => {
 });
 
 describe('--target containerlab', () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'clab.schema.json'), 'utf8'));
+    const schema = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'clab.schema.json'), 'utf8')
+    );
     const ajv = new Ajv({ strict: false, allErrors: true });
     // The vendored schema names draft-07 by its https address; ajv knows it by http.
-    ajv.addMetaSchema({ ...JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'), 'utf8')), $id: 'https://json-schema.org/draft-07/schema' });
+    ajv.addMetaSchema({
+        ...JSON.parse(
+            fs.readFileSync(path.join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'), 'utf8')
+        ),
+        $id: 'https://json-schema.org/draft-07/schema'
+    });
     const validate = ajv.compile(schema);
 
-    it.each(['campus', 'dc-fabric', 'wan'])('the %s topology is valid against containerlab\'s schema, with the twin\'s links and hosts', sample => {
-        const out = tempDir();
-        expect(netintent(['compile', `samples/${sample}`, '--out', out, '--target', 'containerlab']).code).toBe(0);
-        const topology = parse(fs.readFileSync(path.join(out, `${sample}.clab.yml`), 'utf8'));
-        expect(validate(topology), JSON.stringify(validate.errors)).toBe(true);
-        for (const node of Object.values(topology.topology.nodes) as Array<{ binds?: string[] }>) {
-            for (const bind of node.binds ?? []) expect(fs.existsSync(path.join(out, bind.split(':')[0])), bind).toBe(true);
+    it.each(['campus', 'dc-fabric', 'wan'])(
+        "the %s topology is valid against containerlab's schema, with the twin's links and hosts",
+        sample => {
+            const out = tempDir();
+            expect(netintent(['compile', `samples/${sample}`, '--out', out, '--target', 'containerlab']).code).toBe(0);
+            const topology = parse(fs.readFileSync(path.join(out, `${sample}.clab.yml`), 'utf8'));
+            expect(validate(topology), JSON.stringify(validate.errors)).toBe(true);
+            for (const node of Object.values(topology.topology.nodes) as Array<{ binds?: string[] }>) {
+                for (const bind of node.binds ?? [])
+                    expect(fs.existsSync(path.join(out, bind.split(':')[0])), bind).toBe(true);
+            }
         }
-    });
+    );
 
     it('a broken topology is rejected by the same schema (the check can fail)', () => {
-        expect(validate({ name: 'x', topology: { nodes: { r1: { kind: 'linux', imag: 'x' } }, links: [{ endpoints: ['r1eth1'] }] } })).toBe(false);
+        expect(
+            validate({
+                name: 'x',
+                topology: { nodes: { r1: { kind: 'linux', imag: 'x' } }, links: [{ endpoints: ['r1eth1'] }] }
+            })
+        ).toBe(false);
     });
 });

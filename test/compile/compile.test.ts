@@ -24,9 +24,8 @@ function writeTemp(files: Map<string, string>): string {
     return folder;
 }
 
-
 describe.each(SAMPLES)('compiling %s', sample => {
-    it('every frr.conf passes FRR\'s own checker (vtysh -C)', async () => {
+    it("every frr.conf passes FRR's own checker (vtysh -C)", async () => {
         if (!requireTool('vtysh', 'frr')) return;
         const { files } = await compiled(sample);
         const folder = writeTemp(files);
@@ -66,9 +65,13 @@ describe.each(SAMPLES)('compiling %s', sample => {
                 fs.writeFileSync(path.join(folder, name), content);
             }
         }
-        const golden = fs.readdirSync(folder, { recursive: true, withFileTypes: true }).filter(e => e.isFile())
-            .map(e => path.relative(folder, path.join(e.parentPath, e.name))).sort();
+        const golden = fs
+            .readdirSync(folder, { recursive: true, withFileTypes: true })
+            .filter(e => e.isFile())
+            .map(e => path.relative(folder, path.join(e.parentPath, e.name)))
+            .sort();
         expect(golden).toEqual([...files.keys()].sort());
-        for (const [name, content] of files) expect(content, name).toBe(fs.readFileSync(path.join(folder, name), 'utf8'));
+        for (const [name, content] of files)
+            expect(content, name).toBe(fs.readFileSync(path.join(folder, name), 'utf8'));
     });
 });

@@ -40,10 +40,15 @@ function render(program: IntentProgram): { text: string; topology: Topology; fil
 }
 
 /** The samples: each folder of samples/ with a twin. broken's intents have errors on purpose: its twin is compiled alone. */
-const SAMPLE_FOLDERS = fs.readdirSync(path.join(ROOT, 'samples')).filter(f => fs.readdirSync(path.join(ROOT, 'samples', f)).some(n => n.endsWith('.twin.yaml'))).sort();
+const SAMPLE_FOLDERS = fs
+    .readdirSync(path.join(ROOT, 'samples'))
+    .filter(f => fs.readdirSync(path.join(ROOT, 'samples', f)).some(n => n.endsWith('.twin.yaml')))
+    .sort();
 
 async function sample(folder: string): Promise<IntentProgram> {
-    return folder === 'broken' ? twinAlone(path.join(ROOT, 'samples', 'broken', 'broken.twin.yaml')) : sampleProgram(folder);
+    return folder === 'broken'
+        ? twinAlone(path.join(ROOT, 'samples', 'broken', 'broken.twin.yaml'))
+        : sampleProgram(folder);
 }
 
 async function twinAlone(file: string): Promise<IntentProgram> {
@@ -63,28 +68,35 @@ async function workspaceProgram(twin: string, intents: string): Promise<IntentPr
  */
 async function randomTwin({ twin, intents }: Network): Promise<IntentProgram> {
     const renames: Array<[string, string]> = [
-        ['sa', 'datacenter-servers-east'], ['sb', 'datacenter-servers-west'],
+        ['sa', 'datacenter-servers-east'],
+        ['sb', 'datacenter-servers-west'],
         ['sc', 'building-a-floor-3-east-wing-printers-and-badge-readers-segment']
     ];
     let named = twin;
     let namedIntents = intents;
     for (const [from, to] of renames) {
         named = named.replace(`  ${from}: {`, `  ${to}: {`);
-        namedIntents = namedIntents.replaceAll(`segment ${from} `, `segment ${to} `).replaceAll(`segment ${from},`, `segment ${to},`).replaceAll(`segment ${from}\n`, `segment ${to}\n`);
+        namedIntents = namedIntents
+            .replaceAll(`segment ${from} `, `segment ${to} `)
+            .replaceAll(`segment ${from},`, `segment ${to},`)
+            .replaceAll(`segment ${from}\n`, `segment ${to}\n`);
     }
     const first = /datacenter-servers-east: \{ prefix: 10\.1\.1\.0\/24, attach: (\w+):eth10 \}/.exec(named)![1];
     const device = /^ {2}(\w+): \{ role: router \}$/m.exec(named)![1];
-    named = named.replace('externals:\n', [
-        `  datacenter-storage-replication: { prefix: 10.1.4.0/24, attach: ${first}:eth13 }`,
-        `  management-out-of-band-access: { prefix: 10.1.5.0/24, attach: ${first}:mgmt }`,
-        'hosts:',
-        '  seg-datacenter-servers-east: { segment: datacenter-servers-east, address: 10.1.1.10 }',
-        '  web-frontend-01: { segment: datacenter-servers-east, address: 10.1.1.11 }',
-        `  ${device}: { segment: datacenter-servers-west, address: 10.1.2.10 }`,
-        '  host: { segment: datacenter-servers-west, address: 10.1.2.11 }',
-        '  replication-target: { segment: datacenter-storage-replication, address: 10.1.4.10 }',
-        'externals:\n'
-    ].join('\n'));
+    named = named.replace(
+        'externals:\n',
+        [
+            `  datacenter-storage-replication: { prefix: 10.1.4.0/24, attach: ${first}:eth13 }`,
+            `  management-out-of-band-access: { prefix: 10.1.5.0/24, attach: ${first}:mgmt }`,
+            'hosts:',
+            '  seg-datacenter-servers-east: { segment: datacenter-servers-east, address: 10.1.1.10 }',
+            '  web-frontend-01: { segment: datacenter-servers-east, address: 10.1.1.11 }',
+            `  ${device}: { segment: datacenter-servers-west, address: 10.1.2.10 }`,
+            '  host: { segment: datacenter-servers-west, address: 10.1.2.11 }',
+            '  replication-target: { segment: datacenter-storage-replication, address: 10.1.4.10 }',
+            'externals:\n'
+        ].join('\n')
+    );
     return workspaceProgram(named, namedIntents);
 }
 
@@ -119,10 +131,21 @@ function expectDeployable(topology: Topology, what: string): void {
     const nodes = topology.topology.nodes;
     const endpoints = topology.topology.links.flatMap(l => l.endpoints);
     // Nothing for the host to provide: every node a container, every link between two of them.
-    expect(Object.values(nodes).map(n => n.kind).filter(k => k !== 'linux'), what).toEqual([]);
-    expect(endpoints.filter(e => !(e.split(':')[0] in nodes)), what).toEqual([]);
+    expect(
+        Object.values(nodes)
+            .map(n => n.kind)
+            .filter(k => k !== 'linux'),
+        what
+    ).toEqual([]);
+    expect(
+        endpoints.filter(e => !(e.split(':')[0] in nodes)),
+        what
+    ).toEqual([]);
     // containerlab reads these as links to the host or its networks, whatever the nodes are called.
-    expect(endpoints.filter(e => ['host', 'mgmt-net', 'macvlan'].includes(e.split(':')[0].toLowerCase())), what).toEqual([]);
+    expect(
+        endpoints.filter(e => ['host', 'mgmt-net', 'macvlan'].includes(e.split(':')[0].toLowerCase())),
+        what
+    ).toEqual([]);
     expect(endpoints.length, `${what}: each interface in one link`).toBe(new Set(endpoints).size);
     for (const [node, interfaces] of interfacesOf(topology)) {
         for (const name of interfaces) expect(name, `${what}: ${node}:${name}`).toMatch(/^[^\s/:]{1,15}$/);
@@ -134,10 +157,17 @@ function expectDeployable(topology: Topology, what: string): void {
 }
 
 function schemaValidator() {
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'clab.schema.json'), 'utf8'));
+    const schema = JSON.parse(
+        fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'schemas', 'clab.schema.json'), 'utf8')
+    );
     const ajv = new Ajv({ strict: false, allErrors: true });
     // The vendored schema names draft-07 by its https address; ajv knows it by http.
-    ajv.addMetaSchema({ ...JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'), 'utf8')), $id: 'https://json-schema.org/draft-07/schema' });
+    ajv.addMetaSchema({
+        ...JSON.parse(
+            fs.readFileSync(path.join(ROOT, 'node_modules', 'ajv', 'dist', 'refs', 'json-schema-draft-07.json'), 'utf8')
+        ),
+        $id: 'https://json-schema.org/draft-07/schema'
+    });
     return ajv.compile(schema);
 }
 
@@ -153,7 +183,7 @@ describe('images', () => {
         for (const image of images) expect(image).toMatch(/^[\w./-]+:\d+\.\d+\.\d+$/);
     });
 
-    it('FRR\'s is of the version frr.conf is written for', async () => {
+    it("FRR's is of the version frr.conf is written for", async () => {
         const { files } = render(await sample('campus'));
         const version = /^frr version (\S+)$/m.exec(files.get('core1/frr.conf')!)![1];
         expect(FRR_IMAGE).toMatch(new RegExp(`^quay\\.io/frrouting/frr:${version.replace('.', '\\.')}\\.\\d+$`));
@@ -187,30 +217,50 @@ describe('names: interfaces of at most 15 characters, unique in each node; nodes
         expect(nodes['seg-datacenter-servers-east']?.exec.some(s => s.includes('type bridge'))).toBe(true);
         expect(nodes['seg-datacenter-servers-east-2']?.exec).toContain('ip addr replace 10.1.1.10/24 dev eth1');
         expect(nodes['host-2']?.exec).toContain('ip addr replace 10.1.2.11/24 dev eth1');
-        expect(Object.keys(nodes).filter(n => n.startsWith('seg-building-a-floor-3')).map(n => n.length)).toEqual([64]);
+        expect(
+            Object.keys(nodes)
+                .filter(n => n.startsWith('seg-building-a-floor-3'))
+                .map(n => n.length)
+        ).toEqual([64]);
         // A device with an interface named mgmt keeps eth0 in a VRF of another name.
-        const withMgmt = topology.topology.links.flatMap(l => l.endpoints).find(e => e.endsWith(':mgmt'))!.split(':')[0];
+        const withMgmt = topology.topology.links
+            .flatMap(l => l.endpoints)
+            .find(e => e.endsWith(':mgmt'))!
+            .split(':')[0];
         expect(nodes[withMgmt].exec.filter(s => s.includes('master mgmt1'))).toHaveLength(1);
     });
 });
 
 describe('a node for everything `netintent lab` runs', () => {
-    it('every attached segment, with hosts or not, is a node bridging its attachment and its hosts, with the lab\'s test host', async () => {
+    it("every attached segment, with hosts or not, is a node bridging its attachment and its hosts, with the lab's test host", async () => {
         const program = await sample('campus');
         const { topology } = render(program);
         const { nodes, links } = topology.topology;
-        const peerOf = (endpoint: string) => links.find(l => l.endpoints.includes(endpoint))?.endpoints.find(e => e !== endpoint);
+        const peerOf = (endpoint: string) =>
+            links.find(l => l.endpoints.includes(endpoint))?.endpoints.find(e => e !== endpoint);
         for (const segment of program.twin.segments.values()) {
             const node = nodes[`seg-${segment.name}`];
             expect(node, segment.name).toBeDefined();
             expect(peerOf(`seg-${segment.name}:eth1`)).toBe(`${segment.attach!.device}:${segment.attach!.interface}`);
-            const ports = links.flatMap(l => l.endpoints).filter(e => e.startsWith(`seg-${segment.name}:`)).map(e => e.split(':')[1]);
+            const ports = links
+                .flatMap(l => l.endpoints)
+                .filter(e => e.startsWith(`seg-${segment.name}:`))
+                .map(e => e.split(':')[1]);
             expect(node.exec.filter(s => s.endsWith(' master br0')).map(s => words(s)[3])).toEqual(ports);
         }
         // As the lab picks it: the first address that is not the gateway nor a host's.
-        expect(nodes['seg-web'].exec.slice(-2)).toEqual(['ip addr replace 10.1.100.2/24 dev br0', 'ip route replace default via 10.1.100.1']);
-        expect(nodes['seg-db'].exec.slice(-2)).toEqual(['ip addr replace 10.1.101.1/24 dev br0', 'ip route replace default via 10.1.101.254']);
-        expect(nodes['dc-dns'].exec.slice(-2)).toEqual(['ip addr replace 10.1.101.53/24 dev eth1', 'ip route replace default via 10.1.101.254']);
+        expect(nodes['seg-web'].exec.slice(-2)).toEqual([
+            'ip addr replace 10.1.100.2/24 dev br0',
+            'ip route replace default via 10.1.100.1'
+        ]);
+        expect(nodes['seg-db'].exec.slice(-2)).toEqual([
+            'ip addr replace 10.1.101.1/24 dev br0',
+            'ip route replace default via 10.1.101.254'
+        ]);
+        expect(nodes['dc-dns'].exec.slice(-2)).toEqual([
+            'ip addr replace 10.1.101.53/24 dev eth1',
+            'ip route replace default via 10.1.101.254'
+        ]);
         expect(peerOf('dc-dns:eth1')).toBe('seg-db:eth2');
         expect(nodes['seg-staff'].exec.filter(s => s.endsWith(' master br0'))).toEqual(['ip link set eth1 master br0']);
     });
@@ -219,83 +269,115 @@ describe('a node for everything `netintent lab` runs', () => {
         const program = await sample('dc-fabric');
         const { topology } = render(program);
         // Peer and attachment addresses as dc-fabric.twin.yaml gives them.
-        const link: Record<string, [string, string]> = { internet: ['198.51.100.1/30', '198.51.100.2'], 'corp-mgmt': ['198.51.100.5/30', '198.51.100.6'] };
+        const link: Record<string, [string, string]> = {
+            internet: ['198.51.100.1/30', '198.51.100.2'],
+            'corp-mgmt': ['198.51.100.5/30', '198.51.100.6']
+        };
         for (const external of program.twin.externals.values()) {
             const node = topology.topology.nodes[`ext-${external.name}`];
             const [peer, attachment] = link[external.name];
-            expect(node.exec.slice(1, 3), external.name).toEqual([`ip addr replace ${peer} dev eth1`, `ip route replace default via ${attachment}`]);
+            expect(node.exec.slice(1, 3), external.name).toEqual([
+                `ip addr replace ${peer} dev eth1`,
+                `ip route replace default via ${attachment}`
+            ]);
             const prefixes = words(shellScript(node.exec[3])!).filter(w => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(w));
-            const covered = prefixes.reduce((set, p) => set.union(prefixRange(parsePrefix(p)!.prefix)), IntervalSet.EMPTY);
+            const covered = prefixes.reduce(
+                (set, p) => set.union(prefixRange(parsePrefix(p)!.prefix)),
+                IntervalSet.EMPTY
+            );
             expect(covered.equals(external.space), external.name).toBe(true);
         }
     });
 });
 
 describe('the routed default route wins', () => {
-    it.each(SAMPLE_FOLDERS)('every node of %s moves eth0 into VRF mgmt before it sets a route or an address', async folder => {
-        const { topology } = render(await sample(folder));
-        for (const [name, node] of Object.entries(topology.topology.nodes)) {
-            const vrf = node.exec.findIndex(s => s.includes('ip link set eth0 master mgmt'));
-            expect(vrf, name).toBeGreaterThanOrEqual(0);
-            const routing = node.exec.findIndex((s, i) => i !== vrf && /ip (addr|route) replace|policy-routing/.test(s));
-            if (routing >= 0) expect(vrf, name).toBeLessThan(routing);
-            expect(node.exec[vrf]).toContain(`type vrf table ${MANAGEMENT_TABLE};`);
+    it.each(SAMPLE_FOLDERS)(
+        'every node of %s moves eth0 into VRF mgmt before it sets a route or an address',
+        async folder => {
+            const { topology } = render(await sample(folder));
+            for (const [name, node] of Object.entries(topology.topology.nodes)) {
+                const vrf = node.exec.findIndex(s => s.includes('ip link set eth0 master mgmt'));
+                expect(vrf, name).toBeGreaterThanOrEqual(0);
+                const routing = node.exec.findIndex(
+                    (s, i) => i !== vrf && /ip (addr|route) replace|policy-routing/.test(s)
+                );
+                if (routing >= 0) expect(vrf, name).toBeLessThan(routing);
+                expect(node.exec[vrf]).toContain(`type vrf table ${MANAGEMENT_TABLE};`);
+            }
         }
-    });
+    );
 
-    it.each(SAMPLE_FOLDERS)('the VRF\'s table is none that policy routing in %s uses', async folder => {
+    it.each(SAMPLE_FOLDERS)("the VRF's table is none that policy routing in %s uses", async folder => {
         const { files } = render(await sample(folder));
-        const tables = [...files].filter(([name]) => /\/(frr\.conf|policy-routing\.sh)$/.test(name)).flatMap(([, text]) => [...text.matchAll(/\btable (\d+)/g)].map(m => Number(m[1])));
+        const tables = [...files]
+            .filter(([name]) => /\/(frr\.conf|policy-routing\.sh)$/.test(name))
+            .flatMap(([, text]) => [...text.matchAll(/\btable (\d+)/g)].map(m => Number(m[1])));
         expect(tables).not.toContain(MANAGEMENT_TABLE);
     });
 
     it('management keeps its own default route, inside the VRF, and eth0 answers ARP for its own address only', async () => {
         const { topology } = render(await sample('wan'));
         const step = topology.topology.nodes['hq-r1'].exec.find(s => s.includes('master mgmt'))!;
-        expect(shellScript(step)).toBe('ip link show mgmt >/dev/null 2>&1 || ip link add mgmt type vrf table 10; ip link set mgmt up; '
-            + 'ip route show default dev eth0 >/tmp/eth0-default; ip link set eth0 master mgmt; xargs -r ip route replace vrf mgmt </tmp/eth0-default; '
-            + 'sysctl -qw net.ipv4.conf.eth0.arp_ignore=1');
+        expect(shellScript(step)).toBe(
+            'ip link show mgmt >/dev/null 2>&1 || ip link add mgmt type vrf table 10; ip link set mgmt up; ' +
+                'ip route show default dev eth0 >/tmp/eth0-default; ip link set eth0 master mgmt; xargs -r ip route replace vrf mgmt </tmp/eth0-default; ' +
+                'sysctl -qw net.ipv4.conf.eth0.arp_ignore=1'
+        );
     });
 });
 
 describe('steps', () => {
-    it.each(SAMPLE_FOLDERS)('of %s can run again, are valid sh, and have no $ for containerlab to substitute', async folder => {
-        const { topology } = render(await sample(folder));
-        for (const [name, node] of Object.entries(topology.topology.nodes)) {
-            for (const step of node.exec) {
-                expect(step, name).not.toContain('$');
-                expect(step, name).not.toMatch(/ip (addr|route|rule) add/);
-                // A link is made only where none of that name is yet.
-                for (const [, link] of step.matchAll(/ip link add (\S+)/g)) expect(step, name).toContain(`ip link show ${link} >/dev/null 2>&1 || ip link add ${link}`);
-                const script = shellScript(step);
-                if (script !== undefined) execFileSync('sh', ['-n', '-c', script]);
+    it.each(SAMPLE_FOLDERS)(
+        'of %s can run again, are valid sh, and have no $ for containerlab to substitute',
+        async folder => {
+            const { topology } = render(await sample(folder));
+            for (const [name, node] of Object.entries(topology.topology.nodes)) {
+                for (const step of node.exec) {
+                    expect(step, name).not.toContain('$');
+                    expect(step, name).not.toMatch(/ip (addr|route|rule) add/);
+                    // A link is made only where none of that name is yet.
+                    for (const [, link] of step.matchAll(/ip link add (\S+)/g))
+                        expect(step, name).toContain(`ip link show ${link} >/dev/null 2>&1 || ip link add ${link}`);
+                    const script = shellScript(step);
+                    if (script !== undefined) execFileSync('sh', ['-n', '-c', script]);
+                }
             }
         }
-    });
+    );
 
-    it.each(SAMPLE_FOLDERS)('policy-routing.sh of %s needs nothing from FRR, and can run again: ip rules only, each removed before it is added', async folder => {
-        const { files } = render(await sample(folder));
-        for (const [name, script] of [...files].filter(([file]) => file.endsWith('/policy-routing.sh'))) {
-            const commands = script.split('\n').filter(line => line.trim() !== '' && !line.startsWith('#'));
-            expect(commands.filter(c => !c.startsWith('ip rule ')), name).toEqual([]);
-            for (const [index, add] of commands.entries()) {
-                const rule = /^ip rule add (.*) priority \d+$/.exec(add)?.[1];
-                if (rule !== undefined) expect(commands.slice(0, index), name).toContain(`ip rule del ${rule} 2>/dev/null || true`);
+    it.each(SAMPLE_FOLDERS)(
+        'policy-routing.sh of %s needs nothing from FRR, and can run again: ip rules only, each removed before it is added',
+        async folder => {
+            const { files } = render(await sample(folder));
+            for (const [name, script] of [...files].filter(([file]) => file.endsWith('/policy-routing.sh'))) {
+                const commands = script.split('\n').filter(line => line.trim() !== '' && !line.startsWith('#'));
+                expect(
+                    commands.filter(c => !c.startsWith('ip rule ')),
+                    name
+                ).toEqual([]);
+                for (const [index, add] of commands.entries()) {
+                    const rule = /^ip rule add (.*) priority \d+$/.exec(add)?.[1];
+                    if (rule !== undefined)
+                        expect(commands.slice(0, index), name).toContain(`ip rule del ${rule} 2>/dev/null || true`);
+                }
             }
         }
-    });
+    );
 
     it('policy routing is the last step, and only devices with policy-routing.sh have it', async () => {
         const { topology, files } = render(await sample('campus'));
         for (const [name, node] of Object.entries(topology.topology.nodes).filter(([, n]) => n.image === FRR_IMAGE)) {
             const steered = files.has(`${name}/policy-routing.sh`);
-            expect(node.exec.findIndex(s => s.includes('policy-routing.sh')), name).toBe(steered ? node.exec.length - 1 : -1);
+            expect(
+                node.exec.findIndex(s => s.includes('policy-routing.sh')),
+                name
+            ).toBe(steered ? node.exec.length - 1 : -1);
             expect(node.binds?.includes(`${name}/policy-routing.sh:${NODE_DIR}/policy-routing.sh`), name).toBe(steered);
         }
     });
 });
 
-describe('containerlab\'s schema, the same bytes every run', () => {
+describe("containerlab's schema, the same bytes every run", () => {
     it.each(SAMPLE_FOLDERS)('sample %s', async folder => {
         const program = await sample(folder);
         const { text, topology } = render(program);

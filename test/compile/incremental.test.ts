@@ -38,16 +38,25 @@ describe.each(['campus', 'clos', 'wan'] as FamilyName[])('compiling after edits,
             const intents = lines.flatMap((line, i) => (/^intent i\d+ \{/.test(line) ? [i] : []));
             const at = intents[Math.floor(random() * intents.length)];
             const kind = edit % 3;
-            if (kind === 0) lines[at] = lines[at].replace(/(: \w+ )(\d+)/, (_, head, port) => `${head}${Number(port) + 1}`);
+            if (kind === 0)
+                lines[at] = lines[at].replace(/(: \w+ )(\d+)/, (_, head, port) => `${head}${Number(port) + 1}`);
             if (kind === 1) lines = lines.filter((_, i) => i !== at);
-            if (kind === 2) lines = [...lines, lines[at].replace(/^intent i(\d+)/, `intent added${edit}`).replace(/(: \w+ )(\d+)/, `$1${50000 + edit}`)];
+            if (kind === 2)
+                lines = [
+                    ...lines,
+                    lines[at]
+                        .replace(/^intent i(\d+)/, `intent added${edit}`)
+                        .replace(/(: \w+ )(\d+)/, `$1${50000 + edit}`)
+                ];
             const program = await programOf(lines.join('\n'));
             const incremental = compileNetwork(program, previous);
             expect(shown(incremental)).toBe(shown(compileNetwork(program)));
-            reusedDevices += [...incremental.devices].filter(([name, config]) => previous.devices.get(name) === config).length;
+            reusedDevices += [...incremental.devices].filter(
+                ([name, config]) => previous.devices.get(name) === config
+            ).length;
             previous = incremental;
         }
         // Most devices kept their configuration object from one compile to the next.
-        expect(reusedDevices).toBeGreaterThan(EDITS * 40 / 2);
+        expect(reusedDevices).toBeGreaterThan((EDITS * 40) / 2);
     });
 });

@@ -23,7 +23,10 @@ const MANIFEST = '.netintent-manifest.json';
 const JOURNAL = '.netintent-journal.json';
 const LOCK = '.netintent-lock';
 // The CLI itself, not bin's re-run of itself on an older Node: a kill must reach the process that writes.
-const NODE = Number(process.versions.node.split('.')[0]) >= 22 ? process.execPath : path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
+const NODE =
+    Number(process.versions.node.split('.')[0]) >= 22
+        ? process.execPath
+        : path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
 
 interface Run {
     code: number | null;
@@ -42,9 +45,15 @@ function startNetintent(args: string[]) {
     const child = spawn(NODE, [BIN, ...args], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', chunk => { stdout += chunk; });
-    child.stderr.on('data', chunk => { stderr += chunk; });
-    const ended = new Promise<Run>(resolve => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+    child.stdout.on('data', chunk => {
+        stdout += chunk;
+    });
+    child.stderr.on('data', chunk => {
+        stderr += chunk;
+    });
+    const ended = new Promise<Run>(resolve =>
+        child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+    );
     return { child, ended };
 }
 
@@ -56,7 +65,11 @@ function tempDir(): string {
 function listFiles(folder: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const entry of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) {
-        if (entry.isFile()) out[path.relative(folder, path.join(entry.parentPath, entry.name))] = fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
+        if (entry.isFile())
+            out[path.relative(folder, path.join(entry.parentPath, entry.name))] = fs.readFileSync(
+                path.join(entry.parentPath, entry.name),
+                'utf8'
+            );
     }
     return out;
 }
@@ -129,19 +142,31 @@ describe('the manifest is untrusted input', () => {
         fs.symlinkSync('../outside', path.join(out, 'trap'));
         const manifest = JSON.parse(fs.readFileSync(path.join(out, MANIFEST), 'utf8'));
         const digest = sha256('precious\n');
-        Object.assign(manifest.files, { 'trap/victim.txt': digest, '../outside/victim.txt': digest, [victim]: digest, 'trap/./victim.txt': digest, 'x/frr.conf': 'not a hash' });
+        Object.assign(manifest.files, {
+            'trap/victim.txt': digest,
+            '../outside/victim.txt': digest,
+            [victim]: digest,
+            'trap/./victim.txt': digest,
+            'x/frr.conf': 'not a hash'
+        });
         fs.writeFileSync(path.join(out, MANIFEST), JSON.stringify(manifest));
         const run = netintent(['compile', 'samples/wan', '--out', out]);
         expect(run.code, run.stderr).toBe(0);
         expect(fs.readFileSync(victim, 'utf8')).toBe('precious\n');
         expect(run.stderr).toContain('warning: .netintent-manifest.json: 4 entries ignored');
         expect(run.stderr).toContain('"../outside/victim.txt"');
-        expect(run.stderr).toContain('trap/victim.txt (of an earlier compile) left alone: trap is a symbolic link (to ../outside)');
+        expect(run.stderr).toContain(
+            'trap/victim.txt (of an earlier compile) left alone: trap is a symbolic link (to ../outside)'
+        );
         // The next manifest lists only what this compile wrote.
-        expect(Object.keys(JSON.parse(fs.readFileSync(path.join(out, MANIFEST), 'utf8')).files).every(f => !f.includes('victim'))).toBe(true);
+        expect(
+            Object.keys(JSON.parse(fs.readFileSync(path.join(out, MANIFEST), 'utf8')).files).every(
+                f => !f.includes('victim')
+            )
+        ).toBe(true);
     });
 
-    it('a manifest that is not JSON of the expected shape counts as none: files it cannot prove are netintent\'s are not overwritten', () => {
+    it("a manifest that is not JSON of the expected shape counts as none: files it cannot prove are netintent's are not overwritten", () => {
         for (const broken of ['{ not json', '{"files": ["core1/frr.conf"]}', 'null']) {
             const out = tempDir();
             expect(netintent(['compile', 'samples/campus', '--out', out]).code).toBe(0);
@@ -160,30 +185,37 @@ describe('the manifest is untrusted input', () => {
 });
 
 describe('output folders that cannot be one', () => {
-    it.each(['/proc/netintent-out', '/sys/netintent-out', '/dev/netintent-out'])('--out %s is a usage error, at once', folder => {
-        const started = Date.now();
-        try {
-            const run = netintent(['compile', 'samples/campus', '--out', folder], 15_000);
-            expect(run.signal, 'compile hung').toBeNull();
-            expect(run.code).toBe(2);
-            expect(run.stderr).toMatch(/holds the kernel's interfaces, not files on a disk\. Choose an output folder on a disk/);
-            expect(Date.now() - started).toBeLessThan(10_000);
-            expect(fs.existsSync(folder)).toBe(false);
-        } finally {
-            // What a failing compile (as root) may have written into /dev.
-            fs.rmSync(folder, { recursive: true, force: true });
+    it.each(['/proc/netintent-out', '/sys/netintent-out', '/dev/netintent-out'])(
+        '--out %s is a usage error, at once',
+        folder => {
+            const started = Date.now();
+            try {
+                const run = netintent(['compile', 'samples/campus', '--out', folder], 15_000);
+                expect(run.signal, 'compile hung').toBeNull();
+                expect(run.code).toBe(2);
+                expect(run.stderr).toMatch(
+                    /holds the kernel's interfaces, not files on a disk\. Choose an output folder on a disk/
+                );
+                expect(Date.now() - started).toBeLessThan(10_000);
+                expect(fs.existsSync(folder)).toBe(false);
+            } finally {
+                // What a failing compile (as root) may have written into /dev.
+                fs.rmSync(folder, { recursive: true, force: true });
+            }
         }
-    });
+    );
 
     it('a path under a regular file is a usage error naming the file, not an internal error', () => {
         const file = path.join(tempDir(), 'hostname');
         fs.writeFileSync(file, 'h\n');
         const run = netintent(['compile', 'samples/campus', '--out', path.join(file, 'sub')]);
         expect(run.code).toBe(2);
-        expect(run.stderr).toBe(`netintent: cannot use ${path.join(file, 'sub')} as the output folder: ${file} is a file, not a folder. Choose an output folder that is not a file or inside one.\n`);
+        expect(run.stderr).toBe(
+            `netintent: cannot use ${path.join(file, 'sub')} as the output folder: ${file} is a file, not a folder. Choose an output folder that is not a file or inside one.\n`
+        );
     });
 
-    describe('through the editor\'s compile request', () => {
+    describe("through the editor's compile request", () => {
         const folder = tempDir();
         fs.cpSync(path.join(ROOT, 'samples', 'campus'), folder, { recursive: true });
         const uri = `file://${path.join(folder, 'policy.intent')}`;
@@ -192,7 +224,14 @@ describe('output folders that cannot be one', () => {
         beforeAll(async () => {
             client = new LspClient();
             await client.initialize(folder);
-            await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'netintent', version: 1, text: fs.readFileSync(path.join(folder, 'policy.intent'), 'utf8') } });
+            await client.connection.sendNotification('textDocument/didOpen', {
+                textDocument: {
+                    uri,
+                    languageId: 'netintent',
+                    version: 1,
+                    text: fs.readFileSync(path.join(folder, 'policy.intent'), 'utf8')
+                }
+            });
             await client.diagnosticsFor(uri, () => true);
         });
 
@@ -203,13 +242,17 @@ describe('output folders that cannot be one', () => {
         });
 
         async function compileInto(outDir: string): Promise<CompileResult> {
-            const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the compile request got no answer')), 10_000));
+            const timeout = new Promise<never>((_, reject) =>
+                setTimeout(() => reject(new Error('the compile request got no answer')), 10_000)
+            );
             const params: CompileParams = { uri, outDir, target: 'frr' };
             return Promise.race([client.connection.sendRequest<CompileResult>(COMPILE_REQUEST, params), timeout]);
         }
 
         it('answers with an error, and the server stays responsive', async () => {
-            expect((await compileInto('/proc/netintent-out')).error).toMatch(/^cannot write the output to \/proc\/netintent-out: \/proc holds the kernel's interfaces/);
+            expect((await compileInto('/proc/netintent-out')).error).toMatch(
+                /^cannot write the output to \/proc\/netintent-out: \/proc holds the kernel's interfaces/
+            );
             const elsewhere = tempDir();
             fs.mkdirSync(path.join(folder, 'linked'));
             fs.symlinkSync(elsewhere, path.join(folder, 'linked', 'core1'));
@@ -221,7 +264,10 @@ describe('output folders that cannot be one', () => {
 });
 
 describe('the lock on the output folder', () => {
-    const files = new Map([['r1/frr.conf', 'frr\n'], ['r1/daemons', 'daemons\n']]);
+    const files = new Map([
+        ['r1/frr.conf', 'frr\n'],
+        ['r1/daemons', 'daemons\n']
+    ]);
 
     it('a live holder: waits a bounded time, then refuses naming its pid; nothing is written', async () => {
         const out = tempDir();
@@ -229,7 +275,9 @@ describe('the lock on the output folder', () => {
         try {
             fs.writeFileSync(path.join(out, LOCK), JSON.stringify({ pid: holder.pid, host: os.hostname() }) + '\n');
             const started = Date.now();
-            await expect(writeOutput(out, files, { force: false, lockTimeout: 400 })).rejects.toThrow(`is being written by process ${holder.pid} (another netintent compile)`);
+            await expect(writeOutput(out, files, { force: false, lockTimeout: 400 })).rejects.toThrow(
+                `is being written by process ${holder.pid} (another netintent compile)`
+            );
             expect(Date.now() - started).toBeGreaterThanOrEqual(400);
             expect(fs.readdirSync(out)).toEqual([LOCK]);
             // Released while another waits: that one goes on.
@@ -243,7 +291,10 @@ describe('the lock on the output folder', () => {
 
     it('a stale lock (its process is gone) is taken over, and released after', async () => {
         const out = tempDir();
-        fs.writeFileSync(path.join(out, LOCK), JSON.stringify({ pid: pidOfEndedProcess(), host: os.hostname() }) + '\n');
+        fs.writeFileSync(
+            path.join(out, LOCK),
+            JSON.stringify({ pid: pidOfEndedProcess(), host: os.hostname() }) + '\n'
+        );
         const result = await writeOutput(out, files, { force: false, lockTimeout: 400 });
         expect(result.written).toEqual(['r1/daemons', 'r1/frr.conf']);
         expect(fs.readdirSync(out).sort()).toEqual([MANIFEST, 'r1']);
@@ -255,22 +306,40 @@ describe('temporary files', () => {
         const out = tempDir();
         const files = new Map([['r1/frr.conf', 'frr\n']]);
         await writeOutput(out, files, { force: false });
-        const leftovers = ['r1/frr.conf.tmp-4194303', `${MANIFEST}.tmp-17`, `${JOURNAL}.tmp-17`, `${LOCK}.tmp-${pidOfEndedProcess()}`];
+        const leftovers = [
+            'r1/frr.conf.tmp-4194303',
+            `${MANIFEST}.tmp-17`,
+            `${JOURNAL}.tmp-17`,
+            `${LOCK}.tmp-${pidOfEndedProcess()}`
+        ];
         const others = ['r1/notes.tmp-12', 'r1/frr.conf.tmp-x', 'other.tmp-3'];
         for (const name of [...leftovers, ...others]) fs.writeFileSync(path.join(out, name), 'half\n');
         await writeOutput(out, files, { force: false });
-        expect(Object.keys(listFiles(out)).sort()).toEqual([MANIFEST, 'other.tmp-3', 'r1/frr.conf', 'r1/frr.conf.tmp-x', 'r1/notes.tmp-12']);
+        expect(Object.keys(listFiles(out)).sort()).toEqual([
+            MANIFEST,
+            'other.tmp-3',
+            'r1/frr.conf',
+            'r1/frr.conf.tmp-x',
+            'r1/notes.tmp-12'
+        ]);
     });
 });
 
 describe('large compiles (two 1,000-device Clos fabrics, test/bench/generate.ts)', () => {
     /** Two fabrics of the same devices and different intents, each compiled cleanly. */
-    const fabrics = { first: '', second: '', secondOut: '', firstFiles: {} as Record<string, string>, secondFiles: {} as Record<string, string> };
+    const fabrics = {
+        first: '',
+        second: '',
+        secondOut: '',
+        firstFiles: {} as Record<string, string>,
+        secondFiles: {} as Record<string, string>
+    };
 
     beforeAll(() => {
         const compiledFabric = (seed: number) => {
             const folder = tempDir();
-            for (const [file, text] of Object.entries(networkFiles(FAMILIES.clos(1000, 1000, seed)))) fs.writeFileSync(path.join(folder, file), text);
+            for (const [file, text] of Object.entries(networkFiles(FAMILIES.clos(1000, 1000, seed))))
+                fs.writeFileSync(path.join(folder, file), text);
             const out = path.join(tempDir(), 'out');
             const run = netintent(['compile', folder, '--out', out]);
             if (run.code !== 0) throw new Error(run.stderr);
@@ -278,7 +347,13 @@ describe('large compiles (two 1,000-device Clos fabrics, test/bench/generate.ts)
         };
         const first = compiledFabric(1);
         const second = compiledFabric(2);
-        Object.assign(fabrics, { first: first.folder, second: second.folder, secondOut: second.out, firstFiles: first.files, secondFiles: second.files });
+        Object.assign(fabrics, {
+            first: first.folder,
+            second: second.folder,
+            secondOut: second.out,
+            firstFiles: first.files,
+            secondFiles: second.files
+        });
     });
 
     it('a run killed while it writes leaves no debris: the next plain compile succeeds and leaves what an uninterrupted run leaves', async () => {
@@ -286,19 +361,30 @@ describe('large compiles (two 1,000-device Clos fabrics, test/bench/generate.ts)
         // Killed when a share of the files is written (they are written in sorted order), or when the
         // manifest is; into an earlier compile of other intents (half old, half new), or into nothing.
         const kills: Array<{ from?: string; at: number | 'manifest' }> = [
-            { from: fabrics.secondOut, at: 0 }, { from: fabrics.secondOut, at: 0.3 }, { from: fabrics.secondOut, at: 0.7 },
-            { from: fabrics.secondOut, at: 1 }, { from: fabrics.secondOut, at: 'manifest' }, { at: 0.5 }
+            { from: fabrics.secondOut, at: 0 },
+            { from: fabrics.secondOut, at: 0.3 },
+            { from: fabrics.secondOut, at: 0.7 },
+            { from: fabrics.secondOut, at: 1 },
+            { from: fabrics.secondOut, at: 'manifest' },
+            { at: 0.5 }
         ];
         for (const { from, at } of kills) {
             const out = path.join(tempDir(), 'out');
             if (from) fs.cpSync(from, out, { recursive: true });
             else fs.mkdirSync(out);
-            const changing = Object.keys(fabrics.firstFiles).sort().filter(f => f !== MANIFEST && contentOf(out, f) !== fabrics.firstFiles[f]);
-            const marker = path.join(out, at === 'manifest' ? MANIFEST : changing[Math.min(changing.length - 1, Math.floor(at * changing.length))]);
+            const changing = Object.keys(fabrics.firstFiles)
+                .sort()
+                .filter(f => f !== MANIFEST && contentOf(out, f) !== fabrics.firstFiles[f]);
+            const marker = path.join(
+                out,
+                at === 'manifest' ? MANIFEST : changing[Math.min(changing.length - 1, Math.floor(at * changing.length))]
+            );
             const before = inode(marker);
             const { child, ended } = startNetintent(['compile', fabrics.first, '--out', out]);
             let exited = false;
-            void ended.then(() => { exited = true; });
+            void ended.then(() => {
+                exited = true;
+            });
             while (!exited && inode(marker) === before) await new Promise(resolve => setTimeout(resolve, 1));
             child.kill('SIGKILL');
             if ((await ended).signal === 'SIGKILL') killedWhileWriting++;
@@ -306,7 +392,10 @@ describe('large compiles (two 1,000-device Clos fabrics, test/bench/generate.ts)
             expect(again.code, `killed at ${at}: ${again.stderr}`).toBe(0);
             const left = listFiles(out);
             expect(Object.keys(left).filter(f => f.includes('.tmp-') || f === JOURNAL || f === LOCK)).toEqual([]);
-            expect(isDeepStrictEqual(left, fabrics.firstFiles), `killed at ${at}: not what an uninterrupted run leaves`).toBe(true);
+            expect(
+                isDeepStrictEqual(left, fabrics.firstFiles),
+                `killed at ${at}: not what an uninterrupted run leaves`
+            ).toBe(true);
         }
         expect(killedWhileWriting).toBeGreaterThan(0);
     }, 180_000);
@@ -323,7 +412,10 @@ describe('large compiles (two 1,000-device Clos fabrics, test/bench/generate.ts)
                 expect(run.stderr).not.toContain('not written by netintent');
             }
             const left = listFiles(out);
-            expect([fabrics.firstFiles, fabrics.secondFiles].some(reference => isDeepStrictEqual(reference, left)), `pair ${pair}: the folder is neither compile's output`).toBe(true);
+            expect(
+                [fabrics.firstFiles, fabrics.secondFiles].some(reference => isDeepStrictEqual(reference, left)),
+                `pair ${pair}: the folder is neither compile's output`
+            ).toBe(true);
         }
     }, 180_000);
 });

@@ -25,12 +25,17 @@ function bothWays(program: IntentProgram): { compiled: string[]; readBack: strin
         fs.writeFileSync(path.join(folder, name), content);
     }
     const loaded = loadConfigs(folder, program.twin);
-    const summary = (verdicts: ReturnType<typeof verifyProgram>['verdicts']) => [...verdicts].map(([r, v]) =>
-        `${r.intent}:${r.location.range.start.line} ${v.verdict}${v.counterexample ? ` ${v.counterexample.reason}` : ''}`);
+    const summary = (verdicts: ReturnType<typeof verifyProgram>['verdicts']) =>
+        [...verdicts].map(
+            ([r, v]) =>
+                `${r.intent}:${r.location.range.start.line} ${v.verdict}${v.counterexample ? ` ${v.counterexample.reason}` : ''}`
+        );
     return {
         compiled: summary(verifyProgram(program, compiled.devices).verdicts),
         readBack: summary(verifyProgram(program, loaded.configs).verdicts),
-        diagnostics: loaded.diagnostics.filter(d => d.severity !== 'info').map(d => `${d.file}:${d.range.start.line} ${d.message}`)
+        diagnostics: loaded.diagnostics
+            .filter(d => d.severity !== 'info')
+            .map(d => `${d.file}:${d.range.start.line} ${d.message}`)
     };
 }
 
@@ -46,10 +51,17 @@ describe('what compile writes verifies as check says', () => {
     it.each(networks)('random network $seed', async ({ seed, twin, intents }) => {
         // Two interfaces of one device whose names differ only in '-' against '_'.
         const attach = /sa: \{ prefix: 10\.1\.1\.0\/24, attach: (\w+):eth10 \}/.exec(twin)![1];
-        const named = twin.replace(`attach: ${attach}:eth10 }`, `attach: ${attach}:eth-10 }`).replace(`attach: ${attach}:eth9,`, `attach: ${attach}:eth_10,`);
+        const named = twin
+            .replace(`attach: ${attach}:eth10 }`, `attach: ${attach}:eth-10 }`)
+            .replace(`attach: ${attach}:eth9,`, `attach: ${attach}:eth_10,`);
         const checked = await checkWorkspace({ 'net.twin.yaml': named, 'net.intent': intents });
-        expect(checked.lines.filter(l => l.includes(' error ')), `network ${seed}`).toEqual([]);
-        const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'net.twin.yaml')).program;
+        expect(
+            checked.lines.filter(l => l.includes(' error ')),
+            `network ${seed}`
+        ).toEqual([]);
+        const program = netintentServices().intent.IntentPrograms.forTwin(
+            path.join(checked.folder, 'net.twin.yaml')
+        ).program;
         const result = bothWays(program);
         expect(result.diagnostics, `network ${seed}`).toEqual([]);
         expect(result.readBack, `network ${seed}`).toEqual(result.compiled);

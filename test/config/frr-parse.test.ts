@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import { parseFrrConf } from '../../server/src/config/frr/parse.js';
 import { renderFrrConf } from '../../server/src/config/frr/render.js';
-import { emptyDevice, type DeviceConfig, type OspfAuthentication, type OspfInterface, type StaticRoute } from '../../server/src/config/model.js';
+import {
+    emptyDevice,
+    type DeviceConfig,
+    type OspfAuthentication,
+    type OspfInterface,
+    type StaticRoute
+} from '../../server/src/config/model.js';
 import { formatPrefix, prefixContains } from '../../server/src/net/ipv4.js';
 import { loadConfigs } from '../../server/src/config/load.js';
 import { loadTwin } from '../../server/src/twin/load.js';
@@ -29,7 +35,8 @@ function roundTrip(config: DeviceConfig) {
 describe('parse(render(m)) = m', () => {
     it.each(SAMPLES)('for every device of %s', async sample => {
         const compiled = compileNetwork(await sampleProgram(sample));
-        for (const config of compiled.devices.values()) expect(frrPart(roundTrip(config)), config.hostname).toEqual(frrPart(config));
+        for (const config of compiled.devices.values())
+            expect(frrPart(roundTrip(config)), config.hostname).toEqual(frrPart(config));
     });
 
     it('for 300 random models', () => {
@@ -49,15 +56,23 @@ function randomDevice(next: Rng, index: number): DeviceConfig {
         const mask = length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
         return { network: (address() & mask) >>> 0, length };
     };
-    const word = (length: number) => Array.from({ length }, () => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[int(62)]).join('');
+    const word = (length: number) =>
+        Array.from({ length }, () => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[int(62)]).join(
+            ''
+        );
     // Intervals and keys as FRR keeps them: defaults absent, keys within FRR's lengths.
     const interval = (fallback: number) => {
         const seconds = 1 + int(65535);
         return seconds === fallback ? seconds + 1 : seconds;
     };
-    const authentication = (): OspfAuthentication => (next() < 0.5 ? { kind: 'simple', key: word(int(9)) } : { kind: 'md5', keyId: 1 + int(255), key: word(1 + int(16)) });
+    const authentication = (): OspfAuthentication =>
+        next() < 0.5
+            ? { kind: 'simple', key: word(int(9)) }
+            : { kind: 'md5', keyId: 1 + int(255), key: word(1 + int(16)) };
     const ospf = (cost: number): OspfInterface => ({
-        cost, passive: next() < 0.3, pointToPoint: next() < 0.5,
+        cost,
+        passive: next() < 0.3,
+        pointToPoint: next() < 0.5,
         ...(next() < 0.3 ? { helloInterval: interval(10) } : {}),
         ...(next() < 0.3 ? { deadInterval: interval(40) } : {}),
         ...(next() < 0.4 ? { authentication: authentication() } : {})
@@ -74,32 +89,76 @@ function randomDevice(next: Rng, index: number): DeviceConfig {
         });
     }
     // The loopback's cost without `ip ospf cost` is 0.
-    if (next() < 0.3) config.interfaces.push({ name: 'lo', address: { address: address(), length: 32 }, ospf: ospf(next() < 0.5 ? 0 : 1 + int(65535)) });
-    for (let i = int(4); i > 0; i--) config.staticRoutes.push({ prefix: prefix(), nextHop: address(), ...(next() < 0.3 ? { distance: 1 + int(254) } : {}) });
+    if (next() < 0.3)
+        config.interfaces.push({
+            name: 'lo',
+            address: { address: address(), length: 32 },
+            ospf: ospf(next() < 0.5 ? 0 : 1 + int(65535))
+        });
+    for (let i = int(4); i > 0; i--)
+        config.staticRoutes.push({
+            prefix: prefix(),
+            nextHop: address(),
+            ...(next() < 0.3 ? { distance: 1 + int(254) } : {})
+        });
     // FRR rejects blackhole and gateway next hops for one prefix at one distance.
-    const gateway = (route: StaticRoute) => config.staticRoutes.some(r => r.nextHop !== 'blackhole' && formatPrefix(r.prefix) === formatPrefix(route.prefix) && (r.distance ?? 1) === (route.distance ?? 1));
+    const gateway = (route: StaticRoute) =>
+        config.staticRoutes.some(
+            r =>
+                r.nextHop !== 'blackhole' &&
+                formatPrefix(r.prefix) === formatPrefix(route.prefix) &&
+                (r.distance ?? 1) === (route.distance ?? 1)
+        );
     for (let i = int(3); i > 0; i--) {
-        const route: StaticRoute = { prefix: prefix(), nextHop: 'blackhole', ...(next() < 0.3 ? { distance: 1 + int(254) } : {}) };
+        const route: StaticRoute = {
+            prefix: prefix(),
+            nextHop: 'blackhole',
+            ...(next() < 0.3 ? { distance: 1 + int(254) } : {})
+        };
         if (!gateway(route)) config.staticRoutes.push(route);
     }
     if (next() < 0.5) {
-        config.prefixLists.push({ name: 'PL', entries: [{ seq: 5, action: 'permit', prefix: prefix(), ...(next() < 0.5 ? { le: 32 } : {}) }, { seq: 10, action: 'deny', prefix: prefix() }] });
-        config.routeMaps.push({ name: 'RM', entries: [{ seq: 10, action: 'permit', matchPrefixList: 'PL' }, { seq: 20, action: 'deny' }] });
+        config.prefixLists.push({
+            name: 'PL',
+            entries: [
+                { seq: 5, action: 'permit', prefix: prefix(), ...(next() < 0.5 ? { le: 32 } : {}) },
+                { seq: 10, action: 'deny', prefix: prefix() }
+            ]
+        });
+        config.routeMaps.push({
+            name: 'RM',
+            entries: [
+                { seq: 10, action: 'permit', matchPrefixList: 'PL' },
+                { seq: 20, action: 'deny' }
+            ]
+        });
     }
     if (next() < 0.5) {
-        config.ospf = { routerId: address(), redistribute: next() < 0.5 ? ['static'] : ['connected', 'static'], defaultOriginate: next() < 0.5, networks: next() < 0.3 ? [prefix()] : [] };
+        config.ospf = {
+            routerId: address(),
+            redistribute: next() < 0.5 ? ['static'] : ['connected', 'static'],
+            defaultOriginate: next() < 0.5,
+            networks: next() < 0.3 ? [prefix()] : []
+        };
         // With networks, they alone put interfaces in area 0 (FRR refuses `ip ospf area` beside them).
         for (const iface of config.ospf.networks.length > 0 ? config.interfaces : []) {
-            const covered = iface.address !== undefined && config.ospf.networks.some(n => prefixContains(n, iface.address!.address));
+            const covered =
+                iface.address !== undefined &&
+                config.ospf.networks.some(n => prefixContains(n, iface.address!.address));
             if (covered) iface.ospf ??= ospf(1 + int(65535));
             else delete iface.ospf;
         }
     }
     if (next() < 0.5) {
         config.bgp = {
-            asn: 1 + int(4_294_967_294), routerId: address(), multipathRelax: next() < 0.5, ebgpRequiresPolicy: next() < 0.5, maximumPaths: 1 + int(64),
+            asn: 1 + int(4_294_967_294),
+            routerId: address(),
+            multipathRelax: next() < 0.5,
+            ebgpRequiresPolicy: next() < 0.5,
+            maximumPaths: 1 + int(64),
             neighbors: Array.from({ length: int(4) }, (_, i) => ({
-                address: address() + i, remoteAs: 1 + int(65534),
+                address: address() + i,
+                remoteAs: 1 + int(65534),
                 ...(next() < 0.5 ? { description: `peer ${i}` } : {}),
                 ...(next() < 0.5 ? { routeMapIn: 'RM', routeMapOut: 'RM' } : {}),
                 ...(next() < 0.3 ? { nextHopSelf: true } : {})
@@ -146,38 +205,54 @@ describe('hand-written FRR configurations', () => {
         expect(config.hostname).toBe('edge1');
         expect(config.ospf?.networks).toEqual([{ network: 0x0a000000, length: 31 }]);
         // The network puts eth0 in area 0; lo is outside it.
-        expect(config.interfaces.map(i => i.ospf)).toEqual([{ cost: 10, passive: false, pointToPoint: false }, undefined]);
-        expect(config.prefixLists).toEqual([{ name: 'ALL', entries: [{ seq: 5, action: 'permit', prefix: { network: 0, length: 0 }, le: 32 }] }]);
-        expect(config.bgp?.neighbors).toEqual([{ address: 0x0a000000, remoteAs: 'external', routeMapIn: 'OPEN', routeMapOut: 'OPEN' }]);
+        expect(config.interfaces.map(i => i.ospf)).toEqual([
+            { cost: 10, passive: false, pointToPoint: false },
+            undefined
+        ]);
+        expect(config.prefixLists).toEqual([
+            { name: 'ALL', entries: [{ seq: 5, action: 'permit', prefix: { network: 0, length: 0 }, le: 32 }] }
+        ]);
+        expect(config.bgp?.neighbors).toEqual([
+            { address: 0x0a000000, remoteAs: 'external', routeMapIn: 'OPEN', routeMapOut: 'OPEN' }
+        ]);
         expect(parsed.locations.get(config.bgp!.neighbors[0])?.range.start.line).toBe(20);
         expect(parsed.locations.get(config.interfaces[1])?.range.start.line).toBe(8);
     });
 
     it('every line it does not model is an error at that line with an unmodelled entry, and bad values are errors', () => {
-        const parsed = parseFrrConf([
-            'hostname r1',
-            'interface eth1',
-            ' ip address 10.0.0.0/31',
-            ' ipv6 address 2001:db8::1/64',
-            'exit',
-            'router rip',
-            ' network 10.0.0.0/8',
-            'exit',
-            'ip route 10.9.0.0/16 300.1.1.1',
-            'bgp community-list standard X permit 65000:1',
-            'line vty',
-            ' exec-timeout 0 0',
-            'log syslog informational'
-        ].join('\n'), 'r1/frr.conf');
+        const parsed = parseFrrConf(
+            [
+                'hostname r1',
+                'interface eth1',
+                ' ip address 10.0.0.0/31',
+                ' ipv6 address 2001:db8::1/64',
+                'exit',
+                'router rip',
+                ' network 10.0.0.0/8',
+                'exit',
+                'ip route 10.9.0.0/16 300.1.1.1',
+                'bgp community-list standard X permit 65000:1',
+                'line vty',
+                ' exec-timeout 0 0',
+                'log syslog informational'
+            ].join('\n'),
+            'r1/frr.conf'
+        );
         const suffix = 'the verdicts of this network are unknown until it is removed or modelled.';
-        expect(parsed.diagnostics.map(d => `${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.code}: ${d.message}`)).toEqual([
+        expect(
+            parsed.diagnostics.map(
+                d => `${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.code}: ${d.message}`
+            )
+        ).toEqual([
             `4:2 error frr-unsupported: netintent does not model 'ipv6 address 2001:db8::1/64' (in interface eth1); ${suffix}`,
             `6:1 error frr-unsupported: netintent does not model 'router rip'; ${suffix}`,
             `7:2 error frr-unsupported: netintent does not model 'network 10.0.0.0/8' (in router rip); ${suffix}`,
             "9:1 error frr-invalid: 'ip route 10.9.0.0/16 300.1.1.1': not a prefix and a next-hop address.",
             `10:1 error frr-unsupported: netintent does not model 'bgp community-list standard X permit 65000:1'; ${suffix}`
         ]);
-        expect(parsed.config.unmodelled.map(u => `${u.location.file}:${u.location.range.start.line} ${u.scope} ${u.text}`)).toEqual([
+        expect(
+            parsed.config.unmodelled.map(u => `${u.location.file}:${u.location.range.start.line} ${u.scope} ${u.text}`)
+        ).toEqual([
             'r1/frr.conf:4 routing ipv6 address 2001:db8::1/64',
             'r1/frr.conf:6 routing router rip',
             'r1/frr.conf:7 routing network 10.0.0.0/8',
@@ -187,80 +262,203 @@ describe('hand-written FRR configurations', () => {
     });
 
     /** The lines of `text` unmodelled, as "line: text". */
-    const unmodelled = (text: string) => parseFrrConf(text, 'frr.conf').config.unmodelled.map(u => `${u.location.range.start.line}: ${u.text}`);
+    const unmodelled = (text: string) =>
+        parseFrrConf(text, 'frr.conf').config.unmodelled.map(u => `${u.location.range.start.line}: ${u.text}`);
 
     it('unmodelled: a defaults profile other than traditional, no ip forwarding, a second address, route-map sets, prefix-list ge, interface routes', () => {
-        expect(unmodelled([
-            'frr version 8.4',
-            'frr defaults datacenter',
-            'no ip forwarding',
-            'interface eth0',
-            ' ip address 10.0.0.1/24',
-            ' ip address 10.0.0.1/24',
-            ' ip address 10.0.1.1/24',
-            'exit',
-            'ip prefix-list P seq 5 permit 10.0.0.0/8 ge 16 le 24',
-            'route-map RM permit 10',
-            ' match ip address prefix-list P',
-            ' set local-preference 200',
-            ' match community C',
-            'exit',
-            'ip route 10.8.0.0/16 eth0',
-            'ip route 10.9.0.0/16 10.0.0.2 eth0',
-            'interface eth2 vrf blue',
-            ' ip address 10.2.0.1/24',
-            'exit'
-        ].join('\n'))).toEqual([
-            '2: frr defaults datacenter', '3: no ip forwarding', '7: ip address 10.0.1.1/24', '9: ip prefix-list P seq 5 permit 10.0.0.0/8 ge 16 le 24',
-            '12: set local-preference 200', '13: match community C', '15: ip route 10.8.0.0/16 eth0', '16: ip route 10.9.0.0/16 10.0.0.2 eth0',
-            '17: interface eth2 vrf blue', '18: ip address 10.2.0.1/24'
+        expect(
+            unmodelled(
+                [
+                    'frr version 8.4',
+                    'frr defaults datacenter',
+                    'no ip forwarding',
+                    'interface eth0',
+                    ' ip address 10.0.0.1/24',
+                    ' ip address 10.0.0.1/24',
+                    ' ip address 10.0.1.1/24',
+                    'exit',
+                    'ip prefix-list P seq 5 permit 10.0.0.0/8 ge 16 le 24',
+                    'route-map RM permit 10',
+                    ' match ip address prefix-list P',
+                    ' set local-preference 200',
+                    ' match community C',
+                    'exit',
+                    'ip route 10.8.0.0/16 eth0',
+                    'ip route 10.9.0.0/16 10.0.0.2 eth0',
+                    'interface eth2 vrf blue',
+                    ' ip address 10.2.0.1/24',
+                    'exit'
+                ].join('\n')
+            )
+        ).toEqual([
+            '2: frr defaults datacenter',
+            '3: no ip forwarding',
+            '7: ip address 10.0.1.1/24',
+            '9: ip prefix-list P seq 5 permit 10.0.0.0/8 ge 16 le 24',
+            '12: set local-preference 200',
+            '13: match community C',
+            '15: ip route 10.8.0.0/16 eth0',
+            '16: ip route 10.9.0.0/16 10.0.0.2 eth0',
+            '17: interface eth2 vrf blue',
+            '18: ip address 10.2.0.1/24'
         ]);
     });
 
     it('passive-interface default, and the interfaces that leave it', () => {
-        const config = parseFrrConf([
-            'interface eth1', ' ip address 10.0.0.0/31', ' ip ospf area 0', ' ip ospf cost 10', 'exit',
-            'interface eth2', ' ip address 10.0.0.2/31', ' ip ospf area 0', ' ip ospf cost 10', ' no ip ospf passive', 'exit',
-            'interface eth3', ' ip address 10.0.0.4/31', ' ip ospf area 0', ' ip ospf cost 10', 'exit',
-            // A setting and its opposite leave the interface to the default again (FRR 8.4, measured).
-            'interface eth4', ' ip address 10.0.0.6/31', ' ip ospf area 0', ' ip ospf cost 10', ' ip ospf passive', ' no ip ospf passive', 'exit',
-            'router ospf', ' passive-interface default', ' no passive-interface eth1', 'exit'
-        ].join('\n'), 'frr.conf').config;
+        const config = parseFrrConf(
+            [
+                'interface eth1',
+                ' ip address 10.0.0.0/31',
+                ' ip ospf area 0',
+                ' ip ospf cost 10',
+                'exit',
+                'interface eth2',
+                ' ip address 10.0.0.2/31',
+                ' ip ospf area 0',
+                ' ip ospf cost 10',
+                ' no ip ospf passive',
+                'exit',
+                'interface eth3',
+                ' ip address 10.0.0.4/31',
+                ' ip ospf area 0',
+                ' ip ospf cost 10',
+                'exit',
+                // A setting and its opposite leave the interface to the default again (FRR 8.4, measured).
+                'interface eth4',
+                ' ip address 10.0.0.6/31',
+                ' ip ospf area 0',
+                ' ip ospf cost 10',
+                ' ip ospf passive',
+                ' no ip ospf passive',
+                'exit',
+                'router ospf',
+                ' passive-interface default',
+                ' no passive-interface eth1',
+                'exit'
+            ].join('\n'),
+            'frr.conf'
+        ).config;
         expect(config.unmodelled).toEqual([]);
-        expect(config.interfaces.map(i => `${i.name} ${i.ospf!.passive}`)).toEqual(['eth1 false', 'eth2 false', 'eth3 true', 'eth4 true']);
-        const without = parseFrrConf('interface eth1\n ip address 10.0.0.0/31\n ip ospf area 0\n ip ospf cost 10\n!\nrouter ospf\n passive-interface eth1\n', 'frr.conf').config;
+        expect(config.interfaces.map(i => `${i.name} ${i.ospf!.passive}`)).toEqual([
+            'eth1 false',
+            'eth2 false',
+            'eth3 true',
+            'eth4 true'
+        ]);
+        const without = parseFrrConf(
+            'interface eth1\n ip address 10.0.0.0/31\n ip ospf area 0\n ip ospf cost 10\n!\nrouter ospf\n passive-interface eth1\n',
+            'frr.conf'
+        ).config;
         expect(without.interfaces[0].ospf).toEqual({ cost: 10, passive: true, pointToPoint: false });
     });
 
     it('OSPF authentication as FRR 8.4 resolves it: the interface type over the area type, the last MD5 key, keys cut to FRR length', () => {
         const ospfOf = (ifaceLines: string[], routerLines: string[] = []) => {
-            const parsed = parseFrrConf(['interface eth1', ' ip address 10.0.0.0/31', ' ip ospf area 0', ' ip ospf cost 10', ...ifaceLines.map(l => ` ${l}`), 'exit', 'router ospf', ...routerLines.map(l => ` ${l}`), 'exit'].join('\n'), 'frr.conf');
+            const parsed = parseFrrConf(
+                [
+                    'interface eth1',
+                    ' ip address 10.0.0.0/31',
+                    ' ip ospf area 0',
+                    ' ip ospf cost 10',
+                    ...ifaceLines.map(l => ` ${l}`),
+                    'exit',
+                    'router ospf',
+                    ...routerLines.map(l => ` ${l}`),
+                    'exit'
+                ].join('\n'),
+                'frr.conf'
+            );
             expect(parsed.diagnostics).toEqual([]);
             return parsed.config.interfaces[0].ospf!.authentication;
         };
         expect(ospfOf([])).toBeUndefined();
         expect(ospfOf(['ip ospf authentication'])).toEqual({ kind: 'simple', key: '' });
-        expect(ospfOf(['ip ospf authentication', 'ip ospf authentication-key secretpassword'])).toEqual({ kind: 'simple', key: 'secretpa' });
-        expect(ospfOf(['ip ospf authentication message-digest', 'ip ospf message-digest-key 1 md5 k1', 'ip ospf message-digest-key 2 md5 k2'])).toEqual({ kind: 'md5', keyId: 2, key: 'k2' });
+        expect(ospfOf(['ip ospf authentication', 'ip ospf authentication-key secretpassword'])).toEqual({
+            kind: 'simple',
+            key: 'secretpa'
+        });
+        expect(
+            ospfOf([
+                'ip ospf authentication message-digest',
+                'ip ospf message-digest-key 1 md5 k1',
+                'ip ospf message-digest-key 2 md5 k2'
+            ])
+        ).toEqual({ kind: 'md5', keyId: 2, key: 'k2' });
         // A key defined again moves to the end of FRR's list, and the last key is the one sent.
-        expect(ospfOf(['ip ospf authentication message-digest', 'ip ospf message-digest-key 1 md5 k1', 'ip ospf message-digest-key 2 md5 k2', 'ip ospf message-digest-key 1 md5 k3']))
-            .toEqual({ kind: 'md5', keyId: 1, key: 'k3' });
-        expect(ospfOf(['ip ospf authentication message-digest', 'ip ospf message-digest-key 7 md5 0123456789abcdefXYZ'])).toEqual({ kind: 'md5', keyId: 7, key: '0123456789abcdef' });
+        expect(
+            ospfOf([
+                'ip ospf authentication message-digest',
+                'ip ospf message-digest-key 1 md5 k1',
+                'ip ospf message-digest-key 2 md5 k2',
+                'ip ospf message-digest-key 1 md5 k3'
+            ])
+        ).toEqual({ kind: 'md5', keyId: 1, key: 'k3' });
+        expect(
+            ospfOf(['ip ospf authentication message-digest', 'ip ospf message-digest-key 7 md5 0123456789abcdefXYZ'])
+        ).toEqual({ kind: 'md5', keyId: 7, key: '0123456789abcdef' });
         // MD5 without a key is no authentication.
         expect(ospfOf(['ip ospf authentication message-digest'])).toBeUndefined();
-        expect(ospfOf(['ip ospf message-digest-key 1 md5 k1'], ['area 0 authentication message-digest'])).toEqual({ kind: 'md5', keyId: 1, key: 'k1' });
-        expect(ospfOf(['ip ospf authentication-key pw'], ['area 0.0.0.0 authentication'])).toEqual({ kind: 'simple', key: 'pw' });
-        expect(ospfOf(['ip ospf authentication null', 'ip ospf message-digest-key 1 md5 k1'], ['area 0 authentication message-digest'])).toBeUndefined();
+        expect(ospfOf(['ip ospf message-digest-key 1 md5 k1'], ['area 0 authentication message-digest'])).toEqual({
+            kind: 'md5',
+            keyId: 1,
+            key: 'k1'
+        });
+        expect(ospfOf(['ip ospf authentication-key pw'], ['area 0.0.0.0 authentication'])).toEqual({
+            kind: 'simple',
+            key: 'pw'
+        });
+        expect(
+            ospfOf(
+                ['ip ospf authentication null', 'ip ospf message-digest-key 1 md5 k1'],
+                ['area 0 authentication message-digest']
+            )
+        ).toBeUndefined();
     });
 
     it('OSPF intervals (the dead interval follows the hello interval unless given), network type and cost', () => {
         const ospfOf = (ifaceLines: string[], routerLines: string[] = [], name = 'eth1') =>
-            parseFrrConf([`interface ${name}`, ' ip address 10.0.0.0/31', ' ip ospf area 0', ...ifaceLines.map(l => ` ${l}`), 'exit', 'router ospf', ...routerLines.map(l => ` ${l}`), 'exit'].join('\n'), 'frr.conf').config;
-        const ospf = (ifaceLines: string[], routerLines: string[] = [], name = 'eth1') => ospfOf(ifaceLines, routerLines, name).interfaces[0].ospf;
-        expect(ospf(['ip ospf cost 5', 'ip ospf hello-interval 5'])).toEqual({ cost: 5, passive: false, pointToPoint: false, helloInterval: 5, deadInterval: 20 });
-        expect(ospf(['ip ospf cost 5', 'ip ospf dead-interval 30', 'ip ospf hello-interval 3'])).toEqual({ cost: 5, passive: false, pointToPoint: false, helloInterval: 3, deadInterval: 30 });
-        expect(ospf(['ip ospf cost 5', 'ip ospf hello-interval 10', 'ip ospf dead-interval 40', 'ip ospf network point-to-point'])).toEqual({ cost: 5, passive: false, pointToPoint: true });
-        expect(ospf(['ip ospf cost 5', 'ip ospf network point-to-point', 'ip ospf network broadcast'])).toEqual({ cost: 5, passive: false, pointToPoint: false });
+            parseFrrConf(
+                [
+                    `interface ${name}`,
+                    ' ip address 10.0.0.0/31',
+                    ' ip ospf area 0',
+                    ...ifaceLines.map(l => ` ${l}`),
+                    'exit',
+                    'router ospf',
+                    ...routerLines.map(l => ` ${l}`),
+                    'exit'
+                ].join('\n'),
+                'frr.conf'
+            ).config;
+        const ospf = (ifaceLines: string[], routerLines: string[] = [], name = 'eth1') =>
+            ospfOf(ifaceLines, routerLines, name).interfaces[0].ospf;
+        expect(ospf(['ip ospf cost 5', 'ip ospf hello-interval 5'])).toEqual({
+            cost: 5,
+            passive: false,
+            pointToPoint: false,
+            helloInterval: 5,
+            deadInterval: 20
+        });
+        expect(ospf(['ip ospf cost 5', 'ip ospf dead-interval 30', 'ip ospf hello-interval 3'])).toEqual({
+            cost: 5,
+            passive: false,
+            pointToPoint: false,
+            helloInterval: 3,
+            deadInterval: 30
+        });
+        expect(
+            ospf([
+                'ip ospf cost 5',
+                'ip ospf hello-interval 10',
+                'ip ospf dead-interval 40',
+                'ip ospf network point-to-point'
+            ])
+        ).toEqual({ cost: 5, passive: false, pointToPoint: true });
+        expect(ospf(['ip ospf cost 5', 'ip ospf network point-to-point', 'ip ospf network broadcast'])).toEqual({
+            cost: 5,
+            passive: false,
+            pointToPoint: false
+        });
         // Without `ip ospf cost`: the reference bandwidth (100 Gbit/s) over `bandwidth` (Mbit/s), rounded, at least 1.
         expect(ospf(['bandwidth 1000'])?.cost).toBe(100);
         expect(ospf(['bandwidth 100'], ['auto-cost reference-bandwidth 1000'])?.cost).toBe(10);
@@ -270,48 +468,86 @@ describe('hand-written FRR configurations', () => {
         const speed = ospfOf([]);
         expect(speed.interfaces[0].ospf?.cost).toBe(10);
         expect(speed.unmodelled.map(u => `${u.location.range.start.line}: ${u.text}`)).toEqual(['1: interface eth1']);
-        const invalid = parseFrrConf('interface eth1\n ip ospf cost 0\n ip ospf hello-interval 70000\n', 'frr.conf').diagnostics;
+        const invalid = parseFrrConf(
+            'interface eth1\n ip ospf cost 0\n ip ospf hello-interval 70000\n',
+            'frr.conf'
+        ).diagnostics;
         expect(invalid.map(d => `${d.code}: ${d.message}`)).toEqual([
-            "frr-invalid: 'ip ospf cost 0': 0 is not within 1-65535.", "frr-invalid: 'ip ospf hello-interval 70000': 70000 is not within 1-65535."
+            "frr-invalid: 'ip ospf cost 0': 0 is not within 1-65535.",
+            "frr-invalid: 'ip ospf hello-interval 70000': 70000 is not within 1-65535."
         ]);
-        expect(unmodelled('interface eth1\n ip ospf dead-interval minimal hello-multiplier 4\n ip ospf network non-broadcast\n ip ospf area 1\n')).toEqual([
-            '2: ip ospf dead-interval minimal hello-multiplier 4', '3: ip ospf network non-broadcast', '4: ip ospf area 1'
+        expect(
+            unmodelled(
+                'interface eth1\n ip ospf dead-interval minimal hello-multiplier 4\n ip ospf network non-broadcast\n ip ospf area 1\n'
+            )
+        ).toEqual([
+            '2: ip ospf dead-interval minimal hello-multiplier 4',
+            '3: ip ospf network non-broadcast',
+            '4: ip ospf area 1'
         ]);
     });
 
     it("'network … area' beside 'ip ospf area' is unmodelled: FRR refuses whichever comes second", () => {
-        expect(unmodelled('interface eth1\n ip address 10.0.0.0/31\n ip ospf area 0\n ip ospf cost 10\nexit\nrouter ospf\n network 10.1.0.0/16 area 0\nexit\n')).toEqual(['7: network 10.1.0.0/16 area 0']);
+        expect(
+            unmodelled(
+                'interface eth1\n ip address 10.0.0.0/31\n ip ospf area 0\n ip ospf cost 10\nexit\nrouter ospf\n network 10.1.0.0/16 area 0\nexit\n'
+            )
+        ).toEqual(['7: network 10.1.0.0/16 area 0']);
     });
 
     it('static routes that drop: blackhole, Null0 and reject, with a distance; beside a gateway at one distance, unmodelled', () => {
-        const parsed = parseFrrConf([
-            'ip route 10.1.0.0/16 blackhole',
-            'ip route 10.2.0.0/16 Null0 200',
-            'ip route 10.3.0.0/16 reject',
-            'ip route 10.4.0.0/16 10.0.0.2',
-            'ip route 10.4.0.0/16 blackhole 250',
-            'ip route 10.5.0.0/16 10.0.0.2',
-            'ip route 10.5.0.0/16 blackhole'
-        ].join('\n'), 'frr.conf');
-        expect(parsed.config.staticRoutes.map(r => `${formatPrefix(r.prefix)} ${r.nextHop} ${r.distance ?? ''}`)).toEqual([
-            '10.1.0.0/16 blackhole ', '10.2.0.0/16 blackhole 200', '10.3.0.0/16 blackhole ', `10.4.0.0/16 ${0x0a000002} `, '10.4.0.0/16 blackhole 250',
-            `10.5.0.0/16 ${0x0a000002} `, '10.5.0.0/16 blackhole '
+        const parsed = parseFrrConf(
+            [
+                'ip route 10.1.0.0/16 blackhole',
+                'ip route 10.2.0.0/16 Null0 200',
+                'ip route 10.3.0.0/16 reject',
+                'ip route 10.4.0.0/16 10.0.0.2',
+                'ip route 10.4.0.0/16 blackhole 250',
+                'ip route 10.5.0.0/16 10.0.0.2',
+                'ip route 10.5.0.0/16 blackhole'
+            ].join('\n'),
+            'frr.conf'
+        );
+        expect(
+            parsed.config.staticRoutes.map(r => `${formatPrefix(r.prefix)} ${r.nextHop} ${r.distance ?? ''}`)
+        ).toEqual([
+            '10.1.0.0/16 blackhole ',
+            '10.2.0.0/16 blackhole 200',
+            '10.3.0.0/16 blackhole ',
+            `10.4.0.0/16 ${0x0a000002} `,
+            '10.4.0.0/16 blackhole 250',
+            `10.5.0.0/16 ${0x0a000002} `,
+            '10.5.0.0/16 blackhole '
         ]);
-        expect(parsed.config.unmodelled.map(u => `${u.location.range.start.line}: ${u.text}`)).toEqual(['7: ip route 10.5.0.0/16 blackhole']);
+        expect(parsed.config.unmodelled.map(u => `${u.location.range.start.line}: ${u.text}`)).toEqual([
+            '7: ip route 10.5.0.0/16 blackhole'
+        ]);
         expect(renderFrrConf(parsed.config)).toContain('ip route 10.2.0.0/16 blackhole 200\n');
     });
 });
 
 describe('the daemons file', () => {
-    const TWIN = 'network: pair\npools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }\ndevices:\n  r1: { role: router }\n  r2: { role: router }\nlinks:\n  - endpoints: [r1:eth1, r2:eth1]\n';
-    const FRR = 'hostname r1\ninterface eth1\n ip address 10.0.0.0/31\n ip ospf area 0\n ip ospf cost 10\nexit\nrouter ospf\n ospf router-id 10.255.0.1\nexit\nrouter bgp 65001\n bgp router-id 10.255.0.1\nexit\n';
+    const TWIN =
+        'network: pair\npools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }\ndevices:\n  r1: { role: router }\n  r2: { role: router }\nlinks:\n  - endpoints: [r1:eth1, r2:eth1]\n';
+    const FRR =
+        'hostname r1\ninterface eth1\n ip address 10.0.0.0/31\n ip ospf area 0\n ip ospf cost 10\nexit\nrouter ospf\n ospf router-id 10.255.0.1\nexit\nrouter bgp 65001\n bgp router-id 10.255.0.1\nexit\n';
 
     function load(daemons: string | undefined, frr = FRR) {
-        const folder = writeWorkspace({ 'pair.twin.yaml': TWIN, 'configs/r1/frr.conf': frr, 'configs/r2/frr.conf': 'hostname r2\n', ...(daemons === undefined ? {} : { 'configs/r1/daemons': daemons }) });
+        const folder = writeWorkspace({
+            'pair.twin.yaml': TWIN,
+            'configs/r1/frr.conf': frr,
+            'configs/r2/frr.conf': 'hostname r2\n',
+            ...(daemons === undefined ? {} : { 'configs/r1/daemons': daemons })
+        });
         const twinFile = path.join(folder, 'pair.twin.yaml');
         const { twin } = loadTwin(twinFile, file => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
         const loaded = loadConfigs(path.join(folder, 'configs'), twin);
-        return { config: loaded.configs.get('r1')!, lines: loaded.diagnostics.map(d => `${path.basename(d.file)}:${d.range.start.line} ${d.severity} ${d.code}: ${d.message}`) };
+        return {
+            config: loaded.configs.get('r1')!,
+            lines: loaded.diagnostics.map(
+                d => `${path.basename(d.file)}:${d.range.start.line} ${d.severity} ${d.code}: ${d.message}`
+            )
+        };
     }
 
     it('without one, frr.conf is taken as it is', () => {
@@ -322,7 +558,9 @@ describe('the daemons file', () => {
     });
 
     it('ospfd=no: router ospf does nothing and is left out, with a note at that line; a daemon not in it is not run', () => {
-        const { config, lines } = load('# which daemons run\nospfd=no\nvtysh_enable=yes\nzebra_options="  -A 127.0.0.1 -s 90000000"\n');
+        const { config, lines } = load(
+            '# which daemons run\nospfd=no\nvtysh_enable=yes\nzebra_options="  -A 127.0.0.1 -s 90000000"\n'
+        );
         expect(config.ospf).toBeUndefined();
         expect(config.bgp).toBeUndefined();
         expect(config.unmodelled).toEqual([]);
@@ -333,14 +571,24 @@ describe('the daemons file', () => {
     });
 
     it('routing daemons netintent does not model, other profiles and instances are unmodelled; pbrd without a pbr-map is harmless', () => {
-        const { config, lines } = load('ospfd=yes\nbgpd="yes"\nisisd=yes\nripd=no\npbrd=yes\nfrr_profile="datacenter"\nospfd_instances=1,2\nbgpd_options="-A 127.0.0.1 -F datacenter"\nsource /etc/other\n');
+        const { config, lines } = load(
+            'ospfd=yes\nbgpd="yes"\nisisd=yes\nripd=no\npbrd=yes\nfrr_profile="datacenter"\nospfd_instances=1,2\nbgpd_options="-A 127.0.0.1 -F datacenter"\nsource /etc/other\n'
+        );
         expect(config.ospf).toBeDefined();
         expect(config.bgp).toBeDefined();
         expect(config.unmodelled.map(u => `${u.location.range.start.line}: ${u.text}`)).toEqual([
-            '6: frr_profile="datacenter"', '7: ospfd_instances=1,2', '8: bgpd_options="-A 127.0.0.1 -F datacenter"', '9: source /etc/other', '3: isisd=yes'
+            '6: frr_profile="datacenter"',
+            '7: ospfd_instances=1,2',
+            '8: bgpd_options="-A 127.0.0.1 -F datacenter"',
+            '9: source /etc/other',
+            '3: isisd=yes'
         ]);
         expect(lines.every(l => l.includes('error frr-unsupported'))).toBe(true);
-        expect(load('pbrd=yes\nospfd=yes\nbgpd=yes\n', `${FRR}pbr-map P seq 10\n match dst-ip 10.0.0.0/8\n set nexthop 10.0.0.1\nexit\n`).config.unmodelled.map(u => u.text))
-            .toEqual(['pbr-map P seq 10', 'match dst-ip 10.0.0.0/8', 'set nexthop 10.0.0.1', 'pbrd=yes']);
+        expect(
+            load(
+                'pbrd=yes\nospfd=yes\nbgpd=yes\n',
+                `${FRR}pbr-map P seq 10\n match dst-ip 10.0.0.0/8\n set nexthop 10.0.0.1\nexit\n`
+            ).config.unmodelled.map(u => u.text)
+        ).toEqual(['pbr-map P seq 10', 'match dst-ip 10.0.0.0/8', 'set nexthop 10.0.0.1', 'pbrd=yes']);
     });
 });

@@ -21,7 +21,11 @@ const VSIX = path.join(ROOT, 'netintent.vsix');
 const RESULTS = path.join(ROOT, 'test-results');
 
 function available(): boolean {
-    return needs('the real-editor tests', [NODE22, CODE_SERVER, CHROMIUM, VSIX].filter(f => !fs.existsSync(f)), 'run scripts/install-editor.sh and npm run package');
+    return needs(
+        'the real-editor tests',
+        [NODE22, CODE_SERVER, CHROMIUM, VSIX].filter(f => !fs.existsSync(f)),
+        'run scripts/install-editor.sh and npm run package'
+    );
 }
 
 const enabled = available();
@@ -50,24 +54,60 @@ async function command(title: string): Promise<void> {
 describe.skipIf(!enabled)('the extension in code-server', () => {
     beforeAll(async () => {
         fs.cpSync(path.join(ROOT, 'samples', 'campus'), workspace, { recursive: true });
-        const env = { ...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data') };
+        const env = {
+            ...process.env,
+            XDG_CONFIG_HOME: path.join(home, 'config'),
+            XDG_DATA_HOME: path.join(home, 'data')
+        };
         const dirs = ['--extensions-dir', path.join(home, 'extensions'), '--user-data-dir', path.join(home, 'user')];
         // Compile-on-save on, into a folder of its own.
         fs.mkdirSync(path.join(home, 'user', 'User'), { recursive: true });
-        fs.writeFileSync(path.join(home, 'user', 'User', 'settings.json'), JSON.stringify({ 'netintent.compileOnSave': true, 'netintent.outDir': 'saved' }));
-        const install = spawnSync(NODE22, [CODE_SERVER, ...dirs, '--install-extension', VSIX], { env, encoding: 'utf8' });
+        fs.writeFileSync(
+            path.join(home, 'user', 'User', 'settings.json'),
+            JSON.stringify({ 'netintent.compileOnSave': true, 'netintent.outDir': 'saved' })
+        );
+        const install = spawnSync(NODE22, [CODE_SERVER, ...dirs, '--install-extension', VSIX], {
+            env,
+            encoding: 'utf8'
+        });
         expect(install.stdout).toContain('was successfully installed');
         const port = await freePort();
-        server = spawn(NODE22, [CODE_SERVER, ...dirs, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-            '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', workspace], { env, stdio: 'ignore' });
+        server = spawn(
+            NODE22,
+            [
+                CODE_SERVER,
+                ...dirs,
+                '--auth',
+                'none',
+                '--bind-addr',
+                `127.0.0.1:${port}`,
+                '--disable-telemetry',
+                '--disable-update-check',
+                '--disable-workspace-trust',
+                workspace
+            ],
+            { env, stdio: 'ignore' }
+        );
         for (let i = 0; i < 100; i++) {
-            const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(r => r.ok, () => false);
+            const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+                r => r.ok,
+                () => false
+            );
             if (up) break;
             await new Promise(resolve => setTimeout(resolve, 200));
         }
         browser = await chromium.launch({
-            executablePath: CHROMIUM, headless: true,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+            executablePath: CHROMIUM,
+            headless: true,
+            args: [
+                '--headless',
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-background-networking',
+                '--disable-component-update',
+                '--disable-sync',
+                '--no-first-run'
+            ]
         });
         page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
         await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
@@ -113,7 +153,10 @@ describe.skipIf(!enabled)('the extension in code-server', () => {
         await page.keyboard.press('End');
         for (let i = 0; i < ' hops <= 1'.length; i++) await page.keyboard.press('Backspace');
         await page.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 30_000 });
-        await page.locator('.markers-panel .monaco-list-row', { hasText: 'Violated' }).first().waitFor({ state: 'detached', timeout: 15_000 });
+        await page
+            .locator('.markers-panel .monaco-list-row', { hasText: 'Violated' })
+            .first()
+            .waitFor({ state: 'detached', timeout: 15_000 });
     }, 120_000);
 
     it('saving compiles into netintent.outDir (compileOnSave)', async () => {

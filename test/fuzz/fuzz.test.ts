@@ -68,10 +68,14 @@ const CRASHES: Record<string, string> = {
     'an external endpoint without a name': 'group g = external\n',
     'a latency bound without a limit': 'intent a {\n  allow web -> db : tcp 443\n    latency\n}\n',
     'a failed link without interfaces': 'scenario cut {\n  fail link --\n}\n',
-    'a failed link without interfaces, used by an intent': 'scenario cut {\n  fail link --\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
-    'a failed link whose interface has no name': 'scenario cut {\n  fail link core1:eth1 -- core2\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
-    'a failed interface without a name': 'scenario cut {\n  fail interface\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
-    'a failed device without a name': 'scenario cut {\n  fail device\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
+    'a failed link without interfaces, used by an intent':
+        'scenario cut {\n  fail link --\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
+    'a failed link whose interface has no name':
+        'scenario cut {\n  fail link core1:eth1 -- core2\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
+    'a failed interface without a name':
+        'scenario cut {\n  fail interface\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
+    'a failed device without a name':
+        'scenario cut {\n  fail device\n}\nintent a {\n  allow web -> db : tcp 443 during cut\n}\n',
     'a device endpoint without a name': 'group g = device\n',
     'a via without a device': 'intent a {\n  allow web -> db : tcp 443\n    via\n}\n',
     'an avoided link without interfaces': 'intent a {\n  allow web -> db : tcp 443\n    avoid link --\n}\n'
@@ -99,9 +103,55 @@ const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** What random bytes are drawn from besides uniform 0–255: the characters parsers trip over. */
 const INTERESTING = [
-    '\0', '"', "'", '`', '{', '}', '[', ']', '(', ')', ':', ',', ';', '&', '*', '!', '|', '>', '<', '-', '--', '->',
-    '#', '//', '/*', '%', '@', '?', '=', '\\', '\t', '\r', '\n', '\r\n', ' ', '0', '9', '.', '/',
-    '\u007f', '\u001b', '\u00a0', '\u00e9', '\u20ac', '\ufeff', '\u2028', '\ud83d\ude00', '\ud800', '\ufffd'
+    '\0',
+    '"',
+    "'",
+    '`',
+    '{',
+    '}',
+    '[',
+    ']',
+    '(',
+    ')',
+    ':',
+    ',',
+    ';',
+    '&',
+    '*',
+    '!',
+    '|',
+    '>',
+    '<',
+    '-',
+    '--',
+    '->',
+    '#',
+    '//',
+    '/*',
+    '%',
+    '@',
+    '?',
+    '=',
+    '\\',
+    '\t',
+    '\r',
+    '\n',
+    '\r\n',
+    ' ',
+    '0',
+    '9',
+    '.',
+    '/',
+    '\u007f',
+    '\u001b',
+    '\u00a0',
+    '\u00e9',
+    '\u20ac',
+    '\ufeff',
+    '\u2028',
+    '\ud83d\ude00',
+    '\ud800',
+    '\ufffd'
 ];
 
 type Operator = (text: string, rng: Rng) => { text: string; note: string };
@@ -112,7 +162,7 @@ const quote = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}�
 function tokenOperator(name: string, apply: (pieces: string[], tokens: number[], rng: Rng) => string): Operator {
     return (text, rng) => {
         const pieces = text.split(/(\s+)/);
-        const tokens = pieces.flatMap((piece, i) => i % 2 === 0 && piece !== '' ? [i] : []);
+        const tokens = pieces.flatMap((piece, i) => (i % 2 === 0 && piece !== '' ? [i] : []));
         if (tokens.length === 0) return { text, note: `${name} (no tokens)` };
         const note = apply(pieces, tokens, rng);
         return { text: pieces.join(''), note: `${name} ${note}` };
@@ -167,9 +217,12 @@ const OPERATORS: Record<string, Operator> = {
         for (let n = 1 + below(rng, 8); n > 0; n--) {
             inserted += rng() < 0.6 ? pick(rng, INTERESTING) : String.fromCharCode(below(rng, 256));
         }
-        return { text: text.slice(0, at) + inserted + text.slice(at), note: `insert-bytes ${JSON.stringify(inserted)} at ${at}` };
+        return {
+            text: text.slice(0, at) + inserted + text.slice(at),
+            note: `insert-bytes ${JSON.stringify(inserted)} at ${at}`
+        };
     },
-    'truncate': (text, rng) => {
+    truncate: (text, rng) => {
         const at = below(rng, text.length + 1);
         return { text: text.slice(0, at), note: `truncate at ${at}` };
     }
@@ -206,9 +259,12 @@ function readSample(name: string): Sample {
     for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
         if (entry.isFile()) files[entry.name] = fs.readFileSync(path.join(folder, entry.name), 'utf8');
     }
-    const intentFiles = Object.keys(files).filter(f => f.endsWith('.intent')).sort();
+    const intentFiles = Object.keys(files)
+        .filter(f => f.endsWith('.intent'))
+        .sort();
     const twinFiles = Object.keys(files).filter(f => /\.twin\.ya?ml$/.test(f));
-    if (intentFiles.length === 0 || twinFiles.length !== 1) throw new Error(`sample ${name}: expected intent files and one twin`);
+    if (intentFiles.length === 0 || twinFiles.length !== 1)
+        throw new Error(`sample ${name}: expected intent files and one twin`);
     return { name, files, intentFiles, twinFile: twinFiles[0] };
 }
 
@@ -274,9 +330,11 @@ function diagnosticProblems(d: Diagnostic, needFile: boolean, needSeverity: bool
 function reportProblems(report: CheckReport): string[] {
     const problems = report.diagnostics.flatMap(d => diagnosticProblems(d, true, true));
     const errors = report.diagnostics.filter(d => d.severity === 'error').length;
-    if (report.summary.errors !== errors) problems.push(`summary.errors ${report.summary.errors}, but ${errors} error diagnostics`);
+    if (report.summary.errors !== errors)
+        problems.push(`summary.errors ${report.summary.errors}, but ${errors} error diagnostics`);
     for (const intent of report.intents) {
-        if (!VERDICTS.includes(intent.verdict)) problems.push(`intent verdict ${intent.verdict}\n${JSON.stringify(intent)}`);
+        if (!VERDICTS.includes(intent.verdict))
+            problems.push(`intent verdict ${intent.verdict}\n${JSON.stringify(intent)}`);
     }
     return problems;
 }
@@ -288,7 +346,9 @@ interface Problem {
 }
 
 function thrown(error: unknown): string {
-    return error instanceof Error ? error.stack ?? `${error.name}: ${error.message}` : `non-Error thrown: ${String(error)}`;
+    return error instanceof Error
+        ? (error.stack ?? `${error.name}: ${error.message}`)
+        : `non-Error thrown: ${String(error)}`;
 }
 
 /**
@@ -302,7 +362,9 @@ async function capturingConsoleErrors<T>(stage: () => Promise<T>): Promise<{ val
     const original = console.error;
     console.error = (...args: unknown[]) => {
         const error = args.find(a => a instanceof Error);
-        logged.push(error ? `${typeof args[0] === 'string' ? `${args[0]} ` : ''}${thrown(error)}` : args.map(String).join(' '));
+        logged.push(
+            error ? `${typeof args[0] === 'string' ? `${args[0]} ` : ''}${thrown(error)}` : args.map(String).join(' ')
+        );
     };
     try {
         return { value: await stage(), logged: dedupeLogged(logged) };
@@ -321,7 +383,8 @@ function parseStage(text: string): Problem[] {
     try {
         const result = netintentServices().parser.LangiumParser.parse(text);
         if (result.value === undefined) return [{ stage: 'parse', detail: 'no value' }];
-        if (!Array.isArray(result.lexerErrors) || !Array.isArray(result.parserErrors)) return [{ stage: 'parse', detail: 'no error lists' }];
+        if (!Array.isArray(result.lexerErrors) || !Array.isArray(result.parserErrors))
+            return [{ stage: 'parse', detail: 'no error lists' }];
         return [];
     } catch (error) {
         return [{ stage: 'parse', detail: thrown(error) }];
@@ -330,8 +393,10 @@ function parseStage(text: string): Problem[] {
 
 function twinStage(file: string, text: string): Problem[] {
     try {
-        const result = loadTwin(file, f => f === file ? text : readOrUndefined(f));
-        return result.diagnostics.flatMap(d => diagnosticProblems(d, false, false)).map(detail => ({ stage: 'loadTwin', detail }));
+        const result = loadTwin(file, f => (f === file ? text : readOrUndefined(f)));
+        return result.diagnostics
+            .flatMap(d => diagnosticProblems(d, false, false))
+            .map(detail => ({ stage: 'loadTwin', detail }));
     } catch (error) {
         return [{ stage: 'loadTwin', detail: thrown(error) }];
     }
@@ -353,9 +418,14 @@ async function checkStage(workspace: SampleWorkspace, file: string, text: string
 }
 
 /** All stages for one mutated file: the direct one (parser or twin loader), then `check`. */
-async function runStages(workspace: SampleWorkspace, kind: 'intent' | 'twin', file: string, text: string): Promise<Problem[]> {
+async function runStages(
+    workspace: SampleWorkspace,
+    kind: 'intent' | 'twin',
+    file: string,
+    text: string
+): Promise<Problem[]> {
     const direct = kind === 'intent' ? parseStage(text) : twinStage(workspace.path(file), text);
-    return [...direct, ...await checkStage(workspace, file, text)];
+    return [...direct, ...(await checkStage(workspace, file, text))];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +460,11 @@ async function minimize(text: string, fails: (text: string) => Promise<boolean>,
         changed = false;
         for (const separator of ['\n', '']) {
             let parts = separator === '\n' ? text.split('\n') : [...text];
-            for (let chunk = Math.max(1, Math.floor(parts.length / 2)); chunk >= 1 && calls < budget; chunk = Math.floor(chunk / 2)) {
+            for (
+                let chunk = Math.max(1, Math.floor(parts.length / 2));
+                chunk >= 1 && calls < budget;
+                chunk = Math.floor(chunk / 2)
+            ) {
                 for (let start = 0; start < parts.length && calls++ < budget;) {
                     const candidate = [...parts.slice(0, start), ...parts.slice(start + chunk)];
                     if (await fails(candidate.join(separator))) {
@@ -433,18 +507,25 @@ async function fuzz(workspace: SampleWorkspace, mutations: Mutation[]): Promise<
         const began = performance.now();
         const problems = await runStages(workspace, mutation.kind, mutation.file, mutation.text);
         const took = performance.now() - began;
-        if (took > RUN_LIMIT_MS) problems.push({ stage: 'check', detail: `slow: ${Math.round(took)} ms, over the ${RUN_LIMIT_MS} ms a run may take` });
+        if (took > RUN_LIMIT_MS)
+            problems.push({
+                stage: 'check',
+                detail: `slow: ${Math.round(took)} ms, over the ${RUN_LIMIT_MS} ms a run may take`
+            });
         const seen = new Set<string>();
         for (const problem of problems) {
             const key = signature(problem);
             if (seen.has(key)) continue;
             seen.add(key);
             const known = failures.get(key);
-            if (known) known.occurrences++; else failures.set(key, { signature: key, mutation, problem, occurrences: 1 });
+            if (known) known.occurrences++;
+            else failures.set(key, { signature: key, mutation, problem, occurrences: 1 });
         }
     }
-    console.log(`fuzz ${workspace.sample.name}: ${mutations.length} mutations in ${Math.round(performance.now() - started)} ms; `
-        + `${outcomes.errors - before.errors} checks ended with errors, ${outcomes.clean - before.clean} clean; ${failures.size} distinct failures`);
+    console.log(
+        `fuzz ${workspace.sample.name}: ${mutations.length} mutations in ${Math.round(performance.now() - started)} ms; ` +
+            `${outcomes.errors - before.errors} checks ended with errors, ${outcomes.clean - before.clean} clean; ${failures.size} distinct failures`
+    );
     const messages: string[] = [];
     for (const failure of failures.values()) {
         const { kind, file } = failure.mutation;
@@ -452,7 +533,10 @@ async function fuzz(workspace: SampleWorkspace, mutations: Mutation[]): Promise<
             (await runStages(workspace, kind, file, text)).some(p => signature(p) === failure.signature);
         messages.push(describeFailure(failure, await minimize(failure.mutation.text, stillFails)));
     }
-    expect(messages.length, `${messages.length} distinct fuzz failures (base seed ${hex(BASE_SEED)}):\n\n${messages.join('\n\n')}\n`).toBe(0);
+    expect(
+        messages.length,
+        `${messages.length} distinct fuzz failures (base seed ${hex(BASE_SEED)}):\n\n${messages.join('\n\n')}\n`
+    ).toBe(0);
     return mutations.length;
 }
 
@@ -464,7 +548,14 @@ const totals = { intent: 0, twin: 0, config: 0 };
  * One device's configuration replaced by a mutant: its parser must not throw and its diagnostics
  * must be well-formed; every `verifyEvery`-th mutant is also verified with the others compiled.
  */
-function configProblems(program: IntentProgram, compiled: ReadonlyMap<string, DeviceConfig>, device: string, kind: 'frr' | 'nft', text: string, verify: boolean): string[] {
+function configProblems(
+    program: IntentProgram,
+    compiled: ReadonlyMap<string, DeviceConfig>,
+    device: string,
+    kind: 'frr' | 'nft',
+    text: string,
+    verify: boolean
+): string[] {
     try {
         const original = compiled.get(device)!;
         let config: DeviceConfig;
@@ -494,9 +585,15 @@ describe('fuzz: mutated samples', () => {
                 expect([...parsed.lexerErrors, ...parsed.parserErrors], `${name}/${file}`).toEqual([]);
             }
             const twin = loadTwin(workspace.path(sample.twinFile), readOrUndefined);
-            expect(twin.diagnostics.filter(d => d.severity === 'error'), `${name} twin`).toEqual([]);
+            expect(
+                twin.diagnostics.filter(d => d.severity === 'error'),
+                `${name} twin`
+            ).toEqual([]);
             const report = await checkFiles(netintentServices(), workspace.intentPaths, { verify: false });
-            expect(report.diagnostics.filter(d => d.severity === 'error'), name).toEqual([]);
+            expect(
+                report.diagnostics.filter(d => d.severity === 'error'),
+                name
+            ).toEqual([]);
             expect(report.summary.errors, name).toBe(0);
             expect(report.intents.length, name).toBeGreaterThan(0);
             expect(reportProblems(report), name).toEqual([]);
@@ -504,52 +601,72 @@ describe('fuzz: mutated samples', () => {
     });
 
     for (const name of SAMPLES) {
-        it(`${name}: ${INTENT_MUTATIONS} intent and ${TWIN_MUTATIONS} twin mutations neither crash nor break diagnostics`, async () => {
-            const started = performance.now();
-            const sample = readSample(name);
-            const workspace = new SampleWorkspace(sample);
-            const mutations = [
-                ...Array.from({ length: INTENT_MUTATIONS }, (_, i) => makeMutation(sample, 'intent', mutationSeed(BASE_SEED, name, 'intent', i))),
-                ...Array.from({ length: TWIN_MUTATIONS }, (_, i) => makeMutation(sample, 'twin', mutationSeed(BASE_SEED, name, 'twin', i)))
-            ];
-            try {
-                await fuzz(workspace, mutations);
-            } finally {
-                totals.intent += mutations.filter(m => m.kind === 'intent').length;
-                totals.twin += mutations.filter(m => m.kind === 'twin').length;
-                console.log(`fuzz ${name}: done in ${Math.round(performance.now() - started)} ms in all (base seed ${hex(BASE_SEED)})`);
-            }
-        }, TIMEOUT);
+        it(
+            `${name}: ${INTENT_MUTATIONS} intent and ${TWIN_MUTATIONS} twin mutations neither crash nor break diagnostics`,
+            async () => {
+                const started = performance.now();
+                const sample = readSample(name);
+                const workspace = new SampleWorkspace(sample);
+                const mutations = [
+                    ...Array.from({ length: INTENT_MUTATIONS }, (_, i) =>
+                        makeMutation(sample, 'intent', mutationSeed(BASE_SEED, name, 'intent', i))
+                    ),
+                    ...Array.from({ length: TWIN_MUTATIONS }, (_, i) =>
+                        makeMutation(sample, 'twin', mutationSeed(BASE_SEED, name, 'twin', i))
+                    )
+                ];
+                try {
+                    await fuzz(workspace, mutations);
+                } finally {
+                    totals.intent += mutations.filter(m => m.kind === 'intent').length;
+                    totals.twin += mutations.filter(m => m.kind === 'twin').length;
+                    console.log(
+                        `fuzz ${name}: done in ${Math.round(performance.now() - started)} ms in all (base seed ${hex(BASE_SEED)})`
+                    );
+                }
+            },
+            TIMEOUT
+        );
     }
 
     for (const name of SAMPLES) {
-        it(`${name}: ${CONFIG_MUTATIONS} frr.conf and ${CONFIG_MUTATIONS} nftables.nft mutations neither crash the parsers nor the verifier`, async () => {
-            const program = await sampleProgram(name);
-            const { compiled, files } = compileFiles(program, 'frr');
-            const devices = [...compiled.devices.keys()].sort();
-            const problems = new Map<string, string>();
-            for (const kind of ['frr', 'nft'] as const) {
-                for (let i = 0; i < CONFIG_MUTATIONS; i++) {
-                    const seed = mutationSeed(BASE_SEED, name, kind, i);
-                    const rng = mulberry32(seed);
-                    const device = pick(rng, devices);
-                    const file = kind === 'frr' ? 'frr.conf' : 'nftables.nft';
-                    const { text } = mutate(files.get(`${device}/${file}`)!, rng);
-                    const began = performance.now();
-                    const found = configProblems(program, compiled.devices, device, kind, text, i % 4 === 0);
-                    const took = performance.now() - began;
-                    if (took > RUN_LIMIT_MS) found.push(`slow: ${Math.round(took)} ms`);
-                    for (const problem of found) problems.set(problem.split('\n')[0], `${name}/${kind}/${hex(seed)} ${device}/${file}: ${problem}`);
+        it(
+            `${name}: ${CONFIG_MUTATIONS} frr.conf and ${CONFIG_MUTATIONS} nftables.nft mutations neither crash the parsers nor the verifier`,
+            async () => {
+                const program = await sampleProgram(name);
+                const { compiled, files } = compileFiles(program, 'frr');
+                const devices = [...compiled.devices.keys()].sort();
+                const problems = new Map<string, string>();
+                for (const kind of ['frr', 'nft'] as const) {
+                    for (let i = 0; i < CONFIG_MUTATIONS; i++) {
+                        const seed = mutationSeed(BASE_SEED, name, kind, i);
+                        const rng = mulberry32(seed);
+                        const device = pick(rng, devices);
+                        const file = kind === 'frr' ? 'frr.conf' : 'nftables.nft';
+                        const { text } = mutate(files.get(`${device}/${file}`)!, rng);
+                        const began = performance.now();
+                        const found = configProblems(program, compiled.devices, device, kind, text, i % 4 === 0);
+                        const took = performance.now() - began;
+                        if (took > RUN_LIMIT_MS) found.push(`slow: ${Math.round(took)} ms`);
+                        for (const problem of found)
+                            problems.set(
+                                problem.split('\n')[0],
+                                `${name}/${kind}/${hex(seed)} ${device}/${file}: ${problem}`
+                            );
+                    }
                 }
-            }
-            totals.config += 2 * CONFIG_MUTATIONS;
-            expect([...problems.values()]).toEqual([]);
-        }, TIMEOUT);
+                totals.config += 2 * CONFIG_MUTATIONS;
+                expect([...problems.values()]).toEqual([]);
+            },
+            TIMEOUT
+        );
     }
 
     it('ran at least 10,000 mutations, of intents, twins and configurations', () => {
         const mutations = totals.intent + totals.twin + totals.config;
-        console.log(`fuzz total: ${mutations} mutations (${totals.intent} intent, ${totals.twin} twin, ${totals.config} configuration)`);
+        console.log(
+            `fuzz total: ${mutations} mutations (${totals.intent} intent, ${totals.twin} twin, ${totals.config} configuration)`
+        );
         expect(totals.intent).toBeGreaterThanOrEqual(5000);
         expect(totals.twin).toBeGreaterThanOrEqual(2000);
         expect(totals.config).toBeGreaterThanOrEqual(1000);
@@ -562,23 +679,30 @@ describe('fuzz: mutated samples', () => {
         const file = sample.intentFiles[0];
         const text = `twin "${sample.twinFile}"\n${body}`;
         const problems = await runStages(workspace, 'intent', file, text);
-        expect(problems.map(p => `[${p.stage}] ${p.detail.split('\n').slice(0, 4).join('\n    ')}`), text).toEqual([]);
+        expect(
+            problems.map(p => `[${p.stage}] ${p.detail.split('\n').slice(0, 4).join('\n    ')}`),
+            text
+        ).toEqual([]);
     });
 
-    it.runIf(REPLAY.length > 0)('replays the mutations in REPLAY', async () => {
-        const failed: string[] = [];
-        for (const key of REPLAY) {
-            const [name, kind, seed] = key.split('/');
-            if (kind !== 'intent' && kind !== 'twin') throw new Error(`bad replay key ${key}`);
-            const sample = readSample(name);
-            try {
-                await fuzz(new SampleWorkspace(sample), [makeMutation(sample, kind, Number(seed) >>> 0)]);
-            } catch (error) {
-                failed.push(error instanceof Error ? error.message : String(error));
+    it.runIf(REPLAY.length > 0)(
+        'replays the mutations in REPLAY',
+        async () => {
+            const failed: string[] = [];
+            for (const key of REPLAY) {
+                const [name, kind, seed] = key.split('/');
+                if (kind !== 'intent' && kind !== 'twin') throw new Error(`bad replay key ${key}`);
+                const sample = readSample(name);
+                try {
+                    await fuzz(new SampleWorkspace(sample), [makeMutation(sample, kind, Number(seed) >>> 0)]);
+                } catch (error) {
+                    failed.push(error instanceof Error ? error.message : String(error));
+                }
             }
-        }
-        expect(failed.length, failed.join('\n\n')).toBe(0);
-    }, TIMEOUT);
+            expect(failed.length, failed.join('\n\n')).toBe(0);
+        },
+        TIMEOUT
+    );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -589,43 +713,114 @@ const BIN = fileURLToPath(new URL('../../bin/netintent.cjs', import.meta.url));
 /** Runs the CLI with a hard timeout; a crash is an internal error or an exit code outside 0/1/2. */
 function cli(args: string[], cwd: string): { code: number | null; stderr: string; ms: number; timedOut: boolean } {
     const began = performance.now();
-    const run = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: RUN_LIMIT_MS, maxBuffer: 1 << 28 });
-    return { code: run.status, stderr: run.stderr ?? '', ms: performance.now() - began, timedOut: run.error !== undefined || run.signal !== null };
+    const run = spawnSync(process.execPath, [BIN, ...args], {
+        cwd,
+        encoding: 'utf8',
+        timeout: RUN_LIMIT_MS,
+        maxBuffer: 1 << 28
+    });
+    return {
+        code: run.status,
+        stderr: run.stderr ?? '',
+        ms: performance.now() - began,
+        timedOut: run.error !== undefined || run.signal !== null
+    };
 }
 
-const name = (rng: Rng, length: number) => Array.from({ length }, (_, i) => (i === 0 ? 'n' : pick(rng, ['a', 'b', '-', '_', '7']))).join('');
+const name = (rng: Rng, length: number) =>
+    Array.from({ length }, (_, i) => (i === 0 ? 'n' : pick(rng, ['a', 'b', '-', '_', '7']))).join('');
 
 /** Each generator: a workspace (file → text) and the command to run on it. */
 const HOSTILE: Record<string, (rng: Rng) => { files: Record<string, string>; args: string[] }> = {
     'a very long name': rng => {
         const long = name(rng, 20_000 + below(rng, 20_000));
-        const where = pick(rng, [`group ${long} = segment web\n`, `group g = segment ${long}\n`, `intent i { allow ${long} -> web }\n`, `service s = ${long}\n`]);
-        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${where}` }, args: ['check', 'a.intent'] };
+        const where = pick(rng, [
+            `group ${long} = segment web\n`,
+            `group g = segment ${long}\n`,
+            `intent i { allow ${long} -> web }\n`,
+            `service s = ${long}\n`
+        ]);
+        return {
+            files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${where}` },
+            args: ['check', 'a.intent']
+        };
     },
     'deeply nested groups': rng => {
         const depth = 1_000 + below(rng, 9_000);
-        const lines = ['twin "campus.twin.yaml"', 'group g0 = segment web', ...Array.from({ length: depth }, (_, i) => `group g${i + 1} = g${i}`), `intent i { allow g${depth} -> segment db : tcp 1 }`];
-        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': lines.join('\n') + '\n' }, args: ['check', 'a.intent'] };
+        const lines = [
+            'twin "campus.twin.yaml"',
+            'group g0 = segment web',
+            ...Array.from({ length: depth }, (_, i) => `group g${i + 1} = g${i}`),
+            `intent i { allow g${depth} -> segment db : tcp 1 }`
+        ];
+        return {
+            files: { 'campus.twin.yaml': campusTwin(), 'a.intent': lines.join('\n') + '\n' },
+            args: ['check', 'a.intent']
+        };
     },
     'repeated broken lines': rng => {
-        const line = pick(rng, ['group x = ,', 'intent {', 'allow -> :', 'service s = tcp ,', 'scenario s { fail link --', '}}}']);
+        const line = pick(rng, [
+            'group x = ,',
+            'intent {',
+            'allow -> :',
+            'service s = tcp ,',
+            'scenario s { fail link --',
+            '}}}'
+        ]);
         const count = 1_000 + below(rng, 3_000);
-        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${Array(count).fill(line).join('\n')}\n` }, args: ['check', 'a.intent'] };
+        return {
+            files: {
+                'campus.twin.yaml': campusTwin(),
+                'a.intent': `twin "campus.twin.yaml"\n${Array(count).fill(line).join('\n')}\n`
+            },
+            args: ['check', 'a.intent']
+        };
     },
     'a huge literal or comment': rng => {
         const size = 2_000_000 + below(rng, 4_000_000);
-        const body = pick(rng, [`intent i "${'x'.repeat(size)}" { allow web -> db }`, `/* ${'x'.repeat(size)}`, `// ${'y'.repeat(size)}`, `twin "${'z'.repeat(size)}`]);
-        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${body}\n` }, args: ['check', 'a.intent'] };
+        const body = pick(rng, [
+            `intent i "${'x'.repeat(size)}" { allow web -> db }`,
+            `/* ${'x'.repeat(size)}`,
+            `// ${'y'.repeat(size)}`,
+            `twin "${'z'.repeat(size)}`
+        ]);
+        return {
+            files: { 'campus.twin.yaml': campusTwin(), 'a.intent': `twin "campus.twin.yaml"\n${body}\n` },
+            args: ['check', 'a.intent']
+        };
     },
     'a twin with long keys and many aliases': rng => {
-        const list = Array.from({ length: 1_000 + below(rng, 4_000) }, (_, i) => `${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`).join(', ');
-        const externals = Array.from({ length: 10 + below(rng, 40) }, (_, i) => `  x${i}: { prefixes: *p, attach: core1:eth${20 + i} }`);
-        const twin = campusTwin().replace('externals:', `x-list: &p [${list}]\n${name(rng, 5_000)}: 1\nexternals:\n${externals.join('\n')}`);
-        return { files: { 'campus.twin.yaml': twin, 'a.intent': 'twin "campus.twin.yaml"\n' }, args: ['check', 'a.intent'] };
+        const list = Array.from(
+            { length: 1_000 + below(rng, 4_000) },
+            (_, i) => `${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`
+        ).join(', ');
+        const externals = Array.from(
+            { length: 10 + below(rng, 40) },
+            (_, i) => `  x${i}: { prefixes: *p, attach: core1:eth${20 + i} }`
+        );
+        const twin = campusTwin().replace(
+            'externals:',
+            `x-list: &p [${list}]\n${name(rng, 5_000)}: 1\nexternals:\n${externals.join('\n')}`
+        );
+        return {
+            files: { 'campus.twin.yaml': twin, 'a.intent': 'twin "campus.twin.yaml"\n' },
+            args: ['check', 'a.intent']
+        };
     },
     'a special file where a file is expected': rng => {
         const which = pick(rng, ['twin fifo', 'intent fifo', 'twin folder', 'frr.conf fifo', 'frr.conf folder']);
-        return { files: { 'campus.twin.yaml': campusTwin(), 'a.intent': 'twin "campus.twin.yaml"\nintent i { allow segment web -> segment db : tcp 1 }\n', [`#special ${which}`]: '' }, args: which.startsWith('frr') ? ['verify', 'a.intent', '--configs', 'configs'] : which === 'intent fifo' ? ['check', pick(rng, ['.', 'b.intent'])] : ['check', 'a.intent'] };
+        return {
+            files: {
+                'campus.twin.yaml': campusTwin(),
+                'a.intent': 'twin "campus.twin.yaml"\nintent i { allow segment web -> segment db : tcp 1 }\n',
+                [`#special ${which}`]: ''
+            },
+            args: which.startsWith('frr')
+                ? ['verify', 'a.intent', '--configs', 'configs']
+                : which === 'intent fifo'
+                  ? ['check', pick(rng, ['.', 'b.intent'])]
+                  : ['check', 'a.intent']
+        };
     }
 };
 
@@ -638,32 +833,51 @@ function hostileWorkspace(files: Record<string, string>): string {
     const plain = Object.fromEntries(Object.entries(files).filter(([f]) => !f.startsWith('#special')));
     const folder = writeWorkspace(plain);
     workspaces.push(folder);
-    const special = Object.keys(files).find(f => f.startsWith('#special'))?.slice('#special '.length);
+    const special = Object.keys(files)
+        .find(f => f.startsWith('#special'))
+        ?.slice('#special '.length);
     if (special) {
         const [what, kind] = special.split(' ');
-        const target = what === 'twin' ? path.join(folder, 'campus.twin.yaml') : what === 'intent' ? path.join(folder, 'b.intent') : path.join(folder, 'configs', 'core1', 'frr.conf');
+        const target =
+            what === 'twin'
+                ? path.join(folder, 'campus.twin.yaml')
+                : what === 'intent'
+                  ? path.join(folder, 'b.intent')
+                  : path.join(folder, 'configs', 'core1', 'frr.conf');
         if (what === 'frr.conf') {
             expect(cli(['compile', 'a.intent', '--out', 'configs'], folder).code).toBe(0);
             fs.rmSync(target);
         } else {
             fs.rmSync(target, { force: true });
         }
-        if (kind === 'fifo') spawnSync('mkfifo', [target]); else fs.mkdirSync(target);
+        if (kind === 'fifo') spawnSync('mkfifo', [target]);
+        else fs.mkdirSync(target);
     }
     return folder;
 }
 
 describe('fuzz: the classes of hostile input, generated', () => {
     const VARIANTS = 4;
-    it.each(Object.keys(HOSTILE))('%s: never a crash, never over 10 s', generator => {
-        const failures: string[] = [];
-        for (let i = 0; i < VARIANTS; i++) {
-            const seed = mutationSeed(BASE_SEED, 'hostile', generator, i);
-            const { files, args } = HOSTILE[generator](mulberry32(seed));
-            const run = cli(args, hostileWorkspace(files));
-            const crashed = run.timedOut || run.code === null || ![0, 1, 2].includes(run.code) || /internal error/.test(run.stderr);
-            if (crashed) failures.push(`${generator} ${hex(seed)}: exit ${run.code}${run.timedOut ? ' (timed out)' : ''} after ${Math.round(run.ms)} ms: ${run.stderr.split('\n').slice(0, 3).join(' | ')}`);
-        }
-        expect(failures).toEqual([]);
-    }, TIMEOUT);
+    it.each(Object.keys(HOSTILE))(
+        '%s: never a crash, never over 10 s',
+        generator => {
+            const failures: string[] = [];
+            for (let i = 0; i < VARIANTS; i++) {
+                const seed = mutationSeed(BASE_SEED, 'hostile', generator, i);
+                const { files, args } = HOSTILE[generator](mulberry32(seed));
+                const run = cli(args, hostileWorkspace(files));
+                const crashed =
+                    run.timedOut ||
+                    run.code === null ||
+                    ![0, 1, 2].includes(run.code) ||
+                    /internal error/.test(run.stderr);
+                if (crashed)
+                    failures.push(
+                        `${generator} ${hex(seed)}: exit ${run.code}${run.timedOut ? ' (timed out)' : ''} after ${Math.round(run.ms)} ms: ${run.stderr.split('\n').slice(0, 3).join(' | ')}`
+                    );
+            }
+            expect(failures).toEqual([]);
+        },
+        TIMEOUT
+    );
 });

@@ -11,7 +11,12 @@ function packetSet(packet: Packet): PacketSet {
     const dst = parseAddress(packet.dst)!;
     const protocol = PROTOCOL_NUMBERS[packet.protocol as 'tcp'];
     const port = packet.dstPort ?? 0;
-    return PacketSet.cube({ src: IntervalSet.of(src, src), dst: IntervalSet.of(dst, dst), protocol: IntervalSet.of(protocol, protocol), dstPort: IntervalSet.of(port, port) });
+    return PacketSet.cube({
+        src: IntervalSet.of(src, src),
+        dst: IntervalSet.of(dst, dst),
+        protocol: IntervalSet.of(protocol, protocol),
+        dstPort: IntervalSet.of(port, port)
+    });
 }
 
 async function programFor(body: string, extra: Record<string, string> = {}) {
@@ -45,7 +50,9 @@ intent b {
             'more.intent': 'twin "small.twin.yaml"\nintent b { isolate web, db : tcp 1-1024 }\n'
         });
         expect(checked.lines[0]).toContain("overlaps the isolate of intent 'b' (more.intent:2)");
-        expect(checked.lines[1]).toContain("more.intent:2:12 error overlap: This isolate overlaps the allow of intent 'a' (main.intent:2)");
+        expect(checked.lines[1]).toContain(
+            "more.intent:2:12 error overlap: This isolate overlaps the allow of intent 'a' (main.intent:2)"
+        );
     });
 
     it('an allow inside a deny wins: an exception carved out of the deny', async () => {
@@ -71,13 +78,17 @@ intent b { deny web -> db : tcp 23 }
     });
 
     it('an allow and a deny of the same packets is a conflict', async () => {
-        const { checked } = await programFor('intent a { allow web -> db : tcp 80 }\nintent b { deny segment web -> segment db : tcp 80 }\n');
+        const { checked } = await programFor(
+            'intent a { allow web -> db : tcp 80 }\nintent b { deny segment web -> segment db : tcp 80 }\n'
+        );
         expect(checked.lines).toHaveLength(2);
         expect(checked.lines[0]).toContain('both match tcp 10.1.1.1 -> 10.1.2.1:80');
     });
 
     it('disjoint statements do not overlap', async () => {
-        const { checked, program } = await programFor('intent a { allow web -> db : tcp 80 }\nintent b { deny web -> db : udp 80 }\n');
+        const { checked, program } = await programFor(
+            'intent a { allow web -> db : tcp 80 }\nintent b { deny web -> db : udp 80 }\n'
+        );
         expect(checked.lines).toEqual([]);
         expect(program.conflicts).toEqual([]);
     });

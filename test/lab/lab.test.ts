@@ -19,7 +19,6 @@ import { needsLab } from '../support/system.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
-
 function netintent(args: string[]) {
     const run = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 540_000 });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -27,53 +26,76 @@ function netintent(args: string[]) {
 
 /** What a lab leaves on the machine: its namespaces and FRR processes of its path spaces. */
 function leftovers(lab: string): string[] {
-    const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter(l => l.startsWith(`ni-${lab}-`));
-    const processes = spawnSync('pgrep', ['-af', `frr/.* ni-${lab}-`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(l => l.startsWith(`ni-${lab}-`));
+    const processes = spawnSync('pgrep', ['-af', `frr/.* ni-${lab}-`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
     return [...namespaces, ...processes];
 }
 
 describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
-    it.each(['campus', 'dc-fabric', 'wan', 'violations', 'dual-hub'])('runs %s on FRR with its whole state as compiled, and leaves nothing behind', sample => {
-        const up = netintent(['lab', 'up', `samples/${sample}`]);
-        try {
-            expect(up.code, up.stderr).toBe(0);
-            expect(up.stdout).toMatch(/devices converged in [\d.]+ s; \d+ FIB entries, \d+ policy-table routes, \d+ ip rules, \d+ nftables chains as compiled\n$/);
-            const status = netintent(['lab', 'status', `samples/${sample}`]);
-            expect(status.code, status.stdout).toBe(0);
-            expect(status.stdout).toMatch(/FIB entries, \d+ policy-table routes, \d+ ip rules, \d+ nftables chains as compiled\n$/);
-            // Real traffic agrees with the verifier on every requirement tried.
-            const test = netintent(['lab', 'test', `samples/${sample}`]);
-            expect(test.code, test.stdout).toBe(0);
-            expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
-            // Every segment's test host forged a source: no such packet arrived anywhere.
-            const forged = /\n(\d+) packets with forged sources sent from (\d+) segments, 0 delivered\n/.exec(test.stdout);
-            expect(forged, test.stdout).not.toBeNull();
-            const twinFile = fs.readdirSync(path.join(ROOT, 'samples', sample)).find(f => f.endsWith('.twin.yaml'))!;
-            const { twin } = loadTwin(path.join(ROOT, 'samples', sample, twinFile), file => fs.readFileSync(file, 'utf8'));
-            const attached = [...twin.segments.values()].filter(s => s.attach).length;
-            expect(Number(forged![2])).toBe(attached);
-            // Every steered requirement still holds after each of its waypoints' links flapped.
-            expect(test.stdout).toMatch(/\n\d+ waypoint links flapped, 0 left a steered requirement broken\n$/);
-            expect(test.stdout).not.toContain('✗');
-            // Only a latency bound may go untried.
-            for (const line of test.stdout.split('\n').filter(l => l.startsWith('?'))) expect(line).toContain('latenc');
-            const entries = /(\d+) FIB entries/.exec(up.stdout)?.[1];
-            const tried = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];
-            const flapped = /\n(\d+) waypoint links flapped/.exec(test.stdout)?.[1];
-            console.log(`differential ${sample}: ${entries} FIB entries equal, ${tried} requirements agree, ${flapped} waypoint links flapped`);
-        } finally {
-            const down = netintent(['lab', 'down', `samples/${sample}`]);
-            expect(down.code, down.stderr).toBe(0);
-        }
-        expect(leftovers(sample)).toEqual([]);
-    }, 600_000);
+    it.each(['campus', 'dc-fabric', 'wan', 'violations', 'dual-hub'])(
+        'runs %s on FRR with its whole state as compiled, and leaves nothing behind',
+        sample => {
+            const up = netintent(['lab', 'up', `samples/${sample}`]);
+            try {
+                expect(up.code, up.stderr).toBe(0);
+                expect(up.stdout).toMatch(
+                    /devices converged in [\d.]+ s; \d+ FIB entries, \d+ policy-table routes, \d+ ip rules, \d+ nftables chains as compiled\n$/
+                );
+                const status = netintent(['lab', 'status', `samples/${sample}`]);
+                expect(status.code, status.stdout).toBe(0);
+                expect(status.stdout).toMatch(
+                    /FIB entries, \d+ policy-table routes, \d+ ip rules, \d+ nftables chains as compiled\n$/
+                );
+                // Real traffic agrees with the verifier on every requirement tried.
+                const test = netintent(['lab', 'test', `samples/${sample}`]);
+                expect(test.code, test.stdout).toBe(0);
+                expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
+                // Every segment's test host forged a source: no such packet arrived anywhere.
+                const forged = /\n(\d+) packets with forged sources sent from (\d+) segments, 0 delivered\n/.exec(
+                    test.stdout
+                );
+                expect(forged, test.stdout).not.toBeNull();
+                const twinFile = fs
+                    .readdirSync(path.join(ROOT, 'samples', sample))
+                    .find(f => f.endsWith('.twin.yaml'))!;
+                const { twin } = loadTwin(path.join(ROOT, 'samples', sample, twinFile), file =>
+                    fs.readFileSync(file, 'utf8')
+                );
+                const attached = [...twin.segments.values()].filter(s => s.attach).length;
+                expect(Number(forged![2])).toBe(attached);
+                // Every steered requirement still holds after each of its waypoints' links flapped.
+                expect(test.stdout).toMatch(/\n\d+ waypoint links flapped, 0 left a steered requirement broken\n$/);
+                expect(test.stdout).not.toContain('✗');
+                // Only a latency bound may go untried.
+                for (const line of test.stdout.split('\n').filter(l => l.startsWith('?')))
+                    expect(line).toContain('latenc');
+                const entries = /(\d+) FIB entries/.exec(up.stdout)?.[1];
+                const tried = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];
+                const flapped = /\n(\d+) waypoint links flapped/.exec(test.stdout)?.[1];
+                console.log(
+                    `differential ${sample}: ${entries} FIB entries equal, ${tried} requirements agree, ${flapped} waypoint links flapped`
+                );
+            } finally {
+                const down = netintent(['lab', 'down', `samples/${sample}`]);
+                expect(down.code, down.stderr).toBe(0);
+            }
+            expect(leftovers(sample)).toEqual([]);
+        },
+        600_000
+    );
 
     it('down cleans up after up was killed (kill -9) midway', async () => {
         const state = '/run/netintent/wan.json';
         const up = spawn(process.execPath, [BIN, 'lab', 'up', 'samples/wan'], { cwd: ROOT, stdio: 'ignore' });
         // Kill it once some devices exist but before it is done.
         for (let i = 0; i < 300; i++) {
-            const made = fs.existsSync(state) ? (JSON.parse(fs.readFileSync(state, 'utf8')) as { namespaces: string[] }).namespaces.length : 0;
+            const made = fs.existsSync(state)
+                ? (JSON.parse(fs.readFileSync(state, 'utf8')) as { namespaces: string[] }).namespaces.length
+                : 0;
             if (made >= 3) break;
             await new Promise(resolve => setTimeout(resolve, 20));
         }
@@ -103,10 +125,14 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
             }
             expect(sync.code, sync.stdout).toBe(0);
             expect(sync.stdout).toContain('2 interface(s) down: r2:eth2, r3:eth1');
-            expect(sync.stdout).toContain('the live state (FIBs, policy tables and rules, rulesets) is the simulated one');
+            expect(sync.stdout).toContain(
+                'the live state (FIBs, policy tables and rules, rulesets) is the simulated one'
+            );
             const synced = fs.readFileSync(twinFile, 'utf8');
             expect(synced.split('\n').slice(0, 2)).toEqual(original.split('\n').slice(0, 2));
-            expect(synced).toMatch(/\nstate:\n {2}observed: \d{4}-\d\d-\d\dT[\d:]+Z\n {2}down: \[ r2:eth2, r3:eth1 \]\n$/);
+            expect(synced).toMatch(
+                /\nstate:\n {2}observed: \d{4}-\d\d-\d\dT[\d:]+Z\n {2}down: \[ r2:eth2, r3:eth1 \]\n$/
+            );
         } finally {
             netintent(['lab', 'down', folder]);
         }
@@ -115,13 +141,24 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
     it('a forged source arrives where an edge has no anti-spoofing: the forged-source trial sees it; status and lab test report the altered lab', async () => {
         // Default allow: only the guard stops sb from claiming sa's address, which may reach sc.
         const folder = writeWorkspace({
-            'spoof.twin.yaml': [
-                'network: spoof', 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
-                'devices:', '  r1: { role: access }', '  r2: { role: access }', '  r3: { role: access }',
-                'links:', '  - endpoints: [r1:eth1, r2:eth1]', '  - endpoints: [r2:eth2, r3:eth1]',
-                'segments:', '  sa: { prefix: 10.1.1.0/24, attach: r1:eth10 }', '  sb: { prefix: 10.1.2.0/24, attach: r2:eth10 }', '  sc: { prefix: 10.1.3.0/24, attach: r3:eth10 }'
-            ].join('\n') + '\n',
-            'spoof.intent': 'twin "spoof.twin.yaml"\nintent dns { allow segment sa -> segment sc : udp 53 }\nintent rest { deny segment sb -> segment sc : udp 53 }\n'
+            'spoof.twin.yaml':
+                [
+                    'network: spoof',
+                    'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+                    'devices:',
+                    '  r1: { role: access }',
+                    '  r2: { role: access }',
+                    '  r3: { role: access }',
+                    'links:',
+                    '  - endpoints: [r1:eth1, r2:eth1]',
+                    '  - endpoints: [r2:eth2, r3:eth1]',
+                    'segments:',
+                    '  sa: { prefix: 10.1.1.0/24, attach: r1:eth10 }',
+                    '  sb: { prefix: 10.1.2.0/24, attach: r2:eth10 }',
+                    '  sc: { prefix: 10.1.3.0/24, attach: r3:eth10 }'
+                ].join('\n') + '\n',
+            'spoof.intent':
+                'twin "spoof.twin.yaml"\nintent dns { allow segment sa -> segment sc : udp 53 }\nintent rest { deny segment sb -> segment sc : udp 53 }\n'
         });
         const up = netintent(['lab', 'up', folder]);
         try {
@@ -139,9 +176,13 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
             expect(refused.stderr).toContain("before the first trial, the lab's state is not the compiled one");
             // The trial with forged sources, on the altered lab: the packet claiming sa's address gets through.
             await checkFiles(netintentServices(), [path.join(folder, 'spoof.intent')], { verify: false });
-            const program = netintentServices().intent.IntentPrograms.forTwin(path.join(folder, 'spoof.twin.yaml')).program;
+            const program = netintentServices().intent.IntentPrograms.forTwin(
+                path.join(folder, 'spoof.twin.yaml')
+            ).program;
             const trials = forgedSourceTrials(readState('spoof')!, program);
-            expect(trials.filter(t => t.delivered).map(t => `${t.from} claiming ${t.claims}`)).toEqual(['segment sb claiming segment sa']);
+            expect(trials.filter(t => t.delivered).map(t => `${t.from} claiming ${t.claims}`)).toEqual([
+                'segment sb claiming segment sa'
+            ]);
         } finally {
             netintent(['lab', 'down', folder]);
         }
@@ -151,43 +192,69 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
     it('steering comes back after a flap, drops while its waypoint is cut off, and a lost rule shows', () => {
         // r1 reaches r3 over r2 or over fw at equal cost: steering alone takes the flows through fw.
         const folder = writeWorkspace({
-            'steer.twin.yaml': [
-                'network: steer', 'routing: ospf', 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
-                'devices:', '  r1: { role: router }', '  r2: { role: router }', '  r3: { role: router }', '  fw: { role: firewall }',
-                'links:',
-                '  - { endpoints: [r1:eth1, r2:eth1], cost: 10 }', '  - { endpoints: [r2:eth2, r3:eth1], cost: 10 }',
-                '  - { endpoints: [r1:eth2, fw:eth1], cost: 10 }', '  - { endpoints: [fw:eth2, r3:eth2], cost: 10 }',
-                'segments:', '  a: { prefix: 10.1.1.0/24, attach: r1:eth10 }', '  b: { prefix: 10.1.2.0/24, attach: r3:eth10 }'
-            ].join('\n') + '\n',
-            'steer.intent': [
-                'twin "steer.twin.yaml"',
-                'scenario fw-cut { fail link r1:eth2 -- fw:eth1 }',
-                // Pinned (avoid r2): no way around the cut, so dropped while it lasts.
-                'intent dns { allow segment a -> segment b : udp 53 avoid r2 }',
-                'intent dns-cut { allow segment a -> segment b : udp 53 avoid r2 during fw-cut }',
-                // By OSPF toward fw: around the cut, over r2 and r3 to fw and back to r3.
-                'intent web { allow segment a -> segment b : tcp 443 via fw survive 1 link failure }',
-                // With both links of fw down no way passes fw: dropped, never sent around it.
-                'scenario fw-gone {\n  fail link r1:eth2 -- fw:eth1\n  fail link fw:eth2 -- r3:eth2\n}',
-                'intent web-gone { allow segment a -> segment b : tcp 443 via fw during fw-gone }'
-            ].join('\n') + '\n'
+            'steer.twin.yaml':
+                [
+                    'network: steer',
+                    'routing: ospf',
+                    'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+                    'devices:',
+                    '  r1: { role: router }',
+                    '  r2: { role: router }',
+                    '  r3: { role: router }',
+                    '  fw: { role: firewall }',
+                    'links:',
+                    '  - { endpoints: [r1:eth1, r2:eth1], cost: 10 }',
+                    '  - { endpoints: [r2:eth2, r3:eth1], cost: 10 }',
+                    '  - { endpoints: [r1:eth2, fw:eth1], cost: 10 }',
+                    '  - { endpoints: [fw:eth2, r3:eth2], cost: 10 }',
+                    'segments:',
+                    '  a: { prefix: 10.1.1.0/24, attach: r1:eth10 }',
+                    '  b: { prefix: 10.1.2.0/24, attach: r3:eth10 }'
+                ].join('\n') + '\n',
+            'steer.intent':
+                [
+                    'twin "steer.twin.yaml"',
+                    'scenario fw-cut { fail link r1:eth2 -- fw:eth1 }',
+                    // Pinned (avoid r2): no way around the cut, so dropped while it lasts.
+                    'intent dns { allow segment a -> segment b : udp 53 avoid r2 }',
+                    'intent dns-cut { allow segment a -> segment b : udp 53 avoid r2 during fw-cut }',
+                    // By OSPF toward fw: around the cut, over r2 and r3 to fw and back to r3.
+                    'intent web { allow segment a -> segment b : tcp 443 via fw survive 1 link failure }',
+                    // With both links of fw down no way passes fw: dropped, never sent around it.
+                    'scenario fw-gone {\n  fail link r1:eth2 -- fw:eth1\n  fail link fw:eth2 -- r3:eth2\n}',
+                    'intent web-gone { allow segment a -> segment b : tcp 443 via fw during fw-gone }'
+                ].join('\n') + '\n'
         });
         const check = netintent(['check', folder]);
-        expect(check.stdout).toMatch(/steer\.intent:4:\d+: error: Violated with r1:eth2 -- fw:eth1 failed: dropped at r1: the next hop of its pinned path, fw \(10\.0\.0\.\d+\), cannot be reached/);
-        expect(check.stdout).toMatch(/steer\.intent:10:\d+: error: Violated with .*: dropped at r1: no path through fw/);
+        expect(check.stdout).toMatch(
+            /steer\.intent:4:\d+: error: Violated with r1:eth2 -- fw:eth1 failed: dropped at r1: the next hop of its pinned path, fw \(10\.0\.0\.\d+\), cannot be reached/
+        );
+        expect(check.stdout).toMatch(
+            /steer\.intent:10:\d+: error: Violated with .*: dropped at r1: no path through fw/
+        );
         const up = netintent(['lab', 'up', folder]);
         try {
             expect(up.code, up.stderr).toBe(0);
             const test = netintent(['lab', 'test', folder]);
             expect(test.code, test.stdout).toBe(0);
             // Through fw, traced with the flow's own protocol and port; dropped while r1-fw is down.
-            expect(test.stdout).toMatch(/✓ \S+steer\.intent:3 dns allow: verifier holds, lab holds — udp 10\.1\.1\.\d+ -> 10\.1\.2\.\d+:53 delivered, traceroute r1 → fw → r3\n/);
-            expect(test.stdout).toMatch(/✓ \S+steer\.intent:4 dns-cut allow: verifier violated, lab violated — udp \S+ -> \S+:53 not delivered \(nothing arrived; a second later: nothing arrived\) with r1:eth2 -- fw:eth1 failed\n/);
+            expect(test.stdout).toMatch(
+                /✓ \S+steer\.intent:3 dns allow: verifier holds, lab holds — udp 10\.1\.1\.\d+ -> 10\.1\.2\.\d+:53 delivered, traceroute r1 → fw → r3\n/
+            );
+            expect(test.stdout).toMatch(
+                /✓ \S+steer\.intent:4 dns-cut allow: verifier violated, lab violated — udp \S+ -> \S+:53 not delivered \(nothing arrived; a second later: nothing arrived\) with r1:eth2 -- fw:eth1 failed\n/
+            );
             expect(test.stdout).toContain('traceroute r1 → r2 → r3 → fw → r3 with r1:eth2 -- fw:eth1 failed');
-            expect(test.stdout).toMatch(/✓ \S+steer\.intent:10 web-gone allow: verifier violated, lab violated — tcp \S+ -> \S+:443 not delivered \(nothing arrived; a second later: nothing arrived\) with r1:eth2 -- fw:eth1, fw:eth2 -- r3:eth2 failed\n/);
+            expect(test.stdout).toMatch(
+                /✓ \S+steer\.intent:10 web-gone allow: verifier violated, lab violated — tcp \S+ -> \S+:443 not delivered \(nothing arrived; a second later: nothing arrived\) with r1:eth2 -- fw:eth1, fw:eth2 -- r3:eth2 failed\n/
+            );
             // After r1-fw went down and came back, both steered flows pass fw again.
-            expect(test.stdout).toContain('✓ flapped r1:eth2 -- fw:eth1 (down, up, state as compiled): 2 of 2 steered requirements hold');
-            expect(test.stdout).toContain('✓ flapped fw:eth2 -- r3:eth2 (down, up, state as compiled): 2 of 2 steered requirements hold');
+            expect(test.stdout).toContain(
+                '✓ flapped r1:eth2 -- fw:eth1 (down, up, state as compiled): 2 of 2 steered requirements hold'
+            );
+            expect(test.stdout).toContain(
+                '✓ flapped fw:eth2 -- r3:eth2 (down, up, state as compiled): 2 of 2 steered requirements hold'
+            );
             // A policy rule gone from the kernel is a difference from the compiled state, and lab test refuses to judge on it.
             spawnSync('ip', ['-n', 'ni-steer-r1', 'rule', 'del', 'priority', '1000']);
             const status = netintent(['lab', 'status', folder]);
@@ -216,7 +283,19 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
         fs.mkdirSync(runDir, { recursive: true });
         fs.writeFileSync(path.join(runDir, 'zebra.pid'), String(bystander.pid));
         fs.mkdirSync(STATE_DIR, { recursive: true });
-        fs.writeFileSync(stateFile('stale'), JSON.stringify({ lab: 'stale', twin: '', devices: [{ device: 'r1', namespace: pathspace, pathspace }], namespaces: [], segments: [], hosts: [], externals: [], down: [] }));
+        fs.writeFileSync(
+            stateFile('stale'),
+            JSON.stringify({
+                lab: 'stale',
+                twin: '',
+                devices: [{ device: 'r1', namespace: pathspace, pathspace }],
+                namespaces: [],
+                segments: [],
+                hosts: [],
+                externals: [],
+                down: []
+            })
+        );
         try {
             labDown('stale', () => undefined);
             expect(bystander.exitCode).toBeNull();

@@ -40,7 +40,12 @@ describe('the whole file of docs/language.md', async () => {
 
     it('checks clean', () => {
         expect(checked.lines).toEqual([]);
-        expect(program.intents.map(i => i.name)).toEqual(['web-to-db', 'staff-web', 'guest-isolation', 'during-maintenance']);
+        expect(program.intents.map(i => i.name)).toEqual([
+            'web-to-db',
+            'staff-web',
+            'guest-isolation',
+            'during-maintenance'
+        ]);
     });
 
     it('default deny makes the implicit default requirement', () => {
@@ -53,9 +58,16 @@ describe('the whole file of docs/language.md', async () => {
         const r = requirement(program, 'web-to-db');
         expect(r.kind).toBe('allow');
         expect(r.stateful).toBe(true);
-        expect(r.packets.equals(PacketSet.cube({ src: range('10.1.10.0/24'), dst: range('10.1.20.0/24'), ...tcp(5432) }))).toBe(true);
+        expect(
+            r.packets.equals(PacketSet.cube({ src: range('10.1.10.0/24'), dst: range('10.1.20.0/24'), ...tcp(5432) }))
+        ).toBe(true);
         expect(r.constraints).toEqual({
-            via: [['fw1']], avoidDevices: ['core2'], avoidLinks: [], survive: { count: 1, kind: 'link' }, latencyUs: 4000, hops: 5
+            via: [['fw1']],
+            avoidDevices: ['core2'],
+            avoidLinks: [],
+            survive: { count: 1, kind: 'link' },
+            latencyUs: 4000,
+            hops: 5
         });
         expect(r.location.range.start.line).toBe(20);
     });
@@ -63,42 +75,75 @@ describe('the whole file of docs/language.md', async () => {
     it('a group of two segments, a service of two ports', () => {
         const r = requirement(program, 'staff-web');
         const staff = range('10.2.0.0/22', '10.2.8.0/22');
-        const expected = PacketSet.cube({ src: staff, dst: range('10.1.10.0/24'), ...tcp(80) })
-            .union(PacketSet.cube({ src: staff, dst: range('10.1.10.0/24'), ...tcp(443) }));
+        const expected = PacketSet.cube({ src: staff, dst: range('10.1.10.0/24'), ...tcp(80) }).union(
+            PacketSet.cube({ src: staff, dst: range('10.1.10.0/24'), ...tcp(443) })
+        );
         expect(r.packets.equals(expected)).toBe(true);
     });
 
     it('allow admin -> any: a host to every segment and external, all IP traffic', () => {
         const r = requirement(program, 'staff-web', 1);
-        const everything = [...twin.segments.values()].map(s => prefixRange(s.prefix)).reduce((a, b) => a.union(b), internet);
-        expect(r.packets.equals(PacketSet.cube({ src: range('10.1.10.5/32'), dst: everything, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS }))).toBe(true);
+        const everything = [...twin.segments.values()]
+            .map(s => prefixRange(s.prefix))
+            .reduce((a, b) => a.union(b), internet);
+        expect(
+            r.packets.equals(
+                PacketSet.cube({
+                    src: range('10.1.10.5/32'),
+                    dst: everything,
+                    protocol: ALL_PROTOCOLS,
+                    dstPort: ALL_PORTS
+                })
+            )
+        ).toBe(true);
     });
 
-    it('an external stands for its prefixes minus the twin\'s own address space', () => {
+    it("an external stands for its prefixes minus the twin's own address space", () => {
         expect(internet.has(parsePrefix('8.8.8.8')!.prefix.network)).toBe(true);
         for (const inside of ['10.1.10.5', '10.2.0.1', '10.255.0.1', '10.0.0.0', '203.0.113.2']) {
             expect(internet.has(parsePrefix(inside)!.prefix.network), inside).toBe(false);
         }
         const r = requirement(program, 'guest-isolation');
         const guest = range('10.3.0.0/22');
-        expect(r.packets.equals(PacketSet.cube({ src: guest, dst: internet, ...tcp(80) }).union(PacketSet.cube({ src: guest, dst: internet, ...tcp(443) })))).toBe(true);
+        expect(
+            r.packets.equals(
+                PacketSet.cube({ src: guest, dst: internet, ...tcp(80) }).union(
+                    PacketSet.cube({ src: guest, dst: internet, ...tcp(443) })
+                )
+            )
+        ).toBe(true);
     });
 
     it('a bare name that is no group is a host of the twin (dc-dns), with a udp+tcp service', () => {
         const r = requirement(program, 'guest-isolation', 1);
         const dns = range('10.1.20.53/32');
         const guest = range('10.3.0.0/22');
-        expect(r.packets.equals(PacketSet.cube({ src: guest, dst: dns, ...udp(53) }).union(PacketSet.cube({ src: guest, dst: dns, ...tcp(53) })))).toBe(true);
+        expect(
+            r.packets.equals(
+                PacketSet.cube({ src: guest, dst: dns, ...udp(53) }).union(
+                    PacketSet.cube({ src: guest, dst: dns, ...tcp(53) })
+                )
+            )
+        ).toBe(true);
     });
 
     it('isolate is deny both ways', () => {
         const r = requirement(program, 'guest-isolation', 2);
         expect(r.kind).toBe('isolate');
-        expect(r.flows.map(f => [f.source.label, f.destination.label])).toEqual([['guest', 'staff'], ['staff', 'guest']]);
+        expect(r.flows.map(f => [f.source.label, f.destination.label])).toEqual([
+            ['guest', 'staff'],
+            ['staff', 'guest']
+        ]);
         const guest = range('10.3.0.0/22');
         const staff = range('10.2.0.0/22', '10.2.8.0/22');
         const all = { protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS };
-        expect(r.packets.equals(PacketSet.cube({ src: guest, dst: staff, ...all }).union(PacketSet.cube({ src: staff, dst: guest, ...all })))).toBe(true);
+        expect(
+            r.packets.equals(
+                PacketSet.cube({ src: guest, dst: staff, ...all }).union(
+                    PacketSet.cube({ src: staff, dst: guest, ...all })
+                )
+            )
+        ).toBe(true);
     });
 
     it('a scenario fails a device and a link; during names it', () => {
@@ -148,36 +193,61 @@ intent inline {
         const program = programOf(checked, 'q.twin.yaml');
         const [first, second, third] = program.intents[0].requirements;
         expect(first.stateful).toBe(false);
-        expect(first.packets.equals(PacketSet.cube({ src: range('10.1.1.0/24'), dst: program.twin.externals.get('internet')!.space, ...tcp(8000, 8080) }))).toBe(true);
-        expect(first.constraints.avoidLinks).toEqual([{ a: { device: 'leaf-01', interface: 'eth1.100' }, b: { device: 'web_tier', interface: 'eth1' } }]);
+        expect(
+            first.packets.equals(
+                PacketSet.cube({
+                    src: range('10.1.1.0/24'),
+                    dst: program.twin.externals.get('internet')!.space,
+                    ...tcp(8000, 8080)
+                })
+            )
+        ).toBe(true);
+        expect(first.constraints.avoidLinks).toEqual([
+            { a: { device: 'leaf-01', interface: 'eth1.100' }, b: { device: 'web_tier', interface: 'eth1' } }
+        ]);
         expect(first.constraints.survive).toEqual({ count: 2, kind: 'node' });
         expect(first.constraints.latencyUs).toBe(1500);
         expect(second.constraints.latencyUs).toBe(2_000_000);
-        expect(second.packets.equals(PacketSet.cube({ src: range('10.1.1.10/32'), dst: range('192.0.2.0/24'), ...udp(53) }))).toBe(true);
+        expect(
+            second.packets.equals(
+                PacketSet.cube({ src: range('10.1.1.10/32'), dst: range('192.0.2.0/24'), ...udp(53) })
+            )
+        ).toBe(true);
         expect(third.kind).toBe('deny');
         // A device stands for every address it has: its link end, its gateway on web, its loopback.
-        expect(third.flows[0].source.addresses.intervals.map(([lo, hi]) => formatRange(lo, hi))).toEqual(['10.0.0.0', '10.1.1.1', '10.255.0.11']);
+        expect(third.flows[0].source.addresses.intervals.map(([lo, hi]) => formatRange(lo, hi))).toEqual([
+            '10.0.0.0',
+            '10.1.1.1',
+            '10.255.0.11'
+        ]);
         expect(third.packets.cubes.every(c => c.protocol.equals(IntervalSet.of(1, 1)))).toBe(true);
     });
 
     it('a bare name is a group when one has that name, even if a segment has it too', async () => {
-        const checked = await checkWorkspace(smallWorkspace(`group web = host h1
+        const checked = await checkWorkspace(
+            smallWorkspace(`group web = host h1
 intent i { allow web -> db }
-`));
+`)
+        );
         expect(checked.lines).toEqual([]);
         const r = requirement(programOf(checked, 'small.twin.yaml'), 'i');
         expect(r.flows[0].source.addresses.equals(range('10.1.1.10/32'))).toBe(true);
     });
 
     it('groups, services and scenarios resolve across the files bound to the same twin', async () => {
-        const checked = await checkWorkspace(smallWorkspace(`intent uses-shared { allow shared-web -> db : shared-svc during shared-scenario }
-`, {
-            'shared.intent': `twin "small.twin.yaml"
+        const checked = await checkWorkspace(
+            smallWorkspace(
+                `intent uses-shared { allow shared-web -> db : shared-svc during shared-scenario }
+`,
+                {
+                    'shared.intent': `twin "small.twin.yaml"
 group shared-web = segment web
 service shared-svc = tcp 443
 scenario shared-scenario { fail device r2 }
 `
-        }));
+                }
+            )
+        );
         expect(checked.lines).toEqual([]);
         const r = requirement(programOf(checked, 'small.twin.yaml'), 'uses-shared');
         expect(r.scenarios[0].failures).toEqual([{ kind: 'device', device: 'r2' }]);
@@ -185,18 +255,25 @@ scenario shared-scenario { fail device r2 }
     });
 
     it('a group of a file bound to another twin is not visible', async () => {
-        const checked = await checkWorkspace(smallWorkspace(`intent i { allow other-group -> db }
-`, {
-            'other/other.twin.yaml': `network: other
+        const checked = await checkWorkspace(
+            smallWorkspace(
+                `intent i { allow other-group -> db }
+`,
+                {
+                    'other/other.twin.yaml': `network: other
 pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }
 devices: { x1: {} }
 segments: { web: { prefix: 10.1.1.0/24, attach: x1:eth1 } }
 `,
-            'other/other.intent': `twin "other.twin.yaml"
+                    'other/other.intent': `twin "other.twin.yaml"
 group other-group = segment web
 `
-        }));
-        expect(checked.lines).toEqual(["main.intent:2:18 error unknown-name: Unknown group, segment, host or external 'other-group'."]);
+                }
+            )
+        );
+        expect(checked.lines).toEqual([
+            "main.intent:2:18 error unknown-name: Unknown group, segment, host or external 'other-group'."
+        ]);
     });
 
     it('a .clab.yml is accepted as the twin', async () => {
@@ -222,11 +299,20 @@ scenario cut { fail link r1:eth1 -- r2:eth1 }
 
 describe('twin names link to where the twin declares them', () => {
     it('a segment, a device and an interface resolve to their YAML file and line', async () => {
-        const checked = await checkWorkspace(smallWorkspace('scenario s { fail link r1:eth1 -- r2:eth1 }\nintent i { allow segment web -> db via r2 }\n'));
+        const checked = await checkWorkspace(
+            smallWorkspace('scenario s { fail link r1:eth1 -- r2:eth1 }\nintent i { allow segment web -> db via r2 }\n')
+        );
         expect(checked.lines).toEqual([]);
-        const document = netintentServices().shared.workspace.LangiumDocuments.getDocument(URI.file(path.join(checked.folder, 'main.intent')))!;
-        const targets = document.references.map(r => 'ref' in r ? r.ref : undefined).filter(isTwinSymbol)
-            .map(t => `${t.$type} ${t.name} ${path.basename(t.location.file)}:${t.location.range.start.line}:${t.location.range.start.column}`);
+        const document = netintentServices().shared.workspace.LangiumDocuments.getDocument(
+            URI.file(path.join(checked.folder, 'main.intent'))
+        )!;
+        const targets = document.references
+            .map(r => ('ref' in r ? r.ref : undefined))
+            .filter(isTwinSymbol)
+            .map(
+                t =>
+                    `${t.$type} ${t.name} ${path.basename(t.location.file)}:${t.location.range.start.line}:${t.location.range.start.column}`
+            );
         expect(targets).toEqual([
             'TwinDevice r1 small.twin.yaml:4:3',
             'TwinInterface eth1 small.twin.yaml:8:17',

@@ -2,7 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CodeAction, CodeLens, CompletionList, Hover, LocationLink, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import type {
+    CodeAction,
+    CodeLens,
+    CompletionList,
+    Hover,
+    LocationLink,
+    WorkspaceEdit
+} from 'vscode-languageserver-protocol';
 import { ROOT } from '../support/samples.js';
 import { LspClient } from './lsp-client.js';
 import { temporaryFolder } from '../support/temporary.js';
@@ -11,7 +18,10 @@ import { checkWorkspace } from '../support/workspace.js';
 const folder = temporaryFolder('netintent-lsp-');
 fs.cpSync(path.join(ROOT, 'samples', 'campus'), folder, { recursive: true });
 // A second file bound to the same twin, using a group of the first.
-fs.writeFileSync(path.join(folder, 'more.intent'), 'twin "campus.twin.yaml"\n\nintent staff-to-web-again {\n  allow staff -> web : tcp 8080\n}\n');
+fs.writeFileSync(
+    path.join(folder, 'more.intent'),
+    'twin "campus.twin.yaml"\n\nintent staff-to-web-again {\n  allow staff -> web : tcp 8080\n}\n'
+);
 const policy = path.join(folder, 'policy.intent');
 const policyUri = `file://${policy}`;
 const moreUri = `file://${path.join(folder, 'more.intent')}`;
@@ -46,13 +56,18 @@ async function verified(uri: string): Promise<string[]> {
 }
 
 async function change(uri: string, text: string): Promise<void> {
-    await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
+    await client.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: ++version },
+        contentChanges: [{ text }]
+    });
 }
 
 beforeAll(async () => {
     client = new LspClient();
     await client.initialize(folder);
-    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: policyUri, languageId: 'netintent', version, text: policyText } });
+    await client.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri: policyUri, languageId: 'netintent', version, text: policyText }
+    });
 });
 
 afterAll(async () => {
@@ -67,22 +82,41 @@ describe('the language server', () => {
         // default deny first: one path from each of the 6 segments and the internet, dropped where it enters;
         // then each intent, with the paths of its requirements added up.
         expect(titles).toEqual([
-            '✓ holds · 7 paths', '✓ holds · 4 paths', '✓ holds · 4 paths · survives 1 link failure', '✓ holds · 3 paths',
-            '✓ holds · 9 paths', '✓ holds · 5 paths', '✓ holds · 3 paths', '✓ holds · 3 paths'
+            '✓ holds · 7 paths',
+            '✓ holds · 4 paths',
+            '✓ holds · 4 paths · survives 1 link failure',
+            '✓ holds · 3 paths',
+            '✓ holds · 9 paths',
+            '✓ holds · 5 paths',
+            '✓ holds · 3 paths',
+            '✓ holds · 3 paths'
         ]);
     });
 
     it('hover: a twin name shows what it is; a requirement shows its verdict', async () => {
-        const device: Hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: policyUri }, position: at('via fw1', 5) });
+        const device: Hover = await client.connection.sendRequest('textDocument/hover', {
+            textDocument: { uri: policyUri },
+            position: at('via fw1', 5)
+        });
         expect(JSON.stringify(device.contents)).toContain('**device fw1** — firewall, loopback');
-        const requirement: Hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: policyUri }, position: at('allow web -> db', 1) });
+        const requirement: Hover = await client.connection.sendRequest('textDocument/hover', {
+            textDocument: { uri: policyUri },
+            position: at('allow web -> db', 1)
+        });
         expect(JSON.stringify(requirement.contents)).toContain('✓ holds');
         expect(JSON.stringify(requirement.contents)).toContain('paths: srv1 → dist1 → fw1 → dist1 → srv1');
     });
 
     it('the topology, with the paths of the requirement under the cursor', async () => {
-        const topology: { devices: unknown[]; links: unknown[]; paths: Array<{ devices: string[]; failing: boolean }>; requirement?: string } =
-            await client.connection.sendRequest('netintent/topology', { uri: policyUri, position: at('allow web -> db', 1) });
+        const topology: {
+            devices: unknown[];
+            links: unknown[];
+            paths: Array<{ devices: string[]; failing: boolean }>;
+            requirement?: string;
+        } = await client.connection.sendRequest('netintent/topology', {
+            uri: policyUri,
+            position: at('allow web -> db', 1)
+        });
         expect(topology.devices).toHaveLength(9);
         expect(topology.requirement).toBe('allow web -> db : postgres');
         // steered to fw1 and on from it by OSPF: both distribution switches on either side (ECMP)
@@ -95,7 +129,10 @@ describe('the language server', () => {
     });
 
     it('definition: a segment name leads to its line in the twin YAML', async () => {
-        const links: LocationLink[] = await client.connection.sendRequest('textDocument/definition', { textDocument: { uri: policyUri }, position: at('segment web', 9) });
+        const links: LocationLink[] = await client.connection.sendRequest('textDocument/definition', {
+            textDocument: { uri: policyUri },
+            position: at('segment web', 9)
+        });
         const twinText = fs.readFileSync(path.join(folder, 'campus.twin.yaml'), 'utf8');
         expect(links).toHaveLength(1);
         expect(links[0].targetUri).toBe(`file://${path.join(folder, 'campus.twin.yaml')}`);
@@ -104,7 +141,9 @@ describe('the language server', () => {
 
     it('references of a twin name: its declaration in the YAML and every use', async () => {
         const locations: Array<{ uri: string }> = await client.connection.sendRequest('textDocument/references', {
-            textDocument: { uri: policyUri }, position: at('via fw1', 5), context: { includeDeclaration: true }
+            textDocument: { uri: policyUri },
+            position: at('via fw1', 5),
+            context: { includeDeclaration: true }
         });
         expect(locations[0].uri).toMatch(/campus\.twin\.yaml$/);
         expect(locations.length).toBeGreaterThanOrEqual(2);
@@ -112,7 +151,10 @@ describe('the language server', () => {
 
     it('completion at five places: keywords, groups and twin names, devices with details, services, scenarios', async () => {
         const complete = async (position: { line: number; character: number }) => {
-            const result: CompletionList = await client.connection.sendRequest('textDocument/completion', { textDocument: { uri: policyUri }, position });
+            const result: CompletionList = await client.connection.sendRequest('textDocument/completion', {
+                textDocument: { uri: policyUri },
+                position
+            });
             return result.items;
         };
         const topLevel = await complete({ line: policyText.split('\n').length - 1, character: 0 });
@@ -128,44 +170,65 @@ describe('the language server', () => {
     });
 
     it('a quick fix for a typo, applied, clears the error', async () => {
-        const broken = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> segment webb : web-ports\n}');
+        const broken = policyText.replace(
+            'allow staff -> web : web-ports\n}',
+            'allow staff -> segment webb : web-ports\n}'
+        );
         await change(policyUri, broken);
-        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'unknown-name'));
+        const published = await client.diagnosticsFor(policyUri, p =>
+            p.diagnostics.some(d => d.code === 'unknown-name')
+        );
         const diagnostic = published.diagnostics.find(d => d.code === 'unknown-name')!;
         expect(diagnostic.message).toBe("Unknown segment 'webb'. Did you mean 'web'?");
         const actions: CodeAction[] = await client.connection.sendRequest('textDocument/codeAction', {
-            textDocument: { uri: policyUri }, range: diagnostic.range, context: { diagnostics: [diagnostic] }
+            textDocument: { uri: policyUri },
+            range: diagnostic.range,
+            context: { diagnostics: [diagnostic] }
         });
         const fix = actions.find(a => a.title === "Change to 'web'")!;
         const edit = fix.edit!.changes![policyUri][0];
         const lines = broken.split('\n');
-        lines[edit.range.start.line] = lines[edit.range.start.line].slice(0, edit.range.start.character) + edit.newText + lines[edit.range.start.line].slice(edit.range.end.character);
+        lines[edit.range.start.line] =
+            lines[edit.range.start.line].slice(0, edit.range.start.character) +
+            edit.newText +
+            lines[edit.range.start.line].slice(edit.range.end.character);
         await change(policyUri, lines.join('\n'));
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
     });
 
-    it('quick fixes read the diagnostic\'s code and data, not its message: an unknown service can be declared', async () => {
+    it("quick fixes read the diagnostic's code and data, not its message: an unknown service can be declared", async () => {
         const broken = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> web : backup-ports\n}');
         await change(policyUri, broken);
-        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'unknown-name'));
+        const published = await client.diagnosticsFor(policyUri, p =>
+            p.diagnostics.some(d => d.code === 'unknown-name')
+        );
         const diagnostic = published.diagnostics.find(d => d.code === 'unknown-name')!;
         // A client may show (and send back) the message translated or shortened.
         const actions: CodeAction[] = await client.connection.sendRequest('textDocument/codeAction', {
-            textDocument: { uri: policyUri }, range: diagnostic.range, context: { diagnostics: [{ ...diagnostic, message: 'unbekannter Name' }] }
+            textDocument: { uri: policyUri },
+            range: diagnostic.range,
+            context: { diagnostics: [{ ...diagnostic, message: 'unbekannter Name' }] }
         });
         expect(actions.map(a => a.title)).toContain("Declare service 'backup-ports'");
-        const declaration = actions.find(a => a.title === "Declare service 'backup-ports'")!.edit!.changes![policyUri][0];
+        const declaration = actions.find(a => a.title === "Declare service 'backup-ports'")!.edit!.changes![
+            policyUri
+        ][0];
         expect(declaration.newText).toBe('service backup-ports = tcp\n');
         await change(policyUri, policyText);
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
     });
 
     it('an edit that breaks an intent is reported violated at its line; the repair clears it', async () => {
-        const breaking = policyText.replace('allow staff -> web : web-ports\n}', 'allow staff -> web : web-ports\n    hops <= 1\n}');
+        const breaking = policyText.replace(
+            'allow staff -> web : web-ports\n}',
+            'allow staff -> web : web-ports\n    hops <= 1\n}'
+        );
         await change(policyUri, breaking);
         const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'violated'));
         const violation = published.diagnostics.find(d => d.code === 'violated')!;
-        expect(violation.message).toMatch(/^Violated: the path acc1 → .* passes \d devices, more than hops <= 1\. Packet: tcp /);
+        expect(violation.message).toMatch(
+            /^Violated: the path acc1 → .* passes \d devices, more than hops <= 1\. Packet: tcp /
+        );
         expect(violation.range.start.line).toBe(at('allow staff -> web').line);
         await change(policyUri, policyText);
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
@@ -173,11 +236,20 @@ describe('the language server', () => {
     });
 
     it('document symbols, folding ranges and semantic tokens', async () => {
-        const symbols: Array<{ name: string }> = await client.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri: policyUri } });
-        expect(symbols.map(s => s.name)).toEqual(expect.arrayContaining(['web-to-db', 'staff-web', 'postgres', 'core1-maintenance', 'web']));
-        const folds: Array<{ startLine: number; endLine: number }> = await client.connection.sendRequest('textDocument/foldingRange', { textDocument: { uri: policyUri } });
+        const symbols: Array<{ name: string }> = await client.connection.sendRequest('textDocument/documentSymbol', {
+            textDocument: { uri: policyUri }
+        });
+        expect(symbols.map(s => s.name)).toEqual(
+            expect.arrayContaining(['web-to-db', 'staff-web', 'postgres', 'core1-maintenance', 'web'])
+        );
+        const folds: Array<{ startLine: number; endLine: number }> = await client.connection.sendRequest(
+            'textDocument/foldingRange',
+            { textDocument: { uri: policyUri } }
+        );
         expect(folds).toContainEqual(expect.objectContaining({ startLine: at('intent web-to-db').line }));
-        const tokens: { data: number[] } = await client.connection.sendRequest('textDocument/semanticTokens/full', { textDocument: { uri: policyUri } });
+        const tokens: { data: number[] } = await client.connection.sendRequest('textDocument/semanticTokens/full', {
+            textDocument: { uri: policyUri }
+        });
         // Five numbers per token: at least one per group, service, scenario and intent name.
         expect(tokens.data.length / 5).toBeGreaterThan(20);
     });
@@ -185,38 +257,62 @@ describe('the language server', () => {
     it('formatting puts one statement a line and indents intent bodies', async () => {
         const messy = 'twin "campus.twin.yaml"\nintent tidy {   allow web   ->   db : postgres via fw1 }\n';
         const uri = `file://${path.join(folder, 'messy.intent')}`;
-        await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'netintent', version: 1, text: messy } });
+        await client.connection.sendNotification('textDocument/didOpen', {
+            textDocument: { uri, languageId: 'netintent', version: 1, text: messy }
+        });
         await client.diagnosticsFor(uri, () => true);
-        const edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }> =
-            await client.connection.sendRequest('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+        const edits: Array<{
+            range: { start: { line: number; character: number }; end: { line: number; character: number } };
+            newText: string;
+        }> = await client.connection.sendRequest('textDocument/formatting', {
+            textDocument: { uri },
+            options: { tabSize: 2, insertSpaces: true }
+        });
         const lines = messy.split('\n');
-        const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+        const offset = (p: { line: number; character: number }) =>
+            lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
         let formatted = messy;
         for (const edit of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
-            formatted = formatted.slice(0, offset(edit.range.start)) + edit.newText + formatted.slice(offset(edit.range.end));
+            formatted =
+                formatted.slice(0, offset(edit.range.start)) + edit.newText + formatted.slice(offset(edit.range.end));
         }
-        expect(formatted).toBe('twin "campus.twin.yaml"\nintent tidy {\n  allow web -> db : postgres\n    via fw1\n}\n');
+        expect(formatted).toBe(
+            'twin "campus.twin.yaml"\nintent tidy {\n  allow web -> db : postgres\n    via fw1\n}\n'
+        );
         await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
     });
 
     it('renames a group in every file bound to the twin', async () => {
-        const edit: WorkspaceEdit = await client.connection.sendRequest('textDocument/rename', { textDocument: { uri: policyUri }, position: at('group staff', 6), newName: 'employees' });
+        const edit: WorkspaceEdit = await client.connection.sendRequest('textDocument/rename', {
+            textDocument: { uri: policyUri },
+            position: at('group staff', 6),
+            newName: 'employees'
+        });
         expect(Object.keys(edit.changes!).sort()).toEqual([moreUri, policyUri].sort());
         expect(edit.changes![moreUri].map(e => e.newText)).toEqual(['employees']);
         // Twin names are the twin's: they are not renamed from an intent file.
-        const refused = await client.connection.sendRequest('textDocument/prepareRename', { textDocument: { uri: policyUri }, position: at('via fw1', 5) });
+        const refused = await client.connection.sendRequest('textDocument/prepareRename', {
+            textDocument: { uri: policyUri },
+            position: at('via fw1', 5)
+        });
         expect(refused).toBeNull();
     });
 
     it('editing the twin YAML re-checks the intents bound to it', async () => {
         const twinFile = path.join(folder, 'campus.twin.yaml');
         const original = fs.readFileSync(twinFile, 'utf8');
-        fs.writeFileSync(twinFile, original.replace(/^  fw1:/m, '  fw9:'));
-        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${twinFile}`, type: 2 }] });
-        const published = await client.diagnosticsFor(policyUri, p => p.diagnostics.some(d => d.code === 'twin-error' || d.code === 'unknown-name'));
+        fs.writeFileSync(twinFile, original.replace(/^ {2}fw1:/m, '  fw9:'));
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', {
+            changes: [{ uri: `file://${twinFile}`, type: 2 }]
+        });
+        const published = await client.diagnosticsFor(policyUri, p =>
+            p.diagnostics.some(d => d.code === 'twin-error' || d.code === 'unknown-name')
+        );
         expect(published.diagnostics.map(d => d.message).join('\n')).toMatch(/fw1/);
         fs.writeFileSync(twinFile, original);
-        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: `file://${twinFile}`, type: 2 }] });
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', {
+            changes: [{ uri: `file://${twinFile}`, type: 2 }]
+        });
         await client.diagnosticsFor(policyUri, p => p.diagnostics.length === 0);
     });
 
@@ -225,19 +321,39 @@ describe('the language server', () => {
         const twinUri = `file://${twinFile}`;
         const original = fs.readFileSync(twinFile, 'utf8');
         // acc3 (guest) loses its only link: it has no route for what guests send.
-        fs.writeFileSync(twinFile, original.replace('  - endpoints: [dist2:eth5, acc3:eth1]\n    latency: 500us\n    bandwidth: 1G\n', ''));
-        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: twinUri, type: 2 }] });
+        fs.writeFileSync(
+            twinFile,
+            original.replace('  - endpoints: [dist2:eth5, acc3:eth1]\n    latency: 500us\n    bandwidth: 1G\n', '')
+        );
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', {
+            changes: [{ uri: twinUri, type: 2 }]
+        });
         const published = await client.diagnosticsFor(twinUri, p => p.diagnostics.length > 0);
-        const cli = await checkWorkspace(Object.fromEntries(['campus.twin.yaml', 'policy.intent', 'more.intent'].map(f => [f, fs.readFileSync(path.join(folder, f), 'utf8')])), true);
+        const cli = await checkWorkspace(
+            Object.fromEntries(
+                ['campus.twin.yaml', 'policy.intent', 'more.intent'].map(f => [
+                    f,
+                    fs.readFileSync(path.join(folder, f), 'utf8')
+                ])
+            ),
+            true
+        );
         const expected = cli.diagnostics.filter(d => d.code === 'blackhole' || d.code === 'loop');
         expect(expected.length).toBeGreaterThan(0);
         // The same warnings at the same places; the CLI sorts its report.
         const byMessage = (a: unknown[], b: unknown[]) => String(a[3]).localeCompare(String(b[3]));
-        expect(published.diagnostics.map(d => [d.range.start.line + 1, d.range.start.character + 1, d.code, d.message]).sort(byMessage))
-            .toEqual(expected.map(d => [d.range.start.line, d.range.start.column, d.code, d.message]).sort(byMessage));
-        expect(published.diagnostics.map(d => d.message).join('\n')).toMatch(/Blackhole for 10\.1\.100\.0\/24: acc3 has no route/);
+        expect(
+            published.diagnostics
+                .map(d => [d.range.start.line + 1, d.range.start.character + 1, d.code, d.message])
+                .sort(byMessage)
+        ).toEqual(expected.map(d => [d.range.start.line, d.range.start.column, d.code, d.message]).sort(byMessage));
+        expect(published.diagnostics.map(d => d.message).join('\n')).toMatch(
+            /Blackhole for 10\.1\.100\.0\/24: acc3 has no route/
+        );
         fs.writeFileSync(twinFile, original);
-        await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: twinUri, type: 2 }] });
+        await client.connection.sendNotification('workspace/didChangeWatchedFiles', {
+            changes: [{ uri: twinUri, type: 2 }]
+        });
         await client.diagnosticsFor(twinUri, p => p.diagnostics.length === 0);
     });
 });

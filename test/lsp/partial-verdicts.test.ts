@@ -27,7 +27,9 @@ function lineOf(text: string, part: string): number {
 async function verified(): Promise<string[]> {
     const deadline = Date.now() + 20_000;
     for (;;) {
-        const lenses: CodeLens[] = await client.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+        const lenses: CodeLens[] = await client.connection.sendRequest('textDocument/codeLens', {
+            textDocument: { uri }
+        });
         const titles = lenses.map(l => l.command?.title ?? '');
         if (titles.length > 0 && titles.every(t => !t.includes('not verified'))) return titles;
         if (Date.now() > deadline) throw new Error(`not verified: ${titles.join(' | ')}`);
@@ -38,14 +40,19 @@ async function verified(): Promise<string[]> {
 async function hover(text: string, part: string): Promise<string> {
     const line = lineOf(text, part);
     const character = text.split('\n')[line].indexOf(part) + 1;
-    const result: Hover = await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } });
+    const result: Hover = await client.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line, character }
+    });
     return JSON.stringify(result.contents);
 }
 
 beforeAll(async () => {
     client = new LspClient();
     await client.initialize(folder);
-    await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'netintent', version, text: TYPO } });
+    await client.connection.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'netintent', version, text: TYPO }
+    });
 });
 
 afterAll(async () => {
@@ -61,13 +68,19 @@ describe('verdicts while statements have errors', () => {
             '✗ violated · the path r1 → r2 → r3 passes r2, which it must avoid'
         ]);
         const published = await client.diagnosticsFor(uri, p => p.diagnostics.some(d => d.code === 'violated'));
-        expect(published.diagnostics.map(d => [d.range.start.line, d.code])).toEqual([[lineOf(TYPO, 'segment webb'), 'unknown-name'], [lineOf(TYPO, 'tcp 80'), 'violated']]);
+        expect(published.diagnostics.map(d => [d.range.start.line, d.code])).toEqual([
+            [lineOf(TYPO, 'segment webb'), 'unknown-name'],
+            [lineOf(TYPO, 'tcp 80'), 'violated']
+        ]);
         expect(await hover(TYPO, 'allow web -> db : tcp 443')).toContain('✓ holds');
         expect(await hover(TYPO, 'allow segment webb')).toContain('Not verified: it has errors.');
     });
 
     it('an overlap: the pair are errors, what overlaps them is unknown naming the line, the rest holds', async () => {
-        await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text: OVERLAP }] });
+        await client.connection.sendNotification('textDocument/didChange', {
+            textDocument: { uri, version: ++version },
+            contentChanges: [{ text: OVERLAP }]
+        });
         expect(await verified()).toEqual([
             '✗ error · see the errors in it',
             '✗ error · see the errors in it',
@@ -75,7 +88,12 @@ describe('verdicts while statements have errors', () => {
             '✓ holds · 2 paths'
         ]);
         const published = await client.diagnosticsFor(uri, p => !p.diagnostics.some(d => d.code === 'violated'));
-        expect(published.diagnostics.map(d => [d.range.start.line, d.code])).toEqual([[lineOf(OVERLAP, 'tcp 5000-6000'), 'overlap'], [lineOf(OVERLAP, 'tcp 5500-7000'), 'overlap']]);
-        expect(await hover(OVERLAP, 'allow web -> db : tcp 5800')).toContain('? unknown · its packets or replies overlap those of the allow at main.intent:3, which has errors');
+        expect(published.diagnostics.map(d => [d.range.start.line, d.code])).toEqual([
+            [lineOf(OVERLAP, 'tcp 5000-6000'), 'overlap'],
+            [lineOf(OVERLAP, 'tcp 5500-7000'), 'overlap']
+        ]);
+        expect(await hover(OVERLAP, 'allow web -> db : tcp 5800')).toContain(
+            '? unknown · its packets or replies overlap those of the allow at main.intent:3, which has errors'
+        );
     });
 });

@@ -9,7 +9,8 @@ function connected(arcs: readonly Arc[], source: string, target: string, failed:
     while (queue.length > 0) {
         const node = queue.pop()!;
         for (const arc of arcs) {
-            if (arc.from !== node || seen.has(arc.to) || (arc.element !== undefined && failed.has(arc.element))) continue;
+            if (arc.from !== node || seen.has(arc.to) || (arc.element !== undefined && failed.has(arc.element)))
+                continue;
             seen.add(arc.to);
             queue.push(arc.to);
         }
@@ -19,7 +20,7 @@ function connected(arcs: readonly Arc[], source: string, target: string, failed:
 
 /** The size of a smallest set of elements separating the two, by trying every set (small graphs only). */
 function bruteForceCut(arcs: readonly Arc[], source: string, target: string): number {
-    const elements = [...new Set(arcs.flatMap(a => a.element === undefined ? [] : [a.element]))];
+    const elements = [...new Set(arcs.flatMap(a => (a.element === undefined ? [] : [a.element])))];
     let best = Infinity;
     for (let mask = 0; mask < 1 << elements.length; mask++) {
         const failed = new Set(elements.filter((_, i) => mask & (1 << i)));
@@ -40,7 +41,10 @@ describe('FlowNetwork', () => {
                     if (next() > 0.45) continue;
                     // A link is two arcs that fail together; some pairs have parallel links.
                     for (let copies = next() < 0.15 ? 2 : 1; copies > 0; copies--, link++) {
-                        arcs.push({ from: `n${a}`, to: `n${b}`, element: `l${link}` }, { from: `n${b}`, to: `n${a}`, element: `l${link}` });
+                        arcs.push(
+                            { from: `n${a}`, to: `n${b}`, element: `l${link}` },
+                            { from: `n${b}`, to: `n${a}`, element: `l${link}` }
+                        );
                     }
                 }
             }
@@ -62,7 +66,11 @@ describe('FlowNetwork', () => {
         for (let trial = 0; trial < 60; trial++) {
             const nodes = 4 + Math.floor(next() * 5);
             // Each device an arc from its in-half to its out-half, which fails with it; links never fail here.
-            const arcs: Arc[] = Array.from({ length: nodes }, (_, d) => ({ from: `n${d}>`, to: `n${d}<`, element: `n${d}` }));
+            const arcs: Arc[] = Array.from({ length: nodes }, (_, d) => ({
+                from: `n${d}>`,
+                to: `n${d}<`,
+                element: `n${d}`
+            }));
             for (let a = 0; a < nodes; a++) {
                 for (let b = a + 1; b < nodes; b++) {
                     if (next() < 0.5) arcs.push({ from: `n${a}<`, to: `n${b}>` }, { from: `n${b}<`, to: `n${a}>` });
@@ -87,8 +95,10 @@ describe('FlowNetwork', () => {
 
     it('never cuts an arc without an element, and answers again after a first question', () => {
         const arcs: Arc[] = [
-            { from: 's', to: 'a', element: 'x' }, { from: 'a', to: 't', element: 'y' },
-            { from: 's', to: 'b' }, { from: 'b', to: 't', element: 'z' }
+            { from: 's', to: 'a', element: 'x' },
+            { from: 'a', to: 't', element: 'y' },
+            { from: 's', to: 'b' },
+            { from: 'b', to: 't', element: 'z' }
         ];
         const network = new FlowNetwork(arcs);
         expect(network.minimumCut('s', 't', 1)).toEqual({ separable: false });

@@ -35,13 +35,24 @@ describe('IntervalSet', () => {
 });
 
 describe('PacketSet', () => {
-    const cube = (next: () => number): Cube => ({ src: randomSet(next), dst: randomSet(next), protocol: randomSet(next), dstPort: randomSet(next), srcPort: IntervalSet.of(0, 65535), dscp: IntervalSet.of(0, 63) });
-    const small = (c: Cube) => members(c.src).length * members(c.dst).length * members(c.protocol).length * members(c.dstPort).length;
+    const cube = (next: () => number): Cube => ({
+        src: randomSet(next),
+        dst: randomSet(next),
+        protocol: randomSet(next),
+        dstPort: randomSet(next),
+        srcPort: IntervalSet.of(0, 65535),
+        dscp: IntervalSet.of(0, 63)
+    });
+    const small = (c: Cube) =>
+        members(c.src).length * members(c.dst).length * members(c.protocol).length * members(c.dstPort).length;
 
     function points(set: PacketSet): Set<string> {
         const out = new Set<string>();
         for (const c of set.cubes) {
-            for (const s of members(c.src)) for (const d of members(c.dst)) for (const p of members(c.protocol)) for (const q of members(c.dstPort)) out.add(`${s},${d},${p},${q}`);
+            for (const s of members(c.src))
+                for (const d of members(c.dst))
+                    for (const p of members(c.protocol))
+                        for (const q of members(c.dstPort)) out.add(`${s},${d},${p},${q}`);
         }
         return out;
     }
@@ -98,9 +109,15 @@ describe('IPv4', () => {
         expect(formatAddress(parseAddress('203.0.113.255')!)).toBe('203.0.113.255');
         expect(parseAddress('10.300.0.1')).toBeUndefined();
         expect(parseAddress('10.0.0')).toBeUndefined();
-        expect(parsePrefix('10.1.1.5/24')).toEqual({ prefix: { network: parseAddress('10.1.1.0'), length: 24 }, hostBitsSet: true });
+        expect(parsePrefix('10.1.1.5/24')).toEqual({
+            prefix: { network: parseAddress('10.1.1.0'), length: 24 },
+            hostBitsSet: true
+        });
         expect(parsePrefix('0.0.0.0/0')).toEqual({ prefix: { network: 0, length: 0 }, hostBitsSet: false });
         expect(parsePrefix('10.0.0.0/33')).toBeUndefined();
-        expect(parsePrefix('10.0.0.1')).toEqual({ prefix: { network: parseAddress('10.0.0.1'), length: 32 }, hostBitsSet: false });
+        expect(parsePrefix('10.0.0.1')).toEqual({
+            prefix: { network: parseAddress('10.0.0.1'), length: 32 },
+            hostBitsSet: false
+        });
     });
 });

@@ -37,24 +37,26 @@ interface Side {
 
 /** r1 (10.0.0.1, loopback 10.255.0.1) and r2 (10.0.0.2, loopback 10.255.0.2) on eth1, both in area 0. */
 function frrConf(n: 1 | 2, side: Side = {}): string {
-    return [
-        `hostname r${n}`,
-        'interface eth1',
-        ` ip address 10.0.0.${n}/30`,
-        ' ip ospf area 0',
-        ' ip ospf cost 10',
-        ...(side.iface ?? []).map(l => ` ${l}`),
-        'exit',
-        'interface lo',
-        ` ip address 10.255.0.${n}/32`,
-        ' ip ospf area 0',
-        'exit',
-        'router ospf',
-        ` ospf router-id 10.255.0.${n}`,
-        ...(side.router ?? []).map(l => ` ${l}`),
-        'exit',
-        ...(side.top ?? [])
-    ].join('\n') + '\n';
+    return (
+        [
+            `hostname r${n}`,
+            'interface eth1',
+            ` ip address 10.0.0.${n}/30`,
+            ' ip ospf area 0',
+            ' ip ospf cost 10',
+            ...(side.iface ?? []).map(l => ` ${l}`),
+            'exit',
+            'interface lo',
+            ` ip address 10.255.0.${n}/32`,
+            ' ip ospf area 0',
+            'exit',
+            'router ospf',
+            ` ospf router-id 10.255.0.${n}`,
+            ...(side.router ?? []).map(l => ` ${l}`),
+            'exit',
+            ...(side.top ?? [])
+        ].join('\n') + '\n'
+    );
 }
 
 function parsed(n: 1 | 2, side: Side): DeviceConfig {
@@ -67,7 +69,10 @@ function parsed(n: 1 | 2, side: Side): DeviceConfig {
 function routing(r1: Side, r2: Side): RoutingState {
     const { twin, diagnostics } = loadTwin(TWIN_FILE, file => (file === TWIN_FILE ? TWIN : undefined));
     expect(diagnostics).toEqual([]);
-    const configs = new Map([['r1', parsed(1, r1)], ['r2', parsed(2, r2)]]);
+    const configs = new Map([
+        ['r1', parsed(1, r1)],
+        ['r2', parsed(2, r2)]
+    ]);
     return new RoutingState(new SimNetwork(twin, configs), NO_FAILURES, new PrefixUniverse(configs.values()));
 }
 
@@ -82,11 +87,19 @@ function adjacent(r1: Side, r2: Side): boolean {
     const there = state.route('r1', prefix('10.255.0.2/32'));
     const back = state.route('r2', prefix('10.255.0.1/32'));
     expect(there === undefined, 'both directions or neither').toBe(back === undefined);
-    if (there) expect(there).toEqual({ prefix: prefix('10.255.0.2/32'), protocol: 'ospf', distance: 110, nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.2') }] });
+    if (there)
+        expect(there).toEqual({
+            prefix: prefix('10.255.0.2/32'),
+            protocol: 'ospf',
+            distance: 110,
+            nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.2') }]
+        });
     return there !== undefined;
 }
 
-const md5 = (keyId: number, key: string) => ({ iface: ['ip ospf authentication message-digest', `ip ospf message-digest-key ${keyId} md5 ${key}`] });
+const md5 = (keyId: number, key: string) => ({
+    iface: ['ip ospf authentication message-digest', `ip ospf message-digest-key ${keyId} md5 ${key}`]
+});
 const simple = (key: string) => ({ iface: ['ip ospf authentication', `ip ospf authentication-key ${key}`] });
 
 describe('OSPF adjacencies', () => {
@@ -110,50 +123,132 @@ describe('OSPF adjacencies', () => {
         expect(adjacent(md5(1, 'secret'), md5(1, 'other'))).toBe(false);
         expect(adjacent(md5(1, 'secret'), md5(2, 'secret'))).toBe(false);
         // FRR sends the last key and accepts only its own last key id.
-        const twoKeys = { iface: ['ip ospf authentication message-digest', 'ip ospf message-digest-key 1 md5 old', 'ip ospf message-digest-key 2 md5 new'] };
+        const twoKeys = {
+            iface: [
+                'ip ospf authentication message-digest',
+                'ip ospf message-digest-key 1 md5 old',
+                'ip ospf message-digest-key 2 md5 new'
+            ]
+        };
         expect(adjacent(twoKeys, md5(2, 'new'))).toBe(true);
         expect(adjacent(twoKeys, md5(1, 'old'))).toBe(false);
         // The area's type where the interface has none.
-        expect(adjacent({ router: ['area 0 authentication message-digest'], iface: ['ip ospf message-digest-key 1 md5 secret'] }, md5(1, 'secret'))).toBe(true);
-        expect(adjacent({ router: ['area 0 authentication message-digest'], iface: ['ip ospf message-digest-key 1 md5 secret'] }, {})).toBe(false);
+        expect(
+            adjacent(
+                {
+                    router: ['area 0 authentication message-digest'],
+                    iface: ['ip ospf message-digest-key 1 md5 secret']
+                },
+                md5(1, 'secret')
+            )
+        ).toBe(true);
+        expect(
+            adjacent(
+                {
+                    router: ['area 0 authentication message-digest'],
+                    iface: ['ip ospf message-digest-key 1 md5 secret']
+                },
+                {}
+            )
+        ).toBe(false);
     });
 
     it('need the same hello and dead intervals (the dead interval following the hello interval where not given)', () => {
         expect(adjacent({ iface: ['ip ospf hello-interval 5'] }, {})).toBe(false);
         expect(adjacent({ iface: ['ip ospf dead-interval 30'] }, {})).toBe(false);
         expect(adjacent({ iface: ['ip ospf hello-interval 5'] }, { iface: ['ip ospf hello-interval 5'] })).toBe(true);
-        expect(adjacent({ iface: ['ip ospf hello-interval 5'] }, { iface: ['ip ospf hello-interval 5', 'ip ospf dead-interval 40'] })).toBe(false);
+        expect(
+            adjacent(
+                { iface: ['ip ospf hello-interval 5'] },
+                { iface: ['ip ospf hello-interval 5', 'ip ospf dead-interval 40'] }
+            )
+        ).toBe(false);
         expect(adjacent({ iface: ['ip ospf hello-interval 10', 'ip ospf dead-interval 40'] }, {})).toBe(true);
     });
 
     it('need the same network type: point-to-point against broadcast reaches Full in FRR, but SPF uses the link in neither direction', () => {
         expect(adjacent({ iface: ['ip ospf network point-to-point'] }, {})).toBe(false);
-        expect(adjacent({ iface: ['ip ospf network point-to-point'] }, { iface: ['ip ospf network point-to-point'] })).toBe(true);
+        expect(
+            adjacent({ iface: ['ip ospf network point-to-point'] }, { iface: ['ip ospf network point-to-point'] })
+        ).toBe(true);
     });
 });
 
 describe('static blackhole routes', () => {
     it('drop: a selected route without next hops, redistributed like any static route', () => {
-        const state = routing({ router: ['redistribute static'], top: ['ip route 10.99.0.0/16 blackhole', 'ip route 10.98.0.0/16 reject', 'ip route 10.97.0.0/16 Null0'] }, {});
+        const state = routing(
+            {
+                router: ['redistribute static'],
+                top: ['ip route 10.99.0.0/16 blackhole', 'ip route 10.98.0.0/16 reject', 'ip route 10.97.0.0/16 Null0']
+            },
+            {}
+        );
         for (const text of ['10.99.0.0/16', '10.98.0.0/16', '10.97.0.0/16']) {
-            expect(state.route('r1', prefix(text))).toEqual({ prefix: prefix(text), protocol: 'static', distance: 1, nextHops: [], blackhole: true });
+            expect(state.route('r1', prefix(text))).toEqual({
+                prefix: prefix(text),
+                protocol: 'static',
+                distance: 1,
+                nextHops: [],
+                blackhole: true
+            });
         }
         expect(state.lookup('r1', parseAddress('10.99.1.1')!)?.blackhole).toBe(true);
         // r2 sends it to r1, which drops it.
-        expect(state.lookup('r2', parseAddress('10.99.1.1')!)).toEqual({ prefix: prefix('10.99.0.0/16'), protocol: 'ospf', distance: 110, nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.1') }] });
+        expect(state.lookup('r2', parseAddress('10.99.1.1')!)).toEqual({
+            prefix: prefix('10.99.0.0/16'),
+            protocol: 'ospf',
+            distance: 110,
+            nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.1') }]
+        });
     });
 
     it('lose to a route of lower distance, and win over one of higher', () => {
-        const state = routing({ top: ['ip route 10.50.0.0/16 10.0.0.2', 'ip route 10.50.0.0/16 blackhole 200', 'ip route 10.51.0.0/16 10.0.0.2 200', 'ip route 10.51.0.0/16 blackhole'] }, {});
-        expect(state.route('r1', prefix('10.50.0.0/16'))).toEqual({ prefix: prefix('10.50.0.0/16'), protocol: 'static', distance: 1, nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.2') }] });
+        const state = routing(
+            {
+                top: [
+                    'ip route 10.50.0.0/16 10.0.0.2',
+                    'ip route 10.50.0.0/16 blackhole 200',
+                    'ip route 10.51.0.0/16 10.0.0.2 200',
+                    'ip route 10.51.0.0/16 blackhole'
+                ]
+            },
+            {}
+        );
+        expect(state.route('r1', prefix('10.50.0.0/16'))).toEqual({
+            prefix: prefix('10.50.0.0/16'),
+            protocol: 'static',
+            distance: 1,
+            nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.2') }]
+        });
         expect(state.route('r1', prefix('10.51.0.0/16'))?.blackhole).toBe(true);
     });
 
     it('make a route whose next hop resolves through them a blackhole too, as FRR 8.4 installs it (measured)', () => {
-        const state = routing({ top: ['ip route 10.99.0.0/16 blackhole', 'ip route 10.50.0.0/16 10.99.1.1', 'ip route 10.51.0.0/16 10.99.1.1', 'ip route 10.51.0.0/16 10.0.0.2'] }, {});
-        expect(state.route('r1', prefix('10.50.0.0/16'))).toEqual({ prefix: prefix('10.50.0.0/16'), protocol: 'static', distance: 1, nextHops: [], blackhole: true });
+        const state = routing(
+            {
+                top: [
+                    'ip route 10.99.0.0/16 blackhole',
+                    'ip route 10.50.0.0/16 10.99.1.1',
+                    'ip route 10.51.0.0/16 10.99.1.1',
+                    'ip route 10.51.0.0/16 10.0.0.2'
+                ]
+            },
+            {}
+        );
+        expect(state.route('r1', prefix('10.50.0.0/16'))).toEqual({
+            prefix: prefix('10.50.0.0/16'),
+            protocol: 'static',
+            distance: 1,
+            nextHops: [],
+            blackhole: true
+        });
         // Beside a next hop that forwards, the kernel forwards over that one alone.
-        expect(state.route('r1', prefix('10.51.0.0/16'))).toEqual({ prefix: prefix('10.51.0.0/16'), protocol: 'static', distance: 1, nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.2') }] });
+        expect(state.route('r1', prefix('10.51.0.0/16'))).toEqual({
+            prefix: prefix('10.51.0.0/16'),
+            protocol: 'static',
+            distance: 1,
+            nextHops: [{ interface: 'eth1', address: parseAddress('10.0.0.2') }]
+        });
     });
 });
 
@@ -198,7 +293,19 @@ class RealRouter {
         fs.writeFileSync(path.join(this.etcDir, 'frr.conf'), frrConf);
         fs.writeFileSync(path.join(this.etcDir, 'vtysh.conf'), 'service integrated-vtysh-config\n');
         for (const daemon of ['zebra', 'staticd', 'ospfd']) {
-            run('ip', ['netns', 'exec', this.namespace, path.join(FRR, daemon), '-d', '-N', this.namespace, '-F', 'traditional', '-i', path.join(this.runDir, `${daemon}.pid`)]);
+            run('ip', [
+                'netns',
+                'exec',
+                this.namespace,
+                path.join(FRR, daemon),
+                '-d',
+                '-N',
+                this.namespace,
+                '-F',
+                'traditional',
+                '-i',
+                path.join(this.runDir, `${daemon}.pid`)
+            ]);
             const ready = daemon === 'zebra' ? 'zserv.api' : `${daemon}.vty`;
             waitFor(() => fs.existsSync(path.join(this.runDir, ready)), `${daemon} in ${this.namespace}`, 10_000);
         }
@@ -206,15 +313,30 @@ class RealRouter {
     }
 
     full(): boolean {
-        const result = spawnSync('vtysh', ['-N', this.namespace, '-c', 'show ip ospf neighbor json'], { encoding: 'utf8' });
-        const neighbors = result.status === 0 ? (JSON.parse(result.stdout).neighbors ?? {}) as Record<string, Array<{ nbrState: string }>> : {};
-        return Object.values(neighbors).flat().some(n => n.nbrState.startsWith('Full'));
+        const result = spawnSync('vtysh', ['-N', this.namespace, '-c', 'show ip ospf neighbor json'], {
+            encoding: 'utf8'
+        });
+        const neighbors =
+            result.status === 0
+                ? ((JSON.parse(result.stdout).neighbors ?? {}) as Record<string, Array<{ nbrState: string }>>)
+                : {};
+        return Object.values(neighbors)
+            .flat()
+            .some(n => n.nbrState.startsWith('Full'));
     }
 
     /** Kills its daemons (and anything else in the namespace), removes its files and the namespace. */
     stop(): void {
-        const pids = fs.existsSync(this.runDir) ? fs.readdirSync(this.runDir).filter(f => f.endsWith('.pid')).map(f => Number(fs.readFileSync(path.join(this.runDir, f), 'utf8'))) : [];
-        const inside = spawnSync('ip', ['netns', 'pids', this.namespace], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+        const pids = fs.existsSync(this.runDir)
+            ? fs
+                  .readdirSync(this.runDir)
+                  .filter(f => f.endsWith('.pid'))
+                  .map(f => Number(fs.readFileSync(path.join(this.runDir, f), 'utf8')))
+            : [];
+        const inside = spawnSync('ip', ['netns', 'pids', this.namespace], { encoding: 'utf8' })
+            .stdout.split('\n')
+            .filter(Boolean)
+            .map(Number);
         for (const pid of new Set([...pids, ...inside])) {
             try {
                 if (pid > 0) process.kill(pid, 'SIGKILL');
@@ -230,28 +352,63 @@ class RealRouter {
 
 describe.skipIf(!needsLab('the OSPF adjacency test on real FRR'))('on FRR 8.4', () => {
     // Fast timers on both ends (they agree), so that Full comes within seconds.
-    const fast = (side: Side): Side => ({ ...side, iface: ['ip ospf network point-to-point', 'ip ospf hello-interval 1', 'ip ospf dead-interval 4', ...(side.iface ?? [])] });
+    const fast = (side: Side): Side => ({
+        ...side,
+        iface: [
+            'ip ospf network point-to-point',
+            'ip ospf hello-interval 1',
+            'ip ospf dead-interval 4',
+            ...(side.iface ?? [])
+        ]
+    });
     const cases: Array<{ name: string; r1: Side; r2: Side }> = [
         { name: 'matching MD5 keys', r1: fast(md5(1, 'secret')), r2: fast(md5(1, 'secret')) },
         { name: 'MD5 keys that differ', r1: fast(md5(1, 'secret')), r2: fast(md5(1, 'other')) },
         { name: 'MD5 key ids that differ', r1: fast(md5(1, 'secret')), r2: fast(md5(2, 'secret')) },
         { name: 'simple against MD5', r1: fast(simple('secret')), r2: fast(md5(1, 'secret')) },
-        { name: 'the last of two MD5 keys', r1: fast({ iface: ['ip ospf authentication message-digest', 'ip ospf message-digest-key 1 md5 old', 'ip ospf message-digest-key 2 md5 new'] }), r2: fast(md5(2, 'new')) },
+        {
+            name: 'the last of two MD5 keys',
+            r1: fast({
+                iface: [
+                    'ip ospf authentication message-digest',
+                    'ip ospf message-digest-key 1 md5 old',
+                    'ip ospf message-digest-key 2 md5 new'
+                ]
+            }),
+            r2: fast(md5(2, 'new'))
+        },
         { name: 'dead intervals that differ', r1: fast({}), r2: fast({ iface: ['ip ospf dead-interval 5'] }) }
     ];
 
     it('neighbours reach Full exactly where the simulator has them adjacent', () => {
         const simulated = cases.map(c => adjacent(c.r1, c.r2));
         expect(simulated).toEqual([true, false, false, false, true, false]);
-        const pairs = cases.map((_, i) => [new RealRouter(`nitest-${process.pid}-${i}a`), new RealRouter(`nitest-${process.pid}-${i}b`)] as const);
+        const pairs = cases.map(
+            (_, i) =>
+                [new RealRouter(`nitest-${process.pid}-${i}a`), new RealRouter(`nitest-${process.pid}-${i}b`)] as const
+        );
         try {
             cases.forEach((c, i) => {
                 const [a, b] = pairs[i];
                 run('ip', ['netns', 'add', a.namespace]);
                 run('ip', ['netns', 'add', b.namespace]);
-                run('ip', ['link', 'add', 'eth1', 'netns', a.namespace, 'type', 'veth', 'peer', 'name', 'eth1', 'netns', b.namespace]);
+                run('ip', [
+                    'link',
+                    'add',
+                    'eth1',
+                    'netns',
+                    a.namespace,
+                    'type',
+                    'veth',
+                    'peer',
+                    'name',
+                    'eth1',
+                    'netns',
+                    b.namespace
+                ]);
                 for (const router of [a, b]) {
-                    for (const device of ['lo', 'eth1']) run('ip', ['-n', router.namespace, 'link', 'set', device, 'up']);
+                    for (const device of ['lo', 'eth1'])
+                        run('ip', ['-n', router.namespace, 'link', 'set', device, 'up']);
                 }
                 a.start(frrConf(1, c.r1));
                 b.start(frrConf(2, c.r2));
@@ -263,7 +420,9 @@ describe.skipIf(!needsLab('the OSPF adjacency test on real FRR'))('on FRR 8.4', 
                 pairs.forEach(([a, b], i) => (full[i] ||= a.full() && b.full()));
                 sleep(500);
             }
-            expect(Object.fromEntries(cases.map((c, i) => [c.name, full[i]]))).toEqual(Object.fromEntries(cases.map((c, i) => [c.name, simulated[i]])));
+            expect(Object.fromEntries(cases.map((c, i) => [c.name, full[i]]))).toEqual(
+                Object.fromEntries(cases.map((c, i) => [c.name, simulated[i]]))
+            );
         } finally {
             for (const router of pairs.flat()) router.stop();
         }

@@ -36,27 +36,42 @@ function twinYaml(topology: RandomTopology, routing: string): string {
         ports.set(d, (ports.get(d) ?? 0) + 1);
         return `r${d}:eth${ports.get(d)}`;
     };
-    return [
-        `network: random`, `routing: ${routing}`, 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }', 'devices:',
-        ...Array.from({ length: topology.devices }, (_, d) => `  r${d}: { role: router }`),
-        'links:',
-        ...topology.links.flatMap(l => [`  - endpoints: [${port(l.a)}, ${port(l.b)}]`, `    cost: ${l.cost}`])
-    ].join('\n') + '\n';
+    return (
+        [
+            `network: random`,
+            `routing: ${routing}`,
+            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+            'devices:',
+            ...Array.from({ length: topology.devices }, (_, d) => `  r${d}: { role: router }`),
+            'links:',
+            ...topology.links.flatMap(l => [`  - endpoints: [${port(l.a)}, ${port(l.b)}]`, `    cost: ${l.cost}`])
+        ].join('\n') + '\n'
+    );
 }
 
 /**
  * The simulator's next-hop devices from every device to every other device's loopback; with
  * `failed` links, computed by repairing the intact network's shortest paths.
  */
-async function simulated(topology: RandomTopology, routing: string, failed = new Set<number>()): Promise<Map<string, string[]>> {
-    const checked = await checkWorkspace({ 'random.twin.yaml': twinYaml(topology, routing), 'main.intent': 'twin "random.twin.yaml"\n' });
+async function simulated(
+    topology: RandomTopology,
+    routing: string,
+    failed = new Set<number>()
+): Promise<Map<string, string[]>> {
+    const checked = await checkWorkspace({
+        'random.twin.yaml': twinYaml(topology, routing),
+        'main.intent': 'twin "random.twin.yaml"\n'
+    });
     expect(checked.lines).toEqual([]);
-    const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'random.twin.yaml')).program;
+    const program = netintentServices().intent.IntentPrograms.forTwin(
+        path.join(checked.folder, 'random.twin.yaml')
+    ).program;
     const { devices } = compileNetwork(program);
     const network = new NetworkVerifier(program.twin, devices).network;
     const universe = new PrefixUniverse(devices.values());
     const intact = new RoutingState(network, NO_FAILURES, universe);
-    const state = failed.size === 0 ? intact : new RoutingState(network, { ...NO_FAILURES, links: failed }, universe, intact);
+    const state =
+        failed.size === 0 ? intact : new RoutingState(network, { ...NO_FAILURES, links: failed }, universe, intact);
     const out = new Map<string, string[]>();
     for (const from of devices.values()) {
         for (const to of devices.values()) {
@@ -72,7 +87,9 @@ async function simulated(topology: RandomTopology, routing: string, failed = new
 }
 
 function neighbours(topology: RandomTopology, d: number): Array<{ to: number; cost: number }> {
-    return topology.links.flatMap(l => (l.a === d ? [{ to: l.b, cost: l.cost }] : l.b === d ? [{ to: l.a, cost: l.cost }] : []));
+    return topology.links.flatMap(l =>
+        l.a === d ? [{ to: l.b, cost: l.cost }] : l.b === d ? [{ to: l.a, cost: l.cost }] : []
+    );
 }
 
 /** OSPF by enumeration: the first hops of every minimum-cost simple path. */
@@ -94,7 +111,8 @@ function bruteForceOspf(topology: RandomTopology): Map<string, string[]> {
                     return;
                 }
                 for (const n of neighbours(topology, node)) {
-                    if (!seen.has(n.to)) walk(n.to, cost + n.cost, first === -1 ? n.to : first, new Set([...seen, n.to]));
+                    if (!seen.has(n.to))
+                        walk(n.to, cost + n.cost, first === -1 ? n.to : first, new Set([...seen, n.to]));
                 }
             };
             walk(from, 0, -1, new Set([from]));
@@ -125,7 +143,9 @@ function bruteForceBgp(topology: RandomTopology): Map<string, string[]> {
         const distance = hopsTo(to);
         for (let from = 0; from < topology.devices; from++) {
             if (from === to) continue;
-            const closer = neighbours(topology, from).filter(n => distance.get(n.to) === distance.get(from)! - 1).map(n => `r${n.to}`);
+            const closer = neighbours(topology, from)
+                .filter(n => distance.get(n.to) === distance.get(from)! - 1)
+                .map(n => `r${n.to}`);
             out.set(`r${from}>r${to}`, [...new Set(closer)].sort());
         }
     }
@@ -137,7 +157,9 @@ describe('routing against brute force', () => {
         const next = mulberry32(2026);
         for (let i = 0; i < 200; i++) {
             const topology = randomTopology(next);
-            expect(await simulated(topology, 'ospf'), `topology ${i}: ${JSON.stringify(topology)}`).toEqual(bruteForceOspf(topology));
+            expect(await simulated(topology, 'ospf'), `topology ${i}: ${JSON.stringify(topology)}`).toEqual(
+                bruteForceOspf(topology)
+            );
         }
     });
 
@@ -145,7 +167,9 @@ describe('routing against brute force', () => {
         const next = mulberry32(7938);
         for (let i = 0; i < 200; i++) {
             const topology = randomTopology(next);
-            expect(await simulated(topology, 'bgp'), `topology ${i}: ${JSON.stringify(topology)}`).toEqual(bruteForceBgp(topology));
+            expect(await simulated(topology, 'bgp'), `topology ${i}: ${JSON.stringify(topology)}`).toEqual(
+                bruteForceBgp(topology)
+            );
         }
     });
 });
@@ -158,7 +182,10 @@ describe('failures against brute force', () => {
             const failed = new Set<number>();
             for (let k = 1 + Math.floor(next() * 2); k > 0; k--) failed.add(Math.floor(next() * topology.links.length));
             const remaining = { ...topology, links: topology.links.filter((_, index) => !failed.has(index)) };
-            expect(await simulated(topology, 'ospf', failed), `topology ${i}: ${JSON.stringify(topology)} failing ${[...failed]}`).toEqual(bruteForceOspf(remaining));
+            expect(
+                await simulated(topology, 'ospf', failed),
+                `topology ${i}: ${JSON.stringify(topology)} failing ${[...failed]}`
+            ).toEqual(bruteForceOspf(remaining));
         }
     });
 });

@@ -48,28 +48,39 @@ export function randomNetwork(seed: number, next: Rng): Network {
         ports.set(d, (ports.get(d) ?? 0) + 1);
         return `${devices[d]}:eth${ports.get(d)}`;
     };
-    const [a, b, c] = shape === 'dual-hub' ? edge : [edge[0], edge[1 + Math.floor(next() * (edge.length - 1))], edge[edge.length - 1]];
-    const twin = [
-        `network: rand${seed}`, `routing: ${routing}`, 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }', 'devices:',
-        ...devices.map(d => `  ${d}: { role: ${roles.get(d) ?? 'router'} }`),
-        'links:',
-        ...links.flatMap(([x, y, cost]) => [`  - endpoints: [${port(x)}, ${port(y)}]`, `    cost: ${cost ?? 1 + Math.floor(next() * 3)}`]),
-        'segments:',
-        `  sa: { prefix: 10.1.1.0/24, attach: ${devices[a]}:eth10 }`,
-        `  sb: { prefix: 10.1.2.0/24, attach: ${devices[b]}:eth11 }`,
-        `  sc: { prefix: 10.1.3.0/24, attach: ${devices[c]}:eth12 }`,
-        'externals:',
-        `  net: { prefixes: [0.0.0.0/0], attach: ${devices[a]}:eth9, address: 203.0.113.2/30, peer: 203.0.113.1 }`
-    ].join('\n') + '\n';
-    const intents = [
-        'twin "net.twin.yaml"',
-        seed % 3 === 0 ? 'default deny' : '',
-        'intent ab { allow segment sa -> segment sb : tcp 8080 }',
-        'intent bc { deny segment sb -> segment sc : tcp 22 }',
-        `intent cw { allow segment sc -> segment sa : tcp 443 via ${waypoint} }`,
-        `intent aw { allow segment sa -> segment sc : udp 5060 via ${waypoint} survive 1 link failure }`,
-        'intent out { allow segment sb -> external net : udp 53 }',
-        'intent iso { isolate segment sa, segment sc : udp 514 }'
-    ].join('\n') + '\n';
+    const [a, b, c] =
+        shape === 'dual-hub'
+            ? edge
+            : [edge[0], edge[1 + Math.floor(next() * (edge.length - 1))], edge[edge.length - 1]];
+    const twin =
+        [
+            `network: rand${seed}`,
+            `routing: ${routing}`,
+            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+            'devices:',
+            ...devices.map(d => `  ${d}: { role: ${roles.get(d) ?? 'router'} }`),
+            'links:',
+            ...links.flatMap(([x, y, cost]) => [
+                `  - endpoints: [${port(x)}, ${port(y)}]`,
+                `    cost: ${cost ?? 1 + Math.floor(next() * 3)}`
+            ]),
+            'segments:',
+            `  sa: { prefix: 10.1.1.0/24, attach: ${devices[a]}:eth10 }`,
+            `  sb: { prefix: 10.1.2.0/24, attach: ${devices[b]}:eth11 }`,
+            `  sc: { prefix: 10.1.3.0/24, attach: ${devices[c]}:eth12 }`,
+            'externals:',
+            `  net: { prefixes: [0.0.0.0/0], attach: ${devices[a]}:eth9, address: 203.0.113.2/30, peer: 203.0.113.1 }`
+        ].join('\n') + '\n';
+    const intents =
+        [
+            'twin "net.twin.yaml"',
+            seed % 3 === 0 ? 'default deny' : '',
+            'intent ab { allow segment sa -> segment sb : tcp 8080 }',
+            'intent bc { deny segment sb -> segment sc : tcp 22 }',
+            `intent cw { allow segment sc -> segment sa : tcp 443 via ${waypoint} }`,
+            `intent aw { allow segment sa -> segment sc : udp 5060 via ${waypoint} survive 1 link failure }`,
+            'intent out { allow segment sb -> external net : udp 53 }',
+            'intent iso { isolate segment sa, segment sc : udp 514 }'
+        ].join('\n') + '\n';
     return { twin, intents };
 }

@@ -31,6 +31,8 @@ export function sbin(tool: string): string {
 
 /** Whether a command from Debian's packages is here, for the tests that use it. */
 export function requireTool(command: string, debianPackage: string): boolean {
-    const found = [...(process.env.PATH ?? '').split(path.delimiter), ...SYSTEM_BIN].some(dir => fs.existsSync(path.join(dir, command)));
+    const found = [...(process.env.PATH ?? '').split(path.delimiter), ...SYSTEM_BIN].some(dir =>
+        fs.existsSync(path.join(dir, command))
+    );
     return needs(`the tests that use ${command}`, found ? [] : [`${command} (Debian package ${debianPackage})`]);
 }

@@ -35,9 +35,14 @@ export interface Checked extends CheckReport {
 /** Checks every .intent file among `files` (and verifies them with `verify`). */
 export async function checkWorkspace(files: Record<string, string>, verify = false): Promise<Checked> {
     const folder = writeWorkspace(files);
-    const intentFiles = Object.keys(files).filter(f => f.endsWith('.intent')).map(f => path.join(folder, f));
+    const intentFiles = Object.keys(files)
+        .filter(f => f.endsWith('.intent'))
+        .map(f => path.join(folder, f));
     const report = await checkFiles(netintentServices(), intentFiles, { verify });
-    const lines = report.diagnostics.map(d => `${path.relative(folder, d.file)}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.code}: ${d.message}`);
+    const lines = report.diagnostics.map(
+        d =>
+            `${path.relative(folder, d.file)}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.code}: ${d.message}`
+    );
     return { ...report, folder, lines };
 }
 

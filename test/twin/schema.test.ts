@@ -10,7 +10,8 @@ const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'twin.schem
 const validate = new Ajv({ allErrors: true, validateFormats: false }).compile(schema);
 
 function twinFiles(folder: string): string[] {
-    return fs.readdirSync(folder, { withFileTypes: true, recursive: true })
+    return fs
+        .readdirSync(folder, { withFileTypes: true, recursive: true })
         .filter(e => e.isFile() && e.name.endsWith('.twin.yaml'))
         .map(e => path.join(e.parentPath, e.name));
 }
@@ -18,14 +19,21 @@ function twinFiles(folder: string): string[] {
 describe('twin.schema.json', () => {
     it('is what package.json contributes to editors for *.twin.yaml', () => {
         const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-        expect(manifest.contributes.yamlValidation).toEqual([{ fileMatch: ['*.twin.yaml', '*.twin.yml'], url: './schemas/twin.schema.json' }]);
+        expect(manifest.contributes.yamlValidation).toEqual([
+            { fileMatch: ['*.twin.yaml', '*.twin.yml'], url: './schemas/twin.schema.json' }
+        ]);
     });
 
     it('accepts every sample twin and the reference example', () => {
-        const files = [...twinFiles(path.join(ROOT, 'samples')).filter(f => !f.includes('bad-twin')), path.join(ROOT, 'test', 'fixtures', 'twin', 'reference.twin.yaml')];
+        const files = [
+            ...twinFiles(path.join(ROOT, 'samples')).filter(f => !f.includes('bad-twin')),
+            path.join(ROOT, 'test', 'fixtures', 'twin', 'reference.twin.yaml')
+        ];
         expect(files.length).toBeGreaterThanOrEqual(5);
         for (const file of files) {
-            expect(validate(parse(fs.readFileSync(file, 'utf8'))), `${file}: ${JSON.stringify(validate.errors)}`).toBe(true);
+            expect(validate(parse(fs.readFileSync(file, 'utf8'))), `${file}: ${JSON.stringify(validate.errors)}`).toBe(
+                true
+            );
         }
     });
 

@@ -11,19 +11,36 @@ function randomGraph(next: () => number, marks: boolean): ForwardingGraph {
     const devices = ['a', 'b', 'c', 'd', 'e', 'f'];
     const size = 3 + Math.floor(next() * 8);
     for (let i = 0; i < size; i++) {
-        const node: FlowNode = { device: devices[Math.floor(next() * devices.length)], packets: PacketSet.ALL, next: [], from: [] };
+        const node: FlowNode = {
+            device: devices[Math.floor(next() * devices.length)],
+            packets: PacketSet.ALL,
+            next: [],
+            from: []
+        };
         // Every node after the first is reached from one to three earlier nodes.
-        const parents = i === 0 ? [] : [...new Set(Array.from({ length: 1 + Math.floor(next() * 3) }, () => Math.floor(next() * i)))];
+        const parents =
+            i === 0
+                ? []
+                : [...new Set(Array.from({ length: 1 + Math.floor(next() * 3) }, () => Math.floor(next() * i)))];
         for (const p of parents) {
             const from = graph.nodes[p];
-            const edge = { hop: { device: from.device, ...(marks && next() < 0.3 ? { ctMark: 1 + Math.floor(next() * 2) } : {}) }, from, to: node };
+            const edge = {
+                hop: { device: from.device, ...(marks && next() < 0.3 ? { ctMark: 1 + Math.floor(next() * 2) } : {}) },
+                from,
+                to: node
+            };
             from.next.push(edge);
             node.from.push(edge);
         }
         graph.nodes.push(node);
     }
     const last = graph.nodes[size - 1];
-    graph.terminals.push({ node: last, tail: [{ device: last.device }], packets: PacketSet.ALL, fate: { kind: 'dropped', device: last.device, reason: 'end' } });
+    graph.terminals.push({
+        node: last,
+        tail: [{ device: last.device }],
+        packets: PacketSet.ALL,
+        fate: { kind: 'dropped', device: last.device, reason: 'end' }
+    });
     return graph;
 }
 
@@ -44,7 +61,9 @@ describe('connectionPasses', () => {
             }
             const { passed, unsure } = connectionPasses(graph, terminal);
             expect(new Map([...passed].sort()), `trial ${trial}`).toEqual(new Map([...expectedPassed].sort()));
-            expect(new Map([...unsure].map(([d, m]) => [d, [...m].sort()] as const).sort()), `trial ${trial}`).toEqual(new Map([...expectedUnsure].sort()));
+            expect(new Map([...unsure].map(([d, m]) => [d, [...m].sort()] as const).sort()), `trial ${trial}`).toEqual(
+                new Map([...expectedUnsure].sort())
+            );
         }
     });
 });

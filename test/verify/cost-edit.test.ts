@@ -21,7 +21,19 @@ import { writeWorkspace } from '../support/workspace.js';
 
 /** A verdict as a report would show it, with the devices its traffic reached. */
 function shown(verdicts: Map<Requirement, RequirementVerdict>): string[] {
-    return [...verdicts].map(([r, v]) => JSON.stringify([r.intent, r.location.range.start.line, v.verdict, v.unknown, v.counterexample, v.paths, v.pathDevices, [...v.devices].sort(), v.survivedBy]));
+    return [...verdicts].map(([r, v]) =>
+        JSON.stringify([
+            r.intent,
+            r.location.range.start.line,
+            v.verdict,
+            v.unknown,
+            v.counterexample,
+            v.paths,
+            v.pathDevices,
+            [...v.devices].sort(),
+            v.survivedBy
+        ])
+    );
 }
 
 /** The twin's lines with a link, and the text with the cost of some of them set. */
@@ -59,7 +71,8 @@ describe.each(Object.keys(FAMILIES) as FamilyName[])('link cost edits in a sessi
             // One link, or (every fourth edit) three at once; costs up and down, back to 10 too.
             for (let n = edit % 4 === 3 ? 3 : 1; n > 0; n--) {
                 const link = links[Math.floor(random() * links.length)];
-                const current = costs.get(link) ?? Number(/cost: (\d+)/.exec(network.twin.split('\n')[link])?.[1] ?? 10);
+                const current =
+                    costs.get(link) ?? Number(/cost: (\d+)/.exec(network.twin.split('\n')[link])?.[1] ?? 10);
                 const choices = [1, 5, 10, 15, 40].filter(c => c !== current);
                 costs.set(link, choices[Math.floor(random() * choices.length)]);
             }
@@ -84,7 +97,8 @@ describe('distancesAfterCostChanges', () => {
         for (let trial = 0; trial < 300; trial++) {
             const nodes = 6 + Math.floor(random() * 10);
             const links: Array<{ a: number; b: number; cost: number }> = [];
-            for (let i = 1; i < nodes; i++) links.push({ a: i, b: Math.floor(random() * i), cost: 1 + Math.floor(random() * 4) });
+            for (let i = 1; i < nodes; i++)
+                links.push({ a: i, b: Math.floor(random() * i), cost: 1 + Math.floor(random() * 4) });
             for (let extra = Math.floor(random() * nodes); extra > 0; extra--) {
                 const a = Math.floor(random() * nodes);
                 const b = Math.floor(random() * nodes);
@@ -98,7 +112,10 @@ describe('distancesAfterCostChanges', () => {
                     reverse.set(`n${i}`, []);
                 }
                 links.forEach((l, i) => {
-                    for (const [from, to] of [[l.a, l.b], [l.b, l.a]]) {
+                    for (const [from, to] of [
+                        [l.a, l.b],
+                        [l.b, l.a]
+                    ]) {
                         forward.get(`n${from}`)!.push({ to: `n${to}`, cost: costs[i], link: i });
                         reverse.get(`n${to}`)!.push({ to: `n${from}`, cost: costs[i], link: i });
                     }
@@ -107,22 +124,37 @@ describe('distancesAfterCostChanges', () => {
             };
             const before = links.map(l => l.cost);
             const after = [...before];
-            for (let n = 1 + Math.floor(random() * 3); n > 0; n--) after[Math.floor(random() * links.length)] = 1 + Math.floor(random() * 4);
+            for (let n = 1 + Math.floor(random() * 3); n > 0; n--)
+                after[Math.floor(random() * links.length)] = 1 + Math.floor(random() * 4);
             const old = graphs(before);
             const now = graphs(after);
             const target = `n${Math.floor(random() * nodes)}`;
-            const changes = [...now.forward].flatMap(([from, edges]) => edges.filter(e => e.cost !== before[e.link]).map(edge => ({ from, edge, previous: before[edge.link] })));
+            const changes = [...now.forward].flatMap(([from, edges]) =>
+                edges.filter(e => e.cost !== before[e.link]).map(edge => ({ from, edge, previous: before[edge.link] }))
+            );
             const oldDistances = shortestPaths(old.reverse, target).distance;
             const expected = shortestPaths(now.reverse, target).distance;
-            const { distances, changed } = distancesAfterCostChanges(now.forward, now.reverse, oldDistances, target, changes);
+            const { distances, changed } = distancesAfterCostChanges(
+                now.forward,
+                now.reverse,
+                oldDistances,
+                target,
+                changes
+            );
             for (let i = 0; i < nodes; i++) expect(distances.get(`n${i}`)).toBe(expected.get(`n${i}`));
             // Next hops toward the target, before and after: any router whose set differs is named.
             const nextHops = (graph: Map<string, Edge[]>, d: { get(n: string): number | undefined }, node: string) =>
-                graph.get(node)!.filter(e => e.cost + d.get(e.to)! === d.get(node)).map(e => e.link).sort().join();
+                graph
+                    .get(node)!
+                    .filter(e => e.cost + d.get(e.to)! === d.get(node))
+                    .map(e => e.link)
+                    .sort()
+                    .join();
             for (let i = 0; i < nodes; i++) {
                 const node = `n${i}`;
                 if (node === target) continue;
-                if (nextHops(old.forward, oldDistances, node) !== nextHops(now.forward, expected, node)) expect(changed.has(node)).toBe(true);
+                if (nextHops(old.forward, oldDistances, node) !== nextHops(now.forward, expected, node))
+                    expect(changed.has(node)).toBe(true);
             }
         }
     });
@@ -154,7 +186,11 @@ segments:
 `;
 
     it('verifies the steered requirement again (its packets are marked for the table whose next hop moved)', async () => {
-        const folder = writeWorkspace({ 'toward.twin.yaml': twin(10), 'main.intent': 'twin "toward.twin.yaml"\nintent steered { allow src -> dst : udp 53 oneway via w }\nintent plain { allow src -> dst : udp 123 oneway }\n' });
+        const folder = writeWorkspace({
+            'toward.twin.yaml': twin(10),
+            'main.intent':
+                'twin "toward.twin.yaml"\nintent steered { allow src -> dst : udp 53 oneway via w }\nintent plain { allow src -> dst : udp 123 oneway }\n'
+        });
         const { Netintent } = createNetintentServices(NodeFileSystem);
         const programNow = async () => {
             const report = await checkFiles(Netintent, [path.join(folder, 'main.intent')], { verify: false });
@@ -166,7 +202,8 @@ segments:
         fs.writeFileSync(path.join(folder, 'toward.twin.yaml'), twin(15));
         const program = await programNow();
         const run = session.run(program);
-        const pathsOf = (verdicts: Map<Requirement, RequirementVerdict>, intent: string) => [...verdicts].find(([r]) => r.intent === intent)![1].pathDevices;
+        const pathsOf = (verdicts: Map<Requirement, RequirementVerdict>, intent: string) =>
+            [...verdicts].find(([r]) => r.intent === intent)![1].pathDevices;
         // The steered packets went by r2 and r3; now by r2 alone.
         expect(pathsOf(before.verdicts, 'steered')).toContainEqual(['r1', 'r3', 'w', 'r4']);
         expect(pathsOf(run.verdicts, 'steered')).toEqual([['r1', 'r2', 'w', 'r4']]);

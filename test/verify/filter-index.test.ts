@@ -19,13 +19,23 @@ describe('a long chain, searched by destination', () => {
             const rules: FilterRule[] = Array.from({ length: 5 + Math.floor(next() * 120) }, (_, i) => {
                 const shape = next();
                 // Mostly narrow destinations; some rules on sources alone, some wide, some matching all.
-                const match = shape < 0.6 ? { src: [range(400)], dst: [range(40)] } : shape < 0.75 ? { src: [range(200)] } : shape < 0.9 ? { dst: [range(SPACE)] } : {};
+                const match =
+                    shape < 0.6
+                        ? { src: [range(400)], dst: [range(40)] }
+                        : shape < 0.75
+                          ? { src: [range(200)] }
+                          : shape < 0.9
+                            ? { dst: [range(SPACE)] }
+                            : {};
                 return { match, verdict: { kind: next() < 0.5 ? 'accept' : 'drop' }, comment: `rule ${i}` };
             });
             const policy = next() < 0.5 ? 'accept' : 'drop';
-            const evaluator = new FilterEvaluator({ chains: [{ table: 'inet t', name: 'forward', base: { hook: 'forward', priority: 0, policy }, rules }] });
+            const evaluator = new FilterEvaluator({
+                chains: [{ table: 'inet t', name: 'forward', base: { hook: 'forward', priority: 0, policy }, rules }]
+            });
             const context = { state: 'new' as const, ctMark: 0, mark: 0, reply: false };
-            const within = (ranges: ReadonlyArray<readonly [number, number]> | undefined, value: number) => !ranges || ranges.some(([lo, hi]) => lo <= value && value <= hi);
+            const within = (ranges: ReadonlyArray<readonly [number, number]> | undefined, value: number) =>
+                !ranges || ranges.some(([lo, hi]) => lo <= value && value <= hi);
             for (let probe = 0; probe < 60; probe++) {
                 const src = Math.floor(next() * SPACE);
                 const dst = Math.floor(next() * SPACE);
@@ -36,16 +46,29 @@ describe('a long chain, searched by destination', () => {
                 expect(accepted, `trial ${trial}: ${rules.length} rules, ${src} -> ${dst}`).toBe(expected);
             }
             // Packets spread over many destinations at once: every part decided by its own first rule.
-            const wide = PacketSet.cube({ src: IntervalSet.of(0, SPACE - 1), dst: IntervalSet.of(...range(SPACE / 4)) });
+            const wide = PacketSet.cube({
+                src: IntervalSet.of(0, SPACE - 1),
+                dst: IntervalSet.of(...range(SPACE / 4))
+            });
             const result = evaluator.run('forward', wide, context);
             const accepted = result.accepted.reduce((all, g) => all.union(g.packets), PacketSet.EMPTY);
             const dropped = result.dropped.reduce((all, d) => all.union(d.packets), PacketSet.EMPTY);
             expect(accepted.union(dropped).equals(wide)).toBe(true);
             for (let probe = 0; probe < 40; probe++) {
-                const point = { src: Math.floor(next() * SPACE), dst: wide.cubes[0].dst.intervals[0][0] + Math.floor(next() * (wide.cubes[0].dst.intervals[0][1] - wide.cubes[0].dst.intervals[0][0] + 1)) };
+                const point = {
+                    src: Math.floor(next() * SPACE),
+                    dst:
+                        wide.cubes[0].dst.intervals[0][0] +
+                        Math.floor(next() * (wide.cubes[0].dst.intervals[0][1] - wide.cubes[0].dst.intervals[0][0] + 1))
+                };
                 const first = rules.find(r => within(r.match.src, point.src) && within(r.match.dst, point.dst));
-                const packet = PacketSet.cube({ src: IntervalSet.of(point.src, point.src), dst: IntervalSet.of(point.dst, point.dst) });
-                expect(!accepted.intersect(packet).isEmpty(), `trial ${trial} wide ${point.src} -> ${point.dst}`).toBe((first?.verdict.kind ?? policy) === 'accept');
+                const packet = PacketSet.cube({
+                    src: IntervalSet.of(point.src, point.src),
+                    dst: IntervalSet.of(point.dst, point.dst)
+                });
+                expect(!accepted.intersect(packet).isEmpty(), `trial ${trial} wide ${point.src} -> ${point.dst}`).toBe(
+                    (first?.verdict.kind ?? policy) === 'accept'
+                );
             }
         }
     });

@@ -11,26 +11,44 @@ import { SQUARE } from '../support/networks.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 
 /** Compiles and verifies intents on the square; returns each requirement's verdict by intent name. */
-async function verdicts(intents: string, routing = 'ospf', configure?: (devices: ReturnType<typeof compileNetwork>['devices']) => void) {
-    const checked = await checkWorkspace({ 'square.twin.yaml': SQUARE(routing), 'main.intent': `twin "square.twin.yaml"\n${intents}` });
+async function verdicts(
+    intents: string,
+    routing = 'ospf',
+    configure?: (devices: ReturnType<typeof compileNetwork>['devices']) => void
+) {
+    const checked = await checkWorkspace({
+        'square.twin.yaml': SQUARE(routing),
+        'main.intent': `twin "square.twin.yaml"\n${intents}`
+    });
     expect(checked.lines.filter(l => l.includes(' error '))).toEqual([]);
-    const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'square.twin.yaml')).program;
+    const program = netintentServices().intent.IntentPrograms.forTwin(
+        path.join(checked.folder, 'square.twin.yaml')
+    ).program;
     const compiled = compileNetwork(program);
     configure?.(compiled.devices);
     const result = verifyProgram(program, compiled.devices);
     const byIntent = new Map<string, RequirementVerdict[]>();
-    for (const [requirement, verdict] of result.verdicts) byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
+    for (const [requirement, verdict] of result.verdicts)
+        byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
     return byIntent;
 }
 
-const summary = (v: RequirementVerdict) => v.counterexample
-    ? `violated: ${v.counterexample.reason} [${v.counterexample.failures.join(', ')}] ${v.counterexample.path.join(' ')}`
-    : `holds (${v.paths} path${v.paths === 1 ? '' : 's'}, ${v.scenarios} scenarios)`;
+const summary = (v: RequirementVerdict) =>
+    v.counterexample
+        ? `violated: ${v.counterexample.reason} [${v.counterexample.failures.join(', ')}] ${v.counterexample.path.join(' ')}`
+        : `holds (${v.paths} path${v.paths === 1 ? '' : 's'}, ${v.scenarios} scenarios)`;
 
 // OSPF and static routes take r1-r2-r4 (cost 20 against 40); eBGP counts AS hops: both ways are equal.
-describe.each([['ospf', 1], ['bgp', 2], ['static', 1]] as const)('with %s routing', (routing, paths) => {
+describe.each([
+    ['ospf', 1],
+    ['bgp', 2],
+    ['static', 1]
+] as const)('with %s routing', (routing, paths) => {
     it('allow, deny, isolate hold as compiled', async () => {
-        const result = await verdicts('intent a { allow web -> db : tcp 443 }\nintent d { deny web -> db : tcp 22 }\nintent i { isolate web, internet : udp 53 }\n', routing);
+        const result = await verdicts(
+            'intent a { allow web -> db : tcp 443 }\nintent d { deny web -> db : tcp 22 }\nintent i { isolate web, internet : udp 53 }\n',
+            routing
+        );
         expect(result.get('a')!.map(summary)).toEqual([`holds (${paths} path${paths === 1 ? '' : 's'}, 0 scenarios)`]);
         expect(result.get('d')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
         expect(result.get('i')!.map(summary)).toEqual(['holds (2 paths, 0 scenarios)']);
@@ -41,7 +59,8 @@ describe('allow', () => {
     it('holds on every ECMP branch, and the replies come back', async () => {
         // Equal costs: r1 reaches r4 over r2 and over r3.
         const result = await verdicts('intent a { allow web -> db : tcp 443 }\n', 'ospf', devices => {
-            for (const d of devices.values()) for (const i of d.interfaces) if (i.ospf && !i.ospf.passive) i.ospf.cost = 10;
+            for (const d of devices.values())
+                for (const i of d.interfaces) if (i.ospf && !i.ospf.passive) i.ospf.cost = 10;
         });
         expect(result.get('a')!.map(summary)).toEqual(['holds (2 paths, 0 scenarios)']);
     });
@@ -54,17 +73,26 @@ describe('allow', () => {
             }
         };
         const both = await verdicts('intent h { allow web -> db : tcp 1 hops <= 2 }\n', 'ospf', equalCosts);
-        expect(both.get('h')![0].counterexample?.branches).toEqual([['r1', 'r2', 'r4'], ['r1', 'r3', 'r4']]);
+        expect(both.get('h')![0].counterexample?.branches).toEqual([
+            ['r1', 'r2', 'r4'],
+            ['r1', 'r3', 'r4']
+        ]);
         // One way only: the branch over r3 passes; with replies, theirs (ECMP too) would fail as well.
         const one = await verdicts('intent v { allow web -> db : tcp 1 oneway via r3 }\n', 'ospf', equalCosts);
         expect(one.get('v')![0].counterexample?.branches).toEqual([['r1', 'r2', 'r4']]);
     });
 
-    it('violated where an ACL drops it, citing the rule\'s line in nftables.nft', async () => {
+    it("violated where an ACL drops it, citing the rule's line in nftables.nft", async () => {
         let r1: DeviceConfig | undefined;
         const result = await verdicts('intent a { allow web -> db : tcp 443 }\n', 'ospf', devices => {
             r1 = devices.get('r1')!;
-            r1.filter = ingressFilter([{ interface: 'eth10', defaultAction: 'accept', rules: [{ action: 'drop', match: { protocols: [[6, 6]] }, comment: 'hand-made' }] }]);
+            r1.filter = ingressFilter([
+                {
+                    interface: 'eth10',
+                    defaultAction: 'accept',
+                    rules: [{ action: 'drop', match: { protocols: [[6, 6]] }, comment: 'hand-made' }]
+                }
+            ]);
         });
         const [summaryLine] = result.get('a')!.map(summary);
         expect(summaryLine).toMatch(/^violated: dropped at r1 by nftables.nft line (\d+) \(hand-made\) \[\] r1$/);
@@ -74,9 +102,14 @@ describe('allow', () => {
 
     it('violated where the replies are dropped: the reply path has no state to pass on', async () => {
         const result = await verdicts('intent a { allow web -> db : tcp 443 }\n', 'ospf', devices => {
-            devices.get('r4')!.filter = ingressFilter([{ interface: 'eth10', defaultAction: 'drop', rules: [] }], false);
+            devices.get('r4')!.filter = ingressFilter(
+                [{ interface: 'eth10', defaultAction: 'drop', rules: [] }],
+                false
+            );
         });
-        expect(result.get('a')![0].counterexample?.reason).toMatch(/^the replies are dropped at r4 by nftables.nft line \d+$/);
+        expect(result.get('a')![0].counterexample?.reason).toMatch(
+            /^the replies are dropped at r4 by nftables.nft line \d+$/
+        );
     });
 
     it('oneway needs no replies', async () => {
@@ -89,59 +122,80 @@ describe('allow', () => {
 
 describe('deny, isolate and default deny', () => {
     it('violated when nothing drops the traffic', async () => {
-        const result = await verdicts('intent d { deny web -> db : tcp 22 }\n', 'ospf', devices => { devices.get('r1')!.filter = { chains: [] }; });
-        expect(result.get('d')!.map(summary)).toEqual(['violated: delivered to segment db (r1 → r2 → r4); nothing stops it [] r1 r2 r4']);
+        const result = await verdicts('intent d { deny web -> db : tcp 22 }\n', 'ospf', devices => {
+            devices.get('r1')!.filter = { chains: [] };
+        });
+        expect(result.get('d')!.map(summary)).toEqual([
+            'violated: delivered to segment db (r1 → r2 → r4); nothing stops it [] r1 r2 r4'
+        ]);
     });
 
     it('default deny holds as compiled, and is violated without its ACLs', async () => {
         const intents = 'default deny\nintent a { allow web -> db : tcp 443 }\n';
         // One path from each place (web, db, internet): traffic no allow takes is dropped where it enters.
         expect((await verdicts(intents)).get('default')!.map(summary)).toEqual(['holds (3 paths, 0 scenarios)']);
-        const open = await verdicts(intents, 'ospf', devices => { for (const d of devices.values()) d.filter = { chains: [] }; });
+        const open = await verdicts(intents, 'ospf', devices => {
+            for (const d of devices.values()) d.filter = { chains: [] };
+        });
         expect(open.get('default')![0].counterexample?.reason).toMatch(/^delivered to .*; nothing stops it$/);
     });
 });
 
 describe('path constraints', () => {
     it('via, avoid, hops, latency hold where the compiler steers', async () => {
-        const result = await verdicts([
-            'intent v { allow web -> db : tcp 1 via r3 }',
-            'intent x { allow web -> db : tcp 2 avoid r2 }',
-            'intent h { allow web -> db : tcp 3 hops <= 3 }',
-            'intent l { allow web -> db : tcp 4 latency <= 2ms }'
-        ].join('\n') + '\n');
-        for (const name of ['v', 'x', 'h', 'l']) expect(result.get(name)!.map(summary), name).toEqual(['holds (1 path, 0 scenarios)']);
+        const result = await verdicts(
+            [
+                'intent v { allow web -> db : tcp 1 via r3 }',
+                'intent x { allow web -> db : tcp 2 avoid r2 }',
+                'intent h { allow web -> db : tcp 3 hops <= 3 }',
+                'intent l { allow web -> db : tcp 4 latency <= 2ms }'
+            ].join('\n') + '\n'
+        );
+        for (const name of ['v', 'x', 'h', 'l'])
+            expect(result.get(name)!.map(summary), name).toEqual(['holds (1 path, 0 scenarios)']);
     });
 
     it('a latency bound broken when the policy routes are gone: the sum is shown', async () => {
-        const result = await verdicts('intent l { allow web -> db : tcp 4 latency <= 2ms }\n', 'ospf', devices => { for (const d of devices.values()) d.ipRules = []; });
-        expect(result.get('l')!.map(summary)).toEqual(['violated: the path r1 → r2 → r4 takes 10ms (5ms + 5ms), more than latency <= 2ms [] r1 r2 r4']);
+        const result = await verdicts('intent l { allow web -> db : tcp 4 latency <= 2ms }\n', 'ospf', devices => {
+            for (const d of devices.values()) d.ipRules = [];
+        });
+        expect(result.get('l')!.map(summary)).toEqual([
+            'violated: the path r1 → r2 → r4 takes 10ms (5ms + 5ms), more than latency <= 2ms [] r1 r2 r4'
+        ]);
     });
 
     it('via survives what the IGP survives; cut off from its waypoint, the traffic is dropped, never sent around it', async () => {
-        const result = await verdicts([
-            'scenario r3-gone {\n  fail link r1:eth2 -- r3:eth1\n  fail link r3:eth2 -- r4:eth2\n}',
-            'intent v { allow web -> db : tcp 1 via r3 survive 1 link failure }',
-            'intent g { allow web -> db : tcp 2 via r3 during r3-gone }',
-            'intent a { allow web -> db : tcp 3 via any of r2, r3 during r3-gone }'
-        ].join('\n') + '\n');
+        const result = await verdicts(
+            [
+                'scenario r3-gone {\n  fail link r1:eth2 -- r3:eth1\n  fail link r3:eth2 -- r4:eth2\n}',
+                'intent v { allow web -> db : tcp 1 via r3 survive 1 link failure }',
+                'intent g { allow web -> db : tcp 2 via r3 during r3-gone }',
+                'intent a { allow web -> db : tcp 3 via any of r2, r3 during r3-gone }'
+            ].join('\n') + '\n'
+        );
         // Each link of its path failed in turn: around r1-r3 (over r2 and r4 to r3 and back to r4), around r3-r4 (back over r1, r2).
         expect(result.get('v')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
-        expect(result.get('g')!.map(summary)).toEqual(['violated: dropped at r1: no path through r3 (the steering table 1000 holds only its blackhole) [r1:eth2 -- r3:eth1, r3:eth2 -- r4:eth2] r1']);
+        expect(result.get('g')!.map(summary)).toEqual([
+            'violated: dropped at r1: no path through r3 (the steering table 1000 holds only its blackhole) [r1:eth2 -- r3:eth1, r3:eth2 -- r4:eth2] r1'
+        ]);
         // Either waypoint will do: r2 is on the way.
         expect(result.get('a')!.map(summary)).toEqual(['holds (1 path, 1 scenarios)']);
     });
 
     it('a pinned path steers only its own requests: a reply of another connection that uses the same port as its client port is routed as without steering', async () => {
         // l is pinned over r3 and fails closed; b's replies from web to db use b's client ports, 443 among them.
-        const result = await verdicts('intent l { allow web -> db : tcp 443 latency <= 2ms }\nintent b { allow db -> web : tcp 80 survive 1 link failure }\n');
+        const result = await verdicts(
+            'intent l { allow web -> db : tcp 443 latency <= 2ms }\nintent b { allow db -> web : tcp 80 survive 1 link failure }\n'
+        );
         expect(result.get('l')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
         // Its replies are checked under every failure on their way back too (r1 -- r3 would have cut them off).
         expect(result.get('b')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
     });
 
     it('a waypoint in the wrong order', async () => {
-        const result = await verdicts('intent v { allow web -> db : tcp 1 via r4, r1 }\n'.replace('via r4, r1', 'via r4 via r1'));
+        const result = await verdicts(
+            'intent v { allow web -> db : tcp 1 via r4, r1 }\n'.replace('via r4, r1', 'via r4 via r1')
+        );
         expect(result.get('v')![0].verdict).toBe('violated');
     });
 });
@@ -161,11 +215,15 @@ describe('failures', () => {
 
     it('survive 2 link failures is violated, with the two links that cut it', async () => {
         const result = await verdicts('intent s { allow web -> db : tcp 5 survive 2 link failures }\n');
-        expect(result.get('s')!.map(summary)).toEqual(['violated: dropped at r1: no route to 10.1.2.3 [r1:eth1 -- r2:eth1, r1:eth2 -- r3:eth1] r1']);
+        expect(result.get('s')!.map(summary)).toEqual([
+            'violated: dropped at r1: no route to 10.1.2.3 [r1:eth1 -- r2:eth1, r1:eth2 -- r3:eth1] r1'
+        ]);
     });
 
     it('survive 1 node failure holds; during a scenario that cuts both paths it is violated', async () => {
-        const result = await verdicts('scenario both { fail device r2\n fail device r3 }\nintent n { allow web -> db : tcp 6 survive 1 node failure }\nintent d { allow web -> db : tcp 7 during both }\n');
+        const result = await verdicts(
+            'scenario both { fail device r2\n fail device r3 }\nintent n { allow web -> db : tcp 6 survive 1 node failure }\nintent d { allow web -> db : tcp 7 during both }\n'
+        );
         expect(result.get('n')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
         expect(result.get('n')![0].survivedBy).toBe('minimum cut');
         expect(result.get('d')!.map(summary)).toEqual(['violated: dropped at r1: no route to 10.1.2.3 [r2, r3] r1']);
@@ -174,8 +232,13 @@ describe('failures', () => {
 
 describe('network-wide forwarding checks', () => {
     async function problems(configure: (devices: ReturnType<typeof compileNetwork>['devices']) => void) {
-        const checked = await checkWorkspace({ 'square.twin.yaml': SQUARE('static'), 'main.intent': 'twin "square.twin.yaml"\nintent a { allow web -> db : tcp 443 }\n' });
-        const program = netintentServices().intent.IntentPrograms.forTwin(path.join(checked.folder, 'square.twin.yaml')).program;
+        const checked = await checkWorkspace({
+            'square.twin.yaml': SQUARE('static'),
+            'main.intent': 'twin "square.twin.yaml"\nintent a { allow web -> db : tcp 443 }\n'
+        });
+        const program = netintentServices().intent.IntentPrograms.forTwin(
+            path.join(checked.folder, 'square.twin.yaml')
+        ).program;
         const compiled = compileNetwork(program);
         configure(compiled.devices);
         return verifyProgram(program, compiled.devices).forwarding;

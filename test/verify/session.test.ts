@@ -25,18 +25,33 @@ function workspace() {
 }
 
 /** A verdict as a report would show it, with the devices its traffic reached. */
-const shownVerdicts = (verdicts: Map<Requirement, RequirementVerdict>) => [...verdicts].map(([r, v]) => JSON.stringify([r.intent, r.location.range.start.line, v.verdict, v.unknown, v.counterexample, v.paths, v.pathDevices, [...v.devices].sort(), v.survivedBy]));
+const shownVerdicts = (verdicts: Map<Requirement, RequirementVerdict>) =>
+    [...verdicts].map(([r, v]) =>
+        JSON.stringify([
+            r.intent,
+            r.location.range.start.line,
+            v.verdict,
+            v.unknown,
+            v.counterexample,
+            v.paths,
+            v.pathDevices,
+            [...v.devices].sort(),
+            v.survivedBy
+        ])
+    );
 
-const summary = (verdicts: ReturnType<typeof verifyProgram>['verdicts']) => [...verdicts].map(([r, v]) => `${r.intent}:${v.verdict}`);
+const summary = (verdicts: ReturnType<typeof verifyProgram>['verdicts']) =>
+    [...verdicts].map(([r, v]) => `${r.intent}:${v.verdict}`);
 
 describe('VerificationSession', () => {
     it('after an edit, verifies only the changed requirement and those its new filters reach, with fresh results', async () => {
-        const intents = (port: number) => [
-            'intent a { allow web -> db : tcp 443 }',
-            `intent b { deny db -> web : tcp ${port} }`,
-            'intent c { allow internet -> web : tcp 80 }',
-            'intent d { allow db -> internet : tcp 25 via r3 }'
-        ].join('\n') + '\n';
+        const intents = (port: number) =>
+            [
+                'intent a { allow web -> db : tcp 443 }',
+                `intent b { deny db -> web : tcp ${port} }`,
+                'intent c { allow internet -> web : tcp 80 }',
+                'intent d { allow db -> internet : tcp 25 via r3 }'
+            ].join('\n') + '\n';
         const program = workspace();
         const session = new VerificationSession();
         const first = await program(intents(22));
@@ -52,7 +67,8 @@ describe('VerificationSession', () => {
         expect(run.verified).toBe(2);
         // The routing was kept: the underlay of the first compile is the one in use.
         expect(second.twin).toBe(first.twin);
-        const verdictOf = (verdicts: typeof before, intent: string) => [...verdicts].find(([r]) => r.intent === intent)![1];
+        const verdictOf = (verdicts: typeof before, intent: string) =>
+            [...verdicts].find(([r]) => r.intent === intent)![1];
         expect(verdictOf(run.verdicts, 'c')).toBe(verdictOf(before, 'c'));
         expect(verdictOf(run.verdicts, 'd')).toBe(verdictOf(before, 'd'));
         expect(verdictOf(run.verdicts, 'a')).not.toBe(verdictOf(before, 'a'));
@@ -70,12 +86,15 @@ describe('VerificationSession', () => {
         };
         const session = new VerificationSession();
         session.run(await program('intent a { allow web -> db : tcp 443 }\n'));
-        const edited = await program('intent a { allow web -> db : tcp 443 }\nintent b { allow web -> db : tcp 80 via r3 }\n');
+        const edited = await program(
+            'intent a { allow web -> db : tcp 443 }\nintent b { allow web -> db : tcp 80 via r3 }\n'
+        );
         const run = session.run(edited);
         expect(run.compiled.underlayChange).toBe('none');
         const fresh = verifyProgram(edited, compileNetwork(edited).devices).verdicts;
         expect(summary(run.verdicts)).toEqual(summary(fresh));
-        const pathsOf = (verdicts: typeof fresh) => [...verdicts].map(([r, v]) => `${r.intent}: ${JSON.stringify(v.pathDevices)}`);
+        const pathsOf = (verdicts: typeof fresh) =>
+            [...verdicts].map(([r, v]) => `${r.intent}: ${JSON.stringify(v.pathDevices)}`);
         expect(pathsOf(run.verdicts)).toEqual(pathsOf(fresh));
         expect(pathsOf(run.verdicts)).toContain('b: [["r1","r3","r4"]]');
     });
@@ -90,7 +109,11 @@ describe('VerificationSession', () => {
         const second = await program(`${base}intent e { allow web -> db : tcp 8080 avoid r2 }\n`);
         const run = session.run(second);
         const d = (verdicts: typeof before.verdicts) => [...verdicts].find(([r]) => r.intent === 'd')![1];
-        const markOf = (devices: typeof run.compiled.devices) => devices.get('r4')!.filter.chains.flatMap(c => c.rules).find(r => r.comment.startsWith('d:') && r.setMark !== undefined)!.setMark;
+        const markOf = (devices: typeof run.compiled.devices) =>
+            devices
+                .get('r4')!
+                .filter.chains.flatMap(c => c.rules)
+                .find(r => r.comment.startsWith('d:') && r.setMark !== undefined)!.setMark;
         expect(markOf(run.compiled.devices)).not.toBe(markOf(before.compiled.devices));
         // Only e is verified; d keeps its verdict, which is a fresh check's.
         expect(run.verified).toBe(1);
@@ -113,7 +136,9 @@ describe.each(Object.keys(FAMILIES) as FamilyName[])('random intent edits in a s
         // Constraints added to and taken from allows (steering comes and goes, marks are numbered
         // anew), ports changed, intents removed and put back.
         const network = FAMILIES[family](40, 40, 5);
-        const devices = [.../^devices:\n((?: .*\n)*)/m.exec(network.twin)![1].matchAll(/^ {2}([\w-]+): \{/gm)].map(m => m[1]);
+        const devices = [.../^devices:\n((?: .*\n)*)/m.exec(network.twin)![1].matchAll(/^ {2}([\w-]+): \{/gm)].map(
+            m => m[1]
+        );
         const original = network.intents.split('\n');
         const intentLines = original.flatMap((line, i) => (/^intent i\d+ \{ allow /.test(line) ? [i] : []));
         const folder = writeWorkspace(networkFiles(network));
@@ -145,7 +170,9 @@ describe.each(Object.keys(FAMILIES) as FamilyName[])('random intent edits in a s
             }
             const program = await programNow(lines);
             const run = session.run(program);
-            expect(shownVerdicts(run.verdicts)).toEqual(shownVerdicts(verifyProgram(program, compileNetwork(program).devices).verdicts));
+            expect(shownVerdicts(run.verdicts)).toEqual(
+                shownVerdicts(verifyProgram(program, compileNetwork(program).devices).verdicts)
+            );
             kept += program.intents.flatMap(i => i.requirements).length - run.verified;
         }
         expect(kept).toBeGreaterThan(0);

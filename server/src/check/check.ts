@@ -36,7 +36,11 @@ export interface CheckedFiles extends CheckReport {
     programs: Map<string, IntentProgram>;
 }
 
-export async function checkFiles(services: NetintentServices, files: readonly string[], options: CheckOptions): Promise<CheckedFiles> {
+export async function checkFiles(
+    services: NetintentServices,
+    files: readonly string[],
+    options: CheckOptions
+): Promise<CheckedFiles> {
     const shared = services.shared;
     shared.twin.TwinWorkspace.setScope(options.twinScope);
     // Each check starts from the files as they are now, also when the services are reused.
@@ -45,26 +49,34 @@ export async function checkFiles(services: NetintentServices, files: readonly st
     shared.twin.TwinWorkspace.refresh();
     const documents: LangiumDocument<Model>[] = [];
     for (const file of files) {
-        documents.push(await shared.workspace.LangiumDocuments.getOrCreateDocument(URI.file(file)) as LangiumDocument<Model>);
+        documents.push(
+            (await shared.workspace.LangiumDocuments.getOrCreateDocument(URI.file(file))) as LangiumDocument<Model>
+        );
     }
     await shared.workspace.DocumentBuilder.build(documents, { validation: true });
 
     const diagnostics: Diagnostic[] = documents.flatMap(d => (d.diagnostics ?? []).map(x => fromLsp(d, x)));
-    const twinFiles = new Set(documents.map(d => shared.twin.TwinWorkspace.twinFileOf(d)).filter((f): f is string => f !== undefined));
+    const twinFiles = new Set(
+        documents.map(d => shared.twin.TwinWorkspace.twinFileOf(d)).filter((f): f is string => f !== undefined)
+    );
     const brokenTwins = new Set<string>();
     for (const twinFile of twinFiles) {
         const loaded = shared.twin.TwinWorkspace.get(twinFile);
         diagnostics.push(...loaded.diagnostics.filter(d => !(d.code === 'missing-file' && d.file === twinFile)));
         if (twinHasErrors(loaded)) brokenTwins.add(twinFile);
     }
-    const verified = options.verify ? verifyTwins(services, [...twinFiles].sort(), brokenTwins, diagnostics, options.configs) : new Map<AstNode, RequirementVerdict>();
+    const verified = options.verify
+        ? verifyTwins(services, [...twinFiles].sort(), brokenTwins, diagnostics, options.configs)
+        : new Map<AstNode, RequirementVerdict>();
     const intents = documents.flatMap(document => {
         const twinFile = shared.twin.TwinWorkspace.twinFileOf(document);
         const unusable = twinFile === undefined || brokenTwins.has(twinFile);
         return intentReports(document, unusable, verified);
     });
     const reported = sortDiagnostics(dedupe(diagnostics));
-    const programs = new Map([...twinFiles].sort().map(twinFile => [twinFile, services.intent.IntentPrograms.forTwin(twinFile).program]));
+    const programs = new Map(
+        [...twinFiles].sort().map(twinFile => [twinFile, services.intent.IntentPrograms.forTwin(twinFile).program])
+    );
     return {
         programs,
         diagnostics: reported,
@@ -75,7 +87,8 @@ export async function checkFiles(services: NetintentServices, files: readonly st
             intents: intents.length,
             holding: intents.filter(i => i.verdict === 'holds').length,
             violated: intents.filter(i => i.verdict === 'violated').length,
-            unknown: intents.filter(i => i.verdict === 'unknown' && i.requirements.some(r => r.reason !== undefined)).length
+            unknown: intents.filter(i => i.verdict === 'unknown' && i.requirements.some(r => r.reason !== undefined))
+                .length
         }
     };
 }
@@ -86,14 +99,25 @@ export async function checkFiles(services: NetintentServices, files: readonly st
  * Returns the verdict of each requirement's statement (the `default deny` line for the default
  * requirement).
  */
-function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwins: Set<string>, diagnostics: Diagnostic[], configsFolder: string | undefined): Map<AstNode, RequirementVerdict> {
+function verifyTwins(
+    services: NetintentServices,
+    twinFiles: string[],
+    brokenTwins: Set<string>,
+    diagnostics: Diagnostic[],
+    configsFolder: string | undefined
+): Map<AstNode, RequirementVerdict> {
     const byStatement = new Map<AstNode, RequirementVerdict>();
     for (const twinFile of twinFiles) {
         if (brokenTwins.has(twinFile)) continue;
         const bound = services.intent.IntentPrograms.forTwin(twinFile);
         const part = verifiablePart(bound);
-        const configs = configsFolder !== undefined && twinFiles.length > 1 ? path.join(configsFolder, bound.program.twin.network) : configsFolder;
-        const verification = part.program ? verifyNetwork(part.program, part.undecided, configs, diagnostics) : { verdicts: new Map(), forwarding: [] };
+        const configs =
+            configsFolder !== undefined && twinFiles.length > 1
+                ? path.join(configsFolder, bound.program.twin.network)
+                : configsFolder;
+        const verification = part.program
+            ? verifyNetwork(part.program, part.undecided, configs, diagnostics)
+            : { verdicts: new Map(), forwarding: [] };
         const findings = twinFindings(bound, part, verification);
         findings.verdicts.forEach((verdict, statement) => byStatement.set(statement, verdict));
         diagnostics.push(...findings.atStatements.map(s => s.diagnostic), ...findings.forwarding);
@@ -105,13 +129,19 @@ function verifyTwins(services: NetintentServices, twinFiles: string[], brokenTwi
  * Compiles a program and verifies it, or verifies it on the configurations in `configsFolder`
  * (none when one cannot be read).
  */
-function verifyNetwork(program: IntentProgram, undecided: ReadonlyMap<Requirement, string>, configsFolder: string | undefined, diagnostics: Diagnostic[]): TwinVerification {
+function verifyNetwork(
+    program: IntentProgram,
+    undecided: ReadonlyMap<Requirement, string>,
+    configsFolder: string | undefined,
+    diagnostics: Diagnostic[]
+): TwinVerification {
     let configs = compileNetwork(program).devices;
     if (configsFolder !== undefined) {
         const loaded = loadConfigs(configsFolder, program.twin);
         diagnostics.push(...loaded.diagnostics);
         // What a configuration holds that is not modelled makes verdicts unknown, not the run impossible.
-        if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config')) return { verdicts: new Map(), forwarding: [] };
+        if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config'))
+            return { verdicts: new Map(), forwarding: [] };
         configs = loaded.configs;
     }
     return verifyProgram(program, configs, undecided);
@@ -122,7 +152,11 @@ function verifyNetwork(program: IntentProgram, undecided: ReadonlyMap<Requiremen
  * with errors of its own is `error`, as is every statement of a twin that cannot be used; one
  * that depends on errors elsewhere has the verdict verification gave it.
  */
-function intentReports(document: LangiumDocument<Model>, twinUnusable: boolean, verified: Map<AstNode, RequirementVerdict>): IntentReport[] {
+function intentReports(
+    document: LangiumDocument<Model>,
+    twinUnusable: boolean,
+    verified: Map<AstNode, RequirementVerdict>
+): IntentReport[] {
     const file = document.uri.fsPath;
     const broken = (node: AstNode) => twinUnusable || hasErrors(node);
     const reports: IntentReport[] = [];
@@ -130,31 +164,65 @@ function intentReports(document: LangiumDocument<Model>, twinUnusable: boolean, 
         if (isDefaultPolicy(statement) && statement.action === 'deny') {
             const line = locationOf(statement).range.start.line;
             const requirement = requirementReport(line, 'default', broken(statement), verified.get(statement));
-            reports.push({ name: 'default deny', file, line, verdict: requirement.verdict, requirements: [requirement] });
+            reports.push({
+                name: 'default deny',
+                file,
+                line,
+                verdict: requirement.verdict,
+                requirements: [requirement]
+            });
         }
         if (!isIntent(statement)) continue;
-        const requirements = statement.requirements.map(requirement => requirementReport(
-            locationOf(requirement).range.start.line, requirement.$type.toLowerCase() as RequirementReport['kind'], broken(requirement), verified.get(requirement)));
-        const verdict = broken(statement) ? 'error' : requirements.length === 0 ? 'unknown' : combineVerdicts(requirements.map(r => r.verdict));
-        reports.push({ name: statement.name ?? '', file, line: locationOf(statement).range.start.line, verdict, requirements });
+        const requirements = statement.requirements.map(requirement =>
+            requirementReport(
+                locationOf(requirement).range.start.line,
+                requirement.$type.toLowerCase() as RequirementReport['kind'],
+                broken(requirement),
+                verified.get(requirement)
+            )
+        );
+        const verdict = broken(statement)
+            ? 'error'
+            : requirements.length === 0
+              ? 'unknown'
+              : combineVerdicts(requirements.map(r => r.verdict));
+        reports.push({
+            name: statement.name ?? '',
+            file,
+            line: locationOf(statement).range.start.line,
+            verdict,
+            requirements
+        });
     }
     return reports;
 }
 
-function requirementReport(line: number, kind: RequirementReport['kind'], broken: boolean, verdict: RequirementVerdict | undefined): RequirementReport {
+function requirementReport(
+    line: number,
+    kind: RequirementReport['kind'],
+    broken: boolean,
+    verdict: RequirementVerdict | undefined
+): RequirementReport {
     if (broken) return { line, kind, verdict: 'error' };
     if (!verdict) return { line, kind, verdict: 'unknown' };
     if (verdict.unknown) return { line, kind, verdict: 'unknown', reason: verdict.unknown };
     const { counterexample } = verdict;
     return counterexample
         ? {
-            line, kind, verdict: 'violated',
-            counterexample: {
-                packet: counterexample.packet, origin: counterexample.origin, forged: counterexample.forged, failures: counterexample.failures,
-                path: counterexample.path, reason: counterexample.reason,
-                branches: counterexample.branches, hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out }))
-            }
-        }
+              line,
+              kind,
+              verdict: 'violated',
+              counterexample: {
+                  packet: counterexample.packet,
+                  origin: counterexample.origin,
+                  forged: counterexample.forged,
+                  failures: counterexample.failures,
+                  path: counterexample.path,
+                  reason: counterexample.reason,
+                  branches: counterexample.branches,
+                  hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out }))
+              }
+          }
         : { line, kind, verdict: 'holds' };
 }
 
@@ -181,5 +249,10 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
-    return diagnostics.sort((x, y) => x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
+    return diagnostics.sort(
+        (x, y) =>
+            x.file.localeCompare(y.file) ||
+            x.range.start.line - y.range.start.line ||
+            x.range.start.column - y.range.start.column
+    );
 }

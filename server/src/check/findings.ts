@@ -37,10 +37,16 @@ export function twinFindings(bound: BoundProgram, part: VerifiablePart, verifica
         if (problem) atStatements.push({ statement, diagnostic: { ...locationOf(statement), ...problem } });
     }
     const forwarding = verification.forwarding.map((problem): Diagnostic => {
-        const message = problem.kind === 'loop'
-            ? `Routing loop for ${problem.destination}: ${problem.path.join(' → ')}.`
-            : `Blackhole for ${problem.destination}: ${problem.device} has no route (${problem.path.join(' → ')}).`;
-        return { ...bound.program.twin.devices.get(problem.device)!.location, severity: 'warning', code: problem.kind, message };
+        const message =
+            problem.kind === 'loop'
+                ? `Routing loop for ${problem.destination}: ${problem.path.join(' → ')}.`
+                : `Blackhole for ${problem.destination}: ${problem.device} has no route (${problem.path.join(' → ')}).`;
+        return {
+            ...bound.program.twin.devices.get(problem.device)!.location,
+            severity: 'warning',
+            code: problem.kind,
+            message
+        };
     });
     return { verdicts, atStatements, forwarding };
 }

@@ -57,11 +57,19 @@ export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
 }
 
 /** What a verdict says at its statement: a violation (an error), or why it is not proved (a warning). */
-export function verdictProblem(verdict: RequirementVerdict): Pick<Diagnostic, 'severity' | 'code' | 'message'> | undefined {
+export function verdictProblem(
+    verdict: RequirementVerdict
+): Pick<Diagnostic, 'severity' | 'code' | 'message'> | undefined {
     const { counterexample } = verdict;
     if (counterexample) {
         const failures = counterexample.failures.length > 0 ? ` with ${counterexample.failures.join(', ')} failed` : '';
-        return { severity: 'error', code: 'violated', message: `Violated${failures}: ${counterexample.reason}. Packet: ${describePacket(counterexample.packet)}.` };
+        return {
+            severity: 'error',
+            code: 'violated',
+            message: `Violated${failures}: ${counterexample.reason}. Packet: ${describePacket(counterexample.packet)}.`
+        };
     }
-    return verdict.unknown ? { severity: 'warning', code: 'unknown', message: `Not proved: ${verdict.unknown}.` } : undefined;
+    return verdict.unknown
+        ? { severity: 'warning', code: 'unknown', message: `Not proved: ${verdict.unknown}.` }
+        : undefined;
 }

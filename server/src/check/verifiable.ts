@@ -18,8 +18,18 @@ import { possiblePacketsLookup } from '../language/intent-build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { MAX_CONFLICTS } from '../intent/overlap.js';
 import {
-    isAllow, isDefaultPolicy, isGroup, isIntent, isScenario, isService, isVia,
-    type Group, type Model, type Requirement as RequirementNode, type Scenario, type Service
+    isAllow,
+    isDefaultPolicy,
+    isGroup,
+    isIntent,
+    isScenario,
+    isService,
+    isVia,
+    type Group,
+    type Model,
+    type Requirement as RequirementNode,
+    type Scenario,
+    type Service
 } from '../language/generated/ast.js';
 import type { BoundProgram } from '../language/intent-programs.js';
 import { count } from '../language/limits.js';
@@ -38,7 +48,9 @@ export function diagnosticCode(diagnostic: LspDiagnostic): string {
 
 /** An error in what is written (a violation is what the verifier found, not an error in the text). */
 export function isErrorInText(diagnostic: LspDiagnostic): boolean {
-    return (diagnostic.severity ?? DiagnosticSeverity.Error) === DiagnosticSeverity.Error && diagnostic.code !== 'violated';
+    return (
+        (diagnostic.severity ?? DiagnosticSeverity.Error) === DiagnosticSeverity.Error && diagnostic.code !== 'violated'
+    );
 }
 
 /** Whether a twin's own files have errors: then none of its intents is compiled or verified. */
@@ -77,7 +89,8 @@ interface LeftOut {
 export function verifiablePart(bound: BoundProgram): VerifiablePart {
     const { program, statementOf } = bound;
     const requirements = [...statementOf.keys(), ...(program.defaultRequirement ? [program.defaultRequirement] : [])];
-    const statementOfRequirement = (requirement: Requirement) => requirement.kind === 'default' ? bound.defaultStatement : statementOf.get(requirement);
+    const statementOfRequirement = (requirement: Requirement) =>
+        requirement.kind === 'default' ? bound.defaultStatement : statementOf.get(requirement);
     /** Every requirement undecided, but those with errors of their own. */
     const nothingVerifiable = (reason: string): VerifiablePart => ({
         undecided: new Map(requirements.filter(r => !hasErrors(statementOfRequirement(r)!)).map(r => [r, reason]))
@@ -85,23 +98,36 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
 
     for (const document of bound.documents) {
         const [unread] = errorsOf(document).unread;
-        if (unread) return nothingVerifiable(`${path.basename(document.uri.fsPath)}:${unread.range.start.line + 1} could not be read, and what it says may change this verdict`);
+        if (unread)
+            return nothingVerifiable(
+                `${path.basename(document.uri.fsPath)}:${unread.range.start.line + 1} could not be read, and what it says may change this verdict`
+            );
     }
     // Overlap resolution stopped there: what each statement decides is not known.
     if (program.conflicts.length >= MAX_CONFLICTS) {
-        return nothingVerifiable(`${count(MAX_CONFLICTS)} pairs of an allow and a deny overlap with neither containing the other, and overlaps past those are not resolved`);
+        return nothingVerifiable(
+            `${count(MAX_CONFLICTS)} pairs of an allow and a deny overlap with neither containing the other, and overlaps past those are not resolved`
+        );
     }
 
     const statements = bound.documents.flatMap(d => d.parseResult.value.statements);
     // By kind and name: a name declared twice may mean either declaration.
     const brokenDeclarations = new Map<string, Declaration>();
     for (const statement of statements) {
-        if ((isGroup(statement) || isService(statement) || isScenario(statement)) && hasErrors(statement) && !brokenDeclarations.has(declarationKey(statement))) {
+        if (
+            (isGroup(statement) || isService(statement) || isScenario(statement)) &&
+            hasErrors(statement) &&
+            !brokenDeclarations.has(declarationKey(statement))
+        ) {
             brokenDeclarations.set(declarationKey(statement), statement);
         }
     }
-    const brokenUse = (node: AstNode) => brokenDeclarations.size === 0 ? undefined
-        : declarationsUsedBy(node).map(d => brokenDeclarations.get(declarationKey(d))).find(d => d !== undefined);
+    const brokenUse = (node: AstNode) =>
+        brokenDeclarations.size === 0
+            ? undefined
+            : declarationsUsedBy(node)
+                  .map(d => brokenDeclarations.get(declarationKey(d)))
+                  .find(d => d !== undefined);
 
     const possiblePackets = possiblePacketsLookup(program.twin);
     const leftOut: LeftOut[] = [];
@@ -110,11 +136,18 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
         const own = hasErrors(node);
         const declaration = own ? undefined : brokenUse(node);
         if (!own && !declaration) continue;
-        const why = declaration ? `uses ${declaration.$type.toLowerCase()} '${declaration.name}' with errors (${where(declaration)})` : 'has errors';
+        const why = declaration
+            ? `uses ${declaration.$type.toLowerCase()} '${declaration.name}' with errors (${where(declaration)})`
+            : 'has errors';
         if (declaration) undecided.set(requirement, `it ${why}`);
         const errors = errorsOf(AstUtils.getDocument(node)).byNode.get(node) ?? [];
-        const unknownPart = (part: AstNode) => errors.some(offset => holds(part, offset)) || brokenUse(part) !== undefined;
-        const traffic = possibleTraffic(node as RequirementNode, possiblePackets(node as RequirementNode, unknownPart), program.twin);
+        const unknownPart = (part: AstNode) =>
+            errors.some(offset => holds(part, offset)) || brokenUse(part) !== undefined;
+        const traffic = possibleTraffic(
+            node as RequirementNode,
+            possiblePackets(node as RequirementNode, unknownPart),
+            program.twin
+        );
         leftOut.push({ requirement, traffic, statement: `the ${requirement.kind} at ${where(node)}`, why });
     }
     const brokenDefault = statements.find(s => isDefaultPolicy(s) && hasErrors(s));
@@ -126,7 +159,8 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
         if (left.has(requirement)) continue;
         if (requirement.kind === 'default') {
             const first = leftOut.find(l => meets(l.traffic, requirement));
-            const reason = brokenDefault ? `the 'default' line at ${where(brokenDefault)} has errors`
+            const reason = brokenDefault
+                ? `the 'default' line at ${where(brokenDefault)} has errors`
                 : first && `what it covers depends on every allow and deny, and ${first.statement} ${first.why}`;
             if (reason) undecided.set(requirement, reason);
             continue;
@@ -136,7 +170,10 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
         undecided.set(requirement, `its packets or replies overlap those of ${first.statement}, which ${first.why}`);
     }
     // Every conflict's statements have errors: none is kept.
-    const intents = program.intents.map(intent => ({ ...intent, requirements: intent.requirements.filter(r => !left.has(r)) }));
+    const intents = program.intents.map(intent => ({
+        ...intent,
+        requirements: intent.requirements.filter(r => !left.has(r))
+    }));
     return { program: { ...program, intents, conflicts: [], tooCarved: [] }, undecided };
 }
 
@@ -144,10 +181,15 @@ export function verifiablePart(bound: BoundProgram): VerifiablePart {
  * The verdict of each requirement statement of a twin (and of its `default deny` line): those
  * verified, and those unknown because of errors elsewhere. A statement with errors of its own has none.
  */
-export function statementVerdicts(bound: BoundProgram, part: VerifiablePart, verified: ReadonlyMap<Requirement, RequirementVerdict>): Map<AstNode, RequirementVerdict> {
+export function statementVerdicts(
+    bound: BoundProgram,
+    part: VerifiablePart,
+    verified: ReadonlyMap<Requirement, RequirementVerdict>
+): Map<AstNode, RequirementVerdict> {
     const byStatement = new Map<AstNode, RequirementVerdict>();
     const undecided = [...part.undecided].map(([requirement, reason]): [Requirement, RequirementVerdict] => [
-        requirement, { verdict: 'unknown', unknown: reason, devices: new Set(), paths: 0, pathDevices: [], scenarios: 0 }
+        requirement,
+        { verdict: 'unknown', unknown: reason, devices: new Set(), paths: 0, pathDevices: [], scenarios: 0 }
     ]);
     for (const [requirement, verdict] of [...verified, ...undecided]) {
         const statement = requirement.kind === 'default' ? bound.defaultStatement : bound.statementOf.get(requirement);
@@ -185,12 +227,16 @@ function declarationKey(declaration: Declaration): string {
 function possibleTraffic(node: RequirementNode, packets: PacketSet, twin: Twin): PacketSet {
     const traffic = isAllow(node) && !node.oneway ? packets.union(packets.replies()) : packets;
     const anycast = isAllow(node) && node.clauses.some(c => isVia(c) && c.anyOf);
-    return anycast && twin.loopbackPool ? traffic.union(PacketSet.cube({ dst: prefixRange(twin.loopbackPool) })) : traffic;
+    return anycast && twin.loopbackPool
+        ? traffic.union(PacketSet.cube({ dst: prefixRange(twin.loopbackPool) }))
+        : traffic;
 }
 
 /** Whether a requirement's packets, or their replies where it is stateful, meet a set. */
 function meets(set: PacketSet, requirement: Requirement): boolean {
-    return set.intersects(requirement.packets) || (requirement.stateful && set.intersects(requirement.packets.replies()));
+    return (
+        set.intersects(requirement.packets) || (requirement.stateful && set.intersects(requirement.packets.replies()))
+    );
 }
 
 /** "main.intent:7" */
@@ -222,7 +268,7 @@ const fileErrors = new WeakMap<readonly LspDiagnostic[], FileErrors>();
 function errorsOf(document: LangiumDocument): FileErrors {
     const diagnostics = document.diagnostics ?? [];
     let errors = fileErrors.get(diagnostics);
-    if (!errors) fileErrors.set(diagnostics, errors = attributeErrors(document, diagnostics));
+    if (!errors) fileErrors.set(diagnostics, (errors = attributeErrors(document, diagnostics)));
     return errors;
 }
 
@@ -233,10 +279,16 @@ function attributeErrors(document: LangiumDocument, diagnostics: readonly LspDia
         if (!isErrorInText(diagnostic)) continue;
         const offset = document.textDocument.offsetAt(diagnostic.range.start);
         const statement = nodeAt(statements, offset);
-        const requirement = isIntent(statement) ? nodeAt(statement.requirements.filter(r => r.$cstNode), offset) : undefined;
+        const requirement = isIntent(statement)
+            ? nodeAt(
+                  statement.requirements.filter(r => r.$cstNode),
+                  offset
+              )
+            : undefined;
         const code = diagnosticCode(diagnostic);
         const inDeclaration = isGroup(statement) || isService(statement) || isScenario(statement);
-        if (!statement || code === 'too-many-problems' || (code === 'syntax' && !inDeclaration)) errors.unread.push(diagnostic);
+        if (!statement || code === 'too-many-problems' || (code === 'syntax' && !inDeclaration))
+            errors.unread.push(diagnostic);
         for (const node of [statement, requirement]) {
             if (!node) continue;
             const offsets = errors.byNode.get(node);

@@ -18,7 +18,9 @@ export function intentFiles(paths: readonly string[]): string[] {
         if (stat.isDirectory()) {
             for (const file of walk(absolute)) found.add(file);
         } else if (stat.isFile() && !absolute.endsWith('.intent')) {
-            throw new UsageError(`${given} is not an .intent file; give intent files or folders that hold them (their twins are found through their 'twin' lines).`);
+            throw new UsageError(
+                `${given} is not an .intent file; give intent files or folders that hold them (their twins are found through their 'twin' lines).`
+            );
         } else {
             found.add(absolute); // a FIFO or a device is refused below
         }
@@ -37,7 +39,9 @@ export function intentFiles(paths: readonly string[]): string[] {
  * given (a file's folder, the working folder by default) and what `--allow-outside` adds.
  */
 export function twinScope(paths: readonly string[], allowOutside: readonly string[]): TwinScope {
-    const folders = (paths.length > 0 ? paths : ['.']).map(given => (statOf(given).isDirectory() ? path.resolve(given) : path.dirname(path.resolve(given))));
+    const folders = (paths.length > 0 ? paths : ['.']).map(given =>
+        statOf(given).isDirectory() ? path.resolve(given) : path.dirname(path.resolve(given))
+    );
     return {
         folders: [...new Set([...folders, ...allowOutside.map(allowed => path.resolve(allowed))])],
         howToAllow: file => `run with --allow-outside ${file}`

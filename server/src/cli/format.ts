@@ -14,7 +14,12 @@ function display(file: string, cwd: string): string {
 
 /** `file:line:col: severity: message [code]`, one a line. */
 export function formatDiagnostics(diagnostics: readonly Diagnostic[], cwd: string): string {
-    return diagnostics.map(d => `${display(d.file, cwd)}:${d.range.start.line}:${d.range.start.column}: ${d.severity}: ${d.message} [${d.code}]\n`).join('');
+    return diagnostics
+        .map(
+            d =>
+                `${display(d.file, cwd)}:${d.range.start.line}:${d.range.start.column}: ${d.severity}: ${d.message} [${d.code}]\n`
+        )
+        .join('');
 }
 
 export function formatText(report: CheckReport, cwd: string): string {
@@ -29,12 +34,17 @@ export function formatText(report: CheckReport, cwd: string): string {
                 lastFile = intent.file;
             }
             const requirements = `${intent.requirements.length} requirement${intent.requirements.length === 1 ? '' : 's'}`;
-            lines.push(`  ${intent.name.padEnd(width)}  ${intent.verdict.padEnd(8)}  line ${intent.line}, ${requirements}`);
+            lines.push(
+                `  ${intent.name.padEnd(width)}  ${intent.verdict.padEnd(8)}  line ${intent.line}, ${requirements}`
+            );
         }
     }
     const { errors, warnings, intents, holding, violated } = report.summary;
     const unknown = report.intents.filter(i => i.verdict === 'unknown').length;
-    lines.push('', `${intents} intent${intents === 1 ? '' : 's'}: ${holding} hold, ${violated} violated, ${unknown} unknown · ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    lines.push(
+        '',
+        `${intents} intent${intents === 1 ? '' : 's'}: ${holding} hold, ${violated} violated, ${unknown} unknown · ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`
+    );
     return lines.join('\n') + '\n';
 }
 
@@ -42,9 +52,14 @@ export function formatJson(report: CheckReport, cwd: string): string {
     const json = {
         version: 1,
         diagnostics: report.diagnostics.map(d => ({
-            file: display(d.file, cwd), line: d.range.start.line, column: d.range.start.column,
-            endLine: d.range.end.line, endColumn: d.range.end.column,
-            severity: d.severity, code: d.code, message: d.message
+            file: display(d.file, cwd),
+            line: d.range.start.line,
+            column: d.range.start.column,
+            endLine: d.range.end.line,
+            endColumn: d.range.end.column,
+            severity: d.severity,
+            code: d.code,
+            message: d.message
         })),
         intents: report.intents.map(i => ({ ...i, file: display(i.file, cwd) })),
         summary: report.summary
@@ -59,18 +74,24 @@ export function formatSarif(report: CheckReport, cwd: string, version: string): 
     const sarif = {
         $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
         version: '2.1.0',
-        runs: [{
-            tool: {
-                driver: {
-                    name: 'netintent',
-                    version,
-                    informationUri: 'https://github.com/netintent/netintent',
-                    rules: codes.map(code => ({ id: code, name: code, shortDescription: { text: `netintent ${code}` } }))
-                }
-            },
-            originalUriBaseIds: { SRCROOT: { uri: pathToFileUri(cwd) + '/' } },
-            results: report.diagnostics.map(d => sarifResult(d, cwd, codes))
-        }]
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: 'netintent',
+                        version,
+                        informationUri: 'https://github.com/netintent/netintent',
+                        rules: codes.map(code => ({
+                            id: code,
+                            name: code,
+                            shortDescription: { text: `netintent ${code}` }
+                        }))
+                    }
+                },
+                originalUriBaseIds: { SRCROOT: { uri: pathToFileUri(cwd) + '/' } },
+                results: report.diagnostics.map(d => sarifResult(d, cwd, codes))
+            }
+        ]
     };
     return JSON.stringify(sarif, null, 2) + '\n';
 }
@@ -81,12 +102,19 @@ function sarifResult(d: Diagnostic, cwd: string, codes: string[]) {
         ruleIndex: codes.indexOf(d.code),
         level: SARIF_LEVELS[d.severity],
         message: { text: d.message },
-        locations: [{
-            physicalLocation: {
-                artifactLocation: { uri: display(d.file, cwd), uriBaseId: 'SRCROOT' },
-                region: { startLine: d.range.start.line, startColumn: d.range.start.column, endLine: d.range.end.line, endColumn: Math.max(d.range.end.column, 1) }
+        locations: [
+            {
+                physicalLocation: {
+                    artifactLocation: { uri: display(d.file, cwd), uriBaseId: 'SRCROOT' },
+                    region: {
+                        startLine: d.range.start.line,
+                        startColumn: d.range.start.column,
+                        endLine: d.range.end.line,
+                        endColumn: Math.max(d.range.end.column, 1)
+                    }
+                }
             }
-        }]
+        ]
     };
 }
 

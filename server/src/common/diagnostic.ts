@@ -22,11 +22,17 @@ export interface ZeroBasedRange {
 }
 
 export function toZeroBased(range: SourceRange): ZeroBasedRange {
-    return { start: { line: range.start.line - 1, character: range.start.column - 1 }, end: { line: range.end.line - 1, character: range.end.column - 1 } };
+    return {
+        start: { line: range.start.line - 1, character: range.start.column - 1 },
+        end: { line: range.end.line - 1, character: range.end.column - 1 }
+    };
 }
 
 export function fromZeroBased(range: ZeroBasedRange): SourceRange {
-    return { start: { line: range.start.line + 1, column: range.start.character + 1 }, end: { line: range.end.line + 1, column: range.end.character + 1 } };
+    return {
+        start: { line: range.start.line + 1, column: range.start.character + 1 },
+        end: { line: range.end.line + 1, column: range.end.character + 1 }
+    };
 }
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -26,7 +26,11 @@ export function readRegularFile(file: string, maxBytes: number): string | undefi
 /** The bytes of `file`; throws fs's own error when it does not exist, FileRefused otherwise. */
 export function readRegular(file: string, maxBytes: number): Buffer {
     // Refused before opening, too: opening some devices does something (a watchdog arms).
-    refuseUnlessRegular(file, attempt(file, () => fs.statSync(file)), maxBytes);
+    refuseUnlessRegular(
+        file,
+        attempt(file, () => fs.statSync(file)),
+        maxBytes
+    );
     // O_NONBLOCK: a FIFO put in place since the stat opens at once instead of waiting for a writer.
     const fd = attempt(file, () => fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
     try {
@@ -72,7 +76,9 @@ function attempt<T>(file: string, action: () => T): T {
         return action();
     } catch (error) {
         if (isMissing(error)) throw error;
-        throw new FileRefused(`Cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+        throw new FileRefused(
+            `Cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`
+        );
     }
 }
 

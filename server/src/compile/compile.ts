@@ -5,14 +5,32 @@
  * cannot realise it leaves for the verifier to report, with a warning at the statement.
  */
 import type { Diagnostic } from '../common/diagnostic.js';
-import { emptyDevice, setRuleLayout, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfInterface, type PrefixList, type RouteMap, type StaticRoute } from '../config/model.js';
+import {
+    emptyDevice,
+    setRuleLayout,
+    type BgpNeighbor,
+    type DeviceConfig,
+    type InterfaceConfig,
+    type OspfInterface,
+    type PrefixList,
+    type RouteMap,
+    type StaticRoute
+} from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
 import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { linkCostEdits } from '../twin/diff.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
-import { anycastSets, compileSteering, deviceSteering, waypointKey, type DeviceSteering, type SteeringCache, type SteeringRule } from './steering.js';
+import {
+    anycastSets,
+    compileSteering,
+    deviceSteering,
+    waypointKey,
+    type DeviceSteering,
+    type SteeringCache,
+    type SteeringRule
+} from './steering.js';
 import { filterRuleLocations, STEER_CHAIN } from '../config/nftables/render.js';
 import { buildTopology, type Topology } from './topology.js';
 
@@ -56,16 +74,31 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
     const sameTwin = previous?.reuse.twin === twin;
     // A twin that differs only in link costs: filters stay; OSPF costs change on the links' ends;
     // paths may move, so steering is made again (keeping what comes out the same).
-    const costEdits = previous && !sameTwin && twin.routing !== 'static' ? linkCostEdits(previous.reuse.twin, twin) : undefined;
+    const costEdits =
+        previous && !sameTwin && twin.routing !== 'static' ? linkCostEdits(previous.reuse.twin, twin) : undefined;
     const reuse = sameTwin || costEdits ? previous!.reuse : undefined;
     const topology = sameTwin ? reuse!.topology : buildTopology(twin);
     const anycast = allocateAnycast(twin, anycastSets(program));
     const anycastKey = [...anycast].map(([key, a]) => `${key}=${a.address}`).join(';');
-    const costsOnly = reuse !== undefined && reuse.anycastKey === anycastKey && twin.routing === 'ospf' && (costEdits?.length ?? 0) > 0;
-    const underlay = !reuse || reuse.anycastKey !== anycastKey ? compileUnderlay(topology, anycast)
-        : costsOnly ? withLinkCosts(reuse.underlay, twin, costEdits!) : reuse.underlay;
+    const costsOnly =
+        reuse !== undefined &&
+        reuse.anycastKey === anycastKey &&
+        twin.routing === 'ospf' &&
+        (costEdits?.length ?? 0) > 0;
+    const underlay =
+        !reuse || reuse.anycastKey !== anycastKey
+            ? compileUnderlay(topology, anycast)
+            : costsOnly
+              ? withLinkCosts(reuse.underlay, twin, costEdits!)
+              : reuse.underlay;
     const filters = compileFilters(program, reuse?.filters);
-    const steering = compileSteering(program, topology, waypointAddresses(twin, program, anycast), reuse?.steering, costEdits !== undefined);
+    const steering = compileSteering(
+        program,
+        topology,
+        waypointAddresses(twin, program, anycast),
+        reuse?.steering,
+        costEdits !== undefined
+    );
     const devices = new Map<string, DeviceConfig>();
     const steeringByDevice: CompiledNetwork['reuse']['deviceSteering'] = new Map();
     for (const [name, base] of underlay) {
@@ -76,19 +109,43 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
         const baseFilter = filters.byDevice.get(name)!;
         const before = reuse && previous!.devices.get(name);
         // The same underlay, steering and filter chains: the configuration as it was, not compared again.
-        if (before && reuse.underlay.get(name) === base && own === kept && sameItems(before.filter.chains.filter(c => c !== own.chain), baseFilter.chains)) {
+        if (
+            before &&
+            reuse.underlay.get(name) === base &&
+            own === kept &&
+            sameItems(
+                before.filter.chains.filter(c => c !== own.chain),
+                baseFilter.chains
+            )
+        ) {
             devices.set(name, before);
             continue;
         }
         const filter = own.chain ? { chains: [...baseFilter.chains, own.chain] } : baseFilter;
-        const config: DeviceConfig = { ...base, filter, ipRules: own.ipRules, staticRoutes: [...base.staticRoutes, ...own.tableRoutes] };
+        const config: DeviceConfig = {
+            ...base,
+            filter,
+            ipRules: own.ipRules,
+            staticRoutes: [...base.staticRoutes, ...own.tableRoutes]
+        };
         setRuleLayout(config, filterRuleLocations);
         devices.set(name, before && sameDevice(before, config, base) ? before : config);
     }
     const underlayChange = reuse?.underlay === underlay ? 'none' : costsOnly ? 'costs' : 'other';
     return {
-        network: twin.network, devices, warnings: steering.warnings, underlayChange,
-        reuse: { twin, topology, anycastKey, underlay, filters: filters.cache, steering: steering.cache, deviceSteering: steeringByDevice }
+        network: twin.network,
+        devices,
+        warnings: steering.warnings,
+        underlayChange,
+        reuse: {
+            twin,
+            topology,
+            anycastKey,
+            underlay,
+            filters: filters.cache,
+            steering: steering.cache,
+            deviceSteering: steeringByDevice
+        }
     };
 }
 
@@ -103,7 +160,9 @@ function withLinkCosts(underlay: Map<string, DeviceConfig>, twin: Twin, edited: 
         const link = twin.links[index];
         for (const end of [link.a, link.b]) {
             const config = out.get(end.device)!;
-            const interfaces = config.interfaces.map(i => (i.name === end.interface && i.ospf ? { ...i, ospf: ospfLinkInterface(link.cost) } : i));
+            const interfaces = config.interfaces.map(i =>
+                i.name === end.interface && i.ospf ? { ...i, ospf: ospfLinkInterface(link.cost) } : i
+            );
             out.set(end.device, { ...config, interfaces });
         }
     }
@@ -112,10 +171,18 @@ function withLinkCosts(underlay: Map<string, DeviceConfig>, twin: Twin, edited: 
 
 /** Whether a device's configuration comes out as it was: the same underlay, the same filter rules, the same steering. */
 function sameDevice(before: DeviceConfig, after: DeviceConfig, base: DeviceConfig): boolean {
-    return before.interfaces === base.interfaces
-        && sameItems(before.filter.chains.filter(c => c.name !== STEER_CHAIN), after.filter.chains.filter(c => c.name !== STEER_CHAIN))
-        && sameItems(before.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [], after.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [])
-        && JSON.stringify([before.ipRules, before.staticRoutes]) === JSON.stringify([after.ipRules, after.staticRoutes]);
+    return (
+        before.interfaces === base.interfaces &&
+        sameItems(
+            before.filter.chains.filter(c => c.name !== STEER_CHAIN),
+            after.filter.chains.filter(c => c.name !== STEER_CHAIN)
+        ) &&
+        sameItems(
+            before.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [],
+            after.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? []
+        ) &&
+        JSON.stringify([before.ipRules, before.staticRoutes]) === JSON.stringify([after.ipRules, after.staticRoutes])
+    );
 }
 
 /** Where each waypoint set is steered to: a device's loopback, or the set's anycast address. */
@@ -165,15 +232,23 @@ function compileUnderlay(topology: Topology, anycast: Map<string, Anycast>): Map
         const config = emptyDevice(device.name, device.role);
         config.loopback = device.loopback;
         config.interfaces = interfacesOf(twin, device.name, descriptions);
-        const shared = [...anycast.values()].filter(a => a.address !== undefined && a.members.includes(device.name)).map(a => ({ address: a.address!, length: 32 }));
+        const shared = [...anycast.values()]
+            .filter(a => a.address !== undefined && a.members.includes(device.name))
+            .map(a => ({ address: a.address!, length: 32 }));
         const lo = config.interfaces.find(i => i.name === 'lo');
         if (lo && shared.length > 0) lo.secondary = shared;
         devices.set(device.name, config);
     }
     switch (twin.routing) {
-        case 'ospf': compileOspf(topology, devices); break;
-        case 'bgp': compileBgp(topology, devices); break;
-        case 'static': compileStatic(topology, devices); break;
+        case 'ospf':
+            compileOspf(topology, devices);
+            break;
+        case 'bgp':
+            compileBgp(topology, devices);
+            break;
+        case 'static':
+            compileStatic(topology, devices);
+            break;
     }
     compileExternals(twin, devices);
     return devices;
@@ -183,12 +258,17 @@ function interfacesOf(twin: Twin, name: string, descriptions: ReadonlyMap<string
     const device = twin.devices.get(name)!;
     const interfaces: InterfaceConfig[] = [];
     for (const iface of device.interfaces.values()) {
-        const config: InterfaceConfig = { name: iface.name, description: descriptions.get(interfaceName({ device: name, interface: iface.name })) ?? 'unused' };
-        if (iface.address !== undefined && iface.prefixLength !== undefined) config.address = { address: iface.address, length: iface.prefixLength };
+        const config: InterfaceConfig = {
+            name: iface.name,
+            description: descriptions.get(interfaceName({ device: name, interface: iface.name })) ?? 'unused'
+        };
+        if (iface.address !== undefined && iface.prefixLength !== undefined)
+            config.address = { address: iface.address, length: iface.prefixLength };
         if (twin.down.has(interfaceName({ device: name, interface: iface.name }))) config.shutdown = true;
         interfaces.push(config);
     }
-    if (device.loopback !== undefined) interfaces.push({ name: 'lo', address: { address: device.loopback, length: 32 } });
+    if (device.loopback !== undefined)
+        interfaces.push({ name: 'lo', address: { address: device.loopback, length: 32 } });
     return interfaces;
 }
 
@@ -201,10 +281,12 @@ function interfaceDescriptions(twin: Twin): Map<string, string> {
         if (!out.has(interfaceName(link.b))) out.set(interfaceName(link.b), `to ${interfaceName(link.a)}`);
     }
     for (const segment of twin.segments.values()) {
-        if (segment.attach && !out.has(interfaceName(segment.attach))) out.set(interfaceName(segment.attach), `segment ${segment.name}`);
+        if (segment.attach && !out.has(interfaceName(segment.attach)))
+            out.set(interfaceName(segment.attach), `segment ${segment.name}`);
     }
     for (const external of twin.externals.values()) {
-        if (external.attach && !out.has(interfaceName(external.attach))) out.set(interfaceName(external.attach), `external ${external.name}`);
+        if (external.attach && !out.has(interfaceName(external.attach)))
+            out.set(interfaceName(external.attach), `external ${external.name}`);
     }
     return out;
 }
@@ -222,7 +304,8 @@ function compileOspf(topology: Topology, devices: Map<string, DeviceConfig>): vo
             if (!iface.address) continue;
             const cost = linkInterfaces.get(interfaceName({ device: config.hostname, interface: iface.name }));
             // Segment, external and loopback interfaces are announced but form no adjacency.
-            iface.ospf = cost === undefined ? { cost: 10, passive: true, pointToPoint: false } : ospfLinkInterface(cost);
+            iface.ospf =
+                cost === undefined ? { cost: 10, passive: true, pointToPoint: false } : ospfLinkInterface(cost);
         }
     }
 }
@@ -238,7 +321,10 @@ function compileBgp(topology: Topology, devices: Map<string, DeviceConfig>): voi
     const asns = new Map<string, number>();
     [...twin.devices.values()].forEach((device, i) => asns.set(device.name, device.asn ?? privateAsn(i)));
     const policy: { prefixList: PrefixList; routeMap: RouteMap } = {
-        prefixList: { name: BGP_POLICY, entries: [{ seq: 5, action: 'permit', prefix: { network: 0, length: 0 }, le: 32 }] },
+        prefixList: {
+            name: BGP_POLICY,
+            entries: [{ seq: 5, action: 'permit', prefix: { network: 0, length: 0 }, le: 32 }]
+        },
         routeMap: { name: BGP_POLICY, entries: [{ seq: 10, action: 'permit', matchPrefixList: BGP_POLICY }] }
     };
     for (const config of devices.values()) {
@@ -251,15 +337,30 @@ function compileBgp(topology: Topology, devices: Map<string, DeviceConfig>): voi
             if (remoteAddress === undefined) continue;
             const remoteAs = asns.get(remote.device)!;
             neighbors.push({
-                address: remoteAddress, remoteAs, description: interfaceName(remote),
-                routeMapIn: BGP_POLICY, routeMapOut: BGP_POLICY, nextHopSelf: remoteAs === asn ? true : undefined
+                address: remoteAddress,
+                remoteAs,
+                description: interfaceName(remote),
+                routeMapIn: BGP_POLICY,
+                routeMapOut: BGP_POLICY,
+                nextHopSelf: remoteAs === asn ? true : undefined
             });
         }
-        const segments = [...twin.segments.values()].filter(s => s.attach?.device === config.hostname).map(s => s.prefix);
-        const anycast = (config.interfaces.find(i => i.name === 'lo')?.secondary ?? []).map(a => ({ network: a.address, length: 32 }));
+        const segments = [...twin.segments.values()]
+            .filter(s => s.attach?.device === config.hostname)
+            .map(s => s.prefix);
+        const anycast = (config.interfaces.find(i => i.name === 'lo')?.secondary ?? []).map(a => ({
+            network: a.address,
+            length: 32
+        }));
         config.bgp = {
-            asn, routerId: config.loopback, multipathRelax: true, ebgpRequiresPolicy: true, maximumPaths: 64, neighbors,
-            networks: [{ network: config.loopback, length: 32 }, ...anycast, ...segments], redistribute: []
+            asn,
+            routerId: config.loopback,
+            multipathRelax: true,
+            ebgpRequiresPolicy: true,
+            maximumPaths: 64,
+            neighbors,
+            networks: [{ network: config.loopback, length: 32 }, ...anycast, ...segments],
+            redistribute: []
         };
         config.prefixLists = [policy.prefixList];
         config.routeMaps = [policy.routeMap];
@@ -286,7 +387,11 @@ function compileStatic(topology: Topology, devices: Map<string, DeviceConfig>): 
     for (const config of devices.values()) {
         for (const iface of config.interfaces) {
             for (const address of [iface.address, ...(iface.secondary ?? [])]) {
-                if (address) own(config.hostname, { network: (address.address & prefixMask(address.length)) >>> 0, length: address.length });
+                if (address)
+                    own(config.hostname, {
+                        network: (address.address & prefixMask(address.length)) >>> 0,
+                        length: address.length
+                    });
             }
         }
     }
@@ -303,7 +408,15 @@ function compileStatic(topology: Topology, devices: Map<string, DeviceConfig>): 
             for (const holder of holders.filter(h => paths.distance.get(h) === nearest)) {
                 for (const hop of firstHops(paths, holder)) {
                     const nextHop = topology.ends(hop.link, config.hostname).remoteAddress;
-                    if (nextHop !== undefined && !routes.some(r => r.prefix.network === prefix.network && r.prefix.length === prefix.length && r.nextHop === nextHop)) {
+                    if (
+                        nextHop !== undefined &&
+                        !routes.some(
+                            r =>
+                                r.prefix.network === prefix.network &&
+                                r.prefix.length === prefix.length &&
+                                r.nextHop === nextHop
+                        )
+                    ) {
                         routes.push({ prefix, nextHop });
                     }
                 }
@@ -322,8 +435,10 @@ function compileExternals(twin: Twin, devices: Map<string, DeviceConfig>): void 
         for (const prefix of external.prefixes) config.staticRoutes.push({ prefix, nextHop: external.peer });
         if (config.ospf) {
             if (external.prefixes.some(p => p.length === 0)) config.ospf.defaultOriginate = true;
-            if (external.prefixes.some(p => p.length > 0) && !config.ospf.redistribute.includes('static')) config.ospf.redistribute.push('static');
+            if (external.prefixes.some(p => p.length > 0) && !config.ospf.redistribute.includes('static'))
+                config.ospf.redistribute.push('static');
         }
-        if (config.bgp && !config.bgp.redistribute.some(r => r.source === 'static')) config.bgp.redistribute.push({ source: 'static' });
+        if (config.bgp && !config.bgp.redistribute.some(r => r.source === 'static'))
+            config.bgp.redistribute.push({ source: 'static' });
     }
 }

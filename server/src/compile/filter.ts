@@ -51,8 +51,13 @@ export interface FilterCache {
  * its chain without looking at it, and a device with only such edges (and no firewall policy that
  * changed) its whole filter: an edit costs what it changes.
  */
-export function compileFilters(program: IntentProgram, previous?: FilterCache): { byDevice: Map<string, PacketFilter>; cache: FilterCache } {
-    const requirements = program.intents.flatMap(i => i.requirements).filter(r => r.kind !== 'allow' || !r.effective.isEmpty());
+export function compileFilters(
+    program: IntentProgram,
+    previous?: FilterCache
+): { byDevice: Map<string, PacketFilter>; cache: FilterCache } {
+    const requirements = program.intents
+        .flatMap(i => i.requirements)
+        .filter(r => r.kind !== 'allow' || !r.effective.isEmpty());
     const ordered = [...requirements].sort((a, b) => volume(a.effective) - volume(b.effective));
     const edges = placesOf(program.twin).filter(p => p.interface !== undefined);
     const defaultRule: FilterRule = program.defaultRequirement
@@ -69,9 +74,19 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         ...[...kept.sources].filter(([fp]) => !sources.has(fp)).map(([, from]) => from)
     ];
     const touched = (edge: Place) => !moved || moved.some(from => from.intersects(edge.hosts));
-    const relevant = kept ? undefined : bySource(edges.map(p => p.hosts), ordered, r => sources.get(requirementFingerprint(r))!);
+    const relevant = kept
+        ? undefined
+        : bySource(
+              edges.map(p => p.hosts),
+              ordered,
+              r => sources.get(requirementFingerprint(r))!
+          );
     /** The chain made from `key` last time, or a new one. */
-    const chain = (id: string, key: readonly string[], make: () => FilterChain | undefined): FilterChain | undefined => {
+    const chain = (
+        id: string,
+        key: readonly string[],
+        make: () => FilterChain | undefined
+    ): FilterChain | undefined => {
         const before = previous?.chains.get(id);
         const made = before && sameKey(before.key, key) ? before.chain : make();
         cache.chains.set(id, { key, chain: made });
@@ -80,7 +95,7 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
     /** Rules made from `id` at `place` last time, or new ones: a rule that stays the same stays the same object. */
     const cached = (place: string, id: string, make: () => FilterRule[]): FilterRule[] => {
         let here = cache.rules.get(place);
-        if (!here) cache.rules.set(place, here = new Map());
+        if (!here) cache.rules.set(place, (here = new Map()));
         const rules = here.get(id) ?? previous?.rules.get(place)?.get(id) ?? make();
         here.set(id, rules);
         return rules;
@@ -103,7 +118,11 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         const place = `firewall ${device}`;
         const rules = ordered.flatMap(r => rulesOf(place, r, () => r.effective));
         const last = finalRule(place);
-        return chain(`firewall\n${device}`, keyOf(ordered), () => ({ table: TABLE_NAME, name: FIREWALL_CHAIN, rules: [...rules, ...last] }));
+        return chain(`firewall\n${device}`, keyOf(ordered), () => ({
+            table: TABLE_NAME,
+            name: FIREWALL_CHAIN,
+            rules: [...rules, ...last]
+        }));
     };
 
     const edgeChains = new Map<string, Array<{ edge: Place; chain: FilterChain }>>();
@@ -113,14 +132,18 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         let made: FilterChain | undefined;
         if (touched(edge)) {
             touchedDevices.add(edge.device);
-            const mine = relevant?.[index] ?? ordered.filter(r => sources.get(requirementFingerprint(r))!.intersects(edge.hosts));
+            const mine =
+                relevant?.[index] ??
+                ordered.filter(r => sources.get(requirementFingerprint(r))!.intersects(edge.hosts));
             const from = PacketSet.cube({ src: edge.hosts });
             // Looked up whether or not the chain is kept: a kept chain's rules stay cached for the next compile.
             const rules = mine.flatMap(r => rulesOf(place, r, () => r.effective.intersect(from)));
             const last = finalRule(place);
-            made = chain(`edge\n${place}`, keyOf(mine), () => (rules.length === 0 && !program.defaultRequirement
-                ? undefined
-                : { table: TABLE_NAME, name: chainName(edge.interface!), rules: [...rules, ...last] }));
+            made = chain(`edge\n${place}`, keyOf(mine), () =>
+                rules.length === 0 && !program.defaultRequirement
+                    ? undefined
+                    : { table: TABLE_NAME, name: chainName(edge.interface!), rules: [...rules, ...last] }
+            );
         } else {
             made = keep(`edge\n${place}`, place);
         }
@@ -150,10 +173,27 @@ export function compileFilters(program: IntentProgram, previous?: FilterCache): 
         const firewall = policed ? firewallChain(device.name) : undefined;
         const jumps = edgeChains.get(device.name) ?? [];
         const frameKey = [...jumps.map(j => j.edge.interface!), firewall ? FIREWALL_CHAIN : ''];
-        const input = chain(`input\n${device.name}`, frameKey, () => baseChain('input', jumps.map(j => j.edge.interface!), undefined));
-        const forward = chain(`forward\n${device.name}`, frameKey, () => baseChain('forward', jumps.map(j => j.edge.interface!), firewall));
-        const chains = [guard, input, forward, ...jumps.map(j => j.chain), firewall].filter((c): c is FilterChain => c !== undefined);
-        const filter = before && before.chains.length === chains.length && before.chains.every((c, i) => c === chains[i]) ? before : { chains };
+        const input = chain(`input\n${device.name}`, frameKey, () =>
+            baseChain(
+                'input',
+                jumps.map(j => j.edge.interface!),
+                undefined
+            )
+        );
+        const forward = chain(`forward\n${device.name}`, frameKey, () =>
+            baseChain(
+                'forward',
+                jumps.map(j => j.edge.interface!),
+                firewall
+            )
+        );
+        const chains = [guard, input, forward, ...jumps.map(j => j.chain), firewall].filter(
+            (c): c is FilterChain => c !== undefined
+        );
+        const filter =
+            before && before.chains.length === chains.length && before.chains.every((c, i) => c === chains[i])
+                ? before
+                : { chains };
         cache.filters.set(device.name, filter);
         byDevice.set(device.name, filter);
     }
@@ -168,7 +208,10 @@ function measure(packets: PacketSet): { sources: IntervalSet; volume: number } {
     if (!found) {
         found = {
             sources: IntervalSet.fromIntervals(packets.cubes.flatMap(c => c.src.intervals)),
-            volume: packets.cubes.reduce((sum, c) => sum + c.src.size() * c.dst.size() * c.protocol.size() * c.dstPort.size(), 0)
+            volume: packets.cubes.reduce(
+                (sum, c) => sum + c.src.size() * c.dst.size() * c.protocol.size() * c.dstPort.size(),
+                0
+            )
         };
         measured.set(packets, found);
     }
@@ -188,7 +231,8 @@ function sameKey(a: readonly string[], b: readonly string[]): boolean {
 function guardChain(edges: Place[]): FilterChain | undefined {
     if (edges.length === 0) return undefined;
     return {
-        table: TABLE_NAME, name: GUARD_CHAIN,
+        table: TABLE_NAME,
+        name: GUARD_CHAIN,
         base: { hook: 'prerouting', priority: PRIORITIES.raw, policy: 'accept' },
         rules: edges.map(edge => ({
             iif: { names: [edge.interface!], negate: false },
@@ -200,14 +244,34 @@ function guardChain(edges: Place[]): FilterChain | undefined {
 }
 
 /** The input or forward hook: state and ICMP errors first, then each edge's chain (and a firewall's policy). */
-function baseChain(hook: 'input' | 'forward', interfaces: string[], firewall: FilterChain | undefined): FilterChain | undefined {
+function baseChain(
+    hook: 'input' | 'forward',
+    interfaces: string[],
+    firewall: FilterChain | undefined
+): FilterChain | undefined {
     if (interfaces.length === 0 && !firewall) return undefined;
     const rules: FilterRule[] = [
         { icmpTypes: ICMP_ERRORS, match: {}, verdict: { kind: 'accept' }, comment: 'ICMP errors are never filtered' },
-        { ctState: ['established', 'related'], ctMark: { value: ONEWAY_CT_MARK, equal: false }, match: {}, verdict: { kind: 'accept' }, comment: 'replies of allowed connections' },
-        ...interfaces.map((iface): FilterRule => ({ iif: { names: [iface], negate: false }, match: {}, verdict: { kind: 'jump', chain: chainName(iface) }, comment: '' }))
+        {
+            ctState: ['established', 'related'],
+            ctMark: { value: ONEWAY_CT_MARK, equal: false },
+            match: {},
+            verdict: { kind: 'accept' },
+            comment: 'replies of allowed connections'
+        },
+        ...interfaces.map((iface): FilterRule => ({
+            iif: { names: [iface], negate: false },
+            match: {},
+            verdict: { kind: 'jump', chain: chainName(iface) },
+            comment: ''
+        }))
     ];
-    if (firewall) rules.push({ match: {}, verdict: { kind: 'jump', chain: firewall.name }, comment: 'a firewall holds everything it forwards to the policy' });
+    if (firewall)
+        rules.push({
+            match: {},
+            verdict: { kind: 'jump', chain: firewall.name },
+            comment: 'a firewall holds everything it forwards to the policy'
+        });
     return { table: TABLE_NAME, name: hook, base: { hook, priority: PRIORITIES.filter, policy: 'accept' }, rules };
 }
 
@@ -215,8 +279,14 @@ function baseChain(hook: 'input' | 'forward', interfaces: string[], firewall: Fi
  * For each source space, the requirements (in the given order) some of whose packets come from
  * it: an index of the spaces' intervals, searched by each requirement's sources.
  */
-function bySource(spaces: IntervalSet[], requirements: Requirement[], sourcesOf: (requirement: Requirement) => IntervalSet): Requirement[][] {
-    const index = spaces.flatMap((space, place) => space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo);
+function bySource(
+    spaces: IntervalSet[],
+    requirements: Requirement[],
+    sourcesOf: (requirement: Requirement) => IntervalSet
+): Requirement[][] {
+    const index = spaces
+        .flatMap((space, place) => space.intervals.map(([lo, hi]) => ({ lo, hi, place })))
+        .sort((a, b) => a.lo - b.lo);
     const out = spaces.map(() => [] as Requirement[]);
     // Two externals with the same prefixes overlap: then every requirement is matched against every space.
     if (index.some((entry, i) => i > 0 && entry.lo <= index[i - 1].hi)) {
@@ -235,7 +305,8 @@ function bySource(spaces: IntervalSet[], requirements: Requirement[], sourcesOf:
             let high = index.length;
             while (low < high) {
                 const mid = (low + high) >> 1;
-                if (index[mid].hi < lo) low = mid + 1; else high = mid;
+                if (index[mid].hi < lo) low = mid + 1;
+                else high = mid;
             }
             for (let i = low; i < index.length && index[i].lo <= hi; i++) places.add(index[i].place);
         }
@@ -249,7 +320,10 @@ function rulesFor(requirement: Requirement, packets: PacketSet): FilterRule[] {
     const oneway = accept && !requirement.stateful;
     const comment = `${requirement.intent}: ${requirement.kind} (${where(requirement)})${oneway ? ' oneway' : ''}`;
     return packets.cubes.map(cube => ({
-        match: matchOf(cube), verdict: { kind: accept ? 'accept' : 'drop' }, comment, ...(oneway ? { setCtMark: ONEWAY_CT_MARK } : {})
+        match: matchOf(cube),
+        verdict: { kind: accept ? 'accept' : 'drop' },
+        comment,
+        ...(oneway ? { setCtMark: ONEWAY_CT_MARK } : {})
     }));
 }
 

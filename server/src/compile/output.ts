@@ -50,16 +50,34 @@ const UNREADABLE_LOCK_AGE = 2_000;
 const KERNEL_FOLDERS = ['/proc', '/sys', '/dev'];
 /** statfs types (linux/magic.h) of the kernel's pseudo-filesystems, wherever they are mounted. */
 const PSEUDO_FILESYSTEMS = new Map<number, string>([
-    [0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x1cd1, 'devpts'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'],
-    [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0xcafe4a11, 'bpf'],
-    [0x6165676c, 'pstore'], [0x62656570, 'configfs'], [0xde5e81e4, 'efivarfs'], [0x65735543, 'fusectl'],
-    [0x42494e4d, 'binfmt_misc'], [0x6e736673, 'nsfs']
+    [0x9fa0, 'proc'],
+    [0x62656572, 'sysfs'],
+    [0x1cd1, 'devpts'],
+    [0x27e0eb, 'cgroup'],
+    [0x63677270, 'cgroup2'],
+    [0x64626720, 'debugfs'],
+    [0x74726163, 'tracefs'],
+    [0x73636673, 'securityfs'],
+    [0xcafe4a11, 'bpf'],
+    [0x6165676c, 'pstore'],
+    [0x62656570, 'configfs'],
+    [0xde5e81e4, 'efivarfs'],
+    [0x65735543, 'fusectl'],
+    [0x42494e4d, 'binfmt_misc'],
+    [0x6e736673, 'nsfs']
 ]);
 
 /** `files`: path relative to `folder` → content. */
-export async function writeOutput(folder: string, files: ReadonlyMap<string, string>, options: WriteOptions): Promise<WriteResult> {
+export async function writeOutput(
+    folder: string,
+    files: ReadonlyMap<string, string>,
+    options: WriteOptions
+): Promise<WriteResult> {
     for (const relative of files.keys()) {
-        if (!isOwnablePath(relative)) throw new OutputError(`refusing to write ${JSON.stringify(relative)}: it is not a plain path inside the output folder ${folder}`);
+        if (!isOwnablePath(relative))
+            throw new OutputError(
+                `refusing to write ${JSON.stringify(relative)}: it is not a plain path inside the output folder ${folder}`
+            );
     }
     const root = prepareFolder(folder);
     const unlock = await lockFolder(root, folder, options.lockTimeout ?? LOCK_TIMEOUT);
@@ -78,13 +96,21 @@ export function checkOutputFolder(folder: string): string {
     const existing = deepestExisting(path.resolve(folder), folder);
     const real = fs.realpathSync(existing);
     const kernel = KERNEL_FOLDERS.find(k => real === k || real.startsWith(k + '/'));
-    if (kernel) throw new OutputError(`cannot write the output to ${folder}: ${kernel} holds the kernel's interfaces, not files on a disk. Choose an output folder on a disk (e.g. build/).`);
+    if (kernel)
+        throw new OutputError(
+            `cannot write the output to ${folder}: ${kernel} holds the kernel's interfaces, not files on a disk. Choose an output folder on a disk (e.g. build/).`
+        );
     const pseudo = process.platform === 'linux' ? PSEUDO_FILESYSTEMS.get(fs.statfsSync(real).type) : undefined;
-    if (pseudo) throw new OutputError(`cannot write the output to ${folder}: ${real} is on the kernel's ${pseudo} filesystem, not on a disk. Choose an output folder on a disk (e.g. build/).`);
+    if (pseudo)
+        throw new OutputError(
+            `cannot write the output to ${folder}: ${real} is on the kernel's ${pseudo} filesystem, not on a disk. Choose an output folder on a disk (e.g. build/).`
+        );
     try {
         fs.accessSync(real, fs.constants.W_OK | fs.constants.X_OK);
     } catch (error) {
-        throw new OutputError(`cannot write the output to ${folder}: ${real} is not writable (${errorCode(error)}). Choose an output folder you can write to.`);
+        throw new OutputError(
+            `cannot write the output to ${folder}: ${real} is not writable (${errorCode(error)}). Choose an output folder you can write to.`
+        );
     }
     return existing;
 }
@@ -99,7 +125,10 @@ function deepestExisting(absolute: string, folder: string): string {
             if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') continue;
             throw new OutputError(`cannot use ${folder} as the output folder: ${(error as Error).message}`);
         }
-        if (!stat.isDirectory()) throw new OutputError(`cannot use ${folder} as the output folder: ${at} is ${describe(stat, at)}, not a folder. Choose an output folder that is not a file or inside one.`);
+        if (!stat.isDirectory())
+            throw new OutputError(
+                `cannot use ${folder} as the output folder: ${at} is ${describe(stat, at)}, not a folder. Choose an output folder that is not a file or inside one.`
+            );
         return at;
     }
 }
@@ -147,14 +176,18 @@ function writeLocked(root: string, files: ReadonlyMap<string, string>, force: bo
     if (result.refused.length > 0 && !force) return result;
     removeTemporaryFiles(root, [...next.keys(), ...owned.keys(), ...BOOKKEEPING]);
     // Before any file: every hash this run may leave, for the run after a kill to recognise.
-    writeRecord(root, JOURNAL, { files: Object.fromEntries(next), previous: Object.fromEntries([...owned].map(([relative, digests]) => [relative, [...digests].sort()])) });
+    writeRecord(root, JOURNAL, {
+        files: Object.fromEntries(next),
+        previous: Object.fromEntries([...owned].map(([relative, digests]) => [relative, [...digests].sort()]))
+    });
     for (const relative of changed) {
         writeFile(root, relative, files.get(relative)!);
         result.written.push(relative);
     }
     // Files of an earlier (or killed) compile that this one no longer makes, unless someone edited them.
     for (const relative of [...owned.keys()].sort()) {
-        if (!next.has(relative) && removeIfOwned(root, relative, owned.get(relative)!, result.warnings)) result.removed.push(relative);
+        if (!next.has(relative) && removeIfOwned(root, relative, owned.get(relative)!, result.warnings))
+            result.removed.push(relative);
     }
     writeRecord(root, MANIFEST, { files: Object.fromEntries(next) });
     fs.rmSync(path.join(root, JOURNAL));
@@ -174,7 +207,12 @@ function ownedFiles(root: string, warnings: string[]): Map<string, Set<string>> 
 }
 
 /** A manifest or journal, or undefined when there is none or it is not what netintent writes. */
-function readRecord(root: string, name: string, keys: string[], warnings: string[]): Record<string, Record<string, unknown>> | undefined {
+function readRecord(
+    root: string,
+    name: string,
+    keys: string[],
+    warnings: string[]
+): Record<string, Record<string, unknown>> | undefined {
     if (plainEntry(root, name) === 'absent') return undefined;
     let record: unknown;
     try {
@@ -182,12 +220,20 @@ function readRecord(root: string, name: string, keys: string[], warnings: string
     } catch {
         record = undefined;
     }
-    if (isObject(record) && keys.every(key => isObject(record[key]))) return record as Record<string, Record<string, unknown>>;
-    warnings.push(`${name} is not one netintent wrote (not JSON of the expected shape): ignored; files in the folder are replaced only where they are identical to the new ones.`);
+    if (isObject(record) && keys.every(key => isObject(record[key])))
+        return record as Record<string, Record<string, unknown>>;
+    warnings.push(
+        `${name} is not one netintent wrote (not JSON of the expected shape): ignored; files in the folder are replaced only where they are identical to the new ones.`
+    );
     return undefined;
 }
 
-function addOwned(owned: Map<string, Set<string>>, name: string, entries: Record<string, unknown> | undefined, warnings: string[]): void {
+function addOwned(
+    owned: Map<string, Set<string>>,
+    name: string,
+    entries: Record<string, unknown> | undefined,
+    warnings: string[]
+): void {
     const ignored: string[] = [];
     for (const [relative, value] of Object.entries(entries ?? {})) {
         const digests: unknown[] = Array.isArray(value) ? value : [value];
@@ -198,14 +244,20 @@ function addOwned(owned: Map<string, Set<string>>, name: string, entries: Record
         for (const digest of digests) owned.set(relative, (owned.get(relative) ?? new Set()).add(digest));
     }
     if (ignored.length > 0) {
-        warnings.push(`${name}: ${ignored.length} entr${ignored.length === 1 ? 'y' : 'ies'} ignored (not a plain path inside the output folder with a sha256 hash): ${ignored.slice(0, 5).join(', ')}${ignored.length > 5 ? ', …' : ''}`);
+        warnings.push(
+            `${name}: ${ignored.length} entr${ignored.length === 1 ? 'y' : 'ies'} ignored (not a plain path inside the output folder with a sha256 hash): ${ignored.slice(0, 5).join(', ')}${ignored.length > 5 ? ', …' : ''}`
+        );
     }
 }
 
 /** A path made of plain names below the folder (no `..`, `.`, empty or absolute part), not one of netintent's own records. */
 function isOwnablePath(relative: string): boolean {
-    return relative.length > 0 && !BOOKKEEPING.has(relative) && !/[\\\0]/.test(relative)
-        && relative.split('/').every(part => part !== '' && part !== '.' && part !== '..');
+    return (
+        relative.length > 0 &&
+        !BOOKKEEPING.has(relative) &&
+        !/[\\\0]/.test(relative) &&
+        relative.split('/').every(part => part !== '' && part !== '.' && part !== '..')
+    );
 }
 
 function isDigest(value: unknown): value is string {
@@ -226,7 +278,8 @@ function lookAt(root: string, relative: string): Entry {
         const shown = parts.slice(0, count).join('/');
         stat = lstatIfAny(path.join(root, shown));
         if (stat === undefined) return { kind: 'absent' };
-        if (!stat.isDirectory() && !(count === parts.length && stat.isFile())) return { kind: 'blocked', reason: `${shown} is ${describe(stat, path.join(root, shown))}` };
+        if (!stat.isDirectory() && !(count === parts.length && stat.isFile()))
+            return { kind: 'blocked', reason: `${shown} is ${describe(stat, path.join(root, shown))}` };
     }
     return { kind: stat!.isFile() ? 'file' : 'folder' };
 }
@@ -236,7 +289,9 @@ function plainEntry(root: string, relative: string): 'absent' | 'file' {
     const entry = lookAt(root, relative);
     if (entry.kind === 'absent' || entry.kind === 'file') return entry.kind;
     const reason = entry.kind === 'folder' ? `${relative} is a folder` : entry.reason;
-    throw new OutputError(`cannot write ${relative} in ${root}: ${reason}. netintent follows no links and replaces only plain files in its output folder: move it away, or choose another output folder.`);
+    throw new OutputError(
+        `cannot write ${relative} in ${root}: ${reason}. netintent follows no links and replaces only plain files in its output folder: move it away, or choose another output folder.`
+    );
 }
 
 function currentDigest(root: string, relative: string): string | undefined {
@@ -327,8 +382,13 @@ async function lockFolder(root: string, folder: string, timeout: number): Promis
         if (isStale(holder)) {
             takeOver(file, holder);
         } else if (Date.now() >= deadline) {
-            const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}${holder.host === os.hostname() ? '' : ` on ${holder.host}`}`;
-            throw new OutputError(`the output folder ${folder} is being written by ${who} (another netintent compile); waited ${Math.round(timeout / 1000)} s. Try again when it has finished, or, if no netintent is running, remove ${file}.`);
+            const who =
+                holder.pid === undefined
+                    ? 'another process'
+                    : `process ${holder.pid}${holder.host === os.hostname() ? '' : ` on ${holder.host}`}`;
+            throw new OutputError(
+                `the output folder ${folder} is being written by ${who} (another netintent compile); waited ${Math.round(timeout / 1000)} s. Try again when it has finished, or, if no netintent is running, remove ${file}.`
+            );
         } else {
             await sleep(LOCK_POLL);
         }
@@ -376,7 +436,13 @@ function readHolder(file: string): LockHolder | undefined {
     } catch {
         return seen;
     }
-    if (!isObject(holder) || !Number.isInteger(holder.pid) || (holder.pid as number) <= 0 || typeof holder.host !== 'string') return seen;
+    if (
+        !isObject(holder) ||
+        !Number.isInteger(holder.pid) ||
+        (holder.pid as number) <= 0 ||
+        typeof holder.host !== 'string'
+    )
+        return seen;
     return { ...seen, pid: holder.pid as number, host: holder.host };
 }
 

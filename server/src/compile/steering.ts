@@ -97,21 +97,35 @@ const marked = new WeakMap<FilterRule, Map<number, FilterRule>>();
 export function deviceSteering(rules: readonly SteeringRule[]): DeviceSteering {
     if (rules.length === 0) return { ipRules: [], tableRoutes: [] };
     const keys = [...new Set(rules.flatMap(r => (r.target ? [targetKey(r.target)] : [])))].sort();
-    const targets = new Map<string, SteeringTarget>(rules.flatMap(r => (r.target ? [[targetKey(r.target), r.target] as const] : [])));
+    const targets = new Map<string, SteeringTarget>(
+        rules.flatMap(r => (r.target ? [[targetKey(r.target), r.target] as const] : []))
+    );
     // What enters is classified first (the DSCP of look-alikes of replies, then of the steered packets), then marked.
-    const order = (r: SteeringRule) => (!r.rule.iif || r.rule.setDscp === undefined ? 2 : r.rule.setDscp === NOT_STEERED_DSCP ? 0 : 1);
+    const order = (r: SteeringRule) =>
+        !r.rule.iif || r.rule.setDscp === undefined ? 2 : r.rule.setDscp === NOT_STEERED_DSCP ? 0 : 1;
     const ordered = [...rules].sort((a, b) => order(a) - order(b));
     const chain: FilterChain = {
-        table: TABLE_NAME, name: STEER_CHAIN, base: { hook: 'prerouting', priority: PRIORITIES.mangle, policy: 'accept' },
-        rules: ordered.map(({ rule, target }) => (target ? withMark(rule, FIRST_MARK + keys.indexOf(targetKey(target))) : rule))
+        table: TABLE_NAME,
+        name: STEER_CHAIN,
+        base: { hook: 'prerouting', priority: PRIORITIES.mangle, policy: 'accept' },
+        rules: ordered.map(({ rule, target }) =>
+            target ? withMark(rule, FIRST_MARK + keys.indexOf(targetKey(target))) : rule
+        )
     };
-    const ipRules: IpRule[] = keys.map((_, n) => ({ priority: FIRST_TABLE + n, fwmark: FIRST_MARK + n, table: FIRST_TABLE + n }));
+    const ipRules: IpRule[] = keys.map((_, n) => ({
+        priority: FIRST_TABLE + n,
+        fwmark: FIRST_MARK + n,
+        table: FIRST_TABLE + n
+    }));
     const everywhere = { network: 0, length: 0 };
     const tableRoutes = keys.flatMap((key, n): StaticRoute[] => {
         const target = targets.get(key)!;
         const table = FIRST_TABLE + n;
         const hops = target.kind === 'toward' ? [target.address] : target.nextHops;
-        return [...hops.map(nextHop => ({ prefix: everywhere, nextHop, table })), { prefix: everywhere, nextHop: 'blackhole', distance: FAIL_CLOSED_DISTANCE, table }];
+        return [
+            ...hops.map(nextHop => ({ prefix: everywhere, nextHop, table })),
+            { prefix: everywhere, nextHop: 'blackhole', distance: FAIL_CLOSED_DISTANCE, table }
+        ];
     });
     return { chain, ipRules, tableRoutes };
 }
@@ -123,9 +137,9 @@ function targetKey(target: SteeringTarget): string {
 /** The rule with a mark: the same object for the same rule and mark, from one compile to the next. */
 function withMark(rule: FilterRule, mark: number): FilterRule {
     let byMark = marked.get(rule);
-    if (!byMark) marked.set(rule, byMark = new Map());
+    if (!byMark) marked.set(rule, (byMark = new Map()));
     let found = byMark.get(mark);
-    if (!found) byMark.set(mark, found = { ...rule, setMark: mark });
+    if (!found) byMark.set(mark, (found = { ...rule, setMark: mark }));
     return found;
 }
 
@@ -138,7 +152,13 @@ export function waypointKey(waypoint: readonly string[]): string {
  * Every requirement's steering, taken from `previous` where its fingerprint is there; where
  * `pathsMoved` (link costs were edited), made again and the previous kept only if it comes out the same.
  */
-export function compileSteering(program: IntentProgram, topology: Topology, addresses: WaypointAddresses, previous?: SteeringCache, pathsMoved = false): Steering & { cache: SteeringCache } {
+export function compileSteering(
+    program: IntentProgram,
+    topology: Topology,
+    addresses: WaypointAddresses,
+    previous?: SteeringCache,
+    pathsMoved = false
+): Steering & { cache: SteeringCache } {
     const byRequirement = new Map<string, Steering>();
     const pathsFrom = pathsFromOnce();
     const from: Steering[] = [];
@@ -146,7 +166,10 @@ export function compileSteering(program: IntentProgram, topology: Topology, addr
         if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
         const fingerprint = requirementFingerprint(requirement);
         const kept = previous?.byRequirement.get(fingerprint);
-        const made = !kept || pathsMoved ? steerRequirement(requirement, topology, placeIndexOf(program.twin), addresses, pathsFrom) : undefined;
+        const made =
+            !kept || pathsMoved
+                ? steerRequirement(requirement, topology, placeIndexOf(program.twin), addresses, pathsFrom)
+                : undefined;
         const own = kept && (!made || sameSteering(kept, made)) ? kept : made!;
         byRequirement.set(fingerprint, own);
         from.push(own);
@@ -176,12 +199,19 @@ export function anycastSets(program: IntentProgram): string[][] {
     const sets = new Map<string, string[]>();
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         if (requirement.kind !== 'allow') continue;
-        for (const waypoint of requirement.constraints.via) if (waypoint.length > 1) sets.set(waypointKey(waypoint), waypoint);
+        for (const waypoint of requirement.constraints.via)
+            if (waypoint.length > 1) sets.set(waypointKey(waypoint), waypoint);
     }
     return [...sets.values()].sort((a, b) => waypointKey(a).localeCompare(waypointKey(b)));
 }
 
-function steerRequirement(requirement: Requirement, topology: Topology, places: PlaceIndex, addresses: WaypointAddresses, pathsFrom: PathsFrom): Steering {
+function steerRequirement(
+    requirement: Requirement,
+    topology: Topology,
+    places: PlaceIndex,
+    addresses: WaypointAddresses,
+    pathsFrom: PathsFrom
+): Steering {
     const steering: Steering = { rules: new Map(), warnings: [] };
     const problems = new Set<string>();
     const c = requirement.constraints;
@@ -190,27 +220,43 @@ function steerRequirement(requirement: Requirement, topology: Topology, places: 
             for (const to of places.named(flow.destination.addresses)) {
                 if (from === to) continue;
                 const cubes = requirement.effective.cubes
-                    .map(cube => ({ ...cube, src: cube.src.intersect(flow.source.addresses).intersect(from.hosts), dst: cube.dst.intersect(flow.destination.addresses).intersect(to.hosts) }))
+                    .map(cube => ({
+                        ...cube,
+                        src: cube.src.intersect(flow.source.addresses).intersect(from.hosts),
+                        dst: cube.dst.intersect(flow.destination.addresses).intersect(to.hosts)
+                    }))
                     .filter(cube => !cube.src.isEmpty() && !cube.dst.isEmpty());
                 if (cubes.length === 0 || naturallyMet(requirement, topology, from, to, pathsFrom)) continue;
                 // Toward the waypoints by the IGP where its paths meet the other constraints (then
                 // steering follows failures); else a pinned path.
-                const problem = c.via.length > 0 && waypointPathsMeet(requirement, topology, from.device, to.device, pathsFrom)
-                    ? steerToWaypoints(requirement, topology, from, to, cubes, addresses, steering)
-                    : pin(requirement, topology, from, to, cubes, steering);
+                const problem =
+                    c.via.length > 0 && waypointPathsMeet(requirement, topology, from.device, to.device, pathsFrom)
+                        ? steerToWaypoints(requirement, topology, from, to, cubes, addresses, steering)
+                        : pin(requirement, topology, from, to, cubes, steering);
                 if (problem) problems.add(problem);
             }
         }
     }
     for (const problem of problems) {
-        steering.warnings.push({ ...requirement.location, severity: 'warning', code: 'not-realisable', message: `${problem}; the verifier will report this requirement as violated.` });
+        steering.warnings.push({
+            ...requirement.location,
+            severity: 'warning',
+            code: 'not-realisable',
+            message: `${problem}; the verifier will report this requirement as violated.`
+        });
     }
     return steering;
 }
 
 function constrained(requirement: Requirement): boolean {
     const c = requirement.constraints;
-    return c.via.length > 0 || c.avoidDevices.length > 0 || c.avoidLinks.length > 0 || c.hops !== undefined || c.latencyUs !== undefined;
+    return (
+        c.via.length > 0 ||
+        c.avoidDevices.length > 0 ||
+        c.avoidLinks.length > 0 ||
+        c.hops !== undefined ||
+        c.latencyUs !== undefined
+    );
 }
 
 /**
@@ -218,7 +264,13 @@ function constrained(requirement: Requirement): boolean {
  * is steered to all the same: the paths a failure moves to need not pass it (bounds on hops and
  * latency the IGP's rerouting meets or not, and the verifier says which).
  */
-function naturallyMet(requirement: Requirement, topology: Topology, from: Place, to: Place, pathsFrom: PathsFrom): boolean {
+function naturallyMet(
+    requirement: Requirement,
+    topology: Topology,
+    from: Place,
+    to: Place,
+    pathsFrom: PathsFrom
+): boolean {
     const c = requirement.constraints;
     if (c.via.length > 0 && (c.survive || requirement.scenarios.length > 0)) return false;
     const graph = topology.graph(routingMetric(topology));
@@ -233,12 +285,21 @@ function naturallyMet(requirement: Requirement, topology: Topology, from: Place,
  * most devices and latency of a path are the most up to a stage's device plus the most of a leg
  * from it.
  */
-function waypointPathsMeet(requirement: Requirement, topology: Topology, from: string, to: string, pathsFrom: PathsFrom): boolean {
+function waypointPathsMeet(
+    requirement: Requirement,
+    topology: Topology,
+    from: string,
+    to: string,
+    pathsFrom: PathsFrom
+): boolean {
     const graph = topology.graph(routingMetric(topology));
     let reached = new Map<string, { devices: number; latencyUs: number }>([[from, { devices: 1, latencyUs: 0 }]]);
     const reach = (into: typeof reached, device: string, devices: number, latencyUs: number) => {
         const known = into.get(device);
-        into.set(device, { devices: Math.max(devices, known?.devices ?? 0), latencyUs: Math.max(latencyUs, known?.latencyUs ?? 0) });
+        into.set(device, {
+            devices: Math.max(devices, known?.devices ?? 0),
+            latencyUs: Math.max(latencyUs, known?.latencyUs ?? 0)
+        });
     };
     for (const stop of [...requirement.constraints.via, [to]]) {
         const next: typeof reached = new Map();
@@ -270,7 +331,11 @@ interface PathBounds {
 
 function withinBounds(requirement: Requirement, bounds: PathBounds): boolean {
     const c = requirement.constraints;
-    return !bounds.avoided && (c.hops === undefined || bounds.devices <= c.hops) && (c.latencyUs === undefined || bounds.latencyUs <= c.latencyUs);
+    return (
+        !bounds.avoided &&
+        (c.hops === undefined || bounds.devices <= c.hops) &&
+        (c.latencyUs === undefined || bounds.latencyUs <= c.latencyUs)
+    );
 }
 
 /**
@@ -278,7 +343,12 @@ function withinBounds(requirement: Requirement, bounds: PathBounds): boolean {
  * their DAG (never path by path: meshes have exponentially many), with the fewest waypoints any of
  * them passes in order. Undefined where `to` is not reached.
  */
-function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology, requirement: Requirement): (PathBounds & { waypoints: number }) | undefined {
+function shortestPathBounds(
+    paths: ShortestPaths,
+    to: string,
+    topology: Topology,
+    requirement: Requirement
+): (PathBounds & { waypoints: number }) | undefined {
     if (!paths.distance.has(to)) return undefined;
     const c = requirement.constraints;
     const avoidedLinks = linkIndices(topology.twin, c.avoidLinks);
@@ -294,7 +364,10 @@ function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology
             for (const { from, edge } of paths.predecessors.get(device) ?? []) {
                 const before = boundsAt(from);
                 found.devices = Math.max(found.devices, before.devices + 1);
-                found.latencyUs = Math.max(found.latencyUs, before.latencyUs + topology.twin.links[edge.link].latencyUs);
+                found.latencyUs = Math.max(
+                    found.latencyUs,
+                    before.latencyUs + topology.twin.links[edge.link].latencyUs
+                );
                 found.avoided ||= before.avoided || avoidedLinks.has(edge.link);
                 found.waypoints = Math.min(found.waypoints, before.waypoints);
             }
@@ -312,11 +385,21 @@ function shortestPathBounds(paths: ShortestPaths, to: string, topology: Topology
  * waypoint i's devices set it to i + 1 first. The replies of a stateful allow likewise, from the
  * destination's edge, through the waypoints in the reverse order.
  */
-function steerToWaypoints(requirement: Requirement, topology: Topology, from: Place, to: Place, cubes: Cube[], addresses: WaypointAddresses, steering: Steering): string | undefined {
+function steerToWaypoints(
+    requirement: Requirement,
+    topology: Topology,
+    from: Place,
+    to: Place,
+    cubes: Cube[],
+    addresses: WaypointAddresses,
+    steering: Steering
+): string | undefined {
     const via = requirement.constraints.via;
     const missing = via.find(w => !addresses.has(waypointKey(w)));
-    if (missing) return `No address is left in pools.loopbacks for ${describeWaypoint(missing)} to be steered to (it needs one of its own)`;
-    if (via.length >= NOT_STEERED_DSCP) return `More waypoints than the DSCP can count (${NOT_STEERED_DSCP - 1} at most)`;
+    if (missing)
+        return `No address is left in pools.loopbacks for ${describeWaypoint(missing)} to be steered to (it needs one of its own)`;
+    if (via.length >= NOT_STEERED_DSCP)
+        return `More waypoints than the DSCP can count (${NOT_STEERED_DSCP - 1} at most)`;
     const steerAll = (edge: Place, matches: PacketMatch[], waypoints: string[][], label: string, replies: boolean) => {
         const comment = `${requirement.intent}: ${label}`;
         add(steering, edge.device, edgeRules(edge, matches, comment, replies ? 'reply' : 'original'));
@@ -325,17 +408,41 @@ function steerToWaypoints(requirement: Requirement, topology: Topology, from: Pl
             const address = addresses.get(waypointKey(waypoint))!;
             // Every device off the waypoint steers alike: one set of rules (immutable) stands on all of them.
             const target: SteeringTarget = { kind: 'toward', address };
-            const toward: SteeringRule[] = staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, comment: `${comment}: toward ${describeWaypoint(waypoint)}` }, target }));
+            const toward: SteeringRule[] = staged.map(match => ({
+                rule: {
+                    match,
+                    verdict: { kind: 'continue' },
+                    comment: `${comment}: toward ${describeWaypoint(waypoint)}`
+                },
+                target
+            }));
             for (const device of topology.twin.devices.keys()) {
-                add(steering, device, waypoint.includes(device)
-                    ? staged.map(match => ({ rule: { match, verdict: { kind: 'continue' }, setDscp: stage + 1, comment: `${comment}: passes ${device}` } }))
-                    : toward);
+                add(
+                    steering,
+                    device,
+                    waypoint.includes(device)
+                        ? staged.map(match => ({
+                              rule: {
+                                  match,
+                                  verdict: { kind: 'continue' },
+                                  setDscp: stage + 1,
+                                  comment: `${comment}: passes ${device}`
+                              }
+                          }))
+                        : toward
+                );
             }
         });
     };
     steerAll(from, cubes.map(matchOf), via, `steer through ${via.map(describeWaypoint).join(', then ')}`, false);
     if (requirement.stateful && to.interface !== undefined) {
-        steerAll(to, cubes.map(cube => matchOf(replyCube(cube))), [...via].reverse(), 'steer the replies back', true);
+        steerAll(
+            to,
+            cubes.map(cube => matchOf(replyCube(cube))),
+            [...via].reverse(),
+            'steer the replies back',
+            true
+        );
     }
     return undefined;
 }
@@ -348,48 +455,100 @@ function steerToWaypoints(requirement: Requirement, topology: Topology, from: Pl
  * connection this edge saw leave). Every other packet that looks like them gets NOT_STEERED_DSCP
  * first, and no steering rule matches it.
  */
-function edgeRules(edge: Place, matches: PacketMatch[], comment: string, direction: 'original' | 'reply'): SteeringRule[] {
+function edgeRules(
+    edge: Place,
+    matches: PacketMatch[],
+    comment: string,
+    direction: 'original' | 'reply'
+): SteeringRule[] {
     const iif = { names: [edge.interface!], negate: false };
     return [
-        ...matches.map(match => ({ rule: { iif, match, verdict: { kind: 'continue' }, setDscp: NOT_STEERED_DSCP, comment: `${comment}: enters, not steered unless ${direction === 'reply' ? 'a reply' : 'a request'}` } as FilterRule })),
-        ...matches.map(match => ({ rule: { iif, match, ctDirection: direction, verdict: { kind: 'continue' }, setDscp: 0, comment: `${comment}: enters, passed no waypoint` } as FilterRule }))
+        ...matches.map(match => ({
+            rule: {
+                iif,
+                match,
+                verdict: { kind: 'continue' },
+                setDscp: NOT_STEERED_DSCP,
+                comment: `${comment}: enters, not steered unless ${direction === 'reply' ? 'a reply' : 'a request'}`
+            } as FilterRule
+        })),
+        ...matches.map(match => ({
+            rule: {
+                iif,
+                match,
+                ctDirection: direction,
+                verdict: { kind: 'continue' },
+                setDscp: 0,
+                comment: `${comment}: enters, passed no waypoint`
+            } as FilterRule
+        }))
     ];
 }
 
 /** A pinned path: per hop, the packets arriving on the interface the path comes in by go to its next hop. */
-function pin(requirement: Requirement, topology: Topology, from: Place, to: Place, cubes: Cube[], steering: Steering): string | undefined {
+function pin(
+    requirement: Requirement,
+    topology: Topology,
+    from: Place,
+    to: Place,
+    cubes: Cube[],
+    steering: Steering
+): string | undefined {
     const c = requirement.constraints;
     const excludedNodes = new Set(c.avoidDevices);
     const excludedLinks = linkIndices(topology.twin, c.avoidLinks);
-    const metric: Metric = c.latencyUs !== undefined ? 'latency' : c.hops !== undefined ? 'hops' : routingMetric(topology);
+    const metric: Metric =
+        c.latencyUs !== undefined ? 'latency' : c.hops !== undefined ? 'hops' : routingMetric(topology);
     const graph = topology.graph(metric);
     const path: Path = { devices: [from.device], links: [] };
     for (const stop of [...c.via, [to.device]]) {
         const here = path.devices[path.devices.length - 1];
         // To the nearest member of the waypoint set.
-        const legs = stop.map(target => bestPath(graph, here, target, { nodes: new Set([...excludedNodes].filter(n => n !== target && n !== here)), links: excludedLinks }))
+        const legs = stop
+            .map(target =>
+                bestPath(graph, here, target, {
+                    nodes: new Set([...excludedNodes].filter(n => n !== target && n !== here)),
+                    links: excludedLinks
+                })
+            )
             .filter((leg): leg is Path & { cost: number } => leg !== undefined)
             .sort((a, b) => a.cost - b.cost);
         if (legs.length === 0) {
-            const avoiding = c.avoidDevices.length + c.avoidLinks.length > 0 ? ' while avoiding what it must avoid' : '';
+            const avoiding =
+                c.avoidDevices.length + c.avoidLinks.length > 0 ? ' while avoiding what it must avoid' : '';
             return `No path leads from ${here} to ${describeWaypoint(stop)}${avoiding}`;
         }
         path.devices.push(...legs[0].devices.slice(1));
         path.links.push(...legs[0].links);
     }
-    if (excludedNodes.has(from.device) || excludedNodes.has(to.device)) return `The path must avoid ${from.device === to.device ? from.device : [...excludedNodes].find(n => n === from.device || n === to.device)}, where the traffic enters or leaves`;
+    if (excludedNodes.has(from.device) || excludedNodes.has(to.device))
+        return `The path must avoid ${from.device === to.device ? from.device : [...excludedNodes].find(n => n === from.device || n === to.device)}, where the traffic enters or leaves`;
     const problem = unmet(requirement, topology, path);
     const comment = `${requirement.intent}: steer ${path.devices.join(' → ')}`;
     // The flow's packets are told from look-alikes where they enter (by their DSCP from there on).
     const requests = cubes.map(matchOf);
     add(steering, from.device, edgeRules(from, requests, comment, 'original'));
-    pinAlong(topology, path, from.interface!, requests.map(match => ({ ...match, dscp: [[0, 0]] as const })), comment, steering);
+    pinAlong(
+        topology,
+        path,
+        from.interface!,
+        requests.map(match => ({ ...match, dscp: [[0, 0]] as const })),
+        comment,
+        steering
+    );
     if (requirement.stateful && to.interface !== undefined) {
         // Replies are told from look-alikes where they enter (by their DSCP from there on).
         const reverse: Path = { devices: [...path.devices].reverse(), links: [...path.links].reverse() };
         const replies = cubes.map(cube => matchOf(replyCube(cube)));
         add(steering, to.device, edgeRules(to, replies, `${comment} (replies)`, 'reply'));
-        pinAlong(topology, reverse, to.interface, replies.map(match => ({ ...match, dscp: [[0, 0]] as const })), `${comment} (replies)`, steering);
+        pinAlong(
+            topology,
+            reverse,
+            to.interface,
+            replies.map(match => ({ ...match, dscp: [[0, 0]] as const })),
+            `${comment} (replies)`,
+            steering
+        );
     }
     if (!problem && c.survive) {
         return `Its path is pinned (${path.devices.join(' → ')}) to meet its avoid, hops or latency bound, and does not reroute around failures (it fails closed), so 'survive ${c.survive.count} ${c.survive.kind} failure' cannot hold together with it`;
@@ -397,19 +556,40 @@ function pin(requirement: Requirement, topology: Topology, from: Place, to: Plac
     return problem;
 }
 
-function pinAlong(topology: Topology, path: Path, firstInterface: string, matches: PacketMatch[], comment: string, steering: Steering): void {
+function pinAlong(
+    topology: Topology,
+    path: Path,
+    firstInterface: string,
+    matches: PacketMatch[],
+    comment: string,
+    steering: Steering
+): void {
     for (let i = 0; i < path.links.length; i++) {
         const device = path.devices[i];
         const ingress = i === 0 ? firstInterface : topology.ends(path.links[i - 1], device).local.interface;
         const nextHop = topology.ends(path.links[i], device).remoteAddress;
         if (nextHop === undefined) continue;
-        add(steering, device, matches.map(match => ({ rule: { iif: { names: [ingress], negate: false }, match, verdict: { kind: 'continue' }, comment }, target: { kind: 'next', nextHops: [nextHop] } })));
+        add(
+            steering,
+            device,
+            matches.map(match => ({
+                rule: { iif: { names: [ingress], negate: false }, match, verdict: { kind: 'continue' }, comment },
+                target: { kind: 'next', nextHops: [nextHop] }
+            }))
+        );
     }
 }
 
 /** The replies of a cube's packets: addresses swapped, the service's ports as source ports. */
 function replyCube(cube: Cube): Cube {
-    return { src: cube.dst, dst: cube.src, protocol: cube.protocol, dstPort: cube.srcPort, srcPort: cube.dstPort, dscp: cube.dscp };
+    return {
+        src: cube.dst,
+        dst: cube.src,
+        protocol: cube.protocol,
+        dstPort: cube.srcPort,
+        srcPort: cube.dstPort,
+        dscp: cube.dscp
+    };
 }
 
 function add(steering: Steering, device: string, rules: SteeringRule[]): void {
@@ -442,22 +622,30 @@ function pathsFromOnce(): PathsFrom {
     const computed = new Map<Graph, Map<string, ShortestPaths>>();
     return (graph, from) => {
         let byDevice = computed.get(graph);
-        if (!byDevice) computed.set(graph, byDevice = new Map());
+        if (!byDevice) computed.set(graph, (byDevice = new Map()));
         let paths = byDevice.get(from);
-        if (!paths) byDevice.set(from, paths = shortestPaths(graph, from));
+        if (!paths) byDevice.set(from, (paths = shortestPaths(graph, from)));
         return paths;
     };
 }
 
 /** One shortest path and its cost, the same on every run: ties go to the lower link index. */
-function bestPath(graph: Graph, from: string, to: string, exclusions: { nodes: ReadonlySet<string>; links: ReadonlySet<number> }): (Path & { cost: number }) | undefined {
+function bestPath(
+    graph: Graph,
+    from: string,
+    to: string,
+    exclusions: { nodes: ReadonlySet<string>; links: ReadonlySet<number> }
+): (Path & { cost: number }) | undefined {
     const paths = shortestPaths(graph, from, exclusions);
     if (!paths.distance.has(to)) return undefined;
     const devices = [to];
     const links: number[] = [];
     let node = to;
     while (node !== from) {
-        const step = [...paths.predecessors.get(node)!].sort((x, y) => x.edge.link - y.edge.link)[0] as { from: string; edge: Edge };
+        const step = [...paths.predecessors.get(node)!].sort((x, y) => x.edge.link - y.edge.link)[0] as {
+            from: string;
+            edge: Edge;
+        };
         links.unshift(step.edge.link);
         devices.unshift(step.from);
         node = step.from;

@@ -21,6 +21,7 @@ export function compileFiles(program: IntentProgram, target: Target, prefix = ''
     for (const device of perDevice) {
         for (const [name, content] of device.files) files.set(`${prefix}${device.name}/${name}`, content);
     }
-    if (target === 'containerlab') files.set(`${prefix}${program.twin.network}.clab.yml`, renderContainerlab(program.twin, perDevice));
+    if (target === 'containerlab')
+        files.set(`${prefix}${program.twin.network}.clab.yml`, renderContainerlab(program.twin, perDevice));
     return { compiled, files };
 }

@@ -23,14 +23,21 @@ export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
         const files = readDeviceFiles(path.join(folder, device.name));
         if ('refused' in files) {
             // Like a missing configuration: verifying without it would prove what it may break.
-            diagnostics.push({ ...device.location, severity: 'error', code: 'missing-config', message: `Cannot read the configuration of device ${device.name}: ${files.refused}` });
+            diagnostics.push({
+                ...device.location,
+                severity: 'error',
+                code: 'missing-config',
+                message: `Cannot read the configuration of device ${device.name}: ${files.refused}`
+            });
             continue;
         }
         const { frr, daemons, nft, script } = files;
         const frrFile = path.join(folder, device.name, 'frr.conf');
         if (frr === undefined) {
             diagnostics.push({
-                ...device.location, severity: 'error', code: 'missing-config',
+                ...device.location,
+                severity: 'error',
+                code: 'missing-config',
                 message: `No configuration for device ${device.name}: ${frrFile} does not exist. Give a folder per device, as 'netintent compile' writes them.`
             });
             continue;
@@ -40,7 +47,13 @@ export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
         const config = parsed.config;
         config.role = device.role;
         if (config.hostname !== device.name) {
-            diagnostics.push({ file: frrFile, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'warning', code: 'hostname', message: `hostname ${config.hostname} is not the twin's device name ${device.name}; the twin's name is used.` });
+            diagnostics.push({
+                file: frrFile,
+                range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+                severity: 'warning',
+                code: 'hostname',
+                message: `hostname ${config.hostname} is not the twin's device name ${device.name}; the twin's name is used.`
+            });
             config.hostname = device.name;
         }
         config.loopback = device.loopback;
@@ -49,7 +62,14 @@ export function loadConfigs(folder: string, twin: Twin): LoadedConfigs {
         const nftFile = path.join(folder, device.name, 'nftables.nft');
         if (nft !== undefined) {
             const scriptFile = path.join(folder, device.name, 'policy-routing.sh');
-            diagnostics.push(...parseNftables(config, nft, nftFile, script === undefined ? undefined : { text: script, file: scriptFile }).diagnostics);
+            diagnostics.push(
+                ...parseNftables(
+                    config,
+                    nft,
+                    nftFile,
+                    script === undefined ? undefined : { text: script, file: scriptFile }
+                ).diagnostics
+            );
         }
         configs.set(device.name, config);
     }
@@ -62,7 +82,12 @@ type DeviceFiles = Record<'frr' | 'daemons' | 'nft' | 'script', string | undefin
 function readDeviceFiles(folder: string): DeviceFiles | { refused: string } {
     const read = (name: string) => readRegularFile(path.join(folder, name), MAX_FILE_BYTES);
     try {
-        return { frr: read('frr.conf'), daemons: read('daemons'), nft: read('nftables.nft'), script: read('policy-routing.sh') };
+        return {
+            frr: read('frr.conf'),
+            daemons: read('daemons'),
+            nft: read('nftables.nft'),
+            script: read('policy-routing.sh')
+        };
     } catch (error) {
         if (error instanceof FileRefused) return { refused: error.message };
         throw error;
@@ -70,7 +95,28 @@ function readDeviceFiles(folder: string): DeviceFiles | { refused: string } {
 }
 
 /** The daemons Debian's frrcommon.sh knows; it starts zebra and staticd whatever the file says. */
-const FRR_DAEMONS = ['zebra', 'bgpd', 'ripd', 'ripngd', 'ospfd', 'ospf6d', 'isisd', 'babeld', 'pimd', 'pim6d', 'ldpd', 'nhrpd', 'eigrpd', 'sharpd', 'pbrd', 'staticd', 'bfdd', 'fabricd', 'vrrpd', 'pathd'];
+const FRR_DAEMONS = [
+    'zebra',
+    'bgpd',
+    'ripd',
+    'ripngd',
+    'ospfd',
+    'ospf6d',
+    'isisd',
+    'babeld',
+    'pimd',
+    'pim6d',
+    'ldpd',
+    'nhrpd',
+    'eigrpd',
+    'sharpd',
+    'pbrd',
+    'staticd',
+    'bfdd',
+    'fabricd',
+    'vrrpd',
+    'pathd'
+];
 const MODELLED_DAEMONS = ['zebra', 'staticd', 'ospfd', 'bgpd'];
 /** Settings of the daemons file that change nothing FRR routes with. */
 const HARMLESS_SETTINGS = ['vtysh_enable', 'watchfrr_enable', 'watchfrr_options', 'MAX_FDS', 'FRR_NO_ROOT'];
@@ -88,12 +134,20 @@ function applyDaemons(config: DeviceConfig, text: string, file: string, frrConf:
     const at = (index: number): SourceLocation => {
         const raw = lines[index] ?? '';
         const column = raw.length - raw.trimStart().length + 1;
-        return { file, range: { start: { line: index + 1, column }, end: { line: index + 1, column: raw.length + 1 } } };
+        return {
+            file,
+            range: { start: { line: index + 1, column }, end: { line: index + 1, column: raw.length + 1 } }
+        };
     };
     const unmodelled = (index: number) => {
         const location = at(index);
         const line = lines[index].trim();
-        diagnostics.push({ ...location, severity: 'error', code: 'frr-unsupported', message: `netintent does not model '${line}' (in daemons); the verdicts of this network are unknown until it is removed or modelled.` });
+        diagnostics.push({
+            ...location,
+            severity: 'error',
+            code: 'frr-unsupported',
+            message: `netintent does not model '${line}' (in daemons); the verdicts of this network are unknown until it is removed or modelled.`
+        });
         config.unmodelled.push({ scope: 'routing', location, text: line });
     };
     // The last setting of each daemon: the shell's value.
@@ -121,7 +175,9 @@ function applyDaemons(config: DeviceConfig, text: string, file: string, frrConf:
         const setting = daemons.get(daemon);
         const what = setting ? lines[setting.index].trim() : `${daemon} is not in daemons`;
         diagnostics.push({
-            ...at(setting?.index ?? 0), severity: 'info', code: 'frr-daemon-off',
+            ...at(setting?.index ?? 0),
+            severity: 'info',
+            code: 'frr-daemon-off',
             message: `${what}: FRR does not run ${daemon} on ${config.hostname}, so the ${section} section of frr.conf does nothing; verification leaves it out.`
         });
     };

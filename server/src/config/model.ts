@@ -222,16 +222,32 @@ export interface Unmodelled {
 }
 
 export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
-    return { hostname, role, interfaces: [], staticRoutes: [], prefixLists: [], routeMaps: [], filter: { chains: [] }, ipRules: [], unmodelled: [] };
+    return {
+        hostname,
+        role,
+        interfaces: [],
+        staticRoutes: [],
+        prefixLists: [],
+        routeMaps: [],
+        filter: { chains: [] },
+        ipRules: [],
+        unmodelled: []
+    };
 }
 
 /** Per compiled configuration: how the renderer lays out its filter rules in nftables.nft (set by the compiler). */
 const layouts = new WeakMap<DeviceConfig, (config: DeviceConfig) => ReadonlyMap<FilterRule, SourceLocation>>();
 /** The layouts made, by configuration and the filter they were made of. */
-const laidOut = new WeakMap<DeviceConfig, { filter: PacketFilter; locations: ReadonlyMap<FilterRule, SourceLocation> }>();
+const laidOut = new WeakMap<
+    DeviceConfig,
+    { filter: PacketFilter; locations: ReadonlyMap<FilterRule, SourceLocation> }
+>();
 
 /** Says where the rules of a compiled configuration will stand once written: laid out only when a message asks. */
-export function setRuleLayout(config: DeviceConfig, layout: (config: DeviceConfig) => ReadonlyMap<FilterRule, SourceLocation>): void {
+export function setRuleLayout(
+    config: DeviceConfig,
+    layout: (config: DeviceConfig) => ReadonlyMap<FilterRule, SourceLocation>
+): void {
     layouts.set(config, layout);
 }
 
@@ -241,6 +257,7 @@ export function ruleLocation(config: DeviceConfig, rule: FilterRule): SourceLoca
     const layout = layouts.get(config);
     if (!layout) return undefined;
     let made = laidOut.get(config);
-    if (made?.filter !== config.filter) laidOut.set(config, made = { filter: config.filter, locations: layout(config) });
+    if (made?.filter !== config.filter)
+        laidOut.set(config, (made = { filter: config.filter, locations: layout(config) }));
     return made.locations.get(rule);
 }

@@ -20,9 +20,9 @@ export function requirementFingerprint(requirement: Requirement): string {
     let fingerprint = fingerprints.get(requirement);
     if (fingerprint === undefined) {
         let byPackets = byParts.get(requirement.flows);
-        if (!byPackets) byParts.set(requirement.flows, byPackets = new WeakMap());
+        if (!byPackets) byParts.set(requirement.flows, (byPackets = new WeakMap()));
         let byEffective = byPackets.get(requirement.packets);
-        if (!byEffective) byPackets.set(requirement.packets, byEffective = new WeakMap());
+        if (!byEffective) byPackets.set(requirement.packets, (byEffective = new WeakMap()));
         fingerprint = byEffective.get(requirement.effective);
         if (fingerprint === undefined) {
             fingerprint = `${staticPart(requirement)}|${packets(requirement.packets)}|${packets(requirement.effective)}`;
@@ -39,9 +39,14 @@ function staticPart(requirement: Requirement): string {
     if (text === undefined) {
         const { kind, intent, location, stateful, constraints, scenarios } = requirement;
         text = JSON.stringify([
-            kind, intent, location.file, location.range.start.line, stateful,
+            kind,
+            intent,
+            location.file,
+            location.range.start.line,
+            stateful,
             requirement.flows.map(f => [intervals(f.source.addresses), intervals(f.destination.addresses)]),
-            constraints, scenarios.map(s => [s.name, s.failures])
+            constraints,
+            scenarios.map(s => [s.name, s.failures])
         ]);
         statics.set(requirement.flows, text);
     }

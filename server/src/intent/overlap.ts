@@ -20,7 +20,10 @@ export const MAX_CONFLICTS = 1000;
  */
 export const MAX_PARTS = 5000;
 
-export function resolveOverlaps(requirements: readonly Requirement[]): { conflicts: Conflict[]; tooCarved: Requirement[] } {
+export function resolveOverlaps(requirements: readonly Requirement[]): {
+    conflicts: Conflict[];
+    tooCarved: Requirement[];
+} {
     const allows = requirements.filter(r => r.kind === 'allow');
     const denies = requirements.filter(r => r.kind === 'deny' || r.kind === 'isolate');
     const conflicts: Conflict[] = [];
@@ -61,7 +64,12 @@ function bounds(set: PacketSet): [number, number, number, number] {
     for (const cube of set.cubes) {
         const src = cube.src.intervals;
         const dst = cube.dst.intervals;
-        box = [Math.min(box[0], src[0][0]), Math.max(box[1], src[src.length - 1][1]), Math.min(box[2], dst[0][0]), Math.max(box[3], dst[dst.length - 1][1])];
+        box = [
+            Math.min(box[0], src[0][0]),
+            Math.max(box[1], src[src.length - 1][1]),
+            Math.min(box[2], dst[0][0]),
+            Math.max(box[3], dst[dst.length - 1][1])
+        ];
     }
     return box;
 }

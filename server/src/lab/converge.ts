@@ -22,7 +22,8 @@ export function applyFailures(state: LabState, twin: Twin, failures: Failures): 
         downed.push({ namespace: namespaceOf(name.slice(0, colon)), name: name.slice(colon + 1) });
     }
     for (const device of failures.devices) {
-        for (const iface of twin.devices.get(device)?.interfaces.keys() ?? []) downed.push({ namespace: namespaceOf(device), name: iface });
+        for (const iface of twin.devices.get(device)?.interfaces.keys() ?? [])
+            downed.push({ namespace: namespaceOf(device), name: iface });
     }
     for (const { namespace, name } of downed) inNamespace(namespace, 'ip', ['link', 'set', name, 'down']);
     return () => {
@@ -34,7 +35,13 @@ export function applyFailures(state: LabState, twin: Twin, failures: Failures): 
  * Polls until the lab's whole state is the compiled one (under `failures`, the simulator's for
  * them); returns the comparison at the end (no differences: converged).
  */
-export function waitForConvergence(state: LabState, twin: Twin, compiled: CompiledNetwork, ms: number, failures: Failures = NO_FAILURES): StateComparison {
+export function waitForConvergence(
+    state: LabState,
+    twin: Twin,
+    compiled: CompiledNetwork,
+    ms: number,
+    failures: Failures = NO_FAILURES
+): StateComparison {
     const deadline = Date.now() + ms;
     for (;;) {
         const comparison = compareState(state, twin, compiled, failures);

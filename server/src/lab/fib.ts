@@ -18,7 +18,8 @@ export function simulatedFib(routing: RoutingState, device: string, configs: Rea
     for (const prefix of new PrefixUniverse(configs.values()).all()) {
         const route = routing.route(device, prefix);
         // The kernel keeps the addresses of the loopback in its local table, not in the main one.
-        if (route && !(route.protocol === 'connected' && route.nextHops.every(h => h.interface === LOOPBACK))) fib.set(formatPrefix(prefix), hops(route));
+        if (route && !(route.protocol === 'connected' && route.nextHops.every(h => h.interface === LOOPBACK)))
+            fib.set(formatPrefix(prefix), hops(route));
     }
     return fib;
 }
@@ -35,7 +36,9 @@ export function simulatedTable(routing: RoutingState, config: DeviceConfig, tabl
 
 function hops(route: Route): string[] {
     if (route.blackhole) return ['blackhole'];
-    return [...new Set(route.nextHops.map(h => (h.address === undefined ? 'connected' : formatAddress(h.address))))].sort();
+    return [
+        ...new Set(route.nextHops.map(h => (h.address === undefined ? 'connected' : formatAddress(h.address))))
+    ].sort();
 }
 
 interface KernelRoute {
@@ -51,13 +54,17 @@ interface KernelRoute {
  * the device forwards by, whatever its routing daemons believe they installed.
  */
 export function kernelTable(namespace: string, table: number | 'main'): Fib {
-    const routes = JSON.parse(inNamespace(namespace, 'ip', ['-j', 'route', 'show', 'table', String(table)]) || '[]') as KernelRoute[];
+    const routes = JSON.parse(
+        inNamespace(namespace, 'ip', ['-j', 'route', 'show', 'table', String(table)]) || '[]'
+    ) as KernelRoute[];
     const fib: Fib = new Map();
     for (const route of routes) {
         // Not used for forwarding (ignore_routes_with_linkdown, lab.ts).
         if (route.flags?.includes('linkdown')) continue;
         const prefix = route.dst === 'default' ? '0.0.0.0/0' : route.dst.includes('/') ? route.dst : `${route.dst}/32`;
-        const gateways = route.nexthops ? route.nexthops.map(h => h.gateway ?? 'connected') : [route.gateway ?? 'connected'];
+        const gateways = route.nexthops
+            ? route.nexthops.map(h => h.gateway ?? 'connected')
+            : [route.gateway ?? 'connected'];
         fib.set(prefix, route.type === 'blackhole' ? ['blackhole'] : [...new Set(gateways)].sort());
     }
     return fib;

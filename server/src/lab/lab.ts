@@ -29,7 +29,11 @@ export const STATE_DIR = '/run/netintent';
  */
 export const DEVICE_SYSCTLS = [
     'net.ipv4.ip_forward=1',
-    ...['all', 'default'].flatMap(scope => [`net.ipv4.conf.${scope}.rp_filter=0`, `net.ipv4.conf.${scope}.send_redirects=0`, `net.ipv4.conf.${scope}.ignore_routes_with_linkdown=1`])
+    ...['all', 'default'].flatMap(scope => [
+        `net.ipv4.conf.${scope}.rp_filter=0`,
+        `net.ipv4.conf.${scope}.send_redirects=0`,
+        `net.ipv4.conf.${scope}.ignore_routes_with_linkdown=1`
+    ])
 ];
 
 export interface LabDevice {
@@ -67,7 +71,14 @@ export function deployedProgram(program: IntentProgram, state: LabState): Intent
 
 /** The lab's name: the twin's network, made safe and short (namespace and FRR names carry it). */
 export function labName(twin: Twin): string {
-    return checkName(twin.network.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 16) || 'lab', 'lab name');
+    return checkName(
+        twin.network
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, '-')
+            .replace(/^-|-$/g, '')
+            .slice(0, 16) || 'lab',
+        'lab name'
+    );
 }
 
 export function stateFile(lab: string): string {
@@ -92,12 +103,25 @@ function record(state: LabState): void {
 /** Starts the lab; returns once every device's FIB is the simulated one (or throws). */
 export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string) => void): LabState {
     const lab = labName(twin);
-    if (fs.existsSync(stateFile(lab))) throw new LabError(`the lab ${lab} is already up (${stateFile(lab)}); run 'netintent lab down' first.`);
+    if (fs.existsSync(stateFile(lab)))
+        throw new LabError(`the lab ${lab} is already up (${stateFile(lab)}); run 'netintent lab down' first.`);
     const prefix = `ni-${lab}`;
-    const state: LabState = { lab, twin: twin.file, devices: [], namespaces: [], segments: [], hosts: [], externals: [], down: [...twin.down].sort() };
+    const state: LabState = {
+        lab,
+        twin: twin.file,
+        devices: [],
+        namespaces: [],
+        segments: [],
+        hosts: [],
+        externals: [],
+        down: [...twin.down].sort()
+    };
     const makeNamespace = (name: string) => {
         checkName(name, 'namespace');
-        if (namespaces().includes(name)) throw new LabError(`a namespace ${name} exists already; another lab or a leftover? 'ip netns del ${name}' if it is a leftover.`);
+        if (namespaces().includes(name))
+            throw new LabError(
+                `a namespace ${name} exists already; another lab or a leftover? 'ip netns del ${name}' if it is a leftover.`
+            );
         state.namespaces.push(name);
         record(state);
         run('ip', ['netns', 'add', name]);
@@ -107,7 +131,10 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
         // Temporary names fit the 15 characters of a kernel interface name; the twin's names are set inside.
         const tag = randomBytes(4).toString('hex');
         run('ip', ['link', 'add', `nia${tag}`, 'type', 'veth', 'peer', 'name', `nib${tag}`]);
-        for (const [end, temporary] of [[a, `nia${tag}`], [b, `nib${tag}`]] as const) {
+        for (const [end, temporary] of [
+            [a, `nia${tag}`],
+            [b, `nib${tag}`]
+        ] as const) {
             run('ip', ['link', 'set', temporary, 'netns', end.namespace]);
             inNamespace(end.namespace, 'ip', ['link', 'set', temporary, 'name', checkName(end.name, 'interface')]);
             inNamespace(end.namespace, 'ip', ['link', 'set', end.name, 'up']);
@@ -123,7 +150,10 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
     record(state);
     const deviceNamespace = (device: string) => state.devices.find(d => d.device === device)!.namespace;
     for (const link of twin.links) {
-        veth({ namespace: deviceNamespace(link.a.device), name: link.a.interface }, { namespace: deviceNamespace(link.b.device), name: link.b.interface });
+        veth(
+            { namespace: deviceNamespace(link.a.device), name: link.a.interface },
+            { namespace: deviceNamespace(link.b.device), name: link.b.interface }
+        );
     }
     for (const segment of twin.segments.values()) {
         if (!segment.attach) continue;
@@ -133,9 +163,15 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
         // The segment is a bridge: the attachment, its test host, and a namespace per twin host.
         inNamespace(namespace, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
         inNamespace(namespace, 'ip', ['link', 'set', 'br0', 'up']);
-        veth({ namespace, name: 'eth0' }, { namespace: deviceNamespace(segment.attach.device), name: segment.attach.interface });
+        veth(
+            { namespace, name: 'eth0' },
+            { namespace: deviceNamespace(segment.attach.device), name: segment.attach.interface }
+        );
         inNamespace(namespace, 'ip', ['link', 'set', 'eth0', 'master', 'br0']);
-        const tester = testerAddress(segment, hosts.map(h => h.address));
+        const tester = testerAddress(
+            segment,
+            hosts.map(h => h.address)
+        );
         const onSegment = (ns: string, dev: string, address: number) => {
             inNamespace(ns, 'ip', ['addr', 'add', `${formatAddress(address)}/${segment.prefix.length}`, 'dev', dev]);
             inNamespace(ns, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
@@ -148,18 +184,40 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
             veth({ namespace: hostNamespace, name: 'eth0' }, { namespace, name: `host${index}` });
             inNamespace(namespace, 'ip', ['link', 'set', `host${index}`, 'master', 'br0']);
             onSegment(hostNamespace, 'eth0', host.address);
-            state.hosts.push({ host: host.name, segment: segment.name, namespace: hostNamespace, address: formatAddress(host.address) });
+            state.hosts.push({
+                host: host.name,
+                segment: segment.name,
+                namespace: hostNamespace,
+                address: formatAddress(host.address)
+            });
         });
     }
     for (const external of twin.externals.values()) {
         if (!external.attach || external.peer === undefined || !external.address) continue;
         const namespace = `${prefix}-x-${checkName(external.name, 'external')}`;
         makeNamespace(namespace);
-        veth({ namespace, name: 'eth0' }, { namespace: deviceNamespace(external.attach.device), name: external.attach.interface });
-        inNamespace(namespace, 'ip', ['addr', 'add', `${formatAddress(external.peer)}/${external.address.length}`, 'dev', 'eth0']);
+        veth(
+            { namespace, name: 'eth0' },
+            { namespace: deviceNamespace(external.attach.device), name: external.attach.interface }
+        );
+        inNamespace(namespace, 'ip', [
+            'addr',
+            'add',
+            `${formatAddress(external.peer)}/${external.address.length}`,
+            'dev',
+            'eth0'
+        ]);
         inNamespace(namespace, 'ip', ['route', 'add', 'default', 'via', formatAddress(external.address.address)]);
         // It answers for every address it stands for.
-        for (const prefix of prefixesOf(external.space, MAX_LOCAL_ROUTES)) inNamespace(namespace, 'ip', ['route', 'add', 'local', `${formatAddress(prefix.network)}/${prefix.length}`, 'dev', 'lo']);
+        for (const prefix of prefixesOf(external.space, MAX_LOCAL_ROUTES))
+            inNamespace(namespace, 'ip', [
+                'route',
+                'add',
+                'local',
+                `${formatAddress(prefix.network)}/${prefix.length}`,
+                'dev',
+                'lo'
+            ]);
         state.externals.push({ external: external.name, namespace, address: formatAddress(external.peer) });
     }
     record(state);
@@ -193,8 +251,17 @@ function startFrr(entry: LabDevice, frrConf: string, ospf: boolean, bgp: boolean
     fs.writeFileSync(path.join(etc, 'vtysh.conf'), 'service integrated-vtysh-config\n');
     const daemons = ['zebra', 'staticd', ...(ospf ? ['ospfd'] : []), ...(bgp ? ['bgpd'] : [])];
     for (const daemon of daemons) {
-        inNamespace(entry.namespace, path.join(FRR_DAEMONS, daemon), ['-d', '-N', entry.pathspace, '-F', 'traditional', '-i', path.join(runDir, `${daemon}.pid`)]);
-        if (daemon === 'zebra') waitFor(() => fs.existsSync(path.join(runDir, 'zserv.api')), `zebra of ${entry.device}`, 10_000);
+        inNamespace(entry.namespace, path.join(FRR_DAEMONS, daemon), [
+            '-d',
+            '-N',
+            entry.pathspace,
+            '-F',
+            'traditional',
+            '-i',
+            path.join(runDir, `${daemon}.pid`)
+        ]);
+        if (daemon === 'zebra')
+            waitFor(() => fs.existsSync(path.join(runDir, 'zserv.api')), `zebra of ${entry.device}`, 10_000);
     }
     run('vtysh', ['-N', entry.pathspace, '-b'], { allowFailure: false });
 }
@@ -206,7 +273,10 @@ function startFrr(entry: LabDevice, frrConf: string, ospf: boolean, bgp: boolean
  */
 export function fastTimers(frrConf: string): string {
     return frrConf
-        .replace(/^( ip ospf area 0)$/gm, '$1\n ip ospf hello-interval 1\n ip ospf dead-interval 3\n ip ospf retransmit-interval 1')
+        .replace(
+            /^( ip ospf area 0)$/gm,
+            '$1\n ip ospf hello-interval 1\n ip ospf dead-interval 3\n ip ospf retransmit-interval 1'
+        )
         .replace(/^(router ospf)$/gm, '$1\n timers throttle spf 0 50 200')
         .replace(/^(router bgp \d+)$/gm, '$1\n timers bgp 1 3');
 }

@@ -28,7 +28,9 @@ if (mode === 'listen') {
     const fail = () => process.exit(1);
     setTimeout(fail, Number(ms));
     if (protocol === 'tcp') {
-        const socket = net.connect({ host: dst, port: Number(port), localAddress: src }, () => socket.write('netintent'));
+        const socket = net.connect({ host: dst, port: Number(port), localAddress: src }, () =>
+            socket.write('netintent')
+        );
         socket.on('data', () => process.exit(0));
         socket.on('error', fail);
     } else {

@@ -18,23 +18,58 @@ export interface ForgedSender {
 
 /** Sends `packet` (its source forged) from `from`; whether it reached `toNamespace`. */
 export function sendForged(from: ForgedSender, toNamespace: string, packet: Packet): boolean {
-    const rule = [`ip saddr ${packet.src} ip daddr ${packet.dst}`, packet.protocol === 'tcp' || packet.protocol === 'udp' ? `${packet.protocol} dport ${packet.dstPort}` : `meta l4proto ${packet.protocol}`].join(' ');
-    inNamespace(toNamespace, 'nft', ['-f', '-'], { input: `table inet ${COUNTER_TABLE} {\n\tchain seen {\n\t\ttype filter hook prerouting priority -400; policy accept;\n\t\t${rule} counter\n\t}\n}\n` });
+    const rule = [
+        `ip saddr ${packet.src} ip daddr ${packet.dst}`,
+        packet.protocol === 'tcp' || packet.protocol === 'udp'
+            ? `${packet.protocol} dport ${packet.dstPort}`
+            : `meta l4proto ${packet.protocol}`
+    ].join(' ');
+    inNamespace(toNamespace, 'nft', ['-f', '-'], {
+        input: `table inet ${COUNTER_TABLE} {\n\tchain seen {\n\t\ttype filter hook prerouting priority -400; policy accept;\n\t\t${rule} counter\n\t}\n}\n`
+    });
     inNamespace(from.namespace, 'ip', ['addr', 'add', `${packet.src}/32`, 'dev', from.interface]);
     try {
         if (packet.protocol === 'tcp' || packet.protocol === 'udp') {
-            spawnSync('ip', ['netns', 'exec', from.namespace, process.execPath, PROBE, 'connect', packet.protocol, packet.src, packet.dst, String(packet.dstPort), '500']);
+            spawnSync('ip', [
+                'netns',
+                'exec',
+                from.namespace,
+                process.execPath,
+                PROBE,
+                'connect',
+                packet.protocol,
+                packet.src,
+                packet.dst,
+                String(packet.dstPort),
+                '500'
+            ]);
         } else {
-            spawnSync('ip', ['netns', 'exec', from.namespace, 'ping', '-c', '1', '-W', '1', '-I', packet.src, packet.dst]);
+            spawnSync('ip', [
+                'netns',
+                'exec',
+                from.namespace,
+                'ping',
+                '-c',
+                '1',
+                '-W',
+                '1',
+                '-I',
+                packet.src,
+                packet.dst
+            ]);
         }
         return arrivals(toNamespace) > 0;
     } finally {
-        inNamespace(from.namespace, 'ip', ['addr', 'del', `${packet.src}/32`, 'dev', from.interface], { allowFailure: true });
+        inNamespace(from.namespace, 'ip', ['addr', 'del', `${packet.src}/32`, 'dev', from.interface], {
+            allowFailure: true
+        });
         inNamespace(toNamespace, 'nft', ['delete', 'table', 'inet', COUNTER_TABLE], { allowFailure: true });
     }
 }
 
 function arrivals(namespace: string): number {
-    const listed = JSON.parse(run('ip', ['netns', 'exec', namespace, 'nft', '-j', 'list', 'table', 'inet', COUNTER_TABLE])) as { nftables: Array<{ rule?: { expr: Array<{ counter?: { packets: number } }> } }> };
+    const listed = JSON.parse(
+        run('ip', ['netns', 'exec', namespace, 'nft', '-j', 'list', 'table', 'inet', COUNTER_TABLE])
+    ) as { nftables: Array<{ rule?: { expr: Array<{ counter?: { packets: number } }> } }> };
     return listed.nftables.flatMap(item => item.rule?.expr ?? []).reduce((n, e) => n + (e.counter?.packets ?? 0), 0);
 }

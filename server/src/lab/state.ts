@@ -31,7 +31,12 @@ export interface StateComparison {
 const KERNEL_RULES = new Set([0, 32766, 32767]);
 
 /** Compares every device that is not failed; `failures` are in force in the lab. */
-export function compareState(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures = NO_FAILURES): StateComparison {
+export function compareState(
+    state: LabState,
+    twin: Twin,
+    compiled: CompiledNetwork,
+    failures: Failures = NO_FAILURES
+): StateComparison {
     const routing = new NetworkVerifier(twin, compiled.devices).context(failures).routing;
     const result: StateComparison = { differences: [], fibEntries: 0, tableRoutes: 0, rules: 0, chains: 0 };
     for (const entry of state.devices.filter(d => !failures.devices.has(d.device))) {
@@ -63,12 +68,22 @@ function compareTables(entry: LabDevice, config: DeviceConfig, routing: RoutingS
 }
 
 function compareRules(entry: LabDevice, config: DeviceConfig, result: StateComparison): void {
-    const listed = JSON.parse(inNamespace(entry.namespace, 'ip', ['-j', 'rule', 'show'])) as Array<{ priority: number; fwmark?: string; table?: string }>;
-    const real = listed.filter(r => !KERNEL_RULES.has(r.priority)).map(r => `priority ${r.priority} fwmark ${r.fwmark === undefined ? 'any' : Number(r.fwmark)} table ${r.table}`);
+    const listed = JSON.parse(inNamespace(entry.namespace, 'ip', ['-j', 'rule', 'show'])) as Array<{
+        priority: number;
+        fwmark?: string;
+        table?: string;
+    }>;
+    const real = listed
+        .filter(r => !KERNEL_RULES.has(r.priority))
+        .map(
+            r => `priority ${r.priority} fwmark ${r.fwmark === undefined ? 'any' : Number(r.fwmark)} table ${r.table}`
+        );
     const compiled = config.ipRules.map(r => `priority ${r.priority} fwmark ${r.fwmark} table ${r.table}`);
     result.rules += new Set([...real, ...compiled]).size;
-    for (const rule of compiled.filter(r => !real.includes(r))) result.differences.push(`${entry.device} ip rule ${rule}: compiled, kernel none`);
-    for (const rule of real.filter(r => !compiled.includes(r))) result.differences.push(`${entry.device} ip rule ${rule}: kernel has it, not compiled`);
+    for (const rule of compiled.filter(r => !real.includes(r)))
+        result.differences.push(`${entry.device} ip rule ${rule}: compiled, kernel none`);
+    for (const rule of real.filter(r => !compiled.includes(r)))
+        result.differences.push(`${entry.device} ip rule ${rule}: kernel has it, not compiled`);
 }
 
 /**
@@ -76,14 +91,19 @@ function compareRules(entry: LabDevice, config: DeviceConfig, result: StateCompa
  * (what the comparison reads is the model the verifier checks, not the text's layout).
  */
 function compareRuleset(entry: LabDevice, config: DeviceConfig, result: StateComparison): void {
-    const listed = inNamespace(entry.namespace, 'nft', ['list', 'table', ...TABLE_NAME.split(' ')], { allowFailure: true });
+    const listed = inNamespace(entry.namespace, 'nft', ['list', 'table', ...TABLE_NAME.split(' ')], {
+        allowFailure: true
+    });
     const real = rulesetChains(config, listed);
     const compiled = rulesetChains(config, renderNftables(config));
     result.chains += new Set([...real.keys(), ...compiled.keys()]).size;
     for (const name of new Set([...compiled.keys(), ...real.keys()])) {
         const a = compiled.get(name);
         const b = real.get(name);
-        if (!isDeepStrictEqual(a, b)) result.differences.push(`${entry.device} nftables chain ${name}: ${!b ? 'not loaded' : !a ? 'loaded, not compiled' : 'loaded rules differ from the compiled ones'}`);
+        if (!isDeepStrictEqual(a, b))
+            result.differences.push(
+                `${entry.device} nftables chain ${name}: ${!b ? 'not loaded' : !a ? 'loaded, not compiled' : 'loaded rules differ from the compiled ones'}`
+            );
     }
 }
 
@@ -91,7 +111,8 @@ function compareRuleset(entry: LabDevice, config: DeviceConfig, result: StateCom
 function rulesetChains(config: DeviceConfig, text: string): Map<string, unknown> {
     const read = emptyDevice(config.hostname, config.role);
     parseNftables(read, text, TABLE_NAME);
-    const withoutLocations = (chain: FilterChain) => JSON.parse(JSON.stringify(chain, (key, value: unknown) => (key === 'location' ? undefined : value))) as unknown;
+    const withoutLocations = (chain: FilterChain) =>
+        JSON.parse(JSON.stringify(chain, (key, value: unknown) => (key === 'location' ? undefined : value))) as unknown;
     return new Map(read.filter.chains.map(chain => [chain.name, withoutLocations(chain)]));
 }
 

@@ -21,17 +21,25 @@ export interface SyncResult {
 export function observedDown(state: LabState, twin: Twin): string[] {
     const down: string[] = [];
     for (const entry of state.devices) {
-        const links = JSON.parse(run('ip', ['-n', entry.namespace, '-j', 'link', 'show'])) as Array<{ ifname: string; flags?: string[]; operstate?: string }>;
+        const links = JSON.parse(run('ip', ['-n', entry.namespace, '-j', 'link', 'show'])) as Array<{
+            ifname: string;
+            flags?: string[];
+            operstate?: string;
+        }>;
         for (const iface of twin.devices.get(entry.device)?.interfaces.keys() ?? []) {
             const link = links.find(l => l.ifname === iface);
-            if (!link || !(link.flags ?? []).includes('LOWER_UP')) down.push(interfaceName({ device: entry.device, interface: iface }));
+            if (!link || !(link.flags ?? []).includes('LOWER_UP'))
+                down.push(interfaceName({ device: entry.device, interface: iface }));
         }
     }
     return down.sort();
 }
 
 export function syncTwin(state: LabState, twin: Twin, compiled: CompiledNetwork, now = new Date()): SyncResult {
-    if (/\.clab\.ya?ml$/i.test(twin.file)) throw new LabError(`${twin.file} is a containerlab file: a twin file of its own (with 'topology: ${twin.file}') can hold the observed state.`);
+    if (/\.clab\.ya?ml$/i.test(twin.file))
+        throw new LabError(
+            `${twin.file} is a containerlab file: a twin file of its own (with 'topology: ${twin.file}') can hold the observed state.`
+        );
     const down = observedDown(state, twin);
     const failures: Failures = { ...NO_FAILURES, interfaces: new Set(down.filter(name => !twin.down.has(name))) };
     const { differences } = compareState(state, twin, compiled, failures);
@@ -40,7 +48,7 @@ export function syncTwin(state: LabState, twin: Twin, compiled: CompiledNetwork,
     if (document.errors.length > 0) throw new LabError(`${twin.file} does not parse; fix it before syncing.`);
     const existing = document.getIn(['state', 'down'], true);
     const list = new YAMLSeq();
-    list.flow = isSeq(existing) ? existing.flow ?? true : true;
+    list.flow = isSeq(existing) ? (existing.flow ?? true) : true;
     for (const name of down) list.add(name);
     if (!isMap(document.get('state', true))) document.set('state', document.createNode({}));
     document.setIn(['state', 'observed'], now.toISOString().replace(/\.\d{3}Z$/, 'Z'));

@@ -12,32 +12,58 @@ export class LabError extends Error {}
 const SAFE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function checkName(name: string, what: string): string {
-    if (!SAFE_NAME.test(name)) throw new LabError(`${what} '${name}' cannot be used in the lab: only letters, digits, '.', '-' and '_' (at most 64).`);
+    if (!SAFE_NAME.test(name))
+        throw new LabError(
+            `${what} '${name}' cannot be used in the lab: only letters, digits, '.', '-' and '_' (at most 64).`
+        );
     return name;
 }
 
 /** Runs a command; its failure is a LabError with the command and what it printed. */
-export function run(command: string, args: readonly string[], options: { input?: string; allowFailure?: boolean } = {}): string {
+export function run(
+    command: string,
+    args: readonly string[],
+    options: { input?: string; allowFailure?: boolean } = {}
+): string {
     const result = spawnSync(command, args, { encoding: 'utf8', input: options.input, maxBuffer: 1 << 26 });
     if (result.error) throw new LabError(`cannot run ${command}: ${result.error.message}`);
     if (result.status !== 0 && !options.allowFailure) {
-        throw new LabError(`${command} ${args.join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`);
+        throw new LabError(
+            `${command} ${args.join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`
+        );
     }
     return result.stdout;
 }
 
 /** Runs a command inside a network namespace. */
-export function inNamespace(namespace: string, command: string, args: readonly string[], options: { input?: string; allowFailure?: boolean } = {}): string {
+export function inNamespace(
+    namespace: string,
+    command: string,
+    args: readonly string[],
+    options: { input?: string; allowFailure?: boolean } = {}
+): string {
     return run('ip', ['netns', 'exec', namespace, command, ...args], options);
 }
 
 export function namespaces(): string[] {
-    return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0]).filter(Boolean);
+    return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .split('\n')
+        .map(l => l.split(' ')[0])
+        .filter(Boolean);
 }
 
 /** Whether this machine can run a lab: root, and the tools it needs. */
 export function missingTools(): string[] {
-    const tools = ['ip', 'nft', 'vtysh', 'traceroute', `${FRR_DAEMONS}/zebra`, `${FRR_DAEMONS}/staticd`, `${FRR_DAEMONS}/ospfd`, `${FRR_DAEMONS}/bgpd`];
+    const tools = [
+        'ip',
+        'nft',
+        'vtysh',
+        'traceroute',
+        `${FRR_DAEMONS}/zebra`,
+        `${FRR_DAEMONS}/staticd`,
+        `${FRR_DAEMONS}/ospfd`,
+        `${FRR_DAEMONS}/bgpd`
+    ];
     const missing = tools.filter(t => !found(t));
     if (process.getuid?.() !== 0) missing.unshift('root');
     return missing;
@@ -47,7 +73,10 @@ export function missingTools(): string[] {
 export const FRR_DAEMONS = '/usr/lib/frr';
 
 /** The traffic probe (probe.ts, bundled): beside the running bundle, or in out/ when the lab runs from the sources (tests). */
-export const PROBE = [path.join(__dirname, 'probe.cjs'), path.join(__dirname, '..', '..', '..', 'out', 'probe.cjs')].find(file => fs.existsSync(file)) ?? path.join(__dirname, 'probe.cjs');
+export const PROBE =
+    [path.join(__dirname, 'probe.cjs'), path.join(__dirname, '..', '..', '..', 'out', 'probe.cjs')].find(file =>
+        fs.existsSync(file)
+    ) ?? path.join(__dirname, 'probe.cjs');
 
 function found(tool: string): boolean {
     if (tool.includes('/')) return fs.existsSync(tool);

@@ -54,9 +54,14 @@ interface Attempt {
     forged: boolean;
 }
 
-
 /** `failureTrials`: at most this many failure sets per `survive` requirement (each costs seconds). */
-export async function labTest(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>, failureTrials = DEFAULT_FAILURE_TRIALS): Promise<TrafficResult[]> {
+export async function labTest(
+    state: LabState,
+    program: IntentProgram,
+    compiled: CompiledNetwork,
+    verdicts: Map<Requirement, RequirementVerdict>,
+    failureTrials = DEFAULT_FAILURE_TRIALS
+): Promise<TrafficResult[]> {
     const live = livePlaces(state, program);
     const owners = addressOwners(compiled);
     settle(state, program.twin, compiled, NO_FAILURES, 'before the first trial');
@@ -64,18 +69,34 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
     for (const [requirement, verdict] of verdicts) {
         const verifier = verdict.verdict;
         if (verifier === 'unknown') {
-            results.push({ requirement, verifier, lab: 'untested', detail: `the verifier could not decide: ${verdict.unknown}` });
+            results.push({
+                requirement,
+                verifier,
+                lab: 'untested',
+                detail: `the verifier could not decide: ${verdict.unknown}`
+            });
             continue;
         }
         const attempt = pickTrial(requirement, verdict, live);
         if (!attempt) {
-            results.push({ requirement, verifier, lab: 'untested', detail: 'no packet of it between addresses that live in the lab' });
+            results.push({
+                requirement,
+                verifier,
+                lab: 'untested',
+                detail: 'no packet of it between addresses that live in the lab'
+            });
             continue;
         }
         // Latency is not emulated (a bound broken only by latency is not tried); a counterexample's failures are made real.
-        const latencyOnly = verdict.counterexample !== undefined && /more than latency <=/.test(verdict.counterexample.reason);
+        const latencyOnly =
+            verdict.counterexample !== undefined && /more than latency <=/.test(verdict.counterexample.reason);
         if (latencyOnly) {
-            results.push({ requirement, verifier, lab: 'untested', detail: 'link latencies are not emulated in the lab' });
+            results.push({
+                requirement,
+                verifier,
+                lab: 'untested',
+                detail: 'link latencies are not emulated in the lab'
+            });
             continue;
         }
         const notes = requirement.constraints.latencyUs !== undefined ? ['latency not measured'] : [];
@@ -86,7 +107,9 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
         let lab: TrafficResult['lab'] = 'holds';
         const outcomes: string[] = [];
         for (const trial of trials) {
-            const outcome = await withFailures(state, program.twin, compiled, trial.failures, trial.label, () => tryOnce(requirement, attempt, owners));
+            const outcome = await withFailures(state, program.twin, compiled, trial.failures, trial.label, () =>
+                tryOnce(requirement, attempt, owners)
+            );
             outcomes.push(`${outcome.description}${trial.label ? ` with ${trial.label} failed` : ''}`);
             if (!outcome.holds) {
                 lab = 'violated';
@@ -94,7 +117,12 @@ export async function labTest(state: LabState, program: IntentProgram, compiled:
             }
         }
         const forged = attempt.forged ? ` (forged, from ${attempt.from.place.name})` : '';
-        results.push({ requirement, verifier, lab, detail: `${describe(attempt.packet)}${forged} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}` });
+        results.push({
+            requirement,
+            verifier,
+            lab,
+            detail: `${describe(attempt.packet)}${forged} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`
+        });
     }
     return results;
 }
@@ -113,12 +141,20 @@ export interface FlapResult {
  * a flap lost (routes of a policy table the kernel dropped with the link) shows up as a packet
  * around the waypoint.
  */
-export async function flapWaypointLinks(state: LabState, program: IntentProgram, compiled: CompiledNetwork, verdicts: Map<Requirement, RequirementVerdict>): Promise<FlapResult[]> {
+export async function flapWaypointLinks(
+    state: LabState,
+    program: IntentProgram,
+    compiled: CompiledNetwork,
+    verdicts: Map<Requirement, RequirementVerdict>
+): Promise<FlapResult[]> {
     const live = livePlaces(state, program);
     const owners = addressOwners(compiled);
     const twin = program.twin;
     const steered = [...verdicts]
-        .filter(([requirement, verdict]) => requirement.kind === 'allow' && constrained(requirement) && verdict.verdict === 'holds')
+        .filter(
+            ([requirement, verdict]) =>
+                requirement.kind === 'allow' && constrained(requirement) && verdict.verdict === 'holds'
+        )
         .flatMap(([requirement, verdict]) => {
             const attempt = pickTrial(requirement, verdict, live);
             return attempt ? [{ requirement, verdict, attempt }] : [];
@@ -137,11 +173,22 @@ export async function flapWaypointLinks(state: LabState, program: IntentProgram,
         if (!flapped.has(index)) continue;
         if ([link.a, link.b].some(end => twin.down.has(interfaceName(end)))) continue;
         const name = `${interfaceName(link.a)} -- ${interfaceName(link.b)}`;
-        await withFailures(state, twin, compiled, { ...NO_FAILURES, links: new Set([index]) }, name, async () => undefined);
+        await withFailures(
+            state,
+            twin,
+            compiled,
+            { ...NO_FAILURES, links: new Set([index]) },
+            name,
+            async () => undefined
+        );
         const tried = [];
         for (const { requirement, attempt } of steered) {
             const outcome = await tryOnce(requirement, attempt, owners);
-            tried.push({ requirement, holds: outcome.holds, detail: `${describe(attempt.packet)} ${outcome.description}` });
+            tried.push({
+                requirement,
+                holds: outcome.holds,
+                detail: `${describe(attempt.packet)} ${outcome.description}`
+            });
         }
         results.push({ link: name, tried });
     }
@@ -151,7 +198,8 @@ export async function flapWaypointLinks(state: LabState, program: IntentProgram,
 /** Device by interface address: who answered a traceroute probe. */
 function addressOwners(compiled: CompiledNetwork): Map<number, string> {
     const owners = new Map<number, string>();
-    for (const config of compiled.devices.values()) for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
+    for (const config of compiled.devices.values())
+        for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
     return owners;
 }
 
@@ -160,7 +208,14 @@ function addressOwners(compiled: CompiledNetwork): Map<number, string> {
  * brings them back and waits until the whole state is the compiled one again (or stops the test:
  * a lab that did not come back would judge every later trial on the wrong network).
  */
-async function withFailures<T>(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures, label: string, trial: () => Promise<T>): Promise<T> {
+async function withFailures<T>(
+    state: LabState,
+    twin: Twin,
+    compiled: CompiledNetwork,
+    failures: Failures,
+    label: string,
+    trial: () => Promise<T>
+): Promise<T> {
     if (failures === NO_FAILURES) return trial();
     const restore = applyFailures(state, twin, failures);
     let outcome: T;
@@ -180,7 +235,12 @@ const SETTLE_MS = 30_000;
 function settle(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures, when: string): void {
     const { differences } = waitForConvergence(state, twin, compiled, SETTLE_MS, failures);
     if (differences.length > 0) {
-        throw new LabError(`${when}, the lab's state is not the ${failures === NO_FAILURES ? 'compiled' : 'simulated'} one after ${SETTLE_MS / 1000} s:\n${differences.slice(0, 20).map(d => `  ${d}`).join('\n')}`);
+        throw new LabError(
+            `${when}, the lab's state is not the ${failures === NO_FAILURES ? 'compiled' : 'simulated'} one after ${SETTLE_MS / 1000} s:\n${differences
+                .slice(0, 20)
+                .map(d => `  ${d}`)
+                .join('\n')}`
+        );
     }
 }
 
@@ -193,25 +253,39 @@ function settle(state: LabState, twin: Twin, compiled: CompiledNetwork, failures
  * resolving a neighbour or reinstalling a route, and one lost packet is not the steady state the
  * verifier judges. Both attempts are reported.
  */
-async function tryOnce(requirement: Requirement, attempt: Attempt, owners: Map<number, string>): Promise<{ holds: boolean; description: string }> {
-    const sendIt = () => attempt.forged
-        ? (sendForged(attempt.from, attempt.to.namespace, attempt.packet) ? DELIVERED : { delivered: false, why: 'nothing arrived' })
-        : send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
+async function tryOnce(
+    requirement: Requirement,
+    attempt: Attempt,
+    owners: Map<number, string>
+): Promise<{ holds: boolean; description: string }> {
+    const sendIt = () =>
+        attempt.forged
+            ? sendForged(attempt.from, attempt.to.namespace, attempt.packet)
+                ? DELIVERED
+                : { delivered: false, why: 'nothing arrived' }
+            : send(attempt.from, attempt.to, attempt.packet, requirement.kind === 'allow' && requirement.stateful);
     let sent = await sendIt();
     let description = sent.delivered ? 'delivered' : `not delivered (${sent.why})`;
     if (!sent.delivered && requirement.kind === 'allow') {
         await new Promise(resolve => setTimeout(resolve, RETRY_MS));
         const first = sent;
         sent = await sendIt();
-        description = sent.delivered ? `delivered on the second try (the first: ${first.why})` : `not delivered (${first.why}; a second later: ${sent.why})`;
+        description = sent.delivered
+            ? `delivered on the second try (the first: ${first.why})`
+            : `not delivered (${first.why}; a second later: ${sent.why})`;
     }
     const delivered = sent.delivered;
     if (requirement.kind !== 'allow') return { holds: !delivered, description };
     if (!delivered || !constrained(requirement)) return { holds: delivered, description };
     // The first hop answers from the gateway of the source: the source's device, counted once.
-    const traced = [attempt.from.place.device, ...traceroute(attempt.from.namespace, attempt.packet, owners)].filter((d, i, all) => i === 0 || all[i - 1] !== d);
+    const traced = [attempt.from.place.device, ...traceroute(attempt.from.namespace, attempt.packet, owners)].filter(
+        (d, i, all) => i === 0 || all[i - 1] !== d
+    );
     const problem = pathProblem(requirement, traced);
-    return { holds: problem === undefined, description: `${description}, traceroute ${traced.join(' → ')}${problem ? ` (${problem})` : ''}` };
+    return {
+        holds: problem === undefined,
+        description: `${description}, traceroute ${traced.join(' → ')}${problem ? ` (${problem})` : ''}`
+    };
 }
 
 function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
@@ -224,7 +298,9 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
             const single = (address: string) => IntervalSet.of(parseAddress(address)!, parseAddress(address)!);
             return [
                 { place, namespace: entry.namespace, interface: 'br0', addresses: single(entry.address) },
-                ...state.hosts.filter(h => h.segment === name).map(h => ({ place, namespace: h.namespace, interface: 'eth0', addresses: single(h.address) }))
+                ...state.hosts
+                    .filter(h => h.segment === name)
+                    .map(h => ({ place, namespace: h.namespace, interface: 'eth0', addresses: single(h.address) }))
             ];
         }
         if (kind === 'external') {
@@ -243,23 +319,41 @@ export const DEFAULT_FAILURE_TRIALS = 12;
  * `survive K`, up to `limit` sets of K links (or devices other than the ends), those its paths
  * use first: for K = 1, each on its own.
  */
-function trialsOf(requirement: Requirement, verdict: RequirementVerdict, twin: Twin, limit: number): Array<{ failures: Failures; label: string }> {
+function trialsOf(
+    requirement: Requirement,
+    verdict: RequirementVerdict,
+    twin: Twin,
+    limit: number
+): Array<{ failures: Failures; label: string }> {
     const trials: Array<{ failures: Failures; label: string }> = [{ failures: NO_FAILURES, label: '' }];
-    for (const scenario of requirement.scenarios) trials.push({ failures: scenarioFailures(twin, scenario), label: `scenario ${scenario.name}` });
+    for (const scenario of requirement.scenarios)
+        trials.push({ failures: scenarioFailures(twin, scenario), label: `scenario ${scenario.name}` });
     const survive = requirement.constraints.survive;
     if (!survive) return trials;
     // What the paths use first (the failures that matter to them, as the verifier reasons), then
     // the rest: the lab does not take the verifier's word that those change nothing.
     const paths = verdict.pathDevices;
     if (survive.kind === 'link') {
-        const links = firstThenRest(linksOnPaths(twin, paths), twin.links.map((_, index) => index));
+        const links = firstThenRest(
+            linksOnPaths(twin, paths),
+            twin.links.map((_, index) => index)
+        );
         for (const chosen of groupsOf(links, survive.count, limit)) {
-            trials.push({ failures: { ...NO_FAILURES, links: new Set(chosen) }, label: chosen.map(i => `${interfaceName(twin.links[i].a)} -- ${interfaceName(twin.links[i].b)}`).join(', ') });
+            trials.push({
+                failures: { ...NO_FAILURES, links: new Set(chosen) },
+                label: chosen
+                    .map(i => `${interfaceName(twin.links[i].a)} -- ${interfaceName(twin.links[i].b)}`)
+                    .join(', ')
+            });
         }
     } else {
         const ends = new Set(paths.flatMap(path => [path[0], path[path.length - 1]]));
-        const devices = firstThenRest([...new Set(paths.flatMap(path => path.slice(1, -1)))].sort(), [...twin.devices.keys()].filter(d => !ends.has(d)).sort());
-        for (const chosen of groupsOf(devices, survive.count, limit)) trials.push({ failures: { ...NO_FAILURES, devices: new Set(chosen) }, label: chosen.join(', ') });
+        const devices = firstThenRest(
+            [...new Set(paths.flatMap(path => path.slice(1, -1)))].sort(),
+            [...twin.devices.keys()].filter(d => !ends.has(d)).sort()
+        );
+        for (const chosen of groupsOf(devices, survive.count, limit))
+            trials.push({ failures: { ...NO_FAILURES, devices: new Set(chosen) }, label: chosen.join(', ') });
     }
     return trials;
 }
@@ -271,14 +365,19 @@ function firstThenRest<T>(first: readonly T[], all: readonly T[]): T[] {
 /** Consecutive groups of `size` (size 1: each on its own), at most `limit` of them. */
 function groupsOf<T>(items: readonly T[], size: number, limit: number): T[][] {
     const groups: T[][] = [];
-    for (let start = 0; start + size <= items.length && groups.length < limit; start += size) groups.push(items.slice(start, start + size));
+    for (let start = 0; start + size <= items.length && groups.length < limit; start += size)
+        groups.push(items.slice(start, start + size));
     return groups;
 }
 
 /** The links between consecutive devices of the paths (parallel links included), in the twin's order. */
 function linksOnPaths(twin: Twin, paths: ReadonlyArray<readonly string[]>): number[] {
-    const between = new Set(paths.flatMap(path => path.slice(1).map((device, i) => [path[i], device].sort().join('\n'))));
-    return twin.links.flatMap((link, index) => (between.has([link.a.device, link.b.device].sort().join('\n')) ? [index] : []));
+    const between = new Set(
+        paths.flatMap(path => path.slice(1).map((device, i) => [path[i], device].sort().join('\n')))
+    );
+    return twin.links.flatMap((link, index) =>
+        between.has([link.a.device, link.b.device].sort().join('\n')) ? [index] : []
+    );
 }
 
 /**
@@ -297,11 +396,26 @@ function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: 
     for (const flow of requirement.flows) {
         for (const from of live.filter(l => l.addresses.intersects(flow.source.addresses))) {
             // Within one place the network plays no part.
-            for (const to of live.filter(l => l.place !== from.place && l.addresses.intersects(flow.destination.addresses))) {
-                const cube = PacketSet.cube({ src: from.addresses.intersect(flow.source.addresses), dst: to.addresses.intersect(flow.destination.addresses), dstPort: IntervalSet.of(1, 65535) });
+            for (const to of live.filter(
+                l => l.place !== from.place && l.addresses.intersects(flow.destination.addresses)
+            )) {
+                const cube = PacketSet.cube({
+                    src: from.addresses.intersect(flow.source.addresses),
+                    dst: to.addresses.intersect(flow.destination.addresses),
+                    dstPort: IntervalSet.of(1, 65535)
+                });
                 const packets = (effective ?? requirement.packets).intersect(cube);
                 // A violation is tried on its own packets where the lab has them.
-                const counter = counterexample ? packets.intersect(PacketSet.cube({ dst: prefixRange({ network: parseAddress(counterexample.packet.dst)! & 0xffffff00, length: 24 }) })) : PacketSet.EMPTY;
+                const counter = counterexample
+                    ? packets.intersect(
+                          PacketSet.cube({
+                              dst: prefixRange({
+                                  network: parseAddress(counterexample.packet.dst)! & 0xffffff00,
+                                  length: 24
+                              })
+                          })
+                      )
+                    : PacketSet.EMPTY;
                 const packet = (counter.isEmpty() ? packets : counter).witness();
                 if (packet) return { packet, from, to, forged: false };
             }
@@ -322,17 +436,41 @@ export function forgedSourceTrials(state: LabState, program: IntentProgram): For
     for (const from of live.filter(l => l.place.kind === 'segment' && l.interface === 'br0')) {
         const chosen = forgedPacket(from, live, allows) ?? anyForgedPacket(from, live, allows);
         if (!chosen) continue;
-        trials.push({ from: from.place.name, packet: chosen.packet, claims: chosen.claims, delivered: sendForged(from, chosen.to.namespace, chosen.packet) });
+        trials.push({
+            from: from.place.name,
+            packet: chosen.packet,
+            claims: chosen.claims,
+            delivered: sendForged(from, chosen.to.namespace, chosen.packet)
+        });
     }
     return trials;
 }
 
-function forgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement[]): { packet: Packet; to: LivePlace; claims: string } | undefined {
+function forgedPacket(
+    from: LivePlace,
+    live: LivePlace[],
+    allows: Requirement[]
+): { packet: Packet; to: LivePlace; claims: string } | undefined {
     for (const requirement of allows) {
         for (const flow of requirement.flows) {
-            for (const claimed of live.filter(l => l.place !== from.place && l.place.kind !== 'device' && l.place.hosts.intersects(flow.source.addresses))) {
-                for (const to of live.filter(l => l.place !== from.place && l.place !== claimed.place && l.place.kind !== 'device' && l.addresses.intersects(flow.destination.addresses))) {
-                    const cube = PacketSet.cube({ src: claimed.place.hosts.intersect(flow.source.addresses).subtract(claimed.addresses), dst: to.addresses, dstPort: IntervalSet.of(1, 65535) });
+            for (const claimed of live.filter(
+                l =>
+                    l.place !== from.place &&
+                    l.place.kind !== 'device' &&
+                    l.place.hosts.intersects(flow.source.addresses)
+            )) {
+                for (const to of live.filter(
+                    l =>
+                        l.place !== from.place &&
+                        l.place !== claimed.place &&
+                        l.place.kind !== 'device' &&
+                        l.addresses.intersects(flow.destination.addresses)
+                )) {
+                    const cube = PacketSet.cube({
+                        src: claimed.place.hosts.intersect(flow.source.addresses).subtract(claimed.addresses),
+                        dst: to.addresses,
+                        dstPort: IntervalSet.of(1, 65535)
+                    });
                     const packet = requirement.effective.intersect(cube).witness();
                     if (packet) return { packet, to, claims: claimed.place.name };
                 }
@@ -343,16 +481,30 @@ function forgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement[])
 }
 
 /** Where no allow fits: another segment's address, toward a place some allow sends to (a reachable one, likely). */
-function anyForgedPacket(from: LivePlace, live: LivePlace[], allows: Requirement[]): { packet: Packet; to: LivePlace; claims: string } | undefined {
+function anyForgedPacket(
+    from: LivePlace,
+    live: LivePlace[],
+    allows: Requirement[]
+): { packet: Packet; to: LivePlace; claims: string } | undefined {
     const others = live.filter(l => l.place !== from.place && l.place.kind === 'segment');
-    const wanted = (l: LivePlace) => allows.some(r => r.flows.some(f => l.addresses.intersects(f.destination.addresses)));
+    const wanted = (l: LivePlace) =>
+        allows.some(r => r.flows.some(f => l.addresses.intersects(f.destination.addresses)));
     for (const to of [...others.filter(wanted), ...others.filter(l => !wanted(l))]) {
         // Another segment's address; with only two segments, the destination's own.
         const spare = (l: LivePlace) => !l.place.hosts.subtract(l.addresses).isEmpty();
         const claimed = others.find(l => l.place !== to.place && spare(l)) ?? (spare(to) ? to : undefined);
         if (!claimed) continue;
         const src = claimed.place.hosts.subtract(claimed.addresses);
-        return { packet: { src: formatAddress(src.first()), dst: formatAddress(to.addresses.first()), protocol: 'udp', dstPort: 9 }, to, claims: claimed.place.name };
+        return {
+            packet: {
+                src: formatAddress(src.first()),
+                dst: formatAddress(to.addresses.first()),
+                protocol: 'udp',
+                dstPort: 9
+            },
+            to,
+            claims: claimed.place.name
+        };
     }
     return undefined;
 }
@@ -366,19 +518,60 @@ const LISTEN_MS = 10_000;
 
 async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply: boolean): Promise<Sent> {
     if (packet.protocol !== 'tcp' && packet.protocol !== 'udp') {
-        const ping = spawnSync('ip', ['netns', 'exec', from.namespace, 'ping', '-c', '2', '-W', '1', '-I', packet.src, packet.dst]);
+        const ping = spawnSync('ip', [
+            'netns',
+            'exec',
+            from.namespace,
+            'ping',
+            '-c',
+            '2',
+            '-W',
+            '1',
+            '-I',
+            packet.src,
+            packet.dst
+        ]);
         return ping.status === 0 ? DELIVERED : { delivered: false, why: 'no echo reply to 2 pings' };
     }
-    const listener = spawn('ip', ['netns', 'exec', to.namespace, process.execPath, PROBE, 'listen', packet.protocol, packet.dst, String(packet.dstPort)]);
+    const listener = spawn('ip', [
+        'netns',
+        'exec',
+        to.namespace,
+        process.execPath,
+        PROBE,
+        'listen',
+        packet.protocol,
+        packet.dst,
+        String(packet.dstPort)
+    ]);
     let output = '';
-    listener.stdout.on('data', chunk => { output += String(chunk); });
+    listener.stdout.on('data', chunk => {
+        output += String(chunk);
+    });
     try {
-        for (const deadline = Date.now() + LISTEN_MS; !output.includes('ready') && Date.now() < deadline;) await new Promise(resolve => setTimeout(resolve, 50));
-        if (!output.includes('ready')) throw new LabError(`the probe did not listen on ${packet.dst}:${packet.dstPort} in ${to.namespace} within ${LISTEN_MS / 1000} s`);
-        const connect = spawnSync('ip', ['netns', 'exec', from.namespace, process.execPath, PROBE, 'connect', packet.protocol, packet.src, packet.dst, String(packet.dstPort), '2000']);
+        for (const deadline = Date.now() + LISTEN_MS; !output.includes('ready') && Date.now() < deadline;)
+            await new Promise(resolve => setTimeout(resolve, 50));
+        if (!output.includes('ready'))
+            throw new LabError(
+                `the probe did not listen on ${packet.dst}:${packet.dstPort} in ${to.namespace} within ${LISTEN_MS / 1000} s`
+            );
+        const connect = spawnSync('ip', [
+            'netns',
+            'exec',
+            from.namespace,
+            process.execPath,
+            PROBE,
+            'connect',
+            packet.protocol,
+            packet.src,
+            packet.dst,
+            String(packet.dstPort),
+            '2000'
+        ]);
         await new Promise(resolve => setTimeout(resolve, 100));
         if (!output.includes('got')) return { delivered: false, why: 'nothing arrived' };
-        if (expectReply && connect.status !== 0) return { delivered: false, why: 'it arrived, no reply came back within 2 s' };
+        if (expectReply && connect.status !== 0)
+            return { delivered: false, why: 'it arrived, no reply came back within 2 s' };
         return DELIVERED;
     } finally {
         listener.kill();
@@ -387,8 +580,33 @@ async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply:
 
 /** The devices a packet passes, by traceroute with the packet's own protocol and port. */
 function traceroute(namespace: string, packet: Packet, owners: Map<number, string>): string[] {
-    const mode = packet.protocol === 'tcp' ? ['-T', '-p', String(packet.dstPort)] : packet.protocol === 'udp' ? ['-U', '-p', String(packet.dstPort)] : ['-I'];
-    const out = spawnSync('ip', ['netns', 'exec', namespace, 'traceroute', '-n', '-q', '1', '-w', '1', '-m', '16', '-s', packet.src, ...mode, packet.dst], { encoding: 'utf8' }).stdout;
+    const mode =
+        packet.protocol === 'tcp'
+            ? ['-T', '-p', String(packet.dstPort)]
+            : packet.protocol === 'udp'
+              ? ['-U', '-p', String(packet.dstPort)]
+              : ['-I'];
+    const out = spawnSync(
+        'ip',
+        [
+            'netns',
+            'exec',
+            namespace,
+            'traceroute',
+            '-n',
+            '-q',
+            '1',
+            '-w',
+            '1',
+            '-m',
+            '16',
+            '-s',
+            packet.src,
+            ...mode,
+            packet.dst
+        ],
+        { encoding: 'utf8' }
+    ).stdout;
     const devices: string[] = [];
     for (const line of out.split('\n').slice(1)) {
         const address = line.trim().split(/\s+/)[1];
@@ -409,7 +627,8 @@ function pathProblem(requirement: Requirement, devices: string[]): string | unde
     if (missed >= 0) return `does not pass ${describeWaypoint(c.via[missed])}`;
     const avoided = devices.find(d => c.avoidDevices.includes(d));
     if (avoided) return `passes ${avoided}`;
-    if (c.hops !== undefined && devices.length > c.hops) return `${devices.length} devices, more than hops <= ${c.hops}`;
+    if (c.hops !== undefined && devices.length > c.hops)
+        return `${devices.length} devices, more than hops <= ${c.hops}`;
     return undefined;
 }
 

@@ -33,7 +33,10 @@ export class GroupNesting {
     private readonly known: WorkspaceCache<Group, Nesting>;
 
     /** `members`: the groups a group names (linked, or as its names resolve before linking). */
-    constructor(shared: LangiumSharedCoreServices, private readonly members: (group: Group) => Group[]) {
+    constructor(
+        shared: LangiumSharedCoreServices,
+        private readonly members: (group: Group) => Group[]
+    ) {
         this.known = new WorkspaceCache(shared);
     }
 
@@ -75,7 +78,9 @@ export class GroupNesting {
     private close(component: Group[]): void {
         const inside = new Set(component);
         const named = component.flatMap(this.members);
-        const below = named.filter(g => !inside.has(g)).reduce((deepest, g) => Math.max(deepest, this.known.get(g)!.depth), 0);
+        const below = named
+            .filter(g => !inside.has(g))
+            .reduce((deepest, g) => Math.max(deepest, this.known.get(g)!.depth), 0);
         const cyclic = component.length > 1 || named.includes(component[0]);
         for (const group of component) this.known.set(group, { depth: component.length + below, cyclic });
     }

@@ -12,16 +12,54 @@ import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, PROTOCOL_NUMBERS, type ProtocolNam
 import type { InterfaceKey, Twin } from '../twin/model.js';
 import { deviceAddresses, routerAddresses } from '../twin/places.js';
 import {
-    isAllow, isAnyEndpoint, isAvoid, isDefaultPolicy, isDeny, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint,
-    isGroup, isHopsBound, isHostEndpoint, isIntent, isInterfaceFailure, isIsolate, isLatencyBound, isLinkFailure, isNamedEndpoint,
-    isPrefixEndpoint, isScenario, isSegmentEndpoint, isService, isServiceEntry, isServiceUse, isSurvive, isVia,
-    type Endpoint, type Group, type InterfaceRef, type Model, type Requirement as RequirementNode, type Scenario, type ServiceEntry, type ServiceSpec
+    isAllow,
+    isAnyEndpoint,
+    isAvoid,
+    isDefaultPolicy,
+    isDeny,
+    isDeviceEndpoint,
+    isDeviceFailure,
+    isDuring,
+    isExternalEndpoint,
+    isGroup,
+    isHopsBound,
+    isHostEndpoint,
+    isIntent,
+    isInterfaceFailure,
+    isIsolate,
+    isLatencyBound,
+    isLinkFailure,
+    isNamedEndpoint,
+    isPrefixEndpoint,
+    isScenario,
+    isSegmentEndpoint,
+    isService,
+    isServiceEntry,
+    isServiceUse,
+    isSurvive,
+    isVia,
+    type Endpoint,
+    type Group,
+    type InterfaceRef,
+    type Model,
+    type Requirement as RequirementNode,
+    type Scenario,
+    type ServiceEntry,
+    type ServiceSpec
 } from './generated/ast.js';
 import { memberGroups } from './group-nesting.js';
 import { isTwinSymbol } from './twin-symbols.js';
 import { parseDuration } from '../common/units.js';
 import { resolveOverlaps } from '../intent/overlap.js';
-import type { EndpointSet, Failure, IntentIR, IntentProgram, PathConstraints, Requirement, ScenarioIR } from '../intent/model.js';
+import type {
+    EndpointSet,
+    Failure,
+    IntentIR,
+    IntentProgram,
+    PathConstraints,
+    Requirement,
+    ScenarioIR
+} from '../intent/model.js';
 
 export interface BuildOptions {
     /** Called for each requirement with the statement it came from (the language server maps back). */
@@ -40,7 +78,10 @@ export function buildIntentProgram(twin: Twin, models: readonly Model[], options
 class ProgramBuilder {
     private readonly groupAddresses = new Map<Group, IntervalSet>();
 
-    constructor(private readonly twin: Twin, private readonly options: BuildOptions) {}
+    constructor(
+        private readonly twin: Twin,
+        private readonly options: BuildOptions
+    ) {}
 
     /**
      * A digest of the text of every group, service and scenario: a requirement means the same
@@ -50,7 +91,10 @@ class ProgramBuilder {
     private declarations = '';
 
     build(models: readonly Model[]): IntentProgram {
-        const declarations = models.flatMap(m => m.statements).filter(s => isGroup(s) || isService(s) || isScenario(s)).map(s => s.$cstNode?.text ?? '');
+        const declarations = models
+            .flatMap(m => m.statements)
+            .filter(s => isGroup(s) || isService(s) || isScenario(s))
+            .map(s => s.$cstNode?.text ?? '');
         this.declarations = createHash('sha256').update(declarations.join('\n')).digest('hex');
         const intents: IntentIR[] = [];
         let defaultNode: AstNode | undefined;
@@ -68,15 +112,30 @@ class ProgramBuilder {
         }
         const defaultRequirement = defaultNode ? this.defaultRequirement(defaultNode) : undefined;
         const requirements = intents.flatMap(i => i.requirements);
-        return { twin: this.twin, defaultAction: defaultNode ? 'deny' : 'allow', intents, defaultRequirement, ...resolveOverlaps(requirements) };
+        return {
+            twin: this.twin,
+            defaultAction: defaultNode ? 'deny' : 'allow',
+            intents,
+            defaultRequirement,
+            ...resolveOverlaps(requirements)
+        };
     }
 
     private requirement(intent: string, node: RequirementNode): Requirement {
         const location = locationOf(node);
-        const key = [this.declarations, intent, location.file, location.range.start.line, location.range.start.column, node.$cstNode?.text].join('\n');
+        const key = [
+            this.declarations,
+            intent,
+            location.file,
+            location.range.start.line,
+            location.range.start.column,
+            node.$cstNode?.text
+        ].join('\n');
         const earlier = this.options.previous?.get(key);
         // A fresh object: its effective packets are decided again with the others'.
-        const requirement = earlier ? { ...earlier, effective: earlier.packets } : this.newRequirement(intent, node, location);
+        const requirement = earlier
+            ? { ...earlier, effective: earlier.packets }
+            : this.newRequirement(intent, node, location);
         this.options.built?.set(key, requirement);
         this.options.onRequirement?.(requirement, node);
         return requirement;
@@ -93,7 +152,11 @@ class ProgramBuilder {
             effective: packets,
             stateful: isAllow(node) && !node.oneway,
             constraints: this.constraints(node),
-            scenarios: node.clauses.filter(isDuring).flatMap(d => d.scenarios.map(s => s?.ref)).filter((s): s is Scenario => s !== undefined).map(s => this.scenario(s))
+            scenarios: node.clauses
+                .filter(isDuring)
+                .flatMap(d => d.scenarios.map(s => s?.ref))
+                .filter((s): s is Scenario => s !== undefined)
+                .map(s => this.scenario(s))
         };
         return requirement;
     }
@@ -102,16 +165,39 @@ class ProgramBuilder {
      * A statement's flows and the packets they carry. A part for which `unknown` says so (one
      * with errors) stands for anything: every address, or every protocol and port.
      */
-    flows(node: RequirementNode, unknown: (part: AstNode | undefined) => boolean): Pick<Requirement, 'flows' | 'packets'> {
-        const endpoint = (part: Endpoint | undefined): EndpointSet => unknown(part) ? { label: part?.$cstNode?.text ?? '', addresses: ALL_ADDRESSES } : this.endpoint(part);
+    flows(
+        node: RequirementNode,
+        unknown: (part: AstNode | undefined) => boolean
+    ): Pick<Requirement, 'flows' | 'packets'> {
+        const endpoint = (part: Endpoint | undefined): EndpointSet =>
+            unknown(part) ? { label: part?.$cstNode?.text ?? '', addresses: ALL_ADDRESSES } : this.endpoint(part);
         const services = node.services.some(unknown) ? this.services([]) : this.services(node.services);
         const flows = isIsolate(node)
-            ? node.members.flatMap((a, i) => node.members.slice(i + 1).flatMap(b => [[a, b], [b, a]] as const))
-                .map(([a, b]) => ({ source: endpoint(a), destination: endpoint(b) }))
+            ? node.members
+                  .flatMap((a, i) =>
+                      node.members.slice(i + 1).flatMap(
+                          b =>
+                              [
+                                  [a, b],
+                                  [b, a]
+                              ] as const
+                      )
+                  )
+                  .map(([a, b]) => ({ source: endpoint(a), destination: endpoint(b) }))
             : [{ source: endpoint(node.source), destination: endpoint(node.destination) }];
         const packets = flows.reduce(
-            (set, flow) => set.union(services.reduce((acc, s) => acc.union(PacketSet.cube({ src: flow.source.addresses, dst: flow.destination.addresses, ...s })), PacketSet.EMPTY)),
-            PacketSet.EMPTY);
+            (set, flow) =>
+                set.union(
+                    services.reduce(
+                        (acc, s) =>
+                            acc.union(
+                                PacketSet.cube({ src: flow.source.addresses, dst: flow.destination.addresses, ...s })
+                            ),
+                        PacketSet.EMPTY
+                    )
+                ),
+            PacketSet.EMPTY
+        );
         return { flows, packets };
     }
 
@@ -122,11 +208,26 @@ class ProgramBuilder {
     private defaultRequirement(node: AstNode): Requirement {
         const everywhere = this.anyAddresses().union(routerAddresses(this.twin));
         const anySource = IntervalSet.of(0, 0xffffffff);
-        const flow = { source: { label: 'any source', addresses: anySource }, destination: { label: 'any', addresses: everywhere } };
-        const packets = PacketSet.cube({ src: anySource, dst: everywhere, protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS });
+        const flow = {
+            source: { label: 'any source', addresses: anySource },
+            destination: { label: 'any', addresses: everywhere }
+        };
+        const packets = PacketSet.cube({
+            src: anySource,
+            dst: everywhere,
+            protocol: ALL_PROTOCOLS,
+            dstPort: ALL_PORTS
+        });
         return {
-            kind: 'default', intent: 'default', location: locationOf(node), flows: [flow], packets, effective: packets,
-            stateful: false, constraints: emptyConstraints(), scenarios: []
+            kind: 'default',
+            intent: 'default',
+            location: locationOf(node),
+            flows: [flow],
+            packets,
+            effective: packets,
+            stateful: false,
+            constraints: emptyConstraints(),
+            scenarios: []
         };
     }
 
@@ -153,7 +254,8 @@ class ProgramBuilder {
     private scenario(node: Scenario): ScenarioIR {
         const failures: Failure[] = [];
         for (const failure of node.failures) {
-            if (isDeviceFailure(failure) && failure.device?.ref) failures.push({ kind: 'device', device: failure.device.ref.name });
+            if (isDeviceFailure(failure) && failure.device?.ref)
+                failures.push({ kind: 'device', device: failure.device.ref.name });
             if (isLinkFailure(failure)) {
                 const a = interfaceKey(failure.link?.a);
                 const b = interfaceKey(failure.link?.b);
@@ -170,7 +272,9 @@ class ProgramBuilder {
     /** Protocol and port sets of a statement's services; none written means all IP traffic. */
     private services(specs: readonly ServiceSpec[]): Array<{ protocol: IntervalSet; dstPort: IntervalSet }> {
         if (specs.length === 0) return [{ protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS }];
-        const entries = specs.flatMap(spec => isServiceUse(spec) ? spec.service?.ref?.entries ?? [] : isServiceEntry(spec) ? [spec] : []);
+        const entries = specs.flatMap(spec =>
+            isServiceUse(spec) ? (spec.service?.ref?.entries ?? []) : isServiceEntry(spec) ? [spec] : []
+        );
         return entries.map(serviceCube);
     }
 
@@ -185,11 +289,17 @@ class ProgramBuilder {
             const parsed = node.prefix ? parsePrefix(node.prefix) : undefined;
             return parsed ? prefixRange(parsed.prefix) : IntervalSet.EMPTY;
         }
-        if (isDeviceEndpoint(node)) return node.device?.ref ? deviceAddresses(this.twin, node.device.ref.name) : IntervalSet.EMPTY;
-        const target = isSegmentEndpoint(node) ? node.segment?.ref
-            : isHostEndpoint(node) ? node.host?.ref
-            : isExternalEndpoint(node) ? node.external?.ref
-            : isNamedEndpoint(node) ? node.target?.ref : undefined;
+        if (isDeviceEndpoint(node))
+            return node.device?.ref ? deviceAddresses(this.twin, node.device.ref.name) : IntervalSet.EMPTY;
+        const target = isSegmentEndpoint(node)
+            ? node.segment?.ref
+            : isHostEndpoint(node)
+              ? node.host?.ref
+              : isExternalEndpoint(node)
+                ? node.external?.ref
+                : isNamedEndpoint(node)
+                  ? node.target?.ref
+                  : undefined;
         if (isGroup(target)) return this.groupSet(target);
         if (!isTwinSymbol(target)) return IntervalSet.EMPTY;
         switch (target.$type) {
@@ -226,7 +336,10 @@ class ProgramBuilder {
                     if (!open.has(member) && !this.groupAddresses.has(member)) pending.push(member);
                 }
             } else {
-                this.groupAddresses.set(group, group.members.reduce((acc, m) => acc.union(this.memberAddresses(m)), IntervalSet.EMPTY));
+                this.groupAddresses.set(
+                    group,
+                    group.members.reduce((acc, m) => acc.union(this.memberAddresses(m)), IntervalSet.EMPTY)
+                );
                 open.delete(group);
                 pending.pop();
             }
@@ -237,12 +350,13 @@ class ProgramBuilder {
     /** A member's addresses once its groups are computed; a group still open is a cycle: nothing. */
     private memberAddresses(member: Endpoint): IntervalSet {
         const target = isNamedEndpoint(member) ? member.target?.ref : undefined;
-        return isGroup(target) ? this.groupAddresses.get(target) ?? IntervalSet.EMPTY : this.addresses(member);
+        return isGroup(target) ? (this.groupAddresses.get(target) ?? IntervalSet.EMPTY) : this.addresses(member);
     }
 
     /** `any`: every segment and external of the twin. */
     private anyAddresses(): IntervalSet {
-        return [...this.twin.segments.values()].map(s => prefixRange(s.prefix))
+        return [...this.twin.segments.values()]
+            .map(s => prefixRange(s.prefix))
             .concat([...this.twin.externals.values()].map(e => e.space))
             .reduce((acc, s) => acc.union(s), IntervalSet.EMPTY);
     }
@@ -258,7 +372,9 @@ export function groupAddresses(twin: Twin, group: Group): IntervalSet {
  * `unknown` names (one with errors, or using a declaration with errors) and every part the parser
  * could not read standing for anything. Each group is computed once however many are asked.
  */
-export function possiblePacketsLookup(twin: Twin): (node: RequirementNode, unknown: (part: AstNode) => boolean) => PacketSet {
+export function possiblePacketsLookup(
+    twin: Twin
+): (node: RequirementNode, unknown: (part: AstNode) => boolean) => PacketSet {
     const builder = new ProgramBuilder(twin, {});
     return (node, unknown) => builder.flows(node, part => part === undefined || unknown(part)).packets;
 }
@@ -272,7 +388,10 @@ export function groupAddressLookup(twin: Twin): (group: Group) => IntervalSet {
 export function serviceCube(entry: ServiceEntry): { protocol: IntervalSet; dstPort: IntervalSet } {
     if (entry.protocol === 'ip') return { protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS };
     const number = PROTOCOL_NUMBERS[entry.protocol as ProtocolName];
-    const ports = entry.ports?.from !== undefined ? IntervalSet.of(entry.ports.from, entry.ports.to ?? entry.ports.from) : ALL_PORTS;
+    const ports =
+        entry.ports?.from !== undefined
+            ? IntervalSet.of(entry.ports.from, entry.ports.to ?? entry.ports.from)
+            : ALL_PORTS;
     return { protocol: IntervalSet.of(number, number), dstPort: entry.protocol === 'icmp' ? ALL_PORTS : ports };
 }
 

@@ -45,21 +45,36 @@ export class IntentPrograms {
 
     forTwin(twinFile: string): BoundProgram {
         return this.cache.get(twinFile, () => {
-            const documents = this.documents.all.filter(d => this.twins.twinFileOf(d) === twinFile).toArray() as LangiumDocument<Model>[];
+            const documents = this.documents.all
+                .filter(d => this.twins.twinFileOf(d) === twinFile)
+                .toArray() as LangiumDocument<Model>[];
             documents.sort((a, b) => a.uri.fsPath.localeCompare(b.uri.fsPath));
             const loaded = this.twins.get(twinFile);
             const statementOf = new Map<Requirement, AstNode>();
             // Requirements whose statements and declarations are unchanged are reused from the last build.
             const earlier = this.built.get(twinFile);
             const built = new Map<string, Requirement>();
-            const program = buildIntentProgram(loaded.twin, documents.map(d => d.parseResult.value), {
-                onRequirement: (requirement, node) => statementOf.set(requirement, node),
-                previous: earlier?.twin === loaded.twin ? earlier.requirements : undefined,
-                built
-            });
+            const program = buildIntentProgram(
+                loaded.twin,
+                documents.map(d => d.parseResult.value),
+                {
+                    onRequirement: (requirement, node) => statementOf.set(requirement, node),
+                    previous: earlier?.twin === loaded.twin ? earlier.requirements : undefined,
+                    built
+                }
+            );
             this.built.set(twinFile, { twin: loaded.twin, requirements: built });
-            const defaultStatement = documents.flatMap(d => d.parseResult.value.statements).find(s => isDefaultPolicy(s) && s.action === 'deny');
-            return { program, loaded, documents, statementOf, defaultStatement, groupAddresses: groupAddressLookup(loaded.twin) };
+            const defaultStatement = documents
+                .flatMap(d => d.parseResult.value.statements)
+                .find(s => isDefaultPolicy(s) && s.action === 'deny');
+            return {
+                program,
+                loaded,
+                documents,
+                statementOf,
+                defaultStatement,
+                groupAddresses: groupAddressLookup(loaded.twin)
+            };
         });
     }
 }

@@ -36,10 +36,20 @@ function tooLong(token: IToken): ILexingError[] {
     const { startOffset: offset, startLine: line = 1, startColumn: column = 1, image } = token;
     const at = { offset, line, column, length: image.length };
     if (token.tokenType.name === 'ID' && image.length > MAX_NAME_LENGTH) {
-        return [{ ...at, message: `This name is ${count(image.length)} characters long; a name has at most ${MAX_NAME_LENGTH}.` }];
+        return [
+            {
+                ...at,
+                message: `This name is ${count(image.length)} characters long; a name has at most ${MAX_NAME_LENGTH}.`
+            }
+        ];
     }
     if (token.tokenType.name === 'STRING' && image.length - 2 > MAX_STRING_LENGTH) {
-        return [{ ...at, message: `This string is ${count(image.length - 2)} characters long; a string has at most ${count(MAX_STRING_LENGTH)}.` }];
+        return [
+            {
+                ...at,
+                message: `This string is ${count(image.length - 2)} characters long; a string has at most ${count(MAX_STRING_LENGTH)}.`
+            }
+        ];
     }
     return [];
 }
@@ -55,8 +65,10 @@ export class NetintentTokenBuilder extends DefaultTokenBuilder {
 
     protected override buildTerminalToken(terminal: GrammarAST.TerminalRule): TokenType {
         const token = super.buildTerminalToken(terminal);
-        if (terminal.name === 'ML_COMMENT') return { ...token, PATTERN: this.matchers.comment, START_CHARS_HINT: ['/'], LINE_BREAKS: true };
-        if (terminal.name === 'STRING') return { ...token, PATTERN: this.matchers.string, START_CHARS_HINT: ['"'], LINE_BREAKS: false };
+        if (terminal.name === 'ML_COMMENT')
+            return { ...token, PATTERN: this.matchers.comment, START_CHARS_HINT: ['/'], LINE_BREAKS: true };
+        if (terminal.name === 'STRING')
+            return { ...token, PATTERN: this.matchers.string, START_CHARS_HINT: ['"'], LINE_BREAKS: false };
         return token;
     }
 }

@@ -4,7 +4,21 @@
  * names of a twin that could not be read). Groups nested too deep are not linked (see
  * NetintentLinker). And at most MAX_PROBLEMS problems per file.
  */
-import { DefaultDocumentValidator, DefaultLinker, DocumentValidator, isLinkingError, type AstNode, type AstNodeDescription, type AstReflection, type Cancellation, type LangiumDocument, type LinkingError, type ReferenceInfo, type ScopeProvider, type ValidationOptions } from 'langium';
+import {
+    DefaultDocumentValidator,
+    DefaultLinker,
+    DocumentValidator,
+    isLinkingError,
+    type AstNode,
+    type AstNodeDescription,
+    type AstReflection,
+    type Cancellation,
+    type LangiumDocument,
+    type LinkingError,
+    type ReferenceInfo,
+    type ScopeProvider,
+    type ValidationOptions
+} from 'langium';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import { nearestName, suggesting } from '../common/suggest.js';
 import { EndpointTarget, isGroup, isInterfaceRef, isNamedEndpoint, Group, Scenario, Service } from './generated/ast.js';
@@ -78,12 +92,21 @@ export class NetintentLinker extends DefaultLinker {
         });
     }
 
-    protected override createLinkingError(refInfo: ReferenceInfo, targetDescription?: AstNodeDescription): LinkingError {
+    protected override createLinkingError(
+        refInfo: ReferenceInfo,
+        targetDescription?: AstNodeDescription
+    ): LinkingError {
         const type = this.reflection.getReferenceType(refInfo);
         const kind = KIND_NAMES[type] ?? type;
-        const where = isInterfaceRef(refInfo.container) && refInfo.property === 'interface'
-            ? ` of device ${refInfo.container.device?.$refText}` : '';
-        return { info: refInfo, message: `Unknown ${kind}${where} '${refInfo.reference.$refText}'.`, targetDescription };
+        const where =
+            isInterfaceRef(refInfo.container) && refInfo.property === 'interface'
+                ? ` of device ${refInfo.container.device?.$refText}`
+                : '';
+        return {
+            info: refInfo,
+            message: `Unknown ${kind}${where} '${refInfo.reference.$refText}'.`,
+            targetDescription
+        };
     }
 }
 
@@ -100,17 +123,31 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
     }
 
     /** The first MAX_PROBLEMS problems of the file, in order, and one more saying that there are more. */
-    override async validateDocument(document: LangiumDocument, options?: ValidationOptions, cancelToken?: Cancellation.CancellationToken): Promise<Diagnostic[]> {
+    override async validateDocument(
+        document: LangiumDocument,
+        options?: ValidationOptions,
+        cancelToken?: Cancellation.CancellationToken
+    ): Promise<Diagnostic[]> {
         const diagnostics = await super.validateDocument(document, options, cancelToken);
         if (diagnostics.length <= MAX_PROBLEMS) return diagnostics;
         diagnostics.sort(byPosition);
         const message = `More than ${count(MAX_PROBLEMS)} problems in this file; the first ${count(MAX_PROBLEMS)} are reported.`;
-        const more: Diagnostic = { severity: DiagnosticSeverity.Error, range: diagnostics[MAX_PROBLEMS].range, message, code: 'too-many-problems', source: this.getSource() };
+        const more: Diagnostic = {
+            severity: DiagnosticSeverity.Error,
+            range: diagnostics[MAX_PROBLEMS].range,
+            message,
+            code: 'too-many-problems',
+            source: this.getSource()
+        };
         return [...diagnostics.slice(0, MAX_PROBLEMS), more];
     }
 
     /** No more than can be reported (Langium also passes them all as the arguments of one call). */
-    protected override async validateAst(rootNode: AstNode, options: ValidationOptions, cancelToken?: Cancellation.CancellationToken): Promise<Diagnostic[]> {
+    protected override async validateAst(
+        rootNode: AstNode,
+        options: ValidationOptions,
+        cancelToken?: Cancellation.CancellationToken
+    ): Promise<Diagnostic[]> {
         return (await super.validateAst(rootNode, options, cancelToken)).sort(byPosition).slice(0, MAX_PROBLEMS + 1);
     }
 
@@ -127,26 +164,34 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
             if (!error || (!code && this.isConsequential(error, loaded))) continue;
             const suggestion = code ? undefined : nearestName(reference.$refText, this.knownNames(error.info));
             const type = this.reflection.getReferenceType(error.info);
-            const unknownName: UnknownNameData = { suggestion, declare: type === Service.$type ? 'service' : type === EndpointTarget.$type ? 'group' : undefined };
-            diagnostics.push(this.toDiagnostic('error', `${error.message}${suggesting(suggestion)}`, {
-                node: error.info.container,
-                range: reference.$refNode?.range,
-                property: error.info.property,
-                index: error.info.index,
-                code: code ?? UNKNOWN_NAME,
-                data: {
-                    code: DocumentValidator.LinkingError,
-                    containerType: error.info.container.$type,
+            const unknownName: UnknownNameData = {
+                suggestion,
+                declare: type === Service.$type ? 'service' : type === EndpointTarget.$type ? 'group' : undefined
+            };
+            diagnostics.push(
+                this.toDiagnostic('error', `${error.message}${suggesting(suggestion)}`, {
+                    node: error.info.container,
+                    range: reference.$refNode?.range,
                     property: error.info.property,
-                    refText: error.info.reference.$refText,
-                    ...(code ? {} : unknownName)
-                }
-            }));
+                    index: error.info.index,
+                    code: code ?? UNKNOWN_NAME,
+                    data: {
+                        code: DocumentValidator.LinkingError,
+                        containerType: error.info.container.$type,
+                        property: error.info.property,
+                        refText: error.info.reference.$refText,
+                        ...(code ? {} : unknownName)
+                    }
+                })
+            );
         }
     }
 
     private knownNames(info: ReferenceInfo): Iterable<string> {
-        return this.scopes.getScope(info).getAllElements().map(d => d.name);
+        return this.scopes
+            .getScope(info)
+            .getAllElements()
+            .map(d => d.name);
     }
 
     /**
@@ -161,9 +206,11 @@ export class NetintentDocumentValidator extends DefaultDocumentValidator {
         const type = this.reflection.getReferenceType(error.info);
         if (!(type in TWIN_KIND_NAMES || type === EndpointTarget.$type)) return false;
         // A twin that could not be read (missing, refused): its names are not known, not unknown.
-        if (!loaded || loaded.diagnostics.some(d => UNREAD.includes(d.code) && d.file === loaded.twin.file)) return true;
+        if (!loaded || loaded.diagnostics.some(d => UNREAD.includes(d.code) && d.file === loaded.twin.file))
+            return true;
         const name = error.info.reference.$refText;
-        const kinds = type === EndpointTarget.$type ? ['segment', 'host', 'external'] : [TWIN_KIND_NAMES[type as TwinSymbolType]];
+        const kinds =
+            type === EndpointTarget.$type ? ['segment', 'host', 'external'] : [TWIN_KIND_NAMES[type as TwinSymbolType]];
         return kinds.some(kind => loaded.twin.rejected.has(`${kind}:${name}`));
     }
 }

@@ -4,8 +4,15 @@
  * (lsp/netintent-lsp-module.ts); nothing here knows the editor.
  */
 import {
-    createDefaultCoreModule, createDefaultSharedCoreModule, inject, type DefaultSharedCoreModuleContext, type LangiumCoreServices,
-    type LangiumSharedCoreServices, type Module, type PartialLangiumCoreServices, type PartialLangiumSharedCoreServices
+    createDefaultCoreModule,
+    createDefaultSharedCoreModule,
+    inject,
+    type DefaultSharedCoreModuleContext,
+    type LangiumCoreServices,
+    type LangiumSharedCoreServices,
+    type Module,
+    type PartialLangiumCoreServices,
+    type PartialLangiumSharedCoreServices
 } from 'langium';
 import { NetintentGeneratedModule, NetintentGeneratedSharedModule } from './generated/module.js';
 import { IntentPrograms } from './intent-programs.js';
@@ -37,7 +44,10 @@ export interface NetintentAddedServices {
 
 export type NetintentServices = LangiumCoreServices & NetintentAddedServices & { shared: NetintentSharedServices };
 
-export const NetintentSharedModule: Module<NetintentSharedServices, NetintentSharedAddedServices & PartialLangiumSharedCoreServices> = {
+export const NetintentSharedModule: Module<
+    NetintentSharedServices,
+    NetintentSharedAddedServices & PartialLangiumSharedCoreServices
+> = {
     twin: {
         TwinWorkspace: shared => new TwinWorkspace(shared)
     }
@@ -65,8 +75,15 @@ export const NetintentModule: Module<NetintentServices, PartialLangiumCoreServic
 };
 
 /** The core services, for the CLI and the tests: intent files are read through the safe file system. */
-export function createNetintentServices(context: DefaultSharedCoreModuleContext): { shared: NetintentSharedServices; Netintent: NetintentServices } {
-    const shared = inject(createDefaultSharedCoreModule(withSafeFiles(context)), NetintentGeneratedSharedModule, NetintentSharedModule);
+export function createNetintentServices(context: DefaultSharedCoreModuleContext): {
+    shared: NetintentSharedServices;
+    Netintent: NetintentServices;
+} {
+    const shared = inject(
+        createDefaultSharedCoreModule(withSafeFiles(context)),
+        NetintentGeneratedSharedModule,
+        NetintentSharedModule
+    );
     const Netintent = inject(createDefaultCoreModule({ shared }), NetintentGeneratedModule, NetintentModule);
     registerNetintent(shared, Netintent);
     // Without a language client, nobody sends configuration: mark it as received.

@@ -9,7 +9,18 @@
  * repetition iterates any more, which also ends that recovery: the rest of the file is not read,
  * and one more error says so. Below that, parsing is exactly Langium's.
  */
-import { CstNodeBuilder, createParser, LangiumCompletionParser, LangiumParser, type AstNode, type CompositeCstNode, type CstNode, type LangiumCoreServices, type ParseResult, type ParserOptions } from 'langium';
+import {
+    CstNodeBuilder,
+    createParser,
+    LangiumCompletionParser,
+    LangiumParser,
+    type AstNode,
+    type CompositeCstNode,
+    type CstNode,
+    type LangiumCoreServices,
+    type ParseResult,
+    type ParserOptions
+} from 'langium';
 import type { DSLMethodOpts, IToken } from 'chevrotain';
 import { MAX_SYNTAX_ERRORS } from './limits.js';
 
@@ -60,7 +71,11 @@ export function createNetintentParser(services: LangiumCoreServices): NetintentP
 }
 
 export function createNetintentCompletionParser(services: LangiumCoreServices): NetintentCompletionParser {
-    const parser = createParser(services.Grammar, new NetintentCompletionParser(services), services.parser.Lexer.definition);
+    const parser = createParser(
+        services.Grammar,
+        new NetintentCompletionParser(services),
+        services.parser.Lexer.definition
+    );
     parser.finalize();
     return parser;
 }

@@ -3,9 +3,27 @@
  * twin the file binds; groups, services and scenarios from every intent file bound to the same
  * twin (the index, filtered by binding). A bare endpoint name is a group first, then a twin name.
  */
-import { AstUtils, DefaultScopeProvider, EMPTY_SCOPE, MapScope, type AstNodeDescription, type LangiumDocuments, type ReferenceInfo, type Scope, type Stream } from 'langium';
+import {
+    AstUtils,
+    DefaultScopeProvider,
+    EMPTY_SCOPE,
+    MapScope,
+    type AstNodeDescription,
+    type LangiumDocuments,
+    type ReferenceInfo,
+    type Scope,
+    type Stream
+} from 'langium';
 import type { NetintentServices } from './netintent-module.js';
-import { EndpointTarget, Group, isInterfaceRef, TwinExternal, TwinHost, TwinInterface, TwinSegment } from './generated/ast.js';
+import {
+    EndpointTarget,
+    Group,
+    isInterfaceRef,
+    TwinExternal,
+    TwinHost,
+    TwinInterface,
+    TwinSegment
+} from './generated/ast.js';
 import { TWIN_KIND_NAMES, TwinSymbols, type TwinSymbolType } from './twin-symbols.js';
 import type { TwinWorkspace } from './twin-workspace.js';
 import type { Twin } from '../twin/model.js';
@@ -27,8 +45,14 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
         if (type === EndpointTarget.$type) {
             // Groups shadow twin names: the outer scope is consulted only when no group matches.
             const twinFile = this.twins.twinFileOf(AstUtils.getDocument(context.container));
-            return this.globalScopeCache.get(`${twinFile}|${type}`, () =>
-                new MapScope(this.boundElements(Group.$type, twinFile), this.twinScope(context, [TwinSegment.$type, TwinHost.$type, TwinExternal.$type])));
+            return this.globalScopeCache.get(
+                `${twinFile}|${type}`,
+                () =>
+                    new MapScope(
+                        this.boundElements(Group.$type, twinFile),
+                        this.twinScope(context, [TwinSegment.$type, TwinHost.$type, TwinExternal.$type])
+                    )
+            );
         }
         // Services and scenarios: not Langium's scope of the file's own declarations first, which it
         // searches one by one for every reference (quadratic); the bound files include this one.
@@ -38,7 +62,10 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
     /** Groups, services and scenarios of the files bound to the same twin as this one. */
     protected override getGlobalScope(referenceType: string, context: ReferenceInfo): Scope {
         const twinFile = this.twins.twinFileOf(AstUtils.getDocument(context.container));
-        return this.globalScopeCache.get(`${twinFile}|${referenceType}`, () => new MapScope(this.boundElements(referenceType, twinFile)));
+        return this.globalScopeCache.get(
+            `${twinFile}|${referenceType}`,
+            () => new MapScope(this.boundElements(referenceType, twinFile))
+        );
     }
 
     private boundElements(referenceType: string, twinFile: string | undefined): Stream<AstNodeDescription> {
@@ -62,11 +89,19 @@ export class NetintentScopeProvider extends DefaultScopeProvider {
         }
         const { symbols: all, scopes } = symbols;
         const kinds = Array.isArray(types) ? types : [types];
-        const device = kinds[0] === TwinInterface.$type && isInterfaceRef(context.container) ? context.container.device?.ref?.name : undefined;
+        const device =
+            kinds[0] === TwinInterface.$type && isInterfaceRef(context.container)
+                ? context.container.device?.ref?.name
+                : undefined;
         const key = kinds[0] === TwinInterface.$type ? `interfaces of ${device}` : kinds.join();
         let scope = scopes.get(key);
         if (!scope) {
-            const descriptions = kinds[0] === TwinInterface.$type ? (device === undefined ? [] : all.interfacesOf(device)) : kinds.flatMap(k => all.of(k));
+            const descriptions =
+                kinds[0] === TwinInterface.$type
+                    ? device === undefined
+                        ? []
+                        : all.interfacesOf(device)
+                    : kinds.flatMap(k => all.of(k));
             scope = new MapScope(descriptions);
             scopes.set(key, scope);
         }

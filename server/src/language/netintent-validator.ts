@@ -9,8 +9,27 @@ import { formatPrefix, parsePrefix } from '../net/ipv4.js';
 import { describePacket } from '../net/packet-set.js';
 import { findLink, linkName } from '../twin/model.js';
 import {
-    isAllow, isDefaultPolicy, isGroup, isHopsBound, isIntent, isLatencyBound, isNamedEndpoint, isPrefixEndpoint, isScenario, isService, isSurvive,
-    type Clause, type Group, type LinkRef, type Model, type NetintentAstType, type PrefixEndpoint, type Requirement, type Service, type ServiceEntry, type Survive
+    isAllow,
+    isDefaultPolicy,
+    isGroup,
+    isHopsBound,
+    isIntent,
+    isLatencyBound,
+    isNamedEndpoint,
+    isPrefixEndpoint,
+    isScenario,
+    isService,
+    isSurvive,
+    type Clause,
+    type Group,
+    type LinkRef,
+    type Model,
+    type NetintentAstType,
+    type PrefixEndpoint,
+    type Requirement,
+    type Service,
+    type ServiceEntry,
+    type Survive
 } from './generated/ast.js';
 import { GroupNesting, memberGroups } from './group-nesting.js';
 import { isTooLarge } from './netintent-lexer.js';
@@ -22,7 +41,12 @@ export function registerValidationChecks(services: NetintentServices): void {
     const registry = services.validation.ValidationRegistry;
     const validator = services.validation.NetintentValidator;
     const checks: ValidationChecks<NetintentAstType> = {
-        Model: [validator.checkTwinBinding, validator.checkDefaults, validator.checkDuplicateNames, validator.checkOverlaps],
+        Model: [
+            validator.checkTwinBinding,
+            validator.checkDefaults,
+            validator.checkDuplicateNames,
+            validator.checkOverlaps
+        ],
         Group: validator.checkGroup,
         Service: validator.checkService,
         ServiceEntry: validator.checkPorts,
@@ -39,7 +63,12 @@ export function registerValidationChecks(services: NetintentServices): void {
 
 const NAMED_KINDS = { Group: 'group', Service: 'service', Scenario: 'scenario', Intent: 'intent' } as const;
 const CLAUSE_KEYWORDS: Record<Clause['$type'], string> = {
-    Via: 'via', Avoid: 'avoid', Survive: 'survive', LatencyBound: 'latency', HopsBound: 'hops', During: 'during'
+    Via: 'via',
+    Avoid: 'avoid',
+    Survive: 'survive',
+    LatencyBound: 'latency',
+    HopsBound: 'hops',
+    During: 'during'
 };
 
 export class NetintentValidator {
@@ -57,9 +86,15 @@ export class NetintentValidator {
         const document = AstUtils.getDocument(model);
         if (!model.twin) {
             if (isTooLarge(document.textDocument.getText())) return;
-            accept('error', 'This file binds no twin. Start it with the network it is about: twin "network.twin.yaml".', {
-                node: model, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, code: 'no-twin'
-            });
+            accept(
+                'error',
+                'This file binds no twin. Start it with the network it is about: twin "network.twin.yaml".',
+                {
+                    node: model,
+                    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+                    code: 'no-twin'
+                }
+            );
             return;
         }
         const loaded = this.twins.forDocument(document);
@@ -76,7 +111,11 @@ export class NetintentValidator {
     checkDefaults = (model: Model, accept: ValidationAcceptor): void => {
         const defaults = model.statements.filter(isDefaultPolicy);
         for (const extra of defaults.slice(1)) {
-            accept('error', `The default is already set to '${defaults[0].action}' (line ${lineOf(defaults[0])}); keep one 'default' line.`, { node: extra, code: 'duplicate-default' });
+            accept(
+                'error',
+                `The default is already set to '${defaults[0].action}' (line ${lineOf(defaults[0])}); keep one 'default' line.`,
+                { node: extra, code: 'duplicate-default' }
+            );
         }
     };
 
@@ -92,13 +131,23 @@ export class NetintentValidator {
             if (name !== undefined && !first.has(key)) first.set(key, statement);
         }
         for (const statement of model.statements) {
-            if (!(isGroup(statement) || isService(statement) || isScenario(statement) || isIntent(statement)) || !statement.name) continue;
+            if (
+                !(isGroup(statement) || isService(statement) || isScenario(statement) || isIntent(statement)) ||
+                !statement.name
+            )
+                continue;
             const earlier = first.get(`${statement.$type}\n${statement.name}`);
             if (earlier && earlier !== statement) {
                 const kind = NAMED_KINDS[statement.$type];
-                accept('error', `Duplicate ${kind} '${statement.name}': already declared at ${whereIs(earlier, document)}. Rename one of them.`, {
-                    node: statement, property: 'name', code: 'duplicate-name'
-                });
+                accept(
+                    'error',
+                    `Duplicate ${kind} '${statement.name}': already declared at ${whereIs(earlier, document)}. Rename one of them.`,
+                    {
+                        node: statement,
+                        property: 'name',
+                        code: 'duplicate-name'
+                    }
+                );
             }
         }
     };
@@ -108,44 +157,70 @@ export class NetintentValidator {
         if (!bound) return;
         for (const conflict of bound.program.conflicts) {
             const packet = describePacket(conflict.witness);
-            const pairs = [[conflict.allow, conflict.deny], [conflict.deny, conflict.allow]] as const;
+            const pairs = [
+                [conflict.allow, conflict.deny],
+                [conflict.deny, conflict.allow]
+            ] as const;
             for (const [here, other] of pairs) {
                 const node = bound.statementOf.get(here);
                 if (!node || AstUtils.getDocument(node) !== AstUtils.getDocument(model)) continue;
                 const otherNode = bound.statementOf.get(other)!;
-                accept('error',
+                accept(
+                    'error',
                     `This ${here.kind} overlaps the ${other.kind} of intent '${other.intent}' (${whereIs(otherNode, AstUtils.getDocument(model))}) and neither contains the other; both match ${packet}. Make one of them more specific.`,
-                    { node, code: 'overlap' });
+                    { node, code: 'overlap' }
+                );
             }
         }
         for (const requirement of bound.program.tooCarved) {
             const node = bound.statementOf.get(requirement);
             if (!node || AstUtils.getDocument(node) !== AstUtils.getDocument(model)) continue;
-            accept('error', `The more specific statements inside this ${requirement.kind} carve it into more than ${MAX_PARTS} parts, more than netintent resolves; split it into narrower statements, or merge the ones inside it.`,
-                { node, code: 'too-complex' });
+            accept(
+                'error',
+                `The more specific statements inside this ${requirement.kind} carve it into more than ${MAX_PARTS} parts, more than netintent resolves; split it into narrower statements, or merge the ones inside it.`,
+                { node, code: 'too-complex' }
+            );
         }
     };
 
     checkGroup = (group: Group, accept: ValidationAcceptor): void => {
         if (group.members.length === 0) {
-            accept('error', `Group '${group.name}' is empty; add at least one member (a segment, host, external, prefix or group).`, { node: group, property: 'name', code: 'empty-group' });
+            accept(
+                'error',
+                `Group '${group.name}' is empty; add at least one member (a segment, host, external, prefix or group).`,
+                { node: group, property: 'name', code: 'empty-group' }
+            );
             return;
         }
         if (this.nesting.of(group).cyclic) {
-            accept('error', `Group '${group.name}' contains itself through its members; remove the cycle.`, { node: group, property: 'name', code: 'group-cycle' });
+            accept('error', `Group '${group.name}' contains itself through its members; remove the cycle.`, {
+                node: group,
+                property: 'name',
+                code: 'group-cycle'
+            });
             return;
         }
         const bound = this.programs.forDocument(AstUtils.getDocument(group));
         // Only a group whose members are all sound can be said to stand for nothing.
-        const sound = group.members.every(m => isNamedEndpoint(m) ? m.target?.ref : !isPrefixEndpoint(m) || (m.prefix && parsePrefix(m.prefix)));
+        const sound = group.members.every(m =>
+            isNamedEndpoint(m) ? m.target?.ref : !isPrefixEndpoint(m) || (m.prefix && parsePrefix(m.prefix))
+        );
         if (bound && sound && bound.groupAddresses(group).isEmpty()) {
-            accept('warning', `Group '${group.name}' stands for no addresses of the twin; intents that use it check nothing.`, { node: group, property: 'name', code: 'empty-group' });
+            accept(
+                'warning',
+                `Group '${group.name}' stands for no addresses of the twin; intents that use it check nothing.`,
+                { node: group, property: 'name', code: 'empty-group' }
+            );
         }
     };
 
     checkService = (service: Service, accept: ValidationAcceptor): void => {
         if (service.entries.length === 0) {
-            accept('error', `Service '${service.name}' is empty; add a protocol and port, e.g. tcp 443.`, { node: service, property: 'name', code: 'empty-service' });
+            accept('error', `Service '${service.name}' is empty; add a protocol and port, e.g. tcp 443.`, {
+                node: service,
+                property: 'name',
+                code: 'empty-service'
+            });
         }
     };
 
@@ -153,16 +228,30 @@ export class NetintentValidator {
         const ports = entry.ports;
         if (ports?.from === undefined) return;
         if (entry.protocol !== 'tcp' && entry.protocol !== 'udp') {
-            accept('error', `${entry.protocol} has no ports; write ports only after tcp or udp.`, { node: entry, property: 'ports', code: 'bad-port' });
+            accept('error', `${entry.protocol} has no ports; write ports only after tcp or udp.`, {
+                node: entry,
+                property: 'ports',
+                code: 'bad-port'
+            });
             return;
         }
-        for (const [value, property] of [[ports.from, 'from'], [ports.to, 'to']] as const) {
+        for (const [value, property] of [
+            [ports.from, 'from'],
+            [ports.to, 'to']
+        ] as const) {
             if (value !== undefined && value > 65535) {
-                accept('error', `Port ${value} is out of range; ports are 0 to 65535.`, { node: ports, property, code: 'bad-port' });
+                accept('error', `Port ${value} is out of range; ports are 0 to 65535.`, {
+                    node: ports,
+                    property,
+                    code: 'bad-port'
+                });
             }
         }
         if (ports.to !== undefined && ports.to < ports.from) {
-            accept('error', `Port range ${ports.from}-${ports.to} is backwards; write ${ports.to}-${ports.from}.`, { node: ports, code: 'bad-port' });
+            accept('error', `Port range ${ports.from}-${ports.to} is backwards; write ${ports.to}-${ports.from}.`, {
+                node: ports,
+                code: 'bad-port'
+            });
         }
     };
 
@@ -170,9 +259,18 @@ export class NetintentValidator {
         if (!endpoint.prefix) return;
         const parsed = parsePrefix(endpoint.prefix);
         if (!parsed) {
-            accept('error', `'${endpoint.prefix}' is not an IPv4 prefix; write four numbers 0-255 and a length 0-32, e.g. 10.0.0.0/8.`, { node: endpoint, property: 'prefix', code: 'bad-prefix' });
+            accept(
+                'error',
+                `'${endpoint.prefix}' is not an IPv4 prefix; write four numbers 0-255 and a length 0-32, e.g. 10.0.0.0/8.`,
+                { node: endpoint, property: 'prefix', code: 'bad-prefix' }
+            );
         } else if (parsed.hostBitsSet) {
-            accept('warning', `${endpoint.prefix} has host bits set; it means ${formatPrefix(parsed.prefix)}.`, { node: endpoint, property: 'prefix', code: 'host-bits', data: { normalized: formatPrefix(parsed.prefix) } });
+            accept('warning', `${endpoint.prefix} has host bits set; it means ${formatPrefix(parsed.prefix)}.`, {
+                node: endpoint,
+                property: 'prefix',
+                code: 'host-bits',
+                data: { normalized: formatPrefix(parsed.prefix) }
+            });
         }
     };
 
@@ -181,12 +279,20 @@ export class NetintentValidator {
         for (const clause of requirement.clauses) {
             const keyword = CLAUSE_KEYWORDS[clause.$type];
             if (!isAllow(requirement) && clause.$type !== 'During') {
-                accept('error', `'${keyword}' constrains the paths of allowed traffic; it has no meaning after '${requirement.$type.toLowerCase()}'.`, { node: clause, code: 'misplaced-clause' });
+                accept(
+                    'error',
+                    `'${keyword}' constrains the paths of allowed traffic; it has no meaning after '${requirement.$type.toLowerCase()}'.`,
+                    { node: clause, code: 'misplaced-clause' }
+                );
             }
             const single = isSurvive(clause) || isLatencyBound(clause) || isHopsBound(clause);
             const previous = seen.get(clause.$type);
             if (single && previous) {
-                accept('warning', `'${keyword}' is already given at line ${lineOf(previous)}; only the last one counts.`, { node: clause, code: 'duplicate-clause' });
+                accept(
+                    'warning',
+                    `'${keyword}' is already given at line ${lineOf(previous)}; only the last one counts.`,
+                    { node: clause, code: 'duplicate-clause' }
+                );
             }
             seen.set(clause.$type, clause);
         }
@@ -209,13 +315,20 @@ export class NetintentValidator {
 
     checkSurvive = (survive: Survive, accept: ValidationAcceptor): void => {
         if (survive.count === 0) {
-            accept('warning', `'survive 0 ${survive.kind} failures' asks nothing; remove it or give a count of 1 or more.`, { node: survive, property: 'count', code: 'survive-zero' });
+            accept(
+                'warning',
+                `'survive 0 ${survive.kind} failures' asks nothing; remove it or give a count of 1 or more.`,
+                { node: survive, property: 'count', code: 'survive-zero' }
+            );
         }
     };
 
     checkHops = (bound: { limit: number } & AstNode, accept: ValidationAcceptor): void => {
         if (bound.limit === 0) {
-            accept('error', 'A path passes through at least one device; use hops <= 1 or more.', { node: bound, code: 'bad-hops' });
+            accept('error', 'A path passes through at least one device; use hops <= 1 or more.', {
+                node: bound,
+                code: 'bad-hops'
+            });
         }
     };
 }

@@ -10,14 +10,21 @@ import { nearestName } from '../common/suggest.js';
 const MAX_QUOTED = 40;
 
 const TERMINAL_NAMES: Record<string, string> = {
-    ID: 'a name', INT: 'a number', STRING: 'a quoted string', IPV4: 'an IPv4 prefix like 10.0.0.0/8', DURATION: 'a duration like 4ms'
+    ID: 'a name',
+    INT: 'a number',
+    STRING: 'a quoted string',
+    IPV4: 'an IPv4 prefix like 10.0.0.0/8',
+    DURATION: 'a duration like 4ms'
 };
 
 export class NetintentParserErrorMessages implements IParserErrorMessageProvider {
     private readonly keywords: string[];
 
     constructor(services: LangiumCoreServices) {
-        const words = AstUtils.streamAllContents(services.Grammar).filter(GrammarAST.isKeyword).map(k => k.value).filter(k => /^[a-z]+$/.test(k));
+        const words = AstUtils.streamAllContents(services.Grammar)
+            .filter(GrammarAST.isKeyword)
+            .map(k => k.value)
+            .filter(k => /^[a-z]+$/.test(k));
         this.keywords = [...new Set(words)].sort();
     }
 
@@ -29,12 +36,30 @@ export class NetintentParserErrorMessages implements IParserErrorMessageProvider
         return `Unexpected ${describeToken(firstRedundant)}: a statement starts with twin, default, group, service, scenario or intent.${this.hint(firstRedundant, [])}`;
     }
 
-    buildNoViableAltMessage({ expectedPathsPerAlt, actual }: { expectedPathsPerAlt: TokenType[][][]; actual: IToken[] }): string {
-        return this.message(actual[0], expectedPathsPerAlt.flatMap(alt => alt.map(path => path[0])));
+    buildNoViableAltMessage({
+        expectedPathsPerAlt,
+        actual
+    }: {
+        expectedPathsPerAlt: TokenType[][][];
+        actual: IToken[];
+    }): string {
+        return this.message(
+            actual[0],
+            expectedPathsPerAlt.flatMap(alt => alt.map(path => path[0]))
+        );
     }
 
-    buildEarlyExitMessage({ expectedIterationPaths, actual }: { expectedIterationPaths: TokenType[][]; actual: IToken[] }): string {
-        return this.message(actual[0], expectedIterationPaths.map(path => path[0]));
+    buildEarlyExitMessage({
+        expectedIterationPaths,
+        actual
+    }: {
+        expectedIterationPaths: TokenType[][];
+        actual: IToken[];
+    }): string {
+        return this.message(
+            actual[0],
+            expectedIterationPaths.map(path => path[0])
+        );
     }
 
     private message(actual: IToken, expected: Array<TokenType | undefined>): string {

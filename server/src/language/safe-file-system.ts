@@ -15,7 +15,10 @@ import { fileProblem, MAX_FILE_BYTES, readRegular } from '../common/files.js';
 export const MAX_INTENT_FILE_BYTES = MAX_FILE_BYTES;
 
 /** `context` with its Node file system reading safely; any other (in memory) is left as it is. */
-export function withSafeFiles<T extends DefaultSharedCoreModuleContext>(context: T, maxBytes = MAX_INTENT_FILE_BYTES): T {
+export function withSafeFiles<T extends DefaultSharedCoreModuleContext>(
+    context: T,
+    maxBytes = MAX_INTENT_FILE_BYTES
+): T {
     return {
         ...context,
         fileSystemProvider: services => {
@@ -58,7 +61,9 @@ export class SafeFileSystemProvider extends NodeFileSystemProvider {
     private readable(entry: FileSystemNode): FileSystemNode {
         if (!entry.isFile) return entry;
         try {
-            return fileProblem(entry.uri.fsPath, fs.statSync(entry.uri.fsPath), this.maxBytes) ? { ...entry, isFile: false } : entry;
+            return fileProblem(entry.uri.fsPath, fs.statSync(entry.uri.fsPath), this.maxBytes)
+                ? { ...entry, isFile: false }
+                : entry;
         } catch {
             return { ...entry, isFile: false };
         }

@@ -9,7 +9,12 @@ import { formatAddress, formatPrefix } from '../net/ipv4.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { TwinDevice, TwinExternal, TwinHost, TwinInterface, TwinSegment } from './generated/ast.js';
 
-export type TwinSymbolType = typeof TwinDevice.$type | typeof TwinInterface.$type | typeof TwinSegment.$type | typeof TwinHost.$type | typeof TwinExternal.$type;
+export type TwinSymbolType =
+    | typeof TwinDevice.$type
+    | typeof TwinInterface.$type
+    | typeof TwinSegment.$type
+    | typeof TwinHost.$type
+    | typeof TwinExternal.$type;
 
 export interface TwinSymbolNode extends AstNode {
     readonly $type: TwinSymbolType;
@@ -24,7 +29,11 @@ export interface TwinSymbolNode extends AstNode {
 
 /** What people call each kind, for messages. */
 export const TWIN_KIND_NAMES: Record<TwinSymbolType, string> = {
-    TwinDevice: 'device', TwinInterface: 'interface', TwinSegment: 'segment', TwinHost: 'host', TwinExternal: 'external'
+    TwinDevice: 'device',
+    TwinInterface: 'interface',
+    TwinSegment: 'segment',
+    TwinHost: 'host',
+    TwinExternal: 'external'
 };
 
 export function isTwinSymbol(node: unknown): node is TwinSymbolNode {
@@ -44,17 +53,41 @@ export class TwinSymbols {
             const key = device ?? type;
             list.set(key, [...(list.get(key) ?? []), description]);
         };
-        const address = (a?: number, length?: number) => (a === undefined ? 'no address' : `${formatAddress(a)}${length === undefined ? '' : `/${length}`}`);
+        const address = (a?: number, length?: number) =>
+            a === undefined ? 'no address' : `${formatAddress(a)}${length === undefined ? '' : `/${length}`}`;
         for (const device of twin.devices.values()) {
-            add(TwinDevice.$type, device.name, device.location, `${device.role}, loopback ${address(device.loopback)}, ${device.interfaces.size} interfaces`);
-            for (const iface of device.interfaces.values()) add(TwinInterface.$type, iface.name, iface.location, `${iface.use} interface, ${address(iface.address, iface.prefixLength)}`, device.name);
+            add(
+                TwinDevice.$type,
+                device.name,
+                device.location,
+                `${device.role}, loopback ${address(device.loopback)}, ${device.interfaces.size} interfaces`
+            );
+            for (const iface of device.interfaces.values())
+                add(
+                    TwinInterface.$type,
+                    iface.name,
+                    iface.location,
+                    `${iface.use} interface, ${address(iface.address, iface.prefixLength)}`,
+                    device.name
+                );
         }
         for (const segment of twin.segments.values()) {
-            add(TwinSegment.$type, segment.name, segment.location, `${formatPrefix(segment.prefix)}${segment.attach ? ` on ${interfaceName(segment.attach)}` : ''}`);
+            add(
+                TwinSegment.$type,
+                segment.name,
+                segment.location,
+                `${formatPrefix(segment.prefix)}${segment.attach ? ` on ${interfaceName(segment.attach)}` : ''}`
+            );
         }
-        for (const host of twin.hosts.values()) add(TwinHost.$type, host.name, host.location, `${formatAddress(host.address)} in segment ${host.segment}`);
+        for (const host of twin.hosts.values())
+            add(TwinHost.$type, host.name, host.location, `${formatAddress(host.address)} in segment ${host.segment}`);
         for (const external of twin.externals.values()) {
-            add(TwinExternal.$type, external.name, external.location, `${external.prefixes.map(formatPrefix).join(', ')}${external.attach ? ` via ${interfaceName(external.attach)}` : ''}`);
+            add(
+                TwinExternal.$type,
+                external.name,
+                external.location,
+                `${external.prefixes.map(formatPrefix).join(', ')}${external.attach ? ` via ${interfaceName(external.attach)}` : ''}`
+            );
         }
     }
 
@@ -75,7 +108,9 @@ function describe(node: TwinSymbolNode): AstNodeDescription {
         documentUri: URI.file(node.location.file),
         path: '',
         nameSegment: {
-            offset: 0, length: 0, end: 0,
+            offset: 0,
+            length: 0,
+            end: 0,
             range: toZeroBased(node.location.range)
         }
     };

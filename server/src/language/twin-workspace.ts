@@ -69,7 +69,8 @@ export class TwinWorkspace {
 
     /** An editor holds this file with unsaved changes (or closed it: `text` undefined). */
     setOpenContent(file: string, text: string | undefined): void {
-        if (text === undefined) this.openContents.delete(file); else this.openContents.set(file, text);
+        if (text === undefined) this.openContents.delete(file);
+        else this.openContents.set(file, text);
         this.changed(file);
     }
 
@@ -115,7 +116,8 @@ export class TwinWorkspace {
 
     private currentScope(): TwinScope | undefined {
         if (this.scope) return this.scope;
-        const folders = this.shared.workspace.WorkspaceManager.workspaceFolders?.map(f => URI.parse(f.uri).fsPath) ?? [];
+        const folders =
+            this.shared.workspace.WorkspaceManager.workspaceFolders?.map(f => URI.parse(f.uri).fsPath) ?? [];
         // An editor with no folder open has no workspace to keep to.
         return folders.length > 0 ? { folders, howToAllow: EDITOR_ALLOW } : undefined;
     }

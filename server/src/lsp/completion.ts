@@ -5,11 +5,17 @@ import { isGroup, isScenario, isService } from '../language/generated/ast.js';
 import { isTwinSymbol } from '../language/twin-symbols.js';
 
 export class NetintentCompletionProvider extends DefaultCompletionProvider {
-    protected override createReferenceCompletionItem(description: AstNodeDescription, refInfo: ReferenceInfo, context: CompletionContext): CompletionValueItem {
+    protected override createReferenceCompletionItem(
+        description: AstNodeDescription,
+        refInfo: ReferenceInfo,
+        context: CompletionContext
+    ): CompletionValueItem {
         const item = super.createReferenceCompletionItem(description, refInfo, context);
         const node = description.node;
-        if (isTwinSymbol(node)) return { ...item, detail: `${node.$type.replace('Twin', '').toLowerCase()} · ${node.detail}` };
-        if (node && (isGroup(node) || isService(node) || isScenario(node))) return { ...item, detail: `${node.$type.toLowerCase()} · ${node.$cstNode?.text.split('\n')[0] ?? ''}` };
+        if (isTwinSymbol(node))
+            return { ...item, detail: `${node.$type.replace('Twin', '').toLowerCase()} · ${node.detail}` };
+        if (node && (isGroup(node) || isService(node) || isScenario(node)))
+            return { ...item, detail: `${node.$type.toLowerCase()} · ${node.$cstNode?.text.split('\n')[0] ?? ''}` };
         return item;
     }
 }

@@ -28,8 +28,13 @@ export class NetintentDocumentUpdateHandler extends DefaultDocumentUpdateHandler
         // Documents open in the editor, or on disk: a closed file that was never saved has no text to reload.
         const open = this.shared.workspace.TextDocuments;
         const bound = this.shared.workspace.LangiumDocuments.all
-            .filter(d => affected.has(twins.twinFileOf(d) ?? '') && (open.get(d.uri.toString()) !== undefined || fs.existsSync(d.uri.fsPath)))
-            .map((d): FileEvent => ({ uri: d.uri.toString(), type: FileChangeType.Changed })).toArray();
+            .filter(
+                d =>
+                    affected.has(twins.twinFileOf(d) ?? '') &&
+                    (open.get(d.uri.toString()) !== undefined || fs.existsSync(d.uri.fsPath))
+            )
+            .map((d): FileEvent => ({ uri: d.uri.toString(), type: FileChangeType.Changed }))
+            .toArray();
         // The intent files bound to a changed twin count as changed, in the same update: a second
         // one would cancel the verification the first scheduled.
         super.didChangeWatchedFiles({ changes: [...params.changes, ...bound] });

@@ -18,7 +18,8 @@ export class NetintentFormatter extends AbstractFormatter {
         } else if (isAllow(node)) {
             formatter.nodes(...node.clauses).prepend(Formatting.indent({ allowMore: false }));
         }
-        if (GrammarUtils.findNodeForKeyword(node.$cstNode, '->')) formatter.keyword('->').surround(Formatting.oneSpace());
+        if (GrammarUtils.findNodeForKeyword(node.$cstNode, '->'))
+            formatter.keyword('->').surround(Formatting.oneSpace());
         if (GrammarUtils.findNodeForKeyword(node.$cstNode, '=')) formatter.keyword('=').surround(Formatting.oneSpace());
     }
 }

@@ -4,12 +4,21 @@
  */
 import { inject, type Module } from 'langium';
 import {
-    createDefaultModule, createDefaultSharedModule, type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices,
-    type PartialLangiumServices, type PartialLangiumSharedServices
+    createDefaultModule,
+    createDefaultSharedModule,
+    type DefaultSharedModuleContext,
+    type LangiumServices,
+    type LangiumSharedServices,
+    type PartialLangiumServices,
+    type PartialLangiumSharedServices
 } from 'langium/lsp';
 import { NetintentGeneratedModule, NetintentGeneratedSharedModule } from '../language/generated/module.js';
 import {
-    NetintentModule, NetintentSharedModule, registerNetintent, type NetintentAddedServices, type NetintentSharedAddedServices
+    NetintentModule,
+    NetintentSharedModule,
+    registerNetintent,
+    type NetintentAddedServices,
+    type NetintentSharedAddedServices
 } from '../language/netintent-module.js';
 import { withSafeFiles } from '../language/safe-file-system.js';
 import { NetintentCodeActionProvider } from './code-actions.js';
@@ -31,7 +40,9 @@ export interface NetintentEditorServices {
     };
 }
 
-export type NetintentLspServices = LangiumServices & NetintentAddedServices & NetintentEditorServices & { shared: NetintentLspSharedServices };
+export type NetintentLspServices = LangiumServices &
+    NetintentAddedServices &
+    NetintentEditorServices & { shared: NetintentLspSharedServices };
 
 const NetintentLspSharedModule: Module<NetintentLspSharedServices, PartialLangiumSharedServices> = {
     lsp: {
@@ -56,9 +67,22 @@ const NetintentLspModule: Module<NetintentLspServices, PartialLangiumServices & 
     }
 };
 
-export function createNetintentLspServices(context: DefaultSharedModuleContext): { shared: NetintentLspSharedServices; Netintent: NetintentLspServices } {
-    const shared = inject(createDefaultSharedModule(withSafeFiles(context)), NetintentGeneratedSharedModule, NetintentSharedModule, NetintentLspSharedModule);
-    const Netintent = inject(createDefaultModule({ shared }), NetintentGeneratedModule, NetintentModule, NetintentLspModule);
+export function createNetintentLspServices(context: DefaultSharedModuleContext): {
+    shared: NetintentLspSharedServices;
+    Netintent: NetintentLspServices;
+} {
+    const shared = inject(
+        createDefaultSharedModule(withSafeFiles(context)),
+        NetintentGeneratedSharedModule,
+        NetintentSharedModule,
+        NetintentLspSharedModule
+    );
+    const Netintent = inject(
+        createDefaultModule({ shared }),
+        NetintentGeneratedModule,
+        NetintentModule,
+        NetintentLspModule
+    );
     registerNetintent(shared, Netintent);
     return { shared, Netintent };
 }

@@ -11,7 +11,15 @@ import { boundHasErrors } from '../check/verifiable.js';
 import { compileFiles } from '../compile/targets.js';
 import { isRequirement } from '../language/generated/ast.js';
 import type { NetintentLspServices } from './netintent-lsp-module.js';
-import { COMPILE_REQUEST, TOPOLOGY_REQUEST, VERIFY_REQUEST, type CompileParams, type CompileResult, type Topology, type TopologyParams } from './protocol.js';
+import {
+    COMPILE_REQUEST,
+    TOPOLOGY_REQUEST,
+    VERIFY_REQUEST,
+    type CompileParams,
+    type CompileResult,
+    type Topology,
+    type TopologyParams
+} from './protocol.js';
 
 export function registerRequests(connection: Connection, services: NetintentLspServices): void {
     const documents = services.shared.workspace.LangiumDocuments;
@@ -22,16 +30,24 @@ export function registerRequests(connection: Connection, services: NetintentLspS
         const document = documentOf(params.uri);
         const bound = document && services.intent.IntentPrograms.forDocument(document);
         if (!document || !bound) return { written: 0, unchanged: 0, refused: [], error: 'This file binds no twin.' };
-        if (boundHasErrors(bound)) return { written: 0, unchanged: 0, refused: [], error: 'Not compiled: fix the errors first.' };
+        if (boundHasErrors(bound))
+            return { written: 0, unchanged: 0, refused: [], error: 'Not compiled: fix the errors first.' };
         const outDir = path.resolve(path.dirname(document.uri.fsPath), params.outDir);
         const { files } = compileFiles(bound.program, params.target);
         try {
             const result = await writeOutput(outDir, files, { force: false });
             for (const warning of result.warnings) connection.console.warn(`compile into ${outDir}: ${warning}`);
-            return { network: bound.program.twin.network, written: result.written.length, unchanged: result.unchanged.length, refused: result.refused, outDir };
+            return {
+                network: bound.program.twin.network,
+                written: result.written.length,
+                unchanged: result.unchanged.length,
+                refused: result.refused,
+                outDir
+            };
         } catch (error) {
             // A folder that cannot take the output is the user's to fix, not a failed request.
-            if (error instanceof OutputError) return { written: 0, unchanged: 0, refused: [], outDir, error: error.message };
+            if (error instanceof OutputError)
+                return { written: 0, unchanged: 0, refused: [], outDir, error: error.message };
             throw error;
         }
     });
@@ -50,10 +66,18 @@ export function registerRequests(connection: Connection, services: NetintentLspS
         const topology: Topology = {
             network: twin.network,
             devices: [...twin.devices.values()].map(d => ({ name: d.name, role: d.role })),
-            links: twin.links.map(l => ({ a: l.a.device, b: l.b.device, label: `${l.a.interface} – ${l.b.interface}` })),
+            links: twin.links.map(l => ({
+                a: l.a.device,
+                b: l.b.device,
+                label: `${l.a.interface} – ${l.b.interface}`
+            })),
             places: [
-                ...[...twin.segments.values()].filter(s => s.attach).map(s => ({ name: `segment ${s.name}`, device: s.attach!.device })),
-                ...[...twin.externals.values()].filter(e => e.attach).map(e => ({ name: `external ${e.name}`, device: e.attach!.device }))
+                ...[...twin.segments.values()]
+                    .filter(s => s.attach)
+                    .map(s => ({ name: `segment ${s.name}`, device: s.attach!.device })),
+                ...[...twin.externals.values()]
+                    .filter(e => e.attach)
+                    .map(e => ({ name: `external ${e.name}`, device: e.attach!.device }))
             ],
             paths: []
         };
@@ -75,7 +99,10 @@ export function registerRequests(connection: Connection, services: NetintentLspS
 /** The requirement at the cursor, or, from a line's indentation or end, the one on that line. */
 function requirementAt(document: LangiumDocument, position: { line: number; character: number }) {
     const root = document.parseResult.value.$cstNode!;
-    const lineText = document.textDocument.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } });
+    const lineText = document.textDocument.getText({
+        start: { line: position.line, character: 0 },
+        end: { line: position.line + 1, character: 0 }
+    });
     const firstWord = { line: position.line, character: lineText.length - lineText.trimStart().length };
     for (const candidate of [position, firstWord]) {
         const leaf = CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(candidate));

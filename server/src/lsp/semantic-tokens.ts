@@ -3,8 +3,21 @@ import type { AstNode } from 'langium';
 import { AbstractSemanticTokenProvider, type SemanticTokenAcceptor } from 'langium/lsp';
 import { SemanticTokenTypes } from 'vscode-languageserver';
 import {
-    isAvoid, isDeviceEndpoint, isDeviceFailure, isDuring, isExternalEndpoint, isGroup, isHostEndpoint, isIntent, isInterfaceRef,
-    isNamedEndpoint, isScenario, isSegmentEndpoint, isService, isServiceUse, isVia
+    isAvoid,
+    isDeviceEndpoint,
+    isDeviceFailure,
+    isDuring,
+    isExternalEndpoint,
+    isGroup,
+    isHostEndpoint,
+    isIntent,
+    isInterfaceRef,
+    isNamedEndpoint,
+    isScenario,
+    isSegmentEndpoint,
+    isService,
+    isServiceUse,
+    isVia
 } from '../language/generated/ast.js';
 
 /** Twin names by what they are; the grammar's keywords are left to the TextMate grammar. */
@@ -14,12 +27,14 @@ export class NetintentSemanticTokenProvider extends AbstractSemanticTokenProvide
         if (isSegmentEndpoint(node)) reference('segment', SemanticTokenTypes.namespace);
         else if (isHostEndpoint(node)) reference('host', SemanticTokenTypes.variable);
         else if (isExternalEndpoint(node)) reference('external', SemanticTokenTypes.interface);
-        else if (isDeviceEndpoint(node) || isVia(node) || isDeviceFailure(node)) reference('device', SemanticTokenTypes.class);
+        else if (isDeviceEndpoint(node) || isVia(node) || isDeviceFailure(node))
+            reference('device', SemanticTokenTypes.class);
         else if (isAvoid(node) && node.device) reference('device', SemanticTokenTypes.class);
         else if (isInterfaceRef(node)) {
             reference('device', SemanticTokenTypes.class);
             reference('interface', SemanticTokenTypes.property);
-        } else if (isNamedEndpoint(node)) reference('target', isGroup(node.target.ref) ? SemanticTokenTypes.type : SemanticTokenTypes.namespace);
+        } else if (isNamedEndpoint(node))
+            reference('target', isGroup(node.target.ref) ? SemanticTokenTypes.type : SemanticTokenTypes.namespace);
         else if (isServiceUse(node)) reference('service', SemanticTokenTypes.enum);
         else if (isDuring(node)) reference('scenarios', SemanticTokenTypes.event);
         else if (isGroup(node)) reference('name', SemanticTokenTypes.type);

@@ -22,7 +22,15 @@ import { Console } from 'node:console';
 import type { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
 import {
-    AbstractMessageReader, createConnection, Disposable, ProposedFeatures, StreamMessageWriter, type Connection, type DataCallback, type Message, type MessageReader
+    AbstractMessageReader,
+    createConnection,
+    Disposable,
+    ProposedFeatures,
+    StreamMessageWriter,
+    type Connection,
+    type DataCallback,
+    type Message,
+    type MessageReader
 } from 'vscode-languageserver/node';
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -48,13 +56,17 @@ export function createStdioConnection(): Connection {
 }
 
 function consoleTo(connection: Connection): Console {
-    const sink = (log: (message: string) => void) => new Writable({
-        write(chunk: Buffer, _encoding, done) {
-            log(chunk.toString().replace(/\n$/, ''));
-            done();
-        }
-    });
-    return new Console(sink(message => connection.console.log(message)), sink(message => connection.console.error(message)));
+    const sink = (log: (message: string) => void) =>
+        new Writable({
+            write(chunk: Buffer, _encoding, done) {
+                log(chunk.toString().replace(/\n$/, ''));
+                done();
+            }
+        });
+    return new Console(
+        sink(message => connection.console.log(message)),
+        sink(message => connection.console.error(message))
+    );
 }
 
 export class ResynchronisingMessageReader extends AbstractMessageReader implements MessageReader {
@@ -67,7 +79,10 @@ export class ResynchronisingMessageReader extends AbstractMessageReader implemen
     private lost = false;
     private callback: DataCallback = () => undefined;
 
-    constructor(private readonly input: Readable, private readonly log: (message: string) => void) {
+    constructor(
+        private readonly input: Readable,
+        private readonly log: (message: string) => void
+    ) {
         super();
     }
 
@@ -90,7 +105,8 @@ export class ResynchronisingMessageReader extends AbstractMessageReader implemen
         const header = headerAt(this.bytes.view, 0);
         if (header === 'incomplete') return false;
         if (header === 'invalid') return this.resynchronise(`not a message header: ${preview(this.bytes.view)}`);
-        if (header.length > MAX_BODY) return this.resynchronise(`a message of ${header.length} bytes, more than ${MAX_BODY}`);
+        if (header.length > MAX_BODY)
+            return this.resynchronise(`a message of ${header.length} bytes, more than ${MAX_BODY}`);
         this.bytes.drop(header.end);
         this.bodyLength = header.length;
         this.searched = 0;
@@ -113,7 +129,9 @@ export class ResynchronisingMessageReader extends AbstractMessageReader implemen
         const bytes = this.bytes.view;
         const next = nextHeader(bytes, this.searched, Math.min(length, bytes.length));
         if (next.state === 'found') {
-            this.log(`netintent: dropped a message shorter than its Content-Length (${length}): the next one began ${next.at} bytes into it`);
+            this.log(
+                `netintent: dropped a message shorter than its Content-Length (${length}): the next one began ${next.at} bytes into it`
+            );
             this.bytes.drop(next.at);
             this.bodyLength = undefined;
             return true;
@@ -139,7 +157,9 @@ export class ResynchronisingMessageReader extends AbstractMessageReader implemen
             this.callback(message);
         } catch (error) {
             // vscode-jsonrpc reads a cancellation's params before it checks them.
-            this.log(`netintent: dropped a message the connection could not take (${(error as Error).message}): ${JSON.stringify(text.slice(0, 80))}`);
+            this.log(
+                `netintent: dropped a message the connection could not take (${(error as Error).message}): ${JSON.stringify(text.slice(0, 80))}`
+            );
         }
     }
 }
@@ -153,7 +173,10 @@ function headerAt(bytes: Buffer, at: number): Header | 'invalid' | 'incomplete' 
         // Each line is looked for within MAX_LINE bytes: a JSON string holding `Content-Length:` is ruled out there.
         const window = bytes.subarray(start, start + MAX_LINE);
         const end = window.indexOf(CRLF);
-        if (end < 0) return window.length < MAX_LINE && fieldPrefix(window.toString('latin1').replace(/\r$/, '')) ? 'incomplete' : 'invalid';
+        if (end < 0)
+            return window.length < MAX_LINE && fieldPrefix(window.toString('latin1').replace(/\r$/, ''))
+                ? 'incomplete'
+                : 'invalid';
         if (end === 0) return length === undefined ? 'invalid' : { length: Number(length), end: start + CRLF.length };
         const line = field(window.toString('latin1', 0, end));
         if (!line) return 'invalid';
@@ -184,7 +207,11 @@ function fieldPrefix(line: string): boolean {
  * none, `at` is where one could still begin: the end, less a `Content-Length:` cut off there.
  */
 function nextHeader(bytes: Buffer, from: number, before: number): { at: number; state: 'found' | 'pending' | 'none' } {
-    for (let at = bytes.indexOf(CONTENT_LENGTH, from); at >= 0 && at < before; at = bytes.indexOf(CONTENT_LENGTH, at + 1)) {
+    for (
+        let at = bytes.indexOf(CONTENT_LENGTH, from);
+        at >= 0 && at < before;
+        at = bytes.indexOf(CONTENT_LENGTH, at + 1)
+    ) {
         const header = headerAt(bytes, at);
         if (header !== 'invalid') return { at, state: header === 'incomplete' ? 'pending' : 'found' };
     }
@@ -208,7 +235,10 @@ class ByteQueue {
     append(chunk: Buffer): void {
         if (this.end + chunk.length > this.data.length) {
             const kept = this.end - this.start;
-            const data = kept + chunk.length > this.data.length ? Buffer.allocUnsafe(Math.max(2 * (kept + chunk.length), 65536)) : this.data;
+            const data =
+                kept + chunk.length > this.data.length
+                    ? Buffer.allocUnsafe(Math.max(2 * (kept + chunk.length), 65536))
+                    : this.data;
             this.data.copy(data, 0, this.start, this.end);
             this.data = data;
             this.start = 0;

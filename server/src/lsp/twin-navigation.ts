@@ -2,7 +2,15 @@
  * Go to definition and find references for twin names: their declarations live in the twin
  * YAML, not in a Langium document, so the links point at the YAML file and range the loader kept.
  */
-import { AstUtils, CstUtils, URI, type CstNode, type LangiumDocument, type MaybePromise, type Reference } from 'langium';
+import {
+    AstUtils,
+    CstUtils,
+    URI,
+    type CstNode,
+    type LangiumDocument,
+    type MaybePromise,
+    type Reference
+} from 'langium';
 import { DefaultDefinitionProvider, DefaultReferencesProvider } from 'langium/lsp';
 import type { DefinitionParams, Location, LocationLink, ReferenceParams } from 'vscode-languageserver';
 import { toZeroBased } from '../common/diagnostic.js';
@@ -10,7 +18,10 @@ import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { isTwinSymbol, type TwinSymbolNode } from '../language/twin-symbols.js';
 
 /** The reference under the cursor, with its CST node, if it names a twin symbol. */
-export function twinReferenceAt(document: LangiumDocument, offset: number): { reference: Reference; target: TwinSymbolNode; node: CstNode } | undefined {
+export function twinReferenceAt(
+    document: LangiumDocument,
+    offset: number
+): { reference: Reference; target: TwinSymbolNode; node: CstNode } | undefined {
     const leaf = CstUtils.findLeafNodeAtOffset(document.parseResult.value.$cstNode!, offset);
     if (!leaf) return undefined;
     for (const reference of AstUtils.streamReferences(leaf.astNode)) {
@@ -28,12 +39,22 @@ function sameSymbol(a: TwinSymbolNode, b: TwinSymbolNode): boolean {
 }
 
 export class NetintentDefinitionProvider extends DefaultDefinitionProvider {
-    protected override collectLocationLinks(sourceCstNode: CstNode, params: DefinitionParams): MaybePromise<LocationLink[] | undefined> {
+    protected override collectLocationLinks(
+        sourceCstNode: CstNode,
+        params: DefinitionParams
+    ): MaybePromise<LocationLink[] | undefined> {
         const document = AstUtils.getDocument(sourceCstNode.astNode);
         const found = twinReferenceAt(document, document.textDocument.offsetAt(params.position));
         if (!found) return super.collectLocationLinks(sourceCstNode, params);
         const range = toZeroBased(found.target.location.range);
-        return [{ originSelectionRange: found.node.range, targetUri: URI.file(found.target.location.file).toString(), targetRange: range, targetSelectionRange: range }];
+        return [
+            {
+                originSelectionRange: found.node.range,
+                targetUri: URI.file(found.target.location.file).toString(),
+                targetRange: range,
+                targetSelectionRange: range
+            }
+        ];
     }
 }
 
@@ -49,7 +70,11 @@ export class NetintentReferencesProvider extends DefaultReferencesProvider {
         const found = twinReferenceAt(document, document.textDocument.offsetAt(params.position));
         if (!found) return super.findReferences(document, params);
         const locations: Location[] = [];
-        if (params.context.includeDeclaration) locations.push({ uri: URI.file(found.target.location.file).toString(), range: toZeroBased(found.target.location.range) });
+        if (params.context.includeDeclaration)
+            locations.push({
+                uri: URI.file(found.target.location.file).toString(),
+                range: toZeroBased(found.target.location.range)
+            });
         for (const other of this.documents.all) {
             for (const reference of other.references) {
                 const target = 'ref' in reference ? reference.ref : undefined;

@@ -8,7 +8,16 @@ import { AstNodeHoverProvider, type CodeLensProvider } from 'langium/lsp';
 import type { CodeLens, CodeLensParams, Hover, HoverParams } from 'vscode-languageserver';
 import { hasErrors } from '../check/verifiable.js';
 import { describePacket } from '../net/packet-set.js';
-import { isDefaultPolicy, isGroup, isIntent, isNamedEndpoint, isRequirement, type Group, type Intent, type Model } from '../language/generated/ast.js';
+import {
+    isDefaultPolicy,
+    isGroup,
+    isIntent,
+    isNamedEndpoint,
+    isRequirement,
+    type Group,
+    type Intent,
+    type Model
+} from '../language/generated/ast.js';
 import { groupAddresses } from '../language/intent-build.js';
 import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { TWIN_KIND_NAMES } from '../language/twin-symbols.js';
@@ -22,7 +31,10 @@ import type { IntentPrograms } from '../language/intent-programs.js';
 const HAS_ERRORS = '✗ error · see the errors in it';
 
 /** A verdict in a few words. */
-export function summarizeVerdict(verdict: Pick<RequirementVerdict, 'counterexample' | 'paths' | 'unknown'>, survive?: { count: number; kind: string }): string {
+export function summarizeVerdict(
+    verdict: Pick<RequirementVerdict, 'counterexample' | 'paths' | 'unknown'>,
+    survive?: { count: number; kind: string }
+): string {
     if (verdict.counterexample) return `✗ violated · ${verdict.counterexample.reason}`;
     if (verdict.unknown) return `? unknown · ${verdict.unknown}`;
     const parts = [`✓ holds`, `${verdict.paths} path${verdict.paths === 1 ? '' : 's'}`];
@@ -44,10 +56,15 @@ export class NetintentCodeLensProvider implements CodeLensProvider {
             const range = { start: statement.$cstNode.range.start, end: statement.$cstNode.range.start };
             if (isDefaultPolicy(statement) && statement.action === 'deny') {
                 const verdict = this.verification.verdictOf(statement);
-                const title = hasErrors(statement) ? HAS_ERRORS : verdict ? summarizeVerdict(verdict) : '… not verified';
+                const title = hasErrors(statement)
+                    ? HAS_ERRORS
+                    : verdict
+                      ? summarizeVerdict(verdict)
+                      : '… not verified';
                 lenses.push({ range, command: { title, command: '' } });
             }
-            if (isIntent(statement)) lenses.push({ range, command: { title: this.intentTitle(statement), command: '' } });
+            if (isIntent(statement))
+                lenses.push({ range, command: { title: this.intentTitle(statement), command: '' } });
         }
         return lenses;
     }
@@ -66,7 +83,8 @@ export class NetintentCodeLensProvider implements CodeLensProvider {
         const unknown = verdicts.find(v => v!.unknown);
         if (unknown) return summarizeVerdict(unknown);
         const paths = verdicts.reduce((n, v) => n + v!.paths, 0);
-        const survive = intent.requirements.flatMap(r => r.clauses).find(c => c.$type === 'Survive') as { count: number; kind: string } | undefined;
+        const survive = intent.requirements.flatMap(r => r.clauses).find(c => c.$type === 'Survive') as
+            { count: number; kind: string } | undefined;
         return summarizeVerdict({ paths }, survive);
     }
 }
@@ -85,7 +103,13 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
         const offset = document.textDocument.offsetAt(params.position);
         const twin = twinReferenceAt(document, offset);
         if (twin) {
-            return { contents: { kind: 'markdown', value: `**${TWIN_KIND_NAMES[twin.target.$type]} ${twin.target.name}** — ${twin.target.detail}` }, range: twin.node.range };
+            return {
+                contents: {
+                    kind: 'markdown',
+                    value: `**${TWIN_KIND_NAMES[twin.target.$type]} ${twin.target.name}** — ${twin.target.detail}`
+                },
+                range: twin.node.range
+            };
         }
         const leaf = CstUtils.findLeafNodeAtOffset(document.parseResult.value.$cstNode!, offset);
         if (!leaf) return undefined;
@@ -93,10 +117,15 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
         const group = named?.target.ref;
         if (isGroup(group)) return { contents: { kind: 'markdown', value: this.describeGroup(document, group) } };
         const requirement = AstUtils.getContainerOfType(leaf.astNode, isRequirement);
-        const statement: AstNode | undefined = requirement ?? (isDefaultPolicy(leaf.astNode) ? leaf.astNode : undefined);
+        const statement: AstNode | undefined =
+            requirement ?? (isDefaultPolicy(leaf.astNode) ? leaf.astNode : undefined);
         if (statement) {
             const verdict = this.verification.verdictOf(statement);
-            const value = verdict ? describeVerdict(verdict) : hasErrors(statement) ? 'Not verified: it has errors.' : 'Not verified yet (or the twin has errors).';
+            const value = verdict
+                ? describeVerdict(verdict)
+                : hasErrors(statement)
+                  ? 'Not verified: it has errors.'
+                  : 'Not verified yet (or the twin has errors).';
             return { contents: { kind: 'markdown', value } };
         }
         return super.getHoverContent(document, params);
@@ -110,14 +139,20 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
     private describeGroup(document: LangiumDocument, group: Group): string {
         const twin = this.programs.forDocument(document)?.program.twin;
         const members = twin ? groupAddresses(twin, group) : undefined;
-        const addresses = members ? members.intervals.slice(0, 8).map(([lo, hi]) => formatRange(lo, hi)).join(', ') + (members.intervals.length > 8 ? ', …' : '') : '';
+        const addresses = members
+            ? members.intervals
+                  .slice(0, 8)
+                  .map(([lo, hi]) => formatRange(lo, hi))
+                  .join(', ') + (members.intervals.length > 8 ? ', …' : '')
+            : '';
         return `**group ${group.name}**\n\n\`${group.$cstNode?.text ?? ''}\`${addresses ? `\n\naddresses: ${addresses}` : ''}`;
     }
 }
 
 function describeVerdict(verdict: RequirementVerdict): string {
     const lines = [`**${summarizeVerdict(verdict)}**`];
-    if (verdict.scenarios > 0) lines.push(`${verdict.scenarios} failure scenario${verdict.scenarios === 1 ? '' : 's'} examined`);
+    if (verdict.scenarios > 0)
+        lines.push(`${verdict.scenarios} failure scenario${verdict.scenarios === 1 ? '' : 's'} examined`);
     const c = verdict.counterexample;
     if (!c && verdict.pathDevices.length > 0) {
         const shown = verdict.pathDevices.slice(0, 8).map(p => p.join(' → '));
@@ -126,8 +161,11 @@ function describeVerdict(verdict: RequirementVerdict): string {
     if (c) {
         lines.push(`packet: \`${describePacket(c.packet)}\``);
         if (c.failures.length > 0) lines.push(`with failed: ${c.failures.join(', ')}`);
-        lines.push(`path: ${c.hops.map(h => `${h.device}${h.in ? ` (in ${h.in})` : ''}${h.out ? ` (out ${h.out})` : ''}`).join(' → ')}`);
-        if (c.branches.length > 1) lines.push(`failing ECMP branches: ${c.branches.map(b => b.join(' → ')).join('; ')}`);
+        lines.push(
+            `path: ${c.hops.map(h => `${h.device}${h.in ? ` (in ${h.in})` : ''}${h.out ? ` (out ${h.out})` : ''}`).join(' → ')}`
+        );
+        if (c.branches.length > 1)
+            lines.push(`failing ECMP branches: ${c.branches.map(b => b.join(' → ')).join('; ')}`);
     }
     return lines.join('\n\n');
 }

@@ -44,7 +44,10 @@ export class VerificationScheduler {
     }
 
     private async verifyOnType(): Promise<boolean> {
-        const setting = await this.shared.workspace.ConfigurationProvider.getConfiguration('netintent', 'verifyOnType').catch(() => undefined);
+        const setting = await this.shared.workspace.ConfigurationProvider.getConfiguration(
+            'netintent',
+            'verifyOnType'
+        ).catch(() => undefined);
         return setting !== false;
     }
 
@@ -56,7 +59,10 @@ export class VerificationScheduler {
     /** How many requirement statements hold and how many are violated, as last verified. */
     counts(): { holding: number; violated: number } {
         const verdicts = [...this.verdicts.values()];
-        return { holding: verdicts.filter(v => v.verdict === 'holds').length, violated: verdicts.filter(v => v.verdict === 'violated').length };
+        return {
+            holding: verdicts.filter(v => v.verdict === 'holds').length,
+            violated: verdicts.filter(v => v.verdict === 'violated').length
+        };
     }
 
     /** Resolves when the verification scheduled so far has finished (tests, commands). */
@@ -78,7 +84,9 @@ export class VerificationScheduler {
         const generation = this.generation;
         this.timer = setTimeout(() => {
             this.timer = undefined;
-            this.running = this.verifyAll(generation).finally(() => { this.running = undefined; });
+            this.running = this.verifyAll(generation).finally(() => {
+                this.running = undefined;
+            });
         }, VERIFY_DEBOUNCE_MS);
     }
 
@@ -86,8 +94,12 @@ export class VerificationScheduler {
         const connection = this.shared.lsp.Connection;
         const programs = this.programs;
         const documents = this.shared.workspace.LangiumDocuments.all.toArray();
-        const twins = new Set(documents.map(d => this.shared.twin.TwinWorkspace.twinFileOf(d)).filter((f): f is string => f !== undefined));
-        const progress = connection ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+        const twins = new Set(
+            documents.map(d => this.shared.twin.TwinWorkspace.twinFileOf(d)).filter((f): f is string => f !== undefined)
+        );
+        const progress = connection
+            ? await connection.window.createWorkDoneProgress().catch(() => undefined)
+            : undefined;
         progress?.begin('netintent', 0, 'Verifying intents', true);
         // A run's verdicts replace the last run's whole: statements of earlier builds drop out.
         const verdicts = new Map<AstNode, RequirementVerdict>();
@@ -98,8 +110,10 @@ export class VerificationScheduler {
                 if (twinHasErrors(bound.loaded)) continue;
                 const part = verifiablePart(bound);
                 let session = this.sessions.get(twinFile);
-                if (!session) this.sessions.set(twinFile, session = new VerificationSession());
-                const run = part.program && await session.runAsync(part.program, () => generation !== this.generation, part.undecided);
+                if (!session) this.sessions.set(twinFile, (session = new VerificationSession()));
+                const run =
+                    part.program &&
+                    (await session.runAsync(part.program, () => generation !== this.generation, part.undecided));
                 const findings = twinFindings(bound, part, run ?? { verdicts: new Map(), forwarding: [] });
                 findings.verdicts.forEach((verdict, statement) => verdicts.set(statement, verdict));
                 // What is not proved shows in the code lens and hover: the error it depends on is marked already.
@@ -116,14 +130,19 @@ export class VerificationScheduler {
                     document.diagnostics = [...own, ...(violations.get(document.uri.toString()) ?? [])];
                     connection?.sendDiagnostics({ uri: document.uri.toString(), diagnostics: document.diagnostics });
                 }
-                forwardingByTwin.set(URI.file(twinFile).toString(), findings.forwarding.map(d => toLsp(d)));
+                forwardingByTwin.set(
+                    URI.file(twinFile).toString(),
+                    findings.forwarding.map(d => toLsp(d))
+                );
             }
             // The twin files are no Langium documents: their loops and blackholes are published
             // here, and cleared where there are none any more.
             for (const uri of new Set([...this.twinsWithProblems, ...forwardingByTwin.keys()])) {
                 connection?.sendDiagnostics({ uri, diagnostics: forwardingByTwin.get(uri) ?? [] });
             }
-            this.twinsWithProblems = new Set([...forwardingByTwin].filter(([, list]) => list.length > 0).map(([uri]) => uri));
+            this.twinsWithProblems = new Set(
+                [...forwardingByTwin].filter(([, list]) => list.length > 0).map(([uri]) => uri)
+            );
             this.verdicts = verdicts;
             await connection?.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
             await connection?.sendNotification(VERDICTS_NOTIFICATION, this.counts());
@@ -139,7 +158,14 @@ export class VerificationScheduler {
 function toLsp(finding: Finding, range?: Range): Diagnostic {
     return {
         range: range ?? toZeroBased(finding.range),
-        severity: finding.severity === 'error' ? DiagnosticSeverity.Error : finding.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
-        code: finding.code, source: 'netintent', message: finding.message
+        severity:
+            finding.severity === 'error'
+                ? DiagnosticSeverity.Error
+                : finding.severity === 'warning'
+                  ? DiagnosticSeverity.Warning
+                  : DiagnosticSeverity.Information,
+        code: finding.code,
+        source: 'netintent',
+        message: finding.message
     };
 }

@@ -58,10 +58,15 @@ export class IntervalSet {
             const lo = Math.max(alo, blo);
             const hi = Math.min(ahi, bhi);
             if (lo <= hi) out.push([lo, hi]);
-            if (ahi < bhi) i++; else j++;
+            if (ahi < bhi) i++;
+            else j++;
         }
         // All of this set: the very object (what is memoised by set is found again; nothing to allocate).
-        if (out.length === this.intervals.length && out.every(([lo, hi], k) => lo === this.intervals[k][0] && hi === this.intervals[k][1])) return this;
+        if (
+            out.length === this.intervals.length &&
+            out.every(([lo, hi], k) => lo === this.intervals[k][0] && hi === this.intervals[k][1])
+        )
+            return this;
         return new IntervalSet(out);
     }
 
@@ -90,7 +95,8 @@ export class IntervalSet {
             const [alo, ahi] = this.intervals[i];
             const [blo, bhi] = other.intervals[j];
             if (alo <= bhi && blo <= ahi) return true;
-            if (ahi < bhi) i++; else j++;
+            if (ahi < bhi) i++;
+            else j++;
         }
         return false;
     }
@@ -100,7 +106,9 @@ export class IntervalSet {
     }
 
     equals(other: IntervalSet): boolean {
-        return this.intervals.length === other.intervals.length
-            && this.intervals.every(([lo, hi], i) => lo === other.intervals[i][0] && hi === other.intervals[i][1]);
+        return (
+            this.intervals.length === other.intervals.length &&
+            this.intervals.every(([lo, hi], i) => lo === other.intervals[i][0] && hi === other.intervals[i][1])
+        );
     }
 }

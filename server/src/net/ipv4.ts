@@ -56,7 +56,7 @@ export function lastAddress(prefix: Prefix): number {
 }
 
 export function prefixContains(prefix: Prefix, address: number): boolean {
-    return ((address & prefixMask(prefix.length)) >>> 0) === prefix.network;
+    return (address & prefixMask(prefix.length)) >>> 0 === prefix.network;
 }
 
 export function prefixSize(prefix: Prefix): number {

@@ -37,11 +37,13 @@ export class FlowNetwork {
     private visit = 0;
 
     constructor(arcs: readonly Arc[]) {
-        const index = (name: string): number => this.nodes.get(name) ?? this.nodes.set(name, this.nodes.size).get(name)!;
+        const index = (name: string): number =>
+            this.nodes.get(name) ?? this.nodes.set(name, this.nodes.size).get(name)!;
         const tails: number[] = [];
         const heads: number[] = [];
         for (const arc of arcs) {
-            const from = index(arc.from), to = index(arc.to);
+            const from = index(arc.from),
+                to = index(arc.to);
             tails.push(from, to);
             heads.push(to, from);
             this.elements.push(arc.element, undefined);
@@ -56,7 +58,9 @@ export class FlowNetwork {
         for (let v = 0; v < n; v++) this.first[v + 1] += this.first[v];
         const fill = this.first.slice(0, n);
         this.order = new Int32Array(heads.length);
-        tails.forEach((tail, e) => { this.order[fill[tail]++] = e; });
+        tails.forEach((tail, e) => {
+            this.order[fill[tail]++] = e;
+        });
         this.stamp = new Int32Array(n);
         this.previous = new Int32Array(n);
         this.queue = new Int32Array(n);
@@ -68,7 +72,8 @@ export class FlowNetwork {
      * link is two arcs, one per direction: for an undirected link the cut crosses only one of them).
      */
     minimumCut(source: string, target: string, limit: number): CutResult {
-        const s = this.nodes.get(source), t = this.nodes.get(target);
+        const s = this.nodes.get(source),
+            t = this.nodes.get(target);
         if (s === undefined || t === undefined) return { separable: true, cut: [] };
         this.flow.fill(0);
         let flow = 0;
@@ -89,7 +94,8 @@ export class FlowNetwork {
     private augment(s: number, t: number): boolean {
         const visit = ++this.visit;
         this.stamp[s] = visit;
-        let read = 0, write = 0;
+        let read = 0,
+            write = 0;
         this.queue[write++] = s;
         while (read < write) {
             const node = this.queue[read++];

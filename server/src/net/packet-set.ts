@@ -45,8 +45,12 @@ export class PacketSet {
     /** The packets whose every field is in the given set; a field left out matches anything. */
     static cube(fields: Partial<Cube>): PacketSet {
         const cube: Cube = {
-            src: fields.src ?? ALL_ADDRESSES, dst: fields.dst ?? ALL_ADDRESSES, protocol: fields.protocol ?? ALL_PROTOCOLS,
-            dstPort: fields.dstPort ?? ALL_PORTS, srcPort: fields.srcPort ?? ALL_PORTS, dscp: fields.dscp ?? ALL_DSCP
+            src: fields.src ?? ALL_ADDRESSES,
+            dst: fields.dst ?? ALL_ADDRESSES,
+            protocol: fields.protocol ?? ALL_PROTOCOLS,
+            dstPort: fields.dstPort ?? ALL_PORTS,
+            srcPort: fields.srcPort ?? ALL_PORTS,
+            dscp: fields.dscp ?? ALL_DSCP
         };
         return FIELDS.some(f => cube[f].isEmpty()) ? PacketSet.EMPTY : new PacketSet([cube]);
     }
@@ -92,13 +96,24 @@ export class PacketSet {
 
     equals(other: PacketSet): boolean {
         // The same cubes in the same order (sets built alike), else by containment.
-        const alike = this.cubes.length === other.cubes.length && this.cubes.every((a, k) => FIELDS.every(field => a[field].equals(other.cubes[k][field])));
+        const alike =
+            this.cubes.length === other.cubes.length &&
+            this.cubes.every((a, k) => FIELDS.every(field => a[field].equals(other.cubes[k][field])));
         return alike || (this.contains(other) && other.contains(this));
     }
 
     /** The replies: addresses swapped, the service's ports as the replies' source ports, any DSCP (the responder's). */
     replies(): PacketSet {
-        return this.replySet ??= new PacketSet(this.cubes.map(c => ({ src: c.dst, dst: c.src, protocol: c.protocol, dstPort: c.srcPort, srcPort: c.dstPort, dscp: ALL_DSCP })));
+        return (this.replySet ??= new PacketSet(
+            this.cubes.map(c => ({
+                src: c.dst,
+                dst: c.src,
+                protocol: c.protocol,
+                dstPort: c.srcPort,
+                srcPort: c.dstPort,
+                dscp: ALL_DSCP
+            }))
+        ));
     }
 
     /** The same packets with the DSCP field rewritten (as nft's `ip dscp set` does). */
@@ -110,7 +125,10 @@ export class PacketSet {
     /** One concrete packet of the set, if any: from hosts' addresses where the set has them. */
     witness(): Packet | undefined {
         const hostLike = (set: IntervalSet) => set.intervals.some(([lo, hi]) => hi - lo >= 2);
-        const cube = this.cubes.find(c => hostLike(c.src) && hostLike(c.dst)) ?? this.cubes.find(c => hostLike(c.dst)) ?? this.cubes[0];
+        const cube =
+            this.cubes.find(c => hostLike(c.src) && hostLike(c.dst)) ??
+            this.cubes.find(c => hostLike(c.dst)) ??
+            this.cubes[0];
         return cube && cubeWitness(cube);
     }
 }

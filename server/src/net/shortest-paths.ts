@@ -159,9 +159,17 @@ export interface Distances {
  * `forward`: each node's outgoing edges; `reverse`: each node's incoming edges, as edges from it;
  * `candidates`: the failed nodes and the tails of the failed edges, where losses can start.
  */
-export function distancesAfterFailures(forward: Graph, reverse: Graph, before: Distances, target: string, failed: Exclusions, candidates: Iterable<string>): Distances {
+export function distancesAfterFailures(
+    forward: Graph,
+    reverse: Graph,
+    before: Distances,
+    target: string,
+    failed: Exclusions,
+    candidates: Iterable<string>
+): Distances {
     const failedNode = (node: string) => failed.nodes?.has(node) ?? false;
-    const failedEdge = (from: string, edge: Edge) => failed.links?.has(edge.link) || failedNode(from) || failedNode(edge.to);
+    const failedEdge = (from: string, edge: Edge) =>
+        failed.links?.has(edge.link) || failedNode(from) || failedNode(edge.to);
     if (failedNode(target)) return new Map();
     const onDag = (from: string, edge: Edge) => {
         const here = before.get(from);
@@ -174,7 +182,9 @@ export function distancesAfterFailures(forward: Graph, reverse: Graph, before: D
     while (queue.length > 0) {
         const node = queue.pop()!;
         if (affected.has(node) || node === target || before.get(node) === undefined) continue;
-        const holds = !failedNode(node) && (forward.get(node) ?? []).some(e => onDag(node, e) && !failedEdge(node, e) && !affected.has(e.to));
+        const holds =
+            !failedNode(node) &&
+            (forward.get(node) ?? []).some(e => onDag(node, e) && !failedEdge(node, e) && !affected.has(e.to));
         if (holds) continue;
         affected.add(node);
         // Whoever reached the target through this node must look again.
@@ -190,7 +200,8 @@ export function distancesAfterFailures(forward: Graph, reverse: Graph, before: D
         let best = Infinity;
         for (const edge of forward.get(node) ?? []) {
             const there = before.get(edge.to);
-            if (!failedEdge(node, edge) && !affected.has(edge.to) && there !== undefined) best = Math.min(best, edge.cost + there);
+            if (!failedEdge(node, edge) && !affected.has(edge.to) && there !== undefined)
+                best = Math.min(best, edge.cost + there);
         }
         if (best < Infinity) {
             recomputed.set(node, best);
@@ -230,7 +241,13 @@ export interface CostChange {
  * only from the edges that now give a shorter way. `changed`: every node whose distance or set of
  * equal-cost next hops differs. `forward` and `reverse` carry the new costs.
  */
-export function distancesAfterCostChanges(forward: Graph, reverse: Graph, before: Distances, target: string, changes: readonly CostChange[]): { distances: Distances; changed: Set<string> } {
+export function distancesAfterCostChanges(
+    forward: Graph,
+    reverse: Graph,
+    before: Distances,
+    target: string,
+    changes: readonly CostChange[]
+): { distances: Distances; changed: Set<string> } {
     const edgeKey = (from: string, link: number) => `${from}>${link}`;
     const previous = new Map(changes.map(c => [edgeKey(c.from, c.edge.link), c]));
     const lowered = (from: string, link: number) => {
@@ -254,11 +271,14 @@ export function distancesAfterCostChanges(forward: Graph, reverse: Graph, before
 
     // Raised edges: the nodes whose every shortest path used one.
     const affected = new Set<string>();
-    const queue = changes.filter(c => c.edge.cost > c.previous && onOldDag(c.from, { ...c.edge, cost: c.previous })).map(c => c.from);
+    const queue = changes
+        .filter(c => c.edge.cost > c.previous && onOldDag(c.from, { ...c.edge, cost: c.previous }))
+        .map(c => c.from);
     while (queue.length > 0) {
         const node = queue.pop()!;
         if (affected.has(node) || node === target) continue;
-        if ((forward.get(node) ?? []).some(e => onOldDag(node, e) && !raised(node, e.link) && !affected.has(e.to))) continue;
+        if ((forward.get(node) ?? []).some(e => onOldDag(node, e) && !raised(node, e.link) && !affected.has(e.to)))
+            continue;
         affected.add(node);
         for (const inbound of reverse.get(node) ?? []) {
             if (onOldDag(inbound.to, { to: node, cost: inbound.cost, link: inbound.link })) queue.push(inbound.to);
@@ -314,14 +334,25 @@ export function distancesAfterCostChanges(forward: Graph, reverse: Graph, before
         candidates.add(node);
         for (const inbound of reverse.get(node) ?? []) candidates.add(inbound.to);
     }
-    const nextHops = (node: string, distanceOf: (n: string) => number | undefined, cost: (from: string, edge: Edge) => number) =>
-        (forward.get(node) ?? []).filter(e => {
-            const there = distanceOf(e.to);
-            return there !== undefined && cost(node, e) + there === distanceOf(node);
-        }).map(e => `${e.to}>${e.link}`).join();
+    const nextHops = (
+        node: string,
+        distanceOf: (n: string) => number | undefined,
+        cost: (from: string, edge: Edge) => number
+    ) =>
+        (forward.get(node) ?? [])
+            .filter(e => {
+                const there = distanceOf(e.to);
+                return there !== undefined && cost(node, e) + there === distanceOf(node);
+            })
+            .map(e => `${e.to}>${e.link}`)
+            .join();
     const changed = new Set<string>();
     for (const node of candidates) {
-        if (now(node) !== before.get(node) || nextHops(node, n => before.get(n), oldCost) !== nextHops(node, now, (_from, e) => e.cost)) changed.add(node);
+        if (
+            now(node) !== before.get(node) ||
+            nextHops(node, n => before.get(n), oldCost) !== nextHops(node, now, (_from, e) => e.cost)
+        )
+            changed.add(node);
     }
     const moved = [...distance].some(([node, d]) => d !== before.get(node));
     if (!moved) return { distances: before, changed };
@@ -351,7 +382,7 @@ function indexGraph(graph: Graph): IndexedGraph {
     const index = new Map<string, number>();
     const number = (node: string) => {
         let i = index.get(node);
-        if (i === undefined) index.set(node, i = index.size);
+        if (i === undefined) index.set(node, (i = index.size));
         return i;
     };
     for (const [node, edges] of graph) {
@@ -377,7 +408,10 @@ function indexGraph(graph: Graph): IndexedGraph {
 
 /** Distances read from an array by node number. */
 class IndexedDistances implements Distances {
-    constructor(private readonly index: Map<string, number>, private readonly distance: Float64Array) {}
+    constructor(
+        private readonly index: Map<string, number>,
+        private readonly distance: Float64Array
+    ) {}
 
     get(node: string): number | undefined {
         const i = this.index.get(node);

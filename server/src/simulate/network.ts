@@ -19,7 +19,11 @@ export interface Failures {
 export const NO_FAILURES: Failures = { links: new Set(), devices: new Set(), interfaces: new Set() };
 
 export function failureKey(failures: Failures): string {
-    return [[...failures.links].sort((a, b) => a - b).join(','), [...failures.devices].sort().join(','), [...failures.interfaces].sort().join(',')].join('|');
+    return [
+        [...failures.links].sort((a, b) => a - b).join(','),
+        [...failures.devices].sort().join(','),
+        [...failures.interfaces].sort().join(',')
+    ].join('|');
 }
 
 /** A scenario's failures as the simulator takes them. */
@@ -68,15 +72,32 @@ export class SimNetwork {
     /** Owner of each interface address. */
     readonly addressOwner = new Map<number, { device: string; interface: string }>();
 
-    constructor(readonly twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
+    constructor(
+        readonly twin: Twin,
+        configs: ReadonlyMap<string, DeviceConfig>
+    ) {
         this.currentConfigs = configs;
         for (const [device, config] of configs) {
             for (const iface of config.interfaces) {
-                const subnet = iface.address ? { network: (iface.address.address & prefixMask(iface.address.length)) >>> 0, length: iface.address.length } : undefined;
+                const subnet = iface.address
+                    ? {
+                          network: (iface.address.address & prefixMask(iface.address.length)) >>> 0,
+                          length: iface.address.length
+                      }
+                    : undefined;
                 let byName = this.ports.get(device);
-                if (!byName) this.ports.set(device, byName = new Map());
-                const extra = (iface.secondary ?? []).map(a => ({ network: (a.address & prefixMask(a.length)) >>> 0, length: a.length }));
-                byName.set(iface.name, { device, config: iface, subnet, extra, name: interfaceName({ device, interface: iface.name }) });
+                if (!byName) this.ports.set(device, (byName = new Map()));
+                const extra = (iface.secondary ?? []).map(a => ({
+                    network: (a.address & prefixMask(a.length)) >>> 0,
+                    length: a.length
+                }));
+                byName.set(iface.name, {
+                    device,
+                    config: iface,
+                    subnet,
+                    extra,
+                    name: interfaceName({ device, interface: iface.name })
+                });
                 for (const address of [iface.address, ...(iface.secondary ?? [])]) {
                     if (address) this.addressOwner.set(address.address, { device, interface: iface.name });
                 }
@@ -130,7 +151,12 @@ export class SimNetwork {
         if (!port.peer) return true;
         if (failures.links.has(port.peer.link) || failures.devices.has(port.peer.device)) return false;
         const far = port.far;
-        return far !== undefined && !far.config.shutdown && !this.twin.down.has(far.name) && !failures.interfaces.has(far.name);
+        return (
+            far !== undefined &&
+            !far.config.shutdown &&
+            !this.twin.down.has(far.name) &&
+            !failures.interfaces.has(far.name)
+        );
     }
 
     /** The interfaces of a device that are up and addressed. */

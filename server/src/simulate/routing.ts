@@ -5,10 +5,25 @@
  * ebgp-requires-policy. Computed lazily per (device, prefix) and memoised, so that a failure
  * scenario costs only the routes a check asks for.
  */
-import type { BgpConfig, BgpNeighbor, DeviceConfig, OspfAuthentication, OspfInterface, RouteMap } from '../config/model.js';
+import type {
+    BgpConfig,
+    BgpNeighbor,
+    DeviceConfig,
+    OspfAuthentication,
+    OspfInterface,
+    RouteMap
+} from '../config/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { ALL_ADDRESSES, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
-import { distancesAfterCostChanges, distancesAfterFailures, distancesFrom, type CostChange, type Distances, type Edge, type Graph } from '../net/shortest-paths.js';
+import {
+    distancesAfterCostChanges,
+    distancesAfterFailures,
+    distancesFrom,
+    type CostChange,
+    type Distances,
+    type Edge,
+    type Graph
+} from '../net/shortest-paths.js';
 import type { Failures, Port, SimNetwork } from './network.js';
 
 export type Protocol = 'connected' | 'static' | 'ospf' | 'ebgp' | 'ibgp';
@@ -121,7 +136,12 @@ export class RoutingState {
      * `base`: the same network without these failures. Shortest-path trees that no failed link or
      * device lies on are taken from it instead of being computed again.
      */
-    constructor(readonly network: SimNetwork, readonly failures: Failures, private readonly universe: PrefixUniverse, private readonly base?: RoutingState) {}
+    constructor(
+        readonly network: SimNetwork,
+        readonly failures: Failures,
+        private readonly universe: PrefixUniverse,
+        private readonly base?: RoutingState
+    ) {}
 
     /** The route the RIB selects for exactly this prefix at this device. */
     route(device: string, prefix: Prefix): Route | undefined {
@@ -167,7 +187,9 @@ export class RoutingState {
     }
 
     private connected(device: string, prefix: Prefix): Route | undefined {
-        const ports = this.upPorts(device).filter(p => [p.subnet!, ...p.extra].some(s => s.network === prefix.network && s.length === prefix.length));
+        const ports = this.upPorts(device).filter(p =>
+            [p.subnet!, ...p.extra].some(s => s.network === prefix.network && s.length === prefix.length)
+        );
         if (ports.length === 0) return undefined;
         return { prefix, protocol: 'connected', distance: 0, nextHops: ports.map(p => ({ interface: p.config.name })) };
     }
@@ -179,10 +201,16 @@ export class RoutingState {
         let distance = Infinity;
         let resolutions: Resolution[] = [];
         for (const route of config.staticRoutes) {
-            if (route.table !== table || route.prefix.network !== prefix.network || route.prefix.length !== prefix.length) continue;
+            if (
+                route.table !== table ||
+                route.prefix.network !== prefix.network ||
+                route.prefix.length !== prefix.length
+            )
+                continue;
             const own = route.distance ?? ADMIN_DISTANCE.static;
             if (own > distance) continue;
-            const resolved = route.nextHop === 'blackhole' ? 'blackhole' : this.resolve(device, route.nextHop, depth, true);
+            const resolved =
+                route.nextHop === 'blackhole' ? 'blackhole' : this.resolve(device, route.nextHop, depth, true);
             if (unresolved(resolved)) continue;
             if (own < distance) resolutions = [];
             distance = own;
@@ -204,7 +232,9 @@ export class RoutingState {
         for (const prefix of this.universe.containing(address)) {
             if (prefix.length === 0) break;
             const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRoute(device, prefix) : undefined;
-            const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix), bgp].filter((r): r is Route => r !== undefined);
+            const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix), bgp].filter(
+                (r): r is Route => r !== undefined
+            );
             const route = routes.sort((a, b) => a.distance - b.distance)[0];
             if (route) return route.blackhole ? 'blackhole' : route.nextHops;
         }
@@ -225,7 +255,7 @@ export class RoutingState {
         if (!config) return undefined;
         // By configuration: a compile that changes only filters and steering keeps the routing state.
         let lookups = this.tableLookups.get(config);
-        if (!lookups) this.tableLookups.set(config, lookups = new Map());
+        if (!lookups) this.tableLookups.set(config, (lookups = new Map()));
         const k = `${table}|${address}`;
         let found = lookups.get(k);
         if (found === undefined) {
@@ -247,7 +277,8 @@ export class RoutingState {
     private ospfEnabled(config: DeviceConfig, port: Port): OspfInterface | undefined {
         if (!config.ospf) return undefined;
         if (port.config.ospf) return port.config.ospf;
-        const inNetwork = port.config.address && config.ospf.networks.some(n => prefixContains(n, port.config.address!.address));
+        const inNetwork =
+            port.config.address && config.ospf.networks.some(n => prefixContains(n, port.config.address!.address));
         return inNetwork ? OSPF_NETWORK_INTERFACE : undefined;
     }
 
@@ -282,8 +313,20 @@ export class RoutingState {
                 const farConfig = this.config(port.peer.device);
                 const far = this.network.port(port.peer.device, port.peer.interface);
                 const farSettings = farConfig && far ? this.ospfEnabled(farConfig, far) : undefined;
-                if (!farSettings || !ospfAdjacent(settings, farSettings) || !far?.subnet || key(far.subnet) !== key(port.subnet!)) continue;
-                edges.push({ to: port.peer.device, cost: settings.cost, interface: port.config.name, address: far.config.address!.address, link: port.peer.link });
+                if (
+                    !farSettings ||
+                    !ospfAdjacent(settings, farSettings) ||
+                    !far?.subnet ||
+                    key(far.subnet) !== key(port.subnet!)
+                )
+                    continue;
+                edges.push({
+                    to: port.peer.device,
+                    cost: settings.cost,
+                    interface: port.config.name,
+                    address: far.config.address!.address,
+                    link: port.peer.link
+                });
             }
             graph.set(device, edges);
         }
@@ -294,7 +337,7 @@ export class RoutingState {
         for (const [from, edges] of graph) {
             for (const edge of edges) {
                 let list = reverse.get(edge.to);
-                if (!list) reverse.set(edge.to, list = []);
+                if (!list) reverse.set(edge.to, (list = []));
                 list.push({ to: from, cost: edge.cost, link: edge.link });
             }
         }
@@ -330,11 +373,18 @@ export class RoutingState {
             if (!old || old.length !== edges.length) return undefined;
             for (const [i, edge] of edges.entries()) {
                 const was = old[i];
-                if (was.to !== edge.to || was.link !== edge.link || was.interface !== edge.interface || was.address !== edge.address) return undefined;
+                if (
+                    was.to !== edge.to ||
+                    was.link !== edge.link ||
+                    was.interface !== edge.interface ||
+                    was.address !== edge.address
+                )
+                    return undefined;
                 if (was.cost !== edge.cost) changes.push({ from: device, edge, previous: was.cost });
             }
         }
-        const announced = (state: RoutingState) => JSON.stringify([...state.ospfStubs!].map(([k, stubs]) => [k, stubs.map(s => [s.router, s.interface])]));
+        const announced = (state: RoutingState) =>
+            JSON.stringify([...state.ospfStubs!].map(([k, stubs]) => [k, stubs.map(s => [s.router, s.interface])]));
         if (announced(this) !== announced(before)) return undefined;
         const moved: MovedRoutes[] = [];
         for (const [target, distances] of before.distancesTo) {
@@ -353,11 +403,23 @@ export class RoutingState {
             // Routes toward it were computed only where every announcer's tree was.
             if (!old.every(s => before.distancesTo.has(s.router))) continue;
             const nearest = (state: RoutingState, announcers: typeof stubs, device: string) => {
-                const costs = announcers.filter(s => s.router !== device).map(s => [s.router, (state.distancesTo.get(s.router)!.get(device) ?? Infinity) + s.cost] as const);
+                const costs = announcers
+                    .filter(s => s.router !== device)
+                    .map(s => [s.router, (state.distancesTo.get(s.router)!.get(device) ?? Infinity) + s.cost] as const);
                 const best = Math.min(...costs.map(([, c]) => c));
-                return [best, ...costs.filter(([, c]) => c === best).map(([r]) => r).sort()].join();
+                return [
+                    best,
+                    ...costs
+                        .filter(([, c]) => c === best)
+                        .map(([r]) => r)
+                        .sort()
+                ].join();
             };
-            const at = new Set([...this.ospfGraph!.keys()].filter(device => nearest(this, stubs, device) !== nearest(before, old, device)));
+            const at = new Set(
+                [...this.ospfGraph!.keys()].filter(
+                    device => nearest(this, stubs, device) !== nearest(before, old, device)
+                )
+            );
             if (at.size > 0) moved.push({ toward: { prefix: prefixOfKey(k) }, at });
         }
         return moved;
@@ -372,7 +434,8 @@ export class RoutingState {
         if (ospf && (ospf.defaultOriginate || ospf.redistribute.length > 0)) return ALL_ADDRESSES;
         this.buildOspfOnce();
         const prefixes: Prefix[] = [];
-        for (const [announced, stubs] of this.ospfStubs!) if (stubs.some(s => s.router === router)) prefixes.push(prefixOfKey(announced));
+        for (const [announced, stubs] of this.ospfStubs!)
+            if (stubs.some(s => s.router === router)) prefixes.push(prefixOfKey(announced));
         return IntervalSet.fromIntervals(prefixes.flatMap(p => prefixRange(p).intervals));
     }
 
@@ -402,7 +465,14 @@ export class RoutingState {
         if (!distances) {
             if (!this.ospfGraph) this.buildOspf();
             distances = this.base
-                ? distancesAfterFailures(this.ospfGraph!, this.ospfReverse!, this.base.ospfDistancesTo(target), target, { nodes: this.failures.devices, links: this.failedLinks() }, this.failureCandidates())
+                ? distancesAfterFailures(
+                      this.ospfGraph!,
+                      this.ospfReverse!,
+                      this.base.ospfDistancesTo(target),
+                      target,
+                      { nodes: this.failures.devices, links: this.failedLinks() },
+                      this.failureCandidates()
+                  )
                 : distancesFrom(this.ospfReverse!, target);
             this.distancesTo.set(target, distances);
         }
@@ -412,7 +482,10 @@ export class RoutingState {
     /** Where failures can cut shortest paths: the failed devices and the routers at failed links. */
     private failureCandidates(): string[] {
         if (!this.candidates) {
-            const ends = [...this.failedLinks()].flatMap(l => [this.network.twin.links[l].a.device, this.network.twin.links[l].b.device]);
+            const ends = [...this.failedLinks()].flatMap(l => [
+                this.network.twin.links[l].a.device,
+                this.network.twin.links[l].b.device
+            ]);
             this.candidates = [...new Set([...this.failures.devices, ...ends])];
         }
         return this.candidates;
@@ -424,7 +497,10 @@ export class RoutingState {
     }
 
     /** The equal-cost next hops from `device` toward any of `targets` (each with an added cost). */
-    private ospfNextHops(device: string, targets: Array<{ router: string; extra: number }>): { cost: number; nextHops: NextHop[] } | undefined {
+    private ospfNextHops(
+        device: string,
+        targets: Array<{ router: string; extra: number }>
+    ): { cost: number; nextHops: NextHop[] } | undefined {
         let bestCost = Infinity;
         const reached: Array<{ router: string; extra: number }> = [];
         for (const target of targets) {
@@ -444,7 +520,11 @@ export class RoutingState {
             const here = distances.get(device)!;
             for (const edge of this.ospfEdges(device)) {
                 const there = distances.get(edge.to);
-                if (there !== undefined && edge.cost + there === here && !nextHops.some(h => h.interface === edge.interface)) {
+                if (
+                    there !== undefined &&
+                    edge.cost + there === here &&
+                    !nextHops.some(h => h.interface === edge.interface)
+                ) {
                     nextHops.push({ interface: edge.interface, address: edge.address });
                 }
             }
@@ -456,14 +536,23 @@ export class RoutingState {
         const config = this.config(device);
         if (!config?.ospf) return undefined;
         const stubs = this.ospfStubsOf(prefix).filter(s => s.router !== device);
-        const intra = stubs.length > 0 ? this.ospfNextHops(device, stubs.map(s => ({ router: s.router, extra: s.cost }))) : undefined;
+        const intra =
+            stubs.length > 0
+                ? this.ospfNextHops(
+                      device,
+                      stubs.map(s => ({ router: s.router, extra: s.cost }))
+                  )
+                : undefined;
         if (intra) return { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: intra.nextHops };
         if (stubs.length > 0 || this.ownsSubnet(device, prefix)) return undefined;
         // External (type 2): the lowest metric, then the nearest ASBR.
         const asbrs = this.ospfAsbrs(prefix).filter(a => a.router !== device);
         if (asbrs.length === 0) return undefined;
         const metric = Math.min(...asbrs.map(a => a.metric));
-        const external = this.ospfNextHops(device, asbrs.filter(a => a.metric === metric).map(a => ({ router: a.router, extra: 0 })));
+        const external = this.ospfNextHops(
+            device,
+            asbrs.filter(a => a.metric === metric).map(a => ({ router: a.router, extra: 0 }))
+        );
         return external && { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: external.nextHops };
     }
 
@@ -489,7 +578,11 @@ export class RoutingState {
             const ospf = config.ospf;
             if (!ospf.defaultOriginate && ospf.redistribute.length === 0) continue;
             const isDefault = prefix.length === 0;
-            if (isDefault && ospf.defaultOriginate && (this.staticRoute(router, prefix) || this.connected(router, prefix))) {
+            if (
+                isDefault &&
+                ospf.defaultOriginate &&
+                (this.staticRoute(router, prefix) || this.connected(router, prefix))
+            ) {
                 out.push({ router, metric: OSPF_EXTERNAL_METRIC });
             } else if (!isDefault && ospf.redistribute.includes('static') && this.staticRoute(router, prefix)) {
                 out.push({ router, metric: OSPF_EXTERNAL_METRIC });
@@ -511,14 +604,24 @@ export class RoutingState {
                 const owner = this.network.addressOwner.get(neighbor.address);
                 const peerConfig = owner && this.config(owner.device);
                 if (!owner || !peerConfig?.bgp || owner.device === device) continue;
-                const back = peerConfig.bgp.neighbors.find(n => this.network.addressOwner.get(n.address)?.device === device);
-                if (!back || !asMatches(neighbor.remoteAs, peerConfig.bgp.asn, config.bgp.asn) || !asMatches(back.remoteAs, config.bgp.asn, peerConfig.bgp.asn)) continue;
+                const back = peerConfig.bgp.neighbors.find(
+                    n => this.network.addressOwner.get(n.address)?.device === device
+                );
+                if (
+                    !back ||
+                    !asMatches(neighbor.remoteAs, peerConfig.bgp.asn, config.bgp.asn) ||
+                    !asMatches(back.remoteAs, config.bgp.asn, peerConfig.bgp.asn)
+                )
+                    continue;
                 const ebgp = config.bgp.asn !== peerConfig.bgp.asn;
                 const reachable = ebgp
-                    ? this.upPorts(device).some(p => prefixContains(p.subnet!, neighbor.address)) && this.network.isUp(owner.device, owner.interface, this.failures)
-                    // FRR does not peer across a blackhole next hop.
-                    : forwards(this.resolve(device, neighbor.address, 0)) && this.network.isUp(owner.device, owner.interface, this.failures);
-                if (reachable) sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
+                    ? this.upPorts(device).some(p => prefixContains(p.subnet!, neighbor.address)) &&
+                      this.network.isUp(owner.device, owner.interface, this.failures)
+                    : // FRR does not peer across a blackhole next hop.
+                      forwards(this.resolve(device, neighbor.address, 0)) &&
+                      this.network.isUp(owner.device, owner.interface, this.failures);
+                if (reachable)
+                    sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
             }
         }
         this.sessions = sessions;
@@ -570,12 +673,24 @@ export class RoutingState {
     private originate(device: string, config: DeviceConfig, prefix: Prefix): BgpPath[] {
         const bgp = config.bgp!;
         const local = (origin: number): BgpPath => ({
-            asPath: [], origin, localPref: BGP_DEFAULT_LOCAL_PREF, med: 0, ebgp: false, local: true, igpCost: 0, nextHop: 0, fromRouterId: bgp.routerId, fromAddress: 0
+            asPath: [],
+            origin,
+            localPref: BGP_DEFAULT_LOCAL_PREF,
+            med: 0,
+            ebgp: false,
+            local: true,
+            igpCost: 0,
+            nextHop: 0,
+            fromRouterId: bgp.routerId,
+            fromAddress: 0
         });
-        if (bgp.networks.some(n => key(n) === key(prefix)) && this.select(device, prefix, false)) return [local(ORIGIN.igp)];
+        if (bgp.networks.some(n => key(n) === key(prefix)) && this.select(device, prefix, false))
+            return [local(ORIGIN.igp)];
         for (const r of bgp.redistribute) {
-            const present = r.source === 'connected' ? this.connected(device, prefix) : this.staticRoute(device, prefix);
-            if (present && (!r.routeMap || routeMapPermits(config, r.routeMap, prefix))) return [local(ORIGIN.incomplete)];
+            const present =
+                r.source === 'connected' ? this.connected(device, prefix) : this.staticRoute(device, prefix);
+            if (present && (!r.routeMap || routeMapPermits(config, r.routeMap, prefix)))
+                return [local(ORIGIN.incomplete)];
         }
         return [];
     }
@@ -584,7 +699,9 @@ export class RoutingState {
     private exchange(session: BgpSession, advertised: BgpPath, prefix: Prefix): BgpPath | undefined {
         const receiver = this.config(session.from)!;
         const sender = this.config(session.to)!;
-        const back = sender.bgp!.neighbors.find(n => this.network.addressOwner.get(n.address)?.device === session.from)!;
+        const back = sender.bgp!.neighbors.find(
+            n => this.network.addressOwner.get(n.address)?.device === session.from
+        )!;
         if (session.ebgp) {
             if (sender.bgp!.ebgpRequiresPolicy && !back.routeMapOut) return undefined;
             if (receiver.bgp!.ebgpRequiresPolicy && !session.neighbor.routeMapIn) return undefined;
@@ -594,20 +711,29 @@ export class RoutingState {
         if (back.routeMapOut && !routeMapPermits(sender, back.routeMapOut, prefix)) return undefined;
         const asPath = session.ebgp ? [sender.bgp!.asn, ...advertised.asPath] : advertised.asPath;
         if (session.ebgp && asPath.includes(receiver.bgp!.asn)) return undefined;
-        if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix)) return undefined;
+        if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix))
+            return undefined;
         const nextHop = session.ebgp || advertised.local || back.nextHopSelf ? session.peerAddress : advertised.nextHop;
         if (unresolved(this.resolve(session.from, nextHop, 0))) return undefined;
         return {
-            asPath, origin: advertised.origin, localPref: session.ebgp ? BGP_DEFAULT_LOCAL_PREF : advertised.localPref, med: advertised.med,
-            ebgp: session.ebgp, local: false, igpCost: this.igpCost(session.from, nextHop), nextHop,
-            fromRouterId: sender.bgp!.routerId, fromAddress: session.peerAddress, fromDevice: session.to
+            asPath,
+            origin: advertised.origin,
+            localPref: session.ebgp ? BGP_DEFAULT_LOCAL_PREF : advertised.localPref,
+            med: advertised.med,
+            ebgp: session.ebgp,
+            local: false,
+            igpCost: this.igpCost(session.from, nextHop),
+            nextHop,
+            fromRouterId: sender.bgp!.routerId,
+            fromAddress: session.peerAddress,
+            fromDevice: session.to
         };
     }
 
     private igpCost(device: string, address: number): number {
         if (this.upPorts(device).some(p => prefixContains(p.subnet!, address))) return 0;
         const owner = this.network.addressOwner.get(address);
-        return owner ? this.ospfDistancesTo(owner.device).get(device) ?? Infinity : Infinity;
+        return owner ? (this.ospfDistancesTo(owner.device).get(device) ?? Infinity) : Infinity;
     }
 
     private bgpRoute(device: string, prefix: Prefix): Route | undefined {
@@ -615,7 +741,12 @@ export class RoutingState {
         const paths = this.bgpPaths(prefix).get(device) ?? [];
         if (paths.length === 0 || paths[0].local) return undefined;
         const protocol = paths[0].ebgp ? 'ebgp' : 'ibgp';
-        return resolvedRoute(prefix, protocol, ADMIN_DISTANCE[protocol], paths.map(path => this.resolve(device, path.nextHop, 0)));
+        return resolvedRoute(
+            prefix,
+            protocol,
+            ADMIN_DISTANCE[protocol],
+            paths.map(path => this.resolve(device, path.nextHop, 0))
+        );
     }
 }
 
@@ -631,7 +762,12 @@ function forwards(resolution: Resolution): resolution is NextHop[] {
  * A route over the next hops its resolutions give. Where they all end in a blackhole, the route is
  * one; where only some do, the kernel forwards over the others (measured on FRR 8.4).
  */
-function resolvedRoute(prefix: Prefix, protocol: Protocol, distance: number, resolutions: Resolution[]): Route | undefined {
+function resolvedRoute(
+    prefix: Prefix,
+    protocol: Protocol,
+    distance: number,
+    resolutions: Resolution[]
+): Route | undefined {
     const nextHops: NextHop[] = [];
     for (const hop of resolutions.flatMap(r => (r === 'blackhole' ? [] : r))) {
         if (!nextHops.some(h => h.interface === hop.interface && h.address === hop.address)) nextHops.push(hop);
@@ -648,11 +784,14 @@ function resolvedRoute(prefix: Prefix, protocol: Protocol, distance: number, res
  * SPF uses it in neither direction.
  */
 function ospfAdjacent(a: OspfInterface, b: OspfInterface): boolean {
-    return !a.passive && !b.passive
-        && a.pointToPoint === b.pointToPoint
-        && (a.helloInterval ?? OSPF_HELLO_DEFAULT) === (b.helloInterval ?? OSPF_HELLO_DEFAULT)
-        && (a.deadInterval ?? OSPF_DEAD_DEFAULT) === (b.deadInterval ?? OSPF_DEAD_DEFAULT)
-        && sameAuthentication(a.authentication, b.authentication);
+    return (
+        !a.passive &&
+        !b.passive &&
+        a.pointToPoint === b.pointToPoint &&
+        (a.helloInterval ?? OSPF_HELLO_DEFAULT) === (b.helloInterval ?? OSPF_HELLO_DEFAULT) &&
+        (a.deadInterval ?? OSPF_DEAD_DEFAULT) === (b.deadInterval ?? OSPF_DEAD_DEFAULT) &&
+        sameAuthentication(a.authentication, b.authentication)
+    );
 }
 
 function sameAuthentication(a: OspfAuthentication | undefined, b: OspfAuthentication | undefined): boolean {
@@ -693,7 +832,9 @@ function prefixListPermits(config: DeviceConfig, name: string, prefix: Prefix): 
     const list = config.prefixLists.find(l => l.name === name);
     if (!list) return false;
     for (const entry of [...list.entries].sort((a, b) => a.seq - b.seq)) {
-        const within = prefix.length >= entry.prefix.length && ((prefix.network & prefixMask(entry.prefix.length)) >>> 0) === entry.prefix.network;
+        const within =
+            prefix.length >= entry.prefix.length &&
+            (prefix.network & prefixMask(entry.prefix.length)) >>> 0 === entry.prefix.network;
         const lengthOk = entry.le === undefined ? prefix.length === entry.prefix.length : prefix.length <= entry.le;
         if (within && lengthOk) return entry.action === 'permit';
     }
@@ -706,26 +847,44 @@ function selectBgp(candidates: BgpPath[], bgp: BgpConfig): BgpPath[] {
     const sorted = [...candidates].sort(compareBgp);
     const best = sorted[0];
     if (best.local) return [best];
-    const equal = sorted.filter(p => !p.local && p.localPref === best.localPref && p.asPath.length === best.asPath.length && p.origin === best.origin
-        && p.med === best.med && p.ebgp === best.ebgp && p.igpCost === best.igpCost
-        && (bgp.multipathRelax || p.asPath[0] === best.asPath[0]));
+    const equal = sorted.filter(
+        p =>
+            !p.local &&
+            p.localPref === best.localPref &&
+            p.asPath.length === best.asPath.length &&
+            p.origin === best.origin &&
+            p.med === best.med &&
+            p.ebgp === best.ebgp &&
+            p.igpCost === best.igpCost &&
+            (bgp.multipathRelax || p.asPath[0] === best.asPath[0])
+    );
     return equal.slice(0, Math.max(1, bgp.maximumPaths));
 }
 
 function compareBgp(a: BgpPath, b: BgpPath): number {
-    return (b.localPref - a.localPref)
-        || (Number(b.local) - Number(a.local))
-        || (a.asPath.length - b.asPath.length)
-        || (a.origin - b.origin)
-        || ((a.asPath[0] === b.asPath[0]) ? a.med - b.med : 0)
-        || (Number(b.ebgp) - Number(a.ebgp))
-        || (a.igpCost - b.igpCost)
-        || (a.fromRouterId - b.fromRouterId)
-        || (a.fromAddress - b.fromAddress);
+    return (
+        b.localPref - a.localPref ||
+        Number(b.local) - Number(a.local) ||
+        a.asPath.length - b.asPath.length ||
+        a.origin - b.origin ||
+        (a.asPath[0] === b.asPath[0] ? a.med - b.med : 0) ||
+        Number(b.ebgp) - Number(a.ebgp) ||
+        a.igpCost - b.igpCost ||
+        a.fromRouterId - b.fromRouterId ||
+        a.fromAddress - b.fromAddress
+    );
 }
 
 function samePaths(a: BgpPath[], b: BgpPath[]): boolean {
-    return a.length === b.length && a.every((p, i) => p.nextHop === b[i].nextHop && p.asPath.join(' ') === b[i].asPath.join(' ') && p.fromAddress === b[i].fromAddress);
+    return (
+        a.length === b.length &&
+        a.every(
+            (p, i) =>
+                p.nextHop === b[i].nextHop &&
+                p.asPath.join(' ') === b[i].asPath.join(' ') &&
+                p.fromAddress === b[i].fromAddress
+        )
+    );
 }
 
 /** Every prefix any device could route, for longest-prefix matching. */
@@ -739,7 +898,11 @@ export class PrefixUniverse {
         for (const config of configs) {
             for (const iface of config.interfaces) {
                 for (const address of [iface.address, ...(iface.secondary ?? [])]) {
-                    if (address) this.add({ network: (address.address & prefixMask(address.length)) >>> 0, length: address.length });
+                    if (address)
+                        this.add({
+                            network: (address.address & prefixMask(address.length)) >>> 0,
+                            length: address.length
+                        });
                 }
             }
             for (const route of config.staticRoutes) this.add(route.prefix);

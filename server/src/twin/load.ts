@@ -9,8 +9,30 @@ import { quoted, type Diagnostic, type SourceLocation } from '../common/diagnost
 import { didYouMean } from '../common/suggest.js';
 import { parseDuration } from '../common/units.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { formatAddress, formatPrefix, lastAddress, parseAddress, parsePrefix, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
-import { interfaceName, linkName, ROUTINGS, type InterfaceKey, type InterfaceUse, type Routing, type Twin, type TwinDevice, type TwinExternal, type TwinLink, type TwinSegment } from './model.js';
+import {
+    formatAddress,
+    formatPrefix,
+    lastAddress,
+    parseAddress,
+    parsePrefix,
+    prefixContains,
+    prefixMask,
+    prefixRange,
+    type Prefix
+} from '../net/ipv4.js';
+import {
+    interfaceName,
+    linkName,
+    ROUTINGS,
+    type InterfaceKey,
+    type InterfaceUse,
+    type Routing,
+    type Twin,
+    type TwinDevice,
+    type TwinExternal,
+    type TwinLink,
+    type TwinSegment
+} from './model.js';
 import { YamlReader, type MapEntry } from './yaml-reader.js';
 
 /** Reads a file's text: undefined when it does not exist, `refused` (why) when it may not or cannot be read. */
@@ -24,7 +46,18 @@ export interface TwinLoadResult {
     files: string[];
 }
 
-const TOP_KEYS = ['network', 'routing', 'topology', 'pools', 'devices', 'links', 'segments', 'hosts', 'externals', 'state'] as const;
+const TOP_KEYS = [
+    'network',
+    'routing',
+    'topology',
+    'pools',
+    'devices',
+    'links',
+    'segments',
+    'hosts',
+    'externals',
+    'state'
+] as const;
 const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
 const LINK_KEYS = ['endpoints', 'subnet', 'cost', 'latency', 'bandwidth'];
 const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
@@ -44,8 +77,8 @@ const MAX_INTERFACE_BYTES = 15;
 const PLATFORMS = ['frr'];
 /** The pools of a twin that is a containerlab file alone. */
 export const CONTAINERLAB_POOLS = {
-    links: { network: 0x0afe0000, length: 16 } as Prefix,     // 10.254.0.0/16
-    loopbacks: { network: 0x0affff00, length: 24 } as Prefix  // 10.255.255.0/24
+    links: { network: 0x0afe0000, length: 16 } as Prefix, // 10.254.0.0/16
+    loopbacks: { network: 0x0affff00, length: 24 } as Prefix // 10.255.255.0/24
 };
 
 export function isContainerlabFile(file: string): boolean {
@@ -75,11 +108,22 @@ class TwinLoader {
     private linkPool?: { prefix: Prefix; location: SourceLocation };
     private loopbackPool?: { prefix: Prefix; location: SourceLocation };
 
-    constructor(private readonly file: string, private readonly readFile: ReadFile) {
+    constructor(
+        private readonly file: string,
+        private readonly readFile: ReadFile
+    ) {
         this.twin = {
-            file, network: path.basename(file).replace(/\.(twin|clab)?\.?ya?ml$/i, ''), routing: 'ospf',
-            devices: new Map(), links: [], segments: new Map(), hosts: new Map(), externals: new Map(),
-            down: new Set(), ownSpace: IntervalSet.EMPTY, rejected: new Set()
+            file,
+            network: path.basename(file).replace(/\.(twin|clab)?\.?ya?ml$/i, ''),
+            routing: 'ospf',
+            devices: new Map(),
+            links: [],
+            segments: new Map(),
+            hosts: new Map(),
+            externals: new Map(),
+            down: new Set(),
+            ownSpace: IntervalSet.EMPTY,
+            rejected: new Set()
         };
     }
 
@@ -103,13 +147,23 @@ class TwinLoader {
     private open(file: string, from?: { reader: YamlReader; node: Node | null }): YamlReader | undefined {
         const text = this.readFile(file);
         if (typeof text !== 'string') {
-            const [message, code] = text === undefined
-                ? [`Cannot read '${file}': no such file. Check the path (it is relative to the file that names it).`, 'missing-file']
-                : [text.refused, 'unreadable-file'];
+            const [message, code] =
+                text === undefined
+                    ? [
+                          `Cannot read '${file}': no such file. Check the path (it is relative to the file that names it).`,
+                          'missing-file'
+                      ]
+                    : [text.refused, 'unreadable-file'];
             if (from) {
                 from.reader.error(from.node, message, code);
             } else {
-                this.diagnostics.push({ file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, severity: 'error', code, message });
+                this.diagnostics.push({
+                    file,
+                    range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+                    severity: 'error',
+                    code,
+                    message
+                });
             }
             return undefined;
         }
@@ -127,13 +181,17 @@ class TwinLoader {
         const network = top.get('network');
         if (network) {
             const name = reader.string(network.value, 'network');
-            if (name && this.checkNameAt(reader, network.value, name, 'network')) (this.twin as { network: string }).network = name;
+            if (name && this.checkNameAt(reader, network.value, name, 'network'))
+                (this.twin as { network: string }).network = name;
         }
         const routing = top.get('routing');
         if (routing) {
             const value = reader.string(routing.value, 'routing');
             if (value !== undefined && !ROUTINGS.includes(value as Routing)) {
-                reader.error(routing.value, `Unknown routing '${value}'. Use one of: ${ROUTINGS.join(', ')}.${didYouMean(value, ROUTINGS)}`);
+                reader.error(
+                    routing.value,
+                    `Unknown routing '${value}'. Use one of: ${ROUTINGS.join(', ')}.${didYouMean(value, ROUTINGS)}`
+                );
             } else if (value) {
                 (this.twin as { routing: Routing }).routing = value as Routing;
             }
@@ -143,7 +201,10 @@ class TwinLoader {
         if (topology) {
             const relative = reader.string(topology.value, 'topology');
             if (relative !== undefined) {
-                const clab = this.open(path.resolve(path.dirname(reader.file), relative), { reader, node: topology.value });
+                const clab = this.open(path.resolve(path.dirname(reader.file), relative), {
+                    reader,
+                    node: topology.value
+                });
                 if (clab) this.importContainerlab(clab, hostNames);
             }
         }
@@ -161,20 +222,36 @@ class TwinLoader {
         const top = new Map(reader.map(reader.root, 'the containerlab file').map(e => [e.key, e]));
         const topology = top.get('topology');
         if (!topology) {
-            reader.error(reader.root, "A containerlab file needs a 'topology:' with 'nodes:' and 'links:'.", 'containerlab');
+            reader.error(
+                reader.root,
+                "A containerlab file needs a 'topology:' with 'nodes:' and 'links:'.",
+                'containerlab'
+            );
             return;
         }
         const sections = new Map(reader.map(topology.value, 'topology').map(e => [e.key, e]));
         for (const node of reader.map(sections.get('nodes')?.value, 'nodes')) {
             if (hostNames.has(node.key) || !this.checkName(reader, node, 'node')) continue;
-            const image = isMap(reader.resolve(node.value)) ? reader.map(node.value, `node ${node.key}`).find(e => e.key === 'image') : undefined;
-            const imageName = image ? reader.string(image.value, 'image') ?? '' : '';
+            const image = isMap(reader.resolve(node.value))
+                ? reader.map(node.value, `node ${node.key}`).find(e => e.key === 'image')
+                : undefined;
+            const imageName = image ? (reader.string(image.value, 'image') ?? '') : '';
             const platform = /frr/i.test(imageName) || !imageName ? 'frr' : imageName;
             if (platform !== 'frr') {
-                reader.error(image!.value, `Node ${node.key} runs ${imageName}, which netintent cannot configure: it writes FRR configurations only. `
-                    + `If ${node.key} is a host, declare it under hosts: in a twin file that imports this topology.`, 'platform');
+                reader.error(
+                    image!.value,
+                    `Node ${node.key} runs ${imageName}, which netintent cannot configure: it writes FRR configurations only. ` +
+                        `If ${node.key} is a host, declare it under hosts: in a twin file that imports this topology.`,
+                    'platform'
+                );
             }
-            this.twin.devices.set(node.key, { name: node.key, role: 'router', platform, interfaces: new Map(), location: reader.location(node.keyNode) });
+            this.twin.devices.set(node.key, {
+                name: node.key,
+                role: 'router',
+                platform,
+                interfaces: new Map(),
+                location: reader.location(node.keyNode)
+            });
         }
         for (const linkNode of reader.seq(sections.get('links')?.value, 'links')) {
             const fields = new Map(reader.map(linkNode, 'a link').map(e => [e.key, e]));
@@ -186,7 +263,10 @@ class TwinLoader {
             const hostEnd = hostNames.has(a.key.device) ? a : hostNames.has(b.key.device) ? b : undefined;
             if (hostEnd) {
                 const deviceEnd = hostEnd === a ? b : a;
-                this.hostNodeAttachments.set(hostEnd.key.device, { key: deviceEnd.key, location: reader.location(deviceEnd.node) });
+                this.hostNodeAttachments.set(hostEnd.key.device, {
+                    key: deviceEnd.key,
+                    location: reader.location(deviceEnd.node)
+                });
                 continue;
             }
             const link = this.addLink(reader, linkNode, a, b);
@@ -199,35 +279,53 @@ class TwinLoader {
             const prefix = this.readPrefix(reader, pool.value, `pools.${pool.key}`);
             if (!prefix) continue;
             const value = { prefix, location: reader.location(pool.value) };
-            if (pool.key === 'links') this.linkPool = value; else this.loopbackPool = value;
+            if (pool.key === 'links') this.linkPool = value;
+            else this.loopbackPool = value;
         }
     }
 
     private readDevice(reader: YamlReader, entry: MapEntry): void {
         const existing = this.twin.devices.get(entry.key);
         const device: TwinDevice = existing ?? {
-            name: entry.key, role: 'router', platform: 'frr', interfaces: new Map(), location: reader.location(entry.keyNode)
+            name: entry.key,
+            role: 'router',
+            platform: 'frr',
+            interfaces: new Map(),
+            location: reader.location(entry.keyNode)
         };
         // A device the twin also declares after a containerlab import points at the twin's line.
         device.location = reader.location(entry.keyNode);
         this.checkName(reader, entry, 'device');
         for (const field of reader.map(entry.value, `device ${entry.key}`, DEVICE_KEYS)) {
             switch (field.key) {
-                case 'role': device.role = reader.string(field.value, 'role') ?? device.role; break;
+                case 'role':
+                    device.role = reader.string(field.value, 'role') ?? device.role;
+                    break;
                 case 'platform': {
                     const platform = reader.string(field.value, 'platform');
                     if (platform !== undefined && !PLATFORMS.includes(platform)) {
-                        reader.error(field.value, `Platform '${platform}' has no renderer: netintent writes configurations for ${PLATFORMS.join(', ')} only.${didYouMean(platform, PLATFORMS)}`, 'platform');
+                        reader.error(
+                            field.value,
+                            `Platform '${platform}' has no renderer: netintent writes configurations for ${PLATFORMS.join(', ')} only.${didYouMean(platform, PLATFORMS)}`,
+                            'platform'
+                        );
                     }
                     device.platform = platform ?? device.platform;
                     break;
                 }
-                case 'asn': device.asn = reader.integer(field.value, 'asn', 1, 4294967295); break;
-                case 'loopback': case 'router-id': {
+                case 'asn':
+                    device.asn = reader.integer(field.value, 'asn', 1, 4294967295);
+                    break;
+                case 'loopback':
+                case 'router-id': {
                     const address = this.readAddress(reader, field.value, field.key);
                     if (address !== undefined && field.key === 'loopback') {
                         device.loopback = address;
-                        this.useAddresses(IntervalSet.of(address, address), `loopback of ${entry.key}`, reader.location(field.value));
+                        this.useAddresses(
+                            IntervalSet.of(address, address),
+                            `loopback of ${entry.key}`,
+                            reader.location(field.value)
+                        );
                     }
                     break;
                 }
@@ -257,16 +355,25 @@ class TwinLoader {
                 case 'subnet': {
                     const subnet = this.readPrefix(reader, field.value, 'subnet');
                     if (subnet && subnet.length > 31) {
-                        reader.error(field.value, `Subnet ${formatPrefix(subnet)} has no room for two interfaces; use a /31 or shorter prefix.`);
+                        reader.error(
+                            field.value,
+                            `Subnet ${formatPrefix(subnet)} has no room for two interfaces; use a /31 or shorter prefix.`
+                        );
                     } else if (subnet) {
                         link.subnet = subnet;
                         this.useAddresses(prefixRange(subnet), `link ${linkName(link)}`, reader.location(field.value));
                     }
                     break;
                 }
-                case 'cost': link.cost = reader.integer(field.value, 'cost', 1, 65535) ?? link.cost; break;
-                case 'latency': link.latencyUs = this.readLatency(reader, field.value) ?? link.latencyUs; break;
-                case 'bandwidth': link.bandwidth = reader.string(field.value, 'bandwidth'); break;
+                case 'cost':
+                    link.cost = reader.integer(field.value, 'cost', 1, 65535) ?? link.cost;
+                    break;
+                case 'latency':
+                    link.latencyUs = this.readLatency(reader, field.value) ?? link.latencyUs;
+                    break;
+                case 'bandwidth':
+                    link.bandwidth = reader.string(field.value, 'bandwidth');
+                    break;
             }
         }
     }
@@ -276,7 +383,13 @@ class TwinLoader {
         const okA = this.addInterface(reader, a, 'link', description);
         const okB = this.addInterface(reader, b, 'link', description);
         if (!okA || !okB) return undefined;
-        const link: TwinLink = { a: a.key, b: b.key, cost: DEFAULT_COST, latencyUs: 0, location: reader.location(node) };
+        const link: TwinLink = {
+            a: a.key,
+            b: b.key,
+            cost: DEFAULT_COST,
+            latencyUs: 0,
+            location: reader.location(node)
+        };
         this.twin.links.push(link);
         return link;
     }
@@ -286,24 +399,38 @@ class TwinLoader {
         const fields = new Map(reader.map(entry.value, `segment ${entry.key}`, SEGMENT_KEYS).map(e => [e.key, e]));
         const prefixEntry = fields.get('prefix');
         if (!prefixEntry) {
-            reader.error(entry.keyNode, `Segment ${entry.key} needs a 'prefix:' (the subnet where its endpoints live).`);
+            reader.error(
+                entry.keyNode,
+                `Segment ${entry.key} needs a 'prefix:' (the subnet where its endpoints live).`
+            );
             this.twin.rejected.add(`segment:${entry.key}`);
             return;
         }
         const prefix = this.readPrefix(reader, prefixEntry.value, 'prefix');
         if (prefix && prefix.length > 30) {
-            reader.error(prefixEntry.value, `Segment prefix ${formatPrefix(prefix)} is too small for a gateway and hosts; use a /30 or shorter prefix.`);
+            reader.error(
+                prefixEntry.value,
+                `Segment prefix ${formatPrefix(prefix)} is too small for a gateway and hosts; use a /30 or shorter prefix.`
+            );
         }
         if (!prefix || prefix.length > 30) {
             this.twin.rejected.add(`segment:${entry.key}`);
             return;
         }
-        const segment: TwinSegment = { name: entry.key, prefix, gateway: prefix.network + 1, location: reader.location(entry.keyNode) };
+        const segment: TwinSegment = {
+            name: entry.key,
+            prefix,
+            gateway: prefix.network + 1,
+            location: reader.location(entry.keyNode)
+        };
         const gateway = fields.get('gateway');
         if (gateway) {
             const address = this.readAddress(reader, gateway.value, 'gateway');
             if (address !== undefined && !this.usableIn(prefix, address)) {
-                reader.error(gateway.value, `Gateway ${formatAddress(address)} is not a usable address of segment ${entry.key} (${formatPrefix(prefix)}).`);
+                reader.error(
+                    gateway.value,
+                    `Gateway ${formatAddress(address)} is not a usable address of segment ${entry.key} (${formatPrefix(prefix)}).`
+                );
             } else if (address !== undefined) {
                 segment.gateway = address;
             }
@@ -313,7 +440,13 @@ class TwinLoader {
         const attach = fields.get('attach');
         if (attach) {
             const endpoint = this.readEndpoint(reader, attach.value);
-            if (endpoint && this.addInterface(reader, endpoint, 'segment', `segment ${entry.key}`, { address: segment.gateway, length: prefix.length })) {
+            if (
+                endpoint &&
+                this.addInterface(reader, endpoint, 'segment', `segment ${entry.key}`, {
+                    address: segment.gateway,
+                    length: prefix.length
+                })
+            ) {
                 segment.attach = endpoint.key;
             } else {
                 // Its attach line already has an error; "not attached" would say it twice.
@@ -339,33 +472,58 @@ class TwinLoader {
         if (segmentName === undefined) return false;
         const segment = this.twin.segments.get(segmentName);
         if (!segment) {
-            reader.error(segmentEntry.value, `Unknown segment '${segmentName}'.${didYouMean(segmentName, this.twin.segments.keys()) || ' Declare it under segments:.'}`, 'unknown-name');
+            reader.error(
+                segmentEntry.value,
+                `Unknown segment '${segmentName}'.${didYouMean(segmentName, this.twin.segments.keys()) || ' Declare it under segments:.'}`,
+                'unknown-name'
+            );
             return false;
         }
         const fromContainerlab = this.hostNodeAttachments.get(entry.key);
         if (fromContainerlab && !segment.attach) {
             const endpoint = { key: fromContainerlab.key, node: null, location: fromContainerlab.location };
-            if (this.addInterface(reader, endpoint, 'segment', `segment ${segment.name}`, { address: segment.gateway, length: segment.prefix.length })) {
+            if (
+                this.addInterface(reader, endpoint, 'segment', `segment ${segment.name}`, {
+                    address: segment.gateway,
+                    length: segment.prefix.length
+                })
+            ) {
                 segment.attach = fromContainerlab.key;
             }
         }
         const addressEntry = fields.get('address');
-        const address = addressEntry ? this.readAddress(reader, addressEntry.value, 'address') : this.freeHostAddress(segment);
+        const address = addressEntry
+            ? this.readAddress(reader, addressEntry.value, 'address')
+            : this.freeHostAddress(segment);
         if (address === undefined) return false;
         if (!this.usableIn(segment.prefix, address)) {
-            reader.error(addressEntry?.value, `Address ${formatAddress(address)} is not inside segment ${segment.name} (${formatPrefix(segment.prefix)}); use an address of that segment.`);
+            reader.error(
+                addressEntry?.value,
+                `Address ${formatAddress(address)} is not inside segment ${segment.name} (${formatPrefix(segment.prefix)}); use an address of that segment.`
+            );
             return false;
         }
         if (address === segment.gateway) {
-            reader.error(addressEntry?.value, `Address ${formatAddress(address)} is the gateway of segment ${segment.name}; give the host another address.`);
+            reader.error(
+                addressEntry?.value,
+                `Address ${formatAddress(address)} is the gateway of segment ${segment.name}; give the host another address.`
+            );
             return false;
         }
         const clash = [...this.twin.hosts.values()].find(h => h.address === address);
         if (clash) {
-            reader.error(addressEntry?.value, `Address ${formatAddress(address)} is already host ${clash.name}'s (line ${clash.location.range.start.line}).`);
+            reader.error(
+                addressEntry?.value,
+                `Address ${formatAddress(address)} is already host ${clash.name}'s (line ${clash.location.range.start.line}).`
+            );
             return false;
         }
-        this.twin.hosts.set(entry.key, { name: entry.key, segment: segment.name, address, location: reader.location(entry.keyNode) });
+        this.twin.hosts.set(entry.key, {
+            name: entry.key,
+            segment: segment.name,
+            address,
+            location: reader.location(entry.keyNode)
+        });
         return true;
     }
 
@@ -374,11 +532,15 @@ class TwinLoader {
         const fields = new Map(reader.map(entry.value, `external ${entry.key}`, EXTERNAL_KEYS).map(e => [e.key, e]));
         const prefixesEntry = fields.get('prefixes');
         if (!prefixesEntry) {
-            reader.error(entry.keyNode, `External ${entry.key} needs 'prefixes:' (the address space it stands for, e.g. [0.0.0.0/0]).`);
+            reader.error(
+                entry.keyNode,
+                `External ${entry.key} needs 'prefixes:' (the address space it stands for, e.g. [0.0.0.0/0]).`
+            );
             this.twin.rejected.add(`external:${entry.key}`);
             return;
         }
-        const prefixes = reader.seq(prefixesEntry.value, 'prefixes')
+        const prefixes = reader
+            .seq(prefixesEntry.value, 'prefixes')
             .map(node => this.readPrefix(reader, node, 'prefix'))
             .filter((p): p is Prefix => p !== undefined);
         let address: { address: number; length: number } | undefined;
@@ -387,27 +549,53 @@ class TwinLoader {
             const text = reader.string(addressEntry.value, 'address');
             const parsed = text === undefined ? undefined : parsePrefix(text, false);
             if (text !== undefined && (!parsed || parsed.prefix.length > 31)) {
-                reader.error(addressEntry.value, `'${text}' is not an interface address with its prefix length; write it like 203.0.113.2/30.`);
+                reader.error(
+                    addressEntry.value,
+                    `'${text}' is not an interface address with its prefix length; write it like 203.0.113.2/30.`
+                );
             } else if (parsed && text !== undefined) {
                 address = { address: parseAddress(text.split('/')[0])!, length: parsed.prefix.length };
-                this.useAddresses(prefixRange(parsed.prefix), `external ${entry.key}'s attachment`, reader.location(addressEntry.value));
+                this.useAddresses(
+                    prefixRange(parsed.prefix),
+                    `external ${entry.key}'s attachment`,
+                    reader.location(addressEntry.value)
+                );
             }
         }
         let peer: number | undefined;
         const peerEntry = fields.get('peer');
         if (peerEntry) {
             peer = this.readAddress(reader, peerEntry.value, 'peer');
-            if (peer !== undefined && address && !prefixContains({ network: (address.address & prefixMask(address.length)) >>> 0, length: address.length }, peer)) {
-                reader.error(peerEntry.value, `Peer ${formatAddress(peer)} is not on the attachment subnet of ${formatAddress(address.address)}/${address.length}.`);
+            if (
+                peer !== undefined &&
+                address &&
+                !prefixContains(
+                    { network: (address.address & prefixMask(address.length)) >>> 0, length: address.length },
+                    peer
+                )
+            ) {
+                reader.error(
+                    peerEntry.value,
+                    `Peer ${formatAddress(peer)} is not on the attachment subnet of ${formatAddress(address.address)}/${address.length}.`
+                );
             }
         }
         let attach: InterfaceKey | undefined;
         const attachEntry = fields.get('attach');
         if (attachEntry) {
             const endpoint = this.readEndpoint(reader, attachEntry.value);
-            if (endpoint && this.addInterface(reader, endpoint, 'external', `external ${entry.key}`, address)) attach = endpoint.key;
+            if (endpoint && this.addInterface(reader, endpoint, 'external', `external ${entry.key}`, address))
+                attach = endpoint.key;
         }
-        this.twin.externals.set(entry.key, { name: entry.key, prefixes, attach, address, peer, space: IntervalSet.EMPTY, location: reader.location(entry.keyNode) });
+        this.twin.externals.set(entry.key, {
+            name: entry.key,
+            prefixes,
+            attach,
+            address,
+            peer,
+            space: IntervalSet.EMPTY,
+            location: reader.location(entry.keyNode)
+        });
     }
 
     private readState(reader: YamlReader, entry: MapEntry | undefined): void {
@@ -418,9 +606,17 @@ class TwinLoader {
                 if (!endpoint) continue;
                 const device = this.twin.devices.get(endpoint.key.device);
                 if (!device) {
-                    reader.error(node, `Unknown device '${endpoint.key.device}'.${didYouMean(endpoint.key.device, this.twin.devices.keys())}`, 'unknown-name');
+                    reader.error(
+                        node,
+                        `Unknown device '${endpoint.key.device}'.${didYouMean(endpoint.key.device, this.twin.devices.keys())}`,
+                        'unknown-name'
+                    );
                 } else if (!device.interfaces.has(endpoint.key.interface)) {
-                    reader.error(node, `Device ${device.name} has no interface '${endpoint.key.interface}'.${didYouMean(endpoint.key.interface, device.interfaces.keys())}`, 'unknown-name');
+                    reader.error(
+                        node,
+                        `Device ${device.name} has no interface '${endpoint.key.interface}'.${didYouMean(endpoint.key.interface, device.interfaces.keys())}`,
+                        'unknown-name'
+                    );
                 } else {
                     this.twin.down.add(interfaceName(endpoint.key));
                 }
@@ -437,7 +633,9 @@ class TwinLoader {
         for (const segment of this.twin.segments.values()) {
             if (!segment.attach && !this.unattachedReported.has(segment.name)) {
                 this.diagnostics.push({
-                    ...segment.location, severity: 'error', code: 'twin',
+                    ...segment.location,
+                    severity: 'error',
+                    code: 'twin',
                     message: `Segment ${segment.name} is not attached to a device; add 'attach: device:interface' (its gateway interface).`
                 });
             }
@@ -445,17 +643,27 @@ class TwinLoader {
         this.twin.ownSpace = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
         // The pools are the network's own too, used or not (an anycast address the compiler takes
         // from the loopback pool is no external's).
-        const pools = IntervalSet.fromIntervals([this.linkPool, this.loopbackPool].flatMap(p => (p ? prefixRange(p.prefix).intervals : [])));
-        for (const [external, space] of externalSpaces([...this.twin.externals.values()])) external.space = space.subtract(this.twin.ownSpace).subtract(pools);
+        const pools = IntervalSet.fromIntervals(
+            [this.linkPool, this.loopbackPool].flatMap(p => (p ? prefixRange(p.prefix).intervals : []))
+        );
+        for (const [external, space] of externalSpaces([...this.twin.externals.values()]))
+            external.space = space.subtract(this.twin.ownSpace).subtract(pools);
         for (const reader of this.readers) this.diagnostics.push(...reader.diagnostics);
-        this.diagnostics.sort((x, y) => x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column);
+        this.diagnostics.sort(
+            (x, y) =>
+                x.file.localeCompare(y.file) ||
+                x.range.start.line - y.range.start.line ||
+                x.range.start.column - y.range.start.column
+        );
     }
 
     private allocateLinkSubnets(): void {
         this.allocateFrom(this.linkPool, {
-            pool: 'links', length: 31,
+            pool: 'links',
+            length: 31,
             needing: this.twin.links.filter(l => !l.subnet),
-            missing: n => `${n} link(s) have no 'subnet:' and the twin has no pool to take one from; add 'pools: { links: 10.0.0.0/16 }' or a subnet to each link.`,
+            missing: n =>
+                `${n} link(s) have no 'subnet:' and the twin has no pool to take one from; add 'pools: { links: 10.0.0.0/16 }' or a subnet to each link.`,
             shortage: 'a /31 for each link without a subnet',
             assign: (link, network) => {
                 link.subnet = { network, length: 31 };
@@ -467,9 +675,11 @@ class TwinLoader {
     private allocateLoopbacks(): void {
         if (this.loopbackPool) this.twin.loopbackPool = this.loopbackPool.prefix;
         this.allocateFrom(this.loopbackPool, {
-            pool: 'loopbacks', length: 32,
+            pool: 'loopbacks',
+            length: 32,
             needing: [...this.twin.devices.values()].filter(d => d.loopback === undefined),
-            missing: n => `${n} device(s) have no 'loopback:' and the twin has no pool to take one from; add 'pools: { loopbacks: 10.255.0.0/24 }' or a loopback to each device.`,
+            missing: n =>
+                `${n} device(s) have no 'loopback:' and the twin has no pool to take one from; add 'pools: { loopbacks: 10.255.0.0/24 }' or a loopback to each device.`,
             shortage: 'an address for each device without a loopback',
             assign: (device, address) => {
                 device.loopback = address;
@@ -479,20 +689,35 @@ class TwinLoader {
     }
 
     /** Gives each thing that needs one a block of the pool, in order; reports a missing or small pool. */
-    private allocateFrom<T extends { location: SourceLocation }>(pool: { prefix: Prefix; location: SourceLocation } | undefined, request: {
-        pool: string; length: number; needing: T[]; missing: (count: number) => string; shortage: string; assign: (item: T, block: number) => void;
-    }): void {
+    private allocateFrom<T extends { location: SourceLocation }>(
+        pool: { prefix: Prefix; location: SourceLocation } | undefined,
+        request: {
+            pool: string;
+            length: number;
+            needing: T[];
+            missing: (count: number) => string;
+            shortage: string;
+            assign: (item: T, block: number) => void;
+        }
+    ): void {
         const { needing } = request;
         if (needing.length === 0) return;
         if (!pool) {
-            this.diagnostics.push({ ...needing[0].location, severity: 'error', code: 'pool', message: request.missing(needing.length) });
+            this.diagnostics.push({
+                ...needing[0].location,
+                severity: 'error',
+                code: 'pool',
+                message: request.missing(needing.length)
+            });
             return;
         }
         const blocks = this.allocate(pool.prefix, request.length, needing.length);
         blocks.forEach((block, i) => request.assign(needing[i], block));
         if (blocks.length < needing.length) {
             this.diagnostics.push({
-                ...pool.location, severity: 'error', code: 'pool',
+                ...pool.location,
+                severity: 'error',
+                code: 'pool',
                 message: `pools.${request.pool} ${formatPrefix(pool.prefix)} is too small: ${request.shortage} needs ${needing.length}, only ${blocks.length} are free. Use a larger prefix.`
             });
         }
@@ -529,9 +754,12 @@ class TwinLoader {
         let widest: AddressUse | undefined;
         for (const use of sorted) {
             if (widest && widest.range.intersects(use.range)) {
-                const [later, earlier] = compareLocations(use.location, widest.location) > 0 ? [use, widest] : [widest, use];
+                const [later, earlier] =
+                    compareLocations(use.location, widest.location) > 0 ? [use, widest] : [widest, use];
                 this.diagnostics.push({
-                    ...later.location, severity: 'error', code: 'overlap',
+                    ...later.location,
+                    severity: 'error',
+                    code: 'overlap',
                     message: `The ${later.what} overlaps the ${earlier.what} (${path.basename(earlier.location.file)} line ${earlier.location.range.start.line}); address ranges must not overlap.`
                 });
             }
@@ -550,14 +778,21 @@ class TwinLoader {
     /** Names that intents write, and that become file names, hostnames and keys of what the compiler writes. */
     private checkNameAt(reader: YamlReader, node: Node | null, name: string, kind: string): boolean {
         if (NAME.test(name)) return true;
-        reader.error(node, `${quoted(name)} cannot be a ${kind} name: it starts with a letter or '_' and has only letters, digits, '-' and '_' (at most ${MAX_NAME} characters).`, 'bad-name');
+        reader.error(
+            node,
+            `${quoted(name)} cannot be a ${kind} name: it starts with a letter or '_' and has only letters, digits, '-' and '_' (at most ${MAX_NAME} characters).`,
+            'bad-name'
+        );
         return false;
     }
 
     private readEndpoints(reader: YamlReader, node: Node | null): [Endpoint, Endpoint] | undefined {
         const items = reader.seq(node, 'endpoints');
         if (items.length !== 2) {
-            reader.error(node, `A link has exactly two endpoints, written [device:interface, device:interface]; this has ${items.length}.`);
+            reader.error(
+                node,
+                `A link has exactly two endpoints, written [device:interface, device:interface]; this has ${items.length}.`
+            );
             return undefined;
         }
         const a = this.readEndpoint(reader, items[0]);
@@ -581,15 +816,30 @@ class TwinLoader {
         const iface = text.slice(colon + 1);
         if (!this.checkNameAt(reader, node, device, 'device')) return undefined;
         // The interface becomes a Linux interface (FRR runs on Linux): its rules, not the intents'.
-        if (!LINUX_INTERFACE.test(iface) || Buffer.byteLength(iface, 'utf8') > MAX_INTERFACE_BYTES || iface === '.' || iface === '..') {
-            reader.error(node, `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 bytes (in UTF-8; a letter such as 'é' takes two) and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`, 'bad-name');
+        if (
+            !LINUX_INTERFACE.test(iface) ||
+            Buffer.byteLength(iface, 'utf8') > MAX_INTERFACE_BYTES ||
+            iface === '.' ||
+            iface === '..'
+        ) {
+            reader.error(
+                node,
+                `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 bytes (in UTF-8; a letter such as 'é' takes two) and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`,
+                'bad-name'
+            );
             return undefined;
         }
         return { key: { device, interface: iface }, node, location: reader.location(node) };
     }
 
     /** Registers an interface of a device; each interface serves one link, segment or external. */
-    private addInterface(reader: YamlReader, endpoint: Endpoint, use: InterfaceUse, user: string, address?: { address: number; length: number }): boolean {
+    private addInterface(
+        reader: YamlReader,
+        endpoint: Endpoint,
+        use: InterfaceUse,
+        user: string,
+        address?: { address: number; length: number }
+    ): boolean {
         const device = this.twin.devices.get(endpoint.key.device);
         if (!device) {
             const hint = didYouMean(endpoint.key.device, this.twin.devices.keys()) || ' Declare it under devices:.';
@@ -599,13 +849,22 @@ class TwinLoader {
         const name = interfaceName(endpoint.key);
         const previous = this.interfaceUsers.get(name);
         if (previous) {
-            this.report(reader, endpoint, `Interface ${name} is already used by the ${previous}; an interface serves one link, segment or external. Use another interface.`, 'interface-reuse');
+            this.report(
+                reader,
+                endpoint,
+                `Interface ${name} is already used by the ${previous}; an interface serves one link, segment or external. Use another interface.`,
+                'interface-reuse'
+            );
             return false;
         }
         this.interfaceUsers.set(name, `${user} (line ${endpoint.location.range.start.line})`);
         device.interfaces.set(endpoint.key.interface, {
-            device: device.name, name: endpoint.key.interface, use, location: endpoint.location,
-            address: address?.address, prefixLength: address?.length
+            device: device.name,
+            name: endpoint.key.interface,
+            use,
+            location: endpoint.location,
+            address: address?.address,
+            prefixLength: address?.length
         });
         return true;
     }
@@ -623,11 +882,19 @@ class TwinLoader {
         if (text === undefined) return undefined;
         const parsed = parsePrefix(text, false);
         if (!parsed) {
-            reader.error(node, `'${text}' is not an IPv4 prefix; write it like 10.1.0.0/16 (four numbers 0-255, a length 0-32).`, 'bad-prefix');
+            reader.error(
+                node,
+                `'${text}' is not an IPv4 prefix; write it like 10.1.0.0/16 (four numbers 0-255, a length 0-32).`,
+                'bad-prefix'
+            );
             return undefined;
         }
         if (parsed.hostBitsSet) {
-            reader.warning(node, `${text} has host bits set; it is read as ${formatPrefix(parsed.prefix)}.`, 'host-bits');
+            reader.warning(
+                node,
+                `${text} has host bits set; it is read as ${formatPrefix(parsed.prefix)}.`,
+                'host-bits'
+            );
         }
         return parsed.prefix;
     }
@@ -636,7 +903,8 @@ class TwinLoader {
         const text = reader.string(node, what);
         if (text === undefined) return undefined;
         const address = parseAddress(text);
-        if (address === undefined) reader.error(node, `'${text}' is not an IPv4 address; write it like 10.1.0.1.`, 'bad-address');
+        if (address === undefined)
+            reader.error(node, `'${text}' is not an IPv4 address; write it like 10.1.0.1.`, 'bad-address');
         return address;
     }
 
@@ -644,7 +912,8 @@ class TwinLoader {
         const resolved = reader.resolve(node);
         const text = resolved && isScalar(resolved) ? String(resolved.value) : '';
         const microseconds = parseDuration(text);
-        if (microseconds === undefined) reader.error(node, `'${text}' is not a latency; write it like 1ms, 500us or 0.5ms.`);
+        if (microseconds === undefined)
+            reader.error(node, `'${text}' is not a latency; write it like 1ms, 500us or 0.5ms.`);
         return microseconds;
     }
 
@@ -680,7 +949,9 @@ function externalSpaces(externals: readonly TwinExternal[]): Map<TwinExternal, I
             nodes.set(key, node);
         }
     }
-    const ordered = [...nodes.values()].sort((a, b) => a.prefix.network - b.prefix.network || a.prefix.length - b.prefix.length);
+    const ordered = [...nodes.values()].sort(
+        (a, b) => a.prefix.network - b.prefix.network || a.prefix.length - b.prefix.length
+    );
     const open: typeof ordered = [];
     for (const node of ordered) {
         while (open.length > 0 && !prefixContains(open[open.length - 1].prefix, node.prefix.network)) open.pop();
@@ -689,7 +960,9 @@ function externalSpaces(externals: readonly TwinExternal[]): Map<TwinExternal, I
     }
     const spaces = new Map<TwinExternal, Array<readonly [number, number]>>(externals.map(e => [e, []]));
     for (const node of ordered) {
-        const own = prefixRange(node.prefix).subtract(IntervalSet.fromIntervals(node.inside.map(p => [p.network, lastAddress(p)] as const)));
+        const own = prefixRange(node.prefix).subtract(
+            IntervalSet.fromIntervals(node.inside.map(p => [p.network, lastAddress(p)] as const))
+        );
         for (const owner of node.owners) spaces.get(owner)!.push(...own.intervals);
     }
     return new Map([...spaces].map(([external, intervals]) => [external, IntervalSet.fromIntervals(intervals)]));
@@ -705,5 +978,9 @@ function lastOf(range: IntervalSet): number {
 }
 
 function compareLocations(x: SourceLocation, y: SourceLocation): number {
-    return x.file.localeCompare(y.file) || x.range.start.line - y.range.start.line || x.range.start.column - y.range.start.column;
+    return (
+        x.file.localeCompare(y.file) ||
+        x.range.start.line - y.range.start.line ||
+        x.range.start.column - y.range.start.column
+    );
 }

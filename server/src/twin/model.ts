@@ -115,9 +115,10 @@ const linkIndexSets = new WeakMap<Twin, WeakMap<readonly LinkEnds[], ReadonlySet
 export function linkIndices(twin: Twin, links: readonly LinkEnds[]): ReadonlySet<number> {
     if (links.length === 0) return NO_LINKS;
     let byList = linkIndexSets.get(twin);
-    if (!byList) linkIndexSets.set(twin, byList = new WeakMap());
+    if (!byList) linkIndexSets.set(twin, (byList = new WeakMap()));
     let found = byList.get(links);
-    if (!found) byList.set(links, found = new Set(links.map(l => linkIndex(twin, l.a, l.b)).filter(index => index >= 0)));
+    if (!found)
+        byList.set(links, (found = new Set(links.map(l => linkIndex(twin, l.a, l.b)).filter(index => index >= 0))));
     return found;
 }
 

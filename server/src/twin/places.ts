@@ -42,7 +42,9 @@ export class PlaceIndex {
     private readonly entries: Array<{ lo: number; hi: number; reach: number; place: Place }>;
 
     constructor(readonly places: readonly Place[]) {
-        const intervals = places.flatMap(place => place.space.intervals.map(([lo, hi]) => ({ lo, hi, place }))).sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+        const intervals = places
+            .flatMap(place => place.space.intervals.map(([lo, hi]) => ({ lo, hi, place })))
+            .sort((a, b) => a.lo - b.lo || a.hi - b.hi);
         let reach = -1;
         this.entries = intervals.map(entry => ({ ...entry, reach: (reach = Math.max(reach, entry.hi)) }));
     }
@@ -57,9 +59,11 @@ export class PlaceIndex {
             let high = entries.length;
             while (low < high) {
                 const mid = (low + high) >> 1;
-                if (entries[mid].reach < lo) low = mid + 1; else high = mid;
+                if (entries[mid].reach < lo) low = mid + 1;
+                else high = mid;
             }
-            for (let i = low; i < entries.length && entries[i].lo <= hi; i++) if (entries[i].hi >= lo) meeting.add(entries[i].place);
+            for (let i = low; i < entries.length && entries[i].lo <= hi; i++)
+                if (entries[i].hi >= lo) meeting.add(entries[i].place);
         }
         return meeting;
     }
@@ -77,7 +81,7 @@ const indexOfTwin = new WeakMap<Twin, PlaceIndex>();
 /** The index of placesOf(twin), made once per twin. */
 export function placeIndexOf(twin: Twin): PlaceIndex {
     let index = indexOfTwin.get(twin);
-    if (!index) indexOfTwin.set(twin, index = new PlaceIndex(placesOf(twin)));
+    if (!index) indexOfTwin.set(twin, (index = new PlaceIndex(placesOf(twin))));
     return index;
 }
 
@@ -88,7 +92,7 @@ export function placeIndexOf(twin: Twin): PlaceIndex {
 export function placesOf(twin: Twin, routers?: IntervalSet): Place[] {
     if (routers) return findPlaces(twin, routers);
     let places = placesOfTwin.get(twin);
-    if (!places) placesOfTwin.set(twin, places = findPlaces(twin, routerAddresses(twin)));
+    if (!places) placesOfTwin.set(twin, (places = findPlaces(twin, routerAddresses(twin))));
     return places;
 }
 
@@ -97,17 +101,49 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
     for (const segment of twin.segments.values()) {
         if (!segment.attach) continue;
         const space = prefixRange(segment.prefix);
-        const hosts = space.subtract(IntervalSet.fromIntervals([[segment.prefix.network, segment.prefix.network], [lastAddress(segment.prefix), lastAddress(segment.prefix)]])).subtract(routers);
-        places.push({ ...segment.attach, space, hosts, local: space.subtract(routers), name: `segment ${segment.name}`, kind: 'segment' });
+        const hosts = space
+            .subtract(
+                IntervalSet.fromIntervals([
+                    [segment.prefix.network, segment.prefix.network],
+                    [lastAddress(segment.prefix), lastAddress(segment.prefix)]
+                ])
+            )
+            .subtract(routers);
+        places.push({
+            ...segment.attach,
+            space,
+            hosts,
+            local: space.subtract(routers),
+            name: `segment ${segment.name}`,
+            kind: 'segment'
+        });
     }
     for (const external of twin.externals.values()) {
         if (!external.attach) continue;
-        const space = external.peer === undefined ? external.space : external.space.union(IntervalSet.of(external.peer, external.peer));
-        places.push({ ...external.attach, space, hosts: space, local: space, name: `external ${external.name}`, kind: 'external' });
+        const space =
+            external.peer === undefined
+                ? external.space
+                : external.space.union(IntervalSet.of(external.peer, external.peer));
+        places.push({
+            ...external.attach,
+            space,
+            hosts: space,
+            local: space,
+            name: `external ${external.name}`,
+            kind: 'external'
+        });
     }
     for (const device of twin.devices.values()) {
         const own = deviceAddresses(twin, device.name);
-        if (!own.isEmpty()) places.push({ device: device.name, space: own, hosts: own, local: own, name: `device ${device.name}`, kind: 'device' });
+        if (!own.isEmpty())
+            places.push({
+                device: device.name,
+                space: own,
+                hosts: own,
+                local: own,
+                name: `device ${device.name}`,
+                kind: 'device'
+            });
     }
     return places;
 }

@@ -5,7 +5,24 @@
  * binary, /etc/passwd) gives one error, not one that quotes each of its lines.
  */
 import * as path from 'node:path';
-import { Composer, isAlias, isMap, isNode, isScalar, isSeq, Lexer, LineCounter, Parser, visit, YAMLParseError, type Alias, type CST, type Document, type Node, type Scalar } from 'yaml';
+import {
+    Composer,
+    isAlias,
+    isMap,
+    isNode,
+    isScalar,
+    isSeq,
+    Lexer,
+    LineCounter,
+    Parser,
+    visit,
+    YAMLParseError,
+    type Alias,
+    type CST,
+    type Document,
+    type Node,
+    type Scalar
+} from 'yaml';
 import { MAX_QUOTED, quoted, type Diagnostic, type SourceLocation, type SourceRange } from '../common/diagnostic.js';
 import { nearestName } from '../common/suggest.js';
 
@@ -37,7 +54,10 @@ export class YamlReader {
     /** The node each alias stands for: the last with its anchor before it. */
     private readonly targets = new Map<Alias, Node>();
 
-    constructor(readonly file: string, text: string) {
+    constructor(
+        readonly file: string,
+        text: string
+    ) {
         if (text.includes('\0')) {
             this.notATwin('it is binary, not text');
             return;
@@ -83,11 +103,19 @@ export class YamlReader {
         let count = 0;
         for (const lexeme of new Lexer().lex(source)) {
             if (++count > MAX_TOKENS) {
-                return { offset: parser.offset, code: 'yaml-size', message: `YAML with more than ${MAX_TOKENS.toLocaleString('en')} tokens (names, values, punctuation); a twin of 20,000 devices has that many. The file is not read.` };
+                return {
+                    offset: parser.offset,
+                    code: 'yaml-size',
+                    message: `YAML with more than ${MAX_TOKENS.toLocaleString('en')} tokens (names, values, punctuation); a twin of 20,000 devices has that many. The file is not read.`
+                };
             }
             tokens.push(...parser.next(lexeme));
             if (parser.stack.length > MAX_DEPTH) {
-                return { offset: parser.offset, code: 'yaml-depth', message: `YAML nested more than ${MAX_DEPTH} levels deep; a twin needs a few. The file is not read.` };
+                return {
+                    offset: parser.offset,
+                    code: 'yaml-depth',
+                    message: `YAML nested more than ${MAX_DEPTH} levels deep; a twin needs a few. The file is not read.`
+                };
             }
         }
         tokens.push(...parser.end());
@@ -96,7 +124,11 @@ export class YamlReader {
 
     private reportSyntaxErrors(document: Document): void {
         for (const error of document.errors) {
-            this.report({ start: this.position(error.pos[0]), end: this.position(error.pos[1]) }, `YAML syntax error: ${shortQuotes(firstLine(error.message))}`, 'yaml-syntax');
+            this.report(
+                { start: this.position(error.pos[0]), end: this.position(error.pos[1]) },
+                `YAML syntax error: ${shortQuotes(firstLine(error.message))}`,
+                'yaml-syntax'
+            );
         }
     }
 
@@ -107,7 +139,12 @@ export class YamlReader {
                 const keys = new Set<unknown>();
                 for (const { key } of map.items) {
                     if (!isScalar(key)) continue;
-                    if (keys.has(key.value)) this.error(key, 'This name is already used in this map; names must be unique. Rename one of them.', 'duplicate-name');
+                    if (keys.has(key.value))
+                        this.error(
+                            key,
+                            'This name is already used in this map; names must be unique. Rename one of them.',
+                            'duplicate-name'
+                        );
                     keys.add(key.value);
                 }
             }
@@ -118,7 +155,11 @@ export class YamlReader {
         visit(document, {
             Node: (_, node) => {
                 if (node.tag !== undefined && !CORE_TAGS.includes(node.tag)) {
-                    this.error(node, `Unknown YAML tag ${quoted(node.tag.replace(/^tag:yaml\.org,2002:/, '!!'))}: a twin holds plain values; remove the tag.`, 'yaml-tag');
+                    this.error(
+                        node,
+                        `Unknown YAML tag ${quoted(node.tag.replace(/^tag:yaml\.org,2002:/, '!!'))}: a twin holds plain values; remove the tag.`,
+                        'yaml-tag'
+                    );
                 }
             }
         });
@@ -139,7 +180,12 @@ export class YamlReader {
                     aliases.push(node);
                     const target = anchors.get(node.source);
                     if (target) this.targets.set(node, target);
-                    else this.error(node, `Unknown alias ${quoted(`*${node.source}`)}: no anchor ${quoted(`&${node.source}`)} is set before it.`, 'yaml-alias');
+                    else
+                        this.error(
+                            node,
+                            `Unknown alias ${quoted(`*${node.source}`)}: no anchor ${quoted(`&${node.source}`)} is set before it.`,
+                            'yaml-alias'
+                        );
                 } else if (node.anchor) {
                     anchors.set(node.anchor, node);
                 }
@@ -150,7 +196,11 @@ export class YamlReader {
         for (const alias of aliases) {
             total += this.expandedSize(alias, sizes);
             if (total > MAX_ALIAS_NODES) {
-                this.error(alias, `YAML aliases expand too far: with this one, the aliases of this file stand for more than ${MAX_ALIAS_NODES.toLocaleString('en')} nodes. Write the values out, or use fewer aliases.`, 'yaml-alias');
+                this.error(
+                    alias,
+                    `YAML aliases expand too far: with this one, the aliases of this file stand for more than ${MAX_ALIAS_NODES.toLocaleString('en')} nodes. Write the values out, or use fewer aliases.`,
+                    'yaml-alias'
+                );
                 return false;
             }
         }
@@ -168,7 +218,9 @@ export class YamlReader {
         if (known !== undefined) return known;
         sizes.set(node, Infinity);
         let size = 1;
-        if (isMap(node)) for (const pair of node.items) size += this.expandedSize(pair.key, sizes) + this.expandedSize(pair.value, sizes);
+        if (isMap(node))
+            for (const pair of node.items)
+                size += this.expandedSize(pair.key, sizes) + this.expandedSize(pair.value, sizes);
         if (isSeq(node)) for (const item of node.items) size += this.expandedSize(item, sizes);
         sizes.set(node, size);
         return size;
@@ -191,7 +243,13 @@ export class YamlReader {
     report(range: SourceRange, message: string, code: string, severity: Diagnostic['severity'] = 'error'): void {
         if (this.diagnostics.length > MAX_PROBLEMS) return;
         if (this.diagnostics.length === MAX_PROBLEMS) {
-            this.diagnostics.push({ file: this.file, range, severity: 'error', code: 'too-many-problems', message: `More than ${MAX_PROBLEMS.toLocaleString('en')} problems in this file; the first ${MAX_PROBLEMS.toLocaleString('en')} are reported.` });
+            this.diagnostics.push({
+                file: this.file,
+                range,
+                severity: 'error',
+                code: 'too-many-problems',
+                message: `More than ${MAX_PROBLEMS.toLocaleString('en')} problems in this file; the first ${MAX_PROBLEMS.toLocaleString('en')} are reported.`
+            });
             return;
         }
         this.diagnostics.push({ file: this.file, range, severity, code, message });
@@ -208,7 +266,7 @@ export class YamlReader {
     /** The node itself, or what an alias stands for (null for an unknown alias). */
     resolve(node: Node | null | undefined): Node | null {
         if (!node) return null;
-        return isAlias(node) ? this.targets.get(node) ?? null : node;
+        return isAlias(node) ? (this.targets.get(node) ?? null) : node;
     }
 
     /** The entries of a mapping; reports anything else. `known` keys guard against typos. */
@@ -241,7 +299,11 @@ export class YamlReader {
         if (this.diagnostics.length > MAX_PROBLEMS) return;
         // A long key is no typo of a known one, and may be a line of some other file.
         const nearest = key.length <= MAX_QUOTED ? nearestName(key, known) : undefined;
-        this.error(keyNode, `Unknown key ${quoted(key)} in ${what}.${nearest ? ` Did you mean '${nearest}'?` : ` Expected one of: ${known.join(', ')}.`}`, 'unknown-key');
+        this.error(
+            keyNode,
+            `Unknown key ${quoted(key)} in ${what}.${nearest ? ` Did you mean '${nearest}'?` : ` Expected one of: ${known.join(', ')}.`}`,
+            'unknown-key'
+        );
     }
 
     seq(node: Node | null | undefined, what: string): Node[] {
@@ -256,7 +318,11 @@ export class YamlReader {
 
     string(node: Node | null | undefined, what: string): string | undefined {
         const resolved = this.resolve(node);
-        if (resolved && isScalar(resolved) && (typeof resolved.value === 'string' || typeof resolved.value === 'number')) {
+        if (
+            resolved &&
+            isScalar(resolved) &&
+            (typeof resolved.value === 'string' || typeof resolved.value === 'number')
+        ) {
             return String(resolved.value);
         }
         this.error(node, `${what} must be a text value.`);
@@ -278,7 +344,13 @@ function firstDocument(tokens: CST.Token[], length: number): Document {
     // Duplicate keys are found by reportDuplicateKeys, in one pass.
     for (const document of new Composer({ uniqueKeys: false }).compose(tokens, true, length)) {
         if (first) {
-            first.errors.push(new YAMLParseError([document.range[0], document.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; a twin is one.'));
+            first.errors.push(
+                new YAMLParseError(
+                    [document.range[0], document.range[1]],
+                    'MULTIPLE_DOCS',
+                    'Source contains multiple documents; a twin is one.'
+                )
+            );
             break;
         }
         first = document;
@@ -292,5 +364,7 @@ function firstLine(text: string): string {
 
 /** The yaml package quotes the token it stumbled on: keep a name's worth of it. */
 function shortQuotes(message: string): string {
-    return message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => (inner.length > MAX_QUOTED ? `"${inner.slice(0, MAX_QUOTED)}…"` : whole));
+    return message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) =>
+        inner.length > MAX_QUOTED ? `"${inner.slice(0, MAX_QUOTED)}…"` : whole
+    );
 }

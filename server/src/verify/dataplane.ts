@@ -102,7 +102,11 @@ export class ForwardingGraph {
     /** How many paths lead to each node (a float: ECMP makes the count exponential in depth). */
     pathCounts(): Map<FlowNode, number> {
         const counts = new Map<FlowNode, number>();
-        for (const node of this.nodes) counts.set(node, node.from.length === 0 ? 1 : node.from.reduce((sum, edge) => sum + counts.get(edge.from)!, 0));
+        for (const node of this.nodes)
+            counts.set(
+                node,
+                node.from.length === 0 ? 1 : node.from.reduce((sum, edge) => sum + counts.get(edge.from)!, 0)
+            );
         return counts;
     }
 }
@@ -124,8 +128,7 @@ const MAX_HOPS = 64;
 
 /** One way the routing decision sends packets on. */
 type Decision =
-    | { kind: 'next'; hop: NextHop; packets: PacketSet }
-    | { kind: 'dropped'; packets: PacketSet; reason: string };
+    { kind: 'next'; hop: NextHop; packets: PacketSet } | { kind: 'dropped'; packets: PacketSet; reason: string };
 
 /** A routing decision and the route lookups it rests on: it holds wherever they give the same routes. */
 interface RecordedDecision {
@@ -149,21 +152,36 @@ interface RecordedSteps {
 }
 
 /** The records kept for a packet set at a device under a key, made empty where there are none yet. */
-function recordsOf<K, T>(records: WeakMap<PacketSet, WeakMap<DeviceConfig, Map<K, T[]>>>, packets: PacketSet, config: DeviceConfig, key: K): T[] {
+function recordsOf<K, T>(
+    records: WeakMap<PacketSet, WeakMap<DeviceConfig, Map<K, T[]>>>,
+    packets: PacketSet,
+    config: DeviceConfig,
+    key: K
+): T[] {
     let byDevice = records.get(packets);
-    if (!byDevice) records.set(packets, byDevice = new WeakMap());
+    if (!byDevice) records.set(packets, (byDevice = new WeakMap()));
     let byKey = byDevice.get(config);
-    if (!byKey) byDevice.set(config, byKey = new Map());
+    if (!byKey) byDevice.set(config, (byKey = new Map()));
     let made = byKey.get(key);
-    if (!made) byKey.set(key, made = []);
+    if (!made) byKey.set(key, (made = []));
     return made;
 }
 
 /** Whether two routes forward alike: the same prefix, next hops (in order) or blackhole. */
 function sameRoute(a: Route | undefined, b: Route | undefined): boolean {
     if (a === b) return true;
-    if (!a || !b || a.blackhole !== b.blackhole || a.prefix.network !== b.prefix.network || a.prefix.length !== b.prefix.length) return false;
-    return a.nextHops.length === b.nextHops.length && a.nextHops.every((hop, i) => hop.interface === b.nextHops[i].interface && hop.address === b.nextHops[i].address);
+    if (
+        !a ||
+        !b ||
+        a.blackhole !== b.blackhole ||
+        a.prefix.network !== b.prefix.network ||
+        a.prefix.length !== b.prefix.length
+    )
+        return false;
+    return (
+        a.nextHops.length === b.nextHops.length &&
+        a.nextHops.every((hop, i) => hop.interface === b.nextHops[i].interface && hop.address === b.nextHops[i].address)
+    );
 }
 
 /** What a device does with a part of the packets that reach it: sends it across a link to a peer, or ends it. */
@@ -212,15 +230,24 @@ export class DataPlaneShared {
      * `cuts`: sorted addresses where the routes that could match change, and every interface
      * address and the one after it (packets to a router's own address are delivered to it).
      */
-    constructor(readonly places: readonly Place[], readonly cuts: readonly number[]) {
-        this.attachments = new Map(places.filter(p => p.interface !== undefined).map(p => [`${p.device}:${p.interface}`, p]));
+    constructor(
+        readonly places: readonly Place[],
+        readonly cuts: readonly number[]
+    ) {
+        this.attachments = new Map(
+            places.filter(p => p.interface !== undefined).map(p => [`${p.device}:${p.interface}`, p])
+        );
         this.devicePlaces = new Map(places.filter(p => p.kind === 'device').map(p => [p.device, p]));
     }
 
     ownAddresses(config: DeviceConfig): IntervalSet {
         let own = this.owned.get(config);
         if (!own) {
-            own = IntervalSet.fromIntervals(config.interfaces.flatMap(i => [i.address, ...(i.secondary ?? [])].flatMap(a => (a ? [[a.address, a.address] as const] : []))));
+            own = IntervalSet.fromIntervals(
+                config.interfaces.flatMap(i =>
+                    [i.address, ...(i.secondary ?? [])].flatMap(a => (a ? [[a.address, a.address] as const] : []))
+                )
+            );
             this.owned.set(config, own);
         }
         return own;
@@ -229,7 +256,7 @@ export class DataPlaneShared {
     /** Packets to the device's own addresses. */
     ownPackets(config: DeviceConfig): PacketSet {
         let packets = this.ownedPackets.get(config);
-        if (!packets) this.ownedPackets.set(config, packets = PacketSet.cube({ dst: this.ownAddresses(config) }));
+        if (!packets) this.ownedPackets.set(config, (packets = PacketSet.cube({ dst: this.ownAddresses(config) })));
         return packets;
     }
 
@@ -242,8 +269,14 @@ export class DataPlaneShared {
         let both = this.onward.get(config);
         if (!both) {
             const evaluator = this.evaluator(config);
-            const split = (hooks: FilterHook[]) => ({ early: hooks.filter(h => !evaluator.dependsOnOif(h)), late: hooks.filter(h => evaluator.dependsOnOif(h)) });
-            this.onward.set(config, both = { forwarded: split(['forward', 'postrouting']), sent: split(['output', 'postrouting']) });
+            const split = (hooks: FilterHook[]) => ({
+                early: hooks.filter(h => !evaluator.dependsOnOif(h)),
+                late: hooks.filter(h => evaluator.dependsOnOif(h))
+            });
+            this.onward.set(
+                config,
+                (both = { forwarded: split(['forward', 'postrouting']), sent: split(['output', 'postrouting']) })
+            );
         }
         return sent ? both.sent : both.forwarded;
     }
@@ -260,12 +293,13 @@ export class DataPlaneShared {
     /** The packets whose fate at a device may depend on their connection, arriving on an interface (see FilterEvaluator.connectionSensitive). */
     connectionSensitive(config: DeviceConfig, iif: string | undefined, reply: boolean): PacketSet {
         let byInterface = this.sensitive.get(config);
-        if (!byInterface) this.sensitive.set(config, byInterface = new Map());
+        if (!byInterface) this.sensitive.set(config, (byInterface = new Map()));
         const key = `${iif ?? ''}\n${reply}`;
         let sensitive = byInterface.get(key);
         if (!sensitive) {
-            const hooks: FilterHook[] = iif === undefined ? ['output', 'postrouting'] : ['prerouting', 'input', 'forward', 'postrouting'];
-            byInterface.set(key, sensitive = this.evaluator(config).connectionSensitive(hooks, { iif, reply }));
+            const hooks: FilterHook[] =
+                iif === undefined ? ['output', 'postrouting'] : ['prerouting', 'input', 'forward', 'postrouting'];
+            byInterface.set(key, (sensitive = this.evaluator(config).connectionSensitive(hooks, { iif, reply })));
         }
         return sensitive;
     }
@@ -282,17 +316,24 @@ export class DataPlaneShared {
     /** What the device's forwarding hooks may drop, mark or rewrite in this context (a superset; memoised). */
     mayAlter(config: DeviceConfig, context: HookContext): PacketSet {
         let byContext = this.altering.get(config);
-        if (!byContext) this.altering.set(config, byContext = new Map());
+        if (!byContext) this.altering.set(config, (byContext = new Map()));
         const key = JSON.stringify(context);
         let altered = byContext.get(key);
-        if (!altered) byContext.set(key, altered = this.evaluator(config).mayAlter(['prerouting', 'forward', 'postrouting'], context));
+        if (!altered)
+            byContext.set(
+                key,
+                (altered = this.evaluator(config).mayAlter(['prerouting', 'forward', 'postrouting'], context))
+            );
         return altered;
     }
 
     /** Whether the prerouting hook leaves these packets without a mark (a mark would choose a policy table). */
     leavesUnmarked(config: DeviceConfig, context: HookContext, packets: PacketSet): boolean {
         const evaluator = this.evaluator(config);
-        return !evaluator.has('prerouting') || evaluator.run('prerouting', packets, context).accepted.every(g => g.mark === context.mark);
+        return (
+            !evaluator.has('prerouting') ||
+            evaluator.run('prerouting', packets, context).accepted.every(g => g.mark === context.mark)
+        );
     }
 
     private untouched(config: DeviceConfig, context: HookContext, packets: PacketSet): boolean {
@@ -302,13 +343,20 @@ export class DataPlaneShared {
             if (!evaluator.has(hook)) continue;
             const next: Marked[] = [];
             for (const group of groups) {
-                const result = evaluator.run(hook, group.packets, { ...context, ctMark: group.ctMark, mark: group.mark });
+                const result = evaluator.run(hook, group.packets, {
+                    ...context,
+                    ctMark: group.ctMark,
+                    mark: group.mark
+                });
                 if (result.dropped.some(d => !d.packets.isEmpty())) return false;
                 next.push(...result.accepted);
             }
             groups = next;
         }
-        return groups.every(g => g.mark === context.mark && g.ctMark === context.ctMark) && groups.reduce((set, g) => set.union(g.packets), PacketSet.EMPTY).equals(packets);
+        return (
+            groups.every(g => g.mark === context.mark && g.ctMark === context.ctMark) &&
+            groups.reduce((set, g) => set.union(g.packets), PacketSet.EMPTY).equals(packets)
+        );
     }
 
     /**
@@ -317,10 +365,11 @@ export class DataPlaneShared {
      */
     toDestinations(packets: PacketSet, ranges: ReadonlyArray<readonly [number, number]>): PacketSet {
         let byRanges = this.parts.get(packets);
-        if (!byRanges) this.parts.set(packets, byRanges = new Map());
+        if (!byRanges) this.parts.set(packets, (byRanges = new Map()));
         const key = ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',');
         let part = byRanges.get(key);
-        if (!part) byRanges.set(key, part = packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) })));
+        if (!part)
+            byRanges.set(key, (part = packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }))));
         return part;
     }
 
@@ -338,21 +387,35 @@ export class DataPlaneShared {
     ownersOf(configs: ReadonlyMap<string, DeviceConfig>, address: number): string[] {
         return [...configs.values()].filter(c => this.ownAddresses(c).has(address)).map(c => c.hostname);
     }
-
 }
 
 export class DataPlane {
     private readonly attachments: Map<string, Place>;
     private readonly cuts: readonly number[];
 
-    constructor(private readonly network: SimNetwork, private readonly routing: RoutingState, private readonly shared: DataPlaneShared) {
+    constructor(
+        private readonly network: SimNetwork,
+        private readonly routing: RoutingState,
+        private readonly shared: DataPlaneShared
+    ) {
         this.attachments = shared.attachments;
         this.cuts = shared.cuts;
     }
 
     /** Where `packets` entering at `device` (on `ingress`, or sent by the device itself) go. */
-    trace(device: string, ingress: string | undefined, packets: PacketSet, options: TraceOptions = {}): ForwardingGraph {
-        const trace: Trace = { graph: new ForwardingGraph(), options, memo: new Map(), onBranch: new Set(), finished: [] };
+    trace(
+        device: string,
+        ingress: string | undefined,
+        packets: PacketSet,
+        options: TraceOptions = {}
+    ): ForwardingGraph {
+        const trace: Trace = {
+            graph: new ForwardingGraph(),
+            options,
+            memo: new Map(),
+            onBranch: new Set(),
+            finished: []
+        };
         if (!packets.isEmpty()) this.node(trace, device, ingress, packets);
         trace.graph.nodes.push(...trace.finished.reverse());
         return trace.graph;
@@ -367,7 +430,13 @@ export class DataPlane {
         if (!config || config.unmodelled.some(u => u.scope === 'filtering')) return IntervalSet.of(0, 0xffffffff);
         const evaluator = this.evaluator(config);
         if (!evaluator.has('prerouting')) return IntervalSet.of(0, 0xffffffff);
-        const { accepted } = evaluator.run('prerouting', PacketSet.ALL, { iif: ingress, state: 'new', ctMark: 0, mark: 0, reply: false });
+        const { accepted } = evaluator.run('prerouting', PacketSet.ALL, {
+            iif: ingress,
+            state: 'new',
+            ctMark: 0,
+            mark: 0,
+            reply: false
+        });
         return IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes.flatMap(c => c.src.intervals)));
     }
 
@@ -376,7 +445,9 @@ export class DataPlane {
         const key = `${device}>${ingress ?? ''}`;
         // ECMP branches mostly carry the very same set; equal sets built apart are found too.
         const same = trace.memo.get(key);
-        const known = same?.find(n => n.packets === packets) ?? same?.find(n => n.packets.cubes.length === packets.cubes.length && n.packets.equals(packets));
+        const known =
+            same?.find(n => n.packets === packets) ??
+            same?.find(n => n.packets.cubes.length === packets.cubes.length && n.packets.equals(packets));
         if (known) return known;
         const node: FlowNode = { device, in: ingress, packets, next: [], from: [] };
         const nodes = trace.memo.get(key) ?? [];
@@ -391,7 +462,12 @@ export class DataPlane {
             const { peer } = step;
             const peerKey = `${peer.device}>${peer.interface}`;
             if (trace.onBranch.has(peerKey) || trace.onBranch.size >= MAX_HOPS) {
-                trace.graph.terminals.push({ node, tail: [step.hop, { device: peer.device, in: peer.interface }], packets: step.packets, fate: { kind: 'loop', device: peer.device } });
+                trace.graph.terminals.push({
+                    node,
+                    tail: [step.hop, { device: peer.device, in: peer.interface }],
+                    packets: step.packets,
+                    fate: { kind: 'loop', device: peer.device }
+                });
                 continue;
             }
             const to = this.node(trace, peer.device, peer.interface, step.packets);
@@ -409,24 +485,50 @@ export class DataPlane {
      * the replies' connection may or may not have passed, both are tried: where they differ, the
      * replies end `ambiguous` (the caller decides per path).
      */
-    private steps(device: string, ingress: string | undefined, packets: PacketSet, options: TraceOptions): DeviceStep[] {
+    private steps(
+        device: string,
+        ingress: string | undefined,
+        packets: PacketSet,
+        options: TraceOptions
+    ): DeviceStep[] {
         const config = this.network.configs.get(device);
         const hop: Hop = { device, in: ingress };
-        if (!config || this.routing.failures.devices.has(device)) return [{ kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `${device} is down` } }];
+        if (!config || this.routing.failures.devices.has(device))
+            return [{ kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `${device} is down` } }];
         if (ingress !== undefined && !this.network.isUp(device, ingress, this.routing.failures)) {
-            return [{ kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `${device}:${ingress} is down` } }];
+            return [
+                { kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `${device}:${ingress} is down` } }
+            ];
         }
         const unmodelled = config.unmodelled.find(u => u.scope === 'filtering');
-        if (unmodelled) return [{ kind: 'end', hop, packets, fate: { kind: 'unknown', device, reason: describeUnmodelled(device, unmodelled) } }];
+        if (unmodelled)
+            return [
+                {
+                    kind: 'end',
+                    hop,
+                    packets,
+                    fate: { kind: 'unknown', device, reason: describeUnmodelled(device, unmodelled) }
+                }
+            ];
         const reply = options.replyTo !== undefined;
         const passed = options.replyTo?.get(device);
-        const context: HookContext = { iif: ingress, state: passed !== undefined ? 'established' : 'new', ctMark: passed ?? 0, mark: 0, reply };
+        const context: HookContext = {
+            iif: ingress,
+            state: passed !== undefined ? 'established' : 'new',
+            ctMark: passed ?? 0,
+            mark: 0,
+            reply
+        };
         const steps = this.stepsWith(config, ingress, packets, context);
         const marks = options.unsure?.get(device);
         if (!marks) return steps;
         if (!this.shared.connectionSensitive(config, ingress, reply).intersects(packets)) return steps;
-        const variants = [{ ...context, state: 'new' as const, ctMark: 0 }, ...marks.map(ctMark => ({ ...context, state: 'established' as const, ctMark }))];
-        if (variants.every(variant => sameSteps(steps, this.stepsWith(config, ingress, packets, variant)))) return steps;
+        const variants = [
+            { ...context, state: 'new' as const, ctMark: 0 },
+            ...marks.map(ctMark => ({ ...context, state: 'established' as const, ctMark }))
+        ];
+        if (variants.every(variant => sameSteps(steps, this.stepsWith(config, ingress, packets, variant))))
+            return steps;
         return [{ kind: 'end', hop, packets, fate: { kind: 'ambiguous', device } }];
     }
 
@@ -434,10 +536,24 @@ export class DataPlane {
      * What the device does with the packets in this context: as under another failure set where
      * what it rested on is the same (see RecordedSteps), else worked out and recorded.
      */
-    private stepsWith(config: DeviceConfig, ingress: string | undefined, packets: PacketSet, context: HookContext): DeviceStep[] {
-        const made = this.shared.stepsMade(config, packets, `${ingress ?? ''}\n${context.state}\n${context.ctMark}\n${context.mark}\n${context.reply}`);
-        const still = made.find(r => r.decisions.every(d => this.decide(config, d.mark, d.packets) === d.made)
-            && r.sends.every(send => this.network.isUp(config.hostname, send.interface, this.routing.failures) === send.up));
+    private stepsWith(
+        config: DeviceConfig,
+        ingress: string | undefined,
+        packets: PacketSet,
+        context: HookContext
+    ): DeviceStep[] {
+        const made = this.shared.stepsMade(
+            config,
+            packets,
+            `${ingress ?? ''}\n${context.state}\n${context.ctMark}\n${context.mark}\n${context.reply}`
+        );
+        const still = made.find(
+            r =>
+                r.decisions.every(d => this.decide(config, d.mark, d.packets) === d.made) &&
+                r.sends.every(
+                    send => this.network.isUp(config.hostname, send.interface, this.routing.failures) === send.up
+                )
+        );
         if (still) return still.steps;
         const record: RecordedSteps = { steps: [], decisions: [], sends: [] };
         record.steps = this.workOutSteps(config, ingress, packets, context, record);
@@ -446,7 +562,13 @@ export class DataPlane {
         return record.steps;
     }
 
-    private workOutSteps(config: DeviceConfig, ingress: string | undefined, packets: PacketSet, context: HookContext, record: RecordedSteps): DeviceStep[] {
+    private workOutSteps(
+        config: DeviceConfig,
+        ingress: string | undefined,
+        packets: PacketSet,
+        context: HookContext,
+        record: RecordedSteps
+    ): DeviceStep[] {
         const device = config.hostname;
         const hop: Hop = { device, in: ingress };
         const steps: DeviceStep[] = [];
@@ -455,26 +577,56 @@ export class DataPlane {
         const { early, late } = this.shared.onwardHooks(config, ingress === undefined);
         const at = (ctMark: number): Hop => (ctMark === 0 ? hop : { ...hop, ctMark });
         for (const group of this.hook(config, 'prerouting', packets, context, hop, steps)) {
-            const local = group.packets.cubes.some(c => c.dst.intersects(own)) ? group.packets.intersect(ownPackets) : PacketSet.EMPTY;
+            const local = group.packets.cubes.some(c => c.dst.intersects(own))
+                ? group.packets.intersect(ownPackets)
+                : PacketSet.EMPTY;
             const onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
             // Addressed to the device itself: the input hook, then delivered to it.
             const inputHooks: FilterHook[] = ingress === undefined ? [] : ['input'];
             for (const delivered of this.hooks(config, inputHooks, { ...group, packets: local }, context, hop, steps)) {
-                steps.push({ kind: 'end', hop: at(delivered.ctMark), packets: delivered.packets, fate: { kind: 'delivered', place: this.placeOfDevice(device) } });
+                steps.push({
+                    kind: 'end',
+                    hop: at(delivered.ctMark),
+                    packets: delivered.packets,
+                    fate: { kind: 'delivered', place: this.placeOfDevice(device) }
+                });
             }
             // The routing decision takes the mark the prerouting hook gave the packets.
             for (const passed of this.hooks(config, early, { ...group, packets: onward }, context, hop, steps)) {
                 const decisions = this.decide(config, group.mark, passed.packets);
                 record.decisions.push({ mark: group.mark, packets: passed.packets, made: decisions });
                 for (const decision of decisions) {
-                    const leaving: Hop = { ...at(passed.ctMark), ...(decision.kind === 'next' ? { out: decision.hop.interface } : {}) };
+                    const leaving: Hop = {
+                        ...at(passed.ctMark),
+                        ...(decision.kind === 'next' ? { out: decision.hop.interface } : {})
+                    };
                     if (decision.kind === 'dropped') {
-                        steps.push({ kind: 'end', hop: leaving, packets: decision.packets, fate: { kind: 'dropped', device, reason: decision.reason } });
+                        steps.push({
+                            kind: 'end',
+                            hop: leaving,
+                            packets: decision.packets,
+                            fate: { kind: 'dropped', device, reason: decision.reason }
+                        });
                         continue;
                     }
                     const byOif: HookContext = { ...context, oif: decision.hop.interface };
-                    for (const sent of this.hooks(config, late, { ...passed, packets: decision.packets }, byOif, leaving, steps)) {
-                        steps.push(this.send(device, decision.hop, sent.packets, { ...leaving, ...at(sent.ctMark), out: decision.hop.interface }, record));
+                    for (const sent of this.hooks(
+                        config,
+                        late,
+                        { ...passed, packets: decision.packets },
+                        byOif,
+                        leaving,
+                        steps
+                    )) {
+                        steps.push(
+                            this.send(
+                                device,
+                                decision.hop,
+                                sent.packets,
+                                { ...leaving, ...at(sent.ctMark), out: decision.hop.interface },
+                                record
+                            )
+                        );
                     }
                 }
             }
@@ -483,13 +635,30 @@ export class DataPlane {
     }
 
     /** Runs the hooks in turn; drops end there. */
-    private hooks(config: DeviceConfig, hooks: readonly FilterHook[], group: Marked, context: HookContext, hop: Hop, steps: DeviceStep[]): readonly Marked[] {
+    private hooks(
+        config: DeviceConfig,
+        hooks: readonly FilterHook[],
+        group: Marked,
+        context: HookContext,
+        hop: Hop,
+        steps: DeviceStep[]
+    ): readonly Marked[] {
         let groups = group.packets.isEmpty() ? [] : [group];
-        for (const hook of hooks) groups = groups.flatMap(g => this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark }, hop, steps));
+        for (const hook of hooks)
+            groups = groups.flatMap(g =>
+                this.hook(config, hook, g.packets, { ...context, ctMark: g.ctMark, mark: g.mark }, hop, steps)
+            );
         return groups;
     }
 
-    private hook(config: DeviceConfig, hook: FilterHook, packets: PacketSet, context: HookContext, hop: Hop, steps: DeviceStep[]): readonly Marked[] {
+    private hook(
+        config: DeviceConfig,
+        hook: FilterHook,
+        packets: PacketSet,
+        context: HookContext,
+        hop: Hop,
+        steps: DeviceStep[]
+    ): readonly Marked[] {
         const evaluator = this.evaluator(config);
         if (packets.isEmpty()) return [];
         if (!evaluator.has(hook)) return [{ packets, ctMark: context.ctMark, mark: context.mark }];
@@ -498,7 +667,18 @@ export class DataPlane {
             // The reason names the rule's line, which for a compiled rule takes laying the ruleset out: only when read.
             const reasonOf = () => this.dropReason(config, hook, dropped);
             let reason: string | undefined;
-            steps.push({ kind: 'end', hop, packets: dropped.packets, fate: { kind: 'dropped', device: config.hostname, get reason() { return reason ??= reasonOf(); } } });
+            steps.push({
+                kind: 'end',
+                hop,
+                packets: dropped.packets,
+                fate: {
+                    kind: 'dropped',
+                    device: config.hostname,
+                    get reason() {
+                        return (reason ??= reasonOf());
+                    }
+                }
+            });
         }
         return result.accepted;
     }
@@ -507,7 +687,9 @@ export class DataPlane {
         const device = config.hostname;
         if (!dropped.rule) return `dropped at ${device} by the policy of chain ${dropped.chain.name} (hook ${hook})`;
         const location = ruleLocation(config, dropped.rule);
-        const where = location ? `${location.file.split(/[\\/]/).pop()} line ${location.range.start.line}` : `a rule of chain ${dropped.chain.name}`;
+        const where = location
+            ? `${location.file.split(/[\\/]/).pop()} line ${location.range.start.line}`
+            : `a rule of chain ${dropped.chain.name}`;
         return `dropped at ${device} by ${where}${dropped.rule.comment ? ` (${dropped.rule.comment})` : ''}`;
     }
 
@@ -522,7 +704,10 @@ export class DataPlane {
         const device = config.hostname;
         // Made before (under other failures) on routes that are still the same: the very same decisions.
         const made = this.shared.decisionsMade(config, mark, packets);
-        const lookup = (table: number | undefined, address: number) => (table === undefined ? this.routing.lookup(device, address) : this.routing.tableLookup(device, table, address));
+        const lookup = (table: number | undefined, address: number) =>
+            table === undefined
+                ? this.routing.lookup(device, address)
+                : this.routing.tableLookup(device, table, address);
         const still = made.find(m => m.lookups.every(l => sameRoute(lookup(l.table, l.address), l.route)));
         if (still) return still.decisions;
         const decisions: Decision[] = [];
@@ -533,7 +718,8 @@ export class DataPlane {
             return route;
         };
         let remaining = packets;
-        const rules = mark === 0 ? [] : config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
+        const rules =
+            mark === 0 ? [] : config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
         for (const rule of rules) {
             if (remaining.isEmpty()) break;
             remaining = this.route(device, remaining, recording(rule.table), decisions, rule.table);
@@ -545,7 +731,13 @@ export class DataPlane {
     }
 
     /** Decides what `lookup` has a route for; returns the packets it has none for (`table` given) or drops them (the main table). */
-    private route(device: string, packets: PacketSet, lookup: (address: number) => Route | undefined, decisions: Decision[], table?: number): PacketSet {
+    private route(
+        device: string,
+        packets: PacketSet,
+        lookup: (address: number) => Route | undefined,
+        decisions: Decision[],
+        table?: number
+    ): PacketSet {
         const byRoute = new Map<Route | 'none', Array<[number, number]>>();
         for (const cube of packets.cubes) {
             for (const [lo, hi] of cube.dst.intervals) {
@@ -562,7 +754,12 @@ export class DataPlane {
             const part = byRoute.size === 1 ? packets : this.shared.toDestinations(packets, ranges);
             if (route === 'none') {
                 if (table !== undefined) unrouted = part;
-                else decisions.push({ kind: 'dropped', packets: part, reason: `dropped at ${device}: no route to ${part.witness()!.dst}` });
+                else
+                    decisions.push({
+                        kind: 'dropped',
+                        packets: part,
+                        reason: `dropped at ${device}: no route to ${part.witness()!.dst}`
+                    });
             } else if (route.blackhole) {
                 decisions.push({ kind: 'dropped', packets: part, reason: this.blackholeReason(device, route, table) });
             } else {
@@ -579,18 +776,35 @@ export class DataPlane {
     private blackholeReason(device: string, route: Route, table: number | undefined): string {
         if (table === undefined) return `dropped at ${device}: a blackhole route for ${formatPrefix(route.prefix)}`;
         const config = this.network.configs.get(device)!;
-        const targets = config.staticRoutes.filter(r => r.table === table && r.nextHop !== 'blackhole').map(r => r.nextHop as number);
+        const targets = config.staticRoutes
+            .filter(r => r.table === table && r.nextHop !== 'blackhole')
+            .map(r => r.nextHop as number);
         const owners = (address: number) => this.shared.ownersOf(this.network.configs, address);
         const named = (address: number) => `${owners(address).join(' or ') || 'nobody'} (${formatAddress(address)})`;
         const because = `the steering table ${table} holds only its blackhole`;
         // Next hops on the device's own subnets pin a path; others are waypoints reached by the IGP.
-        const onLink = (address: number) => config.interfaces.some(i => i.address && prefixContains({ network: (i.address.address & prefixMask(i.address.length)) >>> 0, length: i.address.length }, address));
-        if (targets.length > 0 && targets.every(onLink)) return `dropped at ${device}: the next hop of its pinned path, ${targets.map(named).join(', ')}, cannot be reached (${because})`;
+        const onLink = (address: number) =>
+            config.interfaces.some(
+                i =>
+                    i.address &&
+                    prefixContains(
+                        { network: (i.address.address & prefixMask(i.address.length)) >>> 0, length: i.address.length },
+                        address
+                    )
+            );
+        if (targets.length > 0 && targets.every(onLink))
+            return `dropped at ${device}: the next hop of its pinned path, ${targets.map(named).join(', ')}, cannot be reached (${because})`;
         return `dropped at ${device}: no path through ${[...new Set(targets.flatMap(owners))].sort().join(' or ') || targets.map(formatAddress).join(', ')} (${because})`;
     }
 
     /** Hands packets to a next hop: a device across a link, a segment or an external. */
-    private send(device: string, nextHop: NextHop, packets: PacketSet, leaving: Hop, record: RecordedSteps): DeviceStep {
+    private send(
+        device: string,
+        nextHop: NextHop,
+        packets: PacketSet,
+        leaving: Hop,
+        record: RecordedSteps
+    ): DeviceStep {
         const port = this.network.port(device, nextHop.interface)!;
         const hop: Hop = { ...leaving, link: port.peer?.link };
         const place = this.attachments.get(`${device}:${nextHop.interface}`);
@@ -598,7 +812,12 @@ export class DataPlane {
         const up = this.network.isUp(device, nextHop.interface, this.routing.failures);
         record.sends.push({ interface: nextHop.interface, up });
         if (!port.peer || !up) {
-            return { kind: 'end', hop, packets, fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${nextHop.interface} leads nowhere` } };
+            return {
+                kind: 'end',
+                hop,
+                packets,
+                fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${nextHop.interface} leads nowhere` }
+            };
         }
         return { kind: 'across', hop, peer: port.peer, packets };
     }
@@ -611,7 +830,8 @@ export class DataPlane {
         let high = cuts.length;
         while (low < high) {
             const mid = (low + high) >> 1;
-            if (cuts[mid] <= lo) low = mid + 1; else high = mid;
+            if (cuts[mid] <= lo) low = mid + 1;
+            else high = mid;
         }
         const out: Array<[number, number]> = [];
         let start = lo;
@@ -633,10 +853,18 @@ export class DataPlane {
 
     private placeOfDevice(device: string): Place {
         const place = this.shared.devicePlaces.get(device);
-        return place ?? { device, space: this.ownAddresses(this.network.configs.get(device)!), hosts: IntervalSet.EMPTY, local: IntervalSet.EMPTY, name: `device ${device}`, kind: 'device' };
+        return (
+            place ?? {
+                device,
+                space: this.ownAddresses(this.network.configs.get(device)!),
+                hosts: IntervalSet.EMPTY,
+                local: IntervalSet.EMPTY,
+                name: `device ${device}`,
+                kind: 'device'
+            }
+        );
     }
 }
-
 
 /** "r2: netintent does not model 'limit rate 10/second' (nftables.nft line 12)". */
 export function describeUnmodelled(device: string, unmodelled: Unmodelled): string {
@@ -645,12 +873,21 @@ export function describeUnmodelled(device: string, unmodelled: Unmodelled): stri
 
 /** Whether a device does the same with packets under two contexts (same parts, same hops, same ends). */
 function sameSteps(a: readonly DeviceStep[], b: readonly DeviceStep[]): boolean {
-    return a.length === b.length && a.every((step, i) => {
-        const other = b[i];
-        if (step.kind !== other.kind || step.hop.out !== other.hop.out || step.hop.ctMark !== other.hop.ctMark || !step.packets.equals(other.packets)) return false;
-        if (step.kind === 'across' || other.kind === 'across') return true;
-        return JSON.stringify(fateKey(step.fate)) === JSON.stringify(fateKey(other.fate));
-    });
+    return (
+        a.length === b.length &&
+        a.every((step, i) => {
+            const other = b[i];
+            if (
+                step.kind !== other.kind ||
+                step.hop.out !== other.hop.out ||
+                step.hop.ctMark !== other.hop.ctMark ||
+                !step.packets.equals(other.packets)
+            )
+                return false;
+            if (step.kind === 'across' || other.kind === 'across') return true;
+            return JSON.stringify(fateKey(step.fate)) === JSON.stringify(fateKey(other.fate));
+        })
+    );
 }
 
 function fateKey(fate: Fate): unknown {

@@ -50,7 +50,10 @@ export interface HookResult {
 
 /** nft refuses deeper jump chains; a read file with more is not modelled (the parser says so). */
 const MAX_DEPTH = 16;
-const TCP_UDP = IntervalSet.fromIntervals([[6, 6], [17, 17]]);
+const TCP_UDP = IntervalSet.fromIntervals([
+    [6, 6],
+    [17, 17]
+]);
 const ICMP = IntervalSet.of(1, 1);
 
 interface ChainOutcome {
@@ -78,7 +81,8 @@ export class FilterEvaluator {
         }
         // Equal priorities run in the order the chains were declared, as nft registers them.
         for (const list of this.hooks.values()) list.sort((a, b) => a.base!.priority - b.base!.priority);
-        for (const [hook, list] of this.hooks) if (list.some(chain => this.testsOif(chain, new Set()))) this.oifHooks.add(hook);
+        for (const [hook, list] of this.hooks)
+            if (list.some(chain => this.testsOif(chain, new Set()))) this.oifHooks.add(hook);
     }
 
     /** Whether the hook has any base chain (else it accepts everything). */
@@ -98,10 +102,10 @@ export class FilterEvaluator {
      */
     run(hook: FilterHook, packets: PacketSet, context: HookContext): HookResult {
         let byContext = this.results.get(packets);
-        if (!byContext) this.results.set(packets, byContext = new Map());
+        if (!byContext) this.results.set(packets, (byContext = new Map()));
         const key = `${hook}\n${context.iif ?? ''}\n${context.oif ?? ''}\n${context.state}\n${context.ctMark}\n${context.mark}\n${context.reply}`;
         let result = byContext.get(key);
-        if (!result) byContext.set(key, result = this.evaluate(hook, packets, context));
+        if (!result) byContext.set(key, (result = this.evaluate(hook, packets, context)));
         return result;
     }
 
@@ -112,7 +116,13 @@ export class FilterEvaluator {
             // An accept ends one base chain; the next one on the hook still sees the packet.
             const next: Marked[] = [];
             for (const group of groups) {
-                const outcome = this.runChain(chain, group.packets, { ...context, ctMark: group.ctMark, mark: group.mark }, 0, 0);
+                const outcome = this.runChain(
+                    chain,
+                    group.packets,
+                    { ...context, ctMark: group.ctMark, mark: group.mark },
+                    0,
+                    0
+                );
                 result.dropped.push(...outcome.dropped);
                 next.push(...outcome.accepted);
                 for (const rest of outcome.fallthrough) {
@@ -133,7 +143,9 @@ export class FilterEvaluator {
      */
     mayAlter(hooks: readonly FilterHook[], context: HookContext): PacketSet {
         const rules = this.alteringRules(hooks, context);
-        return rules === 'all' ? PacketSet.ALL : rules.reduce((set, rule) => set.union(ruleSet(rule, context)), PacketSet.EMPTY);
+        return rules === 'all'
+            ? PacketSet.ALL
+            : rules.reduce((set, rule) => set.union(ruleSet(rule, context)), PacketSet.EMPTY);
     }
 
     /** The rules whose matches make up mayAlter: those that drop, mark or rewrite; 'all' where a base chain's policy drops. */
@@ -160,12 +172,21 @@ export class FilterEvaluator {
             chain.rules.forEach((rule, index) => {
                 if (!interfacesMayHold(rule, context)) return;
                 const verdict = rule.verdict;
-                if (verdict.kind === 'jump' || verdict.kind === 'goto') visit(this.chains.get(chainKey(chain.table, verdict.chain))!, seen);
+                if (verdict.kind === 'jump' || verdict.kind === 'goto')
+                    visit(this.chains.get(chainKey(chain.table, verdict.chain))!, seen);
                 if (rule.ctState === undefined && rule.ctDirection === undefined && rule.ctMark === undefined) return;
                 const matched = ruleSet(rule, ruleContext);
-                const plainAccept = verdict.kind === 'accept' && rule.setMark === undefined && rule.setCtMark === undefined && rule.setDscp === undefined;
+                const plainAccept =
+                    verdict.kind === 'accept' &&
+                    rule.setMark === undefined &&
+                    rule.setCtMark === undefined &&
+                    rule.setDscp === undefined;
                 // Accepted or not, the packets meet the same unless the rest of the chain alters them.
-                sensitive = sensitive.union(plainAccept && chain.base ? matched.intersect(this.alteredFrom(chain, index + 1, ruleContext, false, new Set())) : matched);
+                sensitive = sensitive.union(
+                    plainAccept && chain.base
+                        ? matched.intersect(this.alteredFrom(chain, index + 1, ruleContext, false, new Set()))
+                        : matched
+                );
             });
         };
         for (const chain of hooks.flatMap(hook => this.hooks.get(hook) ?? [])) visit(chain, new Set());
@@ -177,28 +198,64 @@ export class FilterEvaluator {
      * rewrite, and everything where the chain is a base chain whose policy drops. `connection`:
      * whether rules that test the connection are taken as the context says, or as maybe holding.
      */
-    private alteredFrom(chain: FilterChain, start: number, context: HookContext, connection: boolean, seen: Set<FilterChain>): PacketSet {
+    private alteredFrom(
+        chain: FilterChain,
+        start: number,
+        context: HookContext,
+        connection: boolean,
+        seen: Set<FilterChain>
+    ): PacketSet {
         const rules: FilterRule[] = [];
         if (this.collectAltering(chain, start, context, connection, seen, rules) === 'all') return PacketSet.ALL;
         return rules.reduce((set, rule) => set.union(ruleSet(rule, context)), PacketSet.EMPTY);
     }
 
     /** The altering rules of alteredFrom, gathered into `rules`; 'all' where a base chain's policy drops. */
-    private collectAltering(chain: FilterChain, start: number, context: HookContext, connection: boolean, seen: Set<FilterChain>, rules: FilterRule[]): 'all' | undefined {
+    private collectAltering(
+        chain: FilterChain,
+        start: number,
+        context: HookContext,
+        connection: boolean,
+        seen: Set<FilterChain>,
+        rules: FilterRule[]
+    ): 'all' | undefined {
         if (chain.base && chain.base.policy !== 'accept') return 'all';
         if (seen.has(chain)) return undefined;
         seen.add(chain);
         for (const rule of chain.rules.slice(start)) {
             if (connection ? !conditionsHold(rule, context) : !interfacesMayHold(rule, context)) continue;
             const verdict = rule.verdict;
-            if (verdict.kind === 'drop' || rule.setMark !== undefined || rule.setCtMark !== undefined || rule.setDscp !== undefined) rules.push(rule);
-            if ((verdict.kind === 'jump' || verdict.kind === 'goto') && this.collectAltering(this.chains.get(chainKey(chain.table, verdict.chain))!, 0, context, connection, seen, rules) === 'all') return 'all';
+            if (
+                verdict.kind === 'drop' ||
+                rule.setMark !== undefined ||
+                rule.setCtMark !== undefined ||
+                rule.setDscp !== undefined
+            )
+                rules.push(rule);
+            if (
+                (verdict.kind === 'jump' || verdict.kind === 'goto') &&
+                this.collectAltering(
+                    this.chains.get(chainKey(chain.table, verdict.chain))!,
+                    0,
+                    context,
+                    connection,
+                    seen,
+                    rules
+                ) === 'all'
+            )
+                return 'all';
         }
         return undefined;
     }
 
     /** The chain's rules from `start` on; a rule that marks packets goes on with them under their new mark. */
-    private runChain(chain: FilterChain, packets: PacketSet, context: HookContext, depth: number, start: number): ChainOutcome {
+    private runChain(
+        chain: FilterChain,
+        packets: PacketSet,
+        context: HookContext,
+        depth: number,
+        start: number
+    ): ChainOutcome {
         if (depth > MAX_DEPTH) throw new Error(`filter chains nest deeper than ${MAX_DEPTH} at ${chain.name}`);
         const outcome: ChainOutcome = { accepted: [], dropped: [], fallthrough: [] };
         const here = (set: PacketSet): Marked => ({ packets: set, ctMark: context.ctMark, mark: context.mark });
@@ -216,7 +273,13 @@ export class FilterEvaluator {
             if (rule.setDscp !== undefined) matched = matched.withDscp(rule.setDscp);
             if (rule.setMark !== undefined && rule.setMark !== context.mark) {
                 // Marked packets meet the rest of the chain as packets of another mark.
-                const marked = this.runChain(chain, matched, { ...context, mark: rule.setMark }, depth, rule.verdict.kind === 'continue' ? index + 1 : index);
+                const marked = this.runChain(
+                    chain,
+                    matched,
+                    { ...context, mark: rule.setMark },
+                    depth,
+                    rule.verdict.kind === 'continue' ? index + 1 : index
+                );
                 merge(outcome, marked);
                 continue;
             }
@@ -226,7 +289,11 @@ export class FilterEvaluator {
                     remaining = remaining.union(matched);
                     continue;
                 case 'accept':
-                    outcome.accepted.push({ packets: matched, ctMark: rule.setCtMark ?? context.ctMark, mark: context.mark });
+                    outcome.accepted.push({
+                        packets: matched,
+                        ctMark: rule.setCtMark ?? context.ctMark,
+                        mark: context.mark
+                    });
                     continue;
                 case 'drop':
                     outcome.dropped.push({ packets: matched, rule, chain });
@@ -248,7 +315,17 @@ export class FilterEvaluator {
                         // After a jump, the rest of this chain: under the mark each part came back with.
                         for (const back of inner.fallthrough) {
                             if (back.mark === context.mark) remaining = remaining.union(back.packets);
-                            else merge(outcome, this.runChain(chain, back.packets, { ...context, mark: back.mark }, depth, index + 1));
+                            else
+                                merge(
+                                    outcome,
+                                    this.runChain(
+                                        chain,
+                                        back.packets,
+                                        { ...context, mark: back.mark },
+                                        depth,
+                                        index + 1
+                                    )
+                                );
                         }
                     }
                     continue;
@@ -263,16 +340,20 @@ export class FilterEvaluator {
     /** Each rule's packet set and address extent, for packets or for replies (ICMP types differ), computed once per chain. */
     private matchesOf(chain: FilterChain, reply: boolean): ChainMatches {
         let both = this.matches.get(chain);
-        if (!both) this.matches.set(chain, both = {});
+        if (!both) this.matches.set(chain, (both = {}));
         const key = reply ? 'reply' : 'forward';
-        return both[key] ??= new ChainMatches(chain.rules.map(rule => ruleSet(rule, { reply })));
+        return (both[key] ??= new ChainMatches(chain.rules.map(rule => ruleSet(rule, { reply }))));
     }
 
     private testsOif(chain: FilterChain, seen: Set<FilterChain>): boolean {
         if (seen.has(chain)) return false;
         seen.add(chain);
-        return chain.rules.some(rule => rule.oif !== undefined || ((rule.verdict.kind === 'jump' || rule.verdict.kind === 'goto')
-            && this.testsOifIn(chain.table, rule.verdict.chain, seen)));
+        return chain.rules.some(
+            rule =>
+                rule.oif !== undefined ||
+                ((rule.verdict.kind === 'jump' || rule.verdict.kind === 'goto') &&
+                    this.testsOifIn(chain.table, rule.verdict.chain, seen))
+        );
     }
 
     private testsOifIn(table: string, name: string, seen: Set<FilterChain>): boolean {
@@ -296,7 +377,11 @@ function conditionsHold(rule: FilterRule, context: HookContext): boolean {
     if (rule.oif && !namesMatch(rule.oif, context.oif ?? '')) return false;
     if (rule.ctState && !rule.ctState.includes(context.state)) return false;
     // A reply is one only where its connection was seen: elsewhere conntrack takes it for a new one.
-    if (rule.ctDirection && rule.ctDirection !== (context.reply && context.state === 'established' ? 'reply' : 'original')) return false;
+    if (
+        rule.ctDirection &&
+        rule.ctDirection !== (context.reply && context.state === 'established' ? 'reply' : 'original')
+    )
+        return false;
     if (rule.ctMark && (context.ctMark === rule.ctMark.value) !== rule.ctMark.equal) return false;
     return true;
 }
@@ -369,7 +454,7 @@ class ChainMatches {
             for (let i = start; i < this.sets.length; i++) if (extentsMeet(extent, this.extents[i])) found.push(i);
             return found;
         }
-        const { order, starts, reach } = this.byDestination ??= this.index();
+        const { order, starts, reach } = (this.byDestination ??= this.index());
         const [lo, hi] = extent.dst;
         for (let block = 0; block * BLOCK < order.length; block++) {
             const first = block * BLOCK;
@@ -402,9 +487,11 @@ const matchSets = new WeakMap<PacketMatch, PacketSet>();
 /** The packets a rule's header tests match (its ICMP types decided for this context). */
 export function ruleSet(rule: FilterRule, context: Pick<HookContext, 'reply'>): PacketSet {
     let set = matchSets.get(rule.match);
-    if (!set) matchSets.set(rule.match, set = matchSet(rule.match));
+    if (!set) matchSets.set(rule.match, (set = matchSet(rule.match)));
     if (!rule.icmpTypes) return set;
-    return rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request') ? set.intersect(PacketSet.cube({ protocol: ICMP })) : PacketSet.EMPTY;
+    return rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request')
+        ? set.intersect(PacketSet.cube({ protocol: ICMP }))
+        : PacketSet.EMPTY;
 }
 
 /**
@@ -416,6 +503,11 @@ export function matchSet(match: PacketMatch): PacketSet {
     const base = { src: set(match.src), dst: set(match.dst), dscp: set(match.dscp) };
     const protocols = set(match.protocols) ?? IntervalSet.of(0, 255);
     if (!match.dstPorts && !match.srcPorts) return PacketSet.cube({ ...base, protocol: set(match.protocols) });
-    const withPorts = PacketSet.cube({ ...base, protocol: protocols.intersect(TCP_UDP), dstPort: set(match.dstPorts), srcPort: set(match.srcPorts) });
+    const withPorts = PacketSet.cube({
+        ...base,
+        protocol: protocols.intersect(TCP_UDP),
+        dstPort: set(match.dstPorts),
+        srcPort: set(match.srcPorts)
+    });
     return withPorts.union(PacketSet.cube({ ...base, protocol: protocols.subtract(TCP_UDP) }));
 }

@@ -31,12 +31,19 @@ interface State {
 export class PathAnalysis {
     private readonly states = new Map<FlowNode, Map<string, State>>();
 
-    constructor(graph: ForwardingGraph, private readonly limits: PathLimits, private readonly latencyOf: (link: number) => number) {
+    constructor(
+        graph: ForwardingGraph,
+        private readonly limits: PathLimits,
+        private readonly latencyOf: (link: number) => number
+    ) {
         for (const node of graph.nodes) {
             const here = new Map<string, State>();
             this.states.set(node, here);
             if (node.from.length === 0) {
-                this.merge(here, this.enter({ waypoints: 0, avoided: false, hops: 0, latencyUs: 0 }, node.device, undefined));
+                this.merge(
+                    here,
+                    this.enter({ waypoints: 0, avoided: false, hops: 0, latencyUs: 0 }, node.device, undefined)
+                );
                 continue;
             }
             for (const edge of node.from) {
@@ -80,7 +87,10 @@ export class PathAnalysis {
         while (waypoints < this.limits.via.length && this.limits.via[waypoints].includes(device)) waypoints++;
         return {
             waypoints,
-            avoided: state.avoided || this.limits.avoidDevices.has(device) || (link !== undefined && this.limits.avoidLinks.has(link)),
+            avoided:
+                state.avoided ||
+                this.limits.avoidDevices.has(device) ||
+                (link !== undefined && this.limits.avoidLinks.has(link)),
             hops: state.hops + 1,
             latencyUs: state.latencyUs + (link !== undefined ? this.latencyOf(link) : 0)
         };
@@ -125,10 +135,13 @@ export function connectionAlong(path: readonly Hop[]): Map<string, number> {
  * every path (with the connection's mark there, where all paths agree on it), and those on some
  * paths only (with the marks it may have there).
  */
-export function connectionPasses(graph: ForwardingGraph, terminal: Terminal): { passed: Map<string, number>; unsure: Map<string, number[]> } {
+export function connectionPasses(
+    graph: ForwardingGraph,
+    terminal: Terminal
+): { passed: Map<string, number>; unsure: Map<string, number[]> } {
     if (!marksConnections(graph)) return unmarkedPasses(graph, terminal);
     let seen = passedByNode.get(graph);
-    if (!seen) passedByNode.set(graph, seen = passesByNode(graph));
+    if (!seen) passedByNode.set(graph, (seen = passesByNode(graph)));
     const end = through(seen.get(terminal.node)!, terminal.tail[0]);
     const passed = new Map<string, number>();
     const unsure = new Map<string, number[]>();
@@ -145,7 +158,9 @@ const marking = new WeakMap<ForwardingGraph, boolean>();
 export function marksConnections(graph: ForwardingGraph): boolean {
     let marks = marking.get(graph);
     if (marks === undefined) {
-        marks = graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) || graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined));
+        marks =
+            graph.nodes.some(n => n.next.some(e => e.hop.ctMark !== undefined)) ||
+            graph.terminals.some(t => t.tail.some(h => h.ctMark !== undefined));
         marking.set(graph, marks);
     }
     return marks;
@@ -159,7 +174,10 @@ const onEveryPath = new WeakMap<ForwardingGraph, Map<FlowNode, readonly string[]
  * every path passed it with mark 0, the others on some path maybe. No mark sets are carried hop by
  * hop: those made a set per device per node, and a graph is traced again under every failure set.
  */
-function unmarkedPasses(graph: ForwardingGraph, terminal: Terminal): { passed: Map<string, number>; unsure: Map<string, number[]> } {
+function unmarkedPasses(
+    graph: ForwardingGraph,
+    terminal: Terminal
+): { passed: Map<string, number>; unsure: Map<string, number[]> } {
     let every = onEveryPath.get(graph);
     if (!every) {
         every = new Map();
@@ -194,7 +212,10 @@ function withDevice(devices: readonly string[], device: string): readonly string
 }
 
 /** Per node, over the paths that reach it: the devices met on all of them, and the marks the connection may have at each device met on any. */
-interface Passes { everywhere: Set<string>; marks: Map<string, Set<number>> }
+interface Passes {
+    everywhere: Set<string>;
+    marks: Map<string, Set<number>>;
+}
 
 /** Every node's Passes, made once per graph: a graph has many terminals, and each asks. */
 const passedByNode = new WeakMap<ForwardingGraph, Map<FlowNode, Passes>>();

@@ -18,9 +18,14 @@ export interface RequirementToVerify {
  * Every requirement of a program, the default one last; but those `undecided`, whose verdict is
  * unknown for a reason known beforehand (errors they depend on: check/verifiable.ts).
  */
-export function requirementsToVerify(program: IntentProgram, undecided: ReadonlyMap<Requirement, string> = new Map()): RequirementToVerify[] {
+export function requirementsToVerify(
+    program: IntentProgram,
+    undecided: ReadonlyMap<Requirement, string> = new Map()
+): RequirementToVerify[] {
     const requirements = program.intents.flatMap(i => i.requirements);
-    const out: RequirementToVerify[] = requirements.filter(r => !undecided.has(r)).map(requirement => ({ requirement, key: requirementFingerprint(requirement) }));
+    const out: RequirementToVerify[] = requirements
+        .filter(r => !undecided.has(r))
+        .map(requirement => ({ requirement, key: requirementFingerprint(requirement) }));
     const defaults = program.defaultRequirement;
     if (defaults && !undecided.has(defaults)) {
         const allows = requirements.filter(r => r.kind === 'allow');
@@ -40,9 +45,18 @@ export interface ProgramVerification {
     forwarding: ForwardingProblem[];
 }
 
-export function verifyProgram(program: IntentProgram, configs: ReadonlyMap<string, DeviceConfig>, undecided?: ReadonlyMap<Requirement, string>): ProgramVerification {
+export function verifyProgram(
+    program: IntentProgram,
+    configs: ReadonlyMap<string, DeviceConfig>,
+    undecided?: ReadonlyMap<Requirement, string>
+): ProgramVerification {
     const verifier = new NetworkVerifier(program.twin, configs);
-    const verdicts = new Map(requirementsToVerify(program, undecided).map(({ requirement, effective }) => [requirement, verifier.verify(requirement, effective)]));
+    const verdicts = new Map(
+        requirementsToVerify(program, undecided).map(({ requirement, effective }) => [
+            requirement,
+            verifier.verify(requirement, effective)
+        ])
+    );
     return { verdicts, forwarding: forwardingProblemsOf(program, verifier) };
 }
 
@@ -59,10 +73,15 @@ export interface Flow {
 
 /** The flows of every requirement of a program (the default one's too). */
 export function programFlows(program: IntentProgram): Flow[] {
-    return allRequirements(program).flatMap(r => r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses })));
+    return allRequirements(program).flatMap(r =>
+        r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses }))
+    );
 }
 
 /** Every requirement of a program, the default one last. */
 export function allRequirements(program: IntentProgram): Requirement[] {
-    return [...program.intents.flatMap(i => i.requirements), ...(program.defaultRequirement ? [program.defaultRequirement] : [])];
+    return [
+        ...program.intents.flatMap(i => i.requirements),
+        ...(program.defaultRequirement ? [program.defaultRequirement] : [])
+    ];
 }

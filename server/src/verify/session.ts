@@ -44,7 +44,11 @@ export class VerificationSession {
      * The same, giving way to other work after every verified requirement (the language server
      * answers requests meanwhile) and stopping with `Cancelled` when `cancelled()` says so.
      */
-    async runAsync(program: IntentProgram, cancelled: () => boolean, undecided?: ReadonlyMap<Requirement, string>): Promise<SessionRun> {
+    async runAsync(
+        program: IntentProgram,
+        cancelled: () => boolean,
+        undecided?: ReadonlyMap<Requirement, string>
+    ): Promise<SessionRun> {
         const steps = this.steps(program, undecided);
         let step = steps.next();
         while (!step.done) {
@@ -58,7 +62,9 @@ export class VerificationSession {
     /** Loops and blackholes, found again only when routing or the flows' endpoints changed (not for an edit of ports or constraints). */
     private forwardingProblems(program: IntentProgram, verifier: NetworkVerifier): ForwardingProblem[] {
         const routing = verifier.context().routing;
-        const flows = allRequirements(program).map(r => flowsText(r.flows)).join(';');
+        const flows = allRequirements(program)
+            .map(r => flowsText(r.flows))
+            .join(';');
         if (this.forwarding?.routing !== routing || this.forwarding.flows !== flows) {
             this.forwarding = { routing, flows, problems: verifier.forwardingProblems(programFlows(program)) };
         }
@@ -66,9 +72,13 @@ export class VerificationSession {
     }
 
     /** Yields after each requirement it verifies (not after those whose verdicts it keeps). */
-    private *steps(program: IntentProgram, undecided: ReadonlyMap<Requirement, string> | undefined): Generator<void, SessionRun> {
+    private *steps(
+        program: IntentProgram,
+        undecided: ReadonlyMap<Requirement, string> | undefined
+    ): Generator<void, SessionRun> {
         const compiled = compileNetwork(program, this.compiled);
-        const previous = this.verifier && this.compiled ? { verifier: this.verifier, compiled: this.compiled } : undefined;
+        const previous =
+            this.verifier && this.compiled ? { verifier: this.verifier, compiled: this.compiled } : undefined;
         // Per device whose filters changed: the packets the changed rules match.
         const changed = new Map<string, PacketSet[]>();
         // Where link costs changed: the routes that may have moved.
@@ -79,7 +89,10 @@ export class VerificationSession {
                 if (before !== config) changed.set(name, changedPackets(before, config));
             }
         }
-        const moved = previous && compiled.underlayChange === 'costs' ? previous.verifier.replaceRouting(program.twin, compiled.devices) : undefined;
+        const moved =
+            previous && compiled.underlayChange === 'costs'
+                ? previous.verifier.replaceRouting(program.twin, compiled.devices)
+                : undefined;
         if (previous && compiled.underlayChange === 'none') {
             if (changed.size > 0) previous.verifier.replaceFilters(compiled.devices);
         } else if (moved) {
@@ -95,7 +108,11 @@ export class VerificationSession {
         let verified = 0;
         for (const { requirement, key, effective } of requirementsToVerify(program, undecided)) {
             let verdict = this.cache.get(key);
-            if (!verdict || affected(verdict, requirement, effective ?? requirement.effective, changed) || rerouted?.affects(verdict, requirement, effective ?? requirement.effective)) {
+            if (
+                !verdict ||
+                affected(verdict, requirement, effective ?? requirement.effective, changed) ||
+                rerouted?.affects(verdict, requirement, effective ?? requirement.effective)
+            ) {
                 verdict = verifier.verify(requirement, effective);
                 verified++;
                 this.cache.set(key, verdict);
@@ -114,7 +131,13 @@ const flowsTexts = new WeakMap<Requirement['flows'], string>();
 /** A requirement's flows' endpoints as text, made once per flows (a rebuild keeps those of unchanged statements). */
 function flowsText(flows: Requirement['flows']): string {
     let text = flowsTexts.get(flows);
-    if (text === undefined) flowsTexts.set(flows, text = flows.map(f => `${f.source.addresses.intervals.join()}>${f.destination.addresses.intervals.join()}`).join('|'));
+    if (text === undefined)
+        flowsTexts.set(
+            flows,
+            (text = flows
+                .map(f => `${f.source.addresses.intervals.join()}>${f.destination.addresses.intervals.join()}`)
+                .join('|'))
+        );
     return text;
 }
 
@@ -122,7 +145,12 @@ function flowsText(flows: Requirement['flows']): string {
  * Whether a kept verdict may no longer hold: its traffic (or its replies) reached a device where
  * rules that match some of its packets were added or removed.
  */
-function affected(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet, changed: Map<string, PacketSet[]>): boolean {
+function affected(
+    verdict: RequirementVerdict,
+    requirement: Requirement,
+    effective: PacketSet,
+    changed: Map<string, PacketSet[]>
+): boolean {
     let packets: PacketSet | undefined;
     for (const device of verdict.devices) {
         const delta = changed.get(device);
@@ -149,11 +177,15 @@ class Rerouted {
     private readonly routesAt = new Map<string, MovedRoutes[]>();
     private readonly moved = new Map<string, MovedAt>();
 
-    constructor(moved: readonly MovedRoutes[], private readonly verifier: NetworkVerifier) {
+    constructor(
+        moved: readonly MovedRoutes[],
+        private readonly verifier: NetworkVerifier
+    ) {
         for (const routes of moved) {
             for (const device of routes.at) {
                 const here = this.routesAt.get(device);
-                if (here) here.push(routes); else this.routesAt.set(device, [routes]);
+                if (here) here.push(routes);
+                else this.routesAt.set(device, [routes]);
             }
         }
     }
@@ -161,7 +193,12 @@ class Rerouted {
     affects(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet): boolean {
         if (verdict.verdict !== 'holds' && verdict.verdict !== 'violated') return true;
         if (requirement.scenarios.length > 0) return true;
-        if (requirement.constraints.survive && requirement.kind === 'allow' && !(verdict.survivedBy === 'minimum cut' && verdict.verdict === 'holds')) return true;
+        if (
+            requirement.constraints.survive &&
+            requirement.kind === 'allow' &&
+            !(verdict.survivedBy === 'minimum cut' && verdict.verdict === 'holds')
+        )
+            return true;
         let addressed: IntervalSet | undefined;
         let packets: PacketSet | undefined;
         // Steering's matches are shared among devices: each is tested once per requirement.
@@ -174,7 +211,7 @@ class Rerouted {
             for (const part of moved.marked) {
                 packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
                 let meets = met.get(part);
-                if (meets === undefined) met.set(part, meets = part.intersects(packets));
+                if (meets === undefined) met.set(part, (meets = part.intersects(packets)));
                 if (meets) return true;
             }
         }
@@ -193,11 +230,20 @@ class Rerouted {
             if (!routes || !config) return undefined;
             const toward = IntervalSet.fromIntervals(routes.flatMap(moved => this.destinationsOf(moved).intervals));
             const byTable = routesByTable(config);
-            const movedIn = (table: number | undefined) => toward.intersects(IntervalSet.fromIntervals((byTable.get(table) ?? []).flatMap(r => (typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : []))));
+            const movedIn = (table: number | undefined) =>
+                toward.intersects(
+                    IntervalSet.fromIntervals(
+                        (byTable.get(table) ?? []).flatMap(r =>
+                            typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : []
+                        )
+                    )
+                );
             const tables = new Set([...byTable.keys()].filter(table => table !== undefined && movedIn(table)));
             const marks = new Set(config.ipRules.filter(r => tables.has(r.table)).map(r => r.fwmark));
             const marked = new Set<PacketSet>();
-            for (const chain of config.filter.chains) for (const rule of chain.rules) if (rule.setMark !== undefined && marks.has(rule.setMark)) marked.add(reach(rule.match));
+            for (const chain of config.filter.chains)
+                for (const rule of chain.rules)
+                    if (rule.setMark !== undefined && marks.has(rule.setMark)) marked.add(reach(rule.match));
             found = { toward, main: movedIn(undefined), marked: [...marked] };
             this.moved.set(device, found);
         }
@@ -207,7 +253,10 @@ class Rerouted {
     private destinationsOf(moved: MovedRoutes): IntervalSet {
         let found = this.destinations.get(moved);
         if (!found) {
-            found = 'router' in moved.toward ? this.verifier.destinationsVia(moved.toward.router) : prefixRange(moved.toward.prefix);
+            found =
+                'router' in moved.toward
+                    ? this.verifier.destinationsVia(moved.toward.router)
+                    : prefixRange(moved.toward.prefix);
             this.destinations.set(moved, found);
         }
         return found;
@@ -222,7 +271,9 @@ interface MovedAt {
 
 /** Where packets of a requirement (and, if it is stateful, their replies) are addressed. */
 function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
-    return IntervalSet.fromIntervals(packets.cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])]));
+    return IntervalSet.fromIntervals(
+        packets.cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])])
+    );
 }
 
 /**
@@ -235,9 +286,12 @@ function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
  * number, in the same place among the rules that stay, decides as before.
  */
 function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] {
-    const frame = (config: DeviceConfig) => JSON.stringify([
-        config.filter.chains.map(c => [c.table, c.name, c.base]), config.unmodelled, config.staticRoutes.filter(r => r.table === undefined)
-    ]);
+    const frame = (config: DeviceConfig) =>
+        JSON.stringify([
+            config.filter.chains.map(c => [c.table, c.name, c.base]),
+            config.unmodelled,
+            config.staticRoutes.filter(r => r.table === undefined)
+        ]);
     if (frame(before) !== frame(after)) return [PacketSet.ALL];
     // The parts are kept apart, not united: a run only asks whether a requirement's packets meet
     // one, and uniting hundreds of steering rules' matches cost more than the rest of an edit.
@@ -251,19 +305,31 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
     const isMeant = markMeanings(after);
     // A rule kept whose mark now selects other routes.
     for (const rule of now) {
-        if (oldSet.has(rule) && rule.setMark !== undefined && wasMeant.get(rule.setMark) !== isMeant.get(rule.setMark)) delta.add(reach(rule.match));
+        if (oldSet.has(rule) && rule.setMark !== undefined && wasMeant.get(rule.setMark) !== isMeant.get(rule.setMark))
+            delta.add(reach(rule.match));
     }
     // Rules removed and added, those that differ only in their mark's number paired off.
-    const keyOf = (rule: FilterRule, meanings: Map<number, string>) => JSON.stringify([
-        rule.iif, rule.oif, rule.ctState, rule.ctDirection, rule.ctMark, rule.icmpTypes, rule.match, rule.verdict, rule.setCtMark, rule.setDscp,
-        rule.setMark === undefined ? undefined : meanings.get(rule.setMark) ?? rule.setMark
-    ]);
+    const keyOf = (rule: FilterRule, meanings: Map<number, string>) =>
+        JSON.stringify([
+            rule.iif,
+            rule.oif,
+            rule.ctState,
+            rule.ctDirection,
+            rule.ctMark,
+            rule.icmpTypes,
+            rule.match,
+            rule.verdict,
+            rule.setCtMark,
+            rule.setDscp,
+            rule.setMark === undefined ? undefined : (meanings.get(rule.setMark) ?? rule.setMark)
+        ]);
     const removed = new Map<string, FilterRule[]>();
     for (const rule of old) {
         if (nowSet.has(rule)) continue;
         const key = keyOf(rule, wasMeant);
         const same = removed.get(key);
-        if (same) same.push(rule); else removed.set(key, [rule]);
+        if (same) same.push(rule);
+        else removed.set(key, [rule]);
     }
     const renumbered = new Map<FilterRule, string>();
     for (const rule of now) {
@@ -277,9 +343,13 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
     }
     for (const list of removed.values()) for (const rule of list) delta.add(reach(rule.match));
     // Paired off only where the rules that stay keep their order; else each counts as changed.
-    const order = (list: FilterRule[]) => list.flatMap((rule): Array<FilterRule | string> => (renumbered.has(rule) ? [renumbered.get(rule)!] : oldSet.has(rule) && nowSet.has(rule) ? [rule] : []));
+    const order = (list: FilterRule[]) =>
+        list.flatMap((rule): Array<FilterRule | string> =>
+            renumbered.has(rule) ? [renumbered.get(rule)!] : oldSet.has(rule) && nowSet.has(rule) ? [rule] : []
+        );
     const [was, is] = [order(old), order(now)];
-    if (was.length !== is.length || was.some((item, i) => item !== is[i])) for (const rule of renumbered.keys()) delta.add(reach(rule.match));
+    if (was.length !== is.length || was.some((item, i) => item !== is[i]))
+        for (const rule of renumbered.keys()) delta.add(reach(rule.match));
     return [...delta];
 }
 
@@ -289,12 +359,16 @@ function markMeanings(config: DeviceConfig): Map<number, string> {
     const byMark = new Map<number, IpRule[]>();
     for (const rule of config.ipRules) {
         const same = byMark.get(rule.fwmark);
-        if (same) same.push(rule); else byMark.set(rule.fwmark, [rule]);
+        if (same) same.push(rule);
+        else byMark.set(rule.fwmark, [rule]);
     }
     const meanings = new Map<number, string>();
     for (const [mark, rules] of byMark) {
         const tables = rules.sort((a, b) => a.priority - b.priority).map(r => r.table);
-        meanings.set(mark, JSON.stringify(tables.map(table => (byTable.get(table) ?? []).map(r => [r.prefix, r.nextHop, r.distance]))));
+        meanings.set(
+            mark,
+            JSON.stringify(tables.map(table => (byTable.get(table) ?? []).map(r => [r.prefix, r.nextHop, r.distance])))
+        );
     }
     return meanings;
 }
@@ -304,7 +378,8 @@ function routesByTable(config: DeviceConfig): Map<number | undefined, StaticRout
     const byTable = new Map<number | undefined, StaticRoute[]>();
     for (const route of config.staticRoutes) {
         const same = byTable.get(route.table);
-        if (same) same.push(route); else byTable.set(route.table, [route]);
+        if (same) same.push(route);
+        else byTable.set(route.table, [route]);
     }
     return byTable;
 }
@@ -314,7 +389,7 @@ const reaches = new WeakMap<PacketMatch, PacketSet>();
 /** What a rule's match reaches, its DSCP left out; by match object (steering shares one match among devices). */
 function reach(match: PacketMatch): PacketSet {
     let found = reaches.get(match);
-    if (!found) reaches.set(match, found = matchSet({ ...match, dscp: undefined }));
+    if (!found) reaches.set(match, (found = matchSet({ ...match, dscp: undefined })));
     return found;
 }
 

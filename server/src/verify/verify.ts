@@ -19,7 +19,14 @@ import type { DeviceConfig } from '../config/model.js';
 import type { PathConstraints, Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
-import { describeFailures, failureKey, NO_FAILURES, scenarioFailures, SimNetwork, type Failures } from '../simulate/network.js';
+import {
+    describeFailures,
+    failureKey,
+    NO_FAILURES,
+    scenarioFailures,
+    SimNetwork,
+    type Failures
+} from '../simulate/network.js';
 import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
@@ -27,7 +34,14 @@ import { findLink, interfaceName, linkIndices, type Twin } from '../twin/model.j
 import { PlaceIndex, placesOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
-import { DataPlane, DataPlaneShared, describeUnmodelled, type ForwardingGraph, type Hop, type Terminal } from './dataplane.js';
+import {
+    DataPlane,
+    DataPlaneShared,
+    describeUnmodelled,
+    type ForwardingGraph,
+    type Hop,
+    type Terminal
+} from './dataplane.js';
 import { connectionAlong, connectionPasses, marksConnections, PathAnalysis, type PathLimits } from './graph-paths.js';
 import { formatMicroseconds } from '../common/units.js';
 
@@ -178,10 +192,18 @@ export class NetworkVerifier {
     private routingUnmodelledIn?: { configs: ReadonlyMap<string, DeviceConfig>; reason: string | undefined };
     private readonly flowNetworks = new WeakMap<object, { link?: FlowNetwork; node?: FlowNetwork }>();
 
-    constructor(public twin: Twin, configs: ReadonlyMap<string, DeviceConfig>) {
+    constructor(
+        public twin: Twin,
+        configs: ReadonlyMap<string, DeviceConfig>
+    ) {
         this.network = new SimNetwork(twin, configs);
         this.universe = new PrefixUniverse(configs.values());
-        const routers = IntervalSet.fromIntervals([...configs.values()].flatMap(c => c.interfaces).filter(i => i.address).map(i => [i.address!.address, i.address!.address] as const));
+        const routers = IntervalSet.fromIntervals(
+            [...configs.values()]
+                .flatMap(c => c.interfaces)
+                .filter(i => i.address)
+                .map(i => [i.address!.address, i.address!.address] as const)
+        );
         this.places = placesOf(twin, routers);
         this.edges = this.places.filter(p => p.interface !== undefined);
         this.placed = IntervalSet.fromIntervals(this.places.flatMap(p => p.space.intervals));
@@ -219,8 +241,17 @@ export class NetworkVerifier {
 
     verify(requirement: Requirement, defaultEffective?: PacketSet): RequirementVerdict {
         const routingUnknown = this.routingUnmodelled();
-        if (routingUnknown) return { verdict: 'unknown', unknown: routingUnknown, devices: new Set(), paths: 0, pathDevices: [], scenarios: 0 };
-        const effective = requirement.kind === 'default' ? defaultEffective ?? requirement.effective : requirement.effective;
+        if (routingUnknown)
+            return {
+                verdict: 'unknown',
+                unknown: routingUnknown,
+                devices: new Set(),
+                paths: 0,
+                pathDevices: [],
+                scenarios: 0
+            };
+        const effective =
+            requirement.kind === 'default' ? (defaultEffective ?? requirement.effective) : requirement.effective;
         try {
             return this.decide(requirement, effective);
         } finally {
@@ -236,7 +267,12 @@ export class NetworkVerifier {
         let unknown = baseline.unknown;
         const devices = new Set(baseline.devices);
         const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
-            verdict: 'violated', devices: union(devices, finding.devices), counterexample: this.counterexample(finding, failures), paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios
+            verdict: 'violated',
+            devices: union(devices, finding.devices),
+            counterexample: this.counterexample(finding, failures),
+            paths: baseline.paths.size + baseline.uncountedPaths,
+            pathDevices: pathDevices(baseline),
+            scenarios
         });
         if (baseline.violation) return result(baseline, NO_FAILURES);
         for (const scenario of requirement.scenarios) {
@@ -251,7 +287,15 @@ export class NetworkVerifier {
         if (survive && requirement.kind === 'allow' && !unknown) {
             // Where connectivity decides, a minimum cut does: no cut within K, it holds; a cut, it is the counterexample.
             const cut = this.cutDecides(requirement, baseline, survive);
-            if (cut === 'holds') return { verdict: 'holds', devices, paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios, survivedBy: 'minimum cut' };
+            if (cut === 'holds')
+                return {
+                    verdict: 'holds',
+                    devices,
+                    paths: baseline.paths.size + baseline.uncountedPaths,
+                    pathDevices: pathDevices(baseline),
+                    scenarios,
+                    survivedBy: 'minimum cut'
+                };
             if (cut) {
                 scenarios++;
                 const found = this.check(requirement, effective, this.context(cut));
@@ -263,12 +307,22 @@ export class NetworkVerifier {
             const attachments = new Set(this.sourceAndDestinationDevices(requirement));
             const explore = (finding: Finding, failures: Failures, depth: number): RequirementVerdict | undefined => {
                 if (depth === survive.count) return undefined;
-                const elements: Array<Failures> = survive.kind === 'link'
-                    ? [
-                        ...[...finding.links].filter(l => !failures.links.has(l)).sort((a, b) => a - b).map(l => ({ ...failures, links: new Set([...failures.links, l]) })),
-                        ...[...finding.uplinks].filter(u => !failures.interfaces.has(u)).sort().map(u => ({ ...failures, interfaces: new Set([...failures.interfaces, u]) }))
-                    ]
-                    : [...finding.devices].filter(d => !attachments.has(d) && !failures.devices.has(d)).sort().map(d => ({ ...failures, devices: new Set([...failures.devices, d]) }));
+                const elements: Array<Failures> =
+                    survive.kind === 'link'
+                        ? [
+                              ...[...finding.links]
+                                  .filter(l => !failures.links.has(l))
+                                  .sort((a, b) => a - b)
+                                  .map(l => ({ ...failures, links: new Set([...failures.links, l]) })),
+                              ...[...finding.uplinks]
+                                  .filter(u => !failures.interfaces.has(u))
+                                  .sort()
+                                  .map(u => ({ ...failures, interfaces: new Set([...failures.interfaces, u]) }))
+                          ]
+                        : [...finding.devices]
+                              .filter(d => !attachments.has(d) && !failures.devices.has(d))
+                              .sort()
+                              .map(d => ({ ...failures, devices: new Set([...failures.devices, d]) }));
                 for (const next of elements) {
                     const k = failureKey(next);
                     if (seen.has(k) || seen.size > MAX_FAILURE_SETS) continue;
@@ -288,7 +342,12 @@ export class NetworkVerifier {
         }
         const verdict = unknown ? 'unknown' : 'holds';
         return {
-            verdict, ...(unknown ? { unknown } : {}), devices, paths: baseline.paths.size + baseline.uncountedPaths, pathDevices: pathDevices(baseline), scenarios,
+            verdict,
+            ...(unknown ? { unknown } : {}),
+            devices,
+            paths: baseline.paths.size + baseline.uncountedPaths,
+            pathDevices: pathDevices(baseline),
+            scenarios,
             ...(survive && requirement.kind === 'allow' ? { survivedBy: 'failure sets' as const } : {})
         };
     }
@@ -303,9 +362,20 @@ export class NetworkVerifier {
      * connected, and only then: it holds iff no K links (devices) separate them. Returns
      * 'holds', the failures of a smallest cut, or undefined where the conditions do not hold.
      */
-    private cutDecides(requirement: Requirement, baseline: Finding, survive: { count: number; kind: 'link' | 'node' }): 'holds' | Failures | undefined {
+    private cutDecides(
+        requirement: Requirement,
+        baseline: Finding,
+        survive: { count: number; kind: 'link' | 'node' }
+    ): 'holds' | Failures | undefined {
         const c = requirement.constraints;
-        if (c.via.length > 0 || c.avoidDevices.length > 0 || c.avoidLinks.length > 0 || c.hops !== undefined || c.latencyUs !== undefined) return undefined;
+        if (
+            c.via.length > 0 ||
+            c.avoidDevices.length > 0 ||
+            c.avoidLinks.length > 0 ||
+            c.hops !== undefined ||
+            c.latencyUs !== undefined
+        )
+            return undefined;
         const configs = this.network.configs;
         if ([...configs.values()].some(config => config.bgp)) return undefined;
         const context = this.context();
@@ -314,7 +384,15 @@ export class NetworkVerifier {
         // The traces of the check without failures (every sender's: it found no violation).
         for (const { place, crossing, graph } of baseline.traces) {
             // Marked where they enter, the packets would be steered by a policy table.
-            if (place.kind !== 'segment' || !this.shared.leavesUnmarked(this.network.configs.get(place.device)!, { ...CUT_CONTEXTS.FORWARD, iif: place.interface }, crossing)) return undefined;
+            if (
+                place.kind !== 'segment' ||
+                !this.shared.leavesUnmarked(
+                    this.network.configs.get(place.device)!,
+                    { ...CUT_CONTEXTS.FORWARD, iif: place.interface },
+                    crossing
+                )
+            )
+                return undefined;
             // No connection marks: the replies' contexts below are then exact.
             if (marksConnections(graph)) return undefined;
             for (const terminal of graph.terminals) {
@@ -322,7 +400,11 @@ export class NetworkVerifier {
                 if (fate.kind !== 'delivered' || fate.place.kind !== 'segment') return undefined;
                 const k = `${place.name}\n${fate.place.name}`;
                 const pair = pairs.get(k);
-                pairs.set(k, { from: place, to: fate.place, packets: pair ? pair.packets.union(terminal.packets) : terminal.packets });
+                pairs.set(k, {
+                    from: place,
+                    to: fate.place,
+                    packets: pair ? pair.packets.union(terminal.packets) : terminal.packets
+                });
             }
         }
         const adjacencies = context.routing.ospfAdjacencies();
@@ -330,11 +412,18 @@ export class NetworkVerifier {
         for (const { from, to, packets } of pairs.values()) {
             if (!this.connectivityDecides(from, to, packets, requirement.stateful, adjacencies)) return undefined;
             if (from.device === to.device) continue;
-            const cut = survive.kind === 'link'
-                ? this.flowNetwork(adjacencies, 'link').minimumCut(from.device, to.device, survive.count)
-                : this.flowNetwork(adjacencies, 'node').minimumCut(`${from.device}<`, `${to.device}>`, survive.count);
+            const cut =
+                survive.kind === 'link'
+                    ? this.flowNetwork(adjacencies, 'link').minimumCut(from.device, to.device, survive.count)
+                    : this.flowNetwork(adjacencies, 'node').minimumCut(
+                          `${from.device}<`,
+                          `${to.device}>`,
+                          survive.count
+                      );
             if (!cut.separable) continue;
-            return survive.kind === 'link' ? { ...failures, links: new Set(cut.cut.map(Number)) } : { ...failures, devices: new Set(cut.cut) };
+            return survive.kind === 'link'
+                ? { ...failures, links: new Set(cut.cut.map(Number)) }
+                : { ...failures, devices: new Set(cut.cut) };
         }
         return 'holds';
     }
@@ -345,25 +434,40 @@ export class NetworkVerifier {
      * out) by an arc whose element is the device. A cut from `a<` to `b>` never counts a or b:
      * the arcs of both endpoints lead into the source or out of the target.
      */
-    private flowNetwork(adjacencies: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>, kind: 'link' | 'node'): FlowNetwork {
+    private flowNetwork(
+        adjacencies: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>,
+        kind: 'link' | 'node'
+    ): FlowNetwork {
         const networks = this.flowNetworks.get(adjacencies) ?? this.flowNetworks.set(adjacencies, {}).get(adjacencies)!;
-        return networks[kind] ??= new FlowNetwork(kind === 'link'
-            ? [...adjacencies].flatMap(([device, edges]) => edges.map(e => ({ from: device, to: e.to, element: String(e.link) })))
-            : [...adjacencies].flatMap(([device, edges]) => [
-                { from: `${device}>`, to: `${device}<`, element: device },
-                ...edges.map(e => ({ from: `${device}<`, to: `${e.to}>` }))
-            ]));
+        return (networks[kind] ??= new FlowNetwork(
+            kind === 'link'
+                ? [...adjacencies].flatMap(([device, edges]) =>
+                      edges.map(e => ({ from: device, to: e.to, element: String(e.link) }))
+                  )
+                : [...adjacencies].flatMap(([device, edges]) => [
+                      { from: `${device}>`, to: `${device}<`, element: device },
+                      ...edges.map(e => ({ from: `${device}<`, to: `${e.to}>` }))
+                  ])
+        ));
     }
 
     /**
      * Whether only connectivity decides what happens to these packets between two segments'
      * edges under failures (see cutDecides): the conditions on routes and filters, checked.
      */
-    private connectivityDecides(from: Place, to: Place, packets: PacketSet, stateful: boolean, adjacencies: ReadonlyMap<string, ReadonlyArray<{ interface: string }>>): boolean {
-        const basis = this.cutBasis ??= this.buildCutBasis(adjacencies);
+    private connectivityDecides(
+        from: Place,
+        to: Place,
+        packets: PacketSet,
+        stateful: boolean,
+        adjacencies: ReadonlyMap<string, ReadonlyArray<{ interface: string }>>
+    ): boolean {
+        const basis = (this.cutBasis ??= this.buildCutBasis(adjacencies));
         if (basis.testsOif) return false;
         const destinations = IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.dst.intervals));
-        const addresses = stateful ? destinations.union(IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.src.intervals))) : destinations;
+        const addresses = stateful
+            ? destinations.union(IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.src.intervals)))
+            : destinations;
         if (basis.staticRoutes.intersects(addresses)) return false;
         // The addresses are on the two segments only: no other interface has a subnet among them.
         const ends = new Set([`${from.device}:${from.interface}`, `${to.device}:${to.interface}`]);
@@ -382,11 +486,25 @@ export class NetworkVerifier {
             if (!anywhere.intersects(set)) continue;
             for (const entry of entries) {
                 if (!applies(entry.device)) continue;
-                if (!this.shared.passesUntouched(this.network.configs.get(entry.device)!, { ...context, iif: entry.interface }, set)) return false;
+                if (
+                    !this.shared.passesUntouched(
+                        this.network.configs.get(entry.device)!,
+                        { ...context, iif: entry.interface },
+                        set
+                    )
+                )
+                    return false;
             }
         }
         // Where the replies enter from the destination segment: no mark that would steer them.
-        return !stateful || this.shared.leavesUnmarked(this.network.configs.get(to.device)!, { ...REPLY_ESTABLISHED, iif: to.interface }, replies);
+        return (
+            !stateful ||
+            this.shared.leavesUnmarked(
+                this.network.configs.get(to.device)!,
+                { ...REPLY_ESTABLISHED, iif: to.interface },
+                replies
+            )
+        );
     }
 
     /** What cutDecides asks of every device, gathered once per set of configurations. */
@@ -402,7 +520,9 @@ export class NetworkVerifier {
             let all = false;
             for (const config of configs) {
                 for (const edge of adjacencies.get(config.hostname) ?? []) {
-                    const rules = this.shared.evaluator(config).alteringRules(['prerouting', 'forward', 'postrouting'], { ...context, iif: edge.interface });
+                    const rules = this.shared
+                        .evaluator(config)
+                        .alteringRules(['prerouting', 'forward', 'postrouting'], { ...context, iif: edge.interface });
                     if (rules !== 'all' && rules.length === 0) continue;
                     entries.push({ device: config.hostname, interface: edge.interface });
                     if (rules === 'all') all = true;
@@ -415,13 +535,39 @@ export class NetworkVerifier {
                     }
                 }
             }
-            const anywhere = all ? PacketSet.ALL : [...matches.values()].reduce((set, match) => set.union(match), PacketSet.EMPTY);
+            const anywhere = all
+                ? PacketSet.ALL
+                : [...matches.values()].reduce((set, match) => set.union(match), PacketSet.EMPTY);
             mayAlter.set(JSON.stringify(context), { anywhere, entries });
         }
         return {
-            testsOif: configs.some(c => this.shared.evaluator(c).dependsOnOif('forward') || this.shared.evaluator(c).dependsOnOif('postrouting')),
-            staticRoutes: IntervalSet.fromIntervals(configs.flatMap(c => c.staticRoutes.filter(r => r.table === undefined && r.prefix.length > 0).flatMap(r => range(r.prefix).intervals))),
-            subnets: configs.flatMap(c => c.interfaces.flatMap(i => (i.address ? [{ at: `${c.hostname}:${i.name}`, range: range({ network: (i.address.address & prefixMask(i.address.length)) >>> 0, length: i.address.length }) }] : []))),
+            testsOif: configs.some(
+                c =>
+                    this.shared.evaluator(c).dependsOnOif('forward') ||
+                    this.shared.evaluator(c).dependsOnOif('postrouting')
+            ),
+            staticRoutes: IntervalSet.fromIntervals(
+                configs.flatMap(c =>
+                    c.staticRoutes
+                        .filter(r => r.table === undefined && r.prefix.length > 0)
+                        .flatMap(r => range(r.prefix).intervals)
+                )
+            ),
+            subnets: configs.flatMap(c =>
+                c.interfaces.flatMap(i =>
+                    i.address
+                        ? [
+                              {
+                                  at: `${c.hostname}:${i.name}`,
+                                  range: range({
+                                      network: (i.address.address & prefixMask(i.address.length)) >>> 0,
+                                      length: i.address.length
+                                  })
+                              }
+                          ]
+                        : []
+                )
+            ),
             mayAlter
         };
     }
@@ -453,7 +599,12 @@ export class NetworkVerifier {
      * verifier is left as it was (verify on a new one).
      */
     replaceRouting(twin: Twin, configs: ReadonlyMap<string, DeviceConfig>): MovedRoutes[] | undefined {
-        const prefixes = (universe: PrefixUniverse) => universe.all().map(p => `${p.network}/${p.length}`).sort().join();
+        const prefixes = (universe: PrefixUniverse) =>
+            universe
+                .all()
+                .map(p => `${p.network}/${p.length}`)
+                .sort()
+                .join();
         if (prefixes(new PrefixUniverse(configs.values())) !== prefixes(this.universe)) return undefined;
         const network = new SimNetwork(twin, configs);
         const routing = new RoutingState(network, NO_FAILURES, this.universe);
@@ -479,7 +630,8 @@ export class NetworkVerifier {
     replaceFilters(configs: ReadonlyMap<string, DeviceConfig>): void {
         this.network.replaceFilters(configs);
         this.cutBasis = undefined;
-        for (const context of this.contexts.values()) context.dataplane = new DataPlane(this.network, context.routing, this.shared);
+        for (const context of this.contexts.values())
+            context.dataplane = new DataPlane(this.network, context.routing, this.shared);
     }
 
     /**
@@ -488,7 +640,10 @@ export class NetworkVerifier {
      * enter at follow the next hops; a device met twice on the way is a loop, one with no route a
      * blackhole. Classes routed alike (the same containing prefixes) are walked once.
      */
-    forwardingProblems(flows: ReadonlyArray<{ source: IntervalSet; destination: IntervalSet }>, limit = 20): ForwardingProblem[] {
+    forwardingProblems(
+        flows: ReadonlyArray<{ source: IntervalSet; destination: IntervalSet }>,
+        limit = 20
+    ): ForwardingProblem[] {
         const routing = this.context().routing;
         const owners = this.network.addressOwner;
         const attachments = new Set(this.edges.map(p => `${p.device}:${p.interface}`));
@@ -503,9 +658,12 @@ export class NetworkVerifier {
                     const end = Math.min(hi, this.classEnd(start));
                     const address = start;
                     start = end + 1;
-                    const signature = this.universe.containing(address).map(p => `${p.network}/${p.length}`).join(' ');
+                    const signature = this.universe
+                        .containing(address)
+                        .map(p => `${p.network}/${p.length}`)
+                        .join(' ');
                     let entry = classes.get(signature);
-                    if (!entry) classes.set(signature, entry = { entries: new Set(), ranges: [] });
+                    if (!entry) classes.set(signature, (entry = { entries: new Set(), ranges: [] }));
                     entries.forEach(e => entry!.entries.add(e));
                     entry.ranges.push([address, end]);
                     // A router's own address is delivered to it: walk the class from another address.
@@ -520,7 +678,10 @@ export class NetworkVerifier {
             const found = this.walk(probe, routing, [...entries].sort(), attachments);
             if (!found) continue;
             const extent = IntervalSet.fromIntervals(ranges);
-            problems.push({ ...found, destination: extent.intervals.map(([lo, hi]) => formatRange(lo, hi)).join(', ') });
+            problems.push({
+                ...found,
+                destination: extent.intervals.map(([lo, hi]) => formatRange(lo, hi)).join(', ')
+            });
         }
         return problems;
     }
@@ -529,7 +690,12 @@ export class NetworkVerifier {
      * Follows the next hops toward `address` from every entry device (each device once): the
      * first device met twice on a path (a loop) or without a route (a blackhole).
      */
-    private walk(address: number, routing: RoutingState, entries: string[], attachments: Set<string>): Omit<ForwardingProblem, 'destination'> | undefined {
+    private walk(
+        address: number,
+        routing: RoutingState,
+        entries: string[],
+        attachments: Set<string>
+    ): Omit<ForwardingProblem, 'destination'> | undefined {
         const owner = this.network.addressOwner.get(address)?.device;
         // 1: on the current path, 2: done.
         const state = new Map<string, number>();
@@ -567,20 +733,35 @@ export class NetworkVerifier {
         let high = this.cuts.length;
         while (low < high) {
             const mid = (low + high) >> 1;
-            if (this.cuts[mid] <= start) low = mid + 1; else high = mid;
+            if (this.cuts[mid] <= start) low = mid + 1;
+            else high = mid;
         }
         return low < this.cuts.length ? this.cuts[low] - 1 : 0xffffffff;
     }
 
     /** Checks a requirement under one set of failures. */
     private check(requirement: Requirement, effective: PacketSet, context: Context): Finding {
-        const finding: Finding = { links: new Set(), uplinks: new Set(), devices: new Set(), paths: new Set(), uncountedPaths: 0, failingPaths: [], traces: [] };
+        const finding: Finding = {
+            links: new Set(),
+            uplinks: new Set(),
+            devices: new Set(),
+            paths: new Set(),
+            uncountedPaths: 0,
+            failingPaths: [],
+            traces: []
+        };
         for (const flow of requirement.flows) {
             for (const { place, staying, crossing } of this.senders(requirement, effective, flow)) {
                 // What stays within the place never meets a router.
                 const stayProblem = staying.isEmpty() ? undefined : this.stayProblem(requirement, place);
                 if (stayProblem) {
-                    finding.violation = { path: [], packets: staying, reason: stayProblem, origin: place, forged: false };
+                    finding.violation = {
+                        path: [],
+                        packets: staying,
+                        reason: stayProblem,
+                        origin: place,
+                        forged: false
+                    };
                     return finding;
                 }
                 if (crossing.isEmpty()) continue;
@@ -588,21 +769,35 @@ export class NetworkVerifier {
                 const graph = context.dataplane.trace(place.device, place.interface, crossing);
                 finding.traces.push({ place, crossing, graph });
                 this.note(finding, graph);
-                const analysis = requirement.kind === 'allow' ? this.pathAnalysis(graph, requirement.constraints) : undefined;
+                const analysis =
+                    requirement.kind === 'allow' ? this.pathAnalysis(graph, requirement.constraints) : undefined;
                 for (const terminal of graph.terminals) {
                     if (terminal.fate.kind === 'unknown') {
                         finding.unknown ??= terminal.fate.reason;
                         continue;
                     }
-                    const problem = analysis ? this.allowProblem(requirement, graph, terminal, analysis, context, finding) : this.denyProblem(graph, terminal);
+                    const problem = analysis
+                        ? this.allowProblem(requirement, graph, terminal, analysis, context, finding)
+                        : this.denyProblem(graph, terminal);
                     if (!problem) continue;
                     // A packet from the place's own hosts, to a host, makes the plainer counterexample.
                     const honest = problem.packets.intersect(PacketSet.cube({ src: place.hosts }));
                     const forged = honest.isEmpty();
-                    const text = forged ? `sent from ${place.name} with a forged source, it is ${problem.text}` : problem.text;
+                    const text = forged
+                        ? `sent from ${place.name} with a forged source, it is ${problem.text}`
+                        : problem.text;
                     const toHosts = problem.packets.intersects(PacketSet.cube({ dst: this.edgeHosts }));
-                    if (!finding.violation || (toHosts && !finding.violation.packets.intersects(PacketSet.cube({ dst: this.edgeHosts })))) {
-                        finding.violation = { path: problem.path, packets: forged ? problem.packets : honest, reason: text, origin: place, forged };
+                    if (
+                        !finding.violation ||
+                        (toHosts && !finding.violation.packets.intersects(PacketSet.cube({ dst: this.edgeHosts })))
+                    ) {
+                        finding.violation = {
+                            path: problem.path,
+                            packets: forged ? problem.packets : honest,
+                            reason: text,
+                            origin: place,
+                            forged
+                        };
                         finding.failingPaths.unshift(problem.path.map(h => h.device));
                     } else {
                         finding.failingPaths.push(problem.path.map(h => h.device));
@@ -624,12 +819,20 @@ export class NetworkVerifier {
      */
     private senders(requirement: Requirement, effective: PacketSet, flow: Requirement['flows'][number]): Sender[] {
         let byFlow = this.senderCache.get(effective);
-        if (!byFlow) this.senderCache.set(effective, byFlow = new Map());
+        if (!byFlow) this.senderCache.set(effective, (byFlow = new Map()));
         let senders = byFlow.get(flow);
         if (!senders) {
-            senders = this.findSenders(requirement, effective, flow.source.addresses, flow.destination.addresses).flatMap(({ place, packets }) => {
+            senders = this.findSenders(
+                requirement,
+                effective,
+                flow.source.addresses,
+                flow.destination.addresses
+            ).flatMap(({ place, packets }) => {
                 if (packets.isEmpty()) return [];
-                const staying = place.kind === 'device' ? PacketSet.EMPTY : packets.intersect(PacketSet.cube({ src: place.hosts, dst: place.local }));
+                const staying =
+                    place.kind === 'device'
+                        ? PacketSet.EMPTY
+                        : packets.intersect(PacketSet.cube({ src: place.hosts, dst: place.local }));
                 return [{ place, staying, crossing: packets.subtract(PacketSet.cube({ dst: place.local })) }];
             });
             byFlow.set(flow, senders);
@@ -637,23 +840,38 @@ export class NetworkVerifier {
         return senders;
     }
 
-    private findSenders(requirement: Requirement, effective: PacketSet, sources: IntervalSet, destinations: IntervalSet): Array<{ place: Place; packets: PacketSet }> {
+    private findSenders(
+        requirement: Requirement,
+        effective: PacketSet,
+        sources: IntervalSet,
+        destinations: IntervalSet
+    ): Array<{ place: Place; packets: PacketSet }> {
         const out: Array<{ place: Place; packets: PacketSet }> = [];
         const toward = PacketSet.cube({ dst: destinations });
         if (requirement.kind === 'default') {
             for (const edge of this.edges) {
                 const own = PacketSet.cube({ src: edge.hosts });
                 const forged = PacketSet.cube({ src: IntervalSet.of(0, 0xffffffff).subtract(edge.hosts) });
-                out.push({ place: edge, packets: effective.intersect(own).union(requirement.packets.intersect(forged)).intersect(toward) });
+                out.push({
+                    place: edge,
+                    packets: effective.intersect(own).union(requirement.packets.intersect(forged)).intersect(toward)
+                });
             }
             return out;
         }
         const named = this.placesNamedBy(sources);
         if (requirement.kind === 'allow') {
             const allowed = PacketSet.cube({ dst: this.hostsOf(destinations) });
-            return named.map(place => ({ place, packets: effective.intersect(allowed).intersect(PacketSet.cube({ src: place.hosts.intersect(sources) })) }));
+            return named.map(place => ({
+                place,
+                packets: effective.intersect(allowed).intersect(PacketSet.cube({ src: place.hosts.intersect(sources) }))
+            }));
         }
-        for (const place of named.filter(p => p.kind === 'device')) out.push({ place, packets: effective.intersect(PacketSet.cube({ src: place.hosts.intersect(sources), dst: destinations })) });
+        for (const place of named.filter(p => p.kind === 'device'))
+            out.push({
+                place,
+                packets: effective.intersect(PacketSet.cube({ src: place.hosts.intersect(sources), dst: destinations }))
+            });
         // Every edge whose prerouting hook can let in some source of it, and those that hold one.
         const all = effective.intersect(PacketSet.cube({ src: sources, dst: destinations }));
         for (const edge of this.edges) {
@@ -682,7 +900,10 @@ export class NetworkVerifier {
         let hosts = this.hostSets.get(addresses);
         if (!hosts) {
             const named = this.placesNamedBy(addresses);
-            hosts = IntervalSet.fromIntervals([...addresses.subtract(this.placed).intervals, ...named.flatMap(p => p.hosts.intersect(addresses).intervals)]);
+            hosts = IntervalSet.fromIntervals([
+                ...addresses.subtract(this.placed).intervals,
+                ...named.flatMap(p => p.hosts.intersect(addresses).intervals)
+            ]);
             this.hostSets.set(addresses, hosts);
         }
         return hosts;
@@ -692,7 +913,7 @@ export class NetworkVerifier {
         const config = this.network.configs.get(edge.device);
         if (!config) return IntervalSet.EMPTY;
         let byInterface = this.admitted.get(config);
-        if (!byInterface) this.admitted.set(config, byInterface = new Map());
+        if (!byInterface) this.admitted.set(config, (byInterface = new Map()));
         let sources = byInterface.get(edge.interface!);
         if (!sources) {
             sources = this.context().dataplane.admittedSources(edge.device, edge.interface!);
@@ -707,7 +928,9 @@ export class NetworkVerifier {
         const what = place.kind === 'segment' ? place.name : `${place.name} (outside the network)`;
         if (requirement.kind === 'allow') {
             const via = requirement.constraints.via;
-            return via.length === 0 ? undefined : `the packets stay within ${what}: no device is on their path, so none can steer them through ${via.map(describeWaypoint).join(', then ')}`;
+            return via.length === 0
+                ? undefined
+                : `the packets stay within ${what}: no device is on their path, so none can steer them through ${via.map(describeWaypoint).join(', then ')}`;
         }
         return `the packets stay within ${what}: no device is on their path, so none can enforce the ${requirement.kind}`;
     }
@@ -722,7 +945,8 @@ export class NetworkVerifier {
             return;
         }
         for (const terminal of graph.terminals) {
-            for (const path of graph.paths(terminal, MAX_LISTED_PATHS)) finding.paths.add(path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
+            for (const path of graph.paths(terminal, MAX_LISTED_PATHS))
+                finding.paths.add(path.map(h => `${h.device}:${h.in ?? ''}>${h.out ?? ''}`).join(' '));
         }
     }
 
@@ -735,39 +959,68 @@ export class NetworkVerifier {
         for (const terminal of graph.terminals) {
             const fate = terminal.fate;
             if (terminal.tail[0].link !== undefined) finding.links.add(terminal.tail[0].link);
-            if (fate.kind === 'delivered' && fate.place.kind === 'external') finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
+            if (fate.kind === 'delivered' && fate.place.kind === 'external')
+                finding.uplinks.add(`${fate.place.device}:${fate.place.interface}`);
         }
     }
 
     /** The limits a requirement puts on each path, for analysis over a forwarding graph. */
     private pathAnalysis(graph: ForwardingGraph, c: PathConstraints): PathAnalysis {
         const limits: PathLimits = {
-            via: c.via, avoidDevices: new Set(c.avoidDevices), hops: c.hops, latencyUs: c.latencyUs,
+            via: c.via,
+            avoidDevices: new Set(c.avoidDevices),
+            hops: c.hops,
+            latencyUs: c.latencyUs,
             avoidLinks: linkIndices(this.twin, c.avoidLinks)
         };
         return new PathAnalysis(graph, limits, link => this.twin.links[link].latencyUs);
     }
 
     /** Why an allow's packets fail at this terminal, if they do (on some path to it). */
-    private allowProblem(requirement: Requirement, graph: ForwardingGraph, terminal: Terminal, analysis: PathAnalysis, context: Context, finding: Finding): Problem | undefined {
+    private allowProblem(
+        requirement: Requirement,
+        graph: ForwardingGraph,
+        terminal: Terminal,
+        analysis: PathAnalysis,
+        context: Context,
+        finding: Finding
+    ): Problem | undefined {
         const fate = terminal.fate;
         if (fate.kind === 'unknown' || fate.kind === 'ambiguous') return undefined;
-        if (fate.kind === 'dropped') return { packets: terminal.packets, text: fate.reason, path: graph.path(terminal) };
+        if (fate.kind === 'dropped')
+            return { packets: terminal.packets, text: fate.reason, path: graph.path(terminal) };
         if (fate.kind === 'loop') {
             const path = graph.path(terminal);
-            return { packets: terminal.packets, text: `forwarding loop at ${fate.device} (${describePath(path)})`, path };
+            return {
+                packets: terminal.packets,
+                text: `forwarding loop at ${fate.device} (${describePath(path)})`,
+                path
+            };
         }
         const misdelivered = terminal.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
-        if (!misdelivered.isEmpty()) return { packets: misdelivered, text: `delivered to ${fate.place.name}, which does not hold the destination`, path: graph.path(terminal) };
+        if (!misdelivered.isEmpty())
+            return {
+                packets: misdelivered,
+                text: `delivered to ${fate.place.name}, which does not hold the destination`,
+                path: graph.path(terminal)
+            };
         const broken = analysis.witness(terminal);
-        if (broken) return { packets: terminal.packets, text: this.pathProblem(requirement.constraints, broken, '')!, path: broken };
+        if (broken)
+            return {
+                packets: terminal.packets,
+                text: this.pathProblem(requirement.constraints, broken, '')!,
+                path: broken
+            };
         if (!requirement.stateful) return undefined;
         // The replies of the connections it allows must come back, through the same waypoints;
         // a device has state for them only where the connection passed. Where that differs
         // between the paths and matters to the replies, each path is tried.
         const replies = terminal.packets.replies();
         const { passed, unsure } = connectionPasses(graph, terminal);
-        const back = context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: passed, unsure });
+        const back = context.dataplane.trace(fate.place.device, fate.place.interface, replies, {
+            replyTo: passed,
+            unsure
+        });
         const ambiguous = back.terminals.map(t => t.fate).find(f => f.kind === 'ambiguous');
         if (!ambiguous) return this.replyProblem(requirement, back, graph.path(terminal), finding);
         const paths = graph.paths(terminal, MAX_REPLY_PATHS + 1);
@@ -776,31 +1029,57 @@ export class NetworkVerifier {
             return undefined;
         }
         for (const path of paths) {
-            const problem = this.replyProblem(requirement, context.dataplane.trace(fate.place.device, fate.place.interface, replies, { replyTo: connectionAlong(path) }), path, finding);
+            const problem = this.replyProblem(
+                requirement,
+                context.dataplane.trace(fate.place.device, fate.place.interface, replies, {
+                    replyTo: connectionAlong(path)
+                }),
+                path,
+                finding
+            );
             if (problem) return problem;
         }
         return undefined;
     }
 
     /** Why the replies fail, if they do; the problem carries the forward path of their connection. */
-    private replyProblem(requirement: Requirement, back: ForwardingGraph, forward: Hop[], finding: Finding): Problem | undefined {
+    private replyProblem(
+        requirement: Requirement,
+        back: ForwardingGraph,
+        forward: Hop[],
+        finding: Finding
+    ): Problem | undefined {
         // A failure on the way back (it may differ from the way there) can break the connection too.
         this.noteElements(finding, back);
         // The replies pass the same waypoints (in reverse) and avoid the same; hops and latency bound the way there.
-        const constraints = { ...requirement.constraints, via: [...requirement.constraints.via].reverse(), hops: undefined, latencyUs: undefined };
+        const constraints = {
+            ...requirement.constraints,
+            via: [...requirement.constraints.via].reverse(),
+            hops: undefined,
+            latencyUs: undefined
+        };
         const analysis = this.pathAnalysis(back, constraints);
         for (const terminal of back.terminals) {
             const fate = terminal.fate;
-            const answer = (packets: PacketSet, text: string): Problem => ({ packets: packets.replies(), text, path: forward });
+            const answer = (packets: PacketSet, text: string): Problem => ({
+                packets: packets.replies(),
+                text,
+                path: forward
+            });
             if (fate.kind === 'unknown') {
                 finding.unknown ??= fate.reason;
                 continue;
             }
             if (fate.kind === 'ambiguous') continue;
             if (fate.kind === 'dropped') return answer(terminal.packets, `the replies are ${fate.reason}`);
-            if (fate.kind === 'loop') return answer(terminal.packets, `the replies loop at ${fate.device} (${describePath(back.path(terminal))})`);
+            if (fate.kind === 'loop')
+                return answer(
+                    terminal.packets,
+                    `the replies loop at ${fate.device} (${describePath(back.path(terminal))})`
+                );
             const lost = terminal.packets.subtract(PacketSet.cube({ dst: fate.place.space }));
-            if (!lost.isEmpty()) return answer(lost, `the replies are delivered to ${fate.place.name}, not back to the source`);
+            if (!lost.isEmpty())
+                return answer(lost, `the replies are delivered to ${fate.place.name}, not back to the source`);
             const broken = analysis.witness(terminal);
             if (broken) return answer(terminal.packets, this.pathProblem(constraints, broken, 'the replies: ')!);
         }
@@ -812,7 +1091,11 @@ export class NetworkVerifier {
         const delivered = terminal.packets.intersect(PacketSet.cube({ dst: terminal.fate.place.space }));
         if (delivered.isEmpty()) return undefined;
         const path = graph.path(terminal);
-        return { packets: delivered, text: `delivered to ${terminal.fate.place.name} (${describePath(path)}); nothing stops it`, path };
+        return {
+            packets: delivered,
+            text: `delivered to ${terminal.fate.place.name} (${describePath(path)}); nothing stops it`,
+            path
+        };
     }
 
     /** via (in order), avoid, hops and latency on one path. */
@@ -828,13 +1111,16 @@ export class NetworkVerifier {
         for (const hop of path) {
             if (hop.link === undefined) continue;
             const link = this.twin.links[hop.link];
-            if (c.avoidLinks.some(a => findLink(this.twin, a.a, a.b) === link)) return `${prefix}the path ${devices.join(' → ')} crosses ${interfaceName(link.a)} -- ${interfaceName(link.b)}, which it must avoid`;
+            if (c.avoidLinks.some(a => findLink(this.twin, a.a, a.b) === link))
+                return `${prefix}the path ${devices.join(' → ')} crosses ${interfaceName(link.a)} -- ${interfaceName(link.b)}, which it must avoid`;
         }
-        if (c.hops !== undefined && devices.length > c.hops) return `${prefix}the path ${devices.join(' → ')} passes ${devices.length} devices, more than hops <= ${c.hops}`;
+        if (c.hops !== undefined && devices.length > c.hops)
+            return `${prefix}the path ${devices.join(' → ')} passes ${devices.length} devices, more than hops <= ${c.hops}`;
         if (c.latencyUs !== undefined) {
             const latencies = path.filter(h => h.link !== undefined).map(h => this.twin.links[h.link!].latencyUs);
             const total = latencies.reduce((a, b) => a + b, 0);
-            if (total > c.latencyUs) return `${prefix}the path ${devices.join(' → ')} takes ${formatMicroseconds(total)} (${latencies.map(formatMicroseconds).join(' + ')}), more than latency <= ${formatMicroseconds(c.latencyUs)}`;
+            if (total > c.latencyUs)
+                return `${prefix}the path ${devices.join(' → ')} takes ${formatMicroseconds(total)} (${latencies.map(formatMicroseconds).join(' + ')}), more than latency <= ${formatMicroseconds(c.latencyUs)}`;
         }
         return undefined;
     }
@@ -856,8 +1142,12 @@ export class NetworkVerifier {
 
     /** One packet of a set, between hosts where it has such packets (not a router's own address). */
     private witness(packets: PacketSet): Packet {
-        const preferred = [PacketSet.cube({ src: this.edgeHosts, dst: this.edgeHosts }), PacketSet.cube({ dst: this.edgeHosts })]
-            .map(hosts => packets.intersect(hosts)).find(set => !set.isEmpty());
+        const preferred = [
+            PacketSet.cube({ src: this.edgeHosts, dst: this.edgeHosts }),
+            PacketSet.cube({ dst: this.edgeHosts })
+        ]
+            .map(hosts => packets.intersect(hosts))
+            .find(set => !set.isEmpty());
         return (preferred ?? packets).witness()!;
     }
 
@@ -875,7 +1165,18 @@ export class NetworkVerifier {
 
 /** The distinct device paths listed, in a stable order (by their devices). */
 function pathDevices(finding: Finding): string[][] {
-    return [...new Set([...finding.paths].map(p => p.split(' ').map(h => h.slice(0, h.indexOf(':'))).join(' ')))].sort().map(p => p.split(' '));
+    return [
+        ...new Set(
+            [...finding.paths].map(p =>
+                p
+                    .split(' ')
+                    .map(h => h.slice(0, h.indexOf(':')))
+                    .join(' ')
+            )
+        )
+    ]
+        .sort()
+        .map(p => p.split(' '));
 }
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {

@@ -37,23 +37,35 @@ export function renderContainerlab(twin: Twin, devices: readonly DeviceFiles[]):
     const topology = new Topology();
     const deviceNodes = new Map<string, string>();
     for (const device of devices) {
-        const interfaces = [...twin.devices.get(device.name)?.interfaces.keys() ?? []];
+        const interfaces = [...(twin.devices.get(device.name)?.interfaces.keys() ?? [])];
         deviceNodes.set(device.name, topology.add(device.name, deviceNode(device, interfaces)));
     }
     const endpoint = (key: InterfaceKey) => `${deviceNodes.get(key.device)}:${key.interface}`;
     for (const l of twin.links) topology.link(endpoint(l.a), endpoint(l.b));
     for (const segment of twin.segments.values()) {
         // As in `netintent lab`: a segment attached to no device is not part of the network.
-        if (segment.attach) addSegment(topology, segment, endpoint(segment.attach), [...twin.hosts.values()].filter(h => h.segment === segment.name));
+        if (segment.attach)
+            addSegment(
+                topology,
+                segment,
+                endpoint(segment.attach),
+                [...twin.hosts.values()].filter(h => h.segment === segment.name)
+            );
     }
     for (const external of twin.externals.values()) {
         // As in `netintent lab`, an external with no attachment, peer or address is left out.
         const { attach, peer, address } = external;
         if (!attach || peer === undefined || !address) continue;
-        const node = topology.add(`ext-${external.name}`, testNode(externalSteps(MANAGEMENT_VRF, peer, address.length, address.address, external.space)));
+        const node = topology.add(
+            `ext-${external.name}`,
+            testNode(externalSteps(MANAGEMENT_VRF, peer, address.length, address.address, external.space))
+        );
         topology.link(`${node}:eth1`, endpoint(attach));
     }
-    return header(twin.network) + stringify({ name: twin.network, topology: { nodes: topology.nodes, links: topology.links } }, { lineWidth: 0 });
+    return (
+        header(twin.network) +
+        stringify({ name: twin.network, topology: { nodes: topology.nodes, links: topology.links } }, { lineWidth: 0 })
+    );
 }
 
 function header(network: string): string {
@@ -62,13 +74,17 @@ function header(network: string): string {
         `# Deploy from this folder: sudo containerlab deploy -t ${network}.clab.yml (netintent's docs/cli.md).`,
         '# Nodes: a device each (FRR); seg-NAME, a segment (a bridge with its test host on it);',
         '# a twin host each, on its segment; ext-NAME, an external. On every node eth0, the management',
-        '# interface, is in VRF mgmt: the main table holds the network\'s routes only.',
+        "# interface, is in VRF mgmt: the main table holds the network's routes only.",
         ''
     ].join('\n');
 }
 
 function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
-    const binds = [`${device.name}/frr.conf:/etc/frr/frr.conf`, `${device.name}/daemons:/etc/frr/daemons`, `${device.name}/nftables.nft:${NODE_DIR}/nftables.nft`];
+    const binds = [
+        `${device.name}/frr.conf:/etc/frr/frr.conf`,
+        `${device.name}/daemons:/etc/frr/daemons`,
+        `${device.name}/nftables.nft:${NODE_DIR}/nftables.nft`
+    ];
     const policyRouting = device.files.has('policy-routing.sh');
     if (policyRouting) binds.push(`${device.name}/policy-routing.sh:${NODE_DIR}/policy-routing.sh`);
     return { kind: 'linux', image: FRR_IMAGE, binds, exec: deviceSteps(vrfName(interfaces), policyRouting) };
@@ -77,12 +93,21 @@ function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
 /** The segment's node (eth1 to the attachment, then an interface per host) and its hosts' nodes. */
 function addSegment(topology: Topology, segment: TwinSegment, attachment: string, hosts: readonly TwinHost[]): void {
     const hostPort = (index: number) => `eth${index + 2}`;
-    const tester = testerAddress(segment, hosts.map(h => h.address));
+    const tester = testerAddress(
+        segment,
+        hosts.map(h => h.address)
+    );
     const ports = ['eth1', ...hosts.map((_, index) => hostPort(index))];
-    const node = topology.add(`seg-${segment.name}`, testNode(segmentSteps(MANAGEMENT_VRF, ports, tester, segment.prefix, segment.gateway)));
+    const node = topology.add(
+        `seg-${segment.name}`,
+        testNode(segmentSteps(MANAGEMENT_VRF, ports, tester, segment.prefix, segment.gateway))
+    );
     topology.link(`${node}:eth1`, attachment);
     hosts.forEach((host, index) => {
-        const hostNode = topology.add(host.name, testNode(hostSteps(MANAGEMENT_VRF, host.address, segment.prefix, segment.gateway)));
+        const hostNode = topology.add(
+            host.name,
+            testNode(hostSteps(MANAGEMENT_VRF, host.address, segment.prefix, segment.gateway))
+        );
         topology.link(`${hostNode}:eth1`, `${node}:${hostPort(index)}`);
     });
 }

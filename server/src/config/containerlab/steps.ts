@@ -25,9 +25,11 @@ export const NODE_DIR = '/etc/netintent';
  * not for the twin's (an external's local routes take in the management subnet).
  */
 function managementVrf(vrf: string): string {
-    return `sh -c 'ip link show ${vrf} >/dev/null 2>&1 || ip link add ${vrf} type vrf table ${MANAGEMENT_TABLE}; ip link set ${vrf} up; `
-        + `ip route show default dev eth0 >/tmp/eth0-default; ip link set eth0 master ${vrf}; xargs -r ip route replace vrf ${vrf} </tmp/eth0-default; `
-        + `sysctl -qw net.ipv4.conf.eth0.arp_ignore=1'`;
+    return (
+        `sh -c 'ip link show ${vrf} >/dev/null 2>&1 || ip link add ${vrf} type vrf table ${MANAGEMENT_TABLE}; ip link set ${vrf} up; ` +
+        `ip route show default dev eth0 >/tmp/eth0-default; ip link set eth0 master ${vrf}; xargs -r ip route replace vrf ${vrf} </tmp/eth0-default; ` +
+        `sysctl -qw net.ipv4.conf.eth0.arp_ignore=1'`
+    );
 }
 
 /** The steps of an FRR node, in their order; `policyRouting` when the device has policy-routing.sh. */
@@ -54,7 +56,13 @@ export function deviceSteps(vrf: string, policyRouting: boolean): string[] {
 }
 
 /** A segment: a bridge of `ports` (the attachment and the hosts), with the test host's address on it. */
-export function segmentSteps(vrf: string, ports: readonly string[], tester: number, prefix: Prefix, gateway: number): string[] {
+export function segmentSteps(
+    vrf: string,
+    ports: readonly string[],
+    tester: number,
+    prefix: Prefix,
+    gateway: number
+): string[] {
     return [
         managementVrf(vrf),
         `sh -c 'ip link show ${SEGMENT_BRIDGE} >/dev/null 2>&1 || ip link add ${SEGMENT_BRIDGE} type bridge; ip link set ${SEGMENT_BRIDGE} up'`,
@@ -69,18 +77,28 @@ export function hostSteps(vrf: string, address: number, prefix: Prefix, gateway:
 }
 
 /** An external: the peer on its link, answering for every address it stands for, as in `netintent lab`. */
-export function externalSteps(vrf: string, peer: number, length: number, attachment: number, space: IntervalSet): string[] {
+export function externalSteps(
+    vrf: string,
+    peer: number,
+    length: number,
+    attachment: number,
+    space: IntervalSet
+): string[] {
     const prefixes = prefixesOf(space, MAX_LOCAL_ROUTES).map(formatPrefix);
     return [
         managementVrf(vrf),
         `ip addr replace ${formatAddress(peer)}/${length} dev eth1`,
         `ip route replace default via ${formatAddress(attachment)}`,
         // One step for them all: an external may stand for a few hundred prefixes.
-        ...(prefixes.length > 0 ? [`sh -c 'printf "route replace local %s dev lo\\n" ${prefixes.join(' ')} | ip -batch -'`] : [])
+        ...(prefixes.length > 0
+            ? [`sh -c 'printf "route replace local %s dev lo\\n" ${prefixes.join(' ')} | ip -batch -'`]
+            : [])
     ];
 }
 
 function onSegment(dev: string, address: number, prefix: Prefix, gateway: number): string[] {
-    return [`ip addr replace ${formatAddress(address)}/${prefix.length} dev ${dev}`, `ip route replace default via ${formatAddress(gateway)}`];
+    return [
+        `ip addr replace ${formatAddress(address)}/${prefix.length} dev ${dev}`,
+        `ip route replace default via ${formatAddress(gateway)}`
+    ];
 }
-

@@ -9,7 +9,15 @@
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
 import { parseAddress, parsePrefix, prefixContains } from '../../net/ipv4.js';
 import {
-    emptyDevice, type BgpConfig, type BgpNeighbor, type DeviceConfig, type InterfaceConfig, type OspfAuthentication, type OspfConfig, type RouteMap, type StaticRoute
+    emptyDevice,
+    type BgpConfig,
+    type BgpNeighbor,
+    type DeviceConfig,
+    type InterfaceConfig,
+    type OspfAuthentication,
+    type OspfConfig,
+    type RouteMap,
+    type StaticRoute
 } from '../model.js';
 
 export interface ParsedFrrConfig {
@@ -21,8 +29,17 @@ export interface ParsedFrrConfig {
 
 /** Lines that carry nothing the model needs and are known to be harmless. */
 const IGNORED = [
-    /^frr version\b/, /^frr defaults traditional$/, /^log\b/, /^service\b/, /^end$/, /^(no )?ipv6 forwarding$/,
-    /^ip forwarding$/, /^(no )?password\b/, /^enable password\b/, /^agentx$/, /^debug\b/,
+    /^frr version\b/,
+    /^frr defaults traditional$/,
+    /^log\b/,
+    /^service\b/,
+    /^end$/,
+    /^(no )?ipv6 forwarding$/,
+    /^ip forwarding$/,
+    /^(no )?password\b/,
+    /^enable password\b/,
+    /^agentx$/,
+    /^debug\b/,
     // How zebra hands routes to the kernel (nexthop objects or inline), not which.
     /^(no )?zebra nexthop kernel enable$/
 ];
@@ -80,7 +97,11 @@ class FrrParser {
     private areaAuthentication?: 'simple' | 'md5';
     private referenceBandwidth = OSPF_REFERENCE_BANDWIDTH_DEFAULT;
 
-    constructor(text: string, private readonly file: string, hostname: string) {
+    constructor(
+        text: string,
+        private readonly file: string,
+        hostname: string
+    ) {
         this.lines = text.split(/\r?\n/);
         this.config = emptyDevice(hostname);
     }
@@ -130,14 +151,21 @@ class FrrParser {
      */
     private unmodelled(line: string, context?: string, why?: string, location = this.location()): void {
         this.diagnostics.push({
-            ...location, severity: 'error', code: 'frr-unsupported',
+            ...location,
+            severity: 'error',
+            code: 'frr-unsupported',
             message: `netintent does not model '${line}'${context ? ` (in ${context})` : ''}${why ? `: ${why}` : ''}; the verdicts of this network are unknown until it is removed or modelled.`
         });
         this.config.unmodelled.push({ scope: 'routing', location, text: line });
     }
 
     private invalid(line: string, what: string): void {
-        this.diagnostics.push({ ...this.location(), severity: 'error', code: 'frr-invalid', message: `'${line}': ${what}.` });
+        this.diagnostics.push({
+            ...this.location(),
+            severity: 'error',
+            code: 'frr-invalid',
+            message: `'${line}': ${what}.`
+        });
     }
 
     /** A whole number within FRR's range for it, or an frr-invalid error. */
@@ -230,7 +258,11 @@ class FrrParser {
                 ospf.simpleKey = m[1].slice(0, OSPF_SIMPLE_KEY_LENGTH);
             } else if ((m = line.match(/^ip ospf message-digest-key (\d+) md5 (\S+)$/))) {
                 const keyId = this.integer(line, m[1], 1, 255);
-                if (keyId !== undefined) ospf.md5Keys = [...ospf.md5Keys.filter(k => k.keyId !== keyId), { keyId, key: m[2].slice(0, OSPF_MD5_KEY_LENGTH) }];
+                if (keyId !== undefined)
+                    ospf.md5Keys = [
+                        ...ospf.md5Keys.filter(k => k.keyId !== keyId),
+                        { keyId, key: m[2].slice(0, OSPF_MD5_KEY_LENGTH) }
+                    ];
             } else if (line === 'shutdown') {
                 iface.shutdown = true;
             } else if (line === 'no shutdown') {
@@ -252,7 +284,8 @@ class FrrParser {
             iface.address = { address, length };
         } else if (iface.name === 'lo' && length === 32) {
             // More host addresses on the loopback (a waypoint set's anycast address), each announced.
-            if (iface.address.address !== address && !iface.secondary?.some(a => a.address === address)) iface.secondary = [...(iface.secondary ?? []), { address, length }];
+            if (iface.address.address !== address && !iface.secondary?.some(a => a.address === address))
+                iface.secondary = [...(iface.secondary ?? []), { address, length }];
         } else if (iface.address.address !== address || iface.address.length !== length) {
             this.unmodelled(line, `interface ${iface.name}`, 'a second address on the interface');
         }
@@ -268,10 +301,17 @@ class FrrParser {
         else if (own !== passive) this.passiveByName.delete(name);
     }
 
-    private staticRoute(line: string, prefixText: string, target: string, distanceText: string | undefined, tableText: string | undefined): void {
+    private staticRoute(
+        line: string,
+        prefixText: string,
+        target: string,
+        distanceText: string | undefined,
+        tableText: string | undefined
+    ): void {
         const prefix = parsePrefix(prefixText, false)?.prefix;
         // `Null0` is any interface name FRR's staticd compares equal to it in its first 5 letters.
-        const nextHop = /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress(target);
+        const nextHop =
+            /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress(target);
         if (prefix && nextHop === undefined && /^[A-Za-z]/.test(target)) {
             this.unmodelled(line); // `ip route P INTERFACE`
             return;
@@ -284,12 +324,24 @@ class FrrParser {
         if (distanceText !== undefined && distance === undefined) return;
         const table = tableText === undefined ? undefined : this.integer(line, tableText, 1, 4_294_967_295);
         if (tableText !== undefined && table === undefined) return;
-        const route: StaticRoute = { prefix, nextHop, ...(distance !== undefined ? { distance } : {}), ...(table !== undefined ? { table } : {}) };
+        const route: StaticRoute = {
+            prefix,
+            nextHop,
+            ...(distance !== undefined ? { distance } : {}),
+            ...(table !== undefined ? { table } : {})
+        };
         this.config.staticRoutes.push(route);
         this.locations.set(route, this.location());
     }
 
-    private prefixList(line: string, name: string, seqText: string | undefined, action: 'permit' | 'deny', prefixText: string, le: string | undefined): void {
+    private prefixList(
+        line: string,
+        name: string,
+        seqText: string | undefined,
+        action: 'permit' | 'deny',
+        prefixText: string,
+        le: string | undefined
+    ): void {
         const prefix = prefixText === 'any' ? { network: 0, length: 0 } : parsePrefix(prefixText, false)?.prefix;
         if (!prefix) {
             this.invalid(line, 'not a prefix');
@@ -301,7 +353,12 @@ class FrrParser {
             this.config.prefixLists.push(list);
         }
         const seq = seqText !== undefined ? Number(seqText) : (list.entries.at(-1)?.seq ?? 0) + 5;
-        const entry = { seq, action, prefix, ...(prefixText === 'any' ? { le: 32 } : le !== undefined ? { le: Number(le) } : {}) };
+        const entry = {
+            seq,
+            action,
+            prefix,
+            ...(prefixText === 'any' ? { le: 32 } : le !== undefined ? { le: Number(le) } : {})
+        };
         list.entries.push(entry);
         this.locations.set(entry, this.location());
     }
@@ -325,7 +382,12 @@ class FrrParser {
     }
 
     private ospfBlock(): void {
-        const ospf: OspfConfig = this.config.ospf ?? { routerId: 0, redistribute: [], defaultOriginate: false, networks: [] };
+        const ospf: OspfConfig = this.config.ospf ?? {
+            routerId: 0,
+            redistribute: [],
+            defaultOriginate: false,
+            networks: []
+        };
         this.config.ospf = ospf;
         this.locations.set(ospf, this.location());
         while (this.peekIndented()) {
@@ -334,7 +396,8 @@ class FrrParser {
             let m: RegExpMatchArray | null;
             if ((m = line.match(/^(?:ospf )?router-id (\S+)$/))) {
                 const id = parseAddress(m[1]);
-                if (id === undefined) this.invalid(line, 'not a router id'); else ospf.routerId = id;
+                if (id === undefined) this.invalid(line, 'not a router id');
+                else ospf.routerId = id;
             } else if ((m = line.match(/^redistribute (connected|static)$/))) {
                 ospf.redistribute.push(m[1] as 'connected' | 'static');
             } else if ((m = line.match(/^network (\S+) area (0|0\.0\.0\.0)$/))) {
@@ -364,7 +427,16 @@ class FrrParser {
     }
 
     private bgpBlock(asn: number): void {
-        const bgp: BgpConfig = { asn, routerId: 0, multipathRelax: false, ebgpRequiresPolicy: true, maximumPaths: 1, neighbors: [], networks: [], redistribute: [] };
+        const bgp: BgpConfig = {
+            asn,
+            routerId: 0,
+            multipathRelax: false,
+            ebgpRequiresPolicy: true,
+            maximumPaths: 1,
+            neighbors: [],
+            networks: [],
+            redistribute: []
+        };
         this.config.bgp = bgp;
         this.locations.set(bgp, this.location());
         while (this.peekIndented()) {
@@ -373,7 +445,8 @@ class FrrParser {
             let m: RegExpMatchArray | null;
             if ((m = line.match(/^bgp router-id (\S+)$/))) {
                 const id = parseAddress(m[1]);
-                if (id === undefined) this.invalid(line, 'not a router id'); else bgp.routerId = id;
+                if (id === undefined) this.invalid(line, 'not a router id');
+                else bgp.routerId = id;
             } else if (line === 'bgp bestpath as-path multipath-relax') {
                 bgp.multipathRelax = true;
             } else if (line === 'no bgp ebgp-requires-policy') {
@@ -397,7 +470,8 @@ class FrrParser {
             let m: RegExpMatchArray | null;
             if ((m = line.match(/^network (\S+)$/))) {
                 const prefix = parsePrefix(m[1], false)?.prefix;
-                if (prefix) bgp.networks.push(prefix); else this.invalid(line, 'not a prefix');
+                if (prefix) bgp.networks.push(prefix);
+                else this.invalid(line, 'not a prefix');
             } else if ((m = line.match(/^redistribute (connected|static)(?: route-map (\S+))?$/))) {
                 bgp.redistribute.push({ source: m[1] as 'connected' | 'static', ...(m[2] ? { routeMap: m[2] } : {}) });
             } else if ((m = line.match(/^maximum-paths (\d+)$/))) {
@@ -423,10 +497,16 @@ class FrrParser {
             return;
         }
         let neighbor = address === undefined ? undefined : bgp.neighbors.find(n => n.address === address);
-        const target: { remoteAs?: BgpNeighbor['remoteAs']; routeMapIn?: string; routeMapOut?: string; nextHopSelf?: boolean; description?: string } = group ?? neighbor ?? {};
+        const target: {
+            remoteAs?: BgpNeighbor['remoteAs'];
+            routeMapIn?: string;
+            routeMapOut?: string;
+            nextHopSelf?: boolean;
+            description?: string;
+        } = group ?? neighbor ?? {};
         let m: RegExpMatchArray | null;
         if ((m = rest.match(/^remote-as (\d+|external|internal)$/))) {
-            const remoteAs = /^\d+$/.test(m[1]) ? Number(m[1]) : m[1] as 'external' | 'internal';
+            const remoteAs = /^\d+$/.test(m[1]) ? Number(m[1]) : (m[1] as 'external' | 'internal');
             if (address !== undefined && !neighbor) {
                 neighbor = { address, remoteAs };
                 bgp.neighbors.push(neighbor);
@@ -451,7 +531,8 @@ class FrrParser {
         } else if ((m = rest.match(/^description (.+)$/))) {
             target.description = m[1];
         } else if ((m = rest.match(/^route-map (\S+) (in|out)$/))) {
-            if (m[2] === 'in') target.routeMapIn = m[1]; else target.routeMapOut = m[1];
+            if (m[2] === 'in') target.routeMapIn = m[1];
+            else target.routeMapOut = m[1];
         } else if (rest === 'next-hop-self') {
             target.nextHopSelf = true;
         } else if (rest === 'activate' || rest === 'soft-reconfiguration inbound' || /^timers /.test(rest)) {
@@ -471,7 +552,8 @@ class FrrParser {
                 member.routeMapIn ??= group.routeMapIn;
                 member.routeMapOut ??= group.routeMapOut;
                 member.nextHopSelf ??= group.nextHopSelf;
-                for (const key of ['routeMapIn', 'routeMapOut', 'nextHopSelf'] as const) if (member[key] === undefined) delete member[key];
+                for (const key of ['routeMapIn', 'routeMapOut', 'nextHopSelf'] as const)
+                    if (member[key] === undefined) delete member[key];
             }
         }
     }
@@ -487,11 +569,17 @@ class FrrParser {
             // FRR refuses each kind while the other is configured: which one holds depends on the order.
             for (const network of networks) {
                 const location = this.locations.get(network)!;
-                this.unmodelled(this.lines[location.range.start.line - 1].trim(), 'router ospf', "FRR refuses 'network … area' and 'ip ospf area' together", location);
+                this.unmodelled(
+                    this.lines[location.range.start.line - 1].trim(),
+                    'router ospf',
+                    "FRR refuses 'network … area' and 'ip ospf area' together",
+                    location
+                );
             }
         }
         for (const [iface, lines] of this.ospfInterfaces) {
-            const inNetwork = iface.address !== undefined && networks.some(n => prefixContains(n, iface.address!.address));
+            const inNetwork =
+                iface.address !== undefined && networks.some(n => prefixContains(n, iface.address!.address));
             if (!lines.area && !inNetwork) continue;
             const hello = lines.helloInterval ?? OSPF_HELLO_DEFAULT;
             // An interface without a dead interval of its own takes four times its hello interval.
@@ -515,12 +603,16 @@ class FrrParser {
     private ospfCost(iface: InterfaceConfig, lines: OspfLines): number {
         if (lines.cost !== undefined) return lines.cost;
         if (iface.name === 'lo') return 0;
-        const fromBandwidth = (bandwidth: number) => Math.min(65535, Math.max(1, Math.floor(this.referenceBandwidth / bandwidth + 0.5)));
+        const fromBandwidth = (bandwidth: number) =>
+            Math.min(65535, Math.max(1, Math.floor(this.referenceBandwidth / bandwidth + 0.5)));
         if (lines.bandwidth !== undefined) return fromBandwidth(lines.bandwidth);
         const veth = fromBandwidth(VETH_SPEED);
-        this.unmodelled(`interface ${iface.name}`, undefined,
+        this.unmodelled(
+            `interface ${iface.name}`,
+            undefined,
             `with neither 'ip ospf cost' nor 'bandwidth', FRR derives its OSPF cost from the speed the kernel reports (${veth} on a veth, which reports 10 Gbit/s), which the configuration does not say`,
-            this.locations.get(iface)!);
+            this.locations.get(iface)!
+        );
         return veth;
     }
 
@@ -541,11 +633,20 @@ class FrrParser {
      */
     private checkStaticRoutes(): void {
         const routes = this.config.staticRoutes;
-        const same = (a: StaticRoute, b: StaticRoute) => a.prefix.network === b.prefix.network && a.prefix.length === b.prefix.length && (a.distance ?? 1) === (b.distance ?? 1);
+        const same = (a: StaticRoute, b: StaticRoute) =>
+            a.prefix.network === b.prefix.network &&
+            a.prefix.length === b.prefix.length &&
+            (a.distance ?? 1) === (b.distance ?? 1);
         for (const route of routes) {
-            if (route.nextHop !== 'blackhole' || !routes.some(r => r.nextHop !== 'blackhole' && same(r, route))) continue;
+            if (route.nextHop !== 'blackhole' || !routes.some(r => r.nextHop !== 'blackhole' && same(r, route)))
+                continue;
             const location = this.locations.get(route)!;
-            this.unmodelled(this.lines[location.range.start.line - 1].trim(), undefined, 'FRR rejects a route with blackhole and gateway next hops at one distance, and the static routes loaded with it', location);
+            this.unmodelled(
+                this.lines[location.range.start.line - 1].trim(),
+                undefined,
+                'FRR rejects a route with blackhole and gateway next hops at one distance, and the static routes loaded with it',
+                location
+            );
         }
     }
 }

@@ -22,12 +22,16 @@ export function renderFrrConf(config: DeviceConfig): string {
     for (const iface of config.interfaces) lines.push(...renderInterface(iface, inOspfNetwork(config, iface)), '!');
     for (const route of config.staticRoutes) {
         const nextHop = route.nextHop === 'blackhole' ? 'blackhole' : formatAddress(route.nextHop);
-        lines.push(`ip route ${formatPrefix(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}${route.table !== undefined ? ` table ${route.table}` : ''}`);
+        lines.push(
+            `ip route ${formatPrefix(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}${route.table !== undefined ? ` table ${route.table}` : ''}`
+        );
     }
     if (config.staticRoutes.length > 0) lines.push('!');
     for (const list of config.prefixLists) {
         for (const entry of list.entries) {
-            lines.push(`ip prefix-list ${word(list.name)} seq ${entry.seq} ${entry.action} ${formatPrefix(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`);
+            lines.push(
+                `ip prefix-list ${word(list.name)} seq ${entry.seq} ${entry.action} ${formatPrefix(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`
+            );
         }
         lines.push('!');
     }
@@ -58,7 +62,8 @@ export function renderFrrConf(config: DeviceConfig): string {
         }
         lines.push(' !', ' address-family ipv4 unicast');
         for (const network of bgp.networks) lines.push(`  network ${formatPrefix(network)}`);
-        for (const r of bgp.redistribute) lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${word(r.routeMap)}` : ''}`);
+        for (const r of bgp.redistribute)
+            lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${word(r.routeMap)}` : ''}`);
         for (const neighbor of bgp.neighbors) {
             const peer = formatAddress(neighbor.address);
             if (neighbor.nextHopSelf) lines.push(`  neighbor ${peer} next-hop-self`);
@@ -73,7 +78,10 @@ export function renderFrrConf(config: DeviceConfig): string {
 
 /** Whether a `network … area 0` of the config holds the interface's address (FRR refuses `ip ospf area` beside it). */
 function inOspfNetwork(config: DeviceConfig, iface: InterfaceConfig): boolean {
-    return iface.address !== undefined && (config.ospf?.networks ?? []).some(n => prefixContains(n, iface.address!.address));
+    return (
+        iface.address !== undefined &&
+        (config.ospf?.networks ?? []).some(n => prefixContains(n, iface.address!.address))
+    );
 }
 
 function renderInterface(iface: InterfaceConfig, inNetwork: boolean): string[] {
@@ -106,9 +114,15 @@ function renderOspfInterface(ospf: OspfInterface, inNetwork: boolean): string[] 
 
 function renderAuthentication(authentication: OspfAuthentication): string[] {
     if (authentication.kind === 'md5') {
-        return [' ip ospf authentication message-digest', ` ip ospf message-digest-key ${authentication.keyId} md5 ${word(authentication.key)}`];
+        return [
+            ' ip ospf authentication message-digest',
+            ` ip ospf message-digest-key ${authentication.keyId} md5 ${word(authentication.key)}`
+        ];
     }
-    return [' ip ospf authentication', ...(authentication.key !== '' ? [` ip ospf authentication-key ${word(authentication.key)}`] : [])];
+    return [
+        ' ip ospf authentication',
+        ...(authentication.key !== '' ? [` ip ospf authentication-key ${word(authentication.key)}`] : [])
+    ];
 }
 
 /** Which FRR daemons run: zebra and staticd always, ospfd or bgpd as the config needs. */
@@ -149,7 +163,8 @@ export function renderDaemons(config: DeviceConfig): string {
  * twin loader refuses such names at their YAML line; this refuses to write one that got past it.
  */
 function word(value: string): string {
-    if (!/^[^\s\x00-\x1f\x7f]+$/.test(value)) throw new Error(`refusing to write ${JSON.stringify(value)} into frr.conf: not one word`);
+    if (!/^[^\s\x00-\x1f\x7f]+$/.test(value))
+        throw new Error(`refusing to write ${JSON.stringify(value)} into frr.conf: not one word`);
     return value;
 }
 

@@ -13,24 +13,72 @@
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
 import { IntervalSet } from '../../net/interval-set.js';
 import { lastAddress, parseAddress, parsePrefix } from '../../net/ipv4.js';
-import { FILTER_HOOKS, type CtState, type DeviceConfig, type FilterChain, type FilterHook, type FilterRule, type NameMatch, type PacketMatch, type Ranges } from '../model.js';
+import {
+    FILTER_HOOKS,
+    type CtState,
+    type DeviceConfig,
+    type FilterChain,
+    type FilterHook,
+    type FilterRule,
+    type NameMatch,
+    type PacketMatch,
+    type Ranges
+} from '../model.js';
 import { PRIORITIES } from './render.js';
 
 export interface ParsedRules {
     diagnostics: Diagnostic[];
 }
 
-const PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, ospf: 89, vrrp: 112, sctp: 132 };
-const SERVICES: Record<string, number> = { ssh: 22, smtp: 25, domain: 53, http: 80, ntp: 123, snmp: 161, bgp: 179, https: 443, syslog: 514 };
+const PROTOCOLS: Record<string, number> = {
+    icmp: 1,
+    igmp: 2,
+    tcp: 6,
+    udp: 17,
+    gre: 47,
+    esp: 50,
+    ah: 51,
+    ospf: 89,
+    vrrp: 112,
+    sctp: 132
+};
+const SERVICES: Record<string, number> = {
+    ssh: 22,
+    smtp: 25,
+    domain: 53,
+    http: 80,
+    ntp: 123,
+    snmp: 161,
+    bgp: 179,
+    https: 443,
+    syslog: 514
+};
 const DSCP_NAMES: Record<string, number> = {
     ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`cs${i}`, i * 8])),
     ...Object.fromEntries([1, 2, 3, 4].flatMap(c => [1, 2, 3].map(d => [`af${c}${d}`, c * 8 + d * 2]))),
-    df: 0, be: 0, lephb: 1, va: 44, ef: 46
+    df: 0,
+    be: 0,
+    lephb: 1,
+    va: 44,
+    ef: 46
 };
 const CT_STATES: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
 export const ICMP_TYPES = [
-    'echo-reply', 'destination-unreachable', 'source-quench', 'redirect', 'echo-request', 'router-advertisement', 'router-solicitation',
-    'time-exceeded', 'parameter-problem', 'timestamp-request', 'timestamp-reply', 'info-request', 'info-reply', 'address-mask-request', 'address-mask-reply'
+    'echo-reply',
+    'destination-unreachable',
+    'source-quench',
+    'redirect',
+    'echo-request',
+    'router-advertisement',
+    'router-solicitation',
+    'time-exceeded',
+    'parameter-problem',
+    'timestamp-request',
+    'timestamp-reply',
+    'info-request',
+    'info-reply',
+    'address-mask-request',
+    'address-mask-reply'
 ];
 const MAX_JUMP_DEPTH = 16;
 
@@ -42,7 +90,12 @@ interface Token {
 }
 
 /** Adds the filter and policy routes of `nftables` (and `policyRouting`, the ip rule script) to `config`. */
-export function parseNftables(config: DeviceConfig, nftables: string, file: string, policyRouting?: { text: string; file: string }): ParsedRules {
+export function parseNftables(
+    config: DeviceConfig,
+    nftables: string,
+    file: string,
+    policyRouting?: { text: string; file: string }
+): ParsedRules {
     const diagnostics: Diagnostic[] = [];
     if (policyRouting) parsePolicyRouting(config, policyRouting.text, policyRouting.file, diagnostics);
     new NftParser(config, nftables, file, diagnostics).parse();
@@ -54,7 +107,12 @@ class NftParser {
     private readonly chains = new Map<string, FilterChain>();
     private readonly jumps: Array<{ table: string; chain: string; location: SourceLocation; text: string }> = [];
 
-    constructor(private readonly config: DeviceConfig, private readonly text: string, private readonly file: string, private readonly diagnostics: Diagnostic[]) {
+    constructor(
+        private readonly config: DeviceConfig,
+        private readonly text: string,
+        private readonly file: string,
+        private readonly diagnostics: Diagnostic[]
+    ) {
         this.lines = tokenize(text);
     }
 
@@ -68,7 +126,13 @@ class NftParser {
     private location(tokens: Token[]): SourceLocation {
         const first = tokens[0];
         const last = tokens[tokens.length - 1];
-        return { file: this.file, range: { start: { line: first.line, column: first.column }, end: { line: last.line, column: last.column + last.text.length + (last.quoted ? 2 : 0) } } };
+        return {
+            file: this.file,
+            range: {
+                start: { line: first.line, column: first.column },
+                end: { line: last.line, column: last.column + last.text.length + (last.quoted ? 2 : 0) }
+            }
+        };
     }
 
     /** A statement netintent does not model: an error, and the device's filtering unknown. */
@@ -77,14 +141,18 @@ class NftParser {
         const text = this.sourceText(tokens);
         this.config.unmodelled.push({ scope: 'filtering', location, text });
         this.diagnostics.push({
-            ...location, severity: 'error', code: 'nft-unsupported',
+            ...location,
+            severity: 'error',
+            code: 'nft-unsupported',
             message: `netintent does not model '${text}'${why ? ` (${why})` : ''}; the verdicts of traffic through ${this.config.hostname} are unknown until it is removed or modelled.`
         });
     }
 
     private sourceText(tokens: Token[]): string {
         const line = this.text.split(/\r?\n/)[tokens[0].line - 1] ?? '';
-        const text = tokens.every(t => t.line === tokens[0].line) ? line.trim() : tokens.map(t => (t.quoted ? `"${t.text}"` : t.text)).join(' ');
+        const text = tokens.every(t => t.line === tokens[0].line)
+            ? line.trim()
+            : tokens.map(t => (t.quoted ? `"${t.text}"` : t.text)).join(' ');
         return text.length > 120 ? `${text.slice(0, 117)}…` : text;
     }
 
@@ -100,22 +168,28 @@ class NftParser {
             const table = `${words[2]} ${words[3]}`;
             for (const [key, chain] of this.chains) {
                 if (chain.table !== table) continue;
-                if (words[0] === 'delete') this.chains.delete(key); else chain.rules.length = 0;
+                if (words[0] === 'delete') this.chains.delete(key);
+                else chain.rules.length = 0;
             }
             return index + 1;
         }
         if (words[0] === 'table' && words.length === 3) return index + 1;
-        if (words[0] === 'table' && words.length === 4 && words[3] === '{') return this.table(`${words[1]} ${words[2]}`, words[1], tokens, index + 1);
+        if (words[0] === 'table' && words.length === 4 && words[3] === '{')
+            return this.table(`${words[1]} ${words[2]}`, words[1], tokens, index + 1);
         this.unmodelled(tokens, 'not a table, or a statement on one that netintent reads');
         return this.skipBlock(tokens, index + 1);
     }
 
     /** Past the block a line opens, if it opens one. */
     private skipBlock(tokens: Token[], index: number): number {
-        let depth = tokens.filter(t => t.text === '{' && !t.quoted).length - tokens.filter(t => t.text === '}' && !t.quoted).length;
+        let depth =
+            tokens.filter(t => t.text === '{' && !t.quoted).length -
+            tokens.filter(t => t.text === '}' && !t.quoted).length;
         while (depth > 0 && index < this.lines.length) {
             const line = this.lines[index++];
-            depth += line.filter(t => t.text === '{' && !t.quoted).length - line.filter(t => t.text === '}' && !t.quoted).length;
+            depth +=
+                line.filter(t => t.text === '{' && !t.quoted).length -
+                line.filter(t => t.text === '}' && !t.quoted).length;
         }
         return index;
     }
@@ -124,7 +198,8 @@ class NftParser {
         // An ip6 or arp table never sees an IPv4 packet; bridge and netdev tables do, before IP.
         const modelled = family === 'inet' || family === 'ip';
         const irrelevant = family === 'ip6' || family === 'arp';
-        if (!modelled && !irrelevant) this.unmodelled(header, `a ${family} table filters packets before IP routing sees them`);
+        if (!modelled && !irrelevant)
+            this.unmodelled(header, `a ${family} table filters packets before IP routing sees them`);
         while (index < this.lines.length) {
             const tokens = this.lines[index];
             const words = tokens.map(t => t.text);
@@ -180,18 +255,28 @@ class NftParser {
             this.unmodelled(tokens, `hook ${m[2]} priority ${m[3]}`);
             return;
         }
-        chain.base = { hook: m[2] as FilterHook, priority, policy: (m[4] as 'accept' | 'drop' | undefined) ?? chain.base?.policy ?? 'accept' };
+        chain.base = {
+            hook: m[2] as FilterHook,
+            priority,
+            policy: (m[4] as 'accept' | 'drop' | undefined) ?? chain.base?.policy ?? 'accept'
+        };
     }
 
     private policy(chain: FilterChain, tokens: Token[]): void {
         const words = tokens.map(t => t.text);
-        if (chain.base && words.length === 3 && (words[1] === 'accept' || words[1] === 'drop') && words[2] === ';') chain.base.policy = words[1];
+        if (chain.base && words.length === 3 && (words[1] === 'accept' || words[1] === 'drop') && words[2] === ';')
+            chain.base.policy = words[1];
         else this.unmodelled(tokens, 'a policy belongs to a base chain and is accept or drop');
     }
 
     /** One rule; undefined where it is not modelled (reported) or becomes a policy route. */
     private rule(table: string, chain: FilterChain, tokens: Token[]): FilterRule | undefined {
-        const rule: FilterRule = { match: {}, verdict: { kind: 'continue' }, comment: '', location: this.location(tokens) };
+        const rule: FilterRule = {
+            match: {},
+            verdict: { kind: 'continue' },
+            comment: '',
+            location: this.location(tokens)
+        };
         let never = false;
         let i = 0;
         const fail = (why: string): undefined => {
@@ -224,7 +309,10 @@ class NftParser {
             i++;
             return items;
         };
-        const ranges = (universe: readonly [number, number], parse: (t: string) => readonly [number, number] | undefined): Ranges | undefined => {
+        const ranges = (
+            universe: readonly [number, number],
+            parse: (t: string) => readonly [number, number] | undefined
+        ): Ranges | undefined => {
             const negate = negated();
             const items = values()?.map(t => (t.quoted ? undefined : parse(t.text)));
             if (!items || items.some(r => r === undefined)) return undefined;
@@ -233,7 +321,9 @@ class NftParser {
         };
         const narrow = (field: keyof PacketMatch, found: Ranges) => {
             const before = rule.match[field];
-            const set = before ? IntervalSet.fromIntervals(before).intersect(IntervalSet.fromIntervals(found)) : IntervalSet.fromIntervals(found);
+            const set = before
+                ? IntervalSet.fromIntervals(before).intersect(IntervalSet.fromIntervals(found))
+                : IntervalSet.fromIntervals(found);
             if (set.isEmpty()) never = true;
             rule.match[field] = set.intervals;
         };
@@ -243,20 +333,25 @@ class NftParser {
             const w = word()!;
             const next = tokens[i + 1]?.text;
             if (w === '"' && !tokens[i].quoted) return fail('a string without its closing quote: nft refuses the file');
-            if (terminal && w !== 'comment') return fail('a statement after the verdict: nft refuses the rule ("Statement after terminal statement has no effect")');
-            if ((w === 'iifname' || w === 'oifname')) {
+            if (terminal && w !== 'comment')
+                return fail(
+                    'a statement after the verdict: nft refuses the rule ("Statement after terminal statement has no effect")'
+                );
+            if (w === 'iifname' || w === 'oifname') {
                 i++;
                 const negate = negated();
                 const names = values();
                 if (!names || names.some(n => !/^[^\s"]+$/.test(n.text))) return fail('an interface name list');
                 const match: NameMatch = { names: names.map(n => n.text), negate };
-                if (w === 'iifname') rule.iif = match; else rule.oif = match;
+                if (w === 'iifname') rule.iif = match;
+                else rule.oif = match;
             } else if (w === 'ct' && next === 'state') {
                 i += 2;
                 const negate = negated();
                 const states = values()?.map(t => t.text);
-                if (!states || states.some(s => !CT_STATES.includes(s as CtState))) return fail('connection states are new, established, related, invalid, untracked');
-                rule.ctState = negate ? CT_STATES.filter(s => !states.includes(s)) : states as CtState[];
+                if (!states || states.some(s => !CT_STATES.includes(s as CtState)))
+                    return fail('connection states are new, established, related, invalid, untracked');
+                rule.ctState = negate ? CT_STATES.filter(s => !states.includes(s)) : (states as CtState[]);
             } else if (w === 'ct' && next === 'direction') {
                 const direction = tokens[i + 2]?.text;
                 if (direction !== 'original' && direction !== 'reply') return fail('ct direction is original or reply');
@@ -284,7 +379,10 @@ class NftParser {
                 i += 4;
             } else if (w === 'ip' && next === 'dscp') {
                 i += 2;
-                const found = ranges([0, 63], t => { const v = parseDscp(t); return v === undefined ? undefined : [v, v] as const; });
+                const found = ranges([0, 63], t => {
+                    const v = parseDscp(t);
+                    return v === undefined ? undefined : ([v, v] as const);
+                });
                 if (!found) return fail('a DSCP code point 0-63 or a set of them');
                 narrow('dscp', found);
             } else if (w === 'ip' && (next === 'saddr' || next === 'daddr')) {
@@ -300,14 +398,23 @@ class NftParser {
             } else if (w === 'meta' && next === 'nfproto') {
                 i += 2;
                 const family = values();
-                if (!family || family.length !== 1 || !['ipv4', 'ipv6'].includes(family[0].text)) return fail('nfproto ipv4 or ipv6');
+                if (!family || family.length !== 1 || !['ipv4', 'ipv6'].includes(family[0].text))
+                    return fail('nfproto ipv4 or ipv6');
                 if (family[0].text === 'ipv6') never = true;
             } else if ((w === 'tcp' || w === 'udp' || w === 'th') && (next === 'dport' || next === 'sport')) {
                 i += 2;
                 const found = ranges([0, 65535], parsePortRange);
                 if (!found) return fail('a port, port range, service name or set of them');
                 if (w !== 'th') narrow('protocols', [[PROTOCOLS[w], PROTOCOLS[w]]]);
-                else if (!rule.match.protocols || IntervalSet.fromIntervals(rule.match.protocols).subtract(IntervalSet.fromIntervals([[6, 6], [17, 17]])).intervals.length > 0) {
+                else if (
+                    !rule.match.protocols ||
+                    IntervalSet.fromIntervals(rule.match.protocols).subtract(
+                        IntervalSet.fromIntervals([
+                            [6, 6],
+                            [17, 17]
+                        ])
+                    ).intervals.length > 0
+                ) {
                     return fail('th ports are read only after meta l4proto tcp, udp or both');
                 }
                 narrow(next === 'dport' ? 'dstPorts' : 'srcPorts', found);
@@ -353,9 +460,11 @@ class NftParser {
                 return fail('');
             }
         }
-        if (rule.setCtMark !== undefined && rule.verdict.kind !== 'accept') return fail('a connection mark is read only together with accept');
+        if (rule.setCtMark !== undefined && rule.verdict.kind !== 'accept')
+            return fail('a connection mark is read only together with accept');
         // A packet's mark matters to routing only as prerouting sets it (before the decision).
-        if (rule.setMark !== undefined && chain.base?.hook !== 'prerouting') return fail('a packet mark is read only where a prerouting chain sets it');
+        if (rule.setMark !== undefined && chain.base?.hook !== 'prerouting')
+            return fail('a packet mark is read only where a prerouting chain sets it');
         // A rule that can match no IPv4 packet changes nothing.
         return never ? undefined : rule;
     }
@@ -364,12 +473,23 @@ class NftParser {
     private checkJumps(): void {
         for (const jump of this.jumps) {
             if (!this.chains.has(`${jump.table}\n${jump.chain}`)) {
-                this.report(jump.location, jump.text, `no chain ${jump.chain} in table ${jump.table}: nft refuses the file`);
+                this.report(
+                    jump.location,
+                    jump.text,
+                    `no chain ${jump.chain} in table ${jump.table}: nft refuses the file`
+                );
             }
         }
         for (const chain of this.chains.values()) {
             if (this.depth(chain, new Set()) > MAX_JUMP_DEPTH) {
-                this.report(chain.rules[0]?.location ?? { file: this.file, range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } } }, `chain ${chain.name}`, 'its jumps loop or nest too deep: nft refuses the file');
+                this.report(
+                    chain.rules[0]?.location ?? {
+                        file: this.file,
+                        range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }
+                    },
+                    `chain ${chain.name}`,
+                    'its jumps loop or nest too deep: nft refuses the file'
+                );
             }
         }
     }
@@ -389,7 +509,12 @@ class NftParser {
 
     private report(location: SourceLocation, text: string, why: string): void {
         this.config.unmodelled.push({ scope: 'filtering', location, text });
-        this.diagnostics.push({ ...location, severity: 'error', code: 'nft-unsupported', message: `'${text}': ${why}; the verdicts of traffic through ${this.config.hostname} are unknown.` });
+        this.diagnostics.push({
+            ...location,
+            severity: 'error',
+            code: 'nft-unsupported',
+            message: `'${text}': ${why}; the verdicts of traffic through ${this.config.hostname} are unknown.`
+        });
     }
 }
 
@@ -409,13 +534,19 @@ function tokenize(text: string): Token[][] {
         let m: RegExpExecArray | null;
         while ((m = pattern.exec(raw))) {
             if (m[2] !== undefined) break;
-            const token: Token = { text: m[1] ?? m[3] ?? m[4] ?? m[5], line, column: m.index + 1, quoted: m[1] !== undefined };
+            const token: Token = {
+                text: m[1] ?? m[3] ?? m[4] ?? m[5],
+                line,
+                column: m.index + 1,
+                quoted: m[1] !== undefined
+            };
             current.push(token);
             if (!token.quoted && token.text === '{') {
                 // A block opener ends its line; a set opener inside a rule does not.
                 const words = current.map(t => t.text);
                 const opensBlock = (words[0] === 'table' || words[0] === 'chain') && words.length <= 4;
-                if (opensBlock) flush(); else setDepth++;
+                if (opensBlock) flush();
+                else setDepth++;
             } else if (!token.quoted && token.text === '}') {
                 if (setDepth > 0) {
                     setDepth--;
@@ -425,7 +556,13 @@ function tokenize(text: string): Token[][] {
                     current.push(token);
                     flush();
                 }
-            } else if (!token.quoted && token.text === ';' && setDepth === 0 && current[0]?.text !== 'type' && current[0]?.text !== 'policy') {
+            } else if (
+                !token.quoted &&
+                token.text === ';' &&
+                setDepth === 0 &&
+                current[0]?.text !== 'type' &&
+                current[0]?.text !== 'policy'
+            ) {
                 current.pop();
                 flush();
             }
@@ -473,14 +610,18 @@ function parseProtocolRange(text: string): readonly [number, number] | undefined
     const named = PROTOCOLS[text];
     if (named !== undefined) return [named, named];
     const m = text.match(/^(\d+)(?:-(\d+))?$/);
-    return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 255 ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
+    return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 255
+        ? [Number(m[1]), Number(m[2] ?? m[1])]
+        : undefined;
 }
 
 function parsePortRange(text: string): readonly [number, number] | undefined {
     const named = SERVICES[text];
     if (named !== undefined) return [named, named];
     const m = text.match(/^(\d+)(?:-(\d+))?$/);
-    return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 65535 ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
+    return m && Number(m[1]) <= Number(m[2] ?? m[1]) && Number(m[2] ?? m[1]) <= 65535
+        ? [Number(m[1]), Number(m[2] ?? m[1])]
+        : undefined;
 }
 
 /** `ip rule add fwmark M table T [priority P]` (and the `ip rule del` that makes the script safe to run again). */
@@ -488,21 +629,40 @@ function parsePolicyRouting(config: DeviceConfig, text: string, file: string, di
     text.split(/\r\n|\r|\n/).forEach((raw, index) => {
         const line = raw.trim();
         let m: RegExpMatchArray | null;
-        if (line === '' || line.startsWith('#') || line === 'set -e' || /^ip rule del fwmark \S+ table \d+ 2>\/dev\/null \|\| true$/.test(line)) return;
+        if (
+            line === '' ||
+            line.startsWith('#') ||
+            line === 'set -e' ||
+            /^ip rule del fwmark \S+ table \d+ 2>\/dev\/null \|\| true$/.test(line)
+        )
+            return;
         if ((m = line.match(/^ip rule add fwmark (0x[0-9a-f]+|\d+) table (\d+)(?: priority (\d+))?$/))) {
             // Without a priority the kernel takes one below the lowest rule it has: not known from here.
             if (m[3] === undefined) {
-                const location = { file, range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } } };
+                const location = {
+                    file,
+                    range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } }
+                };
                 config.unmodelled.push({ scope: 'filtering', location, text: line });
-                diagnostics.push({ ...location, severity: 'error', code: 'nft-unsupported', message: `'${line}' has no priority, so where it stands among the rules depends on what the device had before; give it one.` });
+                diagnostics.push({
+                    ...location,
+                    severity: 'error',
+                    code: 'nft-unsupported',
+                    message: `'${line}' has no priority, so where it stands among the rules depends on what the device had before; give it one.`
+                });
                 return;
             }
             config.ipRules.push({ fwmark: Number(m[1]), table: Number(m[2]), priority: Number(m[3]) });
         } else {
-            const location = { file, range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } } };
+            const location = {
+                file,
+                range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } }
+            };
             config.unmodelled.push({ scope: 'filtering', location, text: line });
             diagnostics.push({
-                ...location, severity: 'error', code: 'nft-unsupported',
+                ...location,
+                severity: 'error',
+                code: 'nft-unsupported',
                 message: `netintent does not model '${line}'; the verdicts of traffic through ${config.hostname} are unknown until it is removed or modelled.`
             });
         }

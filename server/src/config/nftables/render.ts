@@ -17,7 +17,14 @@ export const ONEWAY_CT_MARK = 0x1;
 export const STEER_CHAIN = 'steer';
 export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
 /** nft's names for hook priorities. */
-export const PRIORITIES: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+export const PRIORITIES: Record<string, number> = {
+    raw: -300,
+    mangle: -150,
+    dstnat: -100,
+    filter: 0,
+    security: 50,
+    srcnat: 100
+};
 /** The file a device's filters are written to. */
 export const NFTABLES_FILE = 'nftables.nft';
 /** nft refuses longer comments. */
@@ -50,7 +57,10 @@ function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map
     chains.forEach((chain, index) => {
         if (index > 0) lines.push('');
         lines.push(`\tchain ${chain.name} {`);
-        if (chain.base) lines.push(`\t\ttype filter hook ${chain.base.hook} priority ${formatPriority(chain.base.priority)}; policy ${chain.base.policy};`);
+        if (chain.base)
+            lines.push(
+                `\t\ttype filter hook ${chain.base.hook} priority ${formatPriority(chain.base.priority)}; policy ${chain.base.policy};`
+            );
         for (const rule of chain.rules) {
             ruleLines.set(rule, lines.length + 1);
             lines.push(...renderRule(rule).map(l => `\t\t${l}`));
@@ -89,12 +99,14 @@ export function renderPolicyRouting(config: DeviceConfig): string | undefined {
  * (fixed widths, so that `-a` and `˚` cannot both come out `_2da`): two interfaces never share a chain.
  */
 export function chainName(iface: string): string {
-    const escaped = [...iface].map(c => {
-        if (/[A-Za-z0-9]/.test(c)) return c;
-        if (c === '_') return '__';
-        const code = c.codePointAt(0)!;
-        return code < 0x80 ? `_${code.toString(16).padStart(2, '0')}` : `_u${code.toString(16).padStart(6, '0')}`;
-    }).join('');
+    const escaped = [...iface]
+        .map(c => {
+            if (/[A-Za-z0-9]/.test(c)) return c;
+            if (c === '_') return '__';
+            const code = c.codePointAt(0)!;
+            return code < 0x80 ? `_${code.toString(16).padStart(2, '0')}` : `_u${code.toString(16).padStart(6, '0')}`;
+        })
+        .join('');
     return `from_${escaped}`;
 }
 
@@ -115,7 +127,14 @@ function renderRule(rule: FilterRule): string[] {
     else if (verdict.kind !== 'continue') statements.push(verdict.kind);
     if (rule.comment) statements.push(`comment ${quote(rule.comment)}`);
     const matches = rule.icmpTypes
-        ? [[...matchExpressions({ ...rule.match, protocols: undefined }), `icmp type { ${rule.icmpTypes.join(', ')} }`].filter(Boolean).join(' ')]
+        ? [
+              [
+                  ...matchExpressions({ ...rule.match, protocols: undefined }),
+                  `icmp type { ${rule.icmpTypes.join(', ')} }`
+              ]
+                  .filter(Boolean)
+                  .join(' ')
+          ]
         : matchExpressions(rule.match);
     return matches.map(m => [...conditions, m, ...statements].filter(Boolean).join(' '));
 }
@@ -143,7 +162,8 @@ export function matchExpressions(match: PacketMatch): string[] {
             match.srcPorts ? `th sport ${set(match.srcPorts, formatPortRange)}` : '',
             match.dstPorts ? `th dport ${set(match.dstPorts, formatPortRange)}` : ''
         ].filter(Boolean);
-        const protocol = transport.length === 1 ? `meta l4proto ${PROTOCOL_NAMES[transport[0]]}` : 'meta l4proto { tcp, udp }';
+        const protocol =
+            transport.length === 1 ? `meta l4proto ${PROTOCOL_NAMES[transport[0]]}` : 'meta l4proto { tcp, udp }';
         out.push([...base, protocol, ...portExpressions].join(' '));
     }
     if (others.length > 0) out.push([...base, `meta l4proto ${set(others, formatProtocolRange)}`].join(' '));
@@ -154,7 +174,8 @@ export function matchExpressions(match: PacketMatch): string[] {
 function addresses(ranges: Ranges): string {
     const positive = IntervalSet.fromIntervals(ranges);
     const complement = ALL_ADDRESSES.subtract(positive);
-    if (!complement.isEmpty() && complement.intervals.length < positive.intervals.length) return `!= ${set(complement.intervals, formatRange)}`;
+    if (!complement.isEmpty() && complement.intervals.length < positive.intervals.length)
+        return `!= ${set(complement.intervals, formatRange)}`;
     return set(ranges, formatRange);
 }
 
@@ -166,7 +187,11 @@ function names(match: NameMatch): string {
 function subtractValues(ranges: Ranges, values: number[]): Ranges {
     let out: Array<readonly [number, number]> = ranges.map(r => [r[0], r[1]] as const);
     for (const v of values) {
-        out = out.flatMap(([lo, hi]) => (v < lo || v > hi ? [[lo, hi] as const] : [[lo, v - 1] as const, [v + 1, hi] as const].filter(([a, b]) => a <= b)));
+        out = out.flatMap(([lo, hi]) =>
+            v < lo || v > hi
+                ? [[lo, hi] as const]
+                : [[lo, v - 1] as const, [v + 1, hi] as const].filter(([a, b]) => a <= b)
+        );
     }
     return out;
 }
@@ -181,7 +206,7 @@ function formatPortRange(lo: number, hi: number): string {
 }
 
 function formatProtocolRange(lo: number, hi: number): string {
-    return lo === hi ? PROTOCOL_NAMES[lo] ?? String(lo) : `${lo}-${hi}`;
+    return lo === hi ? (PROTOCOL_NAMES[lo] ?? String(lo)) : `${lo}-${hi}`;
 }
 
 function formatPriority(priority: number): string {
