@@ -17,24 +17,8 @@ import type { RequirementVerdict } from '../../server/src/verify/verify.js';
 import { distancesAfterCostChanges, shortestPaths, type Edge } from '../../server/src/net/shortest-paths.js';
 import { FAMILIES, INTENT_FILE, networkFiles, TWIN_FILE, type FamilyName } from '../bench/generate.js';
 import { mulberry32 } from '../support/random.js';
+import { shownVerdicts } from '../support/verdicts.js';
 import { writeWorkspace } from '../support/workspace.js';
-
-/** A verdict as a report would show it, with the devices its traffic reached. */
-function shown(verdicts: Map<Requirement, RequirementVerdict>): string[] {
-    return [...verdicts].map(([r, v]) =>
-        JSON.stringify([
-            r.intent,
-            r.location.range.start.line,
-            v.verdict,
-            v.unknown,
-            v.counterexample,
-            v.paths,
-            v.pathDevices,
-            [...v.devices].sort(),
-            v.survivedBy
-        ])
-    );
-}
 
 /** The twin's lines with a link, and the text with the cost of some of them set. */
 function linkCosts(twin: string) {
@@ -82,7 +66,7 @@ describe.each(Object.keys(FAMILIES) as FamilyName[])('link cost edits in a sessi
             const fresh = compileNetwork(program);
             expect(run.compiled.underlayChange).toBe('costs');
             expect(JSON.stringify([...run.compiled.devices])).toBe(JSON.stringify([...fresh.devices]));
-            expect(shown(run.verdicts)).toEqual(shown(verifyProgram(program, fresh.devices).verdicts));
+            expect(shownVerdicts(run.verdicts)).toEqual(shownVerdicts(verifyProgram(program, fresh.devices).verdicts));
             reverified += run.verified;
             if (process.env.SHOW_REVERIFIED) console.log(family, edit, run.verified, total);
         }
@@ -209,6 +193,8 @@ segments:
         expect(pathsOf(run.verdicts, 'steered')).toEqual([['r1', 'r2', 'w', 'r4']]);
         // The unsteered flow's routes did not move: its verdict is kept.
         expect(run.verified).toBe(1);
-        expect(shown(run.verdicts)).toEqual(shown(verifyProgram(program, compileNetwork(program).devices).verdicts));
+        expect(shownVerdicts(run.verdicts)).toEqual(
+            shownVerdicts(verifyProgram(program, compileNetwork(program).devices).verdicts)
+        );
     });
 });

@@ -10,8 +10,7 @@ import { SQUARE } from '../support/networks.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
 import { FAMILIES, INTENT_FILE, networkFiles, TWIN_FILE, type FamilyName } from '../bench/generate.js';
 import { mulberry32 } from '../support/random.js';
-import type { Requirement } from '../../server/src/intent/model.js';
-import type { RequirementVerdict } from '../../server/src/verify/verify.js';
+import { shownVerdicts } from '../support/verdicts.js';
 
 /** One workspace whose intent file is edited between runs, as an editor would. */
 function workspace() {
@@ -23,22 +22,6 @@ function workspace() {
         return netintentServices().intent.IntentPrograms.forTwin(path.join(folder, 'square.twin.yaml')).program;
     };
 }
-
-/** A verdict as a report would show it, with the devices its traffic reached. */
-const shownVerdicts = (verdicts: Map<Requirement, RequirementVerdict>) =>
-    [...verdicts].map(([r, v]) =>
-        JSON.stringify([
-            r.intent,
-            r.location.range.start.line,
-            v.verdict,
-            v.unknown,
-            v.counterexample,
-            v.paths,
-            v.pathDevices,
-            [...v.devices].sort(),
-            v.survivedBy
-        ])
-    );
 
 const summary = (verdicts: ReturnType<typeof verifyProgram>['verdicts']) =>
     [...verdicts].map(([r, v]) => `${r.intent}:${v.verdict}`);

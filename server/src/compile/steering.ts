@@ -25,7 +25,7 @@
 import type { Diagnostic } from '../common/diagnostic.js';
 import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.js';
-import type { IntentProgram, Requirement } from '../intent/model.js';
+import { constrainsPath, type IntentProgram, type Requirement } from '../intent/model.js';
 import { describeWaypoint, waypointsPassed } from '../intent/waypoints.js';
 import type { Cube } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
@@ -163,7 +163,7 @@ export function compileSteering(
     const pathsFrom = pathsFromOnce();
     const from: Steering[] = [];
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
-        if (requirement.kind !== 'allow' || !constrained(requirement)) continue;
+        if (requirement.kind !== 'allow' || !constrainsPath(requirement.constraints)) continue;
         const fingerprint = requirementFingerprint(requirement);
         const kept = previous?.byRequirement.get(fingerprint);
         const made =
@@ -246,17 +246,6 @@ function steerRequirement(
         });
     }
     return steering;
-}
-
-function constrained(requirement: Requirement): boolean {
-    const c = requirement.constraints;
-    return (
-        c.via.length > 0 ||
-        c.avoidDevices.length > 0 ||
-        c.avoidLinks.length > 0 ||
-        c.hops !== undefined ||
-        c.latencyUs !== undefined
-    );
 }
 
 /**

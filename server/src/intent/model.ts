@@ -36,6 +36,17 @@ export interface PathConstraints {
     hops?: number;
 }
 
+/** Whether constraints ask anything of the path (waypoints, avoided devices or links, a bound on hops or latency). */
+export function constrainsPath(c: PathConstraints): boolean {
+    return (
+        c.via.length > 0 ||
+        c.avoidDevices.length > 0 ||
+        c.avoidLinks.length > 0 ||
+        c.hops !== undefined ||
+        c.latencyUs !== undefined
+    );
+}
+
 export interface Requirement {
     kind: RequirementKind;
     /** The intent it belongs to ('default' for the implicit default-deny requirement). */

@@ -3,9 +3,8 @@
  * address to its interface for the trial and sends from it. Whether the packet arrives is read
  * from a counter in the destination's namespace (no reply can come back to a forged source).
  */
-import { spawnSync } from 'node:child_process';
 import type { Packet } from '../net/packet-set.js';
-import { inNamespace, PROBE, run } from './system.js';
+import { connectFrom, inNamespace, pingFrom, run } from './system.js';
 
 /** A table of the trial's own in the destination namespace, before anything else there sees the packet. */
 const COUNTER_TABLE = 'netintent_probe';
@@ -29,35 +28,8 @@ export function sendForged(from: ForgedSender, toNamespace: string, packet: Pack
     });
     inNamespace(from.namespace, 'ip', ['addr', 'add', `${packet.src}/32`, 'dev', from.interface]);
     try {
-        if (packet.protocol === 'tcp' || packet.protocol === 'udp') {
-            spawnSync('ip', [
-                'netns',
-                'exec',
-                from.namespace,
-                process.execPath,
-                PROBE,
-                'connect',
-                packet.protocol,
-                packet.src,
-                packet.dst,
-                String(packet.dstPort),
-                '500'
-            ]);
-        } else {
-            spawnSync('ip', [
-                'netns',
-                'exec',
-                from.namespace,
-                'ping',
-                '-c',
-                '1',
-                '-W',
-                '1',
-                '-I',
-                packet.src,
-                packet.dst
-            ]);
-        }
+        if (packet.protocol === 'tcp' || packet.protocol === 'udp') connectFrom(from.namespace, packet, 500);
+        else pingFrom(from.namespace, packet, 1);
         return arrivals(toNamespace) > 0;
     } finally {
         inNamespace(from.namespace, 'ip', ['addr', 'del', `${packet.src}/32`, 'dev', from.interface], {

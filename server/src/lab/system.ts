@@ -2,9 +2,10 @@
  * The commands the lab runs: always an argument array, never a shell, and names checked before
  * they reach a command.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Packet } from '../net/packet-set.js';
 
 export class LabError extends Error {}
 
@@ -82,4 +83,19 @@ function found(tool: string): boolean {
     if (tool.includes('/')) return fs.existsSync(tool);
     const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/sbin', '/usr/bin'];
     return dirs.some(dir => fs.existsSync(path.join(dir, tool)));
+}
+
+/** The probe's connection attempt from a namespace, with the packet's addresses, protocol and port, given up after `ms`. */
+export function connectFrom(namespace: string, packet: Packet, ms: number): SpawnSyncReturns<string> {
+    const args = ['connect', packet.protocol, packet.src, packet.dst, String(packet.dstPort), String(ms)];
+    return spawnSync('ip', ['netns', 'exec', namespace, process.execPath, PROBE, ...args], { encoding: 'utf8' });
+}
+
+/** `count` pings from a namespace, from the packet's source address to its destination, a second each at most. */
+export function pingFrom(namespace: string, packet: Packet, count: number): SpawnSyncReturns<string> {
+    return spawnSync(
+        'ip',
+        ['netns', 'exec', namespace, 'ping', '-c', String(count), '-W', '1', '-I', packet.src, packet.dst],
+        { encoding: 'utf8' }
+    );
 }

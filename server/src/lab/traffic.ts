@@ -21,7 +21,7 @@ import { sendForged } from './spoof.js';
 import { applyFailures, waitForConvergence } from './converge.js';
 import { NO_FAILURES, scenarioFailures, type Failures } from '../simulate/network.js';
 import { interfaceName, type Twin } from '../twin/model.js';
-import { LabError, PROBE } from './system.js';
+import { connectFrom, LabError, pingFrom, PROBE } from './system.js';
 
 export interface TrafficResult {
     requirement: Requirement;
@@ -518,19 +518,7 @@ const LISTEN_MS = 10_000;
 
 async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply: boolean): Promise<Sent> {
     if (packet.protocol !== 'tcp' && packet.protocol !== 'udp') {
-        const ping = spawnSync('ip', [
-            'netns',
-            'exec',
-            from.namespace,
-            'ping',
-            '-c',
-            '2',
-            '-W',
-            '1',
-            '-I',
-            packet.src,
-            packet.dst
-        ]);
+        const ping = pingFrom(from.namespace, packet, 2);
         return ping.status === 0 ? DELIVERED : { delivered: false, why: 'no echo reply to 2 pings' };
     }
     const listener = spawn('ip', [
@@ -555,19 +543,7 @@ async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply:
             throw new LabError(
                 `the probe did not listen on ${packet.dst}:${packet.dstPort} in ${to.namespace} within ${LISTEN_MS / 1000} s`
             );
-        const connect = spawnSync('ip', [
-            'netns',
-            'exec',
-            from.namespace,
-            process.execPath,
-            PROBE,
-            'connect',
-            packet.protocol,
-            packet.src,
-            packet.dst,
-            String(packet.dstPort),
-            '2000'
-        ]);
+        const connect = connectFrom(from.namespace, packet, 2000);
         await new Promise(resolve => setTimeout(resolve, 100));
         if (!output.includes('got')) return { delivered: false, why: 'nothing arrived' };
         if (expectReply && connect.status !== 0)

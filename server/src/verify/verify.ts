@@ -16,7 +16,7 @@
  * `holds`.
  */
 import type { DeviceConfig } from '../config/model.js';
-import type { PathConstraints, Requirement } from '../intent/model.js';
+import { constrainsPath, type PathConstraints, type Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import {
@@ -367,15 +367,7 @@ export class NetworkVerifier {
         baseline: Finding,
         survive: { count: number; kind: 'link' | 'node' }
     ): 'holds' | Failures | undefined {
-        const c = requirement.constraints;
-        if (
-            c.via.length > 0 ||
-            c.avoidDevices.length > 0 ||
-            c.avoidLinks.length > 0 ||
-            c.hops !== undefined ||
-            c.latencyUs !== undefined
-        )
-            return undefined;
+        if (constrainsPath(requirement.constraints)) return undefined;
         const configs = this.network.configs;
         if ([...configs.values()].some(config => config.bgp)) return undefined;
         const context = this.context();
