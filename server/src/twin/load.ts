@@ -1,10 +1,11 @@
 /**
- * Loads a twin file (docs/twin.md): reads the YAML with positions, imports a containerlab topology,
- * enforces every rule with an error at the YAML line it concerns, and allocates the addresses
- * the twin leaves to its pools, deterministically (in the order things are written).
+ * Loads a twin file (docs/twin.md): reads the YAML with positions, imports a containerlab topology
+ * (containerlab.ts), enforces every rule with an error at the YAML line it concerns, and has the
+ * addresses the twin leaves to its pools allocated (allocate.ts), deterministically (in the order
+ * things are written).
  */
 import * as path from 'node:path';
-import { isMap, isScalar, type Node } from 'yaml';
+import { isScalar, type Node } from 'yaml';
 import { quoted, type Diagnostic, type SourceLocation } from '../common/diagnostic.js';
 import { didYouMean } from '../common/suggest.js';
 import { parseDuration } from '../common/units.js';
@@ -33,7 +34,9 @@ import {
     type TwinLink,
     type TwinSegment
 } from './model.js';
-import { YamlReader, type MapEntry } from './yaml-reader.js';
+import { CONTAINERLAB_POOLS, importContainerlab, isContainerlabFile, type ContainerlabTarget } from './containerlab.js';
+import { allocateAddresses, type AddressUse, type Pool } from './allocate.js';
+import { YamlReader, type Endpoint, type MapEntry } from './yaml-reader.js';
 
 /** Reads a file's text: undefined when it does not exist, `refused` (why) when it may not or cannot be read. */
 export type ReadFile = (file: string) => string | undefined | { refused: string };
@@ -75,24 +78,8 @@ const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
 const MAX_INTERFACE_BYTES = 15;
 /** The platforms netintent renders configurations for. */
 const PLATFORMS = ['frr'];
-/** The pools of a twin that is a containerlab file alone. */
-export const CONTAINERLAB_POOLS = {
-    links: { network: 0x0afe0000, length: 16 } as Prefix, // 10.254.0.0/16
-    loopbacks: { network: 0x0affff00, length: 24 } as Prefix // 10.255.255.0/24
-};
-
-export function isContainerlabFile(file: string): boolean {
-    return /\.clab\.ya?ml$/i.test(file);
-}
-
 export function loadTwin(file: string, readFile: ReadFile): TwinLoadResult {
     return new TwinLoader(file, readFile).load();
-}
-
-interface AddressUse {
-    range: IntervalSet;
-    what: string;
-    location: SourceLocation;
 }
 
 class TwinLoader {
@@ -105,8 +92,8 @@ class TwinLoader {
     /** The containerlab topology's links the twin has not yet added to, by their two ends (see endsKey). */
     private readonly importedLinks = new Map<string, TwinLink>();
     private readonly hostNodeAttachments = new Map<string, { key: InterfaceKey; location: SourceLocation }>();
-    private linkPool?: { prefix: Prefix; location: SourceLocation };
-    private loopbackPool?: { prefix: Prefix; location: SourceLocation };
+    private linkPool?: Pool;
+    private loopbackPool?: Pool;
 
     constructor(
         private readonly file: string,
@@ -135,7 +122,7 @@ class TwinLoader {
                 const location = reader.location(reader.root);
                 this.linkPool = { prefix: CONTAINERLAB_POOLS.links, location };
                 this.loopbackPool = { prefix: CONTAINERLAB_POOLS.loopbacks, location };
-                this.importContainerlab(reader, new Set());
+                importContainerlab(reader, new Set(), this.containerlabTarget());
             } else {
                 this.loadTwinFile(reader);
             }
@@ -205,7 +192,7 @@ class TwinLoader {
                     reader,
                     node: topology.value
                 });
-                if (clab) this.importContainerlab(clab, hostNames);
+                if (clab) importContainerlab(clab, hostNames, this.containerlabTarget());
             }
         }
         this.readPools(reader, top.get('pools'));
@@ -217,61 +204,18 @@ class TwinLoader {
         this.readState(reader, top.get('state'));
     }
 
-    /** containerlab: every node is a device, except nodes the twin declares as hosts. */
-    private importContainerlab(reader: YamlReader, hostNames: Set<string>): void {
-        const top = new Map(reader.map(reader.root, 'the containerlab file').map(e => [e.key, e]));
-        const topology = top.get('topology');
-        if (!topology) {
-            reader.error(
-                reader.root,
-                "A containerlab file needs a 'topology:' with 'nodes:' and 'links:'.",
-                'containerlab'
-            );
-            return;
-        }
-        const sections = new Map(reader.map(topology.value, 'topology').map(e => [e.key, e]));
-        for (const node of reader.map(sections.get('nodes')?.value, 'nodes')) {
-            if (hostNames.has(node.key) || !this.checkName(reader, node, 'node')) continue;
-            const image = isMap(reader.resolve(node.value))
-                ? reader.map(node.value, `node ${node.key}`).find(e => e.key === 'image')
-                : undefined;
-            const imageName = image ? (reader.string(image.value, 'image') ?? '') : '';
-            const platform = /frr/i.test(imageName) || !imageName ? 'frr' : imageName;
-            if (platform !== 'frr') {
-                reader.error(
-                    image!.value,
-                    `Node ${node.key} runs ${imageName}, which netintent cannot configure: it writes FRR configurations only. ` +
-                        `If ${node.key} is a host, declare it under hosts: in a twin file that imports this topology.`,
-                    'platform'
-                );
-            }
-            this.twin.devices.set(node.key, {
-                name: node.key,
-                role: 'router',
-                platform,
-                interfaces: new Map(),
-                location: reader.location(node.keyNode)
-            });
-        }
-        for (const linkNode of reader.seq(sections.get('links')?.value, 'links')) {
-            const fields = new Map(reader.map(linkNode, 'a link').map(e => [e.key, e]));
-            const endpointsEntry = fields.get('endpoints');
-            const endpoints = endpointsEntry ? this.readEndpoints(reader, endpointsEntry.value) : undefined;
-            if (!endpointsEntry) reader.error(linkNode, "A link needs 'endpoints: [a:eth1, b:eth1]'.", 'containerlab');
-            if (!endpoints) continue;
-            const [a, b] = endpoints;
-            const hostEnd = hostNames.has(a.key.device) ? a : hostNames.has(b.key.device) ? b : undefined;
-            if (hostEnd) {
-                const deviceEnd = hostEnd === a ? b : a;
-                this.hostNodeAttachments.set(hostEnd.key.device, {
-                    key: deviceEnd.key,
-                    location: reader.location(deviceEnd.node)
-                });
-                continue;
-            }
-            const link = this.addLink(reader, linkNode, a, b);
-            if (link) this.importedLinks.set(endsKey(a.key, b.key), link);
-        }
+    /** What a containerlab import adds to: this twin, through the loader's own checks. */
+    private containerlabTarget(): ContainerlabTarget {
+        return {
+            addDevice: device => this.twin.devices.set(device.name, device),
+            checkName: (reader, entry, kind) => this.checkName(reader, entry, kind),
+            readEndpoints: (reader, node) => this.readEndpoints(reader, node),
+            addLink: (reader, node, a, b) => {
+                const link = this.addLink(reader, node, a, b);
+                if (link) this.importedLinks.set(endsKey(a.key, b.key), link);
+            },
+            attachHost: (host, attachment) => this.hostNodeAttachments.set(host, attachment)
+        };
     }
 
     private readPools(reader: YamlReader, entry: MapEntry | undefined): void {
@@ -626,9 +570,11 @@ class TwinLoader {
 
     /** Allocation and the rules that need the whole twin. */
     private finish(): void {
-        this.allocateLinkSubnets();
-        for (const link of this.twin.links) this.addressLinkInterfaces(link);
-        this.allocateLoopbacks();
+        allocateAddresses(
+            { twin: this.twin, uses: this.addressUses, diagnostics: this.diagnostics },
+            this.linkPool,
+            this.loopbackPool
+        );
         this.checkOverlaps();
         for (const segment of this.twin.segments.values()) {
             if (!segment.attach && !this.unattachedReported.has(segment.name)) {
@@ -655,98 +601,6 @@ class TwinLoader {
                 x.range.start.line - y.range.start.line ||
                 x.range.start.column - y.range.start.column
         );
-    }
-
-    private allocateLinkSubnets(): void {
-        this.allocateFrom(this.linkPool, {
-            pool: 'links',
-            length: 31,
-            needing: this.twin.links.filter(l => !l.subnet),
-            missing: n =>
-                `${n} link(s) have no 'subnet:' and the twin has no pool to take one from; add 'pools: { links: 10.0.0.0/16 }' or a subnet to each link.`,
-            shortage: 'a /31 for each link without a subnet',
-            assign: (link, network) => {
-                link.subnet = { network, length: 31 };
-                this.useAddresses(prefixRange(link.subnet), `link ${linkName(link)}`, link.location);
-            }
-        });
-    }
-
-    private allocateLoopbacks(): void {
-        if (this.loopbackPool) this.twin.loopbackPool = this.loopbackPool.prefix;
-        this.allocateFrom(this.loopbackPool, {
-            pool: 'loopbacks',
-            length: 32,
-            needing: [...this.twin.devices.values()].filter(d => d.loopback === undefined),
-            missing: n =>
-                `${n} device(s) have no 'loopback:' and the twin has no pool to take one from; add 'pools: { loopbacks: 10.255.0.0/24 }' or a loopback to each device.`,
-            shortage: 'an address for each device without a loopback',
-            assign: (device, address) => {
-                device.loopback = address;
-                this.useAddresses(IntervalSet.of(address, address), `loopback of ${device.name}`, device.location);
-            }
-        });
-    }
-
-    /** Gives each thing that needs one a block of the pool, in order; reports a missing or small pool. */
-    private allocateFrom<T extends { location: SourceLocation }>(
-        pool: { prefix: Prefix; location: SourceLocation } | undefined,
-        request: {
-            pool: string;
-            length: number;
-            needing: T[];
-            missing: (count: number) => string;
-            shortage: string;
-            assign: (item: T, block: number) => void;
-        }
-    ): void {
-        const { needing } = request;
-        if (needing.length === 0) return;
-        if (!pool) {
-            this.diagnostics.push({
-                ...needing[0].location,
-                severity: 'error',
-                code: 'pool',
-                message: request.missing(needing.length)
-            });
-            return;
-        }
-        const blocks = this.allocate(pool.prefix, request.length, needing.length);
-        blocks.forEach((block, i) => request.assign(needing[i], block));
-        if (blocks.length < needing.length) {
-            this.diagnostics.push({
-                ...pool.location,
-                severity: 'error',
-                code: 'pool',
-                message: `pools.${request.pool} ${formatPrefix(pool.prefix)} is too small: ${request.shortage} needs ${needing.length}, only ${blocks.length} are free. Use a larger prefix.`
-            });
-        }
-    }
-
-    private addressLinkInterfaces(link: TwinLink): void {
-        if (!link.subnet) return;
-        const first = link.subnet.length === 31 ? link.subnet.network : link.subnet.network + 1;
-        const ends = [link.a, link.b];
-        ends.forEach((end, i) => {
-            const iface = this.twin.devices.get(end.device)?.interfaces.get(end.interface);
-            if (iface) {
-                iface.address = first + i;
-                iface.prefixLength = link.subnet!.length;
-            }
-        });
-    }
-
-    /** The first `count` free blocks of `length` in the pool, skipping every address in use. */
-    private allocate(pool: Prefix, length: number, count: number): number[] {
-        const used = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
-        const step = 2 ** (32 - length);
-        // Single addresses skip the pool's own network address (10.255.0.0 is nobody's loopback).
-        const start = length === 32 && pool.length < 31 ? pool.network + 1 : pool.network;
-        const out: number[] = [];
-        for (let block = start; block + step - 1 <= lastAddress(pool) && out.length < count; block += step) {
-            if (!used.intersects(IntervalSet.of(block, block + step - 1))) out.push(block);
-        }
-        return out;
     }
 
     private checkOverlaps(): void {
@@ -926,12 +780,6 @@ class TwinLoader {
         for (let a = segment.prefix.network + 1; a < lastAddress(segment.prefix); a++) if (!taken.has(a)) return a;
         return undefined;
     }
-}
-
-interface Endpoint {
-    key: InterfaceKey;
-    node: Node | null;
-    location: SourceLocation;
 }
 
 /**

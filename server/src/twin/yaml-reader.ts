@@ -25,6 +25,7 @@ import {
 } from 'yaml';
 import { MAX_QUOTED, quoted, type Diagnostic, type SourceLocation, type SourceRange } from '../common/diagnostic.js';
 import { nearestName } from '../common/suggest.js';
+import type { InterfaceKey } from './model.js';
 
 /** Nodes all the aliases of a file may stand for together: far more than a twin repeats, far fewer than would slow the loader. */
 export const MAX_ALIAS_NODES = 100_000;
@@ -40,6 +41,13 @@ export const MAX_DEPTH = 100;
 export const MAX_PROBLEMS = 1000;
 /** The tags of YAML's core schema; any other (`!!js/function`, `!custom`) means something a twin does not. */
 const CORE_TAGS = ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map(t => `tag:yaml.org,2002:${t}`);
+
+/** A `device:interface` as read from the YAML: the interface, and the node and place it was written at. */
+export interface Endpoint {
+    key: InterfaceKey;
+    node: Node | null;
+    location: SourceLocation;
+}
 
 export interface MapEntry {
     key: string;
