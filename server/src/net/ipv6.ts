@@ -1,0 +1,65 @@
+/**
+ * IPv6 addresses as unsigned 128-bit bigints, prefixes, and their text forms: every form of
+ * RFC 4291 is read (compressed, with an embedded IPv4 address), and addresses are written in the
+ * canonical form of RFC 5952 (lower case, no leading zeros, the longest run of zero groups — the
+ * first of equal runs, two groups or more — as ::, an IPv4-mapped address with its IPv4 part).
+ */
+import ipaddr from 'ipaddr.js';
+import { formatAddress } from './ipv4.js';
+
+export interface Prefix6 {
+    /** Network address (host bits cleared). */
+    readonly network: bigint;
+    readonly length: number;
+}
+
+const ALL_ONES = (1n << 128n) - 1n;
+
+/** The address of an IPv6 text form, or undefined (a zone, `%eth0`, is no address of a twin). */
+export function parseAddress6(text: string): bigint | undefined {
+    if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
+    return ipaddr.IPv6.parse(text).parts.reduce((value, part) => (value << 16n) | BigInt(part), 0n);
+}
+
+export function formatAddress6(address: bigint): string {
+    const parts = Array.from({ length: 8 }, (_, i) => Number((address >> BigInt(112 - 16 * i)) & 0xffffn));
+    if (parts.slice(0, 5).every(p => p === 0) && parts[5] === 0xffff) {
+        return `::ffff:${formatAddress(Number(address & 0xffffffffn))}`;
+    }
+    return new ipaddr.IPv6(parts).toRFC5952String();
+}
+
+export function prefixMask6(length: number): bigint {
+    return length === 0 ? 0n : (ALL_ONES << BigInt(128 - length)) & ALL_ONES;
+}
+
+export interface ParsedPrefix6 {
+    prefix: Prefix6;
+    /** The address as written, when it had host bits set (2001:db8::5/64). */
+    hostBitsSet: boolean;
+}
+
+/** Parses "address/len" (or a bare address, as a /128 when `bareIsHost`). */
+export function parsePrefix6(text: string, bareIsHost = true): ParsedPrefix6 | undefined {
+    const slash = text.indexOf('/');
+    const addressText = slash < 0 ? text : text.slice(0, slash);
+    const lengthText = slash < 0 ? (bareIsHost ? '128' : '') : text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(lengthText)) return undefined;
+    const length = Number(lengthText);
+    const address = parseAddress6(addressText);
+    if (address === undefined || length > 128) return undefined;
+    const network = address & prefixMask6(length);
+    return { prefix: { network, length }, hostBitsSet: network !== address };
+}
+
+export function formatPrefix6(prefix: Prefix6): string {
+    return `${formatAddress6(prefix.network)}/${prefix.length}`;
+}
+
+export function lastAddress6(prefix: Prefix6): bigint {
+    return prefix.network | (~prefixMask6(prefix.length) & ALL_ONES);
+}
+
+export function prefixContains6(prefix: Prefix6, address: bigint): boolean {
+    return (address & prefixMask6(prefix.length)) === prefix.network;
+}
