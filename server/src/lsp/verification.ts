@@ -136,13 +136,14 @@ export class VerificationScheduler {
                 );
             }
             // The twin files are no Langium documents: their loops and blackholes are published
-            // here, and cleared where there are none any more.
-            for (const uri of new Set([...this.twinsWithProblems, ...forwardingByTwin.keys()])) {
-                connection?.sendDiagnostics({ uri, diagnostics: forwardingByTwin.get(uri) ?? [] });
-            }
-            this.twinsWithProblems = new Set(
+            // here, and cleared where there were some and are none any more.
+            const withProblems = new Set(
                 [...forwardingByTwin].filter(([, list]) => list.length > 0).map(([uri]) => uri)
             );
+            for (const uri of new Set([...this.twinsWithProblems, ...withProblems])) {
+                connection?.sendDiagnostics({ uri, diagnostics: forwardingByTwin.get(uri) ?? [] });
+            }
+            this.twinsWithProblems = withProblems;
             this.verdicts = verdicts;
             await connection?.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
             await connection?.sendNotification(VERDICTS_NOTIFICATION, this.counts());

@@ -72,7 +72,7 @@ export interface Flow {
 }
 
 /** The flows of every requirement of a program (the default one's too). */
-export function programFlows(program: IntentProgram): Flow[] {
+function programFlows(program: IntentProgram): Flow[] {
     return allRequirements(program).flatMap(r =>
         r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses }))
     );

@@ -12,7 +12,7 @@ import { IntervalSet } from '../net/interval-set.js';
 import { prefixRange } from '../net/ipv4.js';
 import { PacketSet } from '../net/packet-set.js';
 import { matchSet } from './filter.js';
-import { allRequirements, programFlows, requirementsToVerify } from './program.js';
+import { allRequirements, forwardingProblemsOf, requirementsToVerify } from './program.js';
 import type { MovedRoutes, RoutingState } from '../simulate/routing.js';
 import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
 
@@ -66,7 +66,7 @@ export class VerificationSession {
             .map(r => flowsText(r.flows))
             .join(';');
         if (this.forwarding?.routing !== routing || this.forwarding.flows !== flows) {
-            this.forwarding = { routing, flows, problems: verifier.forwardingProblems(programFlows(program)) };
+            this.forwarding = { routing, flows, problems: forwardingProblemsOf(program, verifier) };
         }
         return this.forwarding.problems;
     }
