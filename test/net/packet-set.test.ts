@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { formatAddress, parseAddress, parsePrefix } from '../../server/src/net/ipv4.js';
-import { PacketSet, type Cube } from '../../server/src/net/packet-set.js';
+import { formatAddress6, parseAddress6 } from '../../server/src/net/ipv6.js';
+import { PacketSet, type Cube, type Cube6 } from '../../server/src/net/packet-set.js';
 import { mulberry32 } from '../support/random.js';
 
 const SIZE = 16;
@@ -18,6 +19,13 @@ function randomSet(next: () => number): IntervalSet {
 
 const members = (set: IntervalSet) => Array.from({ length: SIZE }, (_, i) => i).filter(i => set.has(i));
 
+/** The small universe moved to the top of the IPv6 space, where bigint arithmetic (and only it) is exact. */
+const TOP6 = (1n << 128n) - BigInt(SIZE);
+const toIPv6 = (set: IntervalSet) =>
+    IntervalSet.fromIntervals<bigint>(set.intervals.map(([lo, hi]) => [TOP6 + BigInt(lo), TOP6 + BigInt(hi)]));
+const members6 = (set: IntervalSet<bigint>) =>
+    Array.from({ length: SIZE }, (_, i) => i).filter(i => set.has(TOP6 + BigInt(i)));
+
 describe('IntervalSet', () => {
     it('union, intersection and difference agree with brute force on 500 random pairs', () => {
         const next = mulberry32(7);
@@ -30,6 +38,13 @@ describe('IntervalSet', () => {
             expect(members(a.intersect(b))).toEqual([...Array(SIZE).keys()].filter(i => ma.has(i) && mb.has(i)));
             expect(members(a.subtract(b))).toEqual([...Array(SIZE).keys()].filter(i => ma.has(i) && !mb.has(i)));
             expect(a.contains(b)).toBe([...mb].every(i => ma.has(i)));
+            // The same sets of IPv6 addresses (bigints, at the end of the space) give the same answers.
+            const [a6, b6] = [toIPv6(a), toIPv6(b)];
+            expect(members6(a6.union(b6))).toEqual(members(a.union(b)));
+            expect(members6(a6.intersect(b6))).toEqual(members(a.intersect(b)));
+            expect(members6(a6.subtract(b6))).toEqual(members(a.subtract(b)));
+            expect(a6.contains(b6)).toBe(a.contains(b));
+            expect(BigInt(a6.size())).toBe(BigInt(a.size()));
         }
     });
 });
@@ -46,14 +61,22 @@ describe('PacketSet', () => {
     const small = (c: Cube) =>
         members(c.src).length * members(c.dst).length * members(c.protocol).length * members(c.dstPort).length;
 
+    /** A cube of either family: the IPv6 one has the same small sets of addresses, moved to the top of the space. */
+    const mixed = (next: () => number): PacketSet => {
+        const c = cube(next);
+        return next() < 0.5 ? PacketSet.cube(c) : PacketSet.cube6({ ...c, src: toIPv6(c.src), dst: toIPv6(c.dst) });
+    };
+
     function points(set: PacketSet): Set<string> {
         const out = new Set<string>();
-        for (const c of set.cubes) {
-            for (const s of members(c.src))
-                for (const d of members(c.dst))
+        const add = (family: number, c: Cube | Cube6, src: number[], dst: number[]) => {
+            for (const s of src)
+                for (const d of dst)
                     for (const p of members(c.protocol))
-                        for (const q of members(c.dstPort)) out.add(`${s},${d},${p},${q}`);
-        }
+                        for (const q of members(c.dstPort)) out.add(`${family}:${s},${d},${p},${q}`);
+        };
+        for (const c of set.cubes) add(4, c, members(c.src), members(c.dst));
+        for (const c of set.cubes6) add(6, c, members6(c.src), members6(c.dst));
         return out;
     }
 
@@ -76,6 +99,37 @@ describe('PacketSet', () => {
             // Cubes of a set are disjoint: the points add up.
             expect(a.cubes.reduce((sum, c) => sum + small(c), 0)).toBe(pa.size);
         }
+    });
+
+    it('set algebra over both families agrees with brute force, the family a field like the others', () => {
+        const next = mulberry32(13);
+        for (let n = 0; n < 200; n++) {
+            const a = mixed(next).union(mixed(next));
+            const b = mixed(next).union(mixed(next));
+            const pa = points(a);
+            const pb = points(b);
+            expect(points(a.subtract(b))).toEqual(new Set([...pa].filter(x => !pb.has(x))));
+            expect(points(a.intersect(b))).toEqual(new Set([...pa].filter(x => pb.has(x))));
+            expect(points(a.union(b))).toEqual(new Set([...pa, ...pb]));
+            expect(a.intersects(b)).toBe([...pa].some(x => pb.has(x)));
+            expect(a.contains(b)).toBe([...pb].every(x => pa.has(x)));
+            expect(points(a.family(6))).toEqual(new Set([...pa].filter(x => x.startsWith('6:'))));
+            expect(points(a.replies().replies())).toEqual(pa);
+        }
+        // A family's packets never meet the other's, whatever their addresses.
+        expect(PacketSet.IPV4.intersects(PacketSet.IPV6)).toBe(false);
+        expect(PacketSet.ALL.subtract(PacketSet.IPV4).equals(PacketSet.IPV6)).toBe(true);
+    });
+
+    it('an IPv6 witness is a member of the set, written in RFC 5952 form, and icmp in it is ICMPv6', () => {
+        const src = IntervalSet.of(parseAddress6('2001:db8:1::')!, parseAddress6('2001:db8:1::ffff')!);
+        const dst = IntervalSet.of(parseAddress6('2001:db8:2::')!, parseAddress6('2001:db8:2::ffff')!);
+        const w = PacketSet.cube6({ src, dst, protocol: IntervalSet.of(58, 58) }).witness()!;
+        expect(w).toEqual({ src: '2001:db8:1::1', dst: '2001:db8:2::1', protocol: 'icmp' });
+        expect(formatAddress6(parseAddress6(w.src)!)).toBe(w.src);
+        // IPv4 first where a set has both.
+        const both = PacketSet.cube6({ src, dst }).union(PacketSet.cube({ src: IntervalSet.of(10, 20) }));
+        expect(parseAddress(both.witness()!.src)).toBe(11);
     });
 
     it('equal sets built apart are equal, cube by cube or cut otherwise', () => {

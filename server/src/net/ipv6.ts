@@ -5,6 +5,7 @@
  * first of equal runs, two groups or more — as ::, an IPv4-mapped address with its IPv4 part).
  */
 import ipaddr from 'ipaddr.js';
+import { IntervalSet } from './interval-set.js';
 import { formatAddress } from './ipv4.js';
 
 export interface Prefix6 {
@@ -14,6 +15,7 @@ export interface Prefix6 {
 }
 
 const ALL_ONES = (1n << 128n) - 1n;
+export const ALL_ADDRESSES6 = IntervalSet.of(0n, ALL_ONES);
 
 /** The address of an IPv6 text form, or undefined (a zone, `%eth0`, is no address of a twin). */
 export function parseAddress6(text: string): bigint | undefined {
@@ -62,4 +64,13 @@ export function lastAddress6(prefix: Prefix6): bigint {
 
 export function prefixContains6(prefix: Prefix6, address: bigint): boolean {
     return (address & prefixMask6(prefix.length)) === prefix.network;
+}
+
+/** An address range as a prefix where it is one ("2001:db8::/32"), else as "a-b". */
+export function formatRange6(lo: bigint, hi: bigint): string {
+    if (lo === hi) return formatAddress6(lo);
+    const size = hi - lo + 1n;
+    const bits = size.toString(2).length - 1;
+    if (size === 1n << BigInt(bits) && lo % size === 0n) return `${formatAddress6(lo)}/${128 - bits}`;
+    return `${formatAddress6(lo)}-${formatAddress6(hi)}`;
 }
