@@ -84,7 +84,7 @@ describe('the whole file of docs/language.md', async () => {
     it('allow admin -> any: a host to every segment and external, all IP traffic', () => {
         const r = requirement(program, 'staff-web', 1);
         const everything = [...twin.segments.values()]
-            .map(s => prefixRange(s.prefix))
+            .map(s => prefixRange(s.prefix!))
             .reduce((a, b) => a.union(b), internet);
         expect(
             r.packets.equals(

@@ -20,7 +20,7 @@ import type { IntentProgram } from '../intent/model.js';
 import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { linkCostEdits } from '../twin/diff.js';
-import { interfaceName, type Twin } from '../twin/model.js';
+import { interfaceName, ipv4Segments, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
 import {
     anycastSets,
@@ -345,7 +345,7 @@ function compileBgp(topology: Topology, devices: Map<string, DeviceConfig>): voi
                 nextHopSelf: remoteAs === asn ? true : undefined
             });
         }
-        const segments = [...twin.segments.values()]
+        const segments = ipv4Segments(twin)
             .filter(s => s.attach?.device === config.hostname)
             .map(s => s.prefix);
         const anycast = (config.interfaces.find(i => i.name === 'lo')?.secondary ?? []).map(a => ({

@@ -5,8 +5,8 @@
  * The parts are remembered by the objects they come from, which a rebuild reuses where the
  * statement is unchanged, so that fingerprinting a thousand requirements again costs little.
  */
-import type { IntervalSet } from '../net/interval-set.js';
-import type { PacketSet } from '../net/packet-set.js';
+import type { Bound, IntervalSet } from '../net/interval-set.js';
+import type { Cube, PacketSet } from '../net/packet-set.js';
 import type { Requirement } from './model.js';
 
 const fingerprints = new WeakMap<Requirement, string>();
@@ -44,7 +44,12 @@ function staticPart(requirement: Requirement): string {
             location.file,
             location.range.start.line,
             stateful,
-            requirement.flows.map(f => [intervals(f.source.addresses), intervals(f.destination.addresses)]),
+            requirement.flows.map(({ source, destination }) => [
+                intervals(source.addresses),
+                intervals(destination.addresses),
+                intervals(source.addresses6),
+                intervals(destination.addresses6)
+            ]),
             constraints,
             scenarios.map(s => [s.name, s.failures])
         ]);
@@ -53,14 +58,16 @@ function staticPart(requirement: Requirement): string {
     return text;
 }
 
-function intervals(set: IntervalSet): string {
+function intervals<A extends Bound>(set: IntervalSet<A>): string {
     return set.intervals.map(([lo, hi]) => `${lo}-${hi}`).join(',');
 }
 
 function packets(set: PacketSet): string {
     let text = packetTexts.get(set);
     if (text === undefined) {
-        text = set.cubes.map(c => [c.src, c.dst, c.protocol, c.dstPort, c.srcPort].map(intervals).join('/')).join(';');
+        const cubeText = <A extends Bound>(c: Cube<A>) =>
+            [intervals(c.src), intervals(c.dst), ...[c.protocol, c.dstPort, c.srcPort].map(intervals)].join('/');
+        text = [...set.cubes.map(cubeText), '6', ...set.cubes6.map(cubeText)].join(';');
         packetTexts.set(set, text);
     }
     return text;

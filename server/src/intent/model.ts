@@ -8,9 +8,11 @@ import type { IntervalSet } from '../net/interval-set.js';
 import type { InterfaceKey, Twin } from '../twin/model.js';
 
 /** A resolved endpoint: what it was written as, and the addresses it stands for. */
+/** What an endpoint stands for: its IPv4 addresses and its IPv6 addresses. */
 export interface EndpointSet {
     label: string;
     addresses: IntervalSet;
+    addresses6: IntervalSet<bigint>;
 }
 
 export type RequirementKind = 'allow' | 'deny' | 'isolate' | 'default';

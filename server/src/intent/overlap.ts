@@ -3,7 +3,8 @@
  * more specific statement wins and takes those packets from the other; where neither contains
  * the other (or they are equal) it is a conflict, reported with one packet both match.
  */
-import type { PacketSet } from '../net/packet-set.js';
+import type { Bound } from '../net/interval-set.js';
+import type { Cube, PacketSet } from '../net/packet-set.js';
 import type { Conflict, Requirement } from './model.js';
 
 /**
@@ -32,15 +33,16 @@ export function resolveOverlaps(requirements: readonly Requirement[]): {
     const carve = (requirement: Requirement, exception: PacketSet) => {
         if (tooCarved.has(requirement)) return;
         requirement.effective = requirement.effective.subtract(exception);
-        if (requirement.effective.cubes.length > MAX_PARTS) tooCarved.add(requirement);
+        const { cubes, cubes6 } = requirement.effective;
+        if (cubes.length + cubes6.length > MAX_PARTS) tooCarved.add(requirement);
     };
-    const box = new Map(requirements.map(r => [r, bounds(r.packets)]));
+    const box = new Map(requirements.map(r => [r, [bounds(r.packets.cubes), bounds(r.packets.cubes6)] as const]));
     for (const allow of allows) {
-        const a = box.get(allow)!;
+        const [a, a6] = box.get(allow)!;
         for (const deny of denies) {
-            // Most pairs are apart already by the span of their addresses: no need to intersect.
-            const d = box.get(deny)!;
-            if (a[1] < d[0] || d[1] < a[0] || a[3] < d[2] || d[3] < a[2]) continue;
+            // Most pairs are apart already by the span of their addresses (in each family): no need to intersect.
+            const [d, d6] = box.get(deny)!;
+            if (apart(a, d) && apart(a6, d6)) continue;
             const shared = allow.packets.intersect(deny.packets);
             if (shared.isEmpty()) continue;
             const allowInside = deny.packets.contains(allow.packets);
@@ -58,18 +60,29 @@ export function resolveOverlaps(requirements: readonly Requirement[]): {
     return { conflicts, tooCarved: [...tooCarved] };
 }
 
-/** [lowest source, highest source, lowest destination, highest destination] of a packet set. */
-function bounds(set: PacketSet): [number, number, number, number] {
-    let box: [number, number, number, number] = [Infinity, -Infinity, Infinity, -Infinity];
-    for (const cube of set.cubes) {
-        const src = cube.src.intervals;
-        const dst = cube.dst.intervals;
-        box = [
-            Math.min(box[0], src[0][0]),
-            Math.max(box[1], src[src.length - 1][1]),
-            Math.min(box[2], dst[0][0]),
-            Math.max(box[3], dst[dst.length - 1][1])
-        ];
+/** [lowest source, highest source, lowest destination, highest destination] of one family's cubes; none when there are none. */
+type Box<A extends Bound> = readonly [A, A, A, A] | undefined;
+
+function bounds<A extends Bound>(cubes: readonly Cube<A>[]): Box<A> {
+    let box: Box<A>;
+    for (const { src, dst } of cubes) {
+        const srcLo = src.first();
+        const srcHi = src.intervals[src.intervals.length - 1][1];
+        const dstLo = dst.first();
+        const dstHi = dst.intervals[dst.intervals.length - 1][1];
+        box = box
+            ? [
+                  srcLo < box[0] ? srcLo : box[0],
+                  srcHi > box[1] ? srcHi : box[1],
+                  dstLo < box[2] ? dstLo : box[2],
+                  dstHi > box[3] ? dstHi : box[3]
+              ]
+            : [srcLo, srcHi, dstLo, dstHi];
     }
     return box;
+}
+
+/** Whether two boxes share no source or no destination address (an absent box shares nothing). */
+function apart<A extends Bound>(a: Box<A>, d: Box<A>): boolean {
+    return !a || !d || a[1] < d[0] || d[1] < a[0] || a[3] < d[2] || d[3] < a[2];
 }

@@ -15,7 +15,7 @@ import { renderFrrConf } from '../config/frr/render.js';
 import { renderNftables, renderPolicyRouting } from '../config/nftables/render.js';
 import { formatAddress, prefixesOf } from '../net/ipv4.js';
 import { MAX_LOCAL_ROUTES, testerAddress } from '../twin/test-hosts.js';
-import type { Twin } from '../twin/model.js';
+import { ipv4Hosts, ipv4Segments, type Twin } from '../twin/model.js';
 import { checkName, FRR_DAEMONS, inNamespace, LabError, namespaces, run } from './system.js';
 
 export const STATE_DIR = '/run/netintent';
@@ -155,11 +155,11 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
             { namespace: deviceNamespace(link.b.device), name: link.b.interface }
         );
     }
-    for (const segment of twin.segments.values()) {
+    for (const segment of ipv4Segments(twin)) {
         if (!segment.attach) continue;
         const namespace = `${prefix}-s-${checkName(segment.name, 'segment')}`;
         makeNamespace(namespace);
-        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name);
+        const hosts = ipv4Hosts(twin, segment.name);
         // The segment is a bridge: the attachment, its test host, and a namespace per twin host.
         inNamespace(namespace, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
         inNamespace(namespace, 'ip', ['link', 'set', 'br0', 'up']);

@@ -6,11 +6,20 @@
 import { createHash } from 'node:crypto';
 import { AstUtils, type AstNode } from 'langium';
 import { fromZeroBased, type SourceLocation } from '../common/diagnostic.js';
+import { IPV4, IPV6, NO_ADDRESSES, parseAnyPrefix, unionAddresses, type Addresses } from '../net/family.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { ALL_ADDRESSES, parsePrefix, prefixRange } from '../net/ipv4.js';
-import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, PROTOCOL_NUMBERS, type ProtocolName } from '../net/packet-set.js';
-import type { InterfaceKey, Twin } from '../twin/model.js';
-import { deviceAddresses, routerAddresses } from '../twin/places.js';
+import { ALL_ADDRESSES } from '../net/ipv4.js';
+import { ALL_ADDRESSES6 } from '../net/ipv6.js';
+import {
+    ALL_PORTS,
+    ALL_PROTOCOLS,
+    PacketSet,
+    protocolNumber,
+    type Family,
+    type ProtocolName
+} from '../net/packet-set.js';
+import type { InterfaceKey, Twin, TwinSegment } from '../twin/model.js';
+import { deviceAddresses, deviceAddresses6, routerAddresses, routerAddresses6 } from '../twin/places.js';
 import {
     isAllow,
     isAnyEndpoint,
@@ -76,7 +85,7 @@ export function buildIntentProgram(twin: Twin, models: readonly Model[], options
 }
 
 class ProgramBuilder {
-    private readonly groupAddresses = new Map<Group, IntervalSet>();
+    private readonly groupAddresses = new Map<Group, Addresses>();
 
     constructor(
         private readonly twin: Twin,
@@ -170,8 +179,11 @@ class ProgramBuilder {
         unknown: (part: AstNode | undefined) => boolean
     ): Pick<Requirement, 'flows' | 'packets'> {
         const endpoint = (part: Endpoint | undefined): EndpointSet =>
-            unknown(part) ? { label: part?.$cstNode?.text ?? '', addresses: ALL_ADDRESSES } : this.endpoint(part);
-        const services = node.services.some(unknown) ? this.services([]) : this.services(node.services);
+            unknown(part)
+                ? { label: part?.$cstNode?.text ?? '', addresses: ALL_ADDRESSES, addresses6: ALL_ADDRESSES6 }
+                : this.endpoint(part);
+        const specs = node.services.some(unknown) ? [] : node.services;
+        const [services, services6] = [this.services(specs, 4), this.services(specs, 6)];
         const flows = isIsolate(node)
             ? node.members
                   .flatMap((a, i) =>
@@ -185,17 +197,26 @@ class ProgramBuilder {
                   )
                   .map(([a, b]) => ({ source: endpoint(a), destination: endpoint(b) }))
             : [{ source: endpoint(node.source), destination: endpoint(node.destination) }];
+        // Each family where both ends have addresses; nothing for one where either has none.
         const packets = flows.reduce(
-            (set, flow) =>
-                set.union(
-                    services.reduce(
-                        (acc, s) =>
-                            acc.union(
-                                PacketSet.cube({ src: flow.source.addresses, dst: flow.destination.addresses, ...s })
-                            ),
-                        PacketSet.EMPTY
+            (set, { source, destination }) =>
+                set
+                    .union(
+                        services.reduce(
+                            (acc, s) =>
+                                acc.union(PacketSet.cube({ src: source.addresses, dst: destination.addresses, ...s })),
+                            PacketSet.EMPTY
+                        )
                     )
-                ),
+                    .union(
+                        services6.reduce(
+                            (acc, s) =>
+                                acc.union(
+                                    PacketSet.cube6({ src: source.addresses6, dst: destination.addresses6, ...s })
+                                ),
+                            PacketSet.EMPTY
+                        )
+                    ),
             PacketSet.EMPTY
         );
         return { flows, packets };
@@ -206,18 +227,16 @@ class ProgramBuilder {
      * twin's endpoints and its devices' own addresses that no allow takes.
      */
     private defaultRequirement(node: AstNode): Requirement {
-        const everywhere = this.anyAddresses().union(routerAddresses(this.twin));
-        const anySource = IntervalSet.of(0, 0xffffffff);
+        const any = this.anyAddresses();
+        const everywhere = any.v4.union(routerAddresses(this.twin));
+        const everywhere6 = any.v6.union(routerAddresses6(this.twin));
         const flow = {
-            source: { label: 'any source', addresses: anySource },
-            destination: { label: 'any', addresses: everywhere }
+            source: { label: 'any source', addresses: ALL_ADDRESSES, addresses6: ALL_ADDRESSES6 },
+            destination: { label: 'any', addresses: everywhere, addresses6: everywhere6 }
         };
-        const packets = PacketSet.cube({
-            src: anySource,
-            dst: everywhere,
-            protocol: ALL_PROTOCOLS,
-            dstPort: ALL_PORTS
-        });
+        const packets = PacketSet.cube({ src: ALL_ADDRESSES, dst: everywhere }).union(
+            PacketSet.cube6({ src: ALL_ADDRESSES6, dst: everywhere6 })
+        );
         return {
             kind: 'default',
             intent: 'default',
@@ -269,28 +288,39 @@ class ProgramBuilder {
         return { name: node.name, failures, location: locationOf(node) };
     }
 
-    /** Protocol and port sets of a statement's services; none written means all IP traffic. */
-    private services(specs: readonly ServiceSpec[]): Array<{ protocol: IntervalSet; dstPort: IntervalSet }> {
+    /** Protocol and port sets of a statement's services in a family; none written means all IP traffic. */
+    private services(
+        specs: readonly ServiceSpec[],
+        family: Family
+    ): Array<{ protocol: IntervalSet; dstPort: IntervalSet }> {
         if (specs.length === 0) return [{ protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS }];
         const entries = specs.flatMap(spec =>
             isServiceUse(spec) ? (spec.service?.ref?.entries ?? []) : isServiceEntry(spec) ? [spec] : []
         );
-        return entries.map(serviceCube);
+        return entries.map(entry => serviceCube(entry, family));
     }
 
     private endpoint(node: Endpoint | undefined): EndpointSet {
-        return { label: node?.$cstNode?.text ?? '', addresses: this.addresses(node) };
+        const { v4, v6 } = this.addresses(node);
+        return { label: node?.$cstNode?.text ?? '', addresses: v4, addresses6: v6 };
     }
 
-    private addresses(node: Endpoint | undefined): IntervalSet {
-        if (!node) return IntervalSet.EMPTY;
+    private addresses(node: Endpoint | undefined): Addresses {
+        if (!node) return NO_ADDRESSES;
         if (isAnyEndpoint(node)) return this.anyAddresses();
         if (isPrefixEndpoint(node)) {
-            const parsed = node.prefix ? parsePrefix(node.prefix) : undefined;
-            return parsed ? prefixRange(parsed.prefix) : IntervalSet.EMPTY;
+            const parsed = node.prefix ? parseAnyPrefix(node.prefix) : undefined;
+            if (!parsed) return NO_ADDRESSES;
+            return parsed.family === 4
+                ? { ...NO_ADDRESSES, v4: IPV4.range(parsed.prefix) }
+                : { ...NO_ADDRESSES, v6: IPV6.range(parsed.prefix) };
         }
-        if (isDeviceEndpoint(node))
-            return node.device?.ref ? deviceAddresses(this.twin, node.device.ref.name) : IntervalSet.EMPTY;
+        if (isDeviceEndpoint(node)) {
+            const name = node.device?.ref?.name;
+            return name === undefined
+                ? NO_ADDRESSES
+                : { v4: deviceAddresses(this.twin, name), v6: deviceAddresses6(this.twin, name) };
+        }
         const target = isSegmentEndpoint(node)
             ? node.segment?.ref
             : isHostEndpoint(node)
@@ -301,20 +331,27 @@ class ProgramBuilder {
                   ? node.target?.ref
                   : undefined;
         if (isGroup(target)) return this.groupSet(target);
-        if (!isTwinSymbol(target)) return IntervalSet.EMPTY;
+        if (!isTwinSymbol(target)) return NO_ADDRESSES;
         switch (target.$type) {
             case 'TwinSegment': {
                 const segment = this.twin.segments.get(target.name);
-                return segment ? prefixRange(segment.prefix) : IntervalSet.EMPTY;
+                return segment ? segmentAddresses(segment) : NO_ADDRESSES;
             }
             case 'TwinHost': {
                 const host = this.twin.hosts.get(target.name);
-                return host ? IntervalSet.of(host.address, host.address) : IntervalSet.EMPTY;
+                if (!host) return NO_ADDRESSES;
+                const { address: a, address6: a6 } = host;
+                return {
+                    v4: a === undefined ? IntervalSet.EMPTY : IntervalSet.of(a, a),
+                    v6: a6 === undefined ? IntervalSet.EMPTY6 : IntervalSet.of(a6, a6)
+                };
             }
-            case 'TwinExternal':
-                return this.twin.externals.get(target.name)?.space ?? IntervalSet.EMPTY;
+            case 'TwinExternal': {
+                const external = this.twin.externals.get(target.name);
+                return external ? { v4: external.space, v6: external.space6 } : NO_ADDRESSES;
+            }
             default:
-                return IntervalSet.EMPTY;
+                return NO_ADDRESSES;
         }
     }
 
@@ -322,7 +359,7 @@ class ProgramBuilder {
      * A group's addresses; a group that contains itself contributes nothing the second time.
      * Members first, depth first, without recursion: groups may nest deeper than the call stack.
      */
-    groupSet(root: Group): IntervalSet {
+    groupSet(root: Group): Addresses {
         // The groups whose members are being computed: the path from the root.
         const open = new Set<Group>();
         const pending = [root];
@@ -338,7 +375,7 @@ class ProgramBuilder {
             } else {
                 this.groupAddresses.set(
                     group,
-                    group.members.reduce((acc, m) => acc.union(this.memberAddresses(m)), IntervalSet.EMPTY)
+                    group.members.reduce((acc, m) => unionAddresses(acc, this.memberAddresses(m)), NO_ADDRESSES)
                 );
                 open.delete(group);
                 pending.pop();
@@ -348,22 +385,29 @@ class ProgramBuilder {
     }
 
     /** A member's addresses once its groups are computed; a group still open is a cycle: nothing. */
-    private memberAddresses(member: Endpoint): IntervalSet {
+    private memberAddresses(member: Endpoint): Addresses {
         const target = isNamedEndpoint(member) ? member.target?.ref : undefined;
-        return isGroup(target) ? (this.groupAddresses.get(target) ?? IntervalSet.EMPTY) : this.addresses(member);
+        return isGroup(target) ? (this.groupAddresses.get(target) ?? NO_ADDRESSES) : this.addresses(member);
     }
 
     /** `any`: every segment and external of the twin. */
-    private anyAddresses(): IntervalSet {
+    private anyAddresses(): Addresses {
         return [...this.twin.segments.values()]
-            .map(s => prefixRange(s.prefix))
-            .concat([...this.twin.externals.values()].map(e => e.space))
-            .reduce((acc, s) => acc.union(s), IntervalSet.EMPTY);
+            .map(segmentAddresses)
+            .concat([...this.twin.externals.values()].map(e => ({ v4: e.space, v6: e.space6 })))
+            .reduce(unionAddresses, NO_ADDRESSES);
     }
 }
 
+function segmentAddresses(segment: TwinSegment): Addresses {
+    return {
+        v4: segment.prefix ? IPV4.range(segment.prefix) : IntervalSet.EMPTY,
+        v6: segment.prefix6 ? IPV6.range(segment.prefix6) : IntervalSet.EMPTY6
+    };
+}
+
 /** The addresses a group stands for (for a hover). */
-export function groupAddresses(twin: Twin, group: Group): IntervalSet {
+export function groupAddresses(twin: Twin, group: Group): Addresses {
     return groupAddressLookup(twin)(group);
 }
 
@@ -380,14 +424,15 @@ export function possiblePacketsLookup(
 }
 
 /** What groups stand for, each group computed once however many are asked (for validation: empty groups). */
-export function groupAddressLookup(twin: Twin): (group: Group) => IntervalSet {
+export function groupAddressLookup(twin: Twin): (group: Group) => Addresses {
     const builder = new ProgramBuilder(twin, {});
     return group => builder.groupSet(group);
 }
 
-export function serviceCube(entry: ServiceEntry): { protocol: IntervalSet; dstPort: IntervalSet } {
+/** A service entry's protocol and ports in a family (`icmp`: ICMP in IPv4, ICMPv6 in IPv6). */
+export function serviceCube(entry: ServiceEntry, family: Family): { protocol: IntervalSet; dstPort: IntervalSet } {
     if (entry.protocol === 'ip') return { protocol: ALL_PROTOCOLS, dstPort: ALL_PORTS };
-    const number = PROTOCOL_NUMBERS[entry.protocol as ProtocolName];
+    const number = protocolNumber(entry.protocol as ProtocolName, family);
     const ports =
         entry.ports?.from !== undefined
             ? IntervalSet.of(entry.ports.from, entry.ports.to ?? entry.ports.from)

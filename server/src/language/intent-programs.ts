@@ -6,7 +6,7 @@
 import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumDocuments } from 'langium';
 import { buildIntentProgram, groupAddressLookup } from './intent-build.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import type { IntervalSet } from '../net/interval-set.js';
+import type { Addresses } from '../net/family.js';
 import type { TwinLoadResult } from '../twin/load.js';
 import type { Twin } from '../twin/model.js';
 import { isDefaultPolicy, type Group, type Model } from './generated/ast.js';
@@ -22,7 +22,7 @@ export interface BoundProgram {
     /** The `default deny` line the default requirement comes from. */
     defaultStatement?: AstNode;
     /** What a group stands for, each computed once (validation asks of every group). */
-    groupAddresses: (group: Group) => IntervalSet;
+    groupAddresses: (group: Group) => Addresses;
 }
 
 export class IntentPrograms {

@@ -5,7 +5,10 @@
 import * as path from 'node:path';
 import { MAX_PARTS } from '../intent/overlap.js';
 import { AstUtils, type AstNode, type LangiumDocument, type ValidationAcceptor, type ValidationChecks } from 'langium';
-import { formatPrefix, parsePrefix } from '../net/ipv4.js';
+import type { EndpointSet, Requirement as RequirementIR } from '../intent/model.js';
+import { isEmptyAddresses, parseAnyPrefix } from '../net/family.js';
+import { formatPrefix } from '../net/ipv4.js';
+import { formatPrefix6 } from '../net/ipv6.js';
 import { describePacket } from '../net/packet-set.js';
 import { findLink, linkName } from '../twin/model.js';
 import {
@@ -45,7 +48,8 @@ export function registerValidationChecks(services: NetintentServices): void {
             validator.checkTwinBinding,
             validator.checkDefaults,
             validator.checkDuplicateNames,
-            validator.checkOverlaps
+            validator.checkOverlaps,
+            validator.checkFamilies
         ],
         Group: validator.checkGroup,
         Service: validator.checkService,
@@ -183,6 +187,28 @@ export class NetintentValidator {
         }
     };
 
+    /** A requirement whose ends have addresses, but in no family in common, covers no packet at all. */
+    checkFamilies = (model: Model, accept: ValidationAcceptor): void => {
+        const bound = this.programs.forDocument(AstUtils.getDocument(model));
+        if (!bound) return;
+        const families = (end: EndpointSet) =>
+            [...(end.addresses.isEmpty() ? [] : ['IPv4']), ...(end.addresses6.isEmpty() ? [] : ['IPv6'])].join(' and ');
+        for (const [requirement, node] of bound.statementOf) {
+            if (!requirement.packets.isEmpty() || AstUtils.getDocument(node) !== AstUtils.getDocument(model)) continue;
+            // Empty for another reason (a service with errors, a group of nothing): said there.
+            const common = (f: RequirementIR['flows'][number]) =>
+                (!f.source.addresses.isEmpty() && !f.destination.addresses.isEmpty()) ||
+                (!f.source.addresses6.isEmpty() && !f.destination.addresses6.isEmpty());
+            const apart = requirement.flows.find(f => families(f.source) && families(f.destination));
+            if (!apart || requirement.flows.some(common)) continue;
+            accept(
+                'error',
+                `This ${requirement.kind} covers no packet: ${apart.source.label} has ${families(apart.source)} addresses only, ${apart.destination.label} ${families(apart.destination)} only. A requirement covers each family in which both of its ends have addresses.`,
+                { node, code: 'no-packet' }
+            );
+        }
+    };
+
     checkGroup = (group: Group, accept: ValidationAcceptor): void => {
         if (group.members.length === 0) {
             accept(
@@ -203,9 +229,9 @@ export class NetintentValidator {
         const bound = this.programs.forDocument(AstUtils.getDocument(group));
         // Only a group whose members are all sound can be said to stand for nothing.
         const sound = group.members.every(m =>
-            isNamedEndpoint(m) ? m.target?.ref : !isPrefixEndpoint(m) || (m.prefix && parsePrefix(m.prefix))
+            isNamedEndpoint(m) ? m.target?.ref : !isPrefixEndpoint(m) || (m.prefix && parseAnyPrefix(m.prefix))
         );
-        if (bound && sound && bound.groupAddresses(group).isEmpty()) {
+        if (bound && sound && isEmptyAddresses(bound.groupAddresses(group))) {
             accept(
                 'warning',
                 `Group '${group.name}' stands for no addresses of the twin; intents that use it check nothing.`,
@@ -257,19 +283,23 @@ export class NetintentValidator {
 
     checkPrefix = (endpoint: PrefixEndpoint, accept: ValidationAcceptor): void => {
         if (!endpoint.prefix) return;
-        const parsed = parsePrefix(endpoint.prefix);
+        const parsed = parseAnyPrefix(endpoint.prefix);
         if (!parsed) {
-            accept(
-                'error',
-                `'${endpoint.prefix}' is not an IPv4 prefix; write four numbers 0-255 and a length 0-32, e.g. 10.0.0.0/8.`,
-                { node: endpoint, property: 'prefix', code: 'bad-prefix' }
-            );
+            const how = endpoint.prefix.includes(':')
+                ? 'an IPv6 prefix; write up to eight groups of 1-4 hex digits, :: once for a run of zeros, and a length 0-128, e.g. 2001:db8::/32'
+                : 'an IPv4 prefix; write four numbers 0-255 and a length 0-32, e.g. 10.0.0.0/8';
+            accept('error', `'${endpoint.prefix}' is not ${how}.`, {
+                node: endpoint,
+                property: 'prefix',
+                code: 'bad-prefix'
+            });
         } else if (parsed.hostBitsSet) {
-            accept('warning', `${endpoint.prefix} has host bits set; it means ${formatPrefix(parsed.prefix)}.`, {
+            const normalized = parsed.family === 4 ? formatPrefix(parsed.prefix) : formatPrefix6(parsed.prefix);
+            accept('warning', `${endpoint.prefix} has host bits set; it means ${normalized}.`, {
                 node: endpoint,
                 property: 'prefix',
                 code: 'host-bits',
-                data: { normalized: formatPrefix(parsed.prefix) }
+                data: { normalized }
             });
         }
     };

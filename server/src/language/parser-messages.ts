@@ -14,6 +14,7 @@ const TERMINAL_NAMES: Record<string, string> = {
     INT: 'a number',
     STRING: 'a quoted string',
     IPV4: 'an IPv4 prefix like 10.0.0.0/8',
+    IPV6: 'an IPv6 prefix like 2001:db8::/32',
     DURATION: 'a duration like 4ms'
 };
 

@@ -6,6 +6,7 @@
 import { URI, type AstNode, type AstNodeDescription } from 'langium';
 import { toZeroBased, type SourceLocation } from '../common/diagnostic.js';
 import { formatAddress, formatPrefix } from '../net/ipv4.js';
+import { formatAddress6, formatPrefix6 } from '../net/ipv6.js';
 import { interfaceName, type Twin } from '../twin/model.js';
 import { TwinDevice, TwinExternal, TwinHost, TwinInterface, TwinSegment } from './generated/ast.js';
 
@@ -53,21 +54,27 @@ export class TwinSymbols {
             const key = device ?? type;
             list.set(key, [...(list.get(key) ?? []), description]);
         };
-        const address = (a?: number, length?: number) =>
-            a === undefined ? 'no address' : `${formatAddress(a)}${length === undefined ? '' : `/${length}`}`;
+        // Each family's address that is there ("10.0.0.1/31, 2001:db8:ff00::/127"), or "no address".
+        const address = (a?: number, length?: number, a6?: bigint, length6?: number) => {
+            const parts = [
+                ...(a === undefined ? [] : [`${formatAddress(a)}${length === undefined ? '' : `/${length}`}`]),
+                ...(a6 === undefined ? [] : [`${formatAddress6(a6)}${length6 === undefined ? '' : `/${length6}`}`])
+            ];
+            return parts.length === 0 ? 'no address' : parts.join(', ');
+        };
         for (const device of twin.devices.values()) {
             add(
                 TwinDevice.$type,
                 device.name,
                 device.location,
-                `${device.role}, loopback ${address(device.loopback)}, ${device.interfaces.size} interfaces`
+                `${device.role}, loopback ${address(device.loopback, undefined, device.loopback6)}, ${device.interfaces.size} interfaces`
             );
             for (const iface of device.interfaces.values())
                 add(
                     TwinInterface.$type,
                     iface.name,
                     iface.location,
-                    `${iface.use} interface, ${address(iface.address, iface.prefixLength)}`,
+                    `${iface.use} interface, ${address(iface.address, iface.prefixLength, iface.address6, iface.prefixLength6)}`,
                     device.name
                 );
         }
@@ -76,17 +83,22 @@ export class TwinSymbols {
                 TwinSegment.$type,
                 segment.name,
                 segment.location,
-                `${formatPrefix(segment.prefix)}${segment.attach ? ` on ${interfaceName(segment.attach)}` : ''}`
+                `${[...(segment.prefix ? [formatPrefix(segment.prefix)] : []), ...(segment.prefix6 ? [formatPrefix6(segment.prefix6)] : [])].join(', ')}${segment.attach ? ` on ${interfaceName(segment.attach)}` : ''}`
             );
         }
         for (const host of twin.hosts.values())
-            add(TwinHost.$type, host.name, host.location, `${formatAddress(host.address)} in segment ${host.segment}`);
+            add(
+                TwinHost.$type,
+                host.name,
+                host.location,
+                `${address(host.address, undefined, host.address6)} in segment ${host.segment}`
+            );
         for (const external of twin.externals.values()) {
             add(
                 TwinExternal.$type,
                 external.name,
                 external.location,
-                `${external.prefixes.map(formatPrefix).join(', ')}${external.attach ? ` via ${interfaceName(external.attach)}` : ''}`
+                `${[...external.prefixes.map(formatPrefix), ...external.prefixes6.map(formatPrefix6)].join(', ')}${external.attach ? ` via ${interfaceName(external.attach)}` : ''}`
             );
         }
     }

@@ -21,7 +21,7 @@ import {
 import { groupAddresses } from '../language/intent-build.js';
 import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { TWIN_KIND_NAMES } from '../language/twin-symbols.js';
-import { formatRange } from '../net/ipv4.js';
+import { describeAddresses } from '../net/family.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import type { VerificationScheduler } from './verification.js';
 import { twinReferenceAt } from './twin-navigation.js';
@@ -139,12 +139,7 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
     private describeGroup(document: LangiumDocument, group: Group): string {
         const twin = this.programs.forDocument(document)?.program.twin;
         const members = twin ? groupAddresses(twin, group) : undefined;
-        const addresses = members
-            ? members.intervals
-                  .slice(0, 8)
-                  .map(([lo, hi]) => formatRange(lo, hi))
-                  .join(', ') + (members.intervals.length > 8 ? ', …' : '')
-            : '';
+        const addresses = members ? describeAddresses(members, 8) : '';
         return `**group ${group.name}**\n\n\`${group.$cstNode?.text ?? ''}\`${addresses ? `\n\naddresses: ${addresses}` : ''}`;
     }
 }

@@ -5,22 +5,23 @@
  * things are written).
  */
 import * as path from 'node:path';
-import { isScalar, type Node } from 'yaml';
+import { isScalar, isSeq, type Node } from 'yaml';
 import { quoted, type Diagnostic, type SourceLocation } from '../common/diagnostic.js';
 import { didYouMean } from '../common/suggest.js';
 import { parseDuration } from '../common/units.js';
-import { IntervalSet } from '../net/interval-set.js';
 import {
-    formatAddress,
-    formatPrefix,
-    lastAddress,
-    parseAddress,
-    parsePrefix,
-    prefixContains,
-    prefixMask,
-    prefixRange,
-    type Prefix
-} from '../net/ipv4.js';
+    IPV4,
+    IPV6,
+    parseAnyAddress,
+    parseAnyPrefix,
+    type AddressFamily,
+    type AnyAddress,
+    type AnyPrefix
+} from '../net/family.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { formatAddress } from '../net/ipv4.js';
+import { formatAddress6 } from '../net/ipv6.js';
+import type { Family } from '../net/packet-set.js';
 import {
     interfaceName,
     linkName,
@@ -35,7 +36,7 @@ import {
     type TwinSegment
 } from './model.js';
 import { CONTAINERLAB_POOLS, importContainerlab, isContainerlabFile, type ContainerlabTarget } from './containerlab.js';
-import { allocateAddresses, type AddressUse, type Pool } from './allocate.js';
+import { allocateAddresses, type AddressUse, type Pools } from './allocate.js';
 import { YamlReader, type Endpoint, type MapEntry } from './yaml-reader.js';
 
 /** Reads a file's text: undefined when it does not exist, `refused` (why) when it may not or cannot be read. */
@@ -62,11 +63,11 @@ const TOP_KEYS = [
     'state'
 ] as const;
 const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
-const LINK_KEYS = ['endpoints', 'subnet', 'cost', 'latency', 'bandwidth'];
+const LINK_KEYS = ['endpoints', 'subnet', 'subnet6', 'cost', 'latency', 'bandwidth'];
 const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
 const HOST_KEYS = ['segment', 'address'];
 const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
-const POOL_KEYS = ['links', 'loopbacks'];
+const POOL_KEYS = ['links', 'loopbacks', 'links6', 'loopbacks6'];
 const STATE_KEYS = ['observed', 'down', 'routes'];
 const DEFAULT_COST = 10;
 /** Names of devices, segments, hosts, externals and the network: what intents can write, kept short. */
@@ -87,13 +88,13 @@ class TwinLoader {
     private readonly files: string[] = [];
     private readonly twin: Twin;
     private readonly addressUses: AddressUse[] = [];
+    private readonly addressUses6: AddressUse<bigint>[] = [];
     private readonly interfaceUsers = new Map<string, string>();
     private readonly unattachedReported = new Set<string>();
     /** The containerlab topology's links the twin has not yet added to, by their two ends (see endsKey). */
     private readonly importedLinks = new Map<string, TwinLink>();
     private readonly hostNodeAttachments = new Map<string, { key: InterfaceKey; location: SourceLocation }>();
-    private linkPool?: Pool;
-    private loopbackPool?: Pool;
+    private readonly pools: Pools = {};
 
     constructor(
         private readonly file: string,
@@ -110,6 +111,7 @@ class TwinLoader {
             externals: new Map(),
             down: new Set(),
             ownSpace: IntervalSet.EMPTY,
+            ownSpace6: IntervalSet.EMPTY6,
             rejected: new Set()
         };
     }
@@ -120,8 +122,8 @@ class TwinLoader {
             if (isContainerlabFile(this.file)) {
                 // A containerlab file has no place for pools: its addresses come from these.
                 const location = reader.location(reader.root);
-                this.linkPool = { prefix: CONTAINERLAB_POOLS.links, location };
-                this.loopbackPool = { prefix: CONTAINERLAB_POOLS.loopbacks, location };
+                this.pools.links = { prefix: CONTAINERLAB_POOLS.links, location };
+                this.pools.loopbacks = { prefix: CONTAINERLAB_POOLS.loopbacks, location };
                 importContainerlab(reader, new Set(), this.containerlabTarget());
             } else {
                 this.loadTwinFile(reader);
@@ -220,11 +222,12 @@ class TwinLoader {
 
     private readPools(reader: YamlReader, entry: MapEntry | undefined): void {
         for (const pool of reader.map(entry?.value, 'pools', POOL_KEYS)) {
-            const prefix = this.readPrefix(reader, pool.value, `pools.${pool.key}`);
-            if (!prefix) continue;
-            const value = { prefix, location: reader.location(pool.value) };
-            if (pool.key === 'links') this.linkPool = value;
-            else this.loopbackPool = value;
+            const family = pool.key.endsWith('6') ? 6 : 4;
+            const read = this.readPrefix(reader, pool.value, `pools.${pool.key}`, family);
+            if (!read) continue;
+            const location = reader.location(pool.value);
+            if (read.family === 4) this.pools[pool.key as 'links' | 'loopbacks'] = { prefix: read.prefix, location };
+            else this.pools[pool.key as 'links6' | 'loopbacks6'] = { prefix: read.prefix, location };
         }
     }
 
@@ -260,19 +263,19 @@ class TwinLoader {
                 case 'asn':
                     device.asn = reader.integer(field.value, 'asn', 1, 4294967295);
                     break;
-                case 'loopback':
-                case 'router-id': {
-                    const address = this.readAddress(reader, field.value, field.key);
-                    if (address !== undefined && field.key === 'loopback') {
-                        device.loopback = address;
-                        this.useAddresses(
-                            IntervalSet.of(address, address),
-                            `loopback of ${entry.key}`,
-                            reader.location(field.value)
-                        );
-                    }
+                case 'loopback': {
+                    const { 4: v4, 6: v6 } = this.onePerFamily(reader, field.value, 'loopback', node =>
+                        this.readAddress(reader, node, 'loopback')
+                    );
+                    if (v4) device.loopback = v4.value.address;
+                    if (v6) device.loopback6 = v6.value.address;
+                    if (v4) this.use(reader, v4, `loopback of ${entry.key}`);
+                    if (v6) this.use(reader, v6, `IPv6 loopback of ${entry.key}`);
                     break;
                 }
+                case 'router-id':
+                    this.readAddress(reader, field.value, field.key, 4);
+                    break;
             }
         }
         this.twin.devices.set(entry.key, device);
@@ -296,16 +299,19 @@ class TwinLoader {
         link.location = reader.location(node);
         for (const field of fields.values()) {
             switch (field.key) {
-                case 'subnet': {
-                    const subnet = this.readPrefix(reader, field.value, 'subnet');
-                    if (subnet && subnet.length > 31) {
+                case 'subnet':
+                case 'subnet6': {
+                    const read = this.readPrefix(reader, field.value, field.key, field.key === 'subnet' ? 4 : 6);
+                    const family = read?.family === 4 ? IPV4 : IPV6;
+                    if (read && read.prefix.length > family.bits - 1) {
                         reader.error(
                             field.value,
-                            `Subnet ${formatPrefix(subnet)} has no room for two interfaces; use a /31 or shorter prefix.`
+                            `Subnet ${this.formatRead(read)} has no room for two interfaces; use a /${family.bits - 1} or shorter prefix.`
                         );
-                    } else if (subnet) {
-                        link.subnet = subnet;
-                        this.useAddresses(prefixRange(subnet), `link ${linkName(link)}`, reader.location(field.value));
+                    } else if (read) {
+                        if (read.family === 4) link.subnet = read.prefix;
+                        else link.subnet6 = read.prefix;
+                        this.use(reader, { value: read, node: field.value! }, `link ${linkName(link)}`);
                     }
                     break;
                 }
@@ -345,51 +351,59 @@ class TwinLoader {
         if (!prefixEntry) {
             reader.error(
                 entry.keyNode,
-                `Segment ${entry.key} needs a 'prefix:' (the subnet where its endpoints live).`
+                `Segment ${entry.key} needs a 'prefix:' (the subnet where its endpoints live; a list of one IPv4 and one IPv6 prefix for dual stack).`
             );
             this.twin.rejected.add(`segment:${entry.key}`);
             return;
         }
-        const prefix = this.readPrefix(reader, prefixEntry.value, 'prefix');
-        if (prefix && prefix.length > 30) {
+        const prefixes = this.onePerFamily(reader, prefixEntry.value, 'prefix', node =>
+            this.readPrefix(reader, node, 'prefix')
+        );
+        // Room for the network address, a gateway, a host and (IPv4) the broadcast address.
+        const roomy = <T extends AnyPrefix>(read: Written<T> | undefined) => {
+            if (!read) return undefined;
+            const longest = (read.value.family === 4 ? IPV4 : IPV6).bits - 2;
+            if (read.value.prefix.length <= longest) return read.value;
             reader.error(
-                prefixEntry.value,
-                `Segment prefix ${formatPrefix(prefix)} is too small for a gateway and hosts; use a /30 or shorter prefix.`
+                read.node,
+                `Segment prefix ${this.formatRead(read.value)} is too small for a gateway and hosts; use a /${longest} or shorter prefix.`
             );
-        }
-        if (!prefix || prefix.length > 30) {
+            return undefined;
+        };
+        const v4 = roomy(prefixes[4]);
+        const v6 = roomy(prefixes[6]);
+        if ((prefixes[4] && !v4) || (prefixes[6] && !v6) || (!v4 && !v6)) {
             this.twin.rejected.add(`segment:${entry.key}`);
             return;
         }
         const segment: TwinSegment = {
             name: entry.key,
-            prefix,
-            gateway: prefix.network + 1,
+            prefix: v4?.prefix,
+            prefix6: v6?.prefix,
+            gateway: v4 && v4.prefix.network + 1,
+            gateway6: v6 && v6.prefix.network + 1n,
             location: reader.location(entry.keyNode)
         };
         const gateway = fields.get('gateway');
         if (gateway) {
-            const address = this.readAddress(reader, gateway.value, 'gateway');
-            if (address !== undefined && !this.usableIn(prefix, address)) {
-                reader.error(
-                    gateway.value,
-                    `Gateway ${formatAddress(address)} is not a usable address of segment ${entry.key} (${formatPrefix(prefix)}).`
-                );
-            } else if (address !== undefined) {
-                segment.gateway = address;
-            }
+            const gateways = this.onePerFamily(reader, gateway.value, 'gateway', node =>
+                this.readAddress(reader, node, 'gateway')
+            );
+            const [gateway4, gateway6] = [gateways[4], gateways[6]];
+            if (gateway4 && this.isUsable(reader, IPV4, segment.prefix, gateway4, `Gateway`, entry.key))
+                segment.gateway = gateway4.value.address;
+            if (gateway6 && this.isUsable(reader, IPV6, segment.prefix6, gateway6, `Gateway`, entry.key))
+                segment.gateway6 = gateway6.value.address;
         }
-        this.useAddresses(prefixRange(prefix), `segment ${entry.key}`, reader.location(prefixEntry.value));
+        for (const written of [prefixes[4], prefixes[6]])
+            if (written) this.use(reader, written, `segment ${entry.key}`);
         this.twin.segments.set(entry.key, segment);
         const attach = fields.get('attach');
         if (attach) {
             const endpoint = this.readEndpoint(reader, attach.value);
             if (
                 endpoint &&
-                this.addInterface(reader, endpoint, 'segment', `segment ${entry.key}`, {
-                    address: segment.gateway,
-                    length: prefix.length
-                })
+                this.addInterface(reader, endpoint, 'segment', `segment ${entry.key}`, gatewayAddresses(segment))
             ) {
                 segment.attach = endpoint.key;
             } else {
@@ -426,49 +440,94 @@ class TwinLoader {
         const fromContainerlab = this.hostNodeAttachments.get(entry.key);
         if (fromContainerlab && !segment.attach) {
             const endpoint = { key: fromContainerlab.key, node: null, location: fromContainerlab.location };
-            if (
-                this.addInterface(reader, endpoint, 'segment', `segment ${segment.name}`, {
-                    address: segment.gateway,
-                    length: segment.prefix.length
-                })
-            ) {
+            if (this.addInterface(reader, endpoint, 'segment', `segment ${segment.name}`, gatewayAddresses(segment))) {
                 segment.attach = fromContainerlab.key;
             }
         }
         const addressEntry = fields.get('address');
-        const address = addressEntry
-            ? this.readAddress(reader, addressEntry.value, 'address')
-            : this.freeHostAddress(segment);
-        if (address === undefined) return false;
-        if (!this.usableIn(segment.prefix, address)) {
-            reader.error(
-                addressEntry?.value,
-                `Address ${formatAddress(address)} is not inside segment ${segment.name} (${formatPrefix(segment.prefix)}); use an address of that segment.`
-            );
-            return false;
-        }
-        if (address === segment.gateway) {
-            reader.error(
-                addressEntry?.value,
-                `Address ${formatAddress(address)} is the gateway of segment ${segment.name}; give the host another address.`
-            );
-            return false;
-        }
-        const clash = [...this.twin.hosts.values()].find(h => h.address === address);
-        if (clash) {
-            reader.error(
-                addressEntry?.value,
-                `Address ${formatAddress(address)} is already host ${clash.name}'s (line ${clash.location.range.start.line}).`
-            );
-            return false;
-        }
+        const given = addressEntry
+            ? this.onePerFamily(reader, addressEntry.value, 'address', node =>
+                  this.readAddress(reader, node, 'address')
+              )
+            : {};
+        if (given.failed) return false;
+        const hosts = [...this.twin.hosts.values()];
+        const at = addressEntry?.value ?? entry.keyNode;
+        const address = this.hostAddress(
+            reader,
+            IPV4,
+            segment,
+            segment.prefix,
+            segment.gateway,
+            given[4],
+            hosts.map(h => h.address),
+            at
+        );
+        const address6 = this.hostAddress(
+            reader,
+            IPV6,
+            segment,
+            segment.prefix6,
+            segment.gateway6,
+            given[6],
+            hosts.map(h => h.address6),
+            at
+        );
+        if (address === false || address6 === false) return false;
         this.twin.hosts.set(entry.key, {
             name: entry.key,
             segment: segment.name,
             address,
+            address6,
             location: reader.location(entry.keyNode)
         });
         return true;
+    }
+
+    /**
+     * A host's address in one family: the one written, else the segment's first free one; none
+     * where the segment has no prefix of the family; false after an error.
+     */
+    private hostAddress<A extends Bound, P extends { network: A; length: number }>(
+        reader: YamlReader,
+        family: AddressFamily<A, P>,
+        segment: TwinSegment,
+        prefix: P | undefined,
+        gateway: A | undefined,
+        given: Written<{ address: A }> | undefined,
+        taken: readonly (A | undefined)[],
+        at: Node
+    ): A | undefined | false {
+        if (!prefix && !given) return undefined;
+        const used = new Set([gateway, ...taken]);
+        if (prefix && !given) {
+            for (let a = family.add(prefix.network, 1); a < family.last(prefix); a = family.add(a, 1))
+                if (!used.has(a)) return a;
+            reader.error(
+                at,
+                `Segment ${segment.name} (${family.format(prefix)}) has no ${family.name} address left for this host; give the segment a larger prefix.`
+            );
+            return false;
+        }
+        const { address } = given!.value;
+        const text = family.formatAddress(address);
+        if (!this.isUsable(reader, family, prefix, given!, 'Address', segment.name)) return false;
+        if (address === gateway) {
+            reader.error(
+                given!.node,
+                `Address ${text} is the gateway of segment ${segment.name}; give the host another address.`
+            );
+            return false;
+        }
+        const clash = [...this.twin.hosts.values()].find(h => h.address === address || h.address6 === address);
+        if (clash) {
+            reader.error(
+                given!.node,
+                `Address ${text} is already host ${clash.name}'s (line ${clash.location.range.start.line}).`
+            );
+            return false;
+        }
+        return address;
     }
 
     private readExternal(reader: YamlReader, entry: MapEntry): void {
@@ -486,58 +545,54 @@ class TwinLoader {
         const prefixes = reader
             .seq(prefixesEntry.value, 'prefixes')
             .map(node => this.readPrefix(reader, node, 'prefix'))
-            .filter((p): p is Prefix => p !== undefined);
-        let address: { address: number; length: number } | undefined;
+            .filter(p => p !== undefined);
         const addressEntry = fields.get('address');
-        if (addressEntry) {
-            const text = reader.string(addressEntry.value, 'address');
-            const parsed = text === undefined ? undefined : parsePrefix(text, false);
-            if (text !== undefined && (!parsed || parsed.prefix.length > 31)) {
-                reader.error(
-                    addressEntry.value,
-                    `'${text}' is not an interface address with its prefix length; write it like 203.0.113.2/30.`
-                );
-            } else if (parsed && text !== undefined) {
-                address = { address: parseAddress(text.split('/')[0])!, length: parsed.prefix.length };
-                this.useAddresses(
-                    prefixRange(parsed.prefix),
-                    `external ${entry.key}'s attachment`,
-                    reader.location(addressEntry.value)
-                );
-            }
-        }
-        let peer: number | undefined;
+        const addresses = addressEntry
+            ? this.onePerFamily(reader, addressEntry.value, 'address', node => this.readInterfaceAddress(reader, node))
+            : {};
+        const [address, address6] = [addresses[4]?.value, addresses[6]?.value];
+        for (const written of [addresses[4], addresses[6]])
+            if (written) this.use(reader, written, `external ${entry.key}'s attachment`);
         const peerEntry = fields.get('peer');
-        if (peerEntry) {
-            peer = this.readAddress(reader, peerEntry.value, 'peer');
-            if (
-                peer !== undefined &&
-                address &&
-                !prefixContains(
-                    { network: (address.address & prefixMask(address.length)) >>> 0, length: address.length },
-                    peer
-                )
-            ) {
-                reader.error(
-                    peerEntry.value,
-                    `Peer ${formatAddress(peer)} is not on the attachment subnet of ${formatAddress(address.address)}/${address.length}.`
-                );
-            }
+        const peers = peerEntry
+            ? this.onePerFamily(reader, peerEntry.value, 'peer', node => this.readAddress(reader, node, 'peer'))
+            : {};
+        const [peer4, peer6] = [peers[4], peers[6]];
+        const offSubnet = [
+            peer4 && address && !IPV4.contains(address.prefix, peer4.value.address) && { peer: peer4, address },
+            peer6 &&
+                address6 &&
+                !IPV6.contains(address6.prefix, peer6.value.address) && { peer: peer6, address: address6 }
+        ];
+        for (const stray of offSubnet) {
+            if (!stray) continue;
+            reader.error(
+                stray.peer.node,
+                `Peer ${this.formatAddress(stray.peer.value)} is not on the attachment subnet of ${this.formatRead(stray.address, true)}.`
+            );
         }
         let attach: InterfaceKey | undefined;
         const attachEntry = fields.get('attach');
         if (attachEntry) {
             const endpoint = this.readEndpoint(reader, attachEntry.value);
-            if (endpoint && this.addInterface(reader, endpoint, 'external', `external ${entry.key}`, address))
+            const ends = {
+                ...(address && { address: address.address, length: address.prefix.length }),
+                ...(address6 && { address6: address6.address, length6: address6.prefix.length })
+            };
+            if (endpoint && this.addInterface(reader, endpoint, 'external', `external ${entry.key}`, ends))
                 attach = endpoint.key;
         }
         this.twin.externals.set(entry.key, {
             name: entry.key,
-            prefixes,
+            prefixes: prefixes.filter(p => p.family === 4).map(p => p.prefix),
+            prefixes6: prefixes.filter(p => p.family === 6).map(p => p.prefix),
             attach,
-            address,
-            peer,
+            address: address && { address: address.address, length: address.prefix.length },
+            address6: address6 && { address: address6.address, length: address6.prefix.length },
+            peer: peers[4]?.value.address,
+            peer6: peers[6]?.value.address,
             space: IntervalSet.EMPTY,
+            space6: IntervalSet.EMPTY6,
             location: reader.location(entry.keyNode)
         });
     }
@@ -571,11 +626,11 @@ class TwinLoader {
     /** Allocation and the rules that need the whole twin. */
     private finish(): void {
         allocateAddresses(
-            { twin: this.twin, uses: this.addressUses, diagnostics: this.diagnostics },
-            this.linkPool,
-            this.loopbackPool
+            { twin: this.twin, uses: this.addressUses, uses6: this.addressUses6, diagnostics: this.diagnostics },
+            this.pools
         );
-        this.checkOverlaps();
+        this.checkOverlaps(this.addressUses);
+        this.checkOverlaps(this.addressUses6);
         for (const segment of this.twin.segments.values()) {
             if (!segment.attach && !this.unattachedReported.has(segment.name)) {
                 this.diagnostics.push({
@@ -587,13 +642,21 @@ class TwinLoader {
             }
         }
         this.twin.ownSpace = IntervalSet.fromIntervals(this.addressUses.flatMap(u => u.range.intervals));
+        this.twin.ownSpace6 = IntervalSet.fromIntervals(this.addressUses6.flatMap(u => u.range.intervals));
         // The pools are the network's own too, used or not (an anycast address the compiler takes
         // from the loopback pool is no external's).
+        const { links, loopbacks, links6, loopbacks6 } = this.pools;
         const pools = IntervalSet.fromIntervals(
-            [this.linkPool, this.loopbackPool].flatMap(p => (p ? prefixRange(p.prefix).intervals : []))
+            [links, loopbacks].flatMap(p => (p ? IPV4.range(p.prefix).intervals : []))
         );
-        for (const [external, space] of externalSpaces([...this.twin.externals.values()]))
+        const pools6 = IntervalSet.fromIntervals(
+            [links6, loopbacks6].flatMap(p => (p ? IPV6.range(p.prefix).intervals : []))
+        );
+        const externals = [...this.twin.externals.values()];
+        for (const [external, space] of externalSpaces(IPV4, externals, e => e.prefixes))
             external.space = space.subtract(this.twin.ownSpace).subtract(pools);
+        for (const [external, space] of externalSpaces(IPV6, externals, e => e.prefixes6))
+            external.space6 = space.subtract(this.twin.ownSpace6).subtract(pools6);
         for (const reader of this.readers) this.diagnostics.push(...reader.diagnostics);
         this.diagnostics.sort(
             (x, y) =>
@@ -603,9 +666,9 @@ class TwinLoader {
         );
     }
 
-    private checkOverlaps(): void {
-        const sorted = [...this.addressUses].sort((x, y) => x.range.first() - y.range.first());
-        let widest: AddressUse | undefined;
+    private checkOverlaps<A extends Bound>(uses: readonly AddressUse<A>[]): void {
+        const sorted = [...uses].sort((x, y) => compareBounds(x.range.first(), y.range.first()));
+        let widest: AddressUse<A> | undefined;
         for (const use of sorted) {
             if (widest && widest.range.intersects(use.range)) {
                 const [later, earlier] =
@@ -621,8 +684,17 @@ class TwinLoader {
         }
     }
 
-    private useAddresses(range: IntervalSet, what: string, location: SourceLocation): void {
-        this.addressUses.push({ range, what, location });
+    /** Records what a prefix or address of either family, as written, is used by (overlaps are found among them). */
+    private use(reader: YamlReader, written: Written<AnyPrefix | AnyAddress>, what: string): void {
+        const { value, node } = written;
+        const location = reader.location(node);
+        if (value.family === 4) {
+            const range = 'prefix' in value ? IPV4.range(value.prefix) : IntervalSet.of(value.address, value.address);
+            this.addressUses.push({ range, what, location });
+        } else {
+            const range = 'prefix' in value ? IPV6.range(value.prefix) : IntervalSet.of(value.address, value.address);
+            this.addressUses6.push({ range, what, location });
+        }
     }
 
     private checkName(reader: YamlReader, entry: MapEntry, kind: string): boolean {
@@ -692,7 +764,7 @@ class TwinLoader {
         endpoint: Endpoint,
         use: InterfaceUse,
         user: string,
-        address?: { address: number; length: number }
+        addresses: InterfaceAddresses = {}
     ): boolean {
         const device = this.twin.devices.get(endpoint.key.device);
         if (!device) {
@@ -717,8 +789,10 @@ class TwinLoader {
             name: endpoint.key.interface,
             use,
             location: endpoint.location,
-            address: address?.address,
-            prefixLength: address?.length
+            address: addresses.address,
+            prefixLength: addresses.length,
+            address6: addresses.address6,
+            prefixLength6: addresses.length6
         });
         return true;
     }
@@ -731,35 +805,137 @@ class TwinLoader {
         }
     }
 
-    private readPrefix(reader: YamlReader, node: Node | null, what: string): Prefix | undefined {
+    /**
+     * One value or a list, at most one per family (a segment's prefix, a host's address, ...):
+     * each read by `read`, with the node it was written at. `failed` when one could not be read.
+     */
+    private onePerFamily<T extends { family: Family }>(
+        reader: YamlReader,
+        node: Node | null,
+        what: string,
+        read: (node: Node) => T | undefined
+    ): PerFamily<T> {
+        const resolved = reader.resolve(node);
+        const nodes = resolved && isSeq(resolved) ? reader.seq(node, what) : [node as Node];
+        const out: PerFamily<T> = {};
+        if (nodes.length === 0) reader.error(node, `${what} must not be an empty list.`);
+        for (const item of nodes) {
+            const value = read(item);
+            if (!value) {
+                out.failed = true;
+                continue;
+            }
+            const earlier = out[value.family];
+            if (earlier) {
+                reader.error(
+                    item,
+                    `This is a second IPv${value.family} ${what} (the first is at line ${reader.location(earlier.node).range.start.line}); give at most one per family: [IPv4, IPv6].`
+                );
+                out.failed = true;
+                continue;
+            }
+            (out as Record<Family, Written<T>>)[value.family] = { value, node: item };
+        }
+        return out;
+    }
+
+    /** A prefix of either family (or of the one `family` asks for), as written; host bits set are a warning. */
+    private readPrefix<F extends Family = Family>(
+        reader: YamlReader,
+        node: Node | null,
+        what: string,
+        family?: F
+    ): (AnyPrefix & { family: F }) | undefined {
         const text = reader.string(node, what);
         if (text === undefined) return undefined;
-        const parsed = parsePrefix(text, false);
-        if (!parsed) {
-            reader.error(
-                node,
-                `'${text}' is not an IPv4 prefix; write it like 10.1.0.0/16 (four numbers 0-255, a length 0-32).`,
-                'bad-prefix'
-            );
+        const parsed = parseAnyPrefix(text, false);
+        if (!parsed || (family && parsed.family !== family)) {
+            const kind = family ? `an IPv${family}` : 'an IPv4 or IPv6';
+            const example =
+                family === 6
+                    ? 'like 2001:db8:1::/64'
+                    : family === 4
+                      ? 'like 10.1.0.0/16 (four numbers 0-255, a length 0-32)'
+                      : 'like 10.1.0.0/16 or 2001:db8:1::/64';
+            reader.error(node, `'${text}' is not ${kind} prefix; write it ${example}.`, 'bad-prefix');
             return undefined;
         }
         if (parsed.hostBitsSet) {
-            reader.warning(
-                node,
-                `${text} has host bits set; it is read as ${formatPrefix(parsed.prefix)}.`,
-                'host-bits'
-            );
+            reader.warning(node, `${text} has host bits set; it is read as ${this.formatRead(parsed)}.`, 'host-bits');
         }
-        return parsed.prefix;
+        return parsed as AnyPrefix & { family: F };
     }
 
-    private readAddress(reader: YamlReader, node: Node | null, what: string): number | undefined {
+    /** An interface's address with its prefix length ("203.0.113.2/30", "2001:db8:ee::2/64"). */
+    private readInterfaceAddress(reader: YamlReader, node: Node | null): AnyPrefix | undefined {
+        const text = reader.string(node, 'address');
+        if (text === undefined) return undefined;
+        const parsed = parseAnyPrefix(text, false);
+        if (!parsed || parsed.prefix.length > (parsed.family === 4 ? IPV4 : IPV6).bits - 1) {
+            reader.error(
+                node,
+                `'${text}' is not an interface address with its prefix length; write it like 203.0.113.2/30 or 2001:db8:ee::2/64.`
+            );
+            return undefined;
+        }
+        return parsed;
+    }
+
+    private readAddress(reader: YamlReader, node: Node | null, what: string, family?: Family): AnyAddress | undefined {
         const text = reader.string(node, what);
         if (text === undefined) return undefined;
-        const address = parseAddress(text);
-        if (address === undefined)
-            reader.error(node, `'${text}' is not an IPv4 address; write it like 10.1.0.1.`, 'bad-address');
+        const address = parseAnyAddress(text);
+        if (address === undefined || (family && address.family !== family)) {
+            const [kind, example] =
+                family === 4 ? ['an IPv4', '10.1.0.1'] : ['an IPv4 or IPv6', '10.1.0.1 or 2001:db8:1::1'];
+            reader.error(node, `'${text}' is not ${kind} address; write it like ${example}.`, 'bad-address');
+            return undefined;
+        }
         return address;
+    }
+
+    /** A prefix as read, in its canonical form; `withAddress`: the address as written, with the length. */
+    private formatRead(read: AnyPrefix, withAddress = false): string {
+        if (withAddress) return `${this.formatAddress(read)}/${read.prefix.length}`;
+        return read.family === 4 ? IPV4.format(read.prefix) : IPV6.format(read.prefix);
+    }
+
+    private formatAddress(read: AnyAddress): string {
+        return read.family === 4 ? formatAddress(read.address) : formatAddress6(read.address);
+    }
+
+    /** Whether a gateway's or host's address is a usable one of the segment's prefix (else an error at it). */
+    private isUsable<A extends Bound, P extends { network: A; length: number }>(
+        reader: YamlReader,
+        family: AddressFamily<A, P>,
+        prefix: P | undefined,
+        given: Written<{ address: A }>,
+        what: 'Gateway' | 'Address',
+        segment: string
+    ): boolean {
+        const text = family.formatAddress(given.value.address);
+        if (!prefix) {
+            reader.error(
+                given.node,
+                `${what} ${text} is ${family.name}, but segment ${segment} has no ${family.name} prefix; add one to its prefix list or remove this ${what.toLowerCase()}.`
+            );
+            return false;
+        }
+        const { address } = given.value;
+        // Neither the network address nor (IPv4) the broadcast address; IPv6 has no broadcast.
+        const usable =
+            family.contains(prefix, address) &&
+            address !== prefix.network &&
+            (family.family === 6 || address !== family.last(prefix));
+        if (usable) return true;
+        const range = family.format(prefix);
+        reader.error(
+            given.node,
+            what === 'Gateway'
+                ? `Gateway ${text} is not a usable address of segment ${segment} (${range}).`
+                : `Address ${text} is not inside segment ${segment} (${range}); use an address of that segment.`
+        );
+        return false;
     }
 
     private readLatency(reader: YamlReader, node: Node | null): number | undefined {
@@ -770,50 +946,79 @@ class TwinLoader {
             reader.error(node, `'${text}' is not a latency; write it like 1ms, 500us or 0.5ms.`);
         return microseconds;
     }
-
-    private usableIn(prefix: Prefix, address: number): boolean {
-        return prefixContains(prefix, address) && address !== prefix.network && address !== lastAddress(prefix);
-    }
-
-    private freeHostAddress(segment: TwinSegment): number | undefined {
-        const taken = new Set([segment.gateway, ...[...this.twin.hosts.values()].map(h => h.address)]);
-        for (let a = segment.prefix.network + 1; a < lastAddress(segment.prefix); a++) if (!taken.has(a)) return a;
-        return undefined;
-    }
 }
 
 /**
- * What each external stands for, as routes would decide it: the addresses whose longest matching
- * prefix among all the externals' is one of its own (one prefix in two externals: both). The
- * prefixes nest or are apart, so one pass over them in order builds the nesting: near-linear.
+ * What each external stands for in one family, as routes would decide it: the addresses whose
+ * longest matching prefix among all the externals' is one of its own (one prefix in two
+ * externals: both). The prefixes nest or are apart, so one pass over them in order builds the
+ * nesting: near-linear.
  */
-function externalSpaces(externals: readonly TwinExternal[]): Map<TwinExternal, IntervalSet> {
-    const nodes = new Map<string, { prefix: Prefix; owners: TwinExternal[]; inside: Prefix[] }>();
+function externalSpaces<A extends Bound, P extends { network: A; length: number }>(
+    family: AddressFamily<A, P>,
+    externals: readonly TwinExternal[],
+    prefixesOf: (external: TwinExternal) => readonly P[]
+): Map<TwinExternal, IntervalSet<A>> {
+    const nodes = new Map<string, { prefix: P; owners: TwinExternal[]; inside: P[] }>();
     for (const external of externals) {
-        for (const prefix of external.prefixes) {
-            const key = formatPrefix(prefix);
+        for (const prefix of prefixesOf(external)) {
+            const key = family.format(prefix);
             const node = nodes.get(key) ?? { prefix, owners: [], inside: [] };
             if (!node.owners.includes(external)) node.owners.push(external);
             nodes.set(key, node);
         }
     }
     const ordered = [...nodes.values()].sort(
-        (a, b) => a.prefix.network - b.prefix.network || a.prefix.length - b.prefix.length
+        (a, b) => compareBounds(a.prefix.network, b.prefix.network) || a.prefix.length - b.prefix.length
     );
     const open: typeof ordered = [];
     for (const node of ordered) {
-        while (open.length > 0 && !prefixContains(open[open.length - 1].prefix, node.prefix.network)) open.pop();
+        while (open.length > 0 && !family.contains(open[open.length - 1].prefix, node.prefix.network)) open.pop();
         open[open.length - 1]?.inside.push(node.prefix);
         open.push(node);
     }
-    const spaces = new Map<TwinExternal, Array<readonly [number, number]>>(externals.map(e => [e, []]));
+    const spaces = new Map<TwinExternal, Array<readonly [A, A]>>(externals.map(e => [e, []]));
     for (const node of ordered) {
-        const own = prefixRange(node.prefix).subtract(
-            IntervalSet.fromIntervals(node.inside.map(p => [p.network, lastAddress(p)] as const))
-        );
+        const own = family
+            .range(node.prefix)
+            .subtract(IntervalSet.fromIntervals(node.inside.map(p => [p.network, family.last(p)] as const)));
         for (const owner of node.owners) spaces.get(owner)!.push(...own.intervals);
     }
     return new Map([...spaces].map(([external, intervals]) => [external, IntervalSet.fromIntervals(intervals)]));
+}
+
+/** Numbers or bigints in order, for sort. */
+function compareBounds(a: Bound, b: Bound): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A value read from the twin, and the node it was written at. */
+interface Written<T> {
+    value: T;
+    node: Node;
+}
+
+/** What a field gives per family, `failed` when part of it could not be read (an error is reported). */
+type PerFamily<T extends { family: Family }> = {
+    [F in Family]?: Written<Extract<T, { family: F }>>;
+} & { failed?: true };
+
+/** The addresses an interface gets from what it serves, per family. */
+interface InterfaceAddresses {
+    address?: number;
+    length?: number;
+    address6?: bigint;
+    length6?: number;
+}
+
+/** A segment's gateway addresses: its attachment interface's. */
+function gatewayAddresses(segment: TwinSegment): InterfaceAddresses {
+    return {
+        address: segment.gateway,
+        length: segment.prefix?.length,
+        address6: segment.gateway6,
+        length6: segment.prefix6?.length
+    };
 }
 
 /** A link's two ends, whichever way round they are written. */
@@ -821,7 +1026,7 @@ function endsKey(a: InterfaceKey, b: InterfaceKey): string {
     return [interfaceName(a), interfaceName(b)].sort().join(' -- ');
 }
 
-function lastOf(range: IntervalSet): number {
+function lastOf<A extends Bound>(range: IntervalSet<A>): A {
     return range.intervals[range.intervals.length - 1][1];
 }
 

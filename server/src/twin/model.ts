@@ -2,6 +2,7 @@
 import type { SourceLocation } from '../common/diagnostic.js';
 import type { IntervalSet } from '../net/interval-set.js';
 import type { Prefix } from '../net/ipv4.js';
+import type { Prefix6 } from '../net/ipv6.js';
 
 export type Routing = 'ospf' | 'bgp' | 'static';
 export const ROUTINGS: readonly Routing[] = ['ospf', 'bgp', 'static'];
@@ -20,6 +21,8 @@ export interface TwinInterface {
     readonly use: InterfaceUse;
     address?: number;
     prefixLength?: number;
+    address6?: bigint;
+    prefixLength6?: number;
     readonly location: SourceLocation;
 }
 
@@ -28,6 +31,7 @@ export interface TwinDevice {
     role: string;
     platform: string;
     loopback?: number;
+    loopback6?: bigint;
     asn?: number;
     readonly interfaces: Map<string, TwinInterface>;
     location: SourceLocation;
@@ -37,6 +41,7 @@ export interface TwinLink {
     readonly a: InterfaceKey;
     readonly b: InterfaceKey;
     subnet?: Prefix;
+    subnet6?: Prefix6;
     cost: number;
     /** Microseconds; 0 when the twin gives none. */
     latencyUs: number;
@@ -44,30 +49,39 @@ export interface TwinLink {
     location: SourceLocation;
 }
 
+/** A segment has a prefix of one family or of both (dual stack), and a gateway in each. */
 export interface TwinSegment {
     readonly name: string;
-    readonly prefix: Prefix;
+    readonly prefix?: Prefix;
+    readonly prefix6?: Prefix6;
     attach?: InterfaceKey;
-    gateway: number;
+    gateway?: number;
+    gateway6?: bigint;
     readonly location: SourceLocation;
 }
 
+/** A host has an address in each family its segment has. */
 export interface TwinHost {
     readonly name: string;
     readonly segment: string;
-    readonly address: number;
+    readonly address?: number;
+    readonly address6?: bigint;
     readonly location: SourceLocation;
 }
 
 export interface TwinExternal {
     readonly name: string;
     readonly prefixes: readonly Prefix[];
+    readonly prefixes6: readonly Prefix6[];
     readonly attach?: InterfaceKey;
     /** The attachment interface's address and prefix length ("203.0.113.2/30"). */
     readonly address?: { address: number; length: number };
+    readonly address6?: { address: bigint; length: number };
     readonly peer?: number;
+    readonly peer6?: bigint;
     /** The addresses it stands for: its prefixes minus everything the twin places elsewhere. */
     space: IntervalSet;
+    space6: IntervalSet<bigint>;
     readonly location: SourceLocation;
 }
 
@@ -82,12 +96,32 @@ export interface Twin {
     readonly externals: Map<string, TwinExternal>;
     /** Where the loader took loopbacks from (the compiler takes anycast addresses from it too). */
     loopbackPool?: Prefix;
+    loopbackPool6?: Prefix6;
     /** Interfaces observed down ("core2:eth1"). */
     readonly down: Set<string>;
     /** Every address the twin itself places: segments, links, loopbacks, external attachments. */
     ownSpace: IntervalSet;
+    ownSpace6: IntervalSet<bigint>;
     /** Names declared with errors and so left out ("segment:web"); intents naming them are not told the name is unknown. */
     readonly rejected: Set<string>;
+}
+
+/** A segment with an IPv4 prefix (and so an IPv4 gateway). */
+export type IPv4Segment = TwinSegment & { readonly prefix: Prefix; gateway: number };
+/** A host with an IPv4 address. */
+export type IPv4Host = TwinHost & { readonly address: number };
+
+/**
+ * The segments with an IPv4 prefix: what the IPv4 parts (compiler, lab, verifier) work with,
+ * an IPv6-only segment being invisible to them.
+ */
+export function ipv4Segments(twin: Twin): IPv4Segment[] {
+    return [...twin.segments.values()].filter((s): s is IPv4Segment => s.prefix !== undefined);
+}
+
+/** The hosts of a segment with an IPv4 address. */
+export function ipv4Hosts(twin: Twin, segment: string): IPv4Host[] {
+    return [...twin.hosts.values()].filter((h): h is IPv4Host => h.segment === segment && h.address !== undefined);
 }
 
 export function interfaceName(key: InterfaceKey): string {

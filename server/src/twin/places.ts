@@ -1,7 +1,7 @@
 /** Where the twin's addresses live: the places traffic enters and leaves the network. */
-import { IntervalSet } from '../net/interval-set.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { lastAddress, prefixRange } from '../net/ipv4.js';
-import type { Twin, TwinDevice } from './model.js';
+import { ipv4Segments, type Twin, type TwinDevice } from './model.js';
 
 /**
  * A place addresses live at: each segment and external at its attachment interface (an edge of
@@ -98,7 +98,7 @@ export function placesOf(twin: Twin, routers?: IntervalSet): Place[] {
 
 function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
     const places: Place[] = [];
-    for (const segment of twin.segments.values()) {
+    for (const segment of ipv4Segments(twin)) {
         if (!segment.attach) continue;
         const space = prefixRange(segment.prefix);
         const hosts = space
@@ -159,11 +159,27 @@ export function routerAddresses(twin: Twin): IntervalSet {
     return asSet([...twin.devices.values()].flatMap(ownAddresses));
 }
 
+/** A device's own IPv6 addresses. */
+export function deviceAddresses6(twin: Twin, name: string): IntervalSet<bigint> {
+    const device = twin.devices.get(name);
+    return device ? asSet(ownAddresses6(device)) : IntervalSet.EMPTY6;
+}
+
+/** Every IPv6 address a device of the twin owns. */
+export function routerAddresses6(twin: Twin): IntervalSet<bigint> {
+    return asSet([...twin.devices.values()].flatMap(ownAddresses6));
+}
+
 function ownAddresses(device: TwinDevice): number[] {
     const addresses = [...device.interfaces.values()].flatMap(i => (i.address === undefined ? [] : [i.address]));
     return device.loopback === undefined ? addresses : [...addresses, device.loopback];
 }
 
-function asSet(addresses: number[]): IntervalSet {
+function ownAddresses6(device: TwinDevice): bigint[] {
+    const addresses = [...device.interfaces.values()].flatMap(i => (i.address6 === undefined ? [] : [i.address6]));
+    return device.loopback6 === undefined ? addresses : [...addresses, device.loopback6];
+}
+
+function asSet<A extends Bound>(addresses: A[]): IntervalSet<A> {
     return IntervalSet.fromIntervals(addresses.map(a => [a, a] as const));
 }

@@ -135,7 +135,11 @@ function flowsText(flows: Requirement['flows']): string {
         flowsTexts.set(
             flows,
             (text = flows
-                .map(f => `${f.source.addresses.intervals.join()}>${f.destination.addresses.intervals.join()}`)
+                .map(
+                    ({ source, destination }) =>
+                        `${source.addresses.intervals.join()}>${destination.addresses.intervals.join()}` +
+                        `/${source.addresses6.intervals.join()}>${destination.addresses6.intervals.join()}`
+                )
                 .join('|'))
         );
     return text;

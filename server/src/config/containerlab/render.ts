@@ -7,7 +7,14 @@
  * a name of at most 15 characters (the kernel's limit), unique in its node.
  */
 import { stringify } from 'yaml';
-import type { InterfaceKey, Twin, TwinHost, TwinSegment } from '../../twin/model.js';
+import {
+    ipv4Hosts,
+    ipv4Segments,
+    type InterfaceKey,
+    type IPv4Host,
+    type IPv4Segment,
+    type Twin
+} from '../../twin/model.js';
 import type { DeviceFiles } from '../files.js';
 import { testerAddress } from '../../twin/test-hosts.js';
 import { deviceSteps, externalSteps, hostSteps, NODE_DIR, segmentSteps } from './steps.js';
@@ -42,15 +49,9 @@ export function renderContainerlab(twin: Twin, devices: readonly DeviceFiles[]):
     }
     const endpoint = (key: InterfaceKey) => `${deviceNodes.get(key.device)}:${key.interface}`;
     for (const l of twin.links) topology.link(endpoint(l.a), endpoint(l.b));
-    for (const segment of twin.segments.values()) {
+    for (const segment of ipv4Segments(twin)) {
         // As in `netintent lab`: a segment attached to no device is not part of the network.
-        if (segment.attach)
-            addSegment(
-                topology,
-                segment,
-                endpoint(segment.attach),
-                [...twin.hosts.values()].filter(h => h.segment === segment.name)
-            );
+        if (segment.attach) addSegment(topology, segment, endpoint(segment.attach), ipv4Hosts(twin, segment.name));
     }
     for (const external of twin.externals.values()) {
         // As in `netintent lab`, an external with no attachment, peer or address is left out.
@@ -91,7 +92,7 @@ function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
 }
 
 /** The segment's node (eth1 to the attachment, then an interface per host) and its hosts' nodes. */
-function addSegment(topology: Topology, segment: TwinSegment, attachment: string, hosts: readonly TwinHost[]): void {
+function addSegment(topology: Topology, segment: IPv4Segment, attachment: string, hosts: readonly IPv4Host[]): void {
     const hostPort = (index: number) => `eth${index + 2}`;
     const tester = testerAddress(
         segment,

@@ -67,7 +67,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@47"
+                "$ref": "#/rules@48"
               },
               "arguments": []
             }
@@ -353,7 +353,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@45"
+                "$ref": "#/rules@46"
               },
               "arguments": []
             }
@@ -372,7 +372,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@45"
+                    "$ref": "#/rules@46"
                   },
                   "arguments": []
                 }
@@ -627,7 +627,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@47"
+                "$ref": "#/rules@48"
               },
               "arguments": []
             },
@@ -1307,7 +1307,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@45"
+                "$ref": "#/rules@46"
               },
               "arguments": []
             }
@@ -1370,7 +1370,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@44"
+                "$ref": "#/rules@45"
               },
               "arguments": []
             }
@@ -1402,7 +1402,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@45"
+                "$ref": "#/rules@46"
               },
               "arguments": []
             }
@@ -1722,11 +1722,23 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
             "feature": "prefix",
             "operator": "=",
             "terminal": {
-              "$type": "RuleCall",
-              "rule": {
-                "$ref": "#/rules@43"
-              },
-              "arguments": []
+              "$type": "Alternatives",
+              "elements": [
+                {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@44"
+                  },
+                  "arguments": []
+                },
+                {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@43"
+                  },
+                  "arguments": []
+                }
+              ]
             }
           }
         ]
@@ -1868,14 +1880,14 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@46"
+              "$ref": "#/rules@47"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@47"
+              "$ref": "#/rules@48"
             },
             "arguments": []
           }
@@ -1892,7 +1904,7 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
       "definition": {
         "$type": "RuleCall",
         "rule": {
-          "$ref": "#/rules@46"
+          "$ref": "#/rules@47"
         },
         "arguments": []
       },
@@ -1932,6 +1944,17 @@ export const NetintentGrammar = (): Grammar => loadedNetintentGrammar ?? (loaded
         "parenthesized": false
       },
       "fragment": false
+    },
+    {
+      "$type": "TerminalRule",
+      "name": "IPV6",
+      "definition": {
+        "$type": "RegexToken",
+        "regex": "/(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9]+\\\\.[0-9]+\\\\.[0-9]+\\\\.[0-9]+|[0-9a-fA-F]{1,4})?(?:\\\\/[0-9]+)?/",
+        "parenthesized": false
+      },
+      "fragment": false,
+      "hidden": false
     },
     {
       "$type": "TerminalRule",
