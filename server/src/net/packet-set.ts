@@ -48,6 +48,8 @@ export interface Packet {
     srcPort?: number;
 }
 
+const NO_CUBES6: readonly Cube6[] = [];
+
 export class PacketSet {
     static readonly EMPTY = new PacketSet([], []);
     /** Every IPv4 packet. */
@@ -60,11 +62,16 @@ export class PacketSet {
     /** The replies, once asked for (a set never changes): the same object each time, so that what is memoised by set is found again. */
     private replySet?: PacketSet;
 
-    /** `cubes`: the IPv4 packets; `cubes6`: the IPv6 packets. */
+    /** The IPv6 packets (`cubes`: the IPv4 ones). */
+    readonly cubes6: readonly Cube6[];
+
     private constructor(
         readonly cubes: readonly Cube[],
-        readonly cubes6: readonly Cube6[]
-    ) {}
+        cubes6: readonly Cube6[]
+    ) {
+        // Most sets have no IPv6 packets: they share one empty list rather than keep one each.
+        this.cubes6 = cubes6.length === 0 ? NO_CUBES6 : cubes6;
+    }
 
     /** The IPv4 packets whose every field is in the given set; a field left out matches anything. */
     static cube(fields: Partial<Cube>): PacketSet {
