@@ -18,11 +18,25 @@ import { loadTwin } from '../../server/src/twin/load.js';
 import { mulberry32, type Rng } from '../support/random.js';
 import { SAMPLES, sampleProgram } from '../support/samples.js';
 import { writeWorkspace } from '../support/workspace.js';
+import { parseAddress6 } from '../../server/src/net/ipv6.js';
+import { requireTool, sbin } from '../support/system.js';
+import { spawnSync } from 'node:child_process';
+import { temporaryFolder } from '../support/temporary.js';
 
 /** The part of a device's configuration that frr.conf carries. */
 function frrPart(config: DeviceConfig) {
-    const { hostname, loopback: _loopback, interfaces, ospf, bgp, staticRoutes, prefixLists, routeMaps } = config;
-    return { hostname, interfaces, ospf, bgp, staticRoutes, prefixLists, routeMaps };
+    const {
+        hostname,
+        loopback: _loopback,
+        interfaces,
+        ospf,
+        ospf6,
+        bgp,
+        staticRoutes,
+        prefixLists,
+        routeMaps
+    } = config;
+    return { hostname, interfaces, ospf, ospf6, bgp, staticRoutes, prefixLists, routeMaps };
 }
 
 function roundTrip(config: DeviceConfig) {
@@ -225,7 +239,7 @@ describe('hand-written FRR configurations', () => {
                 'hostname r1',
                 'interface eth1',
                 ' ip address 10.0.0.0/31',
-                ' ipv6 address 2001:db8::1/64',
+                ' ipv6 nd prefix 2001:db8::/64',
                 'exit',
                 'router rip',
                 ' network 10.0.0.0/8',
@@ -244,7 +258,7 @@ describe('hand-written FRR configurations', () => {
                 d => `${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.code}: ${d.message}`
             )
         ).toEqual([
-            `4:2 error frr-unsupported: netintent does not model 'ipv6 address 2001:db8::1/64' (in interface eth1); ${suffix}`,
+            `4:2 error frr-unsupported: netintent does not model 'ipv6 nd prefix 2001:db8::/64' (in interface eth1); ${suffix}`,
             `6:1 error frr-unsupported: netintent does not model 'router rip'; ${suffix}`,
             `7:2 error frr-unsupported: netintent does not model 'network 10.0.0.0/8' (in router rip); ${suffix}`,
             "9:1 error frr-invalid: 'ip route 10.9.0.0/16 300.1.1.1': not a prefix and a next-hop address.",
@@ -253,7 +267,7 @@ describe('hand-written FRR configurations', () => {
         expect(
             parsed.config.unmodelled.map(u => `${u.location.file}:${u.location.range.start.line} ${u.scope} ${u.text}`)
         ).toEqual([
-            'r1/frr.conf:4 routing ipv6 address 2001:db8::1/64',
+            'r1/frr.conf:4 routing ipv6 nd prefix 2001:db8::/64',
             'r1/frr.conf:6 routing router rip',
             'r1/frr.conf:7 routing network 10.0.0.0/8',
             'r1/frr.conf:10 routing bgp community-list standard X permit 65000:1'
@@ -590,5 +604,79 @@ describe('the daemons file', () => {
                 `${FRR}pbr-map P seq 10\n match dst-ip 10.0.0.0/8\n set nexthop 10.0.0.1\nexit\n`
             ).config.unmodelled.map(u => u.text)
         ).toEqual(['pbr-map P seq 10', 'match dst-ip 10.0.0.0/8', 'set nexthop 10.0.0.1', 'pbrd=yes']);
+    });
+});
+
+describe('IPv6: interface addresses and OSPFv3', () => {
+    const ospf6 = { cost: 10, passive: false, pointToPoint: true };
+    const config: DeviceConfig = {
+        ...emptyDevice('r1'),
+        ospf6: { routerId: 0x0aff0001 },
+        interfaces: [
+            {
+                name: 'eth1',
+                address: { address: 0x0a000000, length: 31 },
+                address6: { address: parseAddress6('2001:db8:ff00::')!, length: 127 },
+                ospf6
+            },
+            {
+                name: 'eth9',
+                address6: { address: parseAddress6('2001:db8:1::1')!, length: 64 },
+                ospf6: { cost: 10, passive: true, pointToPoint: false, helloInterval: 5 }
+            },
+            {
+                name: 'lo',
+                address6: { address: parseAddress6('2001:db8:fffe::1')!, length: 128 },
+                ospf6: { ...ospf6, cost: 0, pointToPoint: false }
+            }
+        ]
+    };
+
+    it('reads back what it writes, and FRR accepts it (vtysh -C)', () => {
+        expect(frrPart(roundTrip(config))).toEqual(frrPart(config));
+        const text = renderFrrConf(config);
+        expect(text).toContain(
+            ' ipv6 address 2001:db8:ff00::/127\n ipv6 ospf6 area 0\n ipv6 ospf6 network point-to-point\n ipv6 ospf6 cost 10\n'
+        );
+        expect(text).toContain('router ospf6\n ospf6 router-id 10.255.0.1\n');
+        if (!requireTool('vtysh', 'frr')) return;
+        const file = path.join(temporaryFolder('ni-frr6-'), 'frr.conf');
+        fs.writeFileSync(file, text);
+        const run = spawnSync(sbin('vtysh'), ['-C', '-f', file], { encoding: 'utf8' });
+        expect(run.status, run.stdout + run.stderr).toBe(0);
+    });
+
+    it('leaves unmodelled what it cannot know: no router ospf6, no cost, a second address, other ospf6 lines', () => {
+        const parsed = parseFrrConf(
+            [
+                'interface eth1',
+                ' ipv6 address 2001:db8::/127',
+                ' ipv6 address 2001:db8:1::/127',
+                ' ipv6 ospf6 area 0',
+                ' ipv6 ospf6 bfd',
+                'exit',
+                ''
+            ].join('\n'),
+            'frr.conf'
+        );
+        expect(parsed.diagnostics.map(d => [d.range.start.line, d.message])).toEqual([
+            [
+                3,
+                "netintent does not model 'ipv6 address 2001:db8:1::/127' (in interface eth1): a second IPv6 address on the interface; the verdicts of this network are unknown until it is removed or modelled."
+            ],
+            [
+                5,
+                "netintent does not model 'ipv6 ospf6 bfd' (in interface eth1); the verdicts of this network are unknown until it is removed or modelled."
+            ],
+            [
+                1,
+                "netintent does not model 'interface eth1': 'ipv6 ospf6 area' without 'router ospf6'; the verdicts of this network are unknown until it is removed or modelled."
+            ]
+        ]);
+        const costless = parseFrrConf(
+            'router ospf6\n ospf6 router-id 1.1.1.1\nexit\ninterface eth1\n ipv6 ospf6 area 0\nexit\n',
+            'frr.conf'
+        );
+        expect(costless.config.unmodelled.map(u => u.location.range.start.line)).toEqual([4]);
     });
 });

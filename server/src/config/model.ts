@@ -1,12 +1,18 @@
 /**
  * The vendor-neutral configuration of one device: what the compiler produces, what the FRR
- * parser reads back from text, and what the simulator runs. Addresses are IPv4 numbers.
+ * parser reads back from text, and what the simulator runs. IPv4 addresses are numbers, IPv6
+ * ones bigints.
  */
 import type { SourceLocation } from '../common/diagnostic.js';
 import type { Prefix } from '../net/ipv4.js';
 
 export interface InterfaceAddress {
     address: number;
+    length: number;
+}
+
+export interface InterfaceAddress6 {
+    address: bigint;
     length: number;
 }
 
@@ -32,6 +38,10 @@ export interface InterfaceConfig {
     secondary?: InterfaceAddress[];
     /** Present when the interface is in OSPF area 0. */
     ospf?: OspfInterface;
+    /** Its global IPv6 address (the link-local one is the kernel's). */
+    address6?: InterfaceAddress6;
+    /** Present when the interface is in OSPFv3 area 0 (no authentication: OSPFv3 has none here). */
+    ospf6?: Omit<OspfInterface, 'authentication'>;
     /** Observed down in the twin: rendered `shutdown`. */
     shutdown?: boolean;
 }
@@ -199,6 +209,8 @@ export interface DeviceConfig {
     loopback?: number;
     interfaces: InterfaceConfig[];
     ospf?: OspfConfig;
+    /** OSPFv3 (IPv6), beside OSPFv2: its router ID, an IPv4 address as OSPFv2's. */
+    ospf6?: { routerId: number };
     bgp?: BgpConfig;
     staticRoutes: StaticRoute[];
     prefixLists: PrefixList[];

@@ -8,6 +8,7 @@
  */
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
 import { parseAddress, parsePrefix, prefixContains } from '../../net/ipv4.js';
+import { parseAddress6, parsePrefix6 } from '../../net/ipv6.js';
 import {
     emptyDevice,
     type BgpConfig,
@@ -71,6 +72,17 @@ interface OspfLines {
     md5Keys: Array<{ keyId: number; key: string }>;
 }
 
+/** What an interface block says about OSPFv3 (`ipv6 ospf6 …`); finish() resolves it against router ospf6. */
+interface Ospf6Lines {
+    /** `ipv6 ospf6 area 0`. */
+    area: boolean;
+    cost?: number;
+    pointToPoint: boolean;
+    passive: boolean;
+    helloInterval?: number;
+    deadInterval?: number;
+}
+
 interface PeerGroup {
     remoteAs?: BgpNeighbor['remoteAs'];
     routeMapIn?: string;
@@ -91,6 +103,7 @@ class FrrParser {
     private lineNumber = 0;
     private readonly peerGroups = new Map<string, PeerGroup>();
     private readonly ospfInterfaces = new Map<InterfaceConfig, OspfLines>();
+    private readonly ospf6Interfaces = new Map<InterfaceConfig, Ospf6Lines>();
     /** Per interface name, a passive setting of its own (`ip ospf passive`, `passive-interface IFACE`). */
     private readonly passiveByName = new Map<string, boolean>();
     private passiveDefault = false;
@@ -190,6 +203,8 @@ class FrrParser {
             this.routeMapBlock(m[1], m[2] as 'permit' | 'deny', Number(m[3]));
         } else if (line === 'router ospf') {
             this.ospfBlock();
+        } else if (line === 'router ospf6') {
+            this.ospf6Block();
         } else if ((m = line.match(/^router bgp (\d+)$/))) {
             this.bgpBlock(Number(m[1]));
         } else if (line === 'line vty') {
@@ -263,6 +278,10 @@ class FrrParser {
                         ...ospf.md5Keys.filter(k => k.keyId !== keyId),
                         { keyId, key: m[2].slice(0, OSPF_MD5_KEY_LENGTH) }
                     ];
+            } else if ((m = line.match(/^ipv6 address (\S+)$/))) {
+                this.interfaceAddress6(iface, line, m[1]);
+            } else if ((m = line.match(/^ipv6 ospf6 (.+)$/))) {
+                this.ospf6InterfaceLine(iface, line, m[1]);
             } else if (line === 'shutdown') {
                 iface.shutdown = true;
             } else if (line === 'no shutdown') {
@@ -288,6 +307,41 @@ class FrrParser {
                 iface.secondary = [...(iface.secondary ?? []), { address, length }];
         } else if (iface.address.address !== address || iface.address.length !== length) {
             this.unmodelled(line, `interface ${iface.name}`, 'a second address on the interface');
+        }
+    }
+
+    /** One global IPv6 address per interface, as for IPv4; a link-local one (fe80::/10) is the kernel's. */
+    private interfaceAddress6(iface: InterfaceConfig, line: string, text: string): void {
+        const parsed = parsePrefix6(text, false);
+        const address = parseAddress6(text.split('/')[0]);
+        if (!parsed || address === undefined || parsed.prefix.length > 128) {
+            this.invalid(line, 'not an IPv6 address with a prefix length');
+        } else if (!iface.address6) {
+            iface.address6 = { address, length: parsed.prefix.length };
+        } else if (iface.address6.address !== address || iface.address6.length !== parsed.prefix.length) {
+            this.unmodelled(line, `interface ${iface.name}`, 'a second IPv6 address on the interface');
+        }
+    }
+
+    /** `ipv6 ospf6 …` of an interface: area 0, cost, network type, passive, intervals; anything else unmodelled. */
+    private ospf6InterfaceLine(iface: InterfaceConfig, line: string, rest: string): void {
+        const ospf = this.ospf6Interfaces.get(iface) ?? { area: false, pointToPoint: false, passive: false };
+        this.ospf6Interfaces.set(iface, ospf);
+        let m: RegExpMatchArray | null;
+        if (/^area (0|0\.0\.0\.0)$/.test(rest)) {
+            ospf.area = true;
+        } else if ((m = rest.match(/^cost (\d+)$/))) {
+            ospf.cost = this.integer(line, m[1], 1, 65535) ?? ospf.cost;
+        } else if ((m = rest.match(/^network (point-to-point|broadcast)$/))) {
+            ospf.pointToPoint = m[1] === 'point-to-point';
+        } else if (rest === 'passive') {
+            ospf.passive = true;
+        } else if ((m = rest.match(/^(hello|dead)-interval (\d+)$/))) {
+            const seconds = this.integer(line, m[2], 1, 65535);
+            if (seconds !== undefined && m[1] === 'hello') ospf.helloInterval = seconds;
+            if (seconds !== undefined && m[1] === 'dead') ospf.deadInterval = seconds;
+        } else {
+            this.unmodelled(line, `interface ${iface.name}`);
         }
     }
 
@@ -426,6 +480,22 @@ class FrrParser {
         }
     }
 
+    /** `router ospf6`: its router ID; anything else is unmodelled. */
+    private ospf6Block(): void {
+        const ospf6 = { routerId: 0 };
+        this.config.ospf6 = ospf6;
+        this.locations.set(ospf6, this.location());
+        while (this.peekIndented()) {
+            const line = this.next()!;
+            if (line === 'exit') break;
+            const m = line.match(/^ospf6 router-id (\S+)$/);
+            const id = m ? parseAddress(m[1]) : undefined;
+            if (!m) this.unmodelled(line, 'router ospf6');
+            else if (id === undefined) this.invalid(line, 'not a router id');
+            else ospf6.routerId = id;
+        }
+    }
+
     private bgpBlock(asn: number): void {
         const bgp: BgpConfig = {
             asn,
@@ -545,6 +615,7 @@ class FrrParser {
     /** Settings that need the whole file: OSPF interfaces, static route groups, peer-group inheritance. */
     private finish(): void {
         this.finishOspf();
+        this.finishOspf6();
         this.checkStaticRoutes();
         for (const group of this.peerGroups.values()) {
             for (const member of group.members) {
@@ -592,6 +663,43 @@ class FrrParser {
                 ...(hello !== OSPF_HELLO_DEFAULT ? { helloInterval: hello } : {}),
                 ...(dead !== OSPF_DEAD_DEFAULT ? { deadInterval: dead } : {}),
                 ...(authentication ? { authentication } : {})
+            };
+        }
+    }
+
+    /**
+     * Each interface in OSPFv3 area 0 gets its settings. Without `router ospf6` FRR runs no OSPFv3
+     * (its lines wait for one), and without `ipv6 ospf6 cost` it derives the cost from the
+     * interface's speed, which the configuration does not say: both unmodelled.
+     */
+    private finishOspf6(): void {
+        for (const [iface, lines] of this.ospf6Interfaces) {
+            if (!lines.area) continue;
+            const location = this.locations.get(iface)!;
+            if (!this.config.ospf6) {
+                this.unmodelled(
+                    `interface ${iface.name}`,
+                    undefined,
+                    "'ipv6 ospf6 area' without 'router ospf6'",
+                    location
+                );
+                continue;
+            }
+            if (lines.cost === undefined && iface.name !== 'lo')
+                this.unmodelled(
+                    `interface ${iface.name}`,
+                    undefined,
+                    "OSPFv3 without 'ipv6 ospf6 cost': FRR derives the cost from the speed the kernel reports",
+                    location
+                );
+            const hello = lines.helloInterval ?? OSPF_HELLO_DEFAULT;
+            const dead = lines.deadInterval ?? 4 * hello;
+            iface.ospf6 = {
+                cost: lines.cost ?? 0,
+                passive: lines.passive,
+                pointToPoint: lines.pointToPoint,
+                ...(hello !== OSPF_HELLO_DEFAULT ? { helloInterval: hello } : {}),
+                ...(dead !== OSPF_DEAD_DEFAULT ? { deadInterval: dead } : {})
             };
         }
     }

@@ -1,5 +1,6 @@
 /** The FRR 8.4 text of a device's configuration: frr.conf and the daemons file. */
 import { formatAddress, formatPrefix, prefixContains } from '../../net/ipv4.js';
+import { formatAddress6 } from '../../net/ipv6.js';
 import type { DeviceConfig, InterfaceConfig, OspfAuthentication, OspfInterface } from '../model.js';
 
 /** FRR's OSPF intervals (seconds) where the model gives none. */
@@ -50,6 +51,8 @@ export function renderFrrConf(config: DeviceConfig): string {
         if (ospf.defaultOriginate) lines.push(' default-information originate');
         lines.push('exit', '!');
     }
+    if (config.ospf6)
+        lines.push('router ospf6', ` ospf6 router-id ${formatAddress(config.ospf6.routerId)}`, 'exit', '!');
     if (config.bgp) {
         const bgp = config.bgp;
         lines.push(`router bgp ${bgp.asn}`, ` bgp router-id ${formatAddress(bgp.routerId)}`);
@@ -91,24 +94,41 @@ function renderInterface(iface: InterfaceConfig, inNetwork: boolean): string[] {
         if (address) lines.push(` ip address ${formatAddress(address.address)}/${address.length}`);
     }
     if (iface.ospf) lines.push(...renderOspfInterface(iface.ospf, inNetwork));
+    if (iface.address6) lines.push(` ipv6 address ${formatAddress6(iface.address6.address)}/${iface.address6.length}`);
+    if (iface.ospf6) lines.push(...renderOspf6Interface(iface.ospf6));
     if (iface.shutdown) lines.push(' shutdown');
     lines.push('exit');
     return lines;
 }
 
 function renderOspfInterface(ospf: OspfInterface, inNetwork: boolean): string[] {
-    const lines: string[] = [];
-    if (!inNetwork) lines.push(' ip ospf area 0');
-    if (ospf.pointToPoint) lines.push(' ip ospf network point-to-point');
-    // Cost 0 is the loopback's without `ip ospf cost` (FRR accepts 1-65535 only).
-    if (ospf.cost !== 0) lines.push(` ip ospf cost ${ospf.cost}`);
-    const hello = ospf.helloInterval ?? OSPF_HELLO_DEFAULT;
-    if (ospf.helloInterval !== undefined) lines.push(` ip ospf hello-interval ${hello}`);
-    // FRR takes four times the hello interval unless the dead interval is given.
-    const dead = ospf.deadInterval ?? OSPF_DEAD_DEFAULT;
-    if (dead !== 4 * hello) lines.push(` ip ospf dead-interval ${dead}`);
+    const lines = inNetwork ? [] : [' ip ospf area 0'];
+    lines.push(...interfaceSettings('ip ospf', ospf));
     if (ospf.authentication) lines.push(...renderAuthentication(ospf.authentication));
     if (ospf.passive) lines.push(' ip ospf passive');
+    return lines;
+}
+
+/** OSPFv3 on an interface, in `ipv6 ospf6` words (FRR 8.4 takes the area per interface). */
+function renderOspf6Interface(ospf: NonNullable<InterfaceConfig['ospf6']>): string[] {
+    return [
+        ' ipv6 ospf6 area 0',
+        ...interfaceSettings('ipv6 ospf6', ospf),
+        ...(ospf.passive ? [' ipv6 ospf6 passive'] : [])
+    ];
+}
+
+/** Network type, cost and intervals of an OSPF interface, the same in OSPFv2 (`ip ospf`) and OSPFv3 (`ipv6 ospf6`). */
+function interfaceSettings(words: string, ospf: Omit<OspfInterface, 'authentication'>): string[] {
+    const lines: string[] = [];
+    if (ospf.pointToPoint) lines.push(` ${words} network point-to-point`);
+    // Cost 0 is the loopback's without a cost line (FRR accepts 1-65535 only).
+    if (ospf.cost !== 0) lines.push(` ${words} cost ${ospf.cost}`);
+    const hello = ospf.helloInterval ?? OSPF_HELLO_DEFAULT;
+    if (ospf.helloInterval !== undefined) lines.push(` ${words} hello-interval ${hello}`);
+    // FRR takes four times the hello interval unless the dead interval is given.
+    const dead = ospf.deadInterval ?? OSPF_DEAD_DEFAULT;
+    if (dead !== 4 * hello) lines.push(` ${words} dead-interval ${dead}`);
     return lines;
 }
 
@@ -132,7 +152,7 @@ export function renderDaemons(config: DeviceConfig): string {
         '# FRR daemons of this device, written by netintent.',
         `bgpd=${on(config.bgp !== undefined)}`,
         `ospfd=${on(config.ospf !== undefined)}`,
-        'ospf6d=no',
+        `ospf6d=${on(config.ospf6 !== undefined)}`,
         'ripd=no',
         'ripngd=no',
         'isisd=no',
