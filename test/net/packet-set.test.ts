@@ -121,6 +121,25 @@ describe('PacketSet', () => {
         expect(PacketSet.ALL.subtract(PacketSet.IPV4).equals(PacketSet.IPV6)).toBe(true);
     });
 
+    it("a set meets another's replies exactly where its own replies meet the other (the session's test of a change)", () => {
+        const next = mulberry32(17);
+        // Every field random, source ports and DSCP included: replies swap ports and forget DSCP.
+        const full = () => {
+            const c = { ...cube(next), srcPort: randomSet(next), dscp: randomSet(next) };
+            return next() < 0.5 ? PacketSet.cube(c) : PacketSet.cube6({ ...c, src: toIPv6(c.src), dst: toIPv6(c.dst) });
+        };
+        const seen = { met: 0, apart: 0 };
+        for (let n = 0; n < 300; n++) {
+            const a = full().union(full());
+            const b = full();
+            const met = a.replies().intersects(b);
+            expect(b.replies().intersects(a)).toBe(met);
+            expect(met).toBe(!a.replies().intersect(b).isEmpty());
+            seen[met ? 'met' : 'apart']++;
+        }
+        expect(Math.min(seen.met, seen.apart)).toBeGreaterThan(30);
+    });
+
     it('an IPv6 witness is a member of the set, written in RFC 5952 form, and icmp in it is ICMPv6', () => {
         const src = IntervalSet.of(parseAddress6('2001:db8:1::')!, parseAddress6('2001:db8:1::ffff')!);
         const dst = IntervalSet.of(parseAddress6('2001:db8:2::')!, parseAddress6('2001:db8:2::ffff')!);

@@ -27,17 +27,28 @@ export const ICMP_ERRORS = ['destination-unreachable', 'time-exceeded', 'paramet
 const FIREWALL_CHAIN = 'firewall';
 const GUARD_CHAIN = 'guard';
 
+/** What one chain was made from (fingerprints, compared item by item), and the chain. */
+interface ChainEntry {
+    key: readonly string[];
+    chain: FilterChain | undefined;
+}
+
 /**
- * What the filters of the last compile were made from, so that the next one reuses what is the
- * same: each chain by what it was made from, and each requirement's rules at each place (a rule
- * that stays the same stays the same object, which tells the verifier so).
+ * What one device's filter was made from: each chain by what it was made from, and each
+ * requirement's rules at each of its places (an edge, or `firewall`), so that a rule
+ * that stays the same stays the same object, which tells the verifier so.
  */
-export interface FilterCache {
-    /** By chain id: what it was made from (fingerprints, compared item by item), and the chain. */
-    chains: Map<string, { key: readonly string[]; chain: FilterChain | undefined }>;
-    /** By place, then by requirement fingerprint. */
+interface DeviceFilterCache {
+    filter: PacketFilter;
+    /** By chain id: `guard`, `input`, `forward`, `firewall`, `edge\n<interface>`. */
+    chains: Map<string, ChainEntry>;
+    /** By place (an edge's chain id, or `firewall`), then by requirement fingerprint. */
     rules: Map<string, Map<string, FilterRule[]>>;
-    filters: Map<string, PacketFilter>;
+}
+
+/** What the filters of the last compile were made from, so that the next one reuses what is the same. */
+export interface FilterCache {
+    devices: Map<string, DeviceFilterCache>;
     /** Each requirement's sources, by fingerprint: an edge where none added or removed has any keeps its chain unexamined. */
     sources: Map<string, IntervalSet>;
     /** What every chain's last rule is made of: the `default deny` statement's place, or 'allow'. */
@@ -49,7 +60,7 @@ export interface FilterCache {
  * last time is taken from `previous` as it was; a device whose chains are all the same keeps its
  * filter object. Given `previous`, an edge from which no requirement was added or removed keeps
  * its chain without looking at it, and a device with only such edges (and no firewall policy that
- * changed) its whole filter: an edit costs what it changes.
+ * changed) its whole filter and cache entry: an edit costs what it changes.
  */
 export function compileFilters(
     program: IntentProgram,
@@ -66,7 +77,7 @@ export function compileFilters(
     // What the last rule is made of (not what the default requirement's packets are: every allow changes those).
     const defaultKey = program.defaultRequirement ? defaultRule.comment : 'allow';
     const sources = new Map(ordered.map(r => [requirementFingerprint(r), sourcesOf(r.effective)]));
-    const cache: FilterCache = { chains: new Map(), rules: new Map(), filters: new Map(), sources, defaultKey };
+    const cache: FilterCache = { devices: new Map(), sources, defaultKey };
     const kept = previous?.defaultKey === defaultKey ? previous : undefined;
     // The sources of requirements added or removed since `kept`.
     const moved = kept && [
@@ -81,121 +92,108 @@ export function compileFilters(
               ordered,
               r => sources.get(requirementFingerprint(r))!
           );
-    /** The chain made from `key` last time, or a new one. */
-    const chain = (
-        id: string,
-        key: readonly string[],
-        make: () => FilterChain | undefined
-    ): FilterChain | undefined => {
-        const before = previous?.chains.get(id);
-        const made = before && sameKey(before.key, key) ? before.chain : make();
-        cache.chains.set(id, { key, chain: made });
-        return made;
-    };
-    /** Rules made from `id` at `place` last time, or new ones: a rule that stays the same stays the same object. */
-    const cached = (place: string, id: string, make: () => FilterRule[]): FilterRule[] => {
-        let here = cache.rules.get(place);
-        if (!here) cache.rules.set(place, (here = new Map()));
-        const rules = here.get(id) ?? previous?.rules.get(place)?.get(id) ?? make();
-        here.set(id, rules);
-        return rules;
-    };
-    /** A chain and its place's rules taken over from `kept`, unexamined. */
-    const keep = (id: string, place?: string): FilterChain | undefined => {
-        const entry = kept!.chains.get(id);
-        if (entry) cache.chains.set(id, entry);
-        const rules = place === undefined ? undefined : kept!.rules.get(place);
-        if (rules) cache.rules.set(place!, rules);
-        return entry?.chain;
-    };
-    const rulesOf = (place: string, requirement: Requirement, packets: () => PacketSet) =>
-        cached(place, requirementFingerprint(requirement), () => rulesFor(requirement, packets()));
     const keyOf = (mine: Requirement[]) => [defaultKey, ...mine.map(requirementFingerprint)];
-    /** The chain's last rule: the default. Looked up also where the chain is kept, so that it stays the same object. */
-    const finalRule = (place: string) => cached(place, `default\n${defaultKey}`, () => [{ ...defaultRule }]);
-
-    const firewallChain = (device: string) => {
-        const place = `firewall ${device}`;
-        const rules = ordered.flatMap(r => rulesOf(place, r, () => r.effective));
-        const last = finalRule(place);
-        return chain(`firewall\n${device}`, keyOf(ordered), () => ({
-            table: TABLE_NAME,
-            name: FIREWALL_CHAIN,
-            rules: [...rules, ...last]
-        }));
-    };
-
-    const edgeChains = new Map<string, Array<{ edge: Place; chain: FilterChain }>>();
-    const touchedDevices = new Set<string>();
+    const edgesOf = new Map<string, Array<{ edge: Place; index: number }>>();
     edges.forEach((edge, index) => {
-        const place = `${edge.device}:${edge.interface}`;
-        let made: FilterChain | undefined;
-        if (touched(edge)) {
-            touchedDevices.add(edge.device);
-            const mine =
-                relevant?.[index] ??
-                ordered.filter(r => sources.get(requirementFingerprint(r))!.intersects(edge.hosts));
-            const from = PacketSet.cube({ src: edge.hosts });
-            // Looked up whether or not the chain is kept: a kept chain's rules stay cached for the next compile.
-            const rules = mine.flatMap(r => rulesOf(place, r, () => r.effective.intersect(from)));
-            const last = finalRule(place);
-            made = chain(`edge\n${place}`, keyOf(mine), () =>
-                rules.length === 0 && !program.defaultRequirement
-                    ? undefined
-                    : { table: TABLE_NAME, name: chainName(edge.interface!), rules: [...rules, ...last] }
-            );
-        } else {
-            made = keep(`edge\n${place}`, place);
-        }
-        if (!made) return;
-        const list = edgeChains.get(edge.device) ?? [];
-        list.push({ edge, chain: made });
-        edgeChains.set(edge.device, list);
+        const list = edgesOf.get(edge.device);
+        if (list) list.push({ edge, index });
+        else edgesOf.set(edge.device, [{ edge, index }]);
     });
 
-    const edgesOf = new Map<string, Place[]>();
-    for (const edge of edges) edgesOf.set(edge.device, [...(edgesOf.get(edge.device) ?? []), edge]);
     const byDevice = new Map<string, PacketFilter>();
     for (const device of program.twin.devices.values()) {
         const myEdges = edgesOf.get(device.name) ?? [];
         const policed = device.role === 'firewall' && (ordered.length > 0 || program.defaultRequirement);
-        const before = previous?.filters.get(device.name);
-        if (kept && before && !touchedDevices.has(device.name) && (!policed || moved!.length === 0)) {
-            // Nothing it filters on changed: its filter, and the chains it was made of, as they were.
-            for (const id of [`guard\n${device.name}`, `input\n${device.name}`, `forward\n${device.name}`]) keep(id);
-            if (policed) keep(`firewall\n${device.name}`, `firewall ${device.name}`);
-            cache.filters.set(device.name, before);
-            byDevice.set(device.name, before);
+        const before = previous?.devices.get(device.name);
+        if (kept && before && !myEdges.some(e => touched(e.edge)) && (!policed || moved!.length === 0)) {
+            // Nothing it filters on changed: its filter, and what it was made of, as they were.
+            cache.devices.set(device.name, before);
+            byDevice.set(device.name, before.filter);
             continue;
         }
+        const own: DeviceFilterCache = { filter: { chains: [] }, chains: new Map(), rules: new Map() };
+        /** The chain made from `key` last time, or a new one. */
+        const chain = (
+            id: string,
+            key: readonly string[],
+            make: () => FilterChain | undefined
+        ): FilterChain | undefined => {
+            const entry = before?.chains.get(id);
+            const made = entry && sameKey(entry.key, key) ? entry.chain : make();
+            own.chains.set(id, { key, chain: made });
+            return made;
+        };
+        /** Rules made from `id` at `place` last time, or new ones: a rule that stays the same stays the same object. */
+        const cached = (place: string, id: string, make: () => FilterRule[]): FilterRule[] => {
+            let here = own.rules.get(place);
+            if (!here) own.rules.set(place, (here = new Map()));
+            const rules = here.get(id) ?? before?.rules.get(place)?.get(id) ?? make();
+            here.set(id, rules);
+            return rules;
+        };
+        const rulesOf = (place: string, requirement: Requirement, packets: () => PacketSet) =>
+            cached(place, requirementFingerprint(requirement), () => rulesFor(requirement, packets()));
+        /** The chain's last rule: the default. Looked up also where the chain is kept, so that it stays the same object. */
+        const finalRule = (place: string) => cached(place, `default\n${defaultKey}`, () => [{ ...defaultRule }]);
+
+        /** The whole policy: its rules looked up whether or not the chain is kept, as an edge's. */
+        const firewallChain = () => {
+            const rules = ordered.flatMap(r => rulesOf(FIREWALL_CHAIN, r, () => r.effective));
+            const last = finalRule(FIREWALL_CHAIN);
+            return chain(FIREWALL_CHAIN, keyOf(ordered), () => ({
+                table: TABLE_NAME,
+                name: FIREWALL_CHAIN,
+                rules: [...rules, ...last]
+            }));
+        };
+
+        const jumps: Array<{ edge: Place; chain: FilterChain }> = [];
+        for (const { edge, index } of myEdges) {
+            // The chain's id is also its rules' place (no interface name holds a newline).
+            const id = `edge\n${edge.interface!}`;
+            const place = id;
+            let made: FilterChain | undefined;
+            if (!before || touched(edge)) {
+                const mine =
+                    relevant?.[index] ??
+                    ordered.filter(r => sources.get(requirementFingerprint(r))!.intersects(edge.hosts));
+                const from = PacketSet.cube({ src: edge.hosts });
+                // Looked up whether or not the chain is kept: a kept chain's rules stay cached for the next compile.
+                const rules = mine.flatMap(r => rulesOf(place, r, () => r.effective.intersect(from)));
+                const last = finalRule(place);
+                made = chain(id, keyOf(mine), () =>
+                    rules.length === 0 && !program.defaultRequirement
+                        ? undefined
+                        : { table: TABLE_NAME, name: chainName(edge.interface!), rules: [...rules, ...last] }
+                );
+            } else {
+                // Untouched: its chain and rules as the previous compile made them.
+                const entry = before.chains.get(id);
+                if (entry) own.chains.set(id, entry);
+                const rules = before.rules.get(place);
+                if (rules) own.rules.set(place, rules);
+                made = entry?.chain;
+            }
+            if (made) jumps.push({ edge, chain: made });
+        }
         // Anti-spoofing depends on the twin alone, and a compile reuses nothing of another twin's.
-        const guard = chain(`guard\n${device.name}`, [], () => guardChain(myEdges));
-        const firewall = policed ? firewallChain(device.name) : undefined;
-        const jumps = edgeChains.get(device.name) ?? [];
-        const frameKey = [...jumps.map(j => j.edge.interface!), firewall ? FIREWALL_CHAIN : ''];
-        const input = chain(`input\n${device.name}`, frameKey, () =>
-            baseChain(
-                'input',
-                jumps.map(j => j.edge.interface!),
-                undefined
-            )
-        );
-        const forward = chain(`forward\n${device.name}`, frameKey, () =>
-            baseChain(
-                'forward',
-                jumps.map(j => j.edge.interface!),
-                firewall
-            )
-        );
+        const guard = chain('guard', [], () => guardChain(myEdges.map(e => e.edge)));
+        const firewall = policed ? firewallChain() : undefined;
+        const interfaces = jumps.map(j => j.edge.interface!);
+        const frameKey = [...interfaces, firewall ? FIREWALL_CHAIN : ''];
+        const input = chain('input', frameKey, () => baseChain('input', interfaces, undefined));
+        const forward = chain('forward', frameKey, () => baseChain('forward', interfaces, firewall));
         const chains = [guard, input, forward, ...jumps.map(j => j.chain), firewall].filter(
             (c): c is FilterChain => c !== undefined
         );
-        const filter =
-            before && before.chains.length === chains.length && before.chains.every((c, i) => c === chains[i])
-                ? before
+        own.filter =
+            before &&
+            before.filter.chains.length === chains.length &&
+            before.filter.chains.every((c, i) => c === chains[i])
+                ? before.filter
                 : { chains };
-        cache.filters.set(device.name, filter);
-        byDevice.set(device.name, filter);
+        cache.devices.set(device.name, own);
+        byDevice.set(device.name, own.filter);
     }
     return { byDevice, cache };
 }

@@ -147,7 +147,10 @@ function flowsText(flows: Requirement['flows']): string {
 
 /**
  * Whether a kept verdict may no longer hold: its traffic (or its replies) reached a device where
- * rules that match some of its packets were added or removed.
+ * rules that match some of its packets were added or removed. A reply is the packet with its
+ * addresses and ports swapped (any DSCP), so the changed rules meet the replies of the traffic
+ * exactly where their own replies meet the traffic: the replies of the few changed parts are
+ * made (once each), not those of every kept requirement's packets.
  */
 function affected(
     verdict: RequirementVerdict,
@@ -155,12 +158,14 @@ function affected(
     effective: PacketSet,
     changed: Map<string, PacketSet[]>
 ): boolean {
-    let packets: PacketSet | undefined;
     for (const device of verdict.devices) {
         const delta = changed.get(device);
-        if (!delta) continue;
-        packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
-        if (delta.some(part => part.intersects(packets!))) return true;
+        if (
+            delta?.some(
+                part => part.intersects(effective) || (requirement.stateful && part.replies().intersects(effective))
+            )
+        )
+            return true;
     }
     return false;
 }
