@@ -233,6 +233,31 @@ describe('what the compiled network enforces', () => {
         );
     });
 
+    it('anti-spoofing at an IPv6-only segment: a host there sends IPv4 with any source, and the edge drops all of it', async () => {
+        // lab6 has no IPv4 prefix; a host on it may still send IPv4 packets, claiming a staff address.
+        const twin = CAMPUS.replace(
+            '  servers:    { prefix: 10.1.4.0/24, attach: edge3:eth10 }\n',
+            '  servers:    { prefix: 10.1.4.0/24, attach: edge3:eth10 }\n  lab6:       { prefix: "2001:db8:6::/64", attach: edge2:eth11 }\n'
+        );
+        const intents =
+            'intent dns { allow segment guest-wifi -> segment users : udp 53 }\nintent rest { deny segment staff -> segment users : udp 53 }\n';
+        const guarded = await verify(intents, undefined, twin);
+        expect(summary(guarded.verdicts.get('rest')![0])).toBe('holds');
+        const guard = /\t\tiifname "eth11" ip saddr 0\.0\.0\.0\/0 drop comment "anti-spoofing: segment lab6[^\n]*\n/;
+        expect(renderNftables(guarded.devices.get('edge2')!)).toMatch(guard);
+        const { verdicts } = await verify(
+            intents,
+            devices => handEdited(devices.get('edge2')!, text => text.replace(guard, '')),
+            twin
+        );
+        expect(summary(verdicts.get('rest')![0])).toMatch(/^violated: sent from segment lab6 with a forged source/);
+        expect(verdicts.get('rest')![0].counterexample).toMatchObject({
+            forged: true,
+            origin: 'segment lab6',
+            packet: { dst: '10.1.1.3', protocol: 'udp', dstPort: 53 }
+        });
+    });
+
     it('anti-spoofing under default deny: a staff host claiming a guest address does not reach what only guests may', async () => {
         const intents = 'default deny\nintent dns { allow segment guest-wifi -> segment servers : udp 53 }\n';
         // As netintent wrote edge chains before: the default-deny drop matched the edge's own sources, then accept.

@@ -1,7 +1,7 @@
 /** Where the twin's addresses live: the places traffic enters and leaves the network. */
 import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { lastAddress, prefixRange } from '../net/ipv4.js';
-import { ipv4Segments, type Twin, type TwinDevice } from './model.js';
+import type { Twin, TwinDevice } from './model.js';
 
 /**
  * A place addresses live at: each segment and external at its attachment interface (an edge of
@@ -98,17 +98,22 @@ export function placesOf(twin: Twin, routers?: IntervalSet): Place[] {
 
 function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
     const places: Place[] = [];
-    for (const segment of ipv4Segments(twin)) {
+    // Every attached segment is an edge, an IPv6-only one too: a host there can still send IPv4,
+    // from any source, and none of it is its own.
+    for (const segment of twin.segments.values()) {
         if (!segment.attach) continue;
-        const space = prefixRange(segment.prefix);
-        const hosts = space
-            .subtract(
-                IntervalSet.fromIntervals([
-                    [segment.prefix.network, segment.prefix.network],
-                    [lastAddress(segment.prefix), lastAddress(segment.prefix)]
-                ])
-            )
-            .subtract(routers);
+        const prefix = segment.prefix;
+        const space = prefix ? prefixRange(prefix) : IntervalSet.EMPTY;
+        const hosts = prefix
+            ? space
+                  .subtract(
+                      IntervalSet.fromIntervals([
+                          [prefix.network, prefix.network],
+                          [lastAddress(prefix), lastAddress(prefix)]
+                      ])
+                  )
+                  .subtract(routers)
+            : IntervalSet.EMPTY;
         places.push({
             ...segment.attach,
             space,
