@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { linkCostEdits } from '../../server/src/twin/diff.js';
 import { loadTwin, type TwinLoadResult } from '../../server/src/twin/load.js';
 import { formatAddress6, formatPrefix6, formatRange6 } from '../../server/src/net/ipv6.js';
 import { formatAddress, formatPrefix } from '../../server/src/net/ipv4.js';
@@ -252,5 +253,19 @@ describe('IPv6 in a twin', () => {
         expect(one(result, 'host-bits', 11).message).toBe(
             '2001:db8:aa::5/48 has host bits set; it is read as 2001:db8:aa::/48.'
         );
+    });
+});
+
+describe('a dual-stack twin edited', () => {
+    it('is compared whole (its IPv6 addresses are bigints): a cost edit is taken as such, an address edit is not', () => {
+        const text = fs.readFileSync(SAMPLE, 'utf8');
+        const read = (yaml: string) => loadTwin(SAMPLE, f => (f === SAMPLE ? yaml : undefined)).twin!;
+        const before = read(text);
+        const costed = read(
+            text.replace('{ endpoints: [r2:eth3, r4:eth3], cost: 15 }', '{ endpoints: [r2:eth3, r4:eth3], cost: 20 }')
+        );
+        expect(linkCostEdits(before, costed)).toEqual([4]);
+        const moved = read(text.replace('"2001:db8:3::80"', '"2001:db8:3::81"'));
+        expect(linkCostEdits(before, moved)).toBeUndefined();
     });
 });

@@ -22,6 +22,7 @@
  * connection that uses the same ports) is given NOT_STEERED_DSCP there and routed as without steering. What no path can meet is a warning at the
  * statement; the verifier reports it as violated.
  */
+import { contentKey } from '../common/content-key.js';
 import type { Diagnostic } from '../common/diagnostic.js';
 import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.js';
@@ -190,7 +191,7 @@ export function compileSteering(
 }
 
 function sameSteering(a: Steering, b: Steering): boolean {
-    const text = (steering: Steering) => JSON.stringify([[...steering.rules], steering.warnings]);
+    const text = (steering: Steering) => contentKey([steering.rules, steering.warnings]);
     return text(a) === text(b);
 }
 

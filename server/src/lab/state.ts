@@ -5,9 +5,9 @@
  * the rules and the rulesets never change. Any difference is one line naming the device and what
  * differs, so a steering table that lost its routes or a flushed chain shows up like a route.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { CompiledNetwork } from '../compile/compile.js';
-import { emptyDevice, type DeviceConfig, type FilterChain } from '../config/model.js';
+import { contentKey } from '../common/content-key.js';
+import { emptyDevice, type DeviceConfig } from '../config/model.js';
 import { parseNftables } from '../config/nftables/parse.js';
 import { renderNftables, TABLE_NAME } from '../config/nftables/render.js';
 import { NO_FAILURES, type Failures } from '../simulate/network.js';
@@ -100,20 +100,20 @@ function compareRuleset(entry: LabDevice, config: DeviceConfig, result: StateCom
     for (const name of new Set([...compiled.keys(), ...real.keys()])) {
         const a = compiled.get(name);
         const b = real.get(name);
-        if (!isDeepStrictEqual(a, b))
+        if (a !== b)
             result.differences.push(
                 `${entry.device} nftables chain ${name}: ${!b ? 'not loaded' : !a ? 'loaded, not compiled' : 'loaded rules differ from the compiled ones'}`
             );
     }
 }
 
-/** Chains by name, without where their rules were read (the same rule is on another line in a listing). */
-function rulesetChains(config: DeviceConfig, text: string): Map<string, unknown> {
+const WITHOUT_LOCATIONS = new Set(['location']);
+
+/** Chains by name, as text without where their rules were read (the same rule is on another line in a listing). */
+function rulesetChains(config: DeviceConfig, text: string): Map<string, string> {
     const read = emptyDevice(config.hostname, config.role);
     parseNftables(read, text, TABLE_NAME);
-    const withoutLocations = (chain: FilterChain) =>
-        JSON.parse(JSON.stringify(chain, (key, value: unknown) => (key === 'location' ? undefined : value))) as unknown;
-    return new Map(read.filter.chains.map(chain => [chain.name, withoutLocations(chain)]));
+    return new Map(read.filter.chains.map(chain => [chain.name, contentKey(chain, WITHOUT_LOCATIONS)]));
 }
 
 /** "310 FIB entries, 4 policy-table routes, 4 ip rules, 23 nftables chains". */

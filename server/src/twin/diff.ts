@@ -1,5 +1,8 @@
 /** What changed between two loads of a twin, where the later stages can take an edit as such. */
+import { contentKey } from '../common/content-key.js';
 import type { Twin } from './model.js';
+
+const WITHOUT_COSTS = new Set(['location', 'cost']);
 
 /** Each twin's content without link costs and source positions, as compared below (computed once). */
 const costless = new WeakMap<Twin, string>();
@@ -7,12 +10,7 @@ const costless = new WeakMap<Twin, string>();
 function withoutCosts(twin: Twin): string {
     let text = costless.get(twin);
     if (text === undefined) {
-        text = JSON.stringify(twin, (key, value: unknown) => {
-            if (key === 'location' || key === 'cost') return undefined;
-            if (value instanceof Map) return [...value];
-            if (value instanceof Set) return [...value];
-            return value;
-        });
+        text = contentKey(twin, WITHOUT_COSTS);
         costless.set(twin, text);
     }
     return text;

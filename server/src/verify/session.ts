@@ -5,6 +5,7 @@
  * only link costs changed), and verifies again only the requirements that changed, whose traffic
  * reached a device whose filters changed, or whose routes may have moved (see Rerouted).
  */
+import { contentKey } from '../common/content-key.js';
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import type { DeviceConfig, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
@@ -296,7 +297,7 @@ function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
  */
 function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] {
     const frame = (config: DeviceConfig) =>
-        JSON.stringify([
+        contentKey([
             config.filter.chains.map(c => [c.table, c.name, c.base]),
             config.unmodelled,
             config.staticRoutes.filter(r => r.table === undefined)
@@ -319,7 +320,7 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
     }
     // Rules removed and added, those that differ only in their mark's number paired off.
     const keyOf = (rule: FilterRule, meanings: Map<number, string>) =>
-        JSON.stringify([
+        contentKey([
             rule.iif,
             rule.oif,
             rule.ctState,

@@ -15,6 +15,7 @@
  * crosses that device is not known, and a requirement that depends on it is `unknown`, never
  * `holds`.
  */
+import { contentKey } from '../common/content-key.js';
 import type { DeviceConfig } from '../config/model.js';
 import { constrainsPath, type PathConstraints, type Requirement } from '../intent/model.js';
 import { IntervalSet } from '../net/interval-set.js';
@@ -525,7 +526,7 @@ export class NetworkVerifier {
                     if (rules === 'all') all = true;
                     else {
                         for (const rule of rules) {
-                            const key = matchKeys.get(rule) ?? JSON.stringify([rule.match, rule.icmpTypes]);
+                            const key = matchKeys.get(rule) ?? contentKey([rule.match, rule.icmpTypes]);
                             matchKeys.set(rule, key);
                             if (!matches.has(key)) matches.set(key, ruleSet(rule, context));
                         }
