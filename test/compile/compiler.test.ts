@@ -77,6 +77,7 @@ describe('packet filters', () => {
         expect(chain(r1, 'from_eth10')!.rules.map(r => [r.match, verdictOf(r), r.comment])).toEqual([
             [
                 {
+                    family: 4,
                     src: [[0x0a010102, 0x0a0101fe]],
                     dst: [[0x0a010200, 0x0a0102ff]],
                     protocols: [[6, 6]],
@@ -243,6 +244,7 @@ describe('steering', () => {
         const replies = devices.get('r4')!.filter.chains.find(c => c.name === 'steer')!.rules[0].match;
         // The hosts of db answer the hosts of web (not the routers' own addresses on those segments).
         expect(replies).toEqual({
+            family: 4,
             src: [[0x0a010202, 0x0a0102fe]],
             dst: [[0x0a010102, 0x0a0101fe]],
             protocols: [[6, 6]],

@@ -249,7 +249,12 @@ function baseChain(
 ): FilterChain | undefined {
     if (interfaces.length === 0 && !firewall) return undefined;
     const rules: FilterRule[] = [
-        { icmpTypes: ICMP_ERRORS, match: {}, verdict: { kind: 'accept' }, comment: 'ICMP errors are never filtered' },
+        {
+            icmpTypes: ICMP_ERRORS,
+            match: { family: 4 },
+            verdict: { kind: 'accept' },
+            comment: 'ICMP errors are never filtered'
+        },
         {
             ctState: ['established', 'related'],
             ctMark: { value: ONEWAY_CT_MARK, equal: false },
@@ -329,9 +334,9 @@ function where(requirement: Requirement): string {
     return `${path.basename(requirement.location.file)}:${requirement.location.range.start.line}`;
 }
 
-/** A cube as a match; fields that match everything are left out. */
+/** An IPv4 cube as a match; fields that match everything are left out. */
 export function matchOf(cube: Cube): PacketMatch {
-    const match: PacketMatch = {};
+    const match: PacketMatch = { family: 4 };
     const full = (set: IntervalSet, all: IntervalSet) => set.equals(all);
     if (!full(cube.src, IntervalSet.of(0, 0xffffffff))) match.src = ranges(cube.src);
     if (!full(cube.dst, IntervalSet.of(0, 0xffffffff))) match.dst = ranges(cube.dst);

@@ -113,11 +113,22 @@ export interface StaticRoute {
 
 /** A set of values as inclusive ranges (addresses, ports, protocol numbers). */
 export type Ranges = ReadonlyArray<readonly [number, number]>;
+/** IPv6 addresses as inclusive ranges. */
+export type Ranges6 = ReadonlyArray<readonly [bigint, bigint]>;
 
 /** One packet match: every field a set; an absent field matches anything. */
 export interface PacketMatch {
+    /**
+     * The address family, where the rule tests one (an address, an IP header field, ICMP,
+     * `meta nfproto`); absent, both: nft's inet table runs a rule that tests none on either.
+     */
+    family?: 4 | 6;
+    /** IPv4 addresses (family 4). */
     src?: Ranges;
     dst?: Ranges;
+    /** IPv6 addresses (family 6). */
+    src6?: Ranges6;
+    dst6?: Ranges6;
     protocols?: Ranges;
     /** Destination ports (TCP/UDP). */
     dstPorts?: Ranges;
@@ -125,6 +136,16 @@ export interface PacketMatch {
     srcPorts?: Ranges;
     /** The DiffServ code point: steering keeps in it which waypoints a packet passed. */
     dscp?: Ranges;
+}
+
+/**
+ * The family a match tests: its own, or the one its addresses or DSCP belong to (`ip saddr` and
+ * `ip dscp` test IPv4 headers, as nft reads them); undefined, both.
+ */
+export function matchFamily(match: PacketMatch): 4 | 6 | undefined {
+    if (match.family !== undefined) return match.family;
+    if (match.src || match.dst || match.dscp) return 4;
+    return match.src6 || match.dst6 ? 6 : undefined;
 }
 
 /**
@@ -163,7 +184,7 @@ export interface FilterRule {
     ctDirection?: 'original' | 'reply';
     /** The connection's mark compared with a value. */
     ctMark?: { value: number; equal: boolean };
-    /** ICMP message types (`icmp type { … }`); implies ICMP. */
+    /** ICMP message types: `icmp type { … }` in family 4, `icmpv6 type { … }` in family 6; implies ICMP or ICMPv6. */
     icmpTypes?: readonly string[];
     match: PacketMatch;
     verdict: FilterVerdict;

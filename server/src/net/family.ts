@@ -42,6 +42,9 @@ export interface AddressFamily<A extends Bound, P extends { readonly network: A;
     size(length: number): A;
     format(prefix: P): string;
     formatAddress(address: A): string;
+    parseAddress(text: string): A | undefined;
+    /** A prefix, or a bare address as a host prefix. */
+    parsePrefix(text: string): P | undefined;
 }
 
 export const IPV4: AddressFamily<number, Prefix> = {
@@ -55,7 +58,9 @@ export const IPV4: AddressFamily<number, Prefix> = {
     add: (address, n) => address + n,
     size: length => 2 ** (32 - length),
     format: formatPrefix,
-    formatAddress
+    formatAddress,
+    parseAddress,
+    parsePrefix: text => parsePrefix(text)?.prefix
 };
 
 export const IPV6: AddressFamily<bigint, Prefix6> = {
@@ -69,8 +74,25 @@ export const IPV6: AddressFamily<bigint, Prefix6> = {
     add: (address, n) => address + BigInt(n),
     size: length => 1n << BigInt(128 - length),
     format: formatPrefix6,
-    formatAddress: formatAddress6
+    formatAddress: formatAddress6,
+    parseAddress: parseAddress6,
+    parsePrefix: text => parsePrefix6(text)?.prefix
 };
+
+/** An address range as nft and people write it: `lo-hi`, a prefix, or one address. */
+export function parseRange<A extends Bound, P extends { readonly network: A; readonly length: number }>(
+    family: AddressFamily<A, P>,
+    text: string
+): readonly [A, A] | undefined {
+    const dash = text.indexOf('-');
+    if (dash > 0) {
+        const lo = family.parseAddress(text.slice(0, dash));
+        const hi = family.parseAddress(text.slice(dash + 1));
+        return lo !== undefined && hi !== undefined && lo <= hi ? [lo, hi] : undefined;
+    }
+    const prefix = family.parsePrefix(text);
+    return prefix && [prefix.network, family.last(prefix)];
+}
 
 /** An address of either family, as written. */
 export type AnyAddress = { family: 4; address: number } | { family: 6; address: bigint };

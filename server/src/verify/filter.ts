@@ -9,9 +9,19 @@
  * in an intent means ping); ICMP errors are never filtered by what netintent writes and are
  * not packets any requirement speaks of.
  */
-import { IntervalSet } from '../net/interval-set.js';
-import { PacketSet } from '../net/packet-set.js';
-import type { FilterChain, FilterHook, FilterRule, NameMatch, PacketFilter, PacketMatch } from '../config/model.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { PacketSet, type Cube } from '../net/packet-set.js';
+import {
+    matchFamily,
+    type FilterChain,
+    type FilterHook,
+    type FilterRule,
+    type NameMatch,
+    type PacketFilter,
+    type PacketMatch,
+    type Ranges,
+    type Ranges6
+} from '../config/model.js';
 
 export interface HookContext {
     /** The interface the packets arrived on; none for packets the device sends itself. */
@@ -55,6 +65,7 @@ const TCP_UDP = IntervalSet.fromIntervals([
     [17, 17]
 ]);
 const ICMP = IntervalSet.of(1, 1);
+const ICMPV6 = IntervalSet.of(58, 58);
 
 interface ChainOutcome {
     accepted: Marked[];
@@ -489,25 +500,37 @@ export function ruleSet(rule: FilterRule, context: Pick<HookContext, 'reply'>): 
     let set = matchSets.get(rule.match);
     if (!set) matchSets.set(rule.match, (set = matchSet(rule.match)));
     if (!rule.icmpTypes) return set;
-    return rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request')
-        ? set.intersect(PacketSet.cube({ protocol: ICMP }))
-        : PacketSet.EMPTY;
+    if (!rule.icmpTypes.includes(context.reply ? 'echo-reply' : 'echo-request')) return PacketSet.EMPTY;
+    return set.intersect(
+        matchFamily(rule.match) === 6 ? PacketSet.cube6({ protocol: ICMPV6 }) : PacketSet.cube({ protocol: ICMP })
+    );
 }
 
 /**
- * A match as a packet set (absent fields match anything). Ports belong to TCP and UDP: a match
- * with ports takes other protocols whole, as the nft text it is written as does.
+ * A match as a packet set (absent fields match anything), in its family or in both. Ports belong
+ * to TCP and UDP: a match with ports takes other protocols whole, as the nft text it is written as does.
  */
 export function matchSet(match: PacketMatch): PacketSet {
-    const set = (ranges: PacketMatch['src']) => ranges && IntervalSet.fromIntervals(ranges);
-    const base = { src: set(match.src), dst: set(match.dst), dscp: set(match.dscp) };
-    const protocols = set(match.protocols) ?? IntervalSet.of(0, 255);
-    if (!match.dstPorts && !match.srcPorts) return PacketSet.cube({ ...base, protocol: set(match.protocols) });
-    const withPorts = PacketSet.cube({
-        ...base,
-        protocol: protocols.intersect(TCP_UDP),
-        dstPort: set(match.dstPorts),
-        srcPort: set(match.srcPorts)
-    });
-    return withPorts.union(PacketSet.cube({ ...base, protocol: protocols.subtract(TCP_UDP) }));
+    const set = (ranges: Ranges | undefined) => ranges && IntervalSet.fromIntervals(ranges);
+    const inFamily = <A extends Bound>(
+        make: (fields: Partial<Cube<A>>) => PacketSet,
+        src: IntervalSet<A> | undefined,
+        dst: IntervalSet<A> | undefined
+    ): PacketSet => {
+        const base = { src, dst, dscp: set(match.dscp) };
+        if (!match.dstPorts && !match.srcPorts) return make({ ...base, protocol: set(match.protocols) });
+        const protocols = set(match.protocols) ?? IntervalSet.of(0, 255);
+        const withPorts = make({
+            ...base,
+            protocol: protocols.intersect(TCP_UDP),
+            dstPort: set(match.dstPorts),
+            srcPort: set(match.srcPorts)
+        });
+        return withPorts.union(make({ ...base, protocol: protocols.subtract(TCP_UDP) }));
+    };
+    const family = matchFamily(match);
+    const ipv4 = family === 6 ? PacketSet.EMPTY : inFamily(PacketSet.cube, set(match.src), set(match.dst));
+    if (family === 4) return ipv4;
+    const ranges6 = (ranges: Ranges6 | undefined) => ranges && IntervalSet.fromIntervals(ranges);
+    return ipv4.union(inFamily(PacketSet.cube6, ranges6(match.src6), ranges6(match.dst6)));
 }

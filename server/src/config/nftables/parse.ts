@@ -1,8 +1,9 @@
 /**
  * Reads an nftables ruleset back into the packet-filter model — what netintent writes and what
- * people write by hand: tables (`inet`, `ip`), base chains on any of the five IP hooks with their
- * priorities and policies, regular chains, `jump`/`goto`/`return`, matches on interfaces,
- * addresses, protocols, ports, ICMP types, connection state and mark, and the marks of policy
+ * people write by hand: tables (`inet`, `ip`, `ip6`), base chains on any of the five IP hooks with
+ * their priorities and policies, regular chains, `jump`/`goto`/`return`, matches on interfaces,
+ * the address family, IPv4 and IPv6 addresses, protocols, ports, ICMP and ICMPv6 types, DSCP,
+ * connection state and mark, and the marks of policy
  * routing (which policy-routing.sh ties to next hops). The file is taken as applied to an empty
  * ruleset, as `nft -f` does on a fresh device.
  *
@@ -11,8 +12,8 @@
  * unmodelled: the verdicts of traffic that reaches the device are `unknown`, never `holds`.
  */
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
-import { IntervalSet } from '../../net/interval-set.js';
-import { lastAddress, parseAddress, parsePrefix } from '../../net/ipv4.js';
+import { IntervalSet, type Bound } from '../../net/interval-set.js';
+import { IPV4, IPV6, parseRange } from '../../net/family.js';
 import {
     FILTER_HOOKS,
     type CtState,
@@ -21,7 +22,6 @@ import {
     type FilterHook,
     type FilterRule,
     type NameMatch,
-    type PacketMatch,
     type Ranges
 } from '../model.js';
 import { PRIORITIES } from './render.js';
@@ -80,6 +80,31 @@ export const ICMP_TYPES = [
     'address-mask-request',
     'address-mask-reply'
 ];
+/** nft's ICMPv6 type names. */
+export const ICMPV6_TYPES = [
+    'destination-unreachable',
+    'packet-too-big',
+    'time-exceeded',
+    'parameter-problem',
+    'echo-request',
+    'echo-reply',
+    'mld-listener-query',
+    'mld-listener-report',
+    'mld-listener-done',
+    'mld-listener-reduction',
+    'nd-router-solicit',
+    'nd-router-advert',
+    'nd-neighbor-solicit',
+    'nd-neighbor-advert',
+    'nd-redirect',
+    'router-renumbering',
+    'ind-neighbor-solicit',
+    'ind-neighbor-advert',
+    'mld2-listener-report'
+];
+/** The address family each table family sees; inet sees both. */
+const TABLE_FAMILIES: Record<string, 4 | 6 | undefined> = { inet: undefined, ip: 4, ip6: 6 };
+const ALL_ONES6 = (1n << 128n) - 1n;
 const MAX_JUMP_DEPTH = 16;
 
 interface Token {
@@ -195,9 +220,9 @@ class NftParser {
     }
 
     private table(table: string, family: string, header: Token[], index: number): number {
-        // An ip6 or arp table never sees an IPv4 packet; bridge and netdev tables do, before IP.
-        const modelled = family === 'inet' || family === 'ip';
-        const irrelevant = family === 'ip6' || family === 'arp';
+        // An arp table never sees an IP packet; bridge and netdev tables do, before IP.
+        const modelled = family === 'inet' || family === 'ip' || family === 'ip6';
+        const irrelevant = family === 'arp';
         if (!modelled && !irrelevant)
             this.unmodelled(header, `a ${family} table filters packets before IP routing sees them`);
         while (index < this.lines.length) {
@@ -205,7 +230,9 @@ class NftParser {
             const words = tokens.map(t => t.text);
             if (words.length === 1 && words[0] === '}') return index + 1;
             if (words[0] === 'chain' && words.length === 3 && words[2] === '{') {
-                index = modelled ? this.chain(table, words[1], tokens, index + 1) : this.skipBlock(tokens, index + 1);
+                index = modelled
+                    ? this.chain(table, TABLE_FAMILIES[family], words[1], tokens, index + 1)
+                    : this.skipBlock(tokens, index + 1);
                 continue;
             }
             if (modelled) this.unmodelled(tokens, 'only chains are read in a table');
@@ -215,7 +242,8 @@ class NftParser {
         return index;
     }
 
-    private chain(table: string, name: string, header: Token[], index: number): number {
+    /** `family`: the one address family the table sees (ip, ip6), or both (inet). */
+    private chain(table: string, family: 4 | 6 | undefined, name: string, header: Token[], index: number): number {
         const key = `${table}\n${name}`;
         const chain: FilterChain = this.chains.get(key) ?? { table, name, rules: [] };
         this.chains.set(key, chain);
@@ -231,7 +259,7 @@ class NftParser {
                 this.policy(chain, tokens);
                 continue;
             }
-            const rule = this.rule(table, chain, tokens);
+            const rule = this.rule(table, family, chain, tokens);
             if (rule) chain.rules.push(rule);
         }
         this.unmodelled(header, 'the chain is not closed');
@@ -270,9 +298,14 @@ class NftParser {
     }
 
     /** One rule; undefined where it is not modelled (reported) or becomes a policy route. */
-    private rule(table: string, chain: FilterChain, tokens: Token[]): FilterRule | undefined {
+    private rule(
+        table: string,
+        family: 4 | 6 | undefined,
+        chain: FilterChain,
+        tokens: Token[]
+    ): FilterRule | undefined {
         const rule: FilterRule = {
-            match: {},
+            match: family === undefined ? {} : { family },
             verdict: { kind: 'continue' },
             comment: '',
             location: this.location(tokens)
@@ -309,23 +342,34 @@ class NftParser {
             i++;
             return items;
         };
-        const ranges = (
-            universe: readonly [number, number],
-            parse: (t: string) => readonly [number, number] | undefined
-        ): Ranges | undefined => {
+        const ranges = <A extends Bound>(
+            universe: readonly [A, A],
+            parse: (t: string) => readonly [A, A] | undefined
+        ): ReadonlyArray<readonly [A, A]> | undefined => {
             const negate = negated();
             const items = values()?.map(t => (t.quoted ? undefined : parse(t.text)));
             if (!items || items.some(r => r === undefined)) return undefined;
-            const set = IntervalSet.fromIntervals(items as Array<readonly [number, number]>);
-            return (negate ? IntervalSet.of(universe[0], universe[1]).subtract(set) : set).intervals;
+            const set = IntervalSet.fromIntervals<A>(items as Array<readonly [A, A]>);
+            return (negate ? IntervalSet.fromIntervals<A>([universe]).subtract(set) : set).intervals;
         };
-        const narrow = (field: keyof PacketMatch, found: Ranges) => {
-            const before = rule.match[field];
+        /** What a field already tested and `found` have in common (nothing: the rule matches no packet). */
+        const intersected = <A extends Bound>(
+            before: ReadonlyArray<readonly [A, A]> | undefined,
+            found: ReadonlyArray<readonly [A, A]>
+        ) => {
             const set = before
                 ? IntervalSet.fromIntervals(before).intersect(IntervalSet.fromIntervals(found))
                 : IntervalSet.fromIntervals(found);
             if (set.isEmpty()) never = true;
-            rule.match[field] = set.intervals;
+            return set.intervals;
+        };
+        const narrow = (field: 'src' | 'dst' | 'protocols' | 'dstPorts' | 'srcPorts' | 'dscp', found: Ranges) => {
+            rule.match[field] = intersected(rule.match[field], found);
+        };
+        /** A test of one family's header: a packet of the other never matches. */
+        const inFamily = (tested: 4 | 6) => {
+            if (rule.match.family !== undefined && rule.match.family !== tested) never = true;
+            rule.match.family = tested;
         };
         // nft refuses a rule with anything but its comment after the verdict.
         let terminal = false;
@@ -376,8 +420,10 @@ class NftParser {
             } else if (w === 'ip' && next === 'dscp' && tokens[i + 2]?.text === 'set') {
                 rule.setDscp = parseDscp(tokens[i + 3]?.text);
                 if (rule.setDscp === undefined) return fail('ip dscp set takes a code point 0-63');
+                inFamily(4);
                 i += 4;
-            } else if (w === 'ip' && next === 'dscp') {
+            } else if ((w === 'ip' || w === 'ip6') && next === 'dscp') {
+                inFamily(w === 'ip' ? 4 : 6);
                 i += 2;
                 const found = ranges([0, 63], t => {
                     const v = parseDscp(t);
@@ -386,11 +432,24 @@ class NftParser {
                 if (!found) return fail('a DSCP code point 0-63 or a set of them');
                 narrow('dscp', found);
             } else if (w === 'ip' && (next === 'saddr' || next === 'daddr')) {
+                inFamily(4);
                 i += 2;
-                const found = ranges([0, 0xffffffff], parseAddressRange);
+                const found = ranges([0, 0xffffffff], t => parseRange(IPV4, t));
                 if (!found) return fail('an address, prefix, range or set of them');
                 narrow(next === 'saddr' ? 'src' : 'dst', found);
+            } else if (w === 'ip6' && (next === 'saddr' || next === 'daddr')) {
+                inFamily(6);
+                i += 2;
+                const found = ranges([0n, ALL_ONES6], t => parseRange(IPV6, t));
+                if (!found) return fail('an IPv6 address, prefix, range or set of them');
+                const field = next === 'saddr' ? 'src6' : 'dst6';
+                rule.match[field] = intersected(rule.match[field], found);
+            } else if (w === 'ip6' && next === 'nexthdr') {
+                return fail(
+                    'ip6 nexthdr is the first extension header, not always the transport protocol: write meta l4proto'
+                );
             } else if ((w === 'ip' && next === 'protocol') || (w === 'meta' && next === 'l4proto')) {
+                if (w === 'ip') inFamily(4);
                 i += 2;
                 const found = ranges([0, 255], parseProtocolRange);
                 if (!found) return fail('a protocol name or number');
@@ -400,7 +459,7 @@ class NftParser {
                 const family = values();
                 if (!family || family.length !== 1 || !['ipv4', 'ipv6'].includes(family[0].text))
                     return fail('nfproto ipv4 or ipv6');
-                if (family[0].text === 'ipv6') never = true;
+                inFamily(family[0].text === 'ipv4' ? 4 : 6);
             } else if ((w === 'tcp' || w === 'udp' || w === 'th') && (next === 'dport' || next === 'sport')) {
                 i += 2;
                 const found = ranges([0, 65535], parsePortRange);
@@ -418,19 +477,16 @@ class NftParser {
                     return fail('th ports are read only after meta l4proto tcp, udp or both');
                 }
                 narrow(next === 'dport' ? 'dstPorts' : 'srcPorts', found);
-            } else if (w === 'icmp' && next === 'type') {
+            } else if ((w === 'icmp' || w === 'icmpv6') && next === 'type') {
                 i += 2;
+                const known = w === 'icmp' ? ICMP_TYPES : ICMPV6_TYPES;
                 const negate = negated();
                 const types = values()?.map(t => t.text);
-                if (!types || types.some(t => !ICMP_TYPES.includes(t))) return fail('ICMP type names');
-                rule.icmpTypes = negate ? ICMP_TYPES.filter(t => !types.includes(t)) : types;
-                narrow('protocols', [[1, 1]]);
-            } else if (w.startsWith('ip6') || w === 'icmpv6') {
-                // IPv6 headers: never an IPv4 packet. Skip the expression's value.
-                never = true;
-                i += 2;
-                negated();
-                values();
+                if (!types || types.some(t => !known.includes(t)))
+                    return fail(`${w === 'icmp' ? 'ICMP' : 'ICMPv6'} type names`);
+                rule.icmpTypes = negate ? known.filter(t => !types.includes(t)) : types;
+                inFamily(w === 'icmp' ? 4 : 6);
+                narrow('protocols', w === 'icmp' ? [[1, 1]] : [[58, 58]]);
             } else if (w === 'counter') {
                 i++;
                 while (word() === 'packets' || word() === 'bytes') i += 2;
@@ -465,7 +521,7 @@ class NftParser {
         // A packet's mark matters to routing only as prerouting sets it (before the decision).
         if (rule.setMark !== undefined && chain.base?.hook !== 'prerouting')
             return fail('a packet mark is read only where a prerouting chain sets it');
-        // A rule that can match no IPv4 packet changes nothing.
+        // A rule that can match no packet changes nothing.
         return never ? undefined : rule;
     }
 
@@ -593,17 +649,6 @@ function parseDscp(text: string | undefined): number | undefined {
 function parseNumber(text: string | undefined): number | undefined {
     if (text === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(text)) return undefined;
     return Number(text);
-}
-
-function parseAddressRange(text: string): readonly [number, number] | undefined {
-    const dash = text.indexOf('-');
-    if (dash > 0) {
-        const lo = parseAddress(text.slice(0, dash));
-        const hi = parseAddress(text.slice(dash + 1));
-        return lo !== undefined && hi !== undefined && lo <= hi ? [lo, hi] : undefined;
-    }
-    const prefix = parsePrefix(text)?.prefix;
-    return prefix && [prefix.network, lastAddress(prefix)];
 }
 
 function parseProtocolRange(text: string): readonly [number, number] | undefined {

@@ -4,9 +4,18 @@
  * copied from a name a user wrote without quoting.
  */
 import { formatRange } from '../../net/ipv4.js';
-import { IntervalSet } from '../../net/interval-set.js';
+import { ALL_ADDRESSES6, formatRange6 } from '../../net/ipv6.js';
+import { IntervalSet, type Bound } from '../../net/interval-set.js';
 import type { SourceLocation } from '../../common/diagnostic.js';
-import type { DeviceConfig, FilterChain, FilterRule, NameMatch, PacketMatch, Ranges } from '../model.js';
+import {
+    matchFamily,
+    type DeviceConfig,
+    type FilterChain,
+    type FilterRule,
+    type NameMatch,
+    type PacketMatch,
+    type Ranges
+} from '../model.js';
 
 export const TABLE = 'netintent';
 /** The table of everything netintent writes. */
@@ -129,8 +138,8 @@ function renderRule(rule: FilterRule): string[] {
     const matches = rule.icmpTypes
         ? [
               [
-                  ...matchExpressions({ ...rule.match, protocols: undefined }),
-                  `icmp type { ${rule.icmpTypes.join(', ')} }`
+                  ...matchExpressions({ ...rule.match, protocols: undefined }, true),
+                  `${matchFamily(rule.match) === 6 ? 'icmpv6' : 'icmp'} type { ${rule.icmpTypes.join(', ')} }`
               ]
                   .filter(Boolean)
                   .join(' ')
@@ -141,13 +150,18 @@ function renderRule(rule: FilterRule): string[] {
 
 /**
  * A match as nft expressions. Ports belong to TCP and UDP only, so a match with ports whose
- * protocols include others becomes two: the TCP/UDP part with its ports, the rest without.
+ * protocols include others becomes two: the TCP/UDP part with its ports, the rest without. The
+ * family is written where nothing else tests it (`familyImplied`: the caller's ICMP type does).
  */
-export function matchExpressions(match: PacketMatch): string[] {
+export function matchExpressions(match: PacketMatch, familyImplied = false): string[] {
     const base: string[] = [];
-    if (match.src) base.push(`ip saddr ${addresses(match.src)}`);
-    if (match.dst) base.push(`ip daddr ${addresses(match.dst)}`);
-    if (match.dscp) base.push(`ip dscp ${set(match.dscp, formatPortRange)}`);
+    const family = matchFamily(match);
+    if (match.src) base.push(`ip saddr ${addresses(match.src, ALL_ADDRESSES, formatRange)}`);
+    if (match.dst) base.push(`ip daddr ${addresses(match.dst, ALL_ADDRESSES, formatRange)}`);
+    if (match.src6) base.push(`ip6 saddr ${addresses(match.src6, ALL_ADDRESSES6, formatRange6)}`);
+    if (match.dst6) base.push(`ip6 daddr ${addresses(match.dst6, ALL_ADDRESSES6, formatRange6)}`);
+    if (match.dscp) base.push(`${family === 6 ? 'ip6' : 'ip'} dscp ${set(match.dscp, formatPortRange)}`);
+    if (family !== undefined && base.length === 0 && !familyImplied) base.push(`meta nfproto ipv${family}`);
     const ports = match.dstPorts || match.srcPorts;
     if (!ports) {
         if (match.protocols) base.push(`meta l4proto ${set(match.protocols, formatProtocolRange)}`);
@@ -171,12 +185,16 @@ export function matchExpressions(match: PacketMatch): string[] {
 }
 
 /** An address set, or `!=` its complement where that is shorter to write (anti-spoofing rules). */
-function addresses(ranges: Ranges): string {
-    const positive = IntervalSet.fromIntervals(ranges);
-    const complement = ALL_ADDRESSES.subtract(positive);
+function addresses<A extends Bound>(
+    ranges: ReadonlyArray<readonly [A, A]>,
+    all: IntervalSet<A>,
+    format: (lo: A, hi: A) => string
+): string {
+    const positive = IntervalSet.fromIntervals<A>(ranges);
+    const complement = all.subtract(positive);
     if (!complement.isEmpty() && complement.intervals.length < positive.intervals.length)
-        return `!= ${set(complement.intervals, formatRange)}`;
-    return set(ranges, formatRange);
+        return `!= ${set(complement.intervals, format)}`;
+    return set(ranges, format);
 }
 
 function names(match: NameMatch): string {
@@ -196,7 +214,7 @@ function subtractValues(ranges: Ranges, values: number[]): Ranges {
     return out;
 }
 
-function set(ranges: Ranges, format: (lo: number, hi: number) => string): string {
+function set<A extends Bound>(ranges: ReadonlyArray<readonly [A, A]>, format: (lo: A, hi: A) => string): string {
     const items = ranges.map(([lo, hi]) => format(lo, hi));
     return items.length === 1 ? items[0] : `{ ${items.join(', ')} }`;
 }
