@@ -15,15 +15,46 @@
  */
 import * as path from 'node:path';
 import type { Requirement, IntentProgram } from '../intent/model.js';
-import { IntervalSet } from '../net/interval-set.js';
-import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, type Cube } from '../net/packet-set.js';
-import type { FilterChain, FilterRule, PacketFilter, PacketMatch, Ranges } from '../config/model.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, type Cube, type Cube6 } from '../net/packet-set.js';
+import type { Addresses } from '../net/family.js';
+import { ALL_ADDRESSES6 } from '../net/ipv6.js';
+import type { FilterChain, FilterRule, PacketFilter, PacketMatch } from '../config/model.js';
 import { chainName, ONEWAY_CT_MARK, PRIORITIES, TABLE_NAME } from '../config/nftables/render.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
+import { hasIPv6 } from '../twin/model.js';
 import { placesOf, type Place } from '../twin/places.js';
 
 /** ICMP errors pass every filter netintent writes: path MTU discovery and traceroute need them. */
 export const ICMP_ERRORS = ['destination-unreachable', 'time-exceeded', 'parameter-problem'] as const;
+export const ICMPV6_ERRORS = [
+    'destination-unreachable',
+    'packet-too-big',
+    'time-exceeded',
+    'parameter-problem'
+] as const;
+/** What IPv6 needs on a link (RFC 4861 neighbour discovery, RFC 3810 MLD): the device accepts it from anyone. */
+export const ICMPV6_LINK = [
+    'nd-router-solicit',
+    'nd-router-advert',
+    'nd-neighbor-solicit',
+    'nd-neighbor-advert',
+    'mld-listener-query',
+    'mld-listener-report',
+    'mld-listener-done',
+    'mld2-listener-report'
+] as const;
+/** Sources a host uses on its link only: link-local addresses (fe80::/10) and the unspecified one. */
+const ON_LINK_SOURCES = IntervalSet.fromIntervals<bigint>([
+    [0n, 0n],
+    [0xfe80n << 112n, (0xfec0n << 112n) - 1n]
+]);
+/** Where such packets may go: link-local addresses and link-scope multicast (ff02::/16). */
+const ON_LINK_DESTINATIONS = IntervalSet.fromIntervals<bigint>([
+    [0xfe80n << 112n, (0xfec0n << 112n) - 1n],
+    [0xff02n << 112n, (0xff03n << 112n) - 1n]
+]);
+const ALL_ADDRESSES = IntervalSet.of(0, 0xffffffff);
 const FIREWALL_CHAIN = 'firewall';
 const GUARD_CHAIN = 'guard';
 
@@ -50,7 +81,7 @@ interface DeviceFilterCache {
 export interface FilterCache {
     devices: Map<string, DeviceFilterCache>;
     /** Each requirement's sources, by fingerprint: an edge where none added or removed has any keeps its chain unexamined. */
-    sources: Map<string, IntervalSet>;
+    sources: Map<string, Addresses>;
     /** What every chain's last rule is made of: the `default deny` statement's place, or 'allow'. */
     defaultKey: string;
 }
@@ -84,14 +115,13 @@ export function compileFilters(
         ...[...sources].filter(([fp]) => !kept.sources.has(fp)).map(([, from]) => from),
         ...[...kept.sources].filter(([fp]) => !sources.has(fp)).map(([, from]) => from)
     ];
-    const touched = (edge: Place) => !moved || moved.some(from => from.intersects(edge.hosts));
+    const comesFrom = (from: Addresses, edge: Place) =>
+        from.v4.intersects(edge.hosts) || from.v6.intersects(edge.hosts6);
+    const touched = (edge: Place) => !moved || moved.some(from => comesFrom(from, edge));
     const relevant = kept
         ? undefined
-        : bySource(
-              edges.map(p => p.hosts),
-              ordered,
-              r => sources.get(requirementFingerprint(r))!
-          );
+        : requirementsByEdge(edges, ordered, r => sources.get(requirementFingerprint(r))!);
+    const ipv6 = hasIPv6(program.twin);
     const keyOf = (mine: Requirement[]) => [defaultKey, ...mine.map(requirementFingerprint)];
     const edgesOf = new Map<string, Array<{ edge: Place; index: number }>>();
     edges.forEach((edge, index) => {
@@ -155,9 +185,8 @@ export function compileFilters(
             let made: FilterChain | undefined;
             if (!before || touched(edge)) {
                 const mine =
-                    relevant?.[index] ??
-                    ordered.filter(r => sources.get(requirementFingerprint(r))!.intersects(edge.hosts));
-                const from = PacketSet.cube({ src: edge.hosts });
+                    relevant?.[index] ?? ordered.filter(r => comesFrom(sources.get(requirementFingerprint(r))!, edge));
+                const from = PacketSet.cube({ src: edge.hosts }).union(PacketSet.cube6({ src: edge.hosts6 }));
                 // Looked up whether or not the chain is kept: a kept chain's rules stay cached for the next compile.
                 const rules = mine.flatMap(r => rulesOf(place, r, () => r.effective.intersect(from)));
                 const last = finalRule(place);
@@ -177,12 +206,17 @@ export function compileFilters(
             if (made) jumps.push({ edge, chain: made });
         }
         // Anti-spoofing depends on the twin alone, and a compile reuses nothing of another twin's.
-        const guard = chain('guard', [], () => guardChain(myEdges.map(e => e.edge)));
+        const guard = chain('guard', [], () =>
+            guardChain(
+                myEdges.map(e => e.edge),
+                ipv6
+            )
+        );
         const firewall = policed ? firewallChain() : undefined;
         const interfaces = jumps.map(j => j.edge.interface!);
         const frameKey = [...interfaces, firewall ? FIREWALL_CHAIN : ''];
-        const input = chain('input', frameKey, () => baseChain('input', interfaces, undefined));
-        const forward = chain('forward', frameKey, () => baseChain('forward', interfaces, firewall));
+        const input = chain('input', frameKey, () => baseChain('input', interfaces, undefined, ipv6));
+        const forward = chain('forward', frameKey, () => baseChain('forward', interfaces, firewall, ipv6));
         const chains = [guard, input, forward, ...jumps.map(j => j.chain), firewall].filter(
             (c): c is FilterChain => c !== undefined
         );
@@ -199,25 +233,30 @@ export function compileFilters(
 }
 
 /** Each packet set's sources and volume, computed once (a requirement that stays keeps its packet set). */
-const measured = new WeakMap<PacketSet, { sources: IntervalSet; volume: number }>();
+const measured = new WeakMap<PacketSet, { sources: Addresses; volume: number }>();
 
-function measure(packets: PacketSet): { sources: IntervalSet; volume: number } {
+function measure(packets: PacketSet): { sources: Addresses; volume: number } {
     let found = measured.get(packets);
     if (!found) {
-        found = {
-            sources: IntervalSet.fromIntervals(packets.cubes.flatMap(c => c.src.intervals)),
-            volume: packets.cubes.reduce(
-                (sum, c) => sum + c.src.size() * c.dst.size() * c.protocol.size() * c.dstPort.size(),
+        const volume = (cubes: readonly Cube<Bound>[]) =>
+            cubes.reduce(
+                (sum, c) => sum + Number(c.src.size()) * Number(c.dst.size()) * c.protocol.size() * c.dstPort.size(),
                 0
-            )
+            );
+        found = {
+            sources: {
+                v4: IntervalSet.fromIntervals(packets.cubes.flatMap(c => c.src.intervals)),
+                v6: IntervalSet.fromIntervals(packets.cubes6.flatMap(c => c.src.intervals))
+            },
+            volume: volume(packets.cubes) + volume(packets.cubes6)
         };
         measured.set(packets, found);
     }
     return found;
 }
 
-/** Every source address of a packet set. */
-function sourcesOf(packets: PacketSet): IntervalSet {
+/** Every source address of a packet set, in each family. */
+function sourcesOf(packets: PacketSet): Addresses {
     return measure(packets).sources;
 }
 
@@ -225,27 +264,63 @@ function sameKey(a: readonly string[], b: readonly string[]): boolean {
     return a.length === b.length && a.every((part, i) => part === b[i]);
 }
 
-/** BCP 38 at each edge of the device: packets from a source the edge does not hold are dropped. */
-function guardChain(edges: Place[]): FilterChain | undefined {
+/**
+ * BCP 38 at each edge of the device: packets from a source the edge does not hold are dropped.
+ * In IPv6 a host also speaks from its link-local address (and from none, `::`, while it checks
+ * that its address is free): those pass, toward link-local and link-scope multicast addresses
+ * only (neighbour discovery, MLD); the kernel never forwards them.
+ */
+function guardChain(edges: Place[], ipv6: boolean): FilterChain | undefined {
     if (edges.length === 0) return undefined;
     return {
         table: TABLE_NAME,
         name: GUARD_CHAIN,
         base: { hook: 'prerouting', priority: PRIORITIES.raw, policy: 'accept' },
-        rules: edges.map(edge => ({
-            iif: { names: [edge.interface!], negate: false },
-            match: { src: ranges(IntervalSet.of(0, 0xffffffff).subtract(edge.hosts)) },
-            verdict: { kind: 'drop' },
-            comment: `anti-spoofing: ${edge.name} sends only from its own addresses`
-        }))
+        rules: edges.flatMap(edge => {
+            const iif = { names: [edge.interface!], negate: false };
+            const comment = `anti-spoofing: ${edge.name} sends only from its own addresses`;
+            const rules: FilterRule[] = [
+                {
+                    iif,
+                    match: { src: ranges(IntervalSet.of(0, 0xffffffff).subtract(edge.hosts)) },
+                    verdict: { kind: 'drop' },
+                    comment
+                }
+            ];
+            if (ipv6)
+                rules.push(
+                    {
+                        iif,
+                        match: { family: 6, src6: ranges(ALL_ADDRESSES6.subtract(edge.hosts6.union(ON_LINK_SOURCES))) },
+                        verdict: { kind: 'drop' },
+                        comment
+                    },
+                    {
+                        iif,
+                        match: {
+                            family: 6,
+                            src6: ranges(ON_LINK_SOURCES),
+                            dst6: ranges(ALL_ADDRESSES6.subtract(ON_LINK_DESTINATIONS))
+                        },
+                        verdict: { kind: 'drop' },
+                        comment: `anti-spoofing: ${edge.name} speaks from link-local addresses on its link only`
+                    }
+                );
+            return rules;
+        })
     };
 }
 
-/** The input or forward hook: state and ICMP errors first, then each edge's chain (and a firewall's policy). */
+/**
+ * The input or forward hook: state and ICMP errors first (in IPv6 also neighbour discovery and
+ * MLD toward the device itself, without which IPv6 does not work on a link), then each edge's
+ * chain (and a firewall's policy).
+ */
 function baseChain(
     hook: 'input' | 'forward',
     interfaces: string[],
-    firewall: FilterChain | undefined
+    firewall: FilterChain | undefined,
+    ipv6: boolean
 ): FilterChain | undefined {
     if (interfaces.length === 0 && !firewall) return undefined;
     const rules: FilterRule[] = [
@@ -255,6 +330,26 @@ function baseChain(
             verdict: { kind: 'accept' },
             comment: 'ICMP errors are never filtered'
         },
+        ...(ipv6
+            ? [
+                  {
+                      icmpTypes: ICMPV6_ERRORS,
+                      match: { family: 6 as const },
+                      verdict: { kind: 'accept' as const },
+                      comment: 'ICMPv6 errors are never filtered'
+                  },
+                  ...(hook === 'input'
+                      ? [
+                            {
+                                icmpTypes: ICMPV6_LINK,
+                                match: { family: 6 as const },
+                                verdict: { kind: 'accept' as const },
+                                comment: 'neighbour discovery and MLD are never filtered'
+                            }
+                        ]
+                      : [])
+              ]
+            : []),
         {
             ctState: ['established', 'related'],
             ctMark: { value: ONEWAY_CT_MARK, equal: false },
@@ -282,14 +377,14 @@ function baseChain(
  * For each source space, the requirements (in the given order) some of whose packets come from
  * it: an index of the spaces' intervals, searched by each requirement's sources.
  */
-function bySource(
-    spaces: IntervalSet[],
+function bySource<A extends Bound>(
+    spaces: IntervalSet<A>[],
     requirements: Requirement[],
-    sourcesOf: (requirement: Requirement) => IntervalSet
+    sourcesOf: (requirement: Requirement) => IntervalSet<A>
 ): Requirement[][] {
     const index = spaces
         .flatMap((space, place) => space.intervals.map(([lo, hi]) => ({ lo, hi, place })))
-        .sort((a, b) => a.lo - b.lo);
+        .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
     const out = spaces.map(() => [] as Requirement[]);
     // Two externals with the same prefixes overlap: then every requirement is matched against every space.
     if (index.some((entry, i) => i > 0 && entry.lo <= index[i - 1].hi)) {
@@ -318,12 +413,41 @@ function bySource(
     return out;
 }
 
+/**
+ * For each edge, the requirements (in the given order) some of whose packets come from it, in
+ * either family (IPv6 looked at only where some requirement has IPv6 packets).
+ */
+function requirementsByEdge(
+    edges: Place[],
+    requirements: Requirement[],
+    sourcesOf: (requirement: Requirement) => Addresses
+): Requirement[][] {
+    const v4 = bySource(
+        edges.map(p => p.hosts),
+        requirements,
+        r => sourcesOf(r).v4
+    );
+    const with6 = requirements.filter(r => !sourcesOf(r).v6.isEmpty());
+    if (with6.length === 0) return v4;
+    const v6 = bySource(
+        edges.map(p => p.hosts6),
+        with6,
+        r => sourcesOf(r).v6
+    );
+    const position = new Map(requirements.map((r, i) => [r, i]));
+    return v4.map((mine, edge) => {
+        if (v6[edge].length === 0) return mine;
+        const both = new Set([...mine, ...v6[edge]]);
+        return [...both].sort((a, b) => position.get(a)! - position.get(b)!);
+    });
+}
+
 function rulesFor(requirement: Requirement, packets: PacketSet): FilterRule[] {
     const accept = requirement.kind === 'allow';
     const oneway = accept && !requirement.stateful;
     const comment = `${requirement.intent}: ${requirement.kind} (${where(requirement)})${oneway ? ' oneway' : ''}`;
-    return packets.cubes.map(cube => ({
-        match: matchOf(cube),
+    return [...packets.cubes.map(matchOf), ...packets.cubes6.map(matchOf6)].map(match => ({
+        match,
         verdict: { kind: accept ? 'accept' : 'drop' },
         comment,
         ...(oneway ? { setCtMark: ONEWAY_CT_MARK } : {})
@@ -337,16 +461,29 @@ function where(requirement: Requirement): string {
 /** An IPv4 cube as a match; fields that match everything are left out. */
 export function matchOf(cube: Cube): PacketMatch {
     const match: PacketMatch = { family: 4 };
-    const full = (set: IntervalSet, all: IntervalSet) => set.equals(all);
-    if (!full(cube.src, IntervalSet.of(0, 0xffffffff))) match.src = ranges(cube.src);
-    if (!full(cube.dst, IntervalSet.of(0, 0xffffffff))) match.dst = ranges(cube.dst);
-    if (!full(cube.protocol, ALL_PROTOCOLS)) match.protocols = ranges(cube.protocol);
-    if (!full(cube.dstPort, ALL_PORTS)) match.dstPorts = ranges(cube.dstPort);
-    if (!full(cube.srcPort, ALL_PORTS)) match.srcPorts = ranges(cube.srcPort);
+    if (!cube.src.equals(ALL_ADDRESSES)) match.src = ranges(cube.src);
+    if (!cube.dst.equals(ALL_ADDRESSES)) match.dst = ranges(cube.dst);
+    return { ...match, ...transport(cube) };
+}
+
+/** An IPv6 cube as a match, likewise. */
+export function matchOf6(cube: Cube6): PacketMatch {
+    const match: PacketMatch = { family: 6 };
+    if (!cube.src.equals(ALL_ADDRESSES6)) match.src6 = ranges(cube.src);
+    if (!cube.dst.equals(ALL_ADDRESSES6)) match.dst6 = ranges(cube.dst);
+    return { ...match, ...transport(cube) };
+}
+
+/** What a cube tests above the addresses. */
+function transport(cube: Cube<Bound>): PacketMatch {
+    const match: PacketMatch = {};
+    if (!cube.protocol.equals(ALL_PROTOCOLS)) match.protocols = ranges(cube.protocol);
+    if (!cube.dstPort.equals(ALL_PORTS)) match.dstPorts = ranges(cube.dstPort);
+    if (!cube.srcPort.equals(ALL_PORTS)) match.srcPorts = ranges(cube.srcPort);
     return match;
 }
 
-function ranges(set: IntervalSet): Ranges {
+function ranges<A extends Bound>(set: IntervalSet<A>): ReadonlyArray<readonly [A, A]> {
     return set.intervals.map(([lo, hi]) => [lo, hi] as const);
 }
 

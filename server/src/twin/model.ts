@@ -119,6 +119,17 @@ export function ipv4Segments(twin: Twin): IPv4Segment[] {
     return [...twin.segments.values()].filter((s): s is IPv4Segment => s.prefix !== undefined);
 }
 
+/** Whether the twin has IPv6 anywhere (a segment, an external, a device's address): its filters then handle IPv6 too. */
+export function hasIPv6(twin: Twin): boolean {
+    return (
+        [...twin.segments.values()].some(s => s.prefix6 !== undefined) ||
+        [...twin.externals.values()].some(e => e.prefixes6.length > 0) ||
+        [...twin.devices.values()].some(
+            d => d.loopback6 !== undefined || [...d.interfaces.values()].some(i => i.address6 !== undefined)
+        )
+    );
+}
+
 /** The hosts of a segment with an IPv4 address. */
 export function ipv4Hosts(twin: Twin, segment: string): IPv4Host[] {
     return [...twin.hosts.values()].filter((h): h is IPv4Host => h.segment === segment && h.address !== undefined);

@@ -1,6 +1,7 @@
 /** Where the twin's addresses live: the places traffic enters and leaves the network. */
 import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { lastAddress, prefixRange } from '../net/ipv4.js';
+import { IPV6 } from '../net/family.js';
 import type { Twin, TwinDevice } from './model.js';
 
 /**
@@ -19,6 +20,8 @@ export interface Place {
      * device's own addresses. The edge drops packets from any other source (anti-spoofing).
      */
     hosts: IntervalSet;
+    /** The same in IPv6: a segment's prefix without its subnet-router anycast address and the routers' own. */
+    hosts6: IntervalSet<bigint>;
     /** Addresses that packets sent from here reach without crossing a router (its space less the routers'). */
     local: IntervalSet;
     name: string;
@@ -98,6 +101,7 @@ export function placesOf(twin: Twin, routers?: IntervalSet): Place[] {
 
 function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
     const places: Place[] = [];
+    const routers6 = routerAddresses6(twin);
     // Every attached segment is an edge, an IPv6-only one too: a host there can still send IPv4,
     // from any source, and none of it is its own.
     for (const segment of twin.segments.values()) {
@@ -114,10 +118,15 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
                   )
                   .subtract(routers)
             : IntervalSet.EMPTY;
+        const prefix6 = segment.prefix6;
+        const hosts6 = prefix6
+            ? IPV6.range(prefix6).subtract(IntervalSet.of(prefix6.network, prefix6.network)).subtract(routers6)
+            : IntervalSet.EMPTY6;
         places.push({
             ...segment.attach,
             space,
             hosts,
+            hosts6,
             local: space.subtract(routers),
             name: `segment ${segment.name}`,
             kind: 'segment'
@@ -133,6 +142,10 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
             ...external.attach,
             space,
             hosts: space,
+            hosts6:
+                external.peer6 === undefined
+                    ? external.space6
+                    : external.space6.union(IntervalSet.of(external.peer6, external.peer6)),
             local: space,
             name: `external ${external.name}`,
             kind: 'external'
@@ -145,6 +158,7 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
                 device: device.name,
                 space: own,
                 hosts: own,
+                hosts6: deviceAddresses6(twin, device.name),
                 local: own,
                 name: `device ${device.name}`,
                 kind: 'device'

@@ -858,6 +858,7 @@ export class DataPlane {
                 device,
                 space: this.ownAddresses(this.network.configs.get(device)!),
                 hosts: IntervalSet.EMPTY,
+                hosts6: IntervalSet.EMPTY6,
                 local: IntervalSet.EMPTY,
                 name: `device ${device}`,
                 kind: 'device'

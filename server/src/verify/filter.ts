@@ -409,10 +409,14 @@ function namesMatch(match: NameMatch, name: string): boolean {
     return found !== match.negate;
 }
 
-/** The smallest and largest source and destination addresses of a set's cubes (memoised). */
+/**
+ * The smallest and largest source and destination addresses of a set's cubes, per family
+ * (memoised); an empty IPv4 extent runs from Infinity down, an empty IPv6 one is absent.
+ */
 interface AddressExtent {
     src: [number, number];
     dst: [number, number];
+    v6?: { src: [bigint, bigint]; dst: [bigint, bigint] };
 }
 
 const extents = new WeakMap<PacketSet, AddressExtent>();
@@ -429,13 +433,31 @@ function addressExtent(set: PacketSet): AddressExtent {
                 extent[field][1] = Math.max(extent[field][1], intervals[intervals.length - 1][1]);
             }
         }
+        for (const cube of set.cubes6) {
+            const [src, dst] = [cube.src.intervals, cube.dst.intervals];
+            if (src.length === 0 || dst.length === 0) continue;
+            const [srcLo, srcHi, dstLo, dstHi] = [src[0][0], src[src.length - 1][1], dst[0][0], dst[dst.length - 1][1]];
+            const v6 = (extent.v6 ??= { src: [srcLo, srcHi], dst: [dstLo, dstHi] });
+            if (srcLo < v6.src[0]) v6.src[0] = srcLo;
+            if (srcHi > v6.src[1]) v6.src[1] = srcHi;
+            if (dstLo < v6.dst[0]) v6.dst[0] = dstLo;
+            if (dstHi > v6.dst[1]) v6.dst[1] = dstHi;
+        }
         extents.set(set, extent);
     }
     return extent;
 }
 
 function extentsMeet(a: AddressExtent, b: AddressExtent): boolean {
-    return a.src[0] <= b.src[1] && b.src[0] <= a.src[1] && a.dst[0] <= b.dst[1] && b.dst[0] <= a.dst[1];
+    return (
+        (a.src[0] <= b.src[1] && b.src[0] <= a.src[1] && a.dst[0] <= b.dst[1] && b.dst[0] <= a.dst[1]) ||
+        (a.v6 !== undefined &&
+            b.v6 !== undefined &&
+            a.v6.src[0] <= b.v6.src[1] &&
+            b.v6.src[0] <= a.v6.src[1] &&
+            a.v6.dst[0] <= b.v6.dst[1] &&
+            b.v6.dst[0] <= a.v6.dst[1])
+    );
 }
 
 /** Chains with fewer rules are searched rule by rule; longer ones through an index of their destinations. */
@@ -446,16 +468,19 @@ const BLOCK = 16;
 /**
  * A chain's rules as packet sets, and which of them the packets at hand may meet. A chain can hold
  * hundreds of rules (steering on every device), each matching a few addresses: the rules are
- * sorted by where their destinations start, in blocks that know how far their destinations reach,
- * so a lookup visits the blocks about the packets' destinations, not the chain.
+ * sorted by where their IPv4 destinations start, in blocks that know how far their destinations
+ * reach, so a lookup visits the blocks about the packets' destinations, not the chain. IPv6
+ * packets are looked up rule by rule among the rules with IPv6 packets.
  */
 class ChainMatches {
     private readonly extents: AddressExtent[];
     /** Rule indices by the start of their destinations (rules matching nothing left out), and per block the furthest end. */
     private byDestination?: { order: number[]; starts: number[]; reach: number[] };
+    private readonly with6: number[];
 
     constructor(readonly sets: readonly PacketSet[]) {
         this.extents = sets.map(addressExtent);
+        this.with6 = this.extents.flatMap((e, i) => (e.v6 ? [i] : []));
     }
 
     /** The rules from `start` on whose addresses meet the extent, in the chain's order. */
@@ -466,6 +491,8 @@ class ChainMatches {
             return found;
         }
         const { order, starts, reach } = (this.byDestination ??= this.index());
+        if (extent.v6)
+            for (const i of this.with6) if (i >= start && extentsMeet(extent, this.extents[i])) found.push(i);
         const [lo, hi] = extent.dst;
         for (let block = 0; block * BLOCK < order.length; block++) {
             const first = block * BLOCK;
@@ -473,7 +500,8 @@ class ChainMatches {
             if (reach[block] < lo) continue;
             for (let k = first; k < Math.min(first + BLOCK, order.length) && starts[k] <= hi; k++) {
                 const i = order[k];
-                if (i >= start && extentsMeet(extent, this.extents[i])) found.push(i);
+                if (i >= start && extentsMeet(extent, this.extents[i]) && !(extent.v6 && this.extents[i].v6))
+                    found.push(i);
             }
         }
         return found.sort((a, b) => a - b);

@@ -38,6 +38,8 @@ const PROTOCOLS: Record<string, number> = {
     gre: 47,
     esp: 50,
     ah: 51,
+    icmpv6: 58,
+    'ipv6-icmp': 58,
     ospf: 89,
     vrrp: 112,
     sctp: 132

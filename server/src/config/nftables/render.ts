@@ -24,7 +24,7 @@ export const TABLE_NAME = `inet ${TABLE}`;
 export const ONEWAY_CT_MARK = 0x1;
 /** The chain that marks packets to steer (prerouting, before routing decides). */
 export const STEER_CHAIN = 'steer';
-export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp' };
+export const PROTOCOL_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'ipv6-icmp' };
 /** nft's names for hook priorities. */
 export const PRIORITIES: Record<string, number> = {
     raw: -300,
