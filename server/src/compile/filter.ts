@@ -27,6 +27,7 @@ import { placesOf, type Place } from '../twin/places.js';
 
 /** ICMP errors pass every filter netintent writes: path MTU discovery and traceroute need them. */
 export const ICMP_ERRORS = ['destination-unreachable', 'time-exceeded', 'parameter-problem'] as const;
+/** The same in IPv6, with packet-too-big (IPv6 routers never fragment: path MTU discovery lives on it). */
 export const ICMPV6_ERRORS = [
     'destination-unreachable',
     'packet-too-big',

@@ -119,15 +119,21 @@ export function ipv4Segments(twin: Twin): IPv4Segment[] {
     return [...twin.segments.values()].filter((s): s is IPv4Segment => s.prefix !== undefined);
 }
 
+const withIPv6 = new WeakMap<Twin, boolean>();
+
 /** Whether the twin has IPv6 anywhere (a segment, an external, a device's address): its filters then handle IPv6 too. */
 export function hasIPv6(twin: Twin): boolean {
-    return (
-        [...twin.segments.values()].some(s => s.prefix6 !== undefined) ||
-        [...twin.externals.values()].some(e => e.prefixes6.length > 0) ||
-        [...twin.devices.values()].some(
-            d => d.loopback6 !== undefined || [...d.interfaces.values()].some(i => i.address6 !== undefined)
-        )
-    );
+    let found = withIPv6.get(twin);
+    if (found === undefined) {
+        found =
+            [...twin.segments.values()].some(s => s.prefix6 !== undefined) ||
+            [...twin.externals.values()].some(e => e.prefixes6.length > 0) ||
+            [...twin.devices.values()].some(
+                d => d.loopback6 !== undefined || [...d.interfaces.values()].some(i => i.address6 !== undefined)
+            );
+        withIPv6.set(twin, found);
+    }
+    return found;
 }
 
 /** The hosts of a segment with an IPv4 address. */
