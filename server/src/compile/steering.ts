@@ -22,7 +22,7 @@
  * connection that uses the same ports) is given NOT_STEERED_DSCP there and routed as without steering. What no path can meet is a warning at the
  * statement; the verifier reports it as violated.
  */
-import { contentKey } from '../common/content-key.js';
+import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic } from '../common/diagnostic.js';
 import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.js';
@@ -190,9 +190,9 @@ export function compileSteering(
     return { rules: merged.rules, warnings: merged.warnings, cache: { byRequirement, merged } };
 }
 
+/** Compared in place, not as text: a link edit compares every steered requirement's rules, and building their text cost more than making them. */
 function sameSteering(a: Steering, b: Steering): boolean {
-    const text = (steering: Steering) => contentKey([steering.rules, steering.warnings]);
-    return text(a) === text(b);
+    return isDeepStrictEqual(a.rules, b.rules) && isDeepStrictEqual(a.warnings, b.warnings);
 }
 
 /** The waypoint sets of `via any of` (two devices or more), which need an address of their own. */
