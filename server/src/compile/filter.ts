@@ -17,7 +17,8 @@ import * as path from 'node:path';
 import type { Requirement, IntentProgram } from '../intent/model.js';
 import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, type Cube, type Cube6 } from '../net/packet-set.js';
-import type { Addresses } from '../net/family.js';
+import { IPV6, type Addresses } from '../net/family.js';
+import { ALL_ADDRESSES } from '../net/ipv4.js';
 import { ALL_ADDRESSES6 } from '../net/ipv6.js';
 import type { FilterChain, FilterRule, PacketFilter, PacketMatch } from '../config/model.js';
 import { chainName, ONEWAY_CT_MARK, PRIORITIES, TABLE_NAME } from '../config/nftables/render.js';
@@ -45,17 +46,12 @@ export const ICMPV6_LINK = [
     'mld-listener-done',
     'mld2-listener-report'
 ] as const;
-/** Sources a host uses on its link only: link-local addresses (fe80::/10) and the unspecified one. */
-const ON_LINK_SOURCES = IntervalSet.fromIntervals<bigint>([
-    [0n, 0n],
-    [0xfe80n << 112n, (0xfec0n << 112n) - 1n]
-]);
-/** Where such packets may go: link-local addresses and link-scope multicast (ff02::/16). */
-const ON_LINK_DESTINATIONS = IntervalSet.fromIntervals<bigint>([
-    [0xfe80n << 112n, (0xfec0n << 112n) - 1n],
-    [0xff02n << 112n, (0xff03n << 112n) - 1n]
-]);
-const ALL_ADDRESSES = IntervalSet.of(0, 0xffffffff);
+const prefix6 = (text: string) => IPV6.range(IPV6.parsePrefix(text)!);
+const LINK_LOCAL = prefix6('fe80::/10');
+/** Sources a host uses on its link only: link-local addresses and the unspecified one (`::`). */
+const ON_LINK_SOURCES = LINK_LOCAL.union(prefix6('::/128'));
+/** Where such packets may go: link-local addresses and link-scope multicast. */
+const ON_LINK_DESTINATIONS = LINK_LOCAL.union(prefix6('ff02::/16'));
 const FIREWALL_CHAIN = 'firewall';
 const GUARD_CHAIN = 'guard';
 
@@ -283,7 +279,7 @@ function guardChain(edges: Place[], ipv6: boolean): FilterChain | undefined {
             const rules: FilterRule[] = [
                 {
                     iif,
-                    match: { src: ranges(IntervalSet.of(0, 0xffffffff).subtract(edge.hosts)) },
+                    match: { src: ranges(ALL_ADDRESSES.subtract(edge.hosts)) },
                     verdict: { kind: 'drop' },
                     comment
                 }

@@ -3,7 +3,7 @@
  * marks that select its policy-routing tables. Every value is written from the model, never
  * copied from a name a user wrote without quoting.
  */
-import { formatRange } from '../../net/ipv4.js';
+import { ALL_ADDRESSES, formatRange } from '../../net/ipv4.js';
 import { ALL_ADDRESSES6, formatRange6 } from '../../net/ipv6.js';
 import { IntervalSet, type Bound } from '../../net/interval-set.js';
 import type { SourceLocation } from '../../common/diagnostic.js';
@@ -38,7 +38,6 @@ export const PRIORITIES: Record<string, number> = {
 export const NFTABLES_FILE = 'nftables.nft';
 /** nft refuses longer comments. */
 const MAX_COMMENT = 128;
-const ALL_ADDRESSES = IntervalSet.of(0, 0xffffffff);
 
 export function renderNftables(config: DeviceConfig): string {
     return layoutNftables(config).lines.join('\n') + '\n';
