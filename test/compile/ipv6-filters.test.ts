@@ -10,13 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import { emptyDevice, type DeviceConfig } from '../../server/src/config/model.js';
 import { parseNftables } from '../../server/src/config/nftables/parse.js';
-import { renderNftables } from '../../server/src/config/nftables/render.js';
+import { renderNftables, TABLE_NAME } from '../../server/src/config/nftables/render.js';
+import { rulesetChains } from '../../server/src/lab/state.js';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { parseAddress6, parsePrefix6 } from '../../server/src/net/ipv6.js';
 import { PacketSet } from '../../server/src/net/packet-set.js';
 import { FilterEvaluator, type HookContext } from '../../server/src/verify/filter.js';
 import { sampleProgram } from '../support/samples.js';
-import { requireTool, sbin } from '../support/system.js';
+import { needs, requireTool, sbin } from '../support/system.js';
 import { temporaryFolder } from '../support/temporary.js';
 
 const NEW: HookContext = { state: 'new', ctMark: 0, mark: 0, reply: false };
@@ -56,6 +57,27 @@ describe('the filters of a dual-stack twin', async () => {
             fs.writeFileSync(file, renderNftables(config));
             const run = spawnSync(sbin('nft'), ['-c', '-f', file], { encoding: 'utf8' });
             expect(run.status, `${name}: ${run.stderr}`).toBe(0);
+        }
+    });
+
+    it('nft lists what it loaded as compiled (ICMPv6 type sets in its own order and names), as the lab compares them', () => {
+        if (
+            !requireTool('unshare', 'util-linux') ||
+            !needs('loading a ruleset', process.getuid?.() === 0 ? [] : ['root'])
+        )
+            return;
+        const folder = temporaryFolder('netintent-nft-list-');
+        for (const [name, config] of devices) {
+            const file = path.join(folder, `${name}.nft`);
+            fs.writeFileSync(file, renderNftables(config));
+            // A network namespace of its own, gone with the command: the machine's ruleset is untouched.
+            const run = spawnSync(
+                sbin('unshare'),
+                ['-n', 'sh', '-c', `${sbin('nft')} -f "$1" && ${sbin('nft')} list table ${TABLE_NAME}`, 'nft', file],
+                { encoding: 'utf8' }
+            );
+            expect(run.status, `${name}: ${run.stderr}`).toBe(0);
+            expect(rulesetChains(config, run.stdout), name).toEqual(rulesetChains(config, renderNftables(config)));
         }
     });
 
@@ -102,7 +124,7 @@ describe('the filters of a dual-stack twin', async () => {
             .rules.find(r => r.icmpTypes?.includes('nd-neighbor-solicit'));
         expect(ndRule).toMatchObject({ match: { family: 6 }, verdict: { kind: 'accept' } });
         expect(renderNftables(devices.get('r2')!)).toMatch(
-            /\t\ticmpv6 type \{ nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, [^}]*\} accept/
+            /\t\ticmpv6 type \{ mld-listener-query, mld-listener-report, mld-listener-done, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, mld2-listener-report \} accept/
         );
     });
 

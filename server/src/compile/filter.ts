@@ -37,13 +37,13 @@ export const ICMPV6_ERRORS = [
 ] as const;
 /** What IPv6 needs on a link (RFC 4861 neighbour discovery, RFC 3810 MLD): the device accepts it from anyone. */
 export const ICMPV6_LINK = [
+    'mld-listener-query',
+    'mld-listener-report',
+    'mld-listener-done',
     'nd-router-solicit',
     'nd-router-advert',
     'nd-neighbor-solicit',
     'nd-neighbor-advert',
-    'mld-listener-query',
-    'mld-listener-report',
-    'mld-listener-done',
     'mld2-listener-report'
 ] as const;
 const prefix6 = (text: string) => IPV6.range(IPV6.parsePrefix(text)!);

@@ -110,7 +110,7 @@ function compareRuleset(entry: LabDevice, config: DeviceConfig, result: StateCom
 const WITHOUT_LOCATIONS = new Set(['location']);
 
 /** Chains by name, as text without where their rules were read (the same rule is on another line in a listing). */
-function rulesetChains(config: DeviceConfig, text: string): Map<string, string> {
+export function rulesetChains(config: DeviceConfig, text: string): Map<string, string> {
     const read = emptyDevice(config.hostname, config.role);
     parseNftables(read, text, TABLE_NAME);
     return new Map(read.filter.chains.map(chain => [chain.name, contentKey(chain, WITHOUT_LOCATIONS)]));

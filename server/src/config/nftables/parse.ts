@@ -65,6 +65,7 @@ const DSCP_NAMES: Record<string, number> = {
     ef: 46
 };
 const CT_STATES: readonly CtState[] = ['new', 'established', 'related', 'invalid', 'untracked'];
+/** nft's ICMP type names, in number order (as nft lists a set of them). */
 export const ICMP_TYPES = [
     'echo-reply',
     'destination-unreachable',
@@ -82,7 +83,7 @@ export const ICMP_TYPES = [
     'address-mask-request',
     'address-mask-reply'
 ];
-/** nft's ICMPv6 type names. */
+/** nft's ICMPv6 type names, in number order (as nft lists a set of them). */
 export const ICMPV6_TYPES = [
     'destination-unreachable',
     'packet-too-big',
@@ -93,7 +94,6 @@ export const ICMPV6_TYPES = [
     'mld-listener-query',
     'mld-listener-report',
     'mld-listener-done',
-    'mld-listener-reduction',
     'nd-router-solicit',
     'nd-router-advert',
     'nd-neighbor-solicit',
@@ -104,6 +104,8 @@ export const ICMPV6_TYPES = [
     'ind-neighbor-advert',
     'mld2-listener-report'
 ];
+/** Names nft also reads for a type it lists by another (type 132 is listed as mld-listener-done). */
+const ICMPV6_ALIASES: Record<string, string> = { 'mld-listener-reduction': 'mld-listener-done' };
 /** The address family each table family sees; inet sees both. */
 const TABLE_FAMILIES: Record<string, 4 | 6 | undefined> = { inet: undefined, ip: 4, ip6: 6 };
 const ALL_ONES6 = (1n << 128n) - 1n;
@@ -483,10 +485,11 @@ class NftParser {
                 i += 2;
                 const known = w === 'icmp' ? ICMP_TYPES : ICMPV6_TYPES;
                 const negate = negated();
-                const types = values()?.map(t => t.text);
+                const types = values()?.map(t => (w === 'icmpv6' && ICMPV6_ALIASES[t.text]) || t.text);
                 if (!types || types.some(t => !known.includes(t)))
                     return fail(`${w === 'icmp' ? 'ICMP' : 'ICMPv6'} type names`);
-                rule.icmpTypes = negate ? known.filter(t => !types.includes(t)) : types;
+                // A set, in number order: nft lists `{ nd-neighbor-solicit, mld-listener-query }` the other way round.
+                rule.icmpTypes = known.filter(t => types.includes(t) !== negate);
                 inFamily(w === 'icmp' ? 4 : 6);
                 narrow('protocols', w === 'icmp' ? [[1, 1]] : [[58, 58]]);
             } else if (w === 'counter') {
