@@ -18,7 +18,7 @@ import { loadTwin } from '../../server/src/twin/load.js';
 import { mulberry32, type Rng } from '../support/random.js';
 import { SAMPLES, sampleProgram } from '../support/samples.js';
 import { writeWorkspace } from '../support/workspace.js';
-import { parseAddress6 } from '../../server/src/net/ipv6.js';
+import { parseAddress6, parsePrefix6 } from '../../server/src/net/ipv6.js';
 import { requireTool, sbin } from '../support/system.js';
 import { spawnSync } from 'node:child_process';
 import { temporaryFolder } from '../support/temporary.js';
@@ -33,10 +33,11 @@ function frrPart(config: DeviceConfig) {
         ospf6,
         bgp,
         staticRoutes,
+        staticRoutes6,
         prefixLists,
         routeMaps
     } = config;
-    return { hostname, interfaces, ospf, ospf6, bgp, staticRoutes, prefixLists, routeMaps };
+    return { hostname, interfaces, ospf, ospf6, bgp, staticRoutes, staticRoutes6, prefixLists, routeMaps };
 }
 
 function roundTrip(config: DeviceConfig) {
@@ -607,11 +608,15 @@ describe('the daemons file', () => {
     });
 });
 
-describe('IPv6: interface addresses and OSPFv3', () => {
+describe('IPv6: interface addresses, OSPFv3 and static routes', () => {
     const ospf6 = { cost: 10, passive: false, pointToPoint: true };
     const config: DeviceConfig = {
         ...emptyDevice('r1'),
-        ospf6: { routerId: 0x0aff0001 },
+        ospf6: { routerId: 0x0aff0001, redistribute: ['static'], defaultOriginate: true },
+        staticRoutes6: [
+            { prefix: { network: 0n, length: 0 }, nextHop: parseAddress6('2001:db8:ee::1')! },
+            { prefix: parsePrefix6('2001:db8:99::/48')!.prefix, nextHop: 'blackhole', distance: 200 }
+        ],
         interfaces: [
             {
                 name: 'eth1',
@@ -638,7 +643,10 @@ describe('IPv6: interface addresses and OSPFv3', () => {
         expect(text).toContain(
             ' ipv6 address 2001:db8:ff00::/127\n ipv6 ospf6 area 0\n ipv6 ospf6 network point-to-point\n ipv6 ospf6 cost 10\n'
         );
-        expect(text).toContain('router ospf6\n ospf6 router-id 10.255.0.1\n');
+        expect(text).toContain(
+            'router ospf6\n ospf6 router-id 10.255.0.1\n redistribute static\n default-information originate\n'
+        );
+        expect(text).toContain('ipv6 route ::/0 2001:db8:ee::1\nipv6 route 2001:db8:99::/48 blackhole 200\n');
         if (!requireTool('vtysh', 'frr')) return;
         const file = path.join(temporaryFolder('ni-frr6-'), 'frr.conf');
         fs.writeFileSync(file, text);
@@ -678,5 +686,24 @@ describe('IPv6: interface addresses and OSPFv3', () => {
             'frr.conf'
         );
         expect(costless.config.unmodelled.map(u => u.location.range.start.line)).toEqual([4]);
+        const routes = parseFrrConf(
+            [
+                'ipv6 route 2001:db8::/32 eth0',
+                'ipv6 route 2001:db8::/32 fe80::1 eth0',
+                'ipv6 route 2001:db8::/32 10.0.0.1',
+                'router ospf6',
+                ' area 0.0.0.1 range 2001:db8::/48',
+                'exit',
+                ''
+            ].join('\n'),
+            'frr.conf'
+        );
+        expect(routes.diagnostics.map(d => [d.range.start.line, d.code])).toEqual([
+            [1, 'frr-unsupported'],
+            [2, 'frr-unsupported'],
+            [3, 'frr-invalid'],
+            [5, 'frr-unsupported']
+        ]);
+        expect(routes.config.staticRoutes6).toEqual([]);
     });
 });

@@ -4,7 +4,7 @@
  * behind, also after `up` was killed midway. Needs root, Debian's frr, nftables and iproute2
  * (.ci/run installs them); without them the tests are skipped loudly, and fail under CI=true.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { ROOT } from '../support/samples.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
 import { temporaryFolder } from '../support/temporary.js';
 import { needsLab } from '../support/system.js';
+import { connectFrom, pingFrom, PROBE } from '../../server/src/lab/system.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 
@@ -268,6 +269,88 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
         }
         expect(leftovers('steer')).toEqual([]);
     }, 600_000);
+
+    it('runs a dual-stack twin: OSPFv3 routes every IPv6 prefix, and IPv6 traffic goes where the intents say', async () => {
+        const up = netintent(['lab', 'up', 'samples/dual-stack']);
+        const listeners: ChildProcess[] = [];
+        try {
+            expect(up.code, up.stderr).toBe(0);
+            const ns = (name: string) => `ni-dual-stack-${name}`;
+            // OSPFv3 on FRR: each router's kernel routes every other loopback, the IPv6-only segment and the default.
+            for (const n of [1, 2, 3, 4]) {
+                const routes = spawnSync('ip', ['netns', 'exec', ns(`r${n}`), 'ip', '-6', 'route'], {
+                    encoding: 'utf8'
+                }).stdout;
+                const wanted = [1, 2, 3, 4].filter(m => m !== n).map(m => `2001:db8:fffe::${m} `);
+                if (n !== 2) wanted.push('2001:db8:6::/64 ');
+                for (const prefix of [...wanted, 'default ']) expect(routes, `r${n}`).toContain(prefix);
+            }
+            const listen = async (namespace: string, protocol: string, port: number) => {
+                const child = spawn('ip', [
+                    'netns',
+                    'exec',
+                    namespace,
+                    process.execPath,
+                    PROBE,
+                    'listen',
+                    protocol,
+                    '::',
+                    String(port)
+                ]);
+                listeners.push(child);
+                await new Promise<void>(resolve => child.stdout.on('data', () => resolve()));
+            };
+            await listen(ns('h-web'), 'tcp', 80);
+            await listen(ns('h-web'), 'tcp', 22);
+            await listen(ns('h-dns'), 'udp', 53);
+            await listen(ns('x-internet'), 'tcp', 443);
+            const connects = (from: string, src: string, dst: string, protocol: 'tcp' | 'udp', port: number) =>
+                connectFrom(ns(from), { protocol, src, dst, dstPort: port }, 2000).status === 0;
+            const staff = '2001:db8:1::2';
+            const lab6 = '2001:db8:6::2';
+            const web = '2001:db8:3::80';
+            const beyond = '2001:db8:99::5'; // the internet's, outside the twin
+            expect({
+                'staff -> web tcp 80': connects('s-staff', staff, web, 'tcp', 80),
+                'staff -> dns udp 53': connects('s-staff', staff, '2001:db8:3::53', 'udp', 53),
+                'lab6 -> web tcp 22': connects('s-lab6', lab6, web, 'tcp', 22),
+                'lab6 -> web tcp 80': connects('s-lab6', lab6, web, 'tcp', 80),
+                'staff -> internet tcp 443': connects('s-staff', staff, beyond, 'tcp', 443),
+                'web -> internet tcp 443': connects('h-web', web, beyond, 'tcp', 443),
+                'staff ping web': pingFrom(ns('s-staff'), { protocol: 'icmp', src: staff, dst: web }, 2).status === 0,
+                'lab6 ping staff': pingFrom(ns('s-lab6'), { protocol: 'icmp', src: lab6, dst: staff }, 2).status === 0
+            }).toEqual({
+                'staff -> web tcp 80': true,
+                'staff -> dns udp 53': true,
+                'lab6 -> web tcp 22': true,
+                'lab6 -> web tcp 80': false,
+                'staff -> internet tcp 443': true,
+                'web -> internet tcp 443': false,
+                'staff ping web': true,
+                'lab6 ping staff': false
+            });
+            // ICMPv6 errors pass the filters: traceroute -6 sees each router on the way.
+            const traced = spawnSync(
+                'ip',
+                ['netns', 'exec', ns('s-staff'), 'traceroute', '-6', '-I', '-n', '-w', '1', '-q', '1', web],
+                {
+                    encoding: 'utf8'
+                }
+            )
+                .stdout.trim()
+                .split('\n');
+            expect(traced.slice(1).map(l => l.trim().split(/\s+/)[1])).toEqual([
+                '2001:db8:1::1',
+                expect.stringMatching(/^2001:db8:ff00::/),
+                expect.stringMatching(/^2001:db8:ff00::/),
+                web
+            ]);
+        } finally {
+            for (const child of listeners) child.kill();
+            netintent(['lab', 'down', 'samples/dual-stack']);
+        }
+        expect(leftovers('dual-stack')).toEqual([]);
+    }, 180_000);
 
     it('refuses a second up of the same lab, and down of a lab that is not up', () => {
         const down = netintent(['lab', 'down', 'samples/violations']);

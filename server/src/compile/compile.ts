@@ -11,6 +11,7 @@ import {
     type BgpNeighbor,
     type DeviceConfig,
     type InterfaceConfig,
+    type OspfConfig,
     type OspfInterface,
     type PrefixList,
     type RouteMap,
@@ -20,7 +21,7 @@ import type { IntentProgram } from '../intent/model.js';
 import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { linkCostEdits } from '../twin/diff.js';
-import { interfaceName, ipv4Segments, type Twin } from '../twin/model.js';
+import { hasIPv6, interfaceName, ipv4Segments, type Twin } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
 import {
     anycastSets,
@@ -161,7 +162,13 @@ function withLinkCosts(underlay: Map<string, DeviceConfig>, twin: Twin, edited: 
         for (const end of [link.a, link.b]) {
             const config = out.get(end.device)!;
             const interfaces = config.interfaces.map(i =>
-                i.name === end.interface && i.ospf ? { ...i, ospf: ospfLinkInterface(link.cost) } : i
+                i.name === end.interface && (i.ospf || i.ospf6)
+                    ? {
+                          ...i,
+                          ...(i.ospf && { ospf: ospfLinkInterface(link.cost) }),
+                          ...(i.ospf6 && { ospf6: ospfLinkInterface(link.cost) })
+                      }
+                    : i
             );
             out.set(end.device, { ...config, interfaces });
         }
@@ -264,11 +271,17 @@ function interfacesOf(twin: Twin, name: string, descriptions: ReadonlyMap<string
         };
         if (iface.address !== undefined && iface.prefixLength !== undefined)
             config.address = { address: iface.address, length: iface.prefixLength };
+        if (iface.address6 !== undefined && iface.prefixLength6 !== undefined)
+            config.address6 = { address: iface.address6, length: iface.prefixLength6 };
         if (twin.down.has(interfaceName({ device: name, interface: iface.name }))) config.shutdown = true;
         interfaces.push(config);
     }
-    if (device.loopback !== undefined)
-        interfaces.push({ name: 'lo', address: { address: device.loopback, length: 32 } });
+    if (device.loopback !== undefined || device.loopback6 !== undefined)
+        interfaces.push({
+            name: 'lo',
+            ...(device.loopback !== undefined && { address: { address: device.loopback, length: 32 } }),
+            ...(device.loopback6 !== undefined && { address6: { address: device.loopback6, length: 128 } })
+        });
     return interfaces;
 }
 
@@ -297,15 +310,21 @@ function compileOspf(topology: Topology, devices: Map<string, DeviceConfig>): vo
         linkInterfaces.set(interfaceName(link.a), link.cost);
         linkInterfaces.set(interfaceName(link.b), link.cost);
     });
+    // OSPFv3 runs beside OSPFv2 on every device of a twin with IPv6, over the same links at the
+    // same costs, so that both families take the same paths; its router ID is OSPFv2's.
+    const ipv6 = hasIPv6(topology.twin);
     for (const config of devices.values()) {
         if (config.loopback === undefined) continue;
         config.ospf = { routerId: config.loopback, redistribute: [], defaultOriginate: false, networks: [] };
+        if (ipv6) config.ospf6 = { routerId: config.loopback, redistribute: [], defaultOriginate: false };
         for (const iface of config.interfaces) {
-            if (!iface.address) continue;
             const cost = linkInterfaces.get(interfaceName({ device: config.hostname, interface: iface.name }));
             // Segment, external and loopback interfaces are announced but form no adjacency.
-            iface.ospf =
+            const ospf =
                 cost === undefined ? { cost: 10, passive: true, pointToPoint: false } : ospfLinkInterface(cost);
+            if (iface.address) iface.ospf = ospf;
+            // A link interface joins OSPFv3 even without a global address: adjacencies form over link-local ones.
+            if (ipv6 && (iface.address6 || cost !== undefined)) iface.ospf6 = ospf;
         }
     }
 }
@@ -426,19 +445,30 @@ function compileStatic(topology: Topology, devices: Map<string, DeviceConfig>): 
     }
 }
 
-/** A route toward each external's peer for its prefixes, announced into the underlay. */
+/** A route toward each external's peer for its prefixes, in each family it has a peer in, announced into the underlay. */
 function compileExternals(twin: Twin, devices: Map<string, DeviceConfig>): void {
     for (const external of twin.externals.values()) {
-        if (!external.attach || external.peer === undefined) continue;
-        const config = devices.get(external.attach.device);
+        const config = external.attach && devices.get(external.attach.device);
         if (!config) continue;
-        for (const prefix of external.prefixes) config.staticRoutes.push({ prefix, nextHop: external.peer });
-        if (config.ospf) {
-            if (external.prefixes.some(p => p.length === 0)) config.ospf.defaultOriginate = true;
-            if (external.prefixes.some(p => p.length > 0) && !config.ospf.redistribute.includes('static'))
-                config.ospf.redistribute.push('static');
+        if (external.peer !== undefined) {
+            for (const prefix of external.prefixes) config.staticRoutes.push({ prefix, nextHop: external.peer });
+            announceStatic(config.ospf, external.prefixes);
+            if (config.bgp && !config.bgp.redistribute.some(r => r.source === 'static'))
+                config.bgp.redistribute.push({ source: 'static' });
         }
-        if (config.bgp && !config.bgp.redistribute.some(r => r.source === 'static'))
-            config.bgp.redistribute.push({ source: 'static' });
+        if (external.peer6 !== undefined) {
+            for (const prefix of external.prefixes6) config.staticRoutes6.push({ prefix, nextHop: external.peer6 });
+            announceStatic(config.ospf6, external.prefixes6);
+        }
     }
+}
+
+/** Static routes into OSPF (either version): a default route originated, any other redistributed. */
+function announceStatic(
+    ospf: Pick<OspfConfig, 'defaultOriginate' | 'redistribute'> | undefined,
+    prefixes: ReadonlyArray<{ length: number }>
+): void {
+    if (!ospf) return;
+    if (prefixes.some(p => p.length === 0)) ospf.defaultOriginate = true;
+    if (prefixes.some(p => p.length > 0) && !ospf.redistribute.includes('static')) ospf.redistribute.push('static');
 }

@@ -5,6 +5,7 @@
  */
 import type { SourceLocation } from '../common/diagnostic.js';
 import type { Prefix } from '../net/ipv4.js';
+import type { Prefix6 } from '../net/ipv6.js';
 
 export interface InterfaceAddress {
     address: number;
@@ -53,6 +54,15 @@ export interface OspfConfig {
     defaultOriginate: boolean;
     /** Networks written as `network P area 0` (hand-written configs; the compiler uses `ip ospf area`). */
     networks: Prefix[];
+}
+
+/** OSPFv3 (IPv6): no `network` statements, interfaces join by `ipv6 ospf6 area`. */
+export interface Ospf6Config {
+    /** An IPv4 address, as OSPFv2's. */
+    routerId: number;
+    redistribute: Array<'connected' | 'static'>;
+    /** Originate an IPv6 default route into OSPFv3 when this device has one. */
+    defaultOriginate: boolean;
 }
 
 export interface BgpNeighbor {
@@ -109,6 +119,13 @@ export interface StaticRoute {
     distance?: number;
     /** A routing table other than the main one (`ip route … table N`), which policy rules select. */
     table?: number;
+}
+
+/** An IPv6 static route (`ipv6 route`), in the main table. */
+export interface StaticRoute6 {
+    prefix: Prefix6;
+    nextHop: bigint | 'blackhole';
+    distance?: number;
 }
 
 /** A set of values as inclusive ranges (addresses, ports, protocol numbers). */
@@ -230,10 +247,11 @@ export interface DeviceConfig {
     loopback?: number;
     interfaces: InterfaceConfig[];
     ospf?: OspfConfig;
-    /** OSPFv3 (IPv6), beside OSPFv2: its router ID, an IPv4 address as OSPFv2's. */
-    ospf6?: { routerId: number };
+    /** OSPFv3 (IPv6), beside OSPFv2. */
+    ospf6?: Ospf6Config;
     bgp?: BgpConfig;
     staticRoutes: StaticRoute[];
+    staticRoutes6: StaticRoute6[];
     prefixLists: PrefixList[];
     routeMaps: RouteMap[];
     /** Data-plane filters (nftables), and the marks that choose policy routes. */
@@ -260,6 +278,7 @@ export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
         role,
         interfaces: [],
         staticRoutes: [],
+        staticRoutes6: [],
         prefixLists: [],
         routeMaps: [],
         filter: { chains: [] },

@@ -10,12 +10,14 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompiledNetwork } from '../compile/compile.js';
+import type { DeviceConfig } from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
 import { renderFrrConf } from '../config/frr/render.js';
 import { renderNftables, renderPolicyRouting } from '../config/nftables/render.js';
-import { formatAddress, prefixesOf } from '../net/ipv4.js';
+import { formatAddress, formatPrefix, prefixesOf } from '../net/ipv4.js';
+import { formatAddress6, formatPrefix6, prefixesOf6 } from '../net/ipv6.js';
 import { MAX_LOCAL_ROUTES, testerAddress } from '../twin/test-hosts.js';
-import { ipv4Hosts, ipv4Segments, type Twin } from '../twin/model.js';
+import type { Twin } from '../twin/model.js';
 import { checkName, FRR_DAEMONS, inNamespace, LabError, namespaces, run } from './system.js';
 
 export const STATE_DIR = '/run/netintent';
@@ -29,6 +31,8 @@ export const STATE_DIR = '/run/netintent';
  */
 export const DEVICE_SYSCTLS = [
     'net.ipv4.ip_forward=1',
+    // IPv6's `all` also sets `default` and every interface's own.
+    'net.ipv6.conf.all.forwarding=1',
     ...['all', 'default'].flatMap(scope => [
         `net.ipv4.conf.${scope}.rp_filter=0`,
         `net.ipv4.conf.${scope}.send_redirects=0`,
@@ -49,11 +53,11 @@ export interface LabState {
     devices: LabDevice[];
     /** Every namespace made, devices', segments' and externals'. */
     namespaces: string[];
-    /** Where each segment's test host is, with the address it sends from. */
-    segments: Array<{ segment: string; namespace: string; address: string }>;
+    /** Where each segment's test host is, with the address it sends from in each family the segment has. */
+    segments: Array<{ segment: string; namespace: string; address?: string; address6?: string }>;
     /** The twin's hosts, each in a namespace of its own on its segment's bridge. */
-    hosts: Array<{ host: string; segment: string; namespace: string; address: string }>;
-    externals: Array<{ external: string; namespace: string; address: string }>;
+    hosts: Array<{ host: string; segment: string; namespace: string; address?: string; address6?: string }>;
+    externals: Array<{ external: string; namespace: string; address?: string; address6?: string }>;
     /** The interfaces the twin said were down when the lab came up: the configurations it runs were compiled so. */
     down: string[];
 }
@@ -155,11 +159,11 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
             { namespace: deviceNamespace(link.b.device), name: link.b.interface }
         );
     }
-    for (const segment of ipv4Segments(twin)) {
+    for (const segment of twin.segments.values()) {
         if (!segment.attach) continue;
         const namespace = `${prefix}-s-${checkName(segment.name, 'segment')}`;
         makeNamespace(namespace);
-        const hosts = ipv4Hosts(twin, segment.name);
+        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name);
         // The segment is a bridge: the attachment, its test host, and a namespace per twin host.
         inNamespace(namespace, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
         inNamespace(namespace, 'ip', ['link', 'set', 'br0', 'up']);
@@ -168,63 +172,115 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
             { namespace: deviceNamespace(segment.attach.device), name: segment.attach.interface }
         );
         inNamespace(namespace, 'ip', ['link', 'set', 'eth0', 'master', 'br0']);
-        const tester = testerAddress(
-            segment,
-            hosts.map(h => h.address)
-        );
-        const onSegment = (ns: string, dev: string, address: number) => {
-            inNamespace(ns, 'ip', ['addr', 'add', `${formatAddress(address)}/${segment.prefix.length}`, 'dev', dev]);
-            inNamespace(ns, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
+        // An address in each family the segment has, with its gateway as the default route.
+        const onSegment = (ns: string, dev: string, address: number | undefined, address6: bigint | undefined) => {
+            if (segment.prefix && segment.gateway !== undefined && address !== undefined) {
+                inNamespace(ns, 'ip', [
+                    'addr',
+                    'add',
+                    `${formatAddress(address)}/${segment.prefix.length}`,
+                    'dev',
+                    dev
+                ]);
+                inNamespace(ns, 'ip', ['route', 'add', 'default', 'via', formatAddress(segment.gateway)]);
+            }
+            if (segment.prefix6 && segment.gateway6 !== undefined && address6 !== undefined) {
+                // nodad: usable at once, not after duplicate address detection's second.
+                inNamespace(ns, 'ip', [
+                    '-6',
+                    'addr',
+                    'add',
+                    `${formatAddress6(address6)}/${segment.prefix6.length}`,
+                    'dev',
+                    dev,
+                    'nodad'
+                ]);
+                inNamespace(ns, 'ip', ['-6', 'route', 'add', 'default', 'via', formatAddress6(segment.gateway6)]);
+            }
         };
-        onSegment(namespace, 'br0', tester);
-        state.segments.push({ segment: segment.name, namespace, address: formatAddress(tester) });
+        const tester =
+            segment.prefix &&
+            testerAddress(
+                segment.prefix.network,
+                segment.gateway,
+                hosts.flatMap(h => h.address ?? [])
+            );
+        const tester6 =
+            segment.prefix6 &&
+            testerAddress(
+                segment.prefix6.network,
+                segment.gateway6,
+                hosts.flatMap(h => h.address6 ?? [])
+            );
+        onSegment(namespace, 'br0', tester, tester6);
+        state.segments.push({
+            segment: segment.name,
+            namespace,
+            ...(tester !== undefined && { address: formatAddress(tester) }),
+            ...(tester6 !== undefined && { address6: formatAddress6(tester6) })
+        });
         hosts.forEach((host, index) => {
             const hostNamespace = `${prefix}-h-${checkName(host.name, 'host')}`;
             makeNamespace(hostNamespace);
             veth({ namespace: hostNamespace, name: 'eth0' }, { namespace, name: `host${index}` });
             inNamespace(namespace, 'ip', ['link', 'set', `host${index}`, 'master', 'br0']);
-            onSegment(hostNamespace, 'eth0', host.address);
+            onSegment(hostNamespace, 'eth0', host.address, host.address6);
             state.hosts.push({
                 host: host.name,
                 segment: segment.name,
                 namespace: hostNamespace,
-                address: formatAddress(host.address)
+                ...(host.address !== undefined && { address: formatAddress(host.address) }),
+                ...(host.address6 !== undefined && { address6: formatAddress6(host.address6) })
             });
         });
     }
     for (const external of twin.externals.values()) {
-        if (!external.attach || external.peer === undefined || !external.address) continue;
+        const ipv4 = external.peer !== undefined && external.address !== undefined;
+        const ipv6 = external.peer6 !== undefined && external.address6 !== undefined;
+        if (!external.attach || (!ipv4 && !ipv6)) continue;
         const namespace = `${prefix}-x-${checkName(external.name, 'external')}`;
         makeNamespace(namespace);
         veth(
             { namespace, name: 'eth0' },
             { namespace: deviceNamespace(external.attach.device), name: external.attach.interface }
         );
-        inNamespace(namespace, 'ip', [
-            'addr',
-            'add',
-            `${formatAddress(external.peer)}/${external.address.length}`,
-            'dev',
-            'eth0'
-        ]);
-        inNamespace(namespace, 'ip', ['route', 'add', 'default', 'via', formatAddress(external.address.address)]);
-        // It answers for every address it stands for.
-        for (const prefix of prefixesOf(external.space, MAX_LOCAL_ROUTES))
-            inNamespace(namespace, 'ip', [
-                'route',
-                'add',
-                'local',
-                `${formatAddress(prefix.network)}/${prefix.length}`,
-                'dev',
-                'lo'
-            ]);
-        state.externals.push({ external: external.name, namespace, address: formatAddress(external.peer) });
+        // The peer on the attachment's subnet, routing back through the attachment, and answering
+        // for every address it stands for (a local route per prefix).
+        const local = (family: string, address: string, length: number, gateway: string, space: string[]) => {
+            const nodad = family === '-6' ? ['nodad'] : [];
+            inNamespace(namespace, 'ip', [family, 'addr', 'add', `${address}/${length}`, 'dev', 'eth0', ...nodad]);
+            inNamespace(namespace, 'ip', [family, 'route', 'add', 'default', 'via', gateway]);
+            for (const prefix of space)
+                inNamespace(namespace, 'ip', [family, 'route', 'add', 'local', prefix, 'dev', 'lo']);
+        };
+        if (ipv4)
+            local(
+                '-4',
+                formatAddress(external.peer!),
+                external.address!.length,
+                formatAddress(external.address!.address),
+                prefixesOf(external.space, MAX_LOCAL_ROUTES).map(formatPrefix)
+            );
+        if (ipv6)
+            local(
+                '-6',
+                formatAddress6(external.peer6!),
+                external.address6!.length,
+                formatAddress6(external.address6!.address),
+                prefixesOf6(external.space6, MAX_LOCAL_ROUTES).map(formatPrefix6)
+            );
+        state.externals.push({
+            external: external.name,
+            namespace,
+            ...(ipv4 && { address: formatAddress(external.peer!) }),
+            ...(ipv6 && { address6: formatAddress6(external.peer6!) })
+        });
     }
     record(state);
 
     for (const entry of state.devices) {
         const config = compiled.devices.get(entry.device)!;
-        startFrr(entry, fastTimers(renderFrrConf(config)), Boolean(config.ospf), Boolean(config.bgp));
+        startFrr(entry, fastTimers(renderFrrConf(config)), config);
         const files = path.join(STATE_DIR, state.lab, entry.device);
         fs.mkdirSync(files, { recursive: true });
         fs.writeFileSync(path.join(files, 'nftables.nft'), renderNftables(config));
@@ -239,8 +295,8 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
     return state;
 }
 
-/** One FRR instance in the device's namespace: zebra, staticd and the routing daemons it needs. */
-function startFrr(entry: LabDevice, frrConf: string, ospf: boolean, bgp: boolean): void {
+/** One FRR instance in the device's namespace: zebra, staticd and the routing daemons its configuration needs. */
+function startFrr(entry: LabDevice, frrConf: string, config: DeviceConfig): void {
     const etc = path.join('/etc/frr', entry.pathspace);
     const runDir = path.join('/var/run/frr', entry.pathspace);
     for (const dir of [etc, runDir]) {
@@ -249,7 +305,13 @@ function startFrr(entry: LabDevice, frrConf: string, ospf: boolean, bgp: boolean
     }
     fs.writeFileSync(path.join(etc, 'frr.conf'), frrConf);
     fs.writeFileSync(path.join(etc, 'vtysh.conf'), 'service integrated-vtysh-config\n');
-    const daemons = ['zebra', 'staticd', ...(ospf ? ['ospfd'] : []), ...(bgp ? ['bgpd'] : [])];
+    const daemons = [
+        'zebra',
+        'staticd',
+        ...(config.ospf ? ['ospfd'] : []),
+        ...(config.ospf6 ? ['ospf6d'] : []),
+        ...(config.bgp ? ['bgpd'] : [])
+    ];
     for (const daemon of daemons) {
         inNamespace(entry.namespace, path.join(FRR_DAEMONS, daemon), [
             '-d',
@@ -277,7 +339,11 @@ export function fastTimers(frrConf: string): string {
             /^( ip ospf area 0)$/gm,
             '$1\n ip ospf hello-interval 1\n ip ospf dead-interval 3\n ip ospf retransmit-interval 1'
         )
-        .replace(/^(router ospf)$/gm, '$1\n timers throttle spf 0 50 200')
+        .replace(
+            /^( ipv6 ospf6 area 0)$/gm,
+            '$1\n ipv6 ospf6 hello-interval 1\n ipv6 ospf6 dead-interval 3\n ipv6 ospf6 retransmit-interval 1'
+        )
+        .replace(/^(router ospf6?)$/gm, '$1\n timers throttle spf 0 50 200')
         .replace(/^(router bgp \d+)$/gm, '$1\n timers bgp 1 3');
 }
 

@@ -16,7 +16,7 @@ if (mode === 'listen') {
             socket.pipe(socket);
         }).listen(Number(port), address, () => console.log('ready'));
     } else {
-        const socket = dgram.createSocket('udp4');
+        const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
         socket.on('message', (message, from) => {
             console.log('got');
             socket.send(message, from.port, from.address);
@@ -34,7 +34,7 @@ if (mode === 'listen') {
         socket.on('data', () => process.exit(0));
         socket.on('error', fail);
     } else {
-        const socket = dgram.createSocket('udp4');
+        const socket = dgram.createSocket(net.isIPv6(src) ? 'udp6' : 'udp4');
         socket.on('message', () => process.exit(0));
         socket.bind(0, src, () => socket.send('netintent', Number(port), dst));
     }

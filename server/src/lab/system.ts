@@ -63,6 +63,7 @@ export function missingTools(): string[] {
         `${FRR_DAEMONS}/zebra`,
         `${FRR_DAEMONS}/staticd`,
         `${FRR_DAEMONS}/ospfd`,
+        `${FRR_DAEMONS}/ospf6d`,
         `${FRR_DAEMONS}/bgpd`
     ];
     const missing = tools.filter(t => !found(t));

@@ -295,13 +295,18 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
         if (kind === 'segment') {
             const entry = state.segments.find(s => s.segment === name);
             if (!entry) return [];
-            const single = (address: string) => IntervalSet.of(parseAddress(address)!, parseAddress(address)!);
-            return [
-                { place, namespace: entry.namespace, interface: 'br0', addresses: single(entry.address) },
+            // The IPv4 senders: the test host and the twin's hosts that have an IPv4 address.
+            const senders = [
+                { namespace: entry.namespace, interface: 'br0', address: entry.address },
                 ...state.hosts
                     .filter(h => h.segment === name)
-                    .map(h => ({ place, namespace: h.namespace, interface: 'eth0', addresses: single(h.address) }))
+                    .map(h => ({ namespace: h.namespace, interface: 'eth0', address: h.address }))
             ];
+            return senders.flatMap(({ address, ...sender }) =>
+                address === undefined
+                    ? []
+                    : [{ place, ...sender, addresses: IntervalSet.of(parseAddress(address)!, parseAddress(address)!) }]
+            );
         }
         if (kind === 'external') {
             const entry = state.externals.find(e => e.external === name);

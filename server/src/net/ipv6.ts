@@ -74,3 +74,23 @@ export function formatRange6(lo: bigint, hi: bigint): string {
     if (size === 1n << BigInt(bits) && lo % size === 0n) return `${formatAddress6(lo)}/${128 - bits}`;
     return `${formatAddress6(lo)}-${formatAddress6(hi)}`;
 }
+
+/** The prefixes that make up an address set, largest first within each range; at most `limit`. */
+export function prefixesOf6(set: IntervalSet<bigint>, limit: number): Prefix6[] {
+    const out: Prefix6[] = [];
+    for (const [lo, hi] of set.intervals) {
+        let start = lo;
+        while (start <= hi && out.length < limit) {
+            // The largest aligned block that starts here and ends by hi.
+            let length = 0;
+            while (
+                length < 128 &&
+                ((start & ~prefixMask6(length) & ALL_ONES) !== 0n || lastAddress6({ network: start, length }) > hi)
+            )
+                length++;
+            out.push({ network: start, length });
+            start = lastAddress6({ network: start, length }) + 1n;
+        }
+    }
+    return out;
+}

@@ -95,7 +95,8 @@ function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
 function addSegment(topology: Topology, segment: IPv4Segment, attachment: string, hosts: readonly IPv4Host[]): void {
     const hostPort = (index: number) => `eth${index + 2}`;
     const tester = testerAddress(
-        segment,
+        segment.prefix.network,
+        segment.gateway,
         hosts.map(h => h.address)
     );
     const ports = ['eth1', ...hosts.map((_, index) => hostPort(index))];

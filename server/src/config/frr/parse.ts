@@ -17,8 +17,10 @@ import {
     type InterfaceConfig,
     type OspfAuthentication,
     type OspfConfig,
+    type Ospf6Config,
     type RouteMap,
-    type StaticRoute
+    type StaticRoute,
+    type StaticRoute6
 } from '../model.js';
 
 export interface ParsedFrrConfig {
@@ -197,6 +199,8 @@ class FrrParser {
             this.interfaceBlock(m[1]);
         } else if ((m = line.match(/^ip route (\S+) (\S+)(?: (\d+))?(?: table (\d+))?$/))) {
             this.staticRoute(line, m[1], m[2], m[3], m[4]);
+        } else if ((m = line.match(/^ipv6 route (\S+) (\S+)(?: (\d+))?$/))) {
+            this.staticRoute6(line, m[1], m[2], m[3]);
         } else if ((m = line.match(/^ip prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: le (\d+))?$/))) {
             this.prefixList(line, m[1], m[2], m[3] as 'permit' | 'deny', m[4], m[5]);
         } else if ((m = line.match(/^route-map (\S+) (permit|deny) (\d+)$/))) {
@@ -355,6 +359,26 @@ class FrrParser {
         else if (own !== passive) this.passiveByName.delete(name);
     }
 
+    /** `ipv6 route P NEXT-HOP [DISTANCE]` in the main table; an interface as the next hop is unmodelled. */
+    private staticRoute6(line: string, prefixText: string, target: string, distanceText: string | undefined): void {
+        const prefix = parsePrefix6(prefixText, false)?.prefix;
+        const nextHop =
+            /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress6(target);
+        if (prefix && nextHop === undefined && /^[A-Za-z]/.test(target) && !target.includes(':')) {
+            this.unmodelled(line);
+            return;
+        }
+        if (!prefix || nextHop === undefined) {
+            this.invalid(line, 'not an IPv6 prefix and a next-hop address');
+            return;
+        }
+        const distance = distanceText === undefined ? undefined : this.integer(line, distanceText, 1, 255);
+        if (distanceText !== undefined && distance === undefined) return;
+        const route: StaticRoute6 = { prefix, nextHop, ...(distance !== undefined ? { distance } : {}) };
+        this.config.staticRoutes6.push(route);
+        this.locations.set(route, this.location());
+    }
+
     private staticRoute(
         line: string,
         prefixText: string,
@@ -482,17 +506,24 @@ class FrrParser {
 
     /** `router ospf6`: its router ID; anything else is unmodelled. */
     private ospf6Block(): void {
-        const ospf6 = { routerId: 0 };
+        const ospf6: Ospf6Config = this.config.ospf6 ?? { routerId: 0, redistribute: [], defaultOriginate: false };
         this.config.ospf6 = ospf6;
         this.locations.set(ospf6, this.location());
         while (this.peekIndented()) {
             const line = this.next()!;
             if (line === 'exit') break;
-            const m = line.match(/^ospf6 router-id (\S+)$/);
-            const id = m ? parseAddress(m[1]) : undefined;
-            if (!m) this.unmodelled(line, 'router ospf6');
-            else if (id === undefined) this.invalid(line, 'not a router id');
-            else ospf6.routerId = id;
+            let m: RegExpMatchArray | null;
+            if ((m = line.match(/^ospf6 router-id (\S+)$/))) {
+                const id = parseAddress(m[1]);
+                if (id === undefined) this.invalid(line, 'not a router id');
+                else ospf6.routerId = id;
+            } else if ((m = line.match(/^redistribute (connected|static)$/))) {
+                ospf6.redistribute.push(m[1] as 'connected' | 'static');
+            } else if (line === 'default-information originate') {
+                ospf6.defaultOriginate = true;
+            } else {
+                this.unmodelled(line, 'router ospf6');
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 /** The FRR 8.4 text of a device's configuration: frr.conf and the daemons file. */
 import { formatAddress, formatPrefix, prefixContains } from '../../net/ipv4.js';
-import { formatAddress6 } from '../../net/ipv6.js';
+import { formatAddress6, formatPrefix6 } from '../../net/ipv6.js';
 import type { DeviceConfig, InterfaceConfig, OspfAuthentication, OspfInterface } from '../model.js';
 
 /** FRR's OSPF intervals (seconds) where the model gives none. */
@@ -27,7 +27,13 @@ export function renderFrrConf(config: DeviceConfig): string {
             `ip route ${formatPrefix(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}${route.table !== undefined ? ` table ${route.table}` : ''}`
         );
     }
-    if (config.staticRoutes.length > 0) lines.push('!');
+    for (const route of config.staticRoutes6) {
+        const nextHop = route.nextHop === 'blackhole' ? 'blackhole' : formatAddress6(route.nextHop);
+        lines.push(
+            `ipv6 route ${formatPrefix6(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}`
+        );
+    }
+    if (config.staticRoutes.length + config.staticRoutes6.length > 0) lines.push('!');
     for (const list of config.prefixLists) {
         for (const entry of list.entries) {
             lines.push(
@@ -51,8 +57,13 @@ export function renderFrrConf(config: DeviceConfig): string {
         if (ospf.defaultOriginate) lines.push(' default-information originate');
         lines.push('exit', '!');
     }
-    if (config.ospf6)
-        lines.push('router ospf6', ` ospf6 router-id ${formatAddress(config.ospf6.routerId)}`, 'exit', '!');
+    if (config.ospf6) {
+        const ospf6 = config.ospf6;
+        lines.push('router ospf6', ` ospf6 router-id ${formatAddress(ospf6.routerId)}`);
+        for (const source of ospf6.redistribute) lines.push(` redistribute ${source}`);
+        if (ospf6.defaultOriginate) lines.push(' default-information originate');
+        lines.push('exit', '!');
+    }
     if (config.bgp) {
         const bgp = config.bgp;
         lines.push(`router bgp ${bgp.asn}`, ` bgp router-id ${formatAddress(bgp.routerId)}`);
@@ -145,7 +156,7 @@ function renderAuthentication(authentication: OspfAuthentication): string[] {
     ];
 }
 
-/** Which FRR daemons run: zebra and staticd always, ospfd or bgpd as the config needs. */
+/** Which FRR daemons run: zebra and staticd always, ospfd, ospf6d or bgpd as the config needs. */
 export function renderDaemons(config: DeviceConfig): string {
     const on = (flag: boolean) => (flag ? 'yes' : 'no');
     return [

@@ -1,0 +1,82 @@
+/**
+ * The routing compiled for a dual-stack twin (samples/dual-stack): OSPFv3 beside OSPFv2 on the
+ * same interfaces at the same costs, IPv6 addresses on links, segments, externals and loopbacks,
+ * the external's IPv6 routes announced into OSPFv3; FRR accepts every file.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileNetwork } from '../../server/src/compile/compile.js';
+import { renderDaemons, renderFrrConf } from '../../server/src/config/frr/render.js';
+import { formatAddress6, formatPrefix6 } from '../../server/src/net/ipv6.js';
+import { sampleProgram } from '../support/samples.js';
+import { requireTool, sbin } from '../support/system.js';
+import { temporaryFolder } from '../support/temporary.js';
+
+describe('the routing of a dual-stack twin', async () => {
+    const program = await sampleProgram('dual-stack');
+    const compiled = compileNetwork(program);
+    const device = (name: string) => compiled.devices.get(name)!;
+    const iface = (name: string, interfaceName: string) => device(name).interfaces.find(i => i.name === interfaceName)!;
+
+    it('runs OSPFv3 on every router, with OSPFv2 router ID, and ospf6d', () => {
+        for (const [name, config] of compiled.devices) {
+            expect(config.ospf6?.routerId, name).toBe(config.ospf!.routerId);
+            expect(renderDaemons(config), name).toContain('ospf6d=yes');
+        }
+    });
+
+    it('puts each link interface in OSPFv3 at the link cost, segments and externals passive', () => {
+        // r2:eth3 -- r4:eth3 costs 15; the IPv6-only segment lab6 is on r2:eth9, guest (IPv4 only) on r4:eth9.
+        expect(iface('r2', 'eth3').ospf6).toEqual({ cost: 15, passive: false, pointToPoint: true });
+        expect(iface('r4', 'eth3').ospf6).toEqual({ cost: 15, passive: false, pointToPoint: true });
+        expect(iface('r2', 'eth9').ospf6).toEqual({ cost: 10, passive: true, pointToPoint: false });
+        expect(iface('r2', 'eth9').ospf).toBeUndefined();
+        expect(iface('r4', 'eth9').ospf6).toBeUndefined();
+        expect(iface('r4', 'eth8').ospf6?.passive).toBe(true);
+        const address = (name: string, interfaceName: string) => {
+            const a = iface(name, interfaceName).address6!;
+            return `${formatAddress6(a.address)}/${a.length}`;
+        };
+        // A /127 per link from links6, the segment's first address, a /128 loopback from loopbacks6.
+        expect([address('r2', 'eth3'), address('r4', 'eth3')].sort()).toEqual(
+            [`2001:db8:ff00::8/127`, `2001:db8:ff00::9/127`].sort()
+        );
+        expect(address('r2', 'eth9')).toBe('2001:db8:6::1/64');
+        expect(address('r2', 'lo')).toBe('2001:db8:fffe::2/128');
+    });
+
+    it("routes the external's IPv6 space to its peer and originates the default into OSPFv3", () => {
+        const r4 = device('r4');
+        expect(r4.staticRoutes6.map(r => `${formatPrefix6(r.prefix)} ${formatAddress6(r.nextHop as bigint)}`)).toEqual([
+            '::/0 2001:db8:ee::1'
+        ]);
+        expect(r4.ospf6).toMatchObject({ defaultOriginate: true, redistribute: [] });
+        expect(renderFrrConf(r4)).toContain('ipv6 route ::/0 2001:db8:ee::1\n');
+        for (const name of ['r1', 'r2', 'r3']) expect(device(name).staticRoutes6, name).toEqual([]);
+    });
+
+    it("every frr.conf passes FRR's own checker (vtysh -C)", () => {
+        if (!requireTool('vtysh', 'frr')) return;
+        const folder = temporaryFolder('netintent-frr-dual-');
+        for (const [name, config] of compiled.devices) {
+            const file = path.join(folder, `${name}.conf`);
+            fs.writeFileSync(file, renderFrrConf(config));
+            const run = spawnSync(sbin('vtysh'), ['-C', '-f', file], { encoding: 'utf8' });
+            expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
+        }
+    });
+
+    it('a link cost edit in the twin moves the OSPFv2 and OSPFv3 costs together, nothing else', () => {
+        const twin = program.twin;
+        const edited = { ...twin, links: twin.links.map((l, i) => (i === 4 ? { ...l, cost: 25 } : l)) };
+        const after = compileNetwork({ ...program, twin: edited }, compiled);
+        expect(after.underlayChange).toBe('costs');
+        for (const name of ['r2', 'r4']) {
+            const eth3 = after.devices.get(name)!.interfaces.find(i => i.name === 'eth3')!;
+            expect([eth3.ospf?.cost, eth3.ospf6?.cost], name).toEqual([25, 25]);
+        }
+        expect(after.devices.get('r1')).toBe(compiled.devices.get('r1'));
+    });
+});
