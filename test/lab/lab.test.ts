@@ -275,6 +275,9 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
         const listeners: ChildProcess[] = [];
         try {
             expect(up.code, up.stderr).toBe(0);
+            // Both families' FIBs compared with the simulator's: 52 IPv4 entries and 56 IPv6 ones.
+            expect(up.stdout).toContain('converged in');
+            expect(up.stdout).toContain(' 108 FIB entries');
             const ns = (name: string) => `ni-dual-stack-${name}`;
             // OSPFv3 on FRR: each router's kernel routes every other loopback, the IPv6-only segment and the default.
             for (const n of [1, 2, 3, 4]) {
@@ -329,6 +332,12 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
                 'staff ping web': true,
                 'lab6 ping staff': false
             });
+            // An IPv6 route the simulator does not have is a difference lab status reports.
+            spawnSync('ip', ['netns', 'exec', ns('r1'), 'ip', '-6', 'route', 'add', '2001:db8:99::/48', 'dev', 'eth1']);
+            const status = netintent(['lab', 'status', 'samples/dual-stack']);
+            expect(status.code).toBe(1);
+            expect(status.stdout).toContain('r1 2001:db8:99::/48: simulated none, kernel connected');
+            spawnSync('ip', ['netns', 'exec', ns('r1'), 'ip', '-6', 'route', 'del', '2001:db8:99::/48']);
             // ICMPv6 errors pass the filters: traceroute -6 sees each router on the way.
             const traced = spawnSync(
                 'ip',

@@ -11,8 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../support/random.js';
 import { randomNetwork } from '../support/random-networks.js';
 import { ROOT } from '../support/samples.js';
-import { writeWorkspace } from '../support/workspace.js';
 import { needsLab } from '../support/system.js';
+import { checkFiles } from '../../server/src/check/check.js';
+import { compileNetwork } from '../../server/src/compile/compile.js';
+import { applyFailures, waitForConvergence } from '../../server/src/lab/converge.js';
+import { labName, readState } from '../../server/src/lab/lab.js';
+import { NO_FAILURES } from '../../server/src/simulate/network.js';
+import { formatPrefix6 } from '../../server/src/net/ipv6.js';
+import { netintentServices, writeWorkspace } from '../support/workspace.js';
 
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 const COUNT = Number(process.env.RANDOM_LABS ?? 12);
@@ -53,6 +59,65 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
                 netintent(['lab', 'down', folder]);
             }
             expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`ni-rand${seed}-`);
+        },
+        300_000
+    );
+
+    // Dual stack, OSPF (seeds 0-3: a ring, a mesh, a leaf-spine, a dual-hub WAN): up returns once
+    // both families' FIBs are the simulated ones (OSPFv2 and OSPFv3); then three links fail one
+    // at a time, and each time both families' FIBs must become the simulator's for the failure,
+    // and the intact ones again once the link is back. One disagreement is known and allowed, no
+    // other: after a failure, FRR 8.4's ospf6d keeps stale equal-cost routes to prefixes that two
+    // routers announce (IPv6 link subnets: both ends), with next hops the simulator does not
+    // have (its ECMP intra-area-prefix routes, FRRouting/frr#13579). Loopbacks, segments and
+    // externals must match exactly. IPv6 verdicts stay unknown until the verifier handles this
+    // (docs/twin.md); lab test tries no IPv6 requirement yet.
+    const next6 = mulberry32(6262);
+    const dualStack = Array.from({ length: 4 }, (_, seed) => ({ seed, ...randomNetwork(seed, next6, true) }));
+    it.each(dualStack)(
+        'dual-stack network $seed: FIBs of both families as simulated, also with a link failed and back',
+        async ({ seed, twin, intents }) => {
+            const folder = writeWorkspace({ 'net.twin.yaml': twin, 'net.intent': intents });
+            const up = netintent(['lab', 'up', folder]);
+            try {
+                expect(up.code, `${up.stderr}\n${twin}`).toBe(0);
+                const services = netintentServices();
+                await checkFiles(services, [path.join(folder, 'net.intent')], { verify: false });
+                const program = services.intent.IntentPrograms.forTwin(path.join(folder, 'net.twin.yaml')).program!;
+                const compiled = compileNetwork(program);
+                const state = readState(labName(program.twin))!;
+                const links = program.twin.links.map((_, index) => index);
+                const pick = mulberry32(7000 + seed);
+                // The known disagreement: routes to IPv6 link subnets, which both ends of a link announce (a stale ECMP route stays).
+                const linkSubnets6 = program.twin.links.map(l => ` ${formatPrefix6(l.subnet6!)}: `);
+                const unexplained = (differences: string[]) =>
+                    differences.filter(d => !linkSubnets6.some(subnet6 => d.includes(subnet6)));
+                const tried: string[] = [];
+                let stale = 0;
+                for (let k = 0; k < 3; k++) {
+                    const [link] = links.splice(Math.floor(pick() * links.length), 1);
+                    const failures = { ...NO_FAILURES, links: new Set([link]) };
+                    const restore = applyFailures(state, program.twin, failures);
+                    try {
+                        const failed = waitForConvergence(state, program.twin, compiled, 12_000, failures);
+                        expect(unexplained(failed.differences), `link ${link} failed\n${twin}`).toEqual([]);
+                        stale += failed.differences.length;
+                        tried.push(`${failed.fibEntries} with link ${link} down`);
+                    } finally {
+                        restore();
+                    }
+                    const back = waitForConvergence(state, program.twin, compiled, 12_000);
+                    expect(unexplained(back.differences), `link ${link} back\n${twin}`).toEqual([]);
+                    stale += back.differences.length;
+                }
+                const entries = /(\d+) FIB entries/.exec(up.stdout)?.[1];
+                console.log(
+                    `differential dual-stack network ${seed}: ${entries} FIB entries equal (both families), then ${tried.join(', ')}; ${stale} differences in stale OSPFv3 routes to link subnets`
+                );
+            } finally {
+                netintent(['lab', 'down', folder]);
+            }
+            expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`ni-rand${seed}-6-`);
         },
         300_000
     );

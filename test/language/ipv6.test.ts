@@ -102,7 +102,7 @@ describe('verdicts while IPv6 is not verified', () => {
             true
         );
         const notVerified =
-            'its IPv6 packets are not verified: netintent simulates and compiles IPv4 forwarding only so far (docs/twin.md, "IPv6")';
+            'its IPv6 packets are not verified: the verifier does not simulate IPv6 forwarding yet (docs/twin.md, "IPv6 and dual stack")';
         // default deny speaks of both families too.
         expect(verdicts(report)).toEqual([
             `2 unknown (${notVerified})`,

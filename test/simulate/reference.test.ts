@@ -1,6 +1,7 @@
 /**
  * The simulator against brute force on 200 seeded random topologies per protocol: OSPF's
- * equal-cost next hops against every simple path, eBGP's multipath next hops against AS-hop counts.
+ * equal-cost next hops against every simple path (OSPFv2, and OSPFv3 in dual-stack twins), eBGP's
+ * multipath next hops against AS-hop counts.
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import { compileNetwork } from '../../server/src/compile/compile.js';
 import { NO_FAILURES } from '../../server/src/simulate/network.js';
 import { NetworkVerifier } from '../../server/src/verify/verify.js';
 import { PrefixUniverse, RoutingState } from '../../server/src/simulate/routing.js';
+import { IPV4_ROUTING, IPV6_ROUTING, type RoutingFamily } from '../../server/src/simulate/routing-family.js';
+import type { Bound } from '../../server/src/net/interval-set.js';
 import { mulberry32, type Rng } from '../support/random.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 
@@ -30,7 +33,7 @@ function randomTopology(next: Rng): RandomTopology {
     return { devices, links };
 }
 
-function twinYaml(topology: RandomTopology, routing: string): string {
+function twinYaml(topology: RandomTopology, routing: string, dualStack = false): string {
     const ports = new Map<number, number>();
     const port = (d: number) => {
         ports.set(d, (ports.get(d) ?? 0) + 1);
@@ -40,7 +43,7 @@ function twinYaml(topology: RandomTopology, routing: string): string {
         [
             `network: random`,
             `routing: ${routing}`,
-            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+            `pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24${dualStack ? ', links6: "2001:db8:ff00::/48", loopbacks6: "2001:db8:fffe::/64"' : ''} }`,
             'devices:',
             ...Array.from({ length: topology.devices }, (_, d) => `  r${d}: { role: router }`),
             'links:',
@@ -51,15 +54,17 @@ function twinYaml(topology: RandomTopology, routing: string): string {
 
 /**
  * The simulator's next-hop devices from every device to every other device's loopback; with
- * `failed` links, computed by repairing the intact network's shortest paths.
+ * `failed` links, computed by repairing the intact network's shortest paths. `family` 6: in a
+ * dual-stack twin, toward the IPv6 loopbacks, over OSPFv3.
  */
 async function simulated(
     topology: RandomTopology,
     routing: string,
-    failed = new Set<number>()
+    failed = new Set<number>(),
+    family: 4 | 6 = 4
 ): Promise<Map<string, string[]>> {
     const checked = await checkWorkspace({
-        'random.twin.yaml': twinYaml(topology, routing),
+        'random.twin.yaml': twinYaml(topology, routing, family === 6),
         'main.intent': 'twin "random.twin.yaml"\n'
     });
     expect(checked.lines).toEqual([]);
@@ -68,22 +73,31 @@ async function simulated(
     ).program;
     const { devices } = compileNetwork(program);
     const network = new NetworkVerifier(program.twin, devices).network;
-    const universe = new PrefixUniverse(devices.values());
-    const intact = new RoutingState(network, NO_FAILURES, universe);
-    const state =
-        failed.size === 0 ? intact : new RoutingState(network, { ...NO_FAILURES, links: failed }, universe, intact);
-    const out = new Map<string, string[]>();
-    for (const from of devices.values()) {
-        for (const to of devices.values()) {
-            if (from === to) continue;
-            // The intact network first, so that the repaired state has trees to repair.
-            intact.route(from.hostname, { network: to.loopback!, length: 32 });
-            const route = state.route(from.hostname, { network: to.loopback!, length: 32 });
-            const hops = (route?.nextHops ?? []).map(h => network.addressOwner.get(h.address!)!.device);
-            out.set(`${from.hostname}>${to.hostname}`, [...new Set(hops)].sort());
+    const run = <A extends Bound>(routingFamily: RoutingFamily<A>, loopback: (device: string) => A) => {
+        const universe = new PrefixUniverse(devices.values(), routingFamily);
+        const intact = new RoutingState(network, NO_FAILURES, universe, undefined, routingFamily);
+        const state =
+            failed.size === 0
+                ? intact
+                : new RoutingState(network, { ...NO_FAILURES, links: failed }, universe, intact, routingFamily);
+        const out = new Map<string, string[]>();
+        const host = routingFamily.addresses.bits;
+        for (const from of devices.keys()) {
+            for (const to of devices.keys()) {
+                if (from === to) continue;
+                // The intact network first, so that the repaired state has trees to repair.
+                intact.route(from, { network: loopback(to), length: host });
+                const route = state.route(from, { network: loopback(to), length: host });
+                // The device across each next hop's link (IPv6 next hops are the neighbours' link-local addresses in FRR).
+                const hops = (route?.nextHops ?? []).map(h => network.port(from, h.interface)!.peer!.device);
+                out.set(`${from}>${to}`, [...new Set(hops)].sort());
+            }
         }
-    }
-    return out;
+        return out;
+    };
+    return family === 4
+        ? run(IPV4_ROUTING, d => devices.get(d)!.loopback!)
+        : run(IPV6_ROUTING, d => devices.get(d)!.interfaces.find(i => i.name === 'lo')!.address6!.address);
 }
 
 function neighbours(topology: RandomTopology, d: number): Array<{ to: number; cost: number }> {
@@ -170,6 +184,23 @@ describe('routing against brute force', () => {
             expect(await simulated(topology, 'bgp'), `topology ${i}: ${JSON.stringify(topology)}`).toEqual(
                 bruteForceBgp(topology)
             );
+        }
+    });
+});
+
+describe('OSPFv3 against brute force', () => {
+    it('equal-cost next hops to the IPv6 loopbacks on 100 random dual-stack topologies, intact and with links failed', async () => {
+        const next = mulberry32(6164);
+        for (let i = 0; i < 100; i++) {
+            const topology = randomTopology(next);
+            expect(await simulated(topology, 'ospf', new Set(), 6), `topology ${i}`).toEqual(bruteForceOspf(topology));
+            const failed = new Set<number>();
+            for (let k = 1 + Math.floor(next() * 2); k > 0; k--) failed.add(Math.floor(next() * topology.links.length));
+            const remaining = { ...topology, links: topology.links.filter((_, index) => !failed.has(index)) };
+            expect(
+                await simulated(topology, 'ospf', failed, 6),
+                `topology ${i}: ${JSON.stringify(topology)} failing ${[...failed]}`
+            ).toEqual(bruteForceOspf(remaining));
         }
     });
 });

@@ -11,7 +11,8 @@ export interface Network {
     intents: string;
 }
 
-export function randomNetwork(seed: number, next: Rng): Network {
+/** `dualStack`: IPv6 too, on every link, loopback, segment and the external (the same random draws). */
+export function randomNetwork(seed: number, next: Rng, dualStack = false): Network {
     const shape = (['ring', 'mesh', 'leaf-spine', 'dual-hub'] as const)[seed % 4];
     const routing = Math.floor(seed / 4) % 2 === 0 ? 'ospf' : 'bgp';
     const links: Array<[number, number, number?]> = [];
@@ -52,11 +53,14 @@ export function randomNetwork(seed: number, next: Rng): Network {
         shape === 'dual-hub'
             ? edge
             : [edge[0], edge[1 + Math.floor(next() * (edge.length - 1))], edge[edge.length - 1]];
+    const both = (v4: string, v6: string) => (dualStack ? `[${v4}, "${v6}"]` : v4);
     const twin =
         [
-            `network: rand${seed}`,
+            `network: rand${seed}${dualStack ? '-6' : ''}`,
             `routing: ${routing}`,
-            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+            dualStack
+                ? 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24, links6: "2001:db8:ff00::/48", loopbacks6: "2001:db8:fffe::/64" }'
+                : 'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
             'devices:',
             ...devices.map(d => `  ${d}: { role: ${roles.get(d) ?? 'router'} }`),
             'links:',
@@ -65,11 +69,11 @@ export function randomNetwork(seed: number, next: Rng): Network {
                 `    cost: ${cost ?? 1 + Math.floor(next() * 3)}`
             ]),
             'segments:',
-            `  sa: { prefix: 10.1.1.0/24, attach: ${devices[a]}:eth10 }`,
-            `  sb: { prefix: 10.1.2.0/24, attach: ${devices[b]}:eth11 }`,
-            `  sc: { prefix: 10.1.3.0/24, attach: ${devices[c]}:eth12 }`,
+            `  sa: { prefix: ${both('10.1.1.0/24', '2001:db8:1::/64')}, attach: ${devices[a]}:eth10 }`,
+            `  sb: { prefix: ${both('10.1.2.0/24', '2001:db8:2::/64')}, attach: ${devices[b]}:eth11 }`,
+            `  sc: { prefix: ${both('10.1.3.0/24', '2001:db8:3::/64')}, attach: ${devices[c]}:eth12 }`,
             'externals:',
-            `  net: { prefixes: [0.0.0.0/0], attach: ${devices[a]}:eth9, address: 203.0.113.2/30, peer: 203.0.113.1 }`
+            `  net: { prefixes: ${dualStack ? '[0.0.0.0/0, "::/0"]' : '[0.0.0.0/0]'}, attach: ${devices[a]}:eth9, address: ${both('203.0.113.2/30', '2001:db8:ee::2/64')}, peer: ${both('203.0.113.1', '2001:db8:ee::1')} }`
         ].join('\n') + '\n';
     const intents =
         [

@@ -3,23 +3,32 @@
  * namespace, for the main table and for each policy-routing table.
  */
 import { formatAddress, formatPrefix } from '../net/ipv4.js';
-import type { Route, RoutingState } from '../simulate/routing.js';
+import type { Bound } from '../net/interval-set.js';
+import { PrefixUniverse, type Route, type RoutingState } from '../simulate/routing.js';
 import type { DeviceConfig } from '../config/model.js';
-import { PrefixUniverse } from '../simulate/routing.js';
 import { inNamespace } from './system.js';
 
 const LOOPBACK = 'lo';
 
-/** prefix → sorted next hops ("10.0.0.1", "connected", or "blackhole"). */
+/**
+ * prefix → sorted next hops: "connected", "blackhole", or in IPv4 the next router's address
+ * ("10.0.0.1"), in IPv6 the interface ("via eth1"): OSPFv3 routes through the neighbour's
+ * link-local address, which the kernel makes and the model does not know.
+ */
 export type Fib = Map<string, string[]>;
 
-export function simulatedFib(routing: RoutingState, device: string, configs: ReadonlyMap<string, DeviceConfig>): Fib {
+export function simulatedFib<A extends Bound>(
+    routing: RoutingState<A>,
+    device: string,
+    configs: ReadonlyMap<string, DeviceConfig>
+): Fib {
     const fib: Fib = new Map();
-    for (const prefix of new PrefixUniverse(configs.values()).all()) {
+    const family = routing.family;
+    for (const prefix of new PrefixUniverse(configs.values(), family).all()) {
         const route = routing.route(device, prefix);
-        // The kernel keeps the addresses of the loopback in its local table, not in the main one.
-        if (route && !(route.protocol === 'connected' && route.nextHops.every(h => h.interface === LOOPBACK)))
-            fib.set(formatPrefix(prefix), hops(route));
+        // The kernel keeps IPv4 addresses of the loopback in its local table, not in the main one (IPv6 ones in both).
+        const local = route?.protocol === 'connected' && route.nextHops.every(h => h.interface === LOOPBACK);
+        if (route && !(local && family.version === 4)) fib.set(family.addresses.format(prefix), hops(route));
     }
     return fib;
 }
@@ -34,37 +43,52 @@ export function simulatedTable(routing: RoutingState, config: DeviceConfig, tabl
     return fib;
 }
 
-function hops(route: Route): string[] {
+function hops<A extends Bound>(route: Route<A>): string[] {
     if (route.blackhole) return ['blackhole'];
-    return [
-        ...new Set(route.nextHops.map(h => (h.address === undefined ? 'connected' : formatAddress(h.address))))
-    ].sort();
+    const hop = (h: Route<A>['nextHops'][number]) =>
+        h.address === undefined
+            ? 'connected'
+            : typeof h.address === 'bigint'
+              ? `via ${h.interface}`
+              : formatAddress(h.address as number);
+    return [...new Set(route.nextHops.map(hop))].sort();
 }
 
 interface KernelRoute {
     dst: string;
     type?: string;
     gateway?: string;
-    nexthops?: Array<{ gateway?: string }>;
+    dev?: string;
+    nexthops?: Array<{ gateway?: string; dev?: string }>;
     flags?: string[];
 }
 
 /**
  * A routing table as the kernel of a lab namespace holds it (`ip -j route show table N`): what
- * the device forwards by, whatever its routing daemons believe they installed.
+ * the device forwards by, whatever its routing daemons believe they installed. In IPv6, without
+ * the link-local routes every interface has (fe80::/64), next hops as their interfaces.
  */
-export function kernelTable(namespace: string, table: number | 'main'): Fib {
+export function kernelTable(namespace: string, table: number | 'main', family: 4 | 6 = 4): Fib {
     const routes = JSON.parse(
-        inNamespace(namespace, 'ip', ['-j', 'route', 'show', 'table', String(table)]) || '[]'
+        inNamespace(namespace, 'ip', [`-${family}`, '-j', 'route', 'show', 'table', String(table)]) || '[]'
     ) as KernelRoute[];
     const fib: Fib = new Map();
+    const host = family === 4 ? 32 : 128;
     for (const route of routes) {
         // Not used for forwarding (ignore_routes_with_linkdown, lab.ts).
         if (route.flags?.includes('linkdown')) continue;
-        const prefix = route.dst === 'default' ? '0.0.0.0/0' : route.dst.includes('/') ? route.dst : `${route.dst}/32`;
-        const gateways = route.nexthops
-            ? route.nexthops.map(h => h.gateway ?? 'connected')
-            : [route.gateway ?? 'connected'];
+        if (family === 6 && /^fe[89ab]/i.test(route.dst)) continue;
+        const prefix =
+            route.dst === 'default'
+                ? family === 4
+                    ? '0.0.0.0/0'
+                    : '::/0'
+                : route.dst.includes('/')
+                  ? route.dst
+                  : `${route.dst}/${host}`;
+        const hop = (h: { gateway?: string; dev?: string }) =>
+            h.gateway === undefined ? 'connected' : family === 4 ? h.gateway : `via ${h.dev}`;
+        const gateways = route.nexthops ? route.nexthops.map(hop) : [hop(route)];
         fib.set(prefix, route.type === 'blackhole' ? ['blackhole'] : [...new Set(gateways)].sort());
     }
     return fib;

@@ -36,7 +36,11 @@ export const DEVICE_SYSCTLS = [
     ...['all', 'default'].flatMap(scope => [
         `net.ipv4.conf.${scope}.rp_filter=0`,
         `net.ipv4.conf.${scope}.send_redirects=0`,
-        `net.ipv4.conf.${scope}.ignore_routes_with_linkdown=1`
+        `net.ipv4.conf.${scope}.ignore_routes_with_linkdown=1`,
+        // A failed link is set down here, which would flush its IPv6 addresses, and FRR 8.4's
+        // zebra does not put them back when it comes up (the lab saw it): keep them, as a cable
+        // that loses its carrier does.
+        `net.ipv6.conf.${scope}.keep_addr_on_down=1`
     ])
 ];
 

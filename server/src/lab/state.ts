@@ -10,9 +10,11 @@ import { contentKey } from '../common/content-key.js';
 import { emptyDevice, type DeviceConfig } from '../config/model.js';
 import { parseNftables } from '../config/nftables/parse.js';
 import { renderNftables, TABLE_NAME } from '../config/nftables/render.js';
-import { NO_FAILURES, type Failures } from '../simulate/network.js';
-import type { RoutingState } from '../simulate/routing.js';
-import type { Twin } from '../twin/model.js';
+import type { Bound } from '../net/interval-set.js';
+import { NO_FAILURES, SimNetwork, type Failures } from '../simulate/network.js';
+import { IPV6_ROUTING } from '../simulate/routing-family.js';
+import { PrefixUniverse, RoutingState } from '../simulate/routing.js';
+import { hasIPv6, type Twin } from '../twin/model.js';
 import { NetworkVerifier } from '../verify/verify.js';
 import { fibDifferences, kernelTable, simulatedFib, simulatedTable } from './fib.js';
 import type { LabDevice, LabState } from './lab.js';
@@ -38,10 +40,21 @@ export function compareState(
     failures: Failures = NO_FAILURES
 ): StateComparison {
     const routing = new NetworkVerifier(twin, compiled.devices).context(failures).routing;
+    // IPv6's routes where the twin has IPv6 (the verifier simulates IPv4 only so far).
+    const routing6 = hasIPv6(twin)
+        ? new RoutingState(
+              new SimNetwork(twin, compiled.devices),
+              failures,
+              new PrefixUniverse(compiled.devices.values(), IPV6_ROUTING),
+              undefined,
+              IPV6_ROUTING
+          )
+        : undefined;
     const result: StateComparison = { differences: [], fibEntries: 0, tableRoutes: 0, rules: 0, chains: 0 };
     for (const entry of state.devices.filter(d => !failures.devices.has(d.device))) {
         const config = compiled.devices.get(entry.device)!;
         compareFib(entry, routing, compiled, result);
+        if (routing6) compareFib(entry, routing6, compiled, result);
         compareTables(entry, config, routing, result);
         compareRules(entry, config, result);
         compareRuleset(entry, config, result);
@@ -50,9 +63,14 @@ export function compareState(
     return result;
 }
 
-function compareFib(entry: LabDevice, routing: RoutingState, compiled: CompiledNetwork, result: StateComparison): void {
+function compareFib<A extends Bound>(
+    entry: LabDevice,
+    routing: RoutingState<A>,
+    compiled: CompiledNetwork,
+    result: StateComparison
+): void {
     const simulated = simulatedFib(routing, entry.device, compiled.devices);
-    const real = kernelTable(entry.namespace, 'main');
+    const real = kernelTable(entry.namespace, 'main', routing.family.version);
     result.fibEntries += new Set([...simulated.keys(), ...real.keys()]).size;
     result.differences.push(...fibDifferences(entry.device, simulated, real));
 }

@@ -4,6 +4,7 @@
  */
 import type { DeviceConfig, InterfaceConfig } from '../config/model.js';
 import { prefixMask, type Prefix } from '../net/ipv4.js';
+import { prefixMask6, type Prefix6 } from '../net/ipv6.js';
 import type { ScenarioIR } from '../intent/model.js';
 import { findLink, interfaceName, linkName, type Twin, type TwinLink } from '../twin/model.js';
 
@@ -55,6 +56,8 @@ export interface Port {
     device: string;
     config: InterfaceConfig;
     subnet?: Prefix;
+    /** The subnet of its global IPv6 address. */
+    subnet6?: Prefix6;
     /** The host prefixes of its secondary addresses (a loopback's anycast address). */
     extra: Prefix[];
     /** "device:interface", as failures and the twin's `down` name it. */
@@ -91,10 +94,15 @@ export class SimNetwork {
                     network: (a.address & prefixMask(a.length)) >>> 0,
                     length: a.length
                 }));
+                const subnet6 = iface.address6 && {
+                    network: iface.address6.address & prefixMask6(iface.address6.length),
+                    length: iface.address6.length
+                };
                 byName.set(iface.name, {
                     device,
                     config: iface,
                     subnet,
+                    subnet6,
                     extra,
                     name: interfaceName({ device, interface: iface.name })
                 });
@@ -159,9 +167,10 @@ export class SimNetwork {
         );
     }
 
-    /** The interfaces of a device that are up and addressed. */
-    upPorts(device: string, failures: Failures): Port[] {
+    /** The interfaces of a device that are up and have an address of the family (`any`: up, addressed or not). */
+    upPorts(device: string, failures: Failures, family: 4 | 6 | 'any' = 4): Port[] {
         if (failures.devices.has(device)) return [];
-        return [...(this.ports.get(device)?.values() ?? [])].filter(p => p.subnet && this.portUp(p, failures));
+        const addressed = (p: Port) => (family === 4 ? p.subnet : family === 6 ? p.subnet6 : true);
+        return [...(this.ports.get(device)?.values() ?? [])].filter(p => addressed(p) && this.portUp(p, failures));
     }
 }

@@ -13,8 +13,8 @@ import type {
     OspfInterface,
     RouteMap
 } from '../config/model.js';
-import { IntervalSet } from '../net/interval-set.js';
-import { ALL_ADDRESSES, prefixContains, prefixMask, prefixRange, type Prefix } from '../net/ipv4.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { prefixContains, prefixMask, type Prefix } from '../net/ipv4.js';
 import {
     distancesAfterCostChanges,
     distancesAfterFailures,
@@ -25,23 +25,24 @@ import {
     type Graph
 } from '../net/shortest-paths.js';
 import type { Failures, Port, SimNetwork } from './network.js';
+import { IPV4_ROUTING, type PrefixOf, type RoutingFamily } from './routing-family.js';
 
 export type Protocol = 'connected' | 'static' | 'ospf' | 'ebgp' | 'ibgp';
 
 /** FRR's administrative distances. */
 export const ADMIN_DISTANCE: Record<Protocol, number> = { connected: 0, static: 1, ebgp: 20, ospf: 110, ibgp: 200 };
 
-export interface NextHop {
+export interface NextHop<A extends Bound = number> {
     interface: string;
-    /** The next router's address; none for a directly connected destination. */
-    address?: number;
+    /** The next router's address; none for a directly connected destination (or an IPv6 neighbour without a global address on the link). */
+    address?: A;
 }
 
-export interface Route {
-    prefix: Prefix;
+export interface Route<A extends Bound = number> {
+    prefix: PrefixOf<A>;
     protocol: Protocol;
     distance: number;
-    nextHops: NextHop[];
+    nextHops: NextHop<A>[];
     /** It drops what it matches (a blackhole or reject static route, or a route resolved through one); no next hops. */
     blackhole?: boolean;
 }
@@ -50,24 +51,21 @@ export interface Route {
  * How a next-hop address is reached: over these hops (none: not at all), or into a blackhole
  * route, which makes FRR install the route resolved through it as a blackhole too.
  */
-type Resolution = NextHop[] | 'blackhole';
+type Resolution<A extends Bound = number> = NextHop<A>[] | 'blackhole';
 
 /** FRR's default metric of routes redistributed into OSPF (external type 2). */
 const OSPF_EXTERNAL_METRIC = 20;
-const OSPF_DEFAULT_COST = 10;
 /** FRR's OSPF intervals (seconds) where the model gives none. */
 const OSPF_HELLO_DEFAULT = 10;
 const OSPF_DEAD_DEFAULT = 40;
-/** What an interface in a `network … area 0` without settings of its own runs. */
-const OSPF_NETWORK_INTERFACE: OspfInterface = { cost: OSPF_DEFAULT_COST, passive: false, pointToPoint: false };
 const BGP_DEFAULT_LOCAL_PREF = 100;
 const ORIGIN = { igp: 0, incomplete: 2 } as const;
 
-interface OspfEdge {
+interface OspfEdge<A extends Bound> {
     to: string;
     cost: number;
     interface: string;
-    address: number;
+    address?: A;
     /** The twin link it runs over. */
     link: number;
 }
@@ -96,14 +94,8 @@ interface BgpPath {
     fromDevice?: string;
 }
 
-function key(prefix: Prefix): string {
+function key(prefix: PrefixOf<Bound>): string {
     return `${prefix.network}/${prefix.length}`;
-}
-
-/** The prefix a key() names. */
-function prefixOfKey(k: string): Prefix {
-    const [network, length] = k.split('/').map(Number);
-    return { network, length };
 }
 
 /**
@@ -111,23 +103,29 @@ function prefixOfKey(k: string): Prefix {
  * router's shortest-path tree (see ospfDestinationsVia), or toward a prefix announced at another
  * cost; at these routers.
  */
-export interface MovedRoutes {
-    toward: { router: string } | { prefix: Prefix };
+export interface MovedRoutes<A extends Bound = number> {
+    toward: { router: string } | { prefix: PrefixOf<A> };
     at: ReadonlySet<string>;
 }
 
-export class RoutingState {
-    private readonly routes = new Map<string, Route | null>();
-    private readonly lookups = new Map<string, Route | null>();
-    private readonly tableLookups = new WeakMap<DeviceConfig, Map<string, Route | null>>();
+/**
+ * The routes of one address family (IPv4 by default: BGP and policy tables run there only), see
+ * routing-family.ts.
+ */
+export class RoutingState<A extends Bound = number> {
+    private readonly routes = new Map<string, Route<A> | null>();
+    private readonly lookups = new Map<string, Route<A> | null>();
+    private readonly tableLookups = new WeakMap<DeviceConfig, Map<string, Route<A> | null>>();
     /** Prefixes whose BGP paths are being computed (a static route resolving through one waits for nothing). */
     private readonly bgpComputing = new Set<string>();
     private readonly upPortCache = new Map<string, Port[]>();
     private readonly distancesTo = new Map<string, Distances>();
     private readonly bgpBest = new Map<string, Map<string, BgpPath[]>>();
-    private ospfGraph?: Map<string, OspfEdge[]>;
+    private ospfGraph?: Map<string, OspfEdge<A>[]>;
     private ospfReverse?: Graph;
+    /** Per announced prefix (by key()): the prefix and who announces it. */
     private ospfStubs?: Map<string, Array<{ router: string; cost: number; interface: string }>>;
+    private ospfPrefixes?: Map<string, PrefixOf<A>>;
     private failedLinkSet?: Set<number>;
     private candidates?: string[];
     private sessions?: BgpSession[];
@@ -139,12 +137,18 @@ export class RoutingState {
     constructor(
         readonly network: SimNetwork,
         readonly failures: Failures,
-        private readonly universe: PrefixUniverse,
-        private readonly base?: RoutingState
+        private readonly universe: PrefixUniverse<A>,
+        private readonly base?: RoutingState<A>,
+        readonly family: RoutingFamily<A> = IPV4_ROUTING as unknown as RoutingFamily<A>
     ) {}
 
+    /** This state as IPv4's, for BGP (which runs only there: `family.bgp`). */
+    private get v4(): RoutingState<number> {
+        return this as unknown as RoutingState<number>;
+    }
+
     /** The route the RIB selects for exactly this prefix at this device. */
-    route(device: string, prefix: Prefix): Route | undefined {
+    route(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
         const k = `${device}|${key(prefix)}`;
         let found = this.routes.get(k);
         if (found === undefined) {
@@ -155,7 +159,7 @@ export class RoutingState {
     }
 
     /** Longest-prefix match: the route that forwards a packet to `address` at `device`. */
-    lookup(device: string, address: number): Route | undefined {
+    lookup(device: string, address: A): Route<A> | undefined {
         const k = `${device}|${address}`;
         let found = this.lookups.get(k);
         if (found === undefined) {
@@ -176,31 +180,37 @@ export class RoutingState {
         return this.failures.devices.has(device) ? undefined : this.network.configs.get(device);
     }
 
-    private select(device: string, prefix: Prefix, withBgp: boolean): Route | undefined {
+    private select(device: string, prefix: PrefixOf<A>, withBgp: boolean): Route<A> | undefined {
         const candidates = [
             this.connected(device, prefix),
             this.staticRoute(device, prefix),
             this.ospfRoute(device, prefix),
-            withBgp ? this.bgpRoute(device, prefix) : undefined
-        ].filter((r): r is Route => r !== undefined);
+            withBgp ? this.bgpRouteOf(device, prefix) : undefined
+        ].filter((r): r is Route<A> => r !== undefined);
         return candidates.sort((a, b) => a.distance - b.distance)[0];
     }
 
-    private connected(device: string, prefix: Prefix): Route | undefined {
+    /** BGP's route for a prefix, in the family BGP runs in. */
+    private bgpRouteOf(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
+        if (!this.family.bgp) return undefined;
+        return this.v4.bgpRoute(device, prefix as unknown as Prefix) as unknown as Route<A> | undefined;
+    }
+
+    private connected(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
         const ports = this.upPorts(device).filter(p =>
-            [p.subnet!, ...p.extra].some(s => s.network === prefix.network && s.length === prefix.length)
+            this.family.subnets(p).some(s => s.network === prefix.network && s.length === prefix.length)
         );
         if (ports.length === 0) return undefined;
         return { prefix, protocol: 'connected', distance: 0, nextHops: ports.map(p => ({ interface: p.config.name })) };
     }
 
     /** The static routes of a table (the main one: `table` undefined) for exactly this prefix, at the lowest distance where one resolves. */
-    private staticRoute(device: string, prefix: Prefix, depth = 0, table?: number): Route | undefined {
+    private staticRoute(device: string, prefix: PrefixOf<A>, depth = 0, table?: number): Route<A> | undefined {
         const config = this.config(device);
         if (!config) return undefined;
         let distance = Infinity;
-        let resolutions: Resolution[] = [];
-        for (const route of config.staticRoutes) {
+        let resolutions: Resolution<A>[] = [];
+        for (const route of this.family.staticRoutes(config)) {
             if (
                 route.table !== table ||
                 route.prefix.network !== prefix.network ||
@@ -225,15 +235,15 @@ export class RoutingState {
      * without `ip nht resolve-via-default`). Static routes resolve through BGP routes too, as zebra
      * lets them; BGP's own next hops do not (FRR resolves them through the IGP).
      */
-    private resolve(device: string, address: number, depth: number, viaBgp = false): Resolution {
-        const port = this.upPorts(device).find(p => prefixContains(p.subnet!, address));
+    private resolve(device: string, address: A, depth: number, viaBgp = false): Resolution<A> {
+        const port = this.upPorts(device).find(p => this.family.addresses.contains(this.family.subnets(p)[0], address));
         if (port) return [{ interface: port.config.name, address }];
         if (depth > 4) return [];
         for (const prefix of this.universe.containing(address)) {
             if (prefix.length === 0) break;
-            const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRoute(device, prefix) : undefined;
+            const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRouteOf(device, prefix) : undefined;
             const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix), bgp].filter(
-                (r): r is Route => r !== undefined
+                (r): r is Route<A> => r !== undefined
             );
             const route = routes.sort((a, b) => a.distance - b.distance)[0];
             if (route) return route.blackhole ? 'blackhole' : route.nextHops;
@@ -242,7 +252,7 @@ export class RoutingState {
     }
 
     /** The route a policy-routing table holds for exactly this prefix (what the kernel's table shows). */
-    tableRoute(device: string, table: number, prefix: Prefix): Route | undefined {
+    tableRoute(device: string, table: number, prefix: PrefixOf<A>): Route<A> | undefined {
         return this.staticRoute(device, prefix, 0, table);
     }
 
@@ -250,7 +260,7 @@ export class RoutingState {
      * Longest-prefix match in a policy-routing table: the route its static routes give for the
      * longest prefix that has a usable one (a blackhole always is); none, and the next rule decides.
      */
-    tableLookup(device: string, table: number, address: number): Route | undefined {
+    tableLookup(device: string, table: number, address: A): Route<A> | undefined {
         const config = this.config(device);
         if (!config) return undefined;
         // By configuration: a compile that changes only filters and steering keeps the routing state.
@@ -274,14 +284,6 @@ export class RoutingState {
 
     // ---------------------------------------------------------------- OSPF
 
-    private ospfEnabled(config: DeviceConfig, port: Port): OspfInterface | undefined {
-        if (!config.ospf) return undefined;
-        if (port.config.ospf) return port.config.ospf;
-        const inNetwork =
-            port.config.address && config.ospf.networks.some(n => prefixContains(n, port.config.address!.address));
-        return inNetwork ? OSPF_NETWORK_INTERFACE : undefined;
-    }
-
     /**
      * The OSPF adjacencies (an edge per direction, with the sending interface's cost) and the
      * prefixes each router announces. Under failures: the intact network's, less what failed.
@@ -294,37 +296,36 @@ export class RoutingState {
             this.ospfReverse = this.base.ospfReverse;
             this.ospfGraph = this.base.ospfGraph;
             this.ospfStubs = this.base.ospfStubs;
+            this.ospfPrefixes = this.base.ospfPrefixes;
             return;
         }
-        const graph = new Map<string, OspfEdge[]>();
+        const graph = new Map<string, OspfEdge<A>[]>();
         const stubs = new Map<string, Array<{ router: string; cost: number; interface: string }>>();
+        const prefixes = new Map<string, PrefixOf<A>>();
+        const family = this.family;
         for (const [device, config] of this.network.configs) {
-            if (!config.ospf || this.failures.devices.has(device)) continue;
-            const edges: OspfEdge[] = [];
-            for (const port of this.upPorts(device)) {
-                const settings = this.ospfEnabled(config, port);
+            if (!family.ospf(config) || this.failures.devices.has(device)) continue;
+            const edges: OspfEdge<A>[] = [];
+            // Every interface that is up: OSPFv3 runs on one without a global address too.
+            for (const port of this.network.upPorts(device, this.failures, 'any')) {
+                const settings = family.ospfInterface(config, port);
                 if (!settings) continue;
-                for (const subnet of [port.subnet!, ...port.extra]) {
+                for (const subnet of family.subnets(port)) {
                     const stub = stubs.get(key(subnet)) ?? [];
                     stub.push({ router: device, cost: settings.cost, interface: port.config.name });
                     stubs.set(key(subnet), stub);
+                    prefixes.set(key(subnet), subnet);
                 }
                 if (!port.peer) continue;
                 const farConfig = this.config(port.peer.device);
                 const far = this.network.port(port.peer.device, port.peer.interface);
-                const farSettings = farConfig && far ? this.ospfEnabled(farConfig, far) : undefined;
-                if (
-                    !farSettings ||
-                    !ospfAdjacent(settings, farSettings) ||
-                    !far?.subnet ||
-                    key(far.subnet) !== key(port.subnet!)
-                )
-                    continue;
+                const farSettings = farConfig && far ? family.ospfInterface(farConfig, far) : undefined;
+                if (!farSettings || !ospfAdjacent(settings, farSettings) || !family.adjacentOver(port, far!)) continue;
                 edges.push({
                     to: port.peer.device,
                     cost: settings.cost,
                     interface: port.config.name,
-                    address: far.config.address!.address,
+                    address: family.neighborAddress(far!),
                     link: port.peer.link
                 });
             }
@@ -332,6 +333,7 @@ export class RoutingState {
         }
         this.ospfGraph = graph;
         this.ospfStubs = stubs;
+        this.ospfPrefixes = prefixes;
         // Reversed edges keep the twin link they run over, so that a failure can exclude them.
         const reverse = new Map<string, Edge[]>();
         for (const [from, edges] of graph) {
@@ -362,7 +364,7 @@ export class RoutingState {
      * may have moved; undefined (nothing taken) where the adjacencies or the announced prefixes
      * differ in more than costs. Both states are without failures.
      */
-    inheritTrees(before: RoutingState): MovedRoutes[] | undefined {
+    inheritTrees(before: RoutingState<A>): MovedRoutes<A>[] | undefined {
         if (this.base || before.base) return undefined;
         this.buildOspfOnce();
         before.buildOspfOnce();
@@ -383,10 +385,10 @@ export class RoutingState {
                 if (was.cost !== edge.cost) changes.push({ from: device, edge, previous: was.cost });
             }
         }
-        const announced = (state: RoutingState) =>
+        const announced = (state: RoutingState<A>) =>
             JSON.stringify([...state.ospfStubs!].map(([k, stubs]) => [k, stubs.map(s => [s.router, s.interface])]));
         if (announced(this) !== announced(before)) return undefined;
-        const moved: MovedRoutes[] = [];
+        const moved: MovedRoutes<A>[] = [];
         for (const [target, distances] of before.distancesTo) {
             if (changes.length === 0) {
                 this.distancesTo.set(target, distances);
@@ -402,7 +404,7 @@ export class RoutingState {
             if (stubs.every((s, i) => s.cost === old[i].cost)) continue;
             // Routes toward it were computed only where every announcer's tree was.
             if (!old.every(s => before.distancesTo.has(s.router))) continue;
-            const nearest = (state: RoutingState, announcers: typeof stubs, device: string) => {
+            const nearest = (state: RoutingState<A>, announcers: typeof stubs, device: string) => {
                 const costs = announcers
                     .filter(s => s.router !== device)
                     .map(s => [s.router, (state.distancesTo.get(s.router)!.get(device) ?? Infinity) + s.cost] as const);
@@ -420,7 +422,7 @@ export class RoutingState {
                     device => nearest(this, stubs, device) !== nearest(before, old, device)
                 )
             );
-            if (at.size > 0) moved.push({ toward: { prefix: prefixOfKey(k) }, at });
+            if (at.size > 0) moved.push({ toward: { prefix: this.ospfPrefixes!.get(k)! }, at });
         }
         return moved;
     }
@@ -429,18 +431,19 @@ export class RoutingState {
      * The destinations whose routes may rest on `router`'s shortest-path tree: the prefixes it
      * announces into OSPF, and any address at all where it redistributes routes.
      */
-    ospfDestinationsVia(router: string): IntervalSet {
-        const ospf = this.network.configs.get(router)?.ospf;
-        if (ospf && (ospf.defaultOriginate || ospf.redistribute.length > 0)) return ALL_ADDRESSES;
+    ospfDestinationsVia(router: string): IntervalSet<A> {
+        const config = this.network.configs.get(router);
+        const ospf = config && this.family.ospf(config);
+        if (ospf && (ospf.defaultOriginate || ospf.redistribute.length > 0)) return this.family.all;
         this.buildOspfOnce();
-        const prefixes: Prefix[] = [];
+        const prefixes: PrefixOf<A>[] = [];
         for (const [announced, stubs] of this.ospfStubs!)
-            if (stubs.some(s => s.router === router)) prefixes.push(prefixOfKey(announced));
-        return IntervalSet.fromIntervals(prefixes.flatMap(p => prefixRange(p).intervals));
+            if (stubs.some(s => s.router === router)) prefixes.push(this.ospfPrefixes!.get(announced)!);
+        return IntervalSet.fromIntervals(prefixes.flatMap(p => this.family.addresses.range(p).intervals));
     }
 
     /** A router's OSPF adjacencies that are up under this state's failures. */
-    private ospfEdges(device: string): OspfEdge[] {
+    private ospfEdges(device: string): OspfEdge<A>[] {
         if (!this.ospfGraph) this.buildOspf();
         const edges = this.ospfGraph!.get(device) ?? [];
         if (!this.base) return edges;
@@ -450,7 +453,7 @@ export class RoutingState {
     }
 
     /** The routers announcing a prefix into OSPF, on interfaces that are up. */
-    private ospfStubsOf(prefix: Prefix): Array<{ router: string; cost: number; interface: string }> {
+    private ospfStubsOf(prefix: PrefixOf<A>): Array<{ router: string; cost: number; interface: string }> {
         if (!this.ospfGraph) this.buildOspf();
         const stubs = this.ospfStubs!.get(key(prefix)) ?? [];
         return this.base ? stubs.filter(s => this.network.isUp(s.router, s.interface, this.failures)) : stubs;
@@ -500,7 +503,7 @@ export class RoutingState {
     private ospfNextHops(
         device: string,
         targets: Array<{ router: string; extra: number }>
-    ): { cost: number; nextHops: NextHop[] } | undefined {
+    ): { cost: number; nextHops: NextHop<A>[] } | undefined {
         let bestCost = Infinity;
         const reached: Array<{ router: string; extra: number }> = [];
         for (const target of targets) {
@@ -514,7 +517,7 @@ export class RoutingState {
             if (cost === bestCost) reached.push(target);
         }
         if (reached.length === 0) return undefined;
-        const nextHops: NextHop[] = [];
+        const nextHops: NextHop<A>[] = [];
         for (const target of reached) {
             const distances = this.ospfDistancesTo(target.router);
             const here = distances.get(device)!;
@@ -532,9 +535,9 @@ export class RoutingState {
         return nextHops.length > 0 ? { cost: bestCost, nextHops } : undefined;
     }
 
-    private ospfRoute(device: string, prefix: Prefix): Route | undefined {
+    private ospfRoute(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
         const config = this.config(device);
-        if (!config?.ospf) return undefined;
+        if (!config || !this.family.ospf(config)) return undefined;
         const stubs = this.ospfStubsOf(prefix).filter(s => s.router !== device);
         const intra =
             stubs.length > 0
@@ -556,26 +559,26 @@ export class RoutingState {
         return external && { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: external.nextHops };
     }
 
-    private ownsSubnet(device: string, prefix: Prefix): boolean {
-        return this.upPorts(device).some(p => [p.subnet!, ...p.extra].some(s => key(s) === key(prefix)));
+    private ownsSubnet(device: string, prefix: PrefixOf<A>): boolean {
+        return this.upPorts(device).some(p => this.family.subnets(p).some(s => key(s) === key(prefix)));
     }
 
-    /** The device's interfaces that are up and addressed (memoised). */
+    /** The device's interfaces that are up and addressed in this family (memoised). */
     private upPorts(device: string): Port[] {
         let ports = this.upPortCache.get(device);
         if (!ports) {
-            ports = this.network.upPorts(device, this.failures);
+            ports = this.network.upPorts(device, this.failures, this.family.version);
             this.upPortCache.set(device, ports);
         }
         return ports;
     }
 
     /** Routers that redistribute `prefix` into OSPF, with the external metric. */
-    private ospfAsbrs(prefix: Prefix): Array<{ router: string; metric: number }> {
+    private ospfAsbrs(prefix: PrefixOf<A>): Array<{ router: string; metric: number }> {
         const out: Array<{ router: string; metric: number }> = [];
         for (const [router, config] of this.network.configs) {
-            if (!config.ospf || this.failures.devices.has(router)) continue;
-            const ospf = config.ospf;
+            const ospf = this.family.ospf(config);
+            if (!ospf || this.failures.devices.has(router)) continue;
             if (!ospf.defaultOriginate && ospf.redistribute.length === 0) continue;
             const isDefault = prefix.length === 0;
             if (
@@ -618,7 +621,7 @@ export class RoutingState {
                     ? this.upPorts(device).some(p => prefixContains(p.subnet!, neighbor.address)) &&
                       this.network.isUp(owner.device, owner.interface, this.failures)
                     : // FRR does not peer across a blackhole next hop.
-                      forwards(this.resolve(device, neighbor.address, 0)) &&
+                      forwards(this.v4.resolve(device, neighbor.address, 0)) &&
                       this.network.isUp(owner.device, owner.interface, this.failures);
                 if (reachable)
                     sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
@@ -684,11 +687,11 @@ export class RoutingState {
             fromRouterId: bgp.routerId,
             fromAddress: 0
         });
-        if (bgp.networks.some(n => key(n) === key(prefix)) && this.select(device, prefix, false))
+        if (bgp.networks.some(n => key(n) === key(prefix)) && this.v4.select(device, prefix, false))
             return [local(ORIGIN.igp)];
         for (const r of bgp.redistribute) {
             const present =
-                r.source === 'connected' ? this.connected(device, prefix) : this.staticRoute(device, prefix);
+                r.source === 'connected' ? this.v4.connected(device, prefix) : this.v4.staticRoute(device, prefix);
             if (present && (!r.routeMap || routeMapPermits(config, r.routeMap, prefix)))
                 return [local(ORIGIN.incomplete)];
         }
@@ -714,7 +717,7 @@ export class RoutingState {
         if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix))
             return undefined;
         const nextHop = session.ebgp || advertised.local || back.nextHopSelf ? session.peerAddress : advertised.nextHop;
-        if (unresolved(this.resolve(session.from, nextHop, 0))) return undefined;
+        if (unresolved(this.v4.resolve(session.from, nextHop, 0))) return undefined;
         return {
             asPath,
             origin: advertised.origin,
@@ -745,16 +748,16 @@ export class RoutingState {
             prefix,
             protocol,
             ADMIN_DISTANCE[protocol],
-            paths.map(path => this.resolve(device, path.nextHop, 0))
+            paths.map(path => this.v4.resolve(device, path.nextHop, 0))
         );
     }
 }
 
-function unresolved(resolution: Resolution): boolean {
+function unresolved<A extends Bound>(resolution: Resolution<A>): boolean {
     return resolution !== 'blackhole' && resolution.length === 0;
 }
 
-function forwards(resolution: Resolution): resolution is NextHop[] {
+function forwards<A extends Bound>(resolution: Resolution<A>): resolution is NextHop<A>[] {
     return resolution !== 'blackhole' && resolution.length > 0;
 }
 
@@ -762,13 +765,13 @@ function forwards(resolution: Resolution): resolution is NextHop[] {
  * A route over the next hops its resolutions give. Where they all end in a blackhole, the route is
  * one; where only some do, the kernel forwards over the others (measured on FRR 8.4).
  */
-function resolvedRoute(
-    prefix: Prefix,
+function resolvedRoute<A extends Bound>(
+    prefix: PrefixOf<A>,
     protocol: Protocol,
     distance: number,
-    resolutions: Resolution[]
-): Route | undefined {
-    const nextHops: NextHop[] = [];
+    resolutions: Resolution<A>[]
+): Route<A> | undefined {
+    const nextHops: NextHop<A>[] = [];
     for (const hop of resolutions.flatMap(r => (r === 'blackhole' ? [] : r))) {
         if (!nextHops.some(h => h.interface === hop.interface && h.address === hop.address)) nextHops.push(hop);
     }
@@ -887,58 +890,51 @@ function samePaths(a: BgpPath[], b: BgpPath[]): boolean {
     );
 }
 
-/** Every prefix any device could route, for longest-prefix matching. */
-export class PrefixUniverse {
-    private readonly byLength: Array<Map<number, Prefix>> = Array.from({ length: 33 }, () => new Map());
+/** Every prefix any device could route, for longest-prefix matching, in one family. */
+export class PrefixUniverse<A extends Bound = number> {
+    private readonly byLength: Array<Map<A, PrefixOf<A>>>;
 
-    constructor(configs: Iterable<DeviceConfig>) {
+    constructor(
+        configs: Iterable<DeviceConfig>,
+        private readonly family: RoutingFamily<A> = IPV4_ROUTING as unknown as RoutingFamily<A>
+    ) {
+        this.byLength = Array.from({ length: family.addresses.bits + 1 }, () => new Map());
         // Always: steering's policy tables hold default routes, and a session that keeps the
         // routing when only filters and steering change must find them in tables added later.
-        this.add({ network: 0, length: 0 });
-        for (const config of configs) {
-            for (const iface of config.interfaces) {
-                for (const address of [iface.address, ...(iface.secondary ?? [])]) {
-                    if (address)
-                        this.add({
-                            network: (address.address & prefixMask(address.length)) >>> 0,
-                            length: address.length
-                        });
-                }
-            }
-            for (const route of config.staticRoutes) this.add(route.prefix);
-            for (const network of config.bgp?.networks ?? []) this.add(network);
-        }
+        this.add({ network: family.mask(family.all.intervals[0][0], 0), length: 0 });
+        for (const config of configs) for (const prefix of family.prefixesOf(config)) this.add(prefix);
     }
 
-    private add(prefix: Prefix): void {
+    private add(prefix: PrefixOf<A>): void {
         this.byLength[prefix.length].set(prefix.network, prefix);
     }
 
     /** Every prefix. */
-    all(): Prefix[] {
+    all(): PrefixOf<A>[] {
         return this.byLength.flatMap(map => [...map.values()]);
     }
 
     /** The prefixes that contain an address, longest first. */
-    containing(address: number): Prefix[] {
-        const out: Prefix[] = [];
-        for (let length = 32; length >= 0; length--) {
-            const found = this.byLength[length].get((address & prefixMask(length)) >>> 0);
+    containing(address: A): PrefixOf<A>[] {
+        const out: PrefixOf<A>[] = [];
+        for (let length = this.byLength.length - 1; length >= 0; length--) {
+            const found = this.byLength[length].get(this.family.mask(address, length));
             if (found) out.push(found);
         }
         return out;
     }
 
     /** Every boundary where the set of containing prefixes changes (the start of each address class). */
-    boundaries(): number[] {
-        const points = new Set<number>([0]);
+    boundaries(): A[] {
+        const [[first, top]] = this.family.all.intervals;
+        const points = new Set<A>([first]);
         for (const map of this.byLength) {
             for (const prefix of map.values()) {
                 points.add(prefix.network);
-                const end = prefix.network + 2 ** (32 - prefix.length);
-                if (end <= 0xffffffff) points.add(end);
+                const last = this.family.addresses.last(prefix);
+                if (last !== top) points.add(this.family.addresses.add(last, 1));
             }
         }
-        return [...points].sort((a, b) => a - b);
+        return [...points].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     }
 }

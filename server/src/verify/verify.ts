@@ -1162,7 +1162,7 @@ export class NetworkVerifier {
 }
 
 const IPV6_NOT_VERIFIED =
-    'its IPv6 packets are not verified: netintent simulates and compiles IPv4 forwarding only so far (docs/twin.md, "IPv6")';
+    'its IPv6 packets are not verified: the verifier does not simulate IPv6 forwarding yet (docs/twin.md, "IPv6 and dual stack")';
 
 /** The distinct device paths listed, in a stable order (by their devices). */
 function pathDevices(finding: Finding): string[][] {
