@@ -42,6 +42,29 @@ export type Family = (devices: number, intents: number, seed: number) => Generat
 export const TWIN_FILE = 'network.twin.yaml';
 export const INTENT_FILE = 'network.intent';
 
+/**
+ * The same network dual stack: IPv6 pools (a /127 per link from 2001:db8:8000::/48, a /128 per
+ * loopback from 2001:db8:8001::/64), segment n also 2001:db8:n::/64 (n in hex, below 8000), the
+ * internet also ::/0 on 2001:db8:ee::/64. The intents name segments, so they cover both families.
+ */
+export function dualStack(network: GeneratedNetwork): GeneratedNetwork {
+    const twin = network.twin
+        .replace(
+            /^pools: \{ (.*) \}$/m,
+            'pools: { $1, links6: "2001:db8:8000::/48", loopbacks6: "2001:db8:8001::/64" }'
+        )
+        .replace(
+            /^ {2}s(\d+): \{ prefix: ([\d./]+),/gm,
+            (_, n: string, prefix: string) =>
+                `  s${n}: { prefix: [${prefix}, "2001:db8:${Number(n).toString(16)}::/64"],`
+        )
+        .replace(
+            /prefixes: \[0\.0\.0\.0\/0\], (attach: \S+), address: ([\d./]+), peer: ([\d.]+) \}/,
+            'prefixes: [0.0.0.0/0, "::/0"], $1, address: [$2, "2001:db8:ee::2/64"], peer: [$3, "2001:db8:ee::1"] }'
+        );
+    return { ...network, twin };
+}
+
 /** The two files of a generated network, by file name. */
 export function networkFiles(network: GeneratedNetwork): Record<string, string> {
     return { [TWIN_FILE]: network.twin, [INTENT_FILE]: network.intents };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { linkCostEdits } from '../../server/src/twin/diff.js';
 import { loadTwin, type TwinLoadResult } from '../../server/src/twin/load.js';
-import { formatAddress6, formatPrefix6, formatRange6 } from '../../server/src/net/ipv6.js';
+import { formatAddress6, formatPrefix6, formatRange6, parseAddress6 } from '../../server/src/net/ipv6.js';
 import { formatAddress, formatPrefix } from '../../server/src/net/ipv4.js';
 
 const SAMPLE = path.join(__dirname, '..', '..', 'samples', 'dual-stack', 'dual-stack.twin.yaml');
@@ -88,7 +88,7 @@ describe('the dual-stack sample', () => {
         expect([attachment.address6, attachment.prefixLength6]).toEqual([staff.gateway6, 64]);
     });
 
-    it('reads a host per family, and an external whose IPv6 space is ::/0 minus what the twin places', () => {
+    it('reads a host per family, and an external whose IPv6 space is ::/0 minus what the twin places and no router forwards', () => {
         const web = twin.hosts.get('web')!;
         expect([formatAddress(web.address!), formatAddress6(web.address6!)]).toEqual(['10.6.3.80', '2001:db8:3::80']);
         const internet = twin.externals.get('internet')!;
@@ -99,8 +99,11 @@ describe('the dual-stack sample', () => {
         expect(internet.space6.has(0x20010db8fffe00000000000000000009n)).toBe(false); // the loopbacks6 pool
         expect(internet.space6.has(0x20010db8000900000000000000000001n)).toBe(true);
         expect(internet.space.has(0x0a060350)).toBe(false);
+        // No router forwards to link-local, multicast, :: or ::1: an external holds none of them.
+        for (const address of ['fe80::1', 'ff02::1', '::', '::1'])
+            expect(internet.space6.has(parseAddress6(address)!), address).toBe(false);
         expect(internet.space6.intervals.map(([lo, hi]) => formatRange6(lo, hi)).slice(0, 2)).toEqual([
-            '::-2001:db8:0:ffff:ffff:ffff:ffff:ffff',
+            '::2-2001:db8:0:ffff:ffff:ffff:ffff:ffff',
             '2001:db8:1:1::-2001:db8:2:ffff:ffff:ffff:ffff:ffff'
         ]);
     });

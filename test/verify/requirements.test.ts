@@ -4,39 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import type { DeviceConfig } from '../../server/src/config/model.js';
 import { renderNftables } from '../../server/src/config/nftables/render.js';
-import { verifyProgram } from '../../server/src/verify/program.js';
-import type { RequirementVerdict } from '../../server/src/verify/verify.js';
 import { ingressFilter } from '../support/filters.js';
 import { SQUARE } from '../support/networks.js';
+import { summary, verdictsOn } from '../support/verdicts.js';
+import { verifyProgram } from '../../server/src/verify/program.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
 
 /** Compiles and verifies intents on the square; returns each requirement's verdict by intent name. */
-async function verdicts(
+const verdicts = (
     intents: string,
     routing = 'ospf',
     configure?: (devices: ReturnType<typeof compileNetwork>['devices']) => void
-) {
-    const checked = await checkWorkspace({
-        'square.twin.yaml': SQUARE(routing),
-        'main.intent': `twin "square.twin.yaml"\n${intents}`
-    });
-    expect(checked.lines.filter(l => l.includes(' error '))).toEqual([]);
-    const program = netintentServices().intent.IntentPrograms.forTwin(
-        path.join(checked.folder, 'square.twin.yaml')
-    ).program;
-    const compiled = compileNetwork(program);
-    configure?.(compiled.devices);
-    const result = verifyProgram(program, compiled.devices);
-    const byIntent = new Map<string, RequirementVerdict[]>();
-    for (const [requirement, verdict] of result.verdicts)
-        byIntent.set(requirement.intent, [...(byIntent.get(requirement.intent) ?? []), verdict]);
-    return byIntent;
-}
-
-const summary = (v: RequirementVerdict) =>
-    v.counterexample
-        ? `violated: ${v.counterexample.reason} [${v.counterexample.failures.join(', ')}] ${v.counterexample.path.join(' ')}`
-        : `holds (${v.paths} path${v.paths === 1 ? '' : 's'}, ${v.scenarios} scenarios)`;
+) => verdictsOn(SQUARE(routing), intents, configure);
 
 // OSPF and static routes take r1-r2-r4 (cost 20 against 40); eBGP counts AS hops: both ways are equal.
 describe.each([

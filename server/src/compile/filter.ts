@@ -19,7 +19,7 @@ import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { ALL_PORTS, ALL_PROTOCOLS, PacketSet, type Cube, type Cube6 } from '../net/packet-set.js';
 import { IPV6, type Addresses } from '../net/family.js';
 import { ALL_ADDRESSES } from '../net/ipv4.js';
-import { ALL_ADDRESSES6 } from '../net/ipv6.js';
+import { ALL_ADDRESSES6, LINK_LOCAL6 } from '../net/ipv6.js';
 import type { FilterChain, FilterRule, PacketFilter, PacketMatch } from '../config/model.js';
 import { chainName, ONEWAY_CT_MARK, PRIORITIES, TABLE_NAME } from '../config/nftables/render.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
@@ -47,11 +47,10 @@ export const ICMPV6_LINK = [
     'mld2-listener-report'
 ] as const;
 const prefix6 = (text: string) => IPV6.range(IPV6.parsePrefix(text)!);
-const LINK_LOCAL = prefix6('fe80::/10');
 /** Sources a host uses on its link only: link-local addresses and the unspecified one (`::`). */
-const ON_LINK_SOURCES = LINK_LOCAL.union(prefix6('::/128'));
+const ON_LINK_SOURCES = LINK_LOCAL6.union(prefix6('::/128'));
 /** Where such packets may go: link-local addresses and link-scope multicast. */
-const ON_LINK_DESTINATIONS = LINK_LOCAL.union(prefix6('ff02::/16'));
+const ON_LINK_DESTINATIONS = LINK_LOCAL6.union(prefix6('ff02::/16'));
 const FIREWALL_CHAIN = 'firewall';
 const GUARD_CHAIN = 'guard';
 

@@ -129,6 +129,18 @@ export function unionAddresses(a: Addresses, b: Addresses): Addresses {
     return { v4: a.v4.union(b.v4), v6: a.v6.union(b.v6) };
 }
 
+export function intersectAddresses(a: Addresses, b: Addresses): Addresses {
+    return { v4: a.v4.intersect(b.v4), v6: a.v6.intersect(b.v6) };
+}
+
+export function subtractAddresses(a: Addresses, b: Addresses): Addresses {
+    return { v4: a.v4.subtract(b.v4), v6: a.v6.subtract(b.v6) };
+}
+
+export function addressesIntersect(a: Addresses, b: Addresses): boolean {
+    return a.v4.intersects(b.v4) || a.v6.intersects(b.v6);
+}
+
 export function isEmptyAddresses(a: Addresses): boolean {
     return a.v4.isEmpty() && a.v6.isEmpty();
 }

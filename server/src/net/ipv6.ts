@@ -16,6 +16,15 @@ export interface Prefix6 {
 
 const ALL_ONES = (1n << 128n) - 1n;
 export const ALL_ADDRESSES6 = IntervalSet.of(0n, ALL_ONES);
+/** fe80::/10: each link's own addresses. */
+export const LINK_LOCAL6 = IntervalSet.of(0xfe80n << 112n, (0xfebfn << 112n) | ((1n << 112n) - 1n));
+/** ff00::/8 (netintent routes no multicast). */
+export const MULTICAST6 = IntervalSet.of(0xffn << 120n, ALL_ONES);
+/**
+ * The addresses no router forwards packets to or from: link-local ones (RFC 4291: they never
+ * leave their link), multicast (no multicast routing), the unspecified address and the loopback.
+ */
+export const NOT_FORWARDED6 = LINK_LOCAL6.union(MULTICAST6).union(IntervalSet.of(0n, 1n));
 
 /** The address of an IPv6 text form, or undefined (a zone, `%eth0`, is no address of a twin). */
 export function parseAddress6(text: string): bigint | undefined {

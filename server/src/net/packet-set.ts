@@ -4,6 +4,7 @@
  * analysis use. The family is the first field: a set holds IPv4 cubes (addresses as numbers) and
  * IPv6 cubes (addresses as bigints) apart, and every operation works on each family alone.
  */
+import type { Addresses } from './family.js';
 import { IntervalSet, type Bound } from './interval-set.js';
 import { ALL_ADDRESSES, formatAddress } from './ipv4.js';
 import { ALL_ADDRESSES6, formatAddress6 } from './ipv6.js';
@@ -83,6 +84,16 @@ export class PacketSet {
     static cube6(fields: Partial<Cube6>): PacketSet {
         const cube = filled(fields, ALL_ADDRESSES6);
         return cube ? new PacketSet([], [cube]) : PacketSet.EMPTY;
+    }
+
+    /**
+     * The packets of both families from these sources to these destinations (a side left out:
+     * any address), each family's with its own addresses.
+     */
+    static between(src: Addresses | undefined, dst: Addresses | undefined): PacketSet {
+        const v4 = filled({ src: src?.v4, dst: dst?.v4 }, ALL_ADDRESSES);
+        const v6 = filled({ src: src?.v6, dst: dst?.v6 }, ALL_ADDRESSES6);
+        return v4 || v6 ? new PacketSet(v4 ? [v4] : [], v6 ? [v6] : []) : PacketSet.EMPTY;
     }
 
     isEmpty(): boolean {

@@ -20,7 +20,7 @@ import {
 } from '../net/family.js';
 import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { formatAddress } from '../net/ipv4.js';
-import { formatAddress6 } from '../net/ipv6.js';
+import { formatAddress6, NOT_FORWARDED6 } from '../net/ipv6.js';
 import type { Family } from '../net/packet-set.js';
 import {
     interfaceName,
@@ -656,7 +656,8 @@ class TwinLoader {
         for (const [external, space] of externalSpaces(IPV4, externals, e => e.prefixes))
             external.space = space.subtract(this.twin.ownSpace).subtract(pools);
         for (const [external, space] of externalSpaces(IPV6, externals, e => e.prefixes6))
-            external.space6 = space.subtract(this.twin.ownSpace6).subtract(pools6);
+            // An external is reached through routers: it holds no address they do not forward.
+            external.space6 = space.subtract(this.twin.ownSpace6).subtract(pools6).subtract(NOT_FORWARDED6);
         for (const reader of this.readers) this.diagnostics.push(...reader.diagnostics);
         this.diagnostics.sort(
             (x, y) =>

@@ -1,7 +1,7 @@
 /** Where the twin's addresses live: the places traffic enters and leaves the network. */
 import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { lastAddress, prefixRange } from '../net/ipv4.js';
-import { IPV6 } from '../net/family.js';
+import { IPV6, type Addresses } from '../net/family.js';
 import type { Twin, TwinDevice } from './model.js';
 
 /**
@@ -24,37 +24,52 @@ export interface Place {
     hosts6: IntervalSet<bigint>;
     /** Addresses that packets sent from here reach without crossing a router (its space less the routers'). */
     local: IntervalSet;
+    /** `space` and `local` in IPv6. */
+    space6: IntervalSet<bigint>;
+    local6: IntervalSet<bigint>;
     name: string;
     kind: 'segment' | 'external' | 'device';
 }
 
-/**
- * Whether an endpoint's addresses name a place: a segment or external by any of its addresses, a
- * device only whole (a segment's prefix holds its gateway, but does not name the router).
- */
-export function namesPlace(addresses: IntervalSet, place: Place): boolean {
-    return place.kind === 'device' ? addresses.contains(place.space) : place.space.intersects(addresses);
+/** A place's hosts of both families. */
+export function hostsOf(place: Place): Addresses {
+    return { v4: place.hosts, v6: place.hosts6 };
+}
+
+/** A place's space of both families. */
+export function spaceOf(place: Place): Addresses {
+    return { v4: place.space, v6: place.space6 };
 }
 
 /**
- * Places found by their addresses without trying each: their address intervals sorted by start,
- * each with the furthest end up to it (places overlap — a gateway is a segment's and a device's —
- * so reaches, not ends, are in order).
+ * Whether an endpoint's addresses of one family name a place: a segment or external by any of its
+ * addresses, a device only whole (a segment's prefix holds its gateway, but does not name the
+ * router).
  */
-export class PlaceIndex {
-    private readonly entries: Array<{ lo: number; hi: number; reach: number; place: Place }>;
+function namesPlaceIn<A extends Bound>(addresses: IntervalSet<A>, space: IntervalSet<A>, place: Place): boolean {
+    if (place.kind !== 'device') return space.intersects(addresses);
+    return !space.isEmpty() && addresses.contains(space);
+}
 
-    constructor(readonly places: readonly Place[]) {
+/**
+ * A place's address intervals of one family sorted by start, each with the furthest end up to it
+ * (places overlap — a gateway is a segment's and a device's — so reaches, not ends, are in order).
+ */
+class FamilyIndex<A extends Bound> {
+    private readonly entries: Array<{ lo: A; hi: A; reach: A; place: Place }>;
+
+    constructor(places: readonly Place[], space: (place: Place) => IntervalSet<A>) {
         const intervals = places
-            .flatMap(place => place.space.intervals.map(([lo, hi]) => ({ lo, hi, place })))
-            .sort((a, b) => a.lo - b.lo || a.hi - b.hi);
-        let reach = -1;
-        this.entries = intervals.map(entry => ({ ...entry, reach: (reach = Math.max(reach, entry.hi)) }));
+            .flatMap(place => space(place).intervals.map(([lo, hi]) => ({ lo, hi, place })))
+            .sort((a, b) => compare(a.lo, b.lo) || compare(a.hi, b.hi));
+        let reach: A | undefined;
+        this.entries = intervals.map(entry => {
+            reach = reach === undefined || entry.hi > reach ? entry.hi : reach;
+            return { ...entry, reach };
+        });
     }
 
-    /** The places whose space meets these addresses. */
-    meeting(addresses: IntervalSet): Set<Place> {
-        const meeting = new Set<Place>();
+    meeting(addresses: IntervalSet<A>, into: Set<Place>): void {
         const entries = this.entries;
         for (const [lo, hi] of addresses.intervals) {
             // The first interval whose reach gets to lo.
@@ -66,15 +81,46 @@ export class PlaceIndex {
                 else high = mid;
             }
             for (let i = low; i < entries.length && entries[i].lo <= hi; i++)
-                if (entries[i].hi >= lo) meeting.add(entries[i].place);
+                if (entries[i].hi >= lo) into.add(entries[i].place);
         }
+    }
+}
+
+function compare<A extends Bound>(a: A, b: A): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Places found by their addresses of either family without trying each. */
+export class PlaceIndex {
+    private readonly v4: FamilyIndex<number>;
+    private readonly v6: FamilyIndex<bigint>;
+
+    constructor(readonly places: readonly Place[]) {
+        this.v4 = new FamilyIndex(places, p => p.space);
+        this.v6 = new FamilyIndex(places, p => p.space6);
+    }
+
+    /** The places whose IPv4 space meets these addresses. */
+    meeting(addresses: IntervalSet): Set<Place> {
+        const meeting = new Set<Place>();
+        this.v4.meeting(addresses, meeting);
         return meeting;
     }
 
-    /** The places these addresses name (see namesPlace), in the order of `places`. */
+    /** The places these IPv4 addresses name (a segment or external by any address, a device only whole), in the order of `places`. */
     named(addresses: IntervalSet): Place[] {
         const meeting = this.meeting(addresses);
-        return this.places.filter(p => meeting.has(p) && namesPlace(addresses, p));
+        return this.places.filter(p => meeting.has(p) && namesPlaceIn(addresses, p.space, p));
+    }
+
+    /** The places addresses of both families name, in either family, in the order of `places`. */
+    namedBy(addresses: Addresses): Place[] {
+        const meeting = new Set<Place>();
+        this.v4.meeting(addresses.v4, meeting);
+        this.v6.meeting(addresses.v6, meeting);
+        return this.places.filter(
+            p => meeting.has(p) && (namesPlaceIn(addresses.v4, p.space, p) || namesPlaceIn(addresses.v6, p.space6, p))
+        );
     }
 }
 
@@ -89,19 +135,19 @@ export function placeIndexOf(twin: Twin): PlaceIndex {
 }
 
 /**
- * `routers`: every address a device owns; by default as the twin assigns them (the places of a
- * twin so are worked out once: a loaded twin does not change).
+ * `routers`: every address a device owns, of both families; by default as the twin assigns them
+ * (the places of a twin so are worked out once: a loaded twin does not change).
  */
-export function placesOf(twin: Twin, routers?: IntervalSet): Place[] {
+export function placesOf(twin: Twin, routers?: Addresses): Place[] {
     if (routers) return findPlaces(twin, routers);
     let places = placesOfTwin.get(twin);
-    if (!places) placesOfTwin.set(twin, (places = findPlaces(twin, routerAddresses(twin))));
+    if (!places)
+        placesOfTwin.set(twin, (places = findPlaces(twin, { v4: routerAddresses(twin), v6: routerAddresses6(twin) })));
     return places;
 }
 
-function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
+function findPlaces(twin: Twin, { v4: routers, v6: routers6 }: Addresses): Place[] {
     const places: Place[] = [];
-    const routers6 = routerAddresses6(twin);
     // Every attached segment is an edge, an IPv6-only one too: a host there can still send IPv4,
     // from any source, and none of it is its own.
     for (const segment of twin.segments.values()) {
@@ -119,8 +165,9 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
                   .subtract(routers)
             : IntervalSet.EMPTY;
         const prefix6 = segment.prefix6;
+        const space6 = prefix6 ? IPV6.range(prefix6) : IntervalSet.EMPTY6;
         const hosts6 = prefix6
-            ? IPV6.range(prefix6).subtract(IntervalSet.of(prefix6.network, prefix6.network)).subtract(routers6)
+            ? space6.subtract(IntervalSet.of(prefix6.network, prefix6.network)).subtract(routers6)
             : IntervalSet.EMPTY6;
         places.push({
             ...segment.attach,
@@ -128,6 +175,8 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
             hosts,
             hosts6,
             local: space.subtract(routers),
+            space6,
+            local6: space6.subtract(routers6),
             name: `segment ${segment.name}`,
             kind: 'segment'
         });
@@ -138,28 +187,34 @@ function findPlaces(twin: Twin, routers: IntervalSet): Place[] {
             external.peer === undefined
                 ? external.space
                 : external.space.union(IntervalSet.of(external.peer, external.peer));
+        const space6 =
+            external.peer6 === undefined
+                ? external.space6
+                : external.space6.union(IntervalSet.of(external.peer6, external.peer6));
         places.push({
             ...external.attach,
             space,
             hosts: space,
-            hosts6:
-                external.peer6 === undefined
-                    ? external.space6
-                    : external.space6.union(IntervalSet.of(external.peer6, external.peer6)),
+            hosts6: space6,
             local: space,
+            space6,
+            local6: space6,
             name: `external ${external.name}`,
             kind: 'external'
         });
     }
     for (const device of twin.devices.values()) {
         const own = deviceAddresses(twin, device.name);
-        if (!own.isEmpty())
+        const own6 = deviceAddresses6(twin, device.name);
+        if (!own.isEmpty() || !own6.isEmpty())
             places.push({
                 device: device.name,
                 space: own,
                 hosts: own,
-                hosts6: deviceAddresses6(twin, device.name),
+                hosts6: own6,
                 local: own,
+                space6: own6,
+                local6: own6,
                 name: `device ${device.name}`,
                 kind: 'device'
             });

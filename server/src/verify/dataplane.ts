@@ -14,9 +14,11 @@
  * every path are answered over the graph (graph-paths.ts).
  */
 import { ruleLocation, type DeviceConfig, type FilterHook, type Unmodelled } from '../config/model.js';
-import { IntervalSet } from '../net/interval-set.js';
+import type { Addresses } from '../net/family.js';
+import { IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
 import { formatAddress, formatPrefix, prefixContains, prefixMask } from '../net/ipv4.js';
-import { PacketSet } from '../net/packet-set.js';
+import { formatPrefix6, NOT_FORWARDED6 } from '../net/ipv6.js';
+import { describePacket, PacketSet, type Family } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
 import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
 import type { Place } from '../twin/places.js';
@@ -126,14 +128,20 @@ export interface TraceOptions {
 
 const MAX_HOPS = 64;
 
+/** IPv6 packets no router forwards, by their source or destination. */
+const NOT_FORWARDED_PACKETS6 = PacketSet.cube6({ src: NOT_FORWARDED6 }).union(PacketSet.cube6({ dst: NOT_FORWARDED6 }));
+
 /** One way the routing decision sends packets on. */
 type Decision =
-    { kind: 'next'; hop: NextHop; packets: PacketSet } | { kind: 'dropped'; packets: PacketSet; reason: string };
+    { kind: 'next'; hop: NextHop<Bound>; packets: PacketSet } | { kind: 'dropped'; packets: PacketSet; reason: string };
+
+/** A route of either family, as the routing decision takes it. */
+type AnyRoute = Route<number> | Route<bigint>;
 
 /** A routing decision and the route lookups it rests on: it holds wherever they give the same routes. */
 interface RecordedDecision {
     decisions: readonly Decision[];
-    lookups: Array<{ table?: number; address: number; route: Route | undefined }>;
+    lookups: Array<{ table?: number; address: Bound; route: AnyRoute | undefined }>;
 }
 
 /** Records (routing decisions; a device's steps) kept per packet set and device: the intact network's and a few failure sets'. */
@@ -168,7 +176,7 @@ function recordsOf<K, T>(
 }
 
 /** Whether two routes forward alike: the same prefix, next hops (in order) or blackhole. */
-function sameRoute(a: Route | undefined, b: Route | undefined): boolean {
+function sameRoute(a: AnyRoute | undefined, b: AnyRoute | undefined): boolean {
     if (a === b) return true;
     if (
         !a ||
@@ -215,7 +223,7 @@ export class DataPlaneShared {
     /** Places by their attachment ("device:interface"). */
     readonly attachments: Map<string, Place>;
     readonly devicePlaces: Map<string, Place>;
-    private readonly owned = new WeakMap<DeviceConfig, IntervalSet>();
+    private readonly owned = new WeakMap<DeviceConfig, Addresses>();
     private readonly ownedPackets = new WeakMap<DeviceConfig, PacketSet>();
     private readonly onward = new WeakMap<DeviceConfig, { forwarded: OnwardHooks; sent: OnwardHooks }>();
     private readonly evaluators = new WeakMap<DeviceConfig, FilterEvaluator>();
@@ -227,12 +235,14 @@ export class DataPlaneShared {
     private readonly steps = new WeakMap<PacketSet, WeakMap<DeviceConfig, Map<string, RecordedSteps[]>>>();
 
     /**
-     * `cuts`: sorted addresses where the routes that could match change, and every interface
-     * address and the one after it (packets to a router's own address are delivered to it).
+     * `cuts` (IPv4) and `cuts6` (IPv6): sorted addresses where the routes that could match
+     * change, and every interface address and the one after it (packets to a router's own address
+     * are delivered to it).
      */
     constructor(
         readonly places: readonly Place[],
-        readonly cuts: readonly number[]
+        readonly cuts: readonly number[],
+        readonly cuts6: readonly bigint[]
     ) {
         this.attachments = new Map(
             places.filter(p => p.interface !== undefined).map(p => [`${p.device}:${p.interface}`, p])
@@ -240,14 +250,22 @@ export class DataPlaneShared {
         this.devicePlaces = new Map(places.filter(p => p.kind === 'device').map(p => [p.device, p]));
     }
 
-    ownAddresses(config: DeviceConfig): IntervalSet {
+    /** The device's own addresses of both families. */
+    ownAddresses(config: DeviceConfig): Addresses {
         let own = this.owned.get(config);
         if (!own) {
-            own = IntervalSet.fromIntervals(
-                config.interfaces.flatMap(i =>
-                    [i.address, ...(i.secondary ?? [])].flatMap(a => (a ? [[a.address, a.address] as const] : []))
+            own = {
+                v4: IntervalSet.fromIntervals(
+                    config.interfaces.flatMap(i =>
+                        [i.address, ...(i.secondary ?? [])].flatMap(a => (a ? [[a.address, a.address] as const] : []))
+                    )
+                ),
+                v6: IntervalSet.fromIntervals(
+                    config.interfaces.flatMap(i =>
+                        i.address6 ? [[i.address6.address, i.address6.address] as const] : []
+                    )
                 )
-            );
+            };
             this.owned.set(config, own);
         }
         return own;
@@ -256,7 +274,8 @@ export class DataPlaneShared {
     /** Packets to the device's own addresses. */
     ownPackets(config: DeviceConfig): PacketSet {
         let packets = this.ownedPackets.get(config);
-        if (!packets) this.ownedPackets.set(config, (packets = PacketSet.cube({ dst: this.ownAddresses(config) })));
+        if (!packets)
+            this.ownedPackets.set(config, (packets = PacketSet.between(undefined, this.ownAddresses(config))));
         return packets;
     }
 
@@ -363,13 +382,19 @@ export class DataPlaneShared {
      * The packets to these destination ranges, memoised by the very set: a failure set that
      * splits a flow where the intact network did meets the same parts (see FilterEvaluator.run).
      */
-    toDestinations(packets: PacketSet, ranges: ReadonlyArray<readonly [number, number]>): PacketSet {
+    toDestinations<A extends Bound>(packets: PacketSet, family: Family, ranges: ReadonlyArray<Interval<A>>): PacketSet {
         let byRanges = this.parts.get(packets);
         if (!byRanges) this.parts.set(packets, (byRanges = new Map()));
-        const key = ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',');
+        const key = `${family}:${ranges.map(([lo, hi]) => `${lo}-${hi}`).join(',')}`;
         let part = byRanges.get(key);
-        if (!part)
-            byRanges.set(key, (part = packets.intersect(PacketSet.cube({ dst: IntervalSet.fromIntervals(ranges) }))));
+        if (!part) {
+            const destinations = IntervalSet.fromIntervals<Bound>(ranges);
+            const only =
+                family === 4
+                    ? PacketSet.cube({ dst: destinations as IntervalSet })
+                    : PacketSet.cube6({ dst: destinations as IntervalSet<bigint> });
+            byRanges.set(key, (part = packets.intersect(only)));
+        }
         return part;
     }
 
@@ -385,21 +410,21 @@ export class DataPlaneShared {
 
     /** The devices that own an address (several for an anycast address). */
     ownersOf(configs: ReadonlyMap<string, DeviceConfig>, address: number): string[] {
-        return [...configs.values()].filter(c => this.ownAddresses(c).has(address)).map(c => c.hostname);
+        return [...configs.values()].filter(c => this.ownAddresses(c).v4.has(address)).map(c => c.hostname);
     }
 }
 
 export class DataPlane {
     private readonly attachments: Map<string, Place>;
-    private readonly cuts: readonly number[];
 
+    /** `routing6`: the same failures' IPv6 routes (policy rules and tables are IPv4's only). */
     constructor(
         private readonly network: SimNetwork,
         private readonly routing: RoutingState,
+        private readonly routing6: RoutingState<bigint>,
         private readonly shared: DataPlaneShared
     ) {
         this.attachments = shared.attachments;
-        this.cuts = shared.cuts;
     }
 
     /** Where `packets` entering at `device` (on `ingress`, or sent by the device itself) go. */
@@ -425,11 +450,12 @@ export class DataPlane {
      * The sources that can get past the device's prerouting hook on `ingress` at all (for new
      * connections): packets from anywhere else are dropped where they enter.
      */
-    admittedSources(device: string, ingress: string): IntervalSet {
+    admittedSources(device: string, ingress: string): Addresses {
+        const any = { v4: PacketSet.ALL.cubes[0].src, v6: PacketSet.ALL.cubes6[0].src };
         const config = this.network.configs.get(device);
-        if (!config || config.unmodelled.some(u => u.scope === 'filtering')) return IntervalSet.of(0, 0xffffffff);
+        if (!config || config.unmodelled.some(u => u.scope === 'filtering')) return any;
         const evaluator = this.evaluator(config);
-        if (!evaluator.has('prerouting')) return IntervalSet.of(0, 0xffffffff);
+        if (!evaluator.has('prerouting')) return any;
         const { accepted } = evaluator.run('prerouting', PacketSet.ALL, {
             iif: ingress,
             state: 'new',
@@ -437,7 +463,10 @@ export class DataPlane {
             mark: 0,
             reply: false
         });
-        return IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes.flatMap(c => c.src.intervals)));
+        return {
+            v4: IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes.flatMap(c => c.src.intervals))),
+            v6: IntervalSet.fromIntervals(accepted.flatMap(g => g.packets.cubes6.flatMap(c => c.src.intervals)))
+        };
     }
 
     /** The node of these packets at this device, found or made (with everything after it). */
@@ -574,12 +603,12 @@ export class DataPlane {
         const steps: DeviceStep[] = [];
         const own = this.ownAddresses(config);
         const ownPackets = this.shared.ownPackets(config);
+        const toOwn = (packets: PacketSet) =>
+            packets.cubes.some(c => c.dst.intersects(own.v4)) || packets.cubes6.some(c => c.dst.intersects(own.v6));
         const { early, late } = this.shared.onwardHooks(config, ingress === undefined);
         const at = (ctMark: number): Hop => (ctMark === 0 ? hop : { ...hop, ctMark });
         for (const group of this.hook(config, 'prerouting', packets, context, hop, steps)) {
-            const local = group.packets.cubes.some(c => c.dst.intersects(own))
-                ? group.packets.intersect(ownPackets)
-                : PacketSet.EMPTY;
+            const local = toOwn(group.packets) ? group.packets.intersect(ownPackets) : PacketSet.EMPTY;
             const onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
             // Addressed to the device itself: the input hook, then delivered to it.
             const inputHooks: FilterHook[] = ingress === undefined ? [] : ['input'];
@@ -694,54 +723,85 @@ export class DataPlane {
     }
 
     /**
-     * The routing decision for packets the device forwards or sends: the policy rules that take
-     * the packets' mark, in the order of their priorities, each with its table (a table without a
-     * route for a destination leaves it to the next rule), then the main table. The destinations
-     * are cut into the address classes the routing tables tell apart; classes that the same route
-     * decides travel on together.
+     * The routing decision for packets the device forwards or sends: for IPv4, the policy rules
+     * that take the packets' mark, in the order of their priorities, each with its table (a table
+     * without a route for a destination leaves it to the next rule), then the main table; for IPv6
+     * the main table (the rules are IPv4's). The destinations are cut into the address classes
+     * the routing tables tell apart; classes that the same route decides travel on together.
      */
     private decide(config: DeviceConfig, mark: number, packets: PacketSet): readonly Decision[] {
         const device = config.hostname;
         // Made before (under other failures) on routes that are still the same: the very same decisions.
         const made = this.shared.decisionsMade(config, mark, packets);
-        const lookup = (table: number | undefined, address: number) =>
-            table === undefined
-                ? this.routing.lookup(device, address)
-                : this.routing.tableLookup(device, table, address);
+        const lookup = (table: number | undefined, address: Bound): AnyRoute | undefined =>
+            typeof address === 'bigint'
+                ? this.routing6.lookup(device, address)
+                : table === undefined
+                  ? this.routing.lookup(device, address)
+                  : this.routing.tableLookup(device, table, address);
         const still = made.find(m => m.lookups.every(l => sameRoute(lookup(l.table, l.address), l.route)));
         if (still) return still.decisions;
         const decisions: Decision[] = [];
         const lookups: RecordedDecision['lookups'] = [];
-        const recording = (table?: number) => (address: number) => {
-            const route = lookup(table, address);
-            lookups.push({ table, address, route });
-            return route;
-        };
-        let remaining = packets;
+        const recording =
+            (table?: number) =>
+            <A extends Bound>(address: A): Route<A> | undefined => {
+                const route = lookup(table, address);
+                lookups.push({ table, address, route });
+                return route as Route<A> | undefined;
+            };
+        const ipv4 = packets.family(4);
+        let remaining = ipv4;
         const rules =
             mark === 0 ? [] : config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
         for (const rule of rules) {
             if (remaining.isEmpty()) break;
-            remaining = this.route(device, remaining, recording(rule.table), decisions, rule.table);
+            remaining = this.route(
+                device,
+                remaining,
+                4,
+                this.shared.cuts,
+                recording(rule.table),
+                decisions,
+                rule.table
+            );
         }
-        if (!remaining.isEmpty()) this.route(device, remaining, recording(), decisions);
+        if (!remaining.isEmpty()) this.route(device, remaining, 4, this.shared.cuts, recording(), decisions);
+        const ipv6 = ipv4 === packets ? PacketSet.EMPTY : packets.family(6);
+        const scoped = ipv6.isEmpty() ? PacketSet.EMPTY : ipv6.intersect(NOT_FORWARDED_PACKETS6);
+        if (!scoped.isEmpty())
+            decisions.push({
+                kind: 'dropped',
+                packets: scoped,
+                reason: `dropped at ${device}: a router does not forward ${describePacket(scoped.witness()!)} (link-local, multicast, unspecified or loopback address)`
+            });
+        const routed = scoped.isEmpty() ? ipv6 : ipv6.subtract(scoped);
+        if (!routed.isEmpty()) this.route(device, routed, 6, this.shared.cuts6, recording(), decisions);
         made.unshift({ decisions, lookups });
         if (made.length > MAX_RECORDS_KEPT) made.pop();
         return decisions;
     }
 
-    /** Decides what `lookup` has a route for; returns the packets it has none for (`table` given) or drops them (the main table). */
-    private route(
+    /**
+     * Decides the packets of one family that `lookup` has a route for; returns those it has none
+     * for (`table` given) or drops them (the main table).
+     */
+    private route<A extends Bound>(
         device: string,
         packets: PacketSet,
-        lookup: (address: number) => Route | undefined,
+        family: Family,
+        cuts: readonly A[],
+        lookup: (address: A) => Route<A> | undefined,
         decisions: Decision[],
         table?: number
     ): PacketSet {
-        const byRoute = new Map<Route | 'none', Array<[number, number]>>();
-        for (const cube of packets.cubes) {
+        const byRoute = new Map<Route<A> | 'none', Array<Interval<A>>>();
+        const cubes = (family === 4 ? packets.cubes : packets.cubes6) as unknown as ReadonlyArray<{
+            dst: IntervalSet<A>;
+        }>;
+        for (const cube of cubes) {
             for (const [lo, hi] of cube.dst.intervals) {
-                for (const range of this.classes(lo, hi)) {
+                for (const range of addressClasses(cuts, lo, hi)) {
                     const decision = lookup(range[0]) ?? 'none';
                     const ranges = byRoute.get(decision) ?? [];
                     ranges.push(range);
@@ -751,7 +811,7 @@ export class DataPlane {
         }
         let unrouted = PacketSet.EMPTY;
         for (const [route, ranges] of byRoute) {
-            const part = byRoute.size === 1 ? packets : this.shared.toDestinations(packets, ranges);
+            const part = byRoute.size === 1 ? packets : this.shared.toDestinations(packets, family, ranges);
             if (route === 'none') {
                 if (table !== undefined) unrouted = part;
                 else
@@ -773,8 +833,13 @@ export class DataPlane {
      * Why a blackhole drops: in a steering table, the waypoint it steers to cannot be reached (the
      * table's other routes name it); elsewhere, the route itself.
      */
-    private blackholeReason(device: string, route: Route, table: number | undefined): string {
-        if (table === undefined) return `dropped at ${device}: a blackhole route for ${formatPrefix(route.prefix)}`;
+    private blackholeReason<A extends Bound>(device: string, route: Route<A>, table: number | undefined): string {
+        if (table === undefined) {
+            const { network, length } = route.prefix;
+            const prefix =
+                typeof network === 'bigint' ? formatPrefix6({ network, length }) : formatPrefix({ network, length });
+            return `dropped at ${device}: a blackhole route for ${prefix}`;
+        }
         const config = this.network.configs.get(device)!;
         const targets = config.staticRoutes
             .filter(r => r.table === table && r.nextHop !== 'blackhole')
@@ -800,7 +865,7 @@ export class DataPlane {
     /** Hands packets to a next hop: a device across a link, a segment or an external. */
     private send(
         device: string,
-        nextHop: NextHop,
+        nextHop: NextHop<Bound>,
         packets: PacketSet,
         leaving: Hop,
         record: RecordedSteps
@@ -822,28 +887,7 @@ export class DataPlane {
         return { kind: 'across', hop, peer: port.peer, packets };
     }
 
-    /** [lo, hi] cut at every route boundary and at every interface address (delivered locally). */
-    private classes(lo: number, hi: number): Array<[number, number]> {
-        const cuts = this.cuts;
-        // The first cut above lo, by binary search.
-        let low = 0;
-        let high = cuts.length;
-        while (low < high) {
-            const mid = (low + high) >> 1;
-            if (cuts[mid] <= lo) low = mid + 1;
-            else high = mid;
-        }
-        const out: Array<[number, number]> = [];
-        let start = lo;
-        for (let i = low; i < cuts.length && cuts[i] <= hi; i++) {
-            out.push([start, cuts[i] - 1]);
-            start = cuts[i];
-        }
-        out.push([start, hi]);
-        return out;
-    }
-
-    private ownAddresses(config: DeviceConfig): IntervalSet {
+    private ownAddresses(config: DeviceConfig): Addresses {
         return this.shared.ownAddresses(config);
     }
 
@@ -856,15 +900,42 @@ export class DataPlane {
         return (
             place ?? {
                 device,
-                space: this.ownAddresses(this.network.configs.get(device)!),
+                space: this.ownAddresses(this.network.configs.get(device)!).v4,
                 hosts: IntervalSet.EMPTY,
                 hosts6: IntervalSet.EMPTY6,
                 local: IntervalSet.EMPTY,
+                space6: this.ownAddresses(this.network.configs.get(device)!).v6,
+                local6: IntervalSet.EMPTY6,
                 name: `device ${device}`,
                 kind: 'device'
             }
         );
     }
+}
+
+/** [lo, hi] cut at every route boundary and at every interface address (delivered locally). */
+export function addressClasses<A extends Bound>(cuts: readonly A[], lo: A, hi: A): Array<Interval<A>> {
+    // The first cut above lo, by binary search.
+    let low = 0;
+    let high = cuts.length;
+    while (low < high) {
+        const mid = (low + high) >> 1;
+        if (cuts[mid] <= lo) low = mid + 1;
+        else high = mid;
+    }
+    const out: Array<Interval<A>> = [];
+    let start = lo;
+    for (let i = low; i < cuts.length && cuts[i] <= hi; i++) {
+        out.push([start, before(cuts[i])]);
+        start = cuts[i];
+    }
+    out.push([start, hi]);
+    return out;
+}
+
+/** The address before `address` (a cut is the first address of its class). */
+function before<A extends Bound>(address: A): A {
+    return (typeof address === 'bigint' ? address - 1n : (address as number) - 1) as A;
 }
 
 /** "r2: netintent does not model 'limit rate 10/second' (nftables.nft line 12)". */

@@ -9,13 +9,14 @@ import { contentKey } from '../common/content-key.js';
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import type { DeviceConfig, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import { IntervalSet } from '../net/interval-set.js';
+import { addressesIntersect, IPV6, type Addresses } from '../net/family.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { prefixRange } from '../net/ipv4.js';
-import { PacketSet } from '../net/packet-set.js';
+import { PacketSet, type Cube } from '../net/packet-set.js';
 import { matchSet } from './filter.js';
 import { allRequirements, forwardingProblemsOf, requirementsToVerify } from './program.js';
 import type { MovedRoutes, RoutingState } from '../simulate/routing.js';
-import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
+import { NetworkVerifier, type ForwardingProblem, type MovedRoutesOfBoth, type RequirementVerdict } from './verify.js';
 
 export interface SessionRun {
     compiled: CompiledNetwork;
@@ -182,22 +183,23 @@ function affected(
  * stays on its device: the kernel clears it when a packet leaves the namespace).
  */
 class Rerouted {
-    private readonly destinations = new Map<MovedRoutes, IntervalSet>();
-    /** By device: the moved routes there. */
-    private readonly routesAt = new Map<string, MovedRoutes[]>();
+    /** By device: the moved routes there, per family. */
+    private readonly routesAt = new Map<string, { v4: MovedRoutes[]; v6: MovedRoutes<bigint>[] }>();
     private readonly moved = new Map<string, MovedAt>();
 
     constructor(
-        moved: readonly MovedRoutes[],
+        moved: MovedRoutesOfBoth,
         private readonly verifier: NetworkVerifier
     ) {
-        for (const routes of moved) {
+        const add = <K extends 'v4' | 'v6'>(family: K, routes: MovedRoutesOfBoth[K][number]) => {
             for (const device of routes.at) {
-                const here = this.routesAt.get(device);
-                if (here) here.push(routes);
-                else this.routesAt.set(device, [routes]);
+                let here = this.routesAt.get(device);
+                if (!here) this.routesAt.set(device, (here = { v4: [], v6: [] }));
+                (here[family] as Array<typeof routes>).push(routes);
             }
-        }
+        };
+        moved.v4.forEach(routes => add('v4', routes));
+        moved.v6.forEach(routes => add('v6', routes));
     }
 
     affects(verdict: RequirementVerdict, requirement: Requirement, effective: PacketSet): boolean {
@@ -209,7 +211,7 @@ class Rerouted {
             !(verdict.survivedBy === 'minimum cut' && verdict.verdict === 'holds')
         )
             return true;
-        let addressed: IntervalSet | undefined;
+        let addressed: Addresses | undefined;
         let packets: PacketSet | undefined;
         // Steering's matches are shared among devices: each is tested once per requirement.
         const met = new Map<PacketSet, boolean>();
@@ -217,7 +219,7 @@ class Rerouted {
             const moved = this.movedAt(device);
             if (!moved) continue;
             addressed ??= destinationsOf(effective, requirement.stateful);
-            if (moved.toward.intersects(addressed) || moved.main) return true;
+            if (addressesIntersect(moved.toward, addressed) || moved.main) return true;
             for (const part of moved.marked) {
                 packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
                 let meets = met.get(part);
@@ -238,10 +240,30 @@ class Rerouted {
             const routes = this.routesAt.get(device);
             const config = this.verifier.network.configs.get(device);
             if (!routes || !config) return undefined;
-            const toward = IntervalSet.fromIntervals(routes.flatMap(moved => this.destinationsOf(moved).intervals));
+            const toward: Addresses = {
+                v4: IntervalSet.fromIntervals(
+                    routes.v4.flatMap(
+                        moved =>
+                            ('router' in moved.toward
+                                ? this.verifier.destinationsVia(moved.toward.router).v4
+                                : prefixRange(moved.toward.prefix)
+                            ).intervals
+                    )
+                ),
+                v6: IntervalSet.fromIntervals(
+                    routes.v6.flatMap(
+                        moved =>
+                            ('router' in moved.toward
+                                ? this.verifier.destinationsVia(moved.toward.router).v6
+                                : IPV6.range(moved.toward.prefix)
+                            ).intervals
+                    )
+                )
+            };
             const byTable = routesByTable(config);
+            // Policy tables and their static routes are IPv4's.
             const movedIn = (table: number | undefined) =>
-                toward.intersects(
+                toward.v4.intersects(
                     IntervalSet.fromIntervals(
                         (byTable.get(table) ?? []).flatMap(r =>
                             typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : []
@@ -259,31 +281,21 @@ class Rerouted {
         }
         return found;
     }
-
-    private destinationsOf(moved: MovedRoutes): IntervalSet {
-        let found = this.destinations.get(moved);
-        if (!found) {
-            found =
-                'router' in moved.toward
-                    ? this.verifier.destinationsVia(moved.toward.router)
-                    : prefixRange(moved.toward.prefix);
-            this.destinations.set(moved, found);
-        }
-        return found;
-    }
 }
 
 interface MovedAt {
-    toward: IntervalSet;
+    toward: Addresses;
     main: boolean;
     marked: PacketSet[];
 }
 
 /** Where packets of a requirement (and, if it is stateful, their replies) are addressed. */
-function destinationsOf(packets: PacketSet, stateful: boolean): IntervalSet {
-    return IntervalSet.fromIntervals(
-        packets.cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])])
-    );
+function destinationsOf(packets: PacketSet, stateful: boolean): Addresses {
+    const of = <A extends Bound>(cubes: readonly Cube<A>[]) =>
+        IntervalSet.fromIntervals(
+            cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])])
+        );
+    return { v4: of(packets.cubes), v6: of(packets.cubes6) };
 }
 
 /**
