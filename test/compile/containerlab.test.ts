@@ -14,8 +14,12 @@ import { compileFiles } from '../../server/src/compile/targets.js';
 import { FRR_IMAGE, TEST_IMAGE } from '../../server/src/config/containerlab/render.js';
 import { MANAGEMENT_TABLE, NODE_DIR } from '../../server/src/config/containerlab/steps.js';
 import type { IntentProgram } from '../../server/src/intent/model.js';
+import { IPV6 } from '../../server/src/net/family.js';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { parsePrefix, prefixRange } from '../../server/src/net/ipv4.js';
+import { parsePrefix6 } from '../../server/src/net/ipv6.js';
+import { hasIPv6 } from '../../server/src/twin/model.js';
+import { MAX_LOCAL_ROUTES } from '../../server/src/twin/test-hosts.js';
 import { mulberry32 } from '../support/random.js';
 import { randomNetwork, type Network } from '../support/random-networks.js';
 import { ROOT, sampleProgram } from '../support/samples.js';
@@ -299,7 +303,7 @@ describe('the routed default route wins', () => {
                 const vrf = node.exec.findIndex(s => s.includes('ip link set eth0 master mgmt'));
                 expect(vrf, name).toBeGreaterThanOrEqual(0);
                 const routing = node.exec.findIndex(
-                    (s, i) => i !== vrf && /ip (addr|route) replace|policy-routing/.test(s)
+                    (s, i) => i !== vrf && /ip (-6 )?(addr|route) replace|policy-routing/.test(s)
                 );
                 if (routing >= 0) expect(vrf, name).toBeLessThan(routing);
                 expect(node.exec[vrf]).toContain(`type vrf table ${MANAGEMENT_TABLE};`);
@@ -334,7 +338,7 @@ describe('steps', () => {
             for (const [name, node] of Object.entries(topology.topology.nodes)) {
                 for (const step of node.exec) {
                     expect(step, name).not.toContain('$');
-                    expect(step, name).not.toMatch(/ip (addr|route|rule) add/);
+                    expect(step, name).not.toMatch(/ip (-6 )?(addr|route|rule) add/);
                     // A link is made only where none of that name is yet.
                     for (const [, link] of step.matchAll(/ip link add (\S+)/g))
                         expect(step, name).toContain(`ip link show ${link} >/dev/null 2>&1 || ip link add ${link}`);
@@ -373,6 +377,90 @@ describe('steps', () => {
                 name
             ).toBe(steered ? node.exec.length - 1 : -1);
             expect(node.binds?.includes(`${name}/policy-routing.sh:${NODE_DIR}/policy-routing.sh`), name).toBe(steered);
+        }
+    });
+});
+
+describe('IPv6 where the twin has it, as `netintent lab` sets it up', () => {
+    it('every device of samples/dual-stack forwards IPv6, keeps its IPv6 addresses when an interface goes down, and runs ospf6d', async () => {
+        const { topology, files } = render(await sample('dual-stack'));
+        const devices = Object.entries(topology.topology.nodes).filter(([, n]) => n.image === FRR_IMAGE);
+        expect(devices.map(([name]) => name)).toEqual(['r1', 'r2', 'r3', 'r4']);
+        for (const [name, node] of devices) {
+            expect(node.exec, name).toContain('sysctl -w net.ipv6.conf.all.forwarding=1');
+            expect(node.exec, name).toContain('sysctl -w net.ipv6.conf.all.keep_addr_on_down=1');
+            // The daemons file bound to /etc/frr, which FRR's image starts its daemons from.
+            expect(node.binds).toContain(`${name}/daemons:/etc/frr/daemons`);
+            expect(files.get(`${name}/daemons`)).toMatch(/^ospf6d=yes$/m);
+        }
+    });
+
+    it('the test hosts and twin hosts of samples/dual-stack have an address in each family their segment has, and a default route in each', async () => {
+        const { topology } = render(await sample('dual-stack'));
+        const { nodes, links } = topology.topology;
+        const addressing = (node: string) => nodes[node].exec.filter(s => /^ip (-6 )?(addr|route) replace/.test(s));
+        expect(addressing('seg-staff')).toEqual([
+            'ip addr replace 10.6.1.2/24 dev br0',
+            'ip route replace default via 10.6.1.1',
+            'ip -6 addr replace 2001:db8:1::2/64 dev br0 nodad',
+            'ip -6 route replace default via 2001:db8:1::1'
+        ]);
+        // The IPv6-only segment: a node of its own, on its attachment, with IPv6 only.
+        expect(addressing('seg-lab6')).toEqual([
+            'ip -6 addr replace 2001:db8:6::2/64 dev br0 nodad',
+            'ip -6 route replace default via 2001:db8:6::1'
+        ]);
+        expect(links.map(l => l.endpoints)).toContainEqual(['seg-lab6:eth1', 'r2:eth9']);
+        expect(addressing('seg-guest')).toEqual([
+            'ip addr replace 10.6.4.2/24 dev br0',
+            'ip route replace default via 10.6.4.1'
+        ]);
+        expect(addressing('seg-servers').slice(2)).toEqual([
+            'ip -6 addr replace 2001:db8:3::2/64 dev br0 nodad',
+            'ip -6 route replace default via 2001:db8:3::1'
+        ]);
+        expect(addressing('web')).toEqual([
+            'ip addr replace 10.6.3.80/24 dev eth1',
+            'ip route replace default via 10.6.3.1',
+            'ip -6 addr replace 2001:db8:3::80/64 dev eth1 nodad',
+            'ip -6 route replace default via 2001:db8:3::1'
+        ]);
+    });
+
+    it('the external of samples/dual-stack: its IPv6 peer, a default route back, local routes for the lowest of the addresses it stands for', async () => {
+        const program = await sample('dual-stack');
+        const node = render(program).topology.topology.nodes['ext-internet'];
+        expect(node.exec.slice(1, 3)).toEqual([
+            'ip addr replace 198.51.100.1/30 dev eth1',
+            'ip route replace default via 198.51.100.2'
+        ]);
+        expect(node.exec.slice(4, 6)).toEqual([
+            'ip -6 addr replace 2001:db8:ee::1/64 dev eth1 nodad',
+            'ip -6 route replace default via 2001:db8:ee::2'
+        ]);
+        expect(node.exec[6]).toMatch(/ \| ip -6 -batch -'$/);
+        const prefixes = words(shellScript(node.exec[6])!).filter(w => w.includes(':'));
+        // ::/0 less the twin's own takes more prefixes than an external gets local routes.
+        expect(prefixes).toHaveLength(MAX_LOCAL_ROUTES);
+        const covered = prefixes.reduce(
+            (set, p) => set.union(IPV6.range(parsePrefix6(p, false)!.prefix)),
+            IntervalSet.EMPTY6
+        );
+        const space = program.twin.externals.get('internet')!.space6;
+        const last = covered.intervals[covered.intervals.length - 1][1];
+        expect(covered.equals(space.intersect(IntervalSet.of(space.first(), last)))).toBe(true);
+    });
+
+    it.each(SAMPLE_FOLDERS)('%s: IPv6 in the topology only where the twin has it', async folder => {
+        const program = await sample(folder);
+        const { text, files } = render(program);
+        if (hasIPv6(program.twin)) expect(text).toMatch(/ip -6 addr replace/);
+        else expect(text).not.toMatch(/ipv6|ip -6|nodad|::/);
+        // FRR's image starts ospf6d where the bound daemons file says so: where frr.conf has OSPFv3.
+        for (const device of program.twin.devices.keys()) {
+            expect(/^ospf6d=yes$/m.test(files.get(`${device}/daemons`)!), device).toBe(
+                /^router ospf6$/m.test(files.get(`${device}/frr.conf`)!)
+            );
         }
     });
 });

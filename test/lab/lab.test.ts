@@ -288,6 +288,42 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
                 if (n !== 2) wanted.push('2001:db8:6::/64 ');
                 for (const prefix of [...wanted, 'default ']) expect(routes, `r${n}`).toContain(prefix);
             }
+            // lab test tries each requirement in each family it has: real IPv6 traffic agrees with the verifier.
+            const test = netintent(['lab', 'test', 'samples/dual-stack']);
+            expect(test.code, test.stdout).toBe(0);
+            expect(test.stdout).toContain(
+                '\n8 requirements tried with traffic, 0 disagree with the verifier, 1 untested\n'
+            );
+            expect(test.stdout).toMatch(
+                /✓ \S+:21 lab-to-servers allow: verifier holds, lab holds — tcp 2001:db8:6::\d+ -> 2001:db8:3::\d+:22 delivered\n/
+            );
+            expect(test.stdout).toMatch(
+                /✓ \S+:14 staff-to-servers allow: verifier holds, lab holds — tcp 10\.6\.1\.\d+ -> 10\.6\.3\.80:80 delivered; tcp 2001:db8:1::\d+ -> 2001:db8:3::80:80 delivered; .* with r2:eth3 -- r4:eth3 failed\n/
+            );
+            // Forged sources in each family a test host has (the IPv6-only lab's in IPv6 only): none arrives.
+            expect(test.stdout).toContain('\n6 packets with forged sources sent from 4 segments, 0 delivered\n');
+            expect(test.stdout).toMatch(/✓ forged source from segment lab6, claiming segment staff: tcp 2001:db8:1::/);
+            // The IPv6 trial is not vacuous: without r2's ruleset (its guard and the edge's rules), the lab's packet claiming staff's address arrives.
+            spawnSync('ip', ['netns', 'exec', ns('r2'), 'nft', 'delete', 'table', 'inet', 'netintent']);
+            await checkFiles(netintentServices(), [path.join(ROOT, 'samples/dual-stack/dual-stack.intent')], {
+                verify: false
+            });
+            const program = netintentServices().intent.IntentPrograms.forTwin(
+                path.join(ROOT, 'samples/dual-stack/dual-stack.twin.yaml')
+            ).program;
+            const delivered = forgedSourceTrials(readState('dual-stack')!, program).filter(t => t.delivered);
+            expect(delivered.map(t => `${t.from} claiming ${t.claims}: ${t.packet.src}`)).toEqual([
+                expect.stringMatching(/^segment lab6 claiming segment staff: 2001:db8:1::/)
+            ]);
+            // The compiled ruleset back on r2 (it replaces its own table).
+            spawnSync('ip', [
+                'netns',
+                'exec',
+                ns('r2'),
+                'nft',
+                '-f',
+                path.join(STATE_DIR, 'dual-stack', 'r2', 'nftables.nft')
+            ]);
             const listen = async (namespace: string, protocol: string, port: number) => {
                 const child = spawn('ip', [
                     'netns',

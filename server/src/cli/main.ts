@@ -12,7 +12,7 @@ import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import { waitForConvergence } from '../lab/converge.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import { compareState, describeComparison } from '../lab/state.js';
+import { compareState, describeComparison, KNOWN_FRR_DIFFERENCE, type StateComparison } from '../lab/state.js';
 import { deployedProgram, labDown, labName, labUp, readState, type LabState } from '../lab/lab.js';
 import { DEFAULT_FAILURE_TRIALS, flapWaypointLinks, forgedSourceTrials, labTest } from '../lab/traffic.js';
 import { describePacket } from '../net/packet-set.js';
@@ -170,6 +170,7 @@ async function runLab(
         log(
             `lab ${lab} is up: ${state.devices.length} devices converged in ${((Date.now() - started) / 1000).toFixed(1)} s; ${describeComparison(comparison)} as compiled`
         );
+        logKnown(comparison, log);
         return EXIT_CLEAN;
     }
     const state = readState(lab);
@@ -226,7 +227,15 @@ async function runLab(
         `lab ${lab} is up: ${state.devices.length} devices, ${state.namespaces.length} namespaces; ${differences.length === 0 ? `${describeComparison(comparison)} as compiled` : `${differences.length} differences from the compiled state:`}`
     );
     for (const line of differences.slice(0, 50)) log(`  ${line}`);
+    logKnown(comparison, log);
     return differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
+}
+
+/** The known differences of FRR from the simulator, apart from the lab's own. */
+function logKnown(comparison: StateComparison, log: (line: string) => void): void {
+    if (comparison.known.length === 0) return;
+    log(`${comparison.known.length} known differences: ${KNOWN_FRR_DIFFERENCE}:`);
+    for (const line of comparison.known.slice(0, 20)) log(`  ${line}`);
 }
 
 async function runSync(paths: string[], allowOutside: readonly string[]): Promise<number> {

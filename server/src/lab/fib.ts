@@ -94,13 +94,13 @@ export function kernelTable(namespace: string, table: number | 'main', family: 4
     return fib;
 }
 
-/** The differences, one line each ("core1 10.1.0.0/24: simulated 10.0.0.1, kernel none"). */
-export function fibDifferences(device: string, simulated: Fib, real: Fib): string[] {
-    const out: string[] = [];
+/** The differences, one line each ("core1 10.1.0.0/24: simulated 10.0.0.1, kernel none"), with their prefix. */
+export function fibDifferences(device: string, simulated: Fib, real: Fib): Array<{ prefix: string; text: string }> {
+    const out: Array<{ prefix: string; text: string }> = [];
     for (const prefix of new Set([...simulated.keys(), ...real.keys()])) {
         const a = simulated.get(prefix)?.join(' ') ?? 'none';
         const b = real.get(prefix)?.join(' ') ?? 'none';
-        if (a !== b) out.push(`${device} ${prefix}: simulated ${a}, kernel ${b}`);
+        if (a !== b) out.push({ prefix, text: `${device} ${prefix}: simulated ${a}, kernel ${b}` });
     }
-    return out.sort();
+    return out.sort((x, y) => (x.text < y.text ? -1 : x.text > y.text ? 1 : 0));
 }

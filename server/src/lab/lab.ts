@@ -16,7 +16,7 @@ import { renderFrrConf } from '../config/frr/render.js';
 import { renderNftables, renderPolicyRouting } from '../config/nftables/render.js';
 import { formatAddress, formatPrefix, prefixesOf } from '../net/ipv4.js';
 import { formatAddress6, formatPrefix6, prefixesOf6 } from '../net/ipv6.js';
-import { MAX_LOCAL_ROUTES, testerAddress } from '../twin/test-hosts.js';
+import { MAX_LOCAL_ROUTES, testerAddresses } from '../twin/test-hosts.js';
 import type { Twin } from '../twin/model.js';
 import { checkName, FRR_DAEMONS, inNamespace, LabError, namespaces, run } from './system.js';
 
@@ -202,20 +202,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
                 inNamespace(ns, 'ip', ['-6', 'route', 'add', 'default', 'via', formatAddress6(segment.gateway6)]);
             }
         };
-        const tester =
-            segment.prefix &&
-            testerAddress(
-                segment.prefix.network,
-                segment.gateway,
-                hosts.flatMap(h => h.address ?? [])
-            );
-        const tester6 =
-            segment.prefix6 &&
-            testerAddress(
-                segment.prefix6.network,
-                segment.gateway6,
-                hosts.flatMap(h => h.address6 ?? [])
-            );
+        const { tester, tester6 } = testerAddresses(segment, hosts);
         onSegment(namespace, 'br0', tester, tester6);
         state.segments.push({
             segment: segment.name,
@@ -265,7 +252,10 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
                 formatAddress(external.address!.address),
                 prefixesOf(external.space, MAX_LOCAL_ROUTES).map(formatPrefix)
             );
-        if (ipv6)
+        if (ipv6) {
+            // A listener binds to any of them: IPv4 does where a local route holds the address,
+            // IPv6 only where it is configured, unless non-local binds are allowed.
+            inNamespace(namespace, 'sysctl', ['-qw', 'net.ipv6.ip_nonlocal_bind=1']);
             local(
                 '-6',
                 formatAddress6(external.peer6!),
@@ -273,6 +263,7 @@ export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string)
                 formatAddress6(external.address6!.address),
                 prefixesOf6(external.space6, MAX_LOCAL_ROUTES).map(formatPrefix6)
             );
+        }
         state.externals.push({
             external: external.name,
             namespace,

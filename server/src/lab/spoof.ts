@@ -17,24 +17,29 @@ export interface ForgedSender {
 
 /** Sends `packet` (its source forged) from `from`; whether it reached `toNamespace`. */
 export function sendForged(from: ForgedSender, toNamespace: string, packet: Packet): boolean {
+    const ipv6 = packet.dst.includes(':');
     const rule = [
-        `ip saddr ${packet.src} ip daddr ${packet.dst}`,
+        `${ipv6 ? 'ip6' : 'ip'} saddr ${packet.src} ${ipv6 ? 'ip6' : 'ip'} daddr ${packet.dst}`,
         packet.protocol === 'tcp' || packet.protocol === 'udp'
             ? `${packet.protocol} dport ${packet.dstPort}`
-            : `meta l4proto ${packet.protocol}`
+            : `meta l4proto ${ipv6 && packet.protocol === 'icmp' ? 'ipv6-icmp' : packet.protocol}`
     ].join(' ');
+    // The claimed address, usable at once (no duplicate address detection for IPv6).
+    const claim = ipv6
+        ? ['-6', 'addr', '%', `${packet.src}/128`, 'dev', from.interface, 'nodad']
+        : ['addr', '%', `${packet.src}/32`, 'dev', from.interface];
+    const claimed = (action: 'add' | 'del') =>
+        claim.map(a => (a === '%' ? action : a)).filter(a => action === 'add' || a !== 'nodad');
     inNamespace(toNamespace, 'nft', ['-f', '-'], {
         input: `table inet ${COUNTER_TABLE} {\n\tchain seen {\n\t\ttype filter hook prerouting priority -400; policy accept;\n\t\t${rule} counter\n\t}\n}\n`
     });
-    inNamespace(from.namespace, 'ip', ['addr', 'add', `${packet.src}/32`, 'dev', from.interface]);
+    inNamespace(from.namespace, 'ip', claimed('add'));
     try {
         if (packet.protocol === 'tcp' || packet.protocol === 'udp') connectFrom(from.namespace, packet, 500);
         else pingFrom(from.namespace, packet, 1);
         return arrivals(toNamespace) > 0;
     } finally {
-        inNamespace(from.namespace, 'ip', ['addr', 'del', `${packet.src}/32`, 'dev', from.interface], {
-            allowFailure: true
-        });
+        inNamespace(from.namespace, 'ip', claimed('del'), { allowFailure: true });
         inNamespace(toNamespace, 'nft', ['delete', 'table', 'inet', COUNTER_TABLE], { allowFailure: true });
     }
 }

@@ -10,10 +10,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { CompiledNetwork } from '../compile/compile.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
+import {
+    addressesIntersect,
+    intersectAddresses,
+    IPV4,
+    IPV6,
+    isEmptyAddresses,
+    subtractAddresses,
+    type Addresses
+} from '../net/family.js';
 import { IntervalSet } from '../net/interval-set.js';
-import { formatAddress, parseAddress, prefixRange } from '../net/ipv4.js';
-import { PacketSet, type Packet } from '../net/packet-set.js';
-import { placesOf, type Place } from '../twin/places.js';
+import { formatAddress, parseAddress } from '../net/ipv4.js';
+import { formatAddress6, parseAddress6 } from '../net/ipv6.js';
+import { FAMILIES, PacketSet, type Family, type Packet } from '../net/packet-set.js';
+import { hostsOf, placesOf, type Place } from '../twin/places.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import type { LabState } from './lab.js';
@@ -43,7 +53,8 @@ interface LivePlace {
     namespace: string;
     /** The interface its addresses are on. */
     interface: string;
-    addresses: IntervalSet;
+    /** Its addresses in the lab, of both families. */
+    addresses: Addresses;
 }
 
 /** A packet of a requirement, from one live place to another; `forged`: its source is not the sender's. */
@@ -77,8 +88,8 @@ export async function labTest(
             });
             continue;
         }
-        const attempt = pickTrial(requirement, verdict, live);
-        if (!attempt) {
+        const attempts = pickTrials(requirement, verdict, live);
+        if (attempts.length === 0) {
             results.push({
                 requirement,
                 verifier,
@@ -107,21 +118,27 @@ export async function labTest(
         let lab: TrafficResult['lab'] = 'holds';
         const outcomes: string[] = [];
         for (const trial of trials) {
-            const outcome = await withFailures(state, program.twin, compiled, trial.failures, trial.label, () =>
-                tryOnce(requirement, attempt, owners)
-            );
-            outcomes.push(`${outcome.description}${trial.label ? ` with ${trial.label} failed` : ''}`);
-            if (!outcome.holds) {
-                lab = 'violated';
-                break;
+            // A packet of each family the requirement has in the lab, all while the trial's failures are in force.
+            const outcome = await withFailures(state, program.twin, compiled, trial.failures, trial.label, async () => {
+                const tried = [];
+                for (const attempt of attempts)
+                    tried.push({ attempt, ...(await tryOnce(requirement, attempt, owners)) });
+                return tried;
+            });
+            for (const { attempt, description, holds } of outcome) {
+                const forged = attempt.forged ? ` (forged, from ${attempt.from.place.name})` : '';
+                outcomes.push(
+                    `${describe(attempt.packet)}${forged} ${description}${trial.label ? ` with ${trial.label} failed` : ''}`
+                );
+                if (!holds) lab = 'violated';
             }
+            if (lab === 'violated') break;
         }
-        const forged = attempt.forged ? ` (forged, from ${attempt.from.place.name})` : '';
         results.push({
             requirement,
             verifier,
             lab,
-            detail: `${describe(attempt.packet)}${forged} ${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`
+            detail: `${outcomes.join('; ')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`
         });
     }
     return results;
@@ -155,10 +172,9 @@ export async function flapWaypointLinks(
             ([requirement, verdict]) =>
                 requirement.kind === 'allow' && constrained(requirement) && verdict.verdict === 'holds'
         )
-        .flatMap(([requirement, verdict]) => {
-            const attempt = pickTrial(requirement, verdict, live);
-            return attempt ? [{ requirement, verdict, attempt }] : [];
-        });
+        .flatMap(([requirement, verdict]) =>
+            pickTrials(requirement, verdict, live).map(attempt => ({ requirement, verdict, attempt }))
+        );
     // The links of each waypoint; where there is none (a path pinned for avoid or hops), the links of the path.
     const flapped = new Set<number>();
     for (const { requirement, verdict } of steered) {
@@ -195,11 +211,15 @@ export async function flapWaypointLinks(
     return results;
 }
 
-/** Device by interface address: who answered a traceroute probe. */
-function addressOwners(compiled: CompiledNetwork): Map<number, string> {
-    const owners = new Map<number, string>();
-    for (const config of compiled.devices.values())
-        for (const iface of config.interfaces) if (iface.address) owners.set(iface.address.address, config.hostname);
+/** Device by interface address, as text in its canonical form: who answered a traceroute probe. */
+function addressOwners(compiled: CompiledNetwork): Map<string, string> {
+    const owners = new Map<string, string>();
+    for (const config of compiled.devices.values()) {
+        for (const iface of config.interfaces) {
+            if (iface.address) owners.set(formatAddress(iface.address.address), config.hostname);
+            if (iface.address6) owners.set(formatAddress6(iface.address6.address), config.hostname);
+        }
+    }
     return owners;
 }
 
@@ -256,7 +276,7 @@ function settle(state: LabState, twin: Twin, compiled: CompiledNetwork, failures
 async function tryOnce(
     requirement: Requirement,
     attempt: Attempt,
-    owners: Map<number, string>
+    owners: Map<string, string>
 ): Promise<{ holds: boolean; description: string }> {
     const sendIt = () =>
         attempt.forged
@@ -295,25 +315,31 @@ function livePlaces(state: LabState, program: IntentProgram): LivePlace[] {
         if (kind === 'segment') {
             const entry = state.segments.find(s => s.segment === name);
             if (!entry) return [];
-            // The IPv4 senders: the test host and the twin's hosts that have an IPv4 address.
+            // The senders: the test host and the twin's hosts, each with the addresses it has.
             const senders = [
-                { namespace: entry.namespace, interface: 'br0', address: entry.address },
+                { namespace: entry.namespace, interface: 'br0', address: entry.address, address6: entry.address6 },
                 ...state.hosts
                     .filter(h => h.segment === name)
-                    .map(h => ({ namespace: h.namespace, interface: 'eth0', address: h.address }))
+                    .map(h => ({ namespace: h.namespace, interface: 'eth0', address: h.address, address6: h.address6 }))
             ];
-            return senders.flatMap(({ address, ...sender }) =>
-                address === undefined
-                    ? []
-                    : [{ place, ...sender, addresses: IntervalSet.of(parseAddress(address)!, parseAddress(address)!) }]
-            );
+            return senders.flatMap(({ address, address6, ...sender }) => {
+                const v4 = address === undefined ? undefined : parseAddress(address)!;
+                const v6 = address6 === undefined ? undefined : parseAddress6(address6)!;
+                if (v4 === undefined && v6 === undefined) return [];
+                const addresses = {
+                    v4: v4 === undefined ? IntervalSet.EMPTY : IntervalSet.of(v4, v4),
+                    v6: v6 === undefined ? IntervalSet.EMPTY6 : IntervalSet.of(v6, v6)
+                };
+                return [{ place, ...sender, addresses }];
+            });
         }
+        const addresses = { v4: place.space, v6: place.space6 };
         if (kind === 'external') {
             const entry = state.externals.find(e => e.external === name);
-            return entry ? [{ place, namespace: entry.namespace, interface: 'eth0', addresses: place.space }] : [];
+            return entry ? [{ place, namespace: entry.namespace, interface: 'eth0', addresses }] : [];
         }
         const device = state.devices.find(d => d.device === name);
-        return device ? [{ place, namespace: device.namespace, interface: 'lo', addresses: place.space }] : [];
+        return device ? [{ place, namespace: device.namespace, interface: 'lo', addresses }] : [];
     });
 }
 
@@ -386,47 +412,77 @@ function linksOnPaths(twin: Twin, paths: ReadonlyArray<readonly string[]>): numb
 }
 
 /**
- * A packet of the requirement from one live place to another (ports 1 and up). A counterexample
- * with a forged source is replayed as it is: from its origin, claiming the address it claims.
+ * Packets of the requirement from one live place to another (ports 1 and up), one per family in
+ * which it has one. A counterexample is tried on its own packets where the lab has them (in its
+ * family, toward its destination's /24 or /64); one with a forged source is replayed as it is:
+ * from its origin, claiming the address it claims.
  */
-function pickTrial(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): Attempt | undefined {
+function pickTrials(requirement: Requirement, verdict: RequirementVerdict, live: LivePlace[]): Attempt[] {
     const counterexample = verdict.counterexample;
+    const counterFamily: Family | undefined = counterexample && (counterexample.packet.dst.includes(':') ? 6 : 4);
     if (counterexample?.forged) {
-        const dst = parseAddress(counterexample.packet.dst)!;
+        const to = live.find(l => holds(l.addresses, counterexample.packet.dst));
         const from = live.find(l => l.place.name === counterexample.origin && l.place.kind === 'segment');
-        const to = live.find(l => l.addresses.has(dst));
-        return from && to ? { packet: counterexample.packet, from, to, forged: true } : undefined;
+        return from && to ? [{ packet: counterexample.packet, from, to, forged: true }] : [];
     }
     const effective = requirement.kind === 'default' ? undefined : requirement.effective;
+    const attempts: Attempt[] = [];
+    for (const family of counterFamily ? [counterFamily] : FAMILIES) {
+        const near = counterexample ? nearDestination(counterexample.packet.dst) : undefined;
+        const attempt = firstAttempt(requirement, effective ?? requirement.packets, live, family, near);
+        if (attempt) attempts.push(attempt);
+    }
+    return attempts;
+}
+
+/** The first packet of one family of the requirement between two live places (toward `near` where it has such). */
+function firstAttempt(
+    requirement: Requirement,
+    packets: PacketSet,
+    live: LivePlace[],
+    family: Family,
+    near: PacketSet | undefined
+): Attempt | undefined {
+    const only = (addresses: Addresses): Addresses =>
+        family === 4 ? { v4: addresses.v4, v6: IntervalSet.EMPTY6 } : { v4: IntervalSet.EMPTY, v6: addresses.v6 };
     for (const flow of requirement.flows) {
-        for (const from of live.filter(l => l.addresses.intersects(flow.source.addresses))) {
+        const source = only({ v4: flow.source.addresses, v6: flow.source.addresses6 });
+        const destination = only({ v4: flow.destination.addresses, v6: flow.destination.addresses6 });
+        for (const from of live.filter(l => addressesIntersect(l.addresses, source))) {
             // Within one place the network plays no part.
-            for (const to of live.filter(
-                l => l.place !== from.place && l.addresses.intersects(flow.destination.addresses)
-            )) {
-                const cube = PacketSet.cube({
-                    src: from.addresses.intersect(flow.source.addresses),
-                    dst: to.addresses.intersect(flow.destination.addresses),
-                    dstPort: IntervalSet.of(1, 65535)
-                });
-                const packets = (effective ?? requirement.packets).intersect(cube);
-                // A violation is tried on its own packets where the lab has them.
-                const counter = counterexample
-                    ? packets.intersect(
-                          PacketSet.cube({
-                              dst: prefixRange({
-                                  network: parseAddress(counterexample.packet.dst)! & 0xffffff00,
-                                  length: 24
-                              })
-                          })
-                      )
-                    : PacketSet.EMPTY;
-                const packet = (counter.isEmpty() ? packets : counter).witness();
+            for (const to of live.filter(l => l.place !== from.place && addressesIntersect(l.addresses, destination))) {
+                const between = packets
+                    .intersect(
+                        PacketSet.between(
+                            intersectAddresses(from.addresses, source),
+                            intersectAddresses(to.addresses, destination)
+                        )
+                    )
+                    .intersect(ANY_PORT);
+                const counter = near ? between.intersect(near) : PacketSet.EMPTY;
+                const packet = (counter.isEmpty() ? between : counter).witness();
                 if (packet) return { packet, from, to, forged: false };
             }
         }
     }
     return undefined;
+}
+
+/** Packets to a port of 1 and up (or without ports), of both families: what a probe can send. */
+const ANY_PORT = PacketSet.cube({ dstPort: IntervalSet.of(1, 65535) }).union(
+    PacketSet.cube6({ dstPort: IntervalSet.of(1, 65535) })
+);
+
+/** The packets to an address's /24 (IPv4) or /64 (IPv6). */
+function nearDestination(text: string): PacketSet {
+    if (!text.includes(':')) return PacketSet.cube({ dst: IPV4.range(IPV4.parsePrefix(`${text}/24`)!) });
+    return PacketSet.cube6({ dst: IPV6.range(IPV6.parsePrefix(`${text}/64`)!) });
+}
+
+/** Whether addresses of either family hold an address written as text. */
+function holds(addresses: Addresses, text: string): boolean {
+    const v6 = parseAddress6(text);
+    return v6 === undefined ? addresses.v4.has(parseAddress(text) ?? -1) : addresses.v6.has(v6);
 }
 
 /**
@@ -439,44 +495,52 @@ export function forgedSourceTrials(state: LabState, program: IntentProgram): For
     const allows = program.intents.flatMap(i => i.requirements).filter(r => r.kind === 'allow');
     const trials: ForgedTrial[] = [];
     for (const from of live.filter(l => l.place.kind === 'segment' && l.interface === 'br0')) {
-        const chosen = forgedPacket(from, live, allows) ?? anyForgedPacket(from, live, allows);
-        if (!chosen) continue;
-        trials.push({
-            from: from.place.name,
-            packet: chosen.packet,
-            claims: chosen.claims,
-            delivered: sendForged(from, chosen.to.namespace, chosen.packet)
-        });
+        // In each family the test host has an address in (without one it could not send at all).
+        for (const only of [onlyIPv4, onlyIPv6]) {
+            if (isEmptyAddresses(only(from.addresses))) continue;
+            const chosen = forgedPacket(from, live, allows, only) ?? anyForgedPacket(from, live, allows, only);
+            if (!chosen) continue;
+            trials.push({
+                from: from.place.name,
+                packet: chosen.packet,
+                claims: chosen.claims,
+                delivered: sendForged(from, chosen.to.namespace, chosen.packet)
+            });
+        }
     }
     return trials;
 }
 
+/** The addresses of one family (the other's left empty). */
+type FamilyPart = (addresses: Addresses) => Addresses;
+const onlyIPv4: FamilyPart = a => ({ v4: a.v4, v6: IntervalSet.EMPTY6 });
+const onlyIPv6: FamilyPart = a => ({ v4: IntervalSet.EMPTY, v6: a.v6 });
+
 function forgedPacket(
     from: LivePlace,
     live: LivePlace[],
-    allows: Requirement[]
+    allows: Requirement[],
+    only: FamilyPart
 ): { packet: Packet; to: LivePlace; claims: string } | undefined {
     for (const requirement of allows) {
         for (const flow of requirement.flows) {
+            const source = only({ v4: flow.source.addresses, v6: flow.source.addresses6 });
+            const destination = only({ v4: flow.destination.addresses, v6: flow.destination.addresses6 });
             for (const claimed of live.filter(
-                l =>
-                    l.place !== from.place &&
-                    l.place.kind !== 'device' &&
-                    l.place.hosts.intersects(flow.source.addresses)
+                l => l.place !== from.place && l.place.kind !== 'device' && addressesIntersect(hostsOf(l.place), source)
             )) {
                 for (const to of live.filter(
                     l =>
                         l.place !== from.place &&
                         l.place !== claimed.place &&
                         l.place.kind !== 'device' &&
-                        l.addresses.intersects(flow.destination.addresses)
+                        addressesIntersect(l.addresses, destination)
                 )) {
-                    const cube = PacketSet.cube({
-                        src: claimed.place.hosts.intersect(flow.source.addresses).subtract(claimed.addresses),
-                        dst: to.addresses,
-                        dstPort: IntervalSet.of(1, 65535)
-                    });
-                    const packet = requirement.effective.intersect(cube).witness();
+                    const forged = PacketSet.between(
+                        subtractAddresses(intersectAddresses(hostsOf(claimed.place), source), claimed.addresses),
+                        only(to.addresses)
+                    ).intersect(ANY_PORT);
+                    const packet = requirement.effective.intersect(forged).witness();
                     if (packet) return { packet, to, claims: claimed.place.name };
                 }
             }
@@ -489,24 +553,28 @@ function forgedPacket(
 function anyForgedPacket(
     from: LivePlace,
     live: LivePlace[],
-    allows: Requirement[]
+    allows: Requirement[],
+    only: FamilyPart
 ): { packet: Packet; to: LivePlace; claims: string } | undefined {
     const others = live.filter(l => l.place !== from.place && l.place.kind === 'segment');
     const wanted = (l: LivePlace) =>
-        allows.some(r => r.flows.some(f => l.addresses.intersects(f.destination.addresses)));
+        allows.some(r =>
+            r.flows.some(f =>
+                addressesIntersect(only(l.addresses), { v4: f.destination.addresses, v6: f.destination.addresses6 })
+            )
+        );
     for (const to of [...others.filter(wanted), ...others.filter(l => !wanted(l))]) {
         // Another segment's address; with only two segments, the destination's own.
-        const spare = (l: LivePlace) => !l.place.hosts.subtract(l.addresses).isEmpty();
-        const claimed = others.find(l => l.place !== to.place && spare(l)) ?? (spare(to) ? to : undefined);
-        if (!claimed) continue;
-        const src = claimed.place.hosts.subtract(claimed.addresses);
+        const spare = (l: LivePlace) => subtractAddresses(only(hostsOf(l.place)), l.addresses);
+        const claimed =
+            others.find(l => l.place !== to.place && !isEmptyAddresses(spare(l))) ??
+            (isEmptyAddresses(spare(to)) ? undefined : to);
+        const dst = only(to.addresses);
+        if (!claimed || isEmptyAddresses(dst)) continue;
+        const src = spare(claimed);
+        const first = (a: Addresses) => (a.v4.isEmpty() ? formatAddress6(a.v6.first()) : formatAddress(a.v4.first()));
         return {
-            packet: {
-                src: formatAddress(src.first()),
-                dst: formatAddress(to.addresses.first()),
-                protocol: 'udp',
-                dstPort: 9
-            },
+            packet: { src: first(src), dst: first(dst), protocol: 'udp', dstPort: 9 },
             to,
             claims: claimed.place.name
         };
@@ -560,7 +628,7 @@ async function send(from: LivePlace, to: LivePlace, packet: Packet, expectReply:
 }
 
 /** The devices a packet passes, by traceroute with the packet's own protocol and port. */
-function traceroute(namespace: string, packet: Packet, owners: Map<number, string>): string[] {
+function traceroute(namespace: string, packet: Packet, owners: Map<string, string>): string[] {
     const mode =
         packet.protocol === 'tcp'
             ? ['-T', '-p', String(packet.dstPort)]
@@ -583,6 +651,7 @@ function traceroute(namespace: string, packet: Packet, owners: Map<number, strin
             '16',
             '-s',
             packet.src,
+            ...(packet.dst.includes(':') ? ['-6'] : []),
             ...mode,
             packet.dst
         ],
@@ -590,8 +659,9 @@ function traceroute(namespace: string, packet: Packet, owners: Map<number, strin
     ).stdout;
     const devices: string[] = [];
     for (const line of out.split('\n').slice(1)) {
-        const address = line.trim().split(/\s+/)[1];
-        const owner = address ? owners.get(parseAddress(address) ?? -1) : undefined;
+        const address = line.trim().split(/\s+/)[1] ?? '';
+        const v6 = parseAddress6(address);
+        const owner = owners.get(v6 === undefined ? address : formatAddress6(v6));
         if (owner && devices[devices.length - 1] !== owner) devices.push(owner);
     }
     return devices;

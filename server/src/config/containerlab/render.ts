@@ -8,16 +8,24 @@
  */
 import { stringify } from 'yaml';
 import {
-    ipv4Hosts,
-    ipv4Segments,
+    hasIPv6,
     type InterfaceKey,
-    type IPv4Host,
-    type IPv4Segment,
+    type TwinExternal,
+    type TwinHost,
+    type TwinSegment,
     type Twin
 } from '../../twin/model.js';
 import type { DeviceFiles } from '../files.js';
-import { testerAddress } from '../../twin/test-hosts.js';
-import { deviceSteps, externalSteps, hostSteps, NODE_DIR, segmentSteps } from './steps.js';
+import { testerAddresses } from '../../twin/test-hosts.js';
+import {
+    deviceSteps,
+    externalSteps,
+    hostSteps,
+    NODE_DIR,
+    segmentSteps,
+    type Address,
+    type ExternalAddress
+} from './steps.js';
 
 /**
  * FRR's own release image (Alpine 3.15: FRR 8.4.1 with every daemon, iproute2, busybox; no nft,
@@ -43,25 +51,25 @@ interface Node {
 export function renderContainerlab(twin: Twin, devices: readonly DeviceFiles[]): string {
     const topology = new Topology();
     const deviceNodes = new Map<string, string>();
+    const ipv6 = hasIPv6(twin);
     for (const device of devices) {
         const interfaces = [...(twin.devices.get(device.name)?.interfaces.keys() ?? [])];
-        deviceNodes.set(device.name, topology.add(device.name, deviceNode(device, interfaces)));
+        deviceNodes.set(device.name, topology.add(device.name, deviceNode(device, interfaces, ipv6)));
     }
     const endpoint = (key: InterfaceKey) => `${deviceNodes.get(key.device)}:${key.interface}`;
     for (const l of twin.links) topology.link(endpoint(l.a), endpoint(l.b));
-    for (const segment of ipv4Segments(twin)) {
+    for (const segment of twin.segments.values()) {
         // As in `netintent lab`: a segment attached to no device is not part of the network.
-        if (segment.attach) addSegment(topology, segment, endpoint(segment.attach), ipv4Hosts(twin, segment.name));
+        if (!segment.attach) continue;
+        const hosts = [...twin.hosts.values()].filter(h => h.segment === segment.name);
+        addSegment(topology, segment, endpoint(segment.attach), hosts);
     }
     for (const external of twin.externals.values()) {
-        // As in `netintent lab`, an external with no attachment, peer or address is left out.
-        const { attach, peer, address } = external;
-        if (!attach || peer === undefined || !address) continue;
-        const node = topology.add(
-            `ext-${external.name}`,
-            testNode(externalSteps(MANAGEMENT_VRF, peer, address.length, address.address, external.space))
-        );
-        topology.link(`${node}:eth1`, endpoint(attach));
+        // As in `netintent lab`, an external with no attachment, or no peer and address in either family, is left out.
+        const addresses = externalAddresses(external);
+        if (!external.attach || addresses.length === 0) continue;
+        const node = topology.add(`ext-${external.name}`, testNode(externalSteps(MANAGEMENT_VRF, addresses)));
+        topology.link(`${node}:eth1`, endpoint(external.attach));
     }
     return (
         header(twin.network) +
@@ -80,7 +88,7 @@ function header(network: string): string {
     ].join('\n');
 }
 
-function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
+function deviceNode(device: DeviceFiles, interfaces: readonly string[], ipv6: boolean): Node {
     const binds = [
         `${device.name}/frr.conf:/etc/frr/frr.conf`,
         `${device.name}/daemons:/etc/frr/daemons`,
@@ -88,30 +96,61 @@ function deviceNode(device: DeviceFiles, interfaces: readonly string[]): Node {
     ];
     const policyRouting = device.files.has('policy-routing.sh');
     if (policyRouting) binds.push(`${device.name}/policy-routing.sh:${NODE_DIR}/policy-routing.sh`);
-    return { kind: 'linux', image: FRR_IMAGE, binds, exec: deviceSteps(vrfName(interfaces), policyRouting) };
+    return { kind: 'linux', image: FRR_IMAGE, binds, exec: deviceSteps(vrfName(interfaces), policyRouting, ipv6) };
 }
 
 /** The segment's node (eth1 to the attachment, then an interface per host) and its hosts' nodes. */
-function addSegment(topology: Topology, segment: IPv4Segment, attachment: string, hosts: readonly IPv4Host[]): void {
+function addSegment(topology: Topology, segment: TwinSegment, attachment: string, hosts: readonly TwinHost[]): void {
     const hostPort = (index: number) => `eth${index + 2}`;
-    const tester = testerAddress(
-        segment.prefix.network,
-        segment.gateway,
-        hosts.map(h => h.address)
-    );
+    // The test host, in each family the segment has, as `netintent lab` picks it.
+    const { tester, tester6 } = testerAddresses(segment, hosts);
     const ports = ['eth1', ...hosts.map((_, index) => hostPort(index))];
     const node = topology.add(
         `seg-${segment.name}`,
-        testNode(segmentSteps(MANAGEMENT_VRF, ports, tester, segment.prefix, segment.gateway))
+        testNode(segmentSteps(MANAGEMENT_VRF, ports, segmentAddresses(segment, tester, tester6)))
     );
     topology.link(`${node}:eth1`, attachment);
     hosts.forEach((host, index) => {
         const hostNode = topology.add(
             host.name,
-            testNode(hostSteps(MANAGEMENT_VRF, host.address, segment.prefix, segment.gateway))
+            testNode(hostSteps(MANAGEMENT_VRF, segmentAddresses(segment, host.address, host.address6)))
         );
         topology.link(`${hostNode}:eth1`, `${node}:${hostPort(index)}`);
     });
+}
+
+/** A node's addresses on a segment: one in each family the segment has and the node has an address in. */
+function segmentAddresses(segment: TwinSegment, address: number | undefined, address6: bigint | undefined): Address[] {
+    const { prefix, gateway, prefix6, gateway6 } = segment;
+    return [
+        ...(prefix && gateway !== undefined && address !== undefined
+            ? [{ family: 4 as const, address, length: prefix.length, gateway }]
+            : []),
+        ...(prefix6 && gateway6 !== undefined && address6 !== undefined
+            ? [{ family: 6 as const, address: address6, length: prefix6.length, gateway: gateway6 }]
+            : [])
+    ];
+}
+
+/** An external's peer in each family the twin gives it a peer and an attachment address in. */
+function externalAddresses(external: TwinExternal): ExternalAddress[] {
+    const { peer, address, space, peer6, address6, space6 } = external;
+    return [
+        ...(peer !== undefined && address
+            ? [{ family: 4 as const, address: peer, length: address.length, gateway: address.address, space }]
+            : []),
+        ...(peer6 !== undefined && address6
+            ? [
+                  {
+                      family: 6 as const,
+                      address: peer6,
+                      length: address6.length,
+                      gateway: address6.address,
+                      space: space6
+                  }
+              ]
+            : [])
+    ];
 }
 
 function testNode(exec: string[]): Node {
