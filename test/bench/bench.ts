@@ -1,6 +1,7 @@
 /**
- * The project's benchmark: `npm run bench -- [--family F[,F...]] [--timeout-s N] [SIZES...]`
- * (default: every family of generate.ts at 1000 devices; N 600). Each network has 1,000 intents
+ * The project's benchmark: `npm run bench -- [--family F[,F...]] [--dual-stack] [--timeout-s N] [SIZES...]`
+ * (default: every family of generate.ts at 1000 devices; N 600; `--dual-stack`: each network dual
+ * stack, generate.ts's dualStack, the same intents then covering both families). Each network has 1,000 intents
  * whatever its size, in the mix generate.ts describes (survive 1 and 2 included). Per family
  * and size, three fresh processes, each stopped after N seconds (reported as "> N s"):
  *
@@ -37,7 +38,7 @@ import { VerificationSession } from '../../server/src/verify/session.js';
 import { NetworkVerifier } from '../../server/src/verify/verify.js';
 import { writeWorkspace } from '../support/workspace.js';
 import { removeTemporaryFolders, temporaryFolder } from '../support/temporary.js';
-import { FAMILIES, INTENT_FILE, networkFiles, TWIN_FILE, type FamilyName } from './generate.js';
+import { dualStack, FAMILIES, INTENT_FILE, networkFiles, TWIN_FILE, type FamilyName } from './generate.js';
 
 /** Intents per network at every size: what an operator writes does not grow with the network. */
 const INTENTS = 1000;
@@ -48,6 +49,8 @@ const INTENTS = 1000;
  * JIT has not optimised: more of them, so that the median is what an engineer editing meets.
  */
 const INTENT_EDITS = 15;
+/** Set (by --dual-stack) for the processes that measure: their networks are dual stack. */
+const DUAL_STACK = 'NETINTENT_BENCH_DUAL_STACK';
 const LINK_EDITS = 5;
 const PARTS = ['no-verify', 'full', 'survive'] as const;
 type Part = (typeof PARTS)[number];
@@ -90,7 +93,8 @@ async function stage<T extends Record<string, unknown>>(name: string, work: () =
 
 /** One part of the measurement of a family at a size, in this process. */
 async function measure(family: FamilyName, devices: number, part: Part): Promise<void> {
-    const network = FAMILIES[family](devices, INTENTS, 1);
+    const generated = FAMILIES[family](devices, INTENTS, 1);
+    const network = process.env[DUAL_STACK] ? dualStack(generated) : generated;
     const folder = writeWorkspace(networkFiles(network));
     const intentFile = path.join(folder, INTENT_FILE);
     const twinFile = path.join(folder, TWIN_FILE);
@@ -267,7 +271,7 @@ function row(m: Measured): string {
     const survive = (s: Record<string, number>) =>
         `${ms(s.ms)}: ${s.requirements} req., ${s.holding} hold, ${s.failureSets.toLocaleString('en')} failure sets`;
     return `| ${[
-        m.family,
+        process.env[DUAL_STACK] ? `${m.family} (dual stack)` : m.family,
         m.devices,
         at('size')?.links ?? '–',
         at('size')?.intents ?? '–',
@@ -293,7 +297,7 @@ const HEADER = [
 
 function usage(problem: string): never {
     console.error(
-        `${problem}\nusage: npm run bench -- [--family ${Object.keys(FAMILIES).join(',')}] [--timeout-s SECONDS] [SIZES...]`
+        `${problem}\nusage: npm run bench -- [--family ${Object.keys(FAMILIES).join(',')}] [--dual-stack] [--timeout-s SECONDS] [SIZES...]`
     );
     process.exit(2);
 }
@@ -315,6 +319,8 @@ if (args[0] === '--measure') {
             families = (args[++i] ?? '').split(',') as FamilyName[];
             const unknown = families.find(f => !(f in FAMILIES));
             if (unknown !== undefined) usage(`No family '${unknown}'.`);
+        } else if (args[i] === '--dual-stack') {
+            process.env[DUAL_STACK] = '1';
         } else if (args[i] === '--timeout-s') {
             timeoutS = Number(args[++i]);
             if (!(timeoutS > 0)) usage('--timeout-s takes a number of seconds.');

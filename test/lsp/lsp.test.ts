@@ -357,3 +357,129 @@ describe('the language server', () => {
         await client.diagnosticsFor(twinUri, p => p.diagnostics.length === 0);
     });
 });
+
+describe('the language server on a dual-stack twin: IPv6 beside IPv4 wherever the twin shows addresses', () => {
+    const dualFolder = temporaryFolder('netintent-lsp-dual-');
+    fs.cpSync(path.join(ROOT, 'samples', 'dual-stack'), dualFolder, { recursive: true });
+    const uri = `file://${path.join(dualFolder, 'editor.intent')}`;
+    const text = [
+        'twin "dual-stack.twin.yaml"',
+        '',
+        'group net = external internet',
+        'scenario cut { fail link r1:eth1 -- r2:eth1 }',
+        '',
+        'intent editor {',
+        '  allow segment staff -> host web : tcp 443',
+        '    via r3',
+        '  allow segment lab6 -> external internet : tcp 443',
+        '  allow segment guest -> net : tcp 443 during cut',
+        '}',
+        ''
+    ].join('\n');
+    const position = (word: string, shift = 0) => at(word, shift, 0, text);
+    let dual: LspClient;
+
+    beforeAll(async () => {
+        dual = new LspClient();
+        await dual.initialize(dualFolder);
+        await dual.connection.sendNotification('textDocument/didOpen', {
+            textDocument: { uri, languageId: 'netintent', version: 1, text }
+        });
+        const published = await dual.diagnosticsFor(uri, () => true);
+        expect(published.diagnostics).toEqual([]);
+    });
+
+    afterAll(async () => {
+        await dual.stop();
+    });
+
+    async function hover(word: string, shift: number): Promise<string> {
+        const result: Hover = await dual.connection.sendRequest('textDocument/hover', {
+            textDocument: { uri },
+            position: position(word, shift)
+        });
+        return (result.contents as { value: string }).value;
+    }
+
+    it('hovers over twin names give both families, RFC 5952 text; a one-family name its one', async () => {
+        expect(await hover('segment staff', 8)).toBe('**segment staff** — 10.6.1.0/24, 2001:db8:1::/64 on r1:eth9');
+        expect(await hover('segment lab6', 8)).toBe('**segment lab6** — 2001:db8:6::/64 on r2:eth9');
+        expect(await hover('segment guest', 8)).toBe('**segment guest** — 10.6.4.0/24 on r4:eth9');
+        expect(await hover('host web', 5)).toBe('**host web** — 10.6.3.80, 2001:db8:3::80 in segment servers');
+        expect(await hover('external internet', 9)).toBe('**external internet** — 0.0.0.0/0, ::/0 via r4:eth8');
+        expect(await hover('via r3', 4)).toBe(
+            '**device r3** — server-router, loopback 10.255.0.3, 2001:db8:fffe::3, 3 interfaces'
+        );
+        expect(await hover('r1:eth1', 3)).toBe('**interface eth1** — link interface, 10.0.0.0/31, 2001:db8:ff00::/127');
+    });
+
+    it("a group's hover lists each family's ranges, so a fragmented IPv4 space does not hide the IPv6 ones", async () => {
+        const value = await hover('-> net', 3);
+        expect(value).toContain('addresses: 0.0.0.0-9.255.255.255, ');
+        // The internet less the twin's own IPv6 space: the range between the link and loopback pools.
+        expect(value).toContain(', 2001:db8:ff01::-2001:db8:fffd:ffff:ffff:ffff:ffff:ffff');
+    });
+
+    it('completion details give both families', async () => {
+        const details = async (word: string, shift: number) => {
+            const result: CompletionList = await dual.connection.sendRequest('textDocument/completion', {
+                textDocument: { uri },
+                position: position(word, shift)
+            });
+            return Object.fromEntries(result.items.filter(i => i.detail).map(i => [i.label, i.detail]));
+        };
+        expect(await details('segment lab6', 8)).toMatchObject({
+            staff: 'segment · 10.6.1.0/24, 2001:db8:1::/64 on r1:eth9',
+            lab6: 'segment · 2001:db8:6::/64 on r2:eth9',
+            servers: 'segment · 10.6.3.0/24, 2001:db8:3::/64 on r3:eth9',
+            guest: 'segment · 10.6.4.0/24 on r4:eth9'
+        });
+        expect(await details('host web', 5)).toMatchObject({
+            web: 'host · 10.6.3.80, 2001:db8:3::80 in segment servers',
+            dns: 'host · 10.6.3.53, 2001:db8:3::53 in segment servers'
+        });
+        expect(await details('via r3', 4)).toMatchObject({
+            r2: 'device · access-router, loopback 10.255.0.2, 2001:db8:fffe::2, 4 interfaces'
+        });
+        expect(await details('external internet', 9)).toMatchObject({
+            internet: 'external · 0.0.0.0/0, ::/0 via r4:eth8'
+        });
+    });
+
+    it('the quick fix for an IPv6 prefix with host bits writes the prefix in RFC 5952 form', async () => {
+        const written = text.replace('-> host web', '-> prefix 2001:DB8:0:3:0:0:0:80/64');
+        await dual.connection.sendNotification('textDocument/didChange', {
+            textDocument: { uri, version: 2 },
+            contentChanges: [{ text: written }]
+        });
+        const published = await dual.diagnosticsFor(uri, p => p.diagnostics.some(d => d.code === 'host-bits'));
+        const diagnostic = published.diagnostics.find(d => d.code === 'host-bits')!;
+        const actions: CodeAction[] = await dual.connection.sendRequest('textDocument/codeAction', {
+            textDocument: { uri },
+            range: diagnostic.range,
+            context: { diagnostics: [diagnostic] }
+        });
+        expect(actions.map(a => [a.title, a.edit!.changes![uri][0].newText])).toEqual([
+            ['Write 2001:db8:0:3::/64', '2001:db8:0:3::/64']
+        ]);
+        await dual.connection.sendNotification('textDocument/didChange', {
+            textDocument: { uri, version: 3 },
+            contentChanges: [{ text }]
+        });
+        await dual.diagnosticsFor(uri, p => p.diagnostics.length === 0);
+    });
+
+    it('the topology draws every attached segment, the IPv6-only one too', async () => {
+        const topology: { places: Array<{ name: string; device: string }> } = await dual.connection.sendRequest(
+            'netintent/topology',
+            { uri }
+        );
+        expect(topology.places).toEqual([
+            { name: 'segment staff', device: 'r1' },
+            { name: 'segment lab6', device: 'r2' },
+            { name: 'segment servers', device: 'r3' },
+            { name: 'segment guest', device: 'r4' },
+            { name: 'external internet', device: 'r4' }
+        ]);
+    });
+});

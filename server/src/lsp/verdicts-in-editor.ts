@@ -21,7 +21,7 @@ import {
 import { groupAddresses } from '../language/intent-build.js';
 import type { NetintentLspServices } from './netintent-lsp-module.js';
 import { TWIN_KIND_NAMES } from '../language/twin-symbols.js';
-import { describeAddresses } from '../net/family.js';
+import { describeAddresses, NO_ADDRESSES } from '../net/family.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import type { VerificationScheduler } from './verification.js';
 import { twinReferenceAt } from './twin-navigation.js';
@@ -139,7 +139,16 @@ export class NetintentHoverProvider extends AstNodeHoverProvider {
     private describeGroup(document: LangiumDocument, group: Group): string {
         const twin = this.programs.forDocument(document)?.program.twin;
         const members = twin ? groupAddresses(twin, group) : undefined;
-        const addresses = members ? describeAddresses(members, 8) : '';
+        // Each family up to its own limit: a fragmented IPv4 space (an external's) would otherwise hide every IPv6 range.
+        const addresses = members
+            ? [
+                  { ...NO_ADDRESSES, v4: members.v4 },
+                  { ...NO_ADDRESSES, v6: members.v6 }
+              ]
+                  .map(family => describeAddresses(family, 8))
+                  .filter(text => text !== '')
+                  .join(', ')
+            : '';
         return `**group ${group.name}**\n\n\`${group.$cstNode?.text ?? ''}\`${addresses ? `\n\naddresses: ${addresses}` : ''}`;
     }
 }
