@@ -45,7 +45,7 @@ export const INTENT_FILE = 'network.intent';
 /**
  * The same network dual stack: IPv6 pools (a /127 per link from 2001:db8:8000::/48, a /128 per
  * loopback from 2001:db8:8001::/64), segment n also 2001:db8:n::/64 (n in hex, below 8000), the
- * internet also ::/0 on 2001:db8:ee::/64. The intents name segments, so they cover both families.
+ * internet also ::/0 on 2001:db8:8002::/64. The intents name segments, so they cover both families.
  */
 export function dualStack(network: GeneratedNetwork): GeneratedNetwork {
     const twin = network.twin
@@ -60,7 +60,7 @@ export function dualStack(network: GeneratedNetwork): GeneratedNetwork {
         )
         .replace(
             /prefixes: \[0\.0\.0\.0\/0\], (attach: \S+), address: ([\d./]+), peer: ([\d.]+) \}/,
-            'prefixes: [0.0.0.0/0, "::/0"], $1, address: [$2, "2001:db8:ee::2/64"], peer: [$3, "2001:db8:ee::1"] }'
+            'prefixes: [0.0.0.0/0, "::/0"], $1, address: [$2, "2001:db8:8002::2/64"], peer: [$3, "2001:db8:8002::1"] }'
         );
     return { ...network, twin };
 }

@@ -434,12 +434,14 @@ describe('IPv6 where the twin has it, as `netintent lab` sets it up', () => {
             'ip addr replace 198.51.100.1/30 dev eth1',
             'ip route replace default via 198.51.100.2'
         ]);
-        expect(node.exec.slice(4, 6)).toEqual([
+        // A listener may bind any address it stands for (IPv6 binds only configured ones otherwise).
+        expect(node.exec.slice(4, 7)).toEqual([
+            'sysctl -w net.ipv6.ip_nonlocal_bind=1',
             'ip -6 addr replace 2001:db8:ee::1/64 dev eth1 nodad',
             'ip -6 route replace default via 2001:db8:ee::2'
         ]);
-        expect(node.exec[6]).toMatch(/ \| ip -6 -batch -'$/);
-        const prefixes = words(shellScript(node.exec[6])!).filter(w => w.includes(':'));
+        expect(node.exec[7]).toMatch(/ \| ip -6 -batch -'$/);
+        const prefixes = words(shellScript(node.exec[7])!).filter(w => w.includes(':'));
         // ::/0 less the twin's own takes more prefixes than an external gets local routes.
         expect(prefixes).toHaveLength(MAX_LOCAL_ROUTES);
         const covered = prefixes.reduce(

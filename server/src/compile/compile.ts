@@ -14,14 +14,14 @@ import {
     type OspfConfig,
     type OspfInterface,
     type PrefixList,
-    type RouteMap,
-    type StaticRoute
+    type RouteMap
 } from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
-import { formatPrefix, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
+import { lastAddress, prefixMask } from '../net/ipv4.js';
+import { prefixMask6 } from '../net/ipv6.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { linkCostEdits } from '../twin/diff.js';
-import { hasIPv6, interfaceName, ipv4Segments, type Twin } from '../twin/model.js';
+import { hasIPv6, interfaceName, ipv4Segments, type Twin, type TwinExternal } from '../twin/model.js';
 import { compileFilters, type FilterCache } from './filter.js';
 import {
     anycastSets,
@@ -394,54 +394,76 @@ function privateAsn(index: number): number {
  * Static routes from the topology: every device reaches every prefix on its shortest paths; a
  * prefix that several devices hold (an anycast address), on its shortest paths to the nearest.
  */
+/**
+ * Static routes along the least-cost paths, in each family: toward every subnet (and external
+ * prefix) another device holds, through each first hop of an equal-cost path to its nearest
+ * holders, the next hop being the far end's address on the link.
+ */
 function compileStatic(topology: Topology, devices: Map<string, DeviceConfig>): void {
-    const twin = topology.twin;
-    const owners = new Map<string, { prefix: Prefix; devices: string[] }>();
-    const own = (device: string, prefix: Prefix) => {
-        const key = formatPrefix(prefix);
+    staticRoutesAlongPaths(topology, devices, {
+        subnets: config =>
+            config.interfaces.flatMap(i =>
+                [i.address, ...(i.secondary ?? [])].flatMap(a =>
+                    a ? [{ network: (a.address & prefixMask(a.length)) >>> 0, length: a.length }] : []
+                )
+            ),
+        externalPrefixes: external => external.prefixes,
+        nextHop: ends => ends.remoteAddress,
+        add: (config, prefix, nextHop) => config.staticRoutes.push({ prefix, nextHop })
+    });
+    staticRoutesAlongPaths(topology, devices, {
+        subnets: config =>
+            config.interfaces.flatMap(({ address6: a }) =>
+                a ? [{ network: a.address & prefixMask6(a.length), length: a.length }] : []
+            ),
+        externalPrefixes: external => external.prefixes6,
+        nextHop: ends => ends.remoteAddress6,
+        add: (config, prefix, nextHop) => config.staticRoutes6.push({ prefix, nextHop })
+    });
+}
+
+/** What compileStatic reads and writes of one family. */
+interface StaticFamily<A extends number | bigint> {
+    subnets(config: DeviceConfig): Array<{ network: A; length: number }>;
+    externalPrefixes(external: TwinExternal): ReadonlyArray<{ network: A; length: number }>;
+    nextHop(ends: ReturnType<Topology['ends']>): A | undefined;
+    add(config: DeviceConfig, prefix: { network: A; length: number }, nextHop: A): void;
+}
+
+function staticRoutesAlongPaths<A extends number | bigint>(
+    topology: Topology,
+    devices: Map<string, DeviceConfig>,
+    family: StaticFamily<A>
+): void {
+    const owners = new Map<string, { prefix: { network: A; length: number }; devices: string[] }>();
+    const own = (device: string, prefix: { network: A; length: number }) => {
+        const key = `${prefix.network}/${prefix.length}`;
         const entry = owners.get(key) ?? { prefix, devices: [] };
         if (!entry.devices.includes(device)) entry.devices.push(device);
         owners.set(key, entry);
     };
-    for (const config of devices.values()) {
-        for (const iface of config.interfaces) {
-            for (const address of [iface.address, ...(iface.secondary ?? [])]) {
-                if (address)
-                    own(config.hostname, {
-                        network: (address.address & prefixMask(address.length)) >>> 0,
-                        length: address.length
-                    });
-            }
-        }
-    }
-    for (const external of twin.externals.values()) {
-        if (external.attach) for (const prefix of external.prefixes) own(external.attach.device, prefix);
+    for (const config of devices.values()) for (const subnet of family.subnets(config)) own(config.hostname, subnet);
+    for (const external of topology.twin.externals.values()) {
+        if (external.attach)
+            for (const prefix of family.externalPrefixes(external)) own(external.attach.device, prefix);
     }
     const graph = topology.graph('cost');
     for (const config of devices.values()) {
         const paths = shortestPaths(graph, config.hostname);
-        const routes: StaticRoute[] = [];
         for (const { prefix, devices: holders } of owners.values()) {
             if (holders.includes(config.hostname)) continue;
             const nearest = Math.min(...holders.map(h => paths.distance.get(h) ?? Infinity));
+            const nextHops = new Set<A>();
             for (const holder of holders.filter(h => paths.distance.get(h) === nearest)) {
                 for (const hop of firstHops(paths, holder)) {
-                    const nextHop = topology.ends(hop.link, config.hostname).remoteAddress;
-                    if (
-                        nextHop !== undefined &&
-                        !routes.some(
-                            r =>
-                                r.prefix.network === prefix.network &&
-                                r.prefix.length === prefix.length &&
-                                r.nextHop === nextHop
-                        )
-                    ) {
-                        routes.push({ prefix, nextHop });
+                    const nextHop = family.nextHop(topology.ends(hop.link, config.hostname));
+                    if (nextHop !== undefined && !nextHops.has(nextHop)) {
+                        nextHops.add(nextHop);
+                        family.add(config, prefix, nextHop);
                     }
                 }
             }
         }
-        config.staticRoutes.push(...routes);
     }
 }
 

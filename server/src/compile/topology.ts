@@ -10,7 +10,10 @@ export interface Topology {
     links: TwinLink[];
     graph(metric: Metric): Graph;
     /** The link with this index and the ends seen from `device`. */
-    ends(link: number, device: string): { local: InterfaceKey; remote: InterfaceKey; remoteAddress?: number };
+    ends(
+        link: number,
+        device: string
+    ): { local: InterfaceKey; remote: InterfaceKey; remoteAddress?: number; remoteAddress6?: bigint };
 }
 
 export function buildTopology(twin: Twin): Topology {
@@ -43,8 +46,8 @@ export function buildTopology(twin: Twin): Topology {
         ends(index, device) {
             const link = twin.links[index];
             const [local, remote] = link.a.device === device ? [link.a, link.b] : [link.b, link.a];
-            const remoteAddress = twin.devices.get(remote.device)?.interfaces.get(remote.interface)?.address;
-            return { local, remote, remoteAddress };
+            const far = twin.devices.get(remote.device)?.interfaces.get(remote.interface);
+            return { local, remote, remoteAddress: far?.address, remoteAddress6: far?.address6 };
         }
     };
 }
