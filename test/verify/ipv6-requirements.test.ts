@@ -134,15 +134,27 @@ describe('IPv6 requirements on the square (OSPFv3)', () => {
                 'intent d { allow web -> db : tcp 7 during both }'
             ].join('\n') + '\n'
         );
-        expect(result.get('s1')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
-        expect(result.get('s1')![0].survivedBy).toBe('failure sets');
+        // OSPFv3 runs over the links OSPFv2 does: a minimum cut decides, no failure simulated.
+        expect(result.get('s1')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
+        expect(result.get('s1')![0].survivedBy).toBe('minimum cut');
         expect(result.get('s2')!.map(summary)).toEqual([
             'violated: dropped at r1: no route to 2001:db8:2::3 [r1:eth1 -- r2:eth1, r1:eth2 -- r3:eth1] r1'
         ]);
-        expect(result.get('n')!.map(summary)).toEqual(['holds (1 path, 1 scenarios)']);
+        expect(result.get('n')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
         expect(result.get('d')!.map(summary)).toEqual([
             'violated: dropped at r1: no route to 2001:db8:2::3 [r2, r3] r1'
         ]);
+    });
+
+    it("survive: where OSPFv3 is not adjacent over a link OSPFv2 is, OSPFv2's cut does not decide IPv6", async () => {
+        // Without OSPFv3 on r1:eth2, IPv6 has one way only (over r2): failing r1 -- r2 cuts it; IPv4 would survive.
+        const result = await verdicts('intent s { allow web -> db : tcp 5 survive 1 link failure }\n', devices => {
+            delete devices.get('r1')!.interfaces.find(i => i.name === 'eth2')!.ospf6;
+        });
+        expect(result.get('s')!.map(summary)).toEqual([
+            'violated: dropped at r1: no route to 2001:db8:2::3 [r1:eth1 -- r2:eth1] r1'
+        ]);
+        expect(result.get('s')![0].survivedBy).toBe('failure sets');
     });
 
     it('path constraints: the compiled network does not steer IPv6, and the verifier says where', async () => {

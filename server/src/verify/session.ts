@@ -9,14 +9,20 @@ import { contentKey } from '../common/content-key.js';
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import type { DeviceConfig, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import { addressesIntersect, IPV6, type Addresses } from '../net/family.js';
+import { addressesIntersect, type Addresses } from '../net/family.js';
 import { IntervalSet, type Bound } from '../net/interval-set.js';
-import { prefixRange } from '../net/ipv4.js';
-import { PacketSet, type Cube } from '../net/packet-set.js';
+import { PacketSet } from '../net/packet-set.js';
 import { matchSet } from './filter.js';
 import { allRequirements, forwardingProblemsOf, requirementsToVerify } from './program.js';
 import type { MovedRoutes, RoutingState } from '../simulate/routing.js';
-import { NetworkVerifier, type ForwardingProblem, type MovedRoutesOfBoth, type RequirementVerdict } from './verify.js';
+import { IPV4_ROUTING, IPV6_ROUTING, type RoutingFamily } from '../simulate/routing-family.js';
+import {
+    addressedBy,
+    NetworkVerifier,
+    type ForwardingProblem,
+    type MovedRoutesOfBoth,
+    type RequirementVerdict
+} from './verify.js';
 
 export interface SessionRun {
     compiled: CompiledNetwork;
@@ -186,6 +192,7 @@ class Rerouted {
     /** By device: the moved routes there, per family. */
     private readonly routesAt = new Map<string, { v4: MovedRoutes[]; v6: MovedRoutes<bigint>[] }>();
     private readonly moved = new Map<string, MovedAt>();
+    private readonly destinations = new Map<MovedRoutes<Bound>, IntervalSet<Bound>>();
 
     constructor(
         moved: MovedRoutesOfBoth,
@@ -218,7 +225,7 @@ class Rerouted {
         for (const device of verdict.devices) {
             const moved = this.movedAt(device);
             if (!moved) continue;
-            addressed ??= destinationsOf(effective, requirement.stateful);
+            addressed ??= addressedBy(effective, requirement.stateful);
             if (addressesIntersect(moved.toward, addressed) || moved.main) return true;
             for (const part of moved.marked) {
                 packets ??= requirement.stateful ? effective.union(effective.replies()) : effective;
@@ -242,22 +249,10 @@ class Rerouted {
             if (!routes || !config) return undefined;
             const toward: Addresses = {
                 v4: IntervalSet.fromIntervals(
-                    routes.v4.flatMap(
-                        moved =>
-                            ('router' in moved.toward
-                                ? this.verifier.destinationsVia(moved.toward.router).v4
-                                : prefixRange(moved.toward.prefix)
-                            ).intervals
-                    )
+                    routes.v4.flatMap(moved => this.destinationsOf(moved, IPV4_ROUTING).intervals)
                 ),
                 v6: IntervalSet.fromIntervals(
-                    routes.v6.flatMap(
-                        moved =>
-                            ('router' in moved.toward
-                                ? this.verifier.destinationsVia(moved.toward.router).v6
-                                : IPV6.range(moved.toward.prefix)
-                            ).intervals
-                    )
+                    routes.v6.flatMap(moved => this.destinationsOf(moved, IPV6_ROUTING).intervals)
                 )
             };
             const byTable = routesByTable(config);
@@ -281,21 +276,26 @@ class Rerouted {
         }
         return found;
     }
+
+    /** Where a moved route may lead, in its family (once per moved route: many devices share one). */
+    private destinationsOf<A extends Bound>(moved: MovedRoutes<A>, family: RoutingFamily<A>): IntervalSet<A> {
+        let found = this.destinations.get(moved) as IntervalSet<A> | undefined;
+        if (!found) {
+            const toward = moved.toward;
+            found =
+                'router' in toward
+                    ? this.verifier.destinationsVia(toward.router, family)
+                    : family.addresses.range(toward.prefix);
+            this.destinations.set(moved, found);
+        }
+        return found;
+    }
 }
 
 interface MovedAt {
     toward: Addresses;
     main: boolean;
     marked: PacketSet[];
-}
-
-/** Where packets of a requirement (and, if it is stateful, their replies) are addressed. */
-function destinationsOf(packets: PacketSet, stateful: boolean): Addresses {
-    const of = <A extends Bound>(cubes: readonly Cube<A>[]) =>
-        IntervalSet.fromIntervals(
-            cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])])
-        );
-    return { v4: of(packets.cubes), v6: of(packets.cubes6) };
 }
 
 /**

@@ -28,7 +28,7 @@ import {
     unionAddresses,
     type Addresses
 } from '../net/family.js';
-import { IPV6_ROUTING } from '../simulate/routing-family.js';
+import { IPV6_ROUTING, type RoutingFamily } from '../simulate/routing-family.js';
 import {
     describeFailures,
     failureKey,
@@ -37,7 +37,7 @@ import {
     SimNetwork,
     type Failures
 } from '../simulate/network.js';
-import { formatRange, lastAddress, prefixMask, type Prefix } from '../net/ipv4.js';
+import { formatRange, lastAddress, type Prefix } from '../net/ipv4.js';
 import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
 import { findLink, interfaceName, linkIndices, type Twin } from '../twin/model.js';
@@ -167,8 +167,8 @@ interface CutBasis {
     /** Some filter tests the outgoing interface: what it does depends on the path. */
     testsOif: boolean;
     /** Every address a static route of a main table (not a default route) covers. */
-    staticRoutes: IntervalSet;
-    subnets: Array<{ at: string; range: IntervalSet }>;
+    staticRoutes: Addresses;
+    subnets: Array<{ at: string; range: Addresses }>;
     /**
      * Per context (as JSON, without the interface): what some device may alter arriving from some
      * OSPF interface, and the devices and interfaces where one may alter any packet.
@@ -425,8 +425,6 @@ export class NetworkVerifier {
         survive: { count: number; kind: 'link' | 'node' }
     ): 'holds' | Failures | undefined {
         if (constrainsPath(requirement.constraints)) return undefined;
-        // The conditions below are worked out over IPv4's routes and subnets.
-        if (baseline.traces.some(t => t.crossing.cubes6.length > 0)) return undefined;
         const configs = this.network.configs;
         if ([...configs.values()].some(config => config.bgp)) return undefined;
         const context = this.context();
@@ -459,6 +457,9 @@ export class NetworkVerifier {
             }
         }
         const adjacencies = context.routing.ospfAdjacencies();
+        // IPv6 packets go by OSPFv3: it must be adjacent over the very links OSPFv2 is.
+        const ipv6 = [...pairs.values()].some(pair => pair.packets.cubes6.length > 0);
+        if (ipv6 && !sameLinks(adjacencies, context.routing6.ospfAdjacencies())) return undefined;
         const failures: Failures = { ...NO_FAILURES, links: new Set(), devices: new Set() };
         for (const { from, to, packets } of pairs.values()) {
             if (!this.connectivityDecides(from, to, packets, requirement.stateful, adjacencies)) return undefined;
@@ -515,14 +516,11 @@ export class NetworkVerifier {
     ): boolean {
         const basis = (this.cutBasis ??= this.buildCutBasis(adjacencies));
         if (basis.testsOif) return false;
-        const destinations = IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.dst.intervals));
-        const addresses = stateful
-            ? destinations.union(IntervalSet.fromIntervals(packets.cubes.flatMap(cube => cube.src.intervals)))
-            : destinations;
-        if (basis.staticRoutes.intersects(addresses)) return false;
+        const addresses = addressedBy(packets, stateful);
+        if (addressesIntersect(basis.staticRoutes, addresses)) return false;
         // The addresses are on the two segments only: no other interface has a subnet among them.
         const ends = new Set([`${from.device}:${from.interface}`, `${to.device}:${to.interface}`]);
-        if (basis.subnets.some(s => !ends.has(s.at) && s.range.intersects(addresses))) return false;
+        if (basis.subnets.some(s => !ends.has(s.at) && addressesIntersect(s.range, addresses))) return false;
         const replies = stateful ? packets.replies() : PacketSet.EMPTY;
         const { FORWARD, REPLY_ESTABLISHED, REPLY_NEW } = CUT_CONTEXTS;
         // Only where a device may alter some packets from an interface is it run on them (see passesUntouched).
@@ -597,27 +595,28 @@ export class NetworkVerifier {
                     this.shared.evaluator(c).dependsOnOif('forward') ||
                     this.shared.evaluator(c).dependsOnOif('postrouting')
             ),
-            staticRoutes: IntervalSet.fromIntervals(
-                configs.flatMap(c =>
-                    c.staticRoutes
-                        .filter(r => r.table === undefined && r.prefix.length > 0)
-                        .flatMap(r => range(r.prefix).intervals)
+            staticRoutes: {
+                v4: IntervalSet.fromIntervals(
+                    configs.flatMap(c =>
+                        c.staticRoutes
+                            .filter(r => r.table === undefined && r.prefix.length > 0)
+                            .flatMap(r => range(r.prefix).intervals)
+                    )
+                ),
+                v6: IntervalSet.fromIntervals(
+                    configs.flatMap(c =>
+                        c.staticRoutes6.filter(r => r.prefix.length > 0).flatMap(r => IPV6.range(r.prefix).intervals)
+                    )
                 )
-            ),
+            },
             subnets: configs.flatMap(c =>
-                c.interfaces.flatMap(i =>
-                    i.address
-                        ? [
-                              {
-                                  at: `${c.hostname}:${i.name}`,
-                                  range: range({
-                                      network: (i.address.address & prefixMask(i.address.length)) >>> 0,
-                                      length: i.address.length
-                                  })
-                              }
-                          ]
-                        : []
-                )
+                c.interfaces.flatMap(i => {
+                    const port = this.network.port(c.hostname, i.name);
+                    if (!port?.subnet && !port?.subnet6) return [];
+                    const v4 = port.subnet ? range(port.subnet) : IntervalSet.EMPTY;
+                    const v6 = port.subnet6 ? IPV6.range(port.subnet6) : IntervalSet.EMPTY6;
+                    return [{ at: `${c.hostname}:${i.name}`, range: { v4, v6 } }];
+                })
             ),
             mayAlter
         };
@@ -672,10 +671,11 @@ export class NetworkVerifier {
         return { v4, v6 };
     }
 
-    /** The destinations whose routes may rest on a router's shortest-path tree, in either family. */
-    destinationsVia(router: string): Addresses {
-        const context = this.context();
-        return { v4: context.routing.ospfDestinationsVia(router), v6: context.routing6.ospfDestinationsVia(router) };
+    /** The destinations of a family whose routes may rest on a router's shortest-path tree. */
+    destinationsVia<A extends Bound>(router: string, family: RoutingFamily<A>): IntervalSet<A> {
+        const { routing, routing6 } = this.context();
+        const state = (family.version === 4 ? routing : routing6) as unknown as RoutingState<A>;
+        return state.ospfDestinationsVia(router);
     }
 
     /**
@@ -1256,6 +1256,30 @@ function linkRoutedPackets6(network: SimNetwork): { packets: PacketSet; connecti
     );
     const toLinks = PacketSet.cube6({ dst: subnets });
     return { packets: toLinks, connections: toLinks.union(PacketSet.cube6({ src: subnets })) };
+}
+
+/** Whether two sets of adjacencies run over the same links from the same devices. */
+function sameLinks(
+    a: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>,
+    b: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>
+): boolean {
+    const links = (edges: ReadonlyArray<{ to: string; link: number }>) =>
+        edges
+            .map(e => `${e.link}>${e.to}`)
+            .sort()
+            .join();
+    return (
+        a.size === b.size && [...a].every(([device, edges]) => b.has(device) && links(edges) === links(b.get(device)!))
+    );
+}
+
+/** Every address packets are sent to (and for a connection, from: its replies' destinations), per family. */
+export function addressedBy(packets: PacketSet, stateful: boolean): Addresses {
+    const of = <A extends Bound>(cubes: ReadonlyArray<{ dst: IntervalSet<A>; src: IntervalSet<A> }>) =>
+        IntervalSet.fromIntervals(
+            cubes.flatMap(cube => [...cube.dst.intervals, ...(stateful ? cube.src.intervals : [])])
+        );
+    return { v4: of(packets.cubes), v6: of(packets.cubes6) };
 }
 
 /** The distinct device paths listed, in a stable order (by their devices). */
