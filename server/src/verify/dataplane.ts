@@ -17,7 +17,7 @@ import { ruleLocation, type DeviceConfig, type FilterHook, type Unmodelled } fro
 import type { Addresses } from '../net/family.js';
 import { IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
 import { formatAddress, formatPrefix, prefixContains, prefixMask } from '../net/ipv4.js';
-import { formatPrefix6, NOT_FORWARDED6 } from '../net/ipv6.js';
+import { formatPrefix6, LINK_LOCAL6, MULTICAST6, NOT_FORWARDED6 } from '../net/ipv6.js';
 import { describePacket, PacketSet, type Family } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
 import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
@@ -130,6 +130,11 @@ const MAX_HOPS = 64;
 
 /** IPv6 packets no router forwards, by their source or destination. */
 const NOT_FORWARDED_PACKETS6 = PacketSet.cube6({ src: NOT_FORWARDED6 }).union(PacketSet.cube6({ dst: NOT_FORWARDED6 }));
+/**
+ * IPv6 packets to a link-local or multicast address: the device takes them itself where the
+ * address is its own or a group it is in (the twin has neither), else no router forwards them.
+ */
+const ON_LINK_PACKETS6 = PacketSet.cube6({ dst: LINK_LOCAL6.union(MULTICAST6) });
 
 /** One way the routing decision sends packets on. */
 type Decision =
@@ -609,7 +614,10 @@ export class DataPlane {
         const at = (ctMark: number): Hop => (ctMark === 0 ? hop : { ...hop, ctMark });
         for (const group of this.hook(config, 'prerouting', packets, context, hop, steps)) {
             const local = toOwn(group.packets) ? group.packets.intersect(ownPackets) : PacketSet.EMPTY;
-            const onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
+            const onLink =
+                group.packets.cubes6.length > 0 ? group.packets.intersect(ON_LINK_PACKETS6) : PacketSet.EMPTY;
+            let onward = local.isEmpty() ? group.packets : group.packets.subtract(local);
+            if (!onLink.isEmpty()) onward = onward.subtract(onLink);
             // Addressed to the device itself: the input hook, then delivered to it.
             const inputHooks: FilterHook[] = ingress === undefined ? [] : ['input'];
             for (const delivered of this.hooks(config, inputHooks, { ...group, packets: local }, context, hop, steps)) {
@@ -618,6 +626,19 @@ export class DataPlane {
                     hop: at(delivered.ctMark),
                     packets: delivered.packets,
                     fate: { kind: 'delivered', place: this.placeOfDevice(device) }
+                });
+            }
+            // To a link-local or multicast address: the input hook too; past it, whether the device holds the address is not known.
+            for (const taken of this.hooks(config, inputHooks, { ...group, packets: onLink }, context, hop, steps)) {
+                steps.push({
+                    kind: 'end',
+                    hop: at(taken.ctMark),
+                    packets: taken.packets,
+                    fate: {
+                        kind: 'unknown',
+                        device,
+                        reason: `${device}: ${describePacket(taken.packets.witness()!)} is to a link-local or multicast address, which the device may hold itself (the twin has no link-local addresses or groups)`
+                    }
                 });
             }
             // The routing decision takes the mark the prerouting hook gave the packets.
@@ -767,16 +788,18 @@ export class DataPlane {
             );
         }
         if (!remaining.isEmpty()) this.route(device, remaining, 4, this.shared.cuts, recording(), decisions);
-        const ipv6 = ipv4 === packets ? PacketSet.EMPTY : packets.family(6);
+        let ipv6 = ipv4 === packets ? PacketSet.EMPTY : packets.family(6);
+        // What the input hook took (see stepsWith) never comes here: a link-local source is left.
         const scoped = ipv6.isEmpty() ? PacketSet.EMPTY : ipv6.intersect(NOT_FORWARDED_PACKETS6);
-        if (!scoped.isEmpty())
+        if (!scoped.isEmpty()) {
             decisions.push({
                 kind: 'dropped',
                 packets: scoped,
-                reason: `dropped at ${device}: a router does not forward ${describePacket(scoped.witness()!)} (link-local, multicast, unspecified or loopback address)`
+                reason: `dropped at ${device}: a router does not forward ${describePacket(scoped.witness()!)} (a link-local source, or the unspecified or loopback address)`
             });
-        const routed = scoped.isEmpty() ? ipv6 : ipv6.subtract(scoped);
-        if (!routed.isEmpty()) this.route(device, routed, 6, this.shared.cuts6, recording(), decisions);
+            ipv6 = ipv6.subtract(scoped);
+        }
+        if (!ipv6.isEmpty()) this.route(device, ipv6, 6, this.shared.cuts6, recording(), decisions);
         made.unshift({ decisions, lookups });
         if (made.length > MAX_RECORDS_KEPT) made.pop();
         return decisions;
