@@ -9,11 +9,24 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import { verifyProgram } from '../../server/src/verify/program.js';
+import type { DeviceConfig } from '../../server/src/config/model.js';
 import { renderDaemons, renderFrrConf } from '../../server/src/config/frr/render.js';
 import { formatAddress6, formatPrefix6 } from '../../server/src/net/ipv6.js';
 import { sampleProgram } from '../support/samples.js';
 import { requireTool, sbin } from '../support/system.js';
 import { temporaryFolder } from '../support/temporary.js';
+
+/** Every device's frr.conf passes FRR's own checker (vtysh -C), where FRR is installed. */
+function expectFrrAccepts(devices: ReadonlyMap<string, DeviceConfig>): void {
+    if (!requireTool('vtysh', 'frr')) return;
+    const folder = temporaryFolder('netintent-frr-dual-');
+    for (const [name, config] of devices) {
+        const file = path.join(folder, `${name}.conf`);
+        fs.writeFileSync(file, renderFrrConf(config));
+        const run = spawnSync(sbin('vtysh'), ['-C', '-f', file], { encoding: 'utf8' });
+        expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
+    }
+}
 
 describe('the routing of a dual-stack twin', async () => {
     const program = await sampleProgram('dual-stack');
@@ -59,14 +72,7 @@ describe('the routing of a dual-stack twin', async () => {
     });
 
     it("every frr.conf passes FRR's own checker (vtysh -C)", () => {
-        if (!requireTool('vtysh', 'frr')) return;
-        const folder = temporaryFolder('netintent-frr-dual-');
-        for (const [name, config] of compiled.devices) {
-            const file = path.join(folder, `${name}.conf`);
-            fs.writeFileSync(file, renderFrrConf(config));
-            const run = spawnSync(sbin('vtysh'), ['-C', '-f', file], { encoding: 'utf8' });
-            expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
-        }
+        expectFrrAccepts(compiled.devices);
     });
 
     it('a link cost edit in the twin moves the OSPFv2 and OSPFv3 costs together, nothing else', () => {
@@ -108,15 +114,7 @@ describe('the routing of a dual-stack twin with static routes', async () => {
     });
 
     it("every frr.conf passes FRR's own checker (vtysh -C), and IPv6 requirements hold as with OSPF", () => {
-        if (requireTool('vtysh', 'frr')) {
-            const folder = temporaryFolder('netintent-frr-static6-');
-            for (const [name, config] of compiled.devices) {
-                const file = path.join(folder, `${name}.conf`);
-                fs.writeFileSync(file, renderFrrConf(config));
-                const run = spawnSync(sbin('vtysh'), ['-C', '-f', file], { encoding: 'utf8' });
-                expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
-            }
-        }
+        expectFrrAccepts(compiled.devices);
         const verdicts = [...verifyProgram(program, compiled.devices).verdicts].map(
             ([r, v]) => `${r.intent}:${r.location.range.start.line} ${v.verdict}`
         );

@@ -15,6 +15,7 @@ import {
     intersectAddresses,
     IPV4,
     IPV6,
+    inFamily,
     isEmptyAddresses,
     subtractAddresses,
     type Addresses
@@ -421,7 +422,7 @@ function pickTrials(requirement: Requirement, verdict: RequirementVerdict, live:
     const counterexample = verdict.counterexample;
     const counterFamily: Family | undefined = counterexample && (counterexample.packet.dst.includes(':') ? 6 : 4);
     if (counterexample?.forged) {
-        const to = live.find(l => holds(l.addresses, counterexample.packet.dst));
+        const to = live.find(l => holdsAddress(l.addresses, counterexample.packet.dst));
         const from = live.find(l => l.place.name === counterexample.origin && l.place.kind === 'segment');
         return from && to ? [{ packet: counterexample.packet, from, to, forged: true }] : [];
     }
@@ -443,8 +444,7 @@ function firstAttempt(
     family: Family,
     near: PacketSet | undefined
 ): Attempt | undefined {
-    const only = (addresses: Addresses): Addresses =>
-        family === 4 ? { v4: addresses.v4, v6: IntervalSet.EMPTY6 } : { v4: IntervalSet.EMPTY, v6: addresses.v6 };
+    const only = (addresses: Addresses) => inFamily(addresses, family);
     for (const flow of requirement.flows) {
         const source = only({ v4: flow.source.addresses, v6: flow.source.addresses6 });
         const destination = only({ v4: flow.destination.addresses, v6: flow.destination.addresses6 });
@@ -480,7 +480,7 @@ function nearDestination(text: string): PacketSet {
 }
 
 /** Whether addresses of either family hold an address written as text. */
-function holds(addresses: Addresses, text: string): boolean {
+function holdsAddress(addresses: Addresses, text: string): boolean {
     const v6 = parseAddress6(text);
     return v6 === undefined ? addresses.v4.has(parseAddress(text) ?? -1) : addresses.v6.has(v6);
 }
@@ -496,9 +496,9 @@ export function forgedSourceTrials(state: LabState, program: IntentProgram): For
     const trials: ForgedTrial[] = [];
     for (const from of live.filter(l => l.place.kind === 'segment' && l.interface === 'br0')) {
         // In each family the test host has an address in (without one it could not send at all).
-        for (const only of [onlyIPv4, onlyIPv6]) {
-            if (isEmptyAddresses(only(from.addresses))) continue;
-            const chosen = forgedPacket(from, live, allows, only) ?? anyForgedPacket(from, live, allows, only);
+        for (const family of FAMILIES) {
+            if (isEmptyAddresses(inFamily(from.addresses, family))) continue;
+            const chosen = forgedPacket(from, live, allows, family) ?? anyForgedPacket(from, live, allows, family);
             if (!chosen) continue;
             trials.push({
                 from: from.place.name,
@@ -511,17 +511,13 @@ export function forgedSourceTrials(state: LabState, program: IntentProgram): For
     return trials;
 }
 
-/** The addresses of one family (the other's left empty). */
-type FamilyPart = (addresses: Addresses) => Addresses;
-const onlyIPv4: FamilyPart = a => ({ v4: a.v4, v6: IntervalSet.EMPTY6 });
-const onlyIPv6: FamilyPart = a => ({ v4: IntervalSet.EMPTY, v6: a.v6 });
-
 function forgedPacket(
     from: LivePlace,
     live: LivePlace[],
     allows: Requirement[],
-    only: FamilyPart
+    family: Family
 ): { packet: Packet; to: LivePlace; claims: string } | undefined {
+    const only = (addresses: Addresses) => inFamily(addresses, family);
     for (const requirement of allows) {
         for (const flow of requirement.flows) {
             const source = only({ v4: flow.source.addresses, v6: flow.source.addresses6 });
@@ -554,8 +550,9 @@ function anyForgedPacket(
     from: LivePlace,
     live: LivePlace[],
     allows: Requirement[],
-    only: FamilyPart
+    family: Family
 ): { packet: Packet; to: LivePlace; claims: string } | undefined {
+    const only = (addresses: Addresses) => inFamily(addresses, family);
     const others = live.filter(l => l.place !== from.place && l.place.kind === 'segment');
     const wanted = (l: LivePlace) =>
         allows.some(r =>

@@ -141,6 +141,11 @@ export function addressesIntersect(a: Addresses, b: Addresses): boolean {
     return a.v4.intersects(b.v4) || a.v6.intersects(b.v6);
 }
 
+/** The addresses of one family (the other's left empty). */
+export function inFamily(a: Addresses, family: Family): Addresses {
+    return family === 4 ? { v4: a.v4, v6: IntervalSet.EMPTY6 } : { v4: IntervalSet.EMPTY, v6: a.v6 };
+}
+
 export function isEmptyAddresses(a: Addresses): boolean {
     return a.v4.isEmpty() && a.v6.isEmpty();
 }
