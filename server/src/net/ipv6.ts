@@ -40,8 +40,13 @@ export function formatAddress6(address: bigint): string {
     return new ipaddr.IPv6(parts).toRFC5952String();
 }
 
+/** The mask of each prefix length, computed once: lookups mask addresses millions of times. */
+const MASKS6 = Array.from({ length: 129 }, (_, length) =>
+    length === 0 ? 0n : (ALL_ONES << BigInt(128 - length)) & ALL_ONES
+);
+
 export function prefixMask6(length: number): bigint {
-    return length === 0 ? 0n : (ALL_ONES << BigInt(128 - length)) & ALL_ONES;
+    return MASKS6[length];
 }
 
 export interface ParsedPrefix6 {

@@ -114,7 +114,8 @@ export interface MovedRoutes<A extends Bound = number> {
  */
 export class RoutingState<A extends Bound = number> {
     private readonly routes = new Map<string, Route<A> | null>();
-    private readonly lookups = new Map<string, Route<A> | null>();
+    /** Per device, the route of each address class (by its index in the universe). */
+    private readonly lookups = new Map<string, Array<Route<A> | null>>();
     private readonly tableLookups = new WeakMap<DeviceConfig, Map<string, Route<A> | null>>();
     /** Prefixes whose BGP paths are being computed (a static route resolving through one waits for nothing). */
     private readonly bgpComputing = new Set<string>();
@@ -160,18 +161,21 @@ export class RoutingState<A extends Bound = number> {
 
     /** Longest-prefix match: the route that forwards a packet to `address` at `device`. */
     lookup(device: string, address: A): Route<A> | undefined {
-        const k = `${device}|${address}`;
-        let found = this.lookups.get(k);
+        // Every address of a class is contained by the same prefixes, so has the same route.
+        const index = this.universe.classOf(address);
+        let routes = this.lookups.get(device);
+        if (!routes) this.lookups.set(device, (routes = []));
+        let found = routes[index];
         if (found === undefined) {
             found = null;
-            for (const prefix of this.universe.containing(address)) {
+            for (const prefix of this.universe.classContaining(index)) {
                 const route = this.route(device, prefix);
                 if (route) {
                     found = route;
                     break;
                 }
             }
-            this.lookups.set(k, found);
+            routes[index] = found;
         }
         return found ?? undefined;
     }
@@ -893,6 +897,10 @@ function samePaths(a: BgpPath[], b: BgpPath[]): boolean {
 /** Every prefix any device could route, for longest-prefix matching, in one family. */
 export class PrefixUniverse<A extends Bound = number> {
     private readonly byLength: Array<Map<A, PrefixOf<A>>>;
+    /** The lengths some prefix has, longest first: an IPv6 lookup then masks a handful of times, not 129. */
+    private readonly lengths: number[];
+    private classStarts?: A[];
+    private readonly prefixesOfClass: Array<PrefixOf<A>[] | undefined> = [];
 
     constructor(
         configs: Iterable<DeviceConfig>,
@@ -903,6 +911,7 @@ export class PrefixUniverse<A extends Bound = number> {
         // routing when only filters and steering change must find them in tables added later.
         this.add({ network: family.mask(family.all.intervals[0][0], 0), length: 0 });
         for (const config of configs) for (const prefix of family.prefixesOf(config)) this.add(prefix);
+        this.lengths = this.byLength.flatMap((map, length) => (map.size > 0 ? [length] : [])).reverse();
     }
 
     private add(prefix: PrefixOf<A>): void {
@@ -917,15 +926,37 @@ export class PrefixUniverse<A extends Bound = number> {
     /** The prefixes that contain an address, longest first. */
     containing(address: A): PrefixOf<A>[] {
         const out: PrefixOf<A>[] = [];
-        for (let length = this.byLength.length - 1; length >= 0; length--) {
+        for (const length of this.lengths) {
             const found = this.byLength[length].get(this.family.mask(address, length));
             if (found) out.push(found);
         }
         return out;
     }
 
-    /** Every boundary where the set of containing prefixes changes (the start of each address class). */
-    boundaries(): A[] {
+    /** Every boundary where the set of containing prefixes changes (the start of each address class), in order. */
+    boundaries(): readonly A[] {
+        return (this.classStarts ??= this.computeBoundaries());
+    }
+
+    /** The index of the address class an address is in (its place in boundaries()). */
+    classOf(address: A): number {
+        const starts = this.boundaries();
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (starts[mid] <= address) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    /** The prefixes that contain the addresses of a class, longest first. */
+    classContaining(index: number): readonly PrefixOf<A>[] {
+        return (this.prefixesOfClass[index] ??= this.containing(this.boundaries()[index]));
+    }
+
+    private computeBoundaries(): A[] {
         const [[first, top]] = this.family.all.intervals;
         const points = new Set<A>([first]);
         for (const map of this.byLength) {
