@@ -585,6 +585,19 @@ describe('the daemons file', () => {
         ]);
     });
 
+    it('ospf6d: modelled where it runs; with ospf6d=no router ospf6 is left out, with a note at that line', () => {
+        const frr = `${FRR}router ospf6\n ospf6 router-id 10.255.0.1\nexit\n`;
+        const on = load('ospfd=yes\nospf6d=yes\nbgpd=yes\n', frr);
+        expect(on.lines).toEqual([]);
+        expect(on.config.ospf6).toBeDefined();
+        const off = load('ospfd=yes\nospf6d=no\nbgpd=yes\n', frr);
+        expect(off.config.ospf6).toBeUndefined();
+        expect(off.config.unmodelled).toEqual([]);
+        expect(off.lines).toEqual([
+            'daemons:2 info frr-daemon-off: ospf6d=no: FRR does not run ospf6d on r1, so the router ospf6 section of frr.conf does nothing; verification leaves it out.'
+        ]);
+    });
+
     it('routing daemons netintent does not model, other profiles and instances are unmodelled; pbrd without a pbr-map is harmless', () => {
         const { config, lines } = load(
             'ospfd=yes\nbgpd="yes"\nisisd=yes\nripd=no\npbrd=yes\nfrr_profile="datacenter"\nospfd_instances=1,2\nbgpd_options="-A 127.0.0.1 -F datacenter"\nsource /etc/other\n'
@@ -615,7 +628,10 @@ describe('IPv6: interface addresses, OSPFv3 and static routes', () => {
         ospf6: { routerId: 0x0aff0001, redistribute: ['static'], defaultOriginate: true },
         staticRoutes6: [
             { prefix: { network: 0n, length: 0 }, nextHop: parseAddress6('2001:db8:ee::1')! },
-            { prefix: parsePrefix6('2001:db8:99::/48')!.prefix, nextHop: 'blackhole', distance: 200 }
+            { prefix: parsePrefix6('2001:db8:99::/48')!.prefix, nextHop: 'blackhole', distance: 200 },
+            // A steering table's routes.
+            { prefix: { network: 0n, length: 0 }, nextHop: parseAddress6('2001:db8:fffe::3')!, table: 1000 },
+            { prefix: { network: 0n, length: 0 }, nextHop: 'blackhole', distance: 254, table: 1000 }
         ],
         interfaces: [
             {
@@ -646,7 +662,9 @@ describe('IPv6: interface addresses, OSPFv3 and static routes', () => {
         expect(text).toContain(
             'router ospf6\n ospf6 router-id 10.255.0.1\n redistribute static\n default-information originate\n'
         );
-        expect(text).toContain('ipv6 route ::/0 2001:db8:ee::1\nipv6 route 2001:db8:99::/48 blackhole 200\n');
+        expect(text).toContain(
+            'ipv6 route ::/0 2001:db8:ee::1\nipv6 route 2001:db8:99::/48 blackhole 200\nipv6 route ::/0 2001:db8:fffe::3 table 1000\nipv6 route ::/0 blackhole 254 table 1000\n'
+        );
         if (!requireTool('vtysh', 'frr')) return;
         const file = path.join(temporaryFolder('ni-frr6-'), 'frr.conf');
         fs.writeFileSync(file, text);

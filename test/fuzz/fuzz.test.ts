@@ -562,9 +562,15 @@ function configProblems(
         let diagnostics: Diagnostic[];
         if (kind === 'frr') {
             ({ config, diagnostics } = parseFrrConf(text, `${device}/frr.conf`, device));
-            config = { ...config, filter: original.filter, ipRules: original.ipRules, unmodelled: config.unmodelled };
+            config = {
+                ...config,
+                filter: original.filter,
+                ipRules: original.ipRules,
+                ipRules6: original.ipRules6,
+                unmodelled: config.unmodelled
+            };
         } else {
-            config = { ...original, filter: { chains: [] }, ipRules: [], unmodelled: [] };
+            config = { ...original, filter: { chains: [] }, ipRules: [], ipRules6: [], unmodelled: [] };
             ({ diagnostics } = parseNftables(config, text, `${device}/nftables.nft`));
         }
         const flaws = diagnostics.flatMap(d => diagnosticProblems(d, true, true));

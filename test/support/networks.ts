@@ -26,3 +26,28 @@ segments:
 externals:
   internet: { prefixes: [0.0.0.0/0], attach: r2:eth9, address: 203.0.113.2/30, peer: 203.0.113.1 }
 ${extra}`;
+
+/**
+ * The square with IPv6 pools; its segments and uplink are IPv6-only (the requirements' packets all
+ * IPv6), or with `dualStack` have both families.
+ */
+export const SQUARE6 = (routing = 'ospf', dualStack = false) =>
+    SQUARE(routing)
+        .replace(
+            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
+            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24, links6: "2001:db8:ff00::/48", loopbacks6: "2001:db8:fffe::/64" }'
+        )
+        .replace(
+            'prefix: 10.1.1.0/24',
+            `prefix: ${dualStack ? '[10.1.1.0/24, "2001:db8:1::/64"]' : '"2001:db8:1::/64"'}`
+        )
+        .replace(
+            'prefix: 10.1.2.0/24',
+            `prefix: ${dualStack ? '[10.1.2.0/24, "2001:db8:2::/64"]' : '"2001:db8:2::/64"'}`
+        )
+        .replace(
+            'prefixes: [0.0.0.0/0], attach: r2:eth9, address: 203.0.113.2/30, peer: 203.0.113.1',
+            dualStack
+                ? 'prefixes: [0.0.0.0/0, "::/0"], attach: r2:eth9, address: [203.0.113.2/30, "2001:db8:ee::2/64"], peer: [203.0.113.1, "2001:db8:ee::1"]'
+                : 'prefixes: ["::/0"], attach: r2:eth9, address: "2001:db8:ee::2/64", peer: "2001:db8:ee::1"'
+        );

@@ -7,22 +7,8 @@ import type { compileNetwork } from '../../server/src/compile/compile.js';
 import { ICMPV6 } from '../../server/src/net/packet-set.js';
 import { parseAddress6 } from '../../server/src/net/ipv6.js';
 import { ingressFilter } from '../support/filters.js';
-import { SQUARE } from '../support/networks.js';
+import { SQUARE6 } from '../support/networks.js';
 import { summary, verdictsOn } from '../support/verdicts.js';
-
-/** The square with IPv6 pools; its segments and uplink are IPv6-only (the requirements' packets all IPv6). */
-const SQUARE6 = (routing = 'ospf') =>
-    SQUARE(routing)
-        .replace(
-            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24 }',
-            'pools: { links: 10.0.0.0/24, loopbacks: 10.255.0.0/24, links6: "2001:db8:ff00::/48", loopbacks6: "2001:db8:fffe::/64" }'
-        )
-        .replace('prefix: 10.1.1.0/24', 'prefix: "2001:db8:1::/64"')
-        .replace('prefix: 10.1.2.0/24', 'prefix: "2001:db8:2::/64"')
-        .replace(
-            'prefixes: [0.0.0.0/0], attach: r2:eth9, address: 203.0.113.2/30, peer: 203.0.113.1',
-            'prefixes: ["::/0"], attach: r2:eth9, address: "2001:db8:ee::2/64", peer: "2001:db8:ee::1"'
-        );
 
 const verdicts = (intents: string, configure?: (devices: ReturnType<typeof compileNetwork>['devices']) => void) =>
     verdictsOn(SQUARE6(), intents, configure);
@@ -157,11 +143,6 @@ describe('IPv6 requirements on the square (OSPFv3)', () => {
         expect(result.get('s')![0].survivedBy).toBe('failure sets');
     });
 
-    it('path constraints: the compiled network does not steer IPv6, and the verifier says where', async () => {
-        const result = await verdicts('intent v { allow web -> db : tcp 1 via r3 }\n');
-        expect(result.get('v')!.map(summary)).toEqual(['violated: the path r1 → r2 → r4 does not pass r3 [] r1 r2 r4']);
-    });
-
     it('link-local and multicast destinations: unknown (the device may hold them); an external ::/0 holds none', async () => {
         const result = await verdicts(
             'intent o { allow web -> prefix fe80::/10 : tcp 443 oneway }\nintent m { deny web -> prefix ff02::/16 }\nintent e { allow web -> external internet : tcp 443 }\n'
@@ -179,5 +160,71 @@ describe('IPv6 requirements on the square (OSPFv3)', () => {
         expect(open.get('m')!.map(summary)[0]).toMatch(
             /^unknown: r1: tcp 2001:db8:1::\d+ -> ff02::[\d:]+ is to a link-local or multicast address, which the device may hold itself/
         );
+    });
+});
+
+/** Mirrors the IPv4 steering tests (requirements.test.ts, "path constraints") with IPv6 packets. */
+describe('IPv6 path constraints on the square: steered by ip6 dscp, ip -6 rule and ipv6 route … table N', () => {
+    it('via, avoid, hops, latency hold where the compiler steers, and not without its IPv6 policy rules', async () => {
+        const intents =
+            [
+                'intent v { allow web -> db : tcp 1 via r3 }',
+                'intent x { allow web -> db : tcp 2 avoid r2 }',
+                'intent h { allow web -> db : tcp 3 hops <= 3 }',
+                'intent l { allow web -> db : tcp 4 latency <= 2ms }'
+            ].join('\n') + '\n';
+        const result = await verdicts(intents);
+        for (const name of ['v', 'x', 'h', 'l'])
+            expect(result.get(name)!.map(summary), name).toEqual(['holds (1 path, 0 scenarios)']);
+        expect(result.get('v')![0].pathDevices).toEqual([['r1', 'r3', 'r4']]);
+        // The shortest path, r1 → r2 → r4, meets none but the hops: the IPv6 rules are what steers.
+        const unsteered = await verdicts(intents, devices => {
+            for (const d of devices.values()) d.ipRules6 = [];
+        });
+        expect(unsteered.get('v')!.map(summary)).toEqual([
+            'violated: the path r1 → r2 → r4 does not pass r3 [] r1 r2 r4'
+        ]);
+        expect(unsteered.get('x')!.map(summary)).toEqual([
+            'violated: the path r1 → r2 → r4 passes r2, which it must avoid [] r1 r2 r4'
+        ]);
+        expect(unsteered.get('l')!.map(summary)).toEqual([
+            'violated: the path r1 → r2 → r4 takes 10ms (5ms + 5ms), more than latency <= 2ms [] r1 r2 r4'
+        ]);
+        // IPv4's rules never select a table for IPv6 packets.
+        const v4Only = await verdicts(intents, devices => {
+            for (const d of devices.values()) d.ipRules = [...d.ipRules, ...d.ipRules6];
+            for (const d of devices.values()) d.ipRules6 = [];
+        });
+        expect(v4Only.get('v')![0].verdict).toBe('violated');
+    });
+
+    it('via survives what OSPFv3 survives; cut off from its waypoint, the traffic is dropped, never sent around it', async () => {
+        const result = await verdicts(
+            [
+                'scenario r3-gone {\n  fail link r1:eth2 -- r3:eth1\n  fail link r3:eth2 -- r4:eth2\n}',
+                'intent v { allow web -> db : tcp 1 via r3 survive 1 link failure }',
+                'intent g { allow web -> db : tcp 2 via r3 during r3-gone }'
+            ].join('\n') + '\n'
+        );
+        expect(result.get('v')!.map(summary)).toEqual(['holds (1 path, 2 scenarios)']);
+        expect(result.get('g')!.map(summary)).toEqual([
+            'violated: dropped at r1: no path through r3 (the steering table 1000 holds only its blackhole) [r1:eth2 -- r3:eth1, r3:eth2 -- r4:eth2] r1'
+        ]);
+    });
+
+    it('a pinned path whose next hop is gone fails closed, naming the next hop', async () => {
+        const result = await verdicts(
+            'scenario cut { fail link r1:eth2 -- r3:eth1 }\nintent l { allow web -> db : tcp 4 latency <= 2ms during cut }\n'
+        );
+        expect(result.get('l')!.map(summary)[0]).toMatch(
+            /^violated: dropped at r1: the next hop of its pinned path, r3 \(2001:db8:ff00::[0-9a-f]+\), cannot be reached \(the steering table 1000 holds only its blackhole\)/
+        );
+    });
+
+    it('violated where no path meets the constraints', async () => {
+        const result = await verdicts('intent n { allow web -> db : tcp 5 avoid r2 avoid r3 }\n');
+        expect(result.get('n')!.map(summary)).toEqual([
+            'violated: the path r1 → r2 → r4 passes r2, which it must avoid [] r1 r2 r4'
+        ]);
     });
 });

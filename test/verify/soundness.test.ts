@@ -95,6 +95,7 @@ function handEdited(config: DeviceConfig, edit: (text: string) => string): void 
     );
     config.filter = read.filter;
     config.ipRules = read.ipRules;
+    config.ipRules6 = read.ipRules6;
     config.unmodelled = read.unmodelled;
 }
 

@@ -41,6 +41,7 @@ describe('nftables and policy routing read back', () => {
             expect(parsed.diagnostics).toEqual([]);
             expect(read.unmodelled).toEqual([]);
             expect(read.ipRules, config.hostname).toEqual(config.ipRules);
+            expect(read.ipRules6, config.hostname).toEqual(config.ipRules6);
             // Same packets accepted at every hook, from every interface, in every state.
             const compiled = new FilterEvaluator(config.filter);
             const readBack = new FilterEvaluator(read.filter);

@@ -4,6 +4,7 @@
  * network's edges and firewalls, and policy routes where a path constraint needs steering. What it
  * cannot realise it leaves for the verifier to report, with a warning at the statement.
  */
+import { contentKey } from '../common/content-key.js';
 import type { Diagnostic } from '../common/diagnostic.js';
 import {
     emptyDevice,
@@ -29,6 +30,7 @@ import {
     deviceSteering,
     waypointKey,
     type DeviceSteering,
+    type WaypointAddresses,
     type SteeringCache,
     type SteeringRule
 } from './steering.js';
@@ -127,7 +129,9 @@ export function compileNetwork(program: IntentProgram, previous?: CompiledNetwor
             ...base,
             filter,
             ipRules: own.ipRules,
-            staticRoutes: [...base.staticRoutes, ...own.tableRoutes]
+            staticRoutes: [...base.staticRoutes, ...own.tableRoutes],
+            ipRules6: own.ipRules6,
+            staticRoutes6: [...base.staticRoutes6, ...own.tableRoutes6]
         };
         setRuleLayout(config, filterRuleLocations);
         devices.set(name, before && sameDevice(before, config, base) ? before : config);
@@ -188,18 +192,21 @@ function sameDevice(before: DeviceConfig, after: DeviceConfig, base: DeviceConfi
             before.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? [],
             after.filter.chains.find(c => c.name === STEER_CHAIN)?.rules ?? []
         ) &&
-        JSON.stringify([before.ipRules, before.staticRoutes]) === JSON.stringify([after.ipRules, after.staticRoutes])
+        contentKey([before.ipRules, before.staticRoutes, before.ipRules6, before.staticRoutes6]) ===
+            contentKey([after.ipRules, after.staticRoutes, after.ipRules6, after.staticRoutes6])
     );
 }
 
-/** Where each waypoint set is steered to: a device's loopback, or the set's anycast address. */
-function waypointAddresses(twin: Twin, program: IntentProgram, anycast: Map<string, Anycast>): Map<string, number> {
-    const addresses = new Map<string, number>();
+/** Where each waypoint set is steered to: a device's loopback, or (IPv4 only) the set's anycast address. */
+function waypointAddresses(twin: Twin, program: IntentProgram, anycast: Map<string, Anycast>): WaypointAddresses {
+    const addresses = { v4: new Map<string, number>(), v6: new Map<string, bigint>() };
     for (const requirement of program.intents.flatMap(i => i.requirements)) {
         for (const waypoint of requirement.constraints.via) {
             const key = waypointKey(waypoint);
-            const address = waypoint.length === 1 ? twin.devices.get(waypoint[0])?.loopback : anycast.get(key)?.address;
-            if (address !== undefined) addresses.set(key, address);
+            const device = waypoint.length === 1 ? twin.devices.get(waypoint[0]) : undefined;
+            const address = device ? device.loopback : anycast.get(key)?.address;
+            if (address !== undefined) addresses.v4.set(key, address);
+            if (device?.loopback6 !== undefined) addresses.v6.set(key, device.loopback6);
         }
     }
     return addresses;

@@ -16,6 +16,12 @@
  * - With avoid, hops or latency: a path that meets them all is pinned hop by hop (keyed on the
  *   interface the flow arrives on, so a path may pass a device twice); it does not reroute.
  *
+ * Each family alike, by its own means: IPv4 by `ip dscp`, `ip rule` and `ip route … table N` toward
+ * a waypoint's loopback or anycast address, IPv6 by `ip6 dscp` (the traffic class), `ip -6 rule`
+ * and `ipv6 route … table N` toward its IPv6 loopback (IPv6 has no anycast waypoint addresses, so
+ * `via any of` is steered in IPv4 only). The marks and tables of each family are numbered apart:
+ * the kernel keeps each family's rules and tables apart.
+ *
  * A stateful allow steers its replies too (through the waypoints in the reverse order). An edge
  * steers only packets of the flow's own direction: requests where it starts, replies of
  * connections it saw leave where it ends; a packet that merely looks like one (a reply of another
@@ -24,25 +30,31 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic } from '../common/diagnostic.js';
-import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
+import type { FilterChain, FilterRule, IpRule, PacketMatch, StaticRoute, StaticRoute6 } from '../config/model.js';
 import { PRIORITIES, STEER_CHAIN, TABLE_NAME } from '../config/nftables/render.js';
-import { constrainsPath, type IntentProgram, type Requirement } from '../intent/model.js';
+import { constrainsPath, type EndpointSet, type IntentProgram, type Requirement } from '../intent/model.js';
 import { describeWaypoint, waypointsPassed } from '../intent/waypoints.js';
-import type { Cube } from '../net/packet-set.js';
+import type { Addresses } from '../net/family.js';
+import { IntervalSet, type Bound } from '../net/interval-set.js';
+import type { Cube, PacketSet } from '../net/packet-set.js';
 import { shortestPaths, type Edge, type Graph, type ShortestPaths } from '../net/shortest-paths.js';
 import type { Topology, Metric } from './topology.js';
 import { linkIndices } from '../twin/model.js';
 import { placeIndexOf, type Place, type PlaceIndex } from '../twin/places.js';
-import { matchOf } from './filter.js';
+import { matchOf, matchOf6 } from './filter.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 
-/** Where a steered packet goes: toward an address by the IGP (a waypoint), or to fixed next hops (a pinned path). */
-export type SteeringTarget = { kind: 'toward'; address: number } | { kind: 'next'; nextHops: readonly number[] };
+/**
+ * Where a steered packet goes: toward an address by the IGP (a waypoint), or to fixed next hops
+ * (a pinned path); IPv4 addresses are numbers, IPv6 ones bigints.
+ */
+export type SteeringTarget<A extends Bound = number> =
+    { kind: 'toward'; address: A } | { kind: 'next'; nextHops: readonly A[] };
 
 /** One rule of a device's steer chain; with a target, its packets are marked for that target's table. */
 export interface SteeringRule {
     rule: FilterRule;
-    target?: SteeringTarget;
+    target?: SteeringTarget | SteeringTarget<bigint>;
 }
 
 export interface Steering {
@@ -51,8 +63,14 @@ export interface Steering {
     warnings: Diagnostic[];
 }
 
-/** The address each waypoint set is steered to: a device's loopback, or the anycast address its members share. */
-export type WaypointAddresses = ReadonlyMap<string, number>;
+/**
+ * The address each waypoint set is steered to, per family: a device's loopback, or (IPv4 only) the
+ * anycast address its members share.
+ */
+export interface WaypointAddresses {
+    v4: ReadonlyMap<string, number>;
+    v6: ReadonlyMap<string, bigint>;
+}
 
 /** A path as devices and the links between them. */
 interface Path {
@@ -80,26 +98,31 @@ export const NOT_STEERED_DSCP = 63;
 /** The distance of a steering table's last route, a blackhole: it decides only where no other route can. */
 const FAIL_CLOSED_DISTANCE = 254;
 
-/** What a device's steering is made of: its prerouting chain of marks, a policy rule per mark, the routes of each table. */
+/** What a device's steering is made of: its prerouting chain of marks, a policy rule per mark, the routes of each table; per family. */
 export interface DeviceSteering {
     chain?: FilterChain;
     ipRules: IpRule[];
     tableRoutes: StaticRoute[];
+    ipRules6: IpRule[];
+    tableRoutes6: StaticRoute6[];
 }
 
 const marked = new WeakMap<FilterRule, Map<number, FilterRule>>();
 
 /**
- * Numbers a device's targets (in the order of their keys, so that the same steering gives the same
- * numbers), marks each rule's packets for its target's table, and writes each table: toward a
- * waypoint, a recursive route to its address; along a pinned path, the next hops; then a blackhole.
- * Edges reset the DSCP of what enters before any waypoint reads it.
+ * Numbers a device's targets of each family, marks each rule's packets for its target's table, and
+ * writes each table: toward a waypoint, a recursive route to its address; along a pinned path, the
+ * next hops; then a blackhole. Edges reset the DSCP of what enters before any waypoint reads it.
  */
 export function deviceSteering(rules: readonly SteeringRule[]): DeviceSteering {
-    if (rules.length === 0) return { ipRules: [], tableRoutes: [] };
-    const keys = [...new Set(rules.flatMap(r => (r.target ? [targetKey(r.target)] : [])))].sort();
-    const targets = new Map<string, SteeringTarget>(
-        rules.flatMap(r => (r.target ? [[targetKey(r.target), r.target] as const] : []))
+    if (rules.length === 0) return { ipRules: [], tableRoutes: [], ipRules6: [], tableRoutes6: [] };
+    const v4 = policyTables(
+        rules.flatMap(r => (r.target && !isTarget6(r.target) ? [r.target] : [])),
+        0
+    );
+    const v6 = policyTables(
+        rules.flatMap(r => (r.target && isTarget6(r.target) ? [r.target] : [])),
+        0n
     );
     // What enters is classified first (the DSCP of look-alikes of replies, then of the steered packets), then marked.
     const order = (r: SteeringRule) =>
@@ -110,28 +133,51 @@ export function deviceSteering(rules: readonly SteeringRule[]): DeviceSteering {
         name: STEER_CHAIN,
         base: { hook: 'prerouting', priority: PRIORITIES.mangle, policy: 'accept' },
         rules: ordered.map(({ rule, target }) =>
-            target ? withMark(rule, FIRST_MARK + keys.indexOf(targetKey(target))) : rule
+            target ? withMark(rule, isTarget6(target) ? v6.markOf(target) : v4.markOf(target)) : rule
         )
     };
-    const ipRules: IpRule[] = keys.map((_, n) => ({
-        priority: FIRST_TABLE + n,
-        fwmark: FIRST_MARK + n,
-        table: FIRST_TABLE + n
-    }));
-    const everywhere = { network: 0, length: 0 };
-    const tableRoutes = keys.flatMap((key, n): StaticRoute[] => {
-        const target = targets.get(key)!;
-        const table = FIRST_TABLE + n;
-        const hops = target.kind === 'toward' ? [target.address] : target.nextHops;
-        return [
-            ...hops.map(nextHop => ({ prefix: everywhere, nextHop, table })),
-            { prefix: everywhere, nextHop: 'blackhole', distance: FAIL_CLOSED_DISTANCE, table }
-        ];
-    });
-    return { chain, ipRules, tableRoutes };
+    return {
+        chain,
+        ipRules: v4.ipRules,
+        tableRoutes: v4.tableRoutes,
+        ipRules6: v6.ipRules,
+        tableRoutes6: v6.tableRoutes
+    };
 }
 
-function targetKey(target: SteeringTarget): string {
+function isTarget6(target: SteeringTarget | SteeringTarget<bigint>): target is SteeringTarget<bigint> {
+    return typeof (target.kind === 'toward' ? target.address : target.nextHops[0]) === 'bigint';
+}
+
+/**
+ * One family's targets numbered in the order of their keys (so that the same steering gives the
+ * same numbers): a mark, a policy rule and a table each. `zero`: the family's address 0, the
+ * network of the tables' routes (they take every destination).
+ */
+function policyTables<A extends Bound>(targets: readonly SteeringTarget<A>[], zero: A) {
+    const keys = [...new Set(targets.map(targetKey))].sort();
+    const byKey = new Map(targets.map(target => [targetKey(target), target] as const));
+    const everywhere = { network: zero, length: 0 };
+    return {
+        markOf: (target: SteeringTarget<A>) => FIRST_MARK + keys.indexOf(targetKey(target)),
+        ipRules: keys.map((_, n): IpRule => ({
+            priority: FIRST_TABLE + n,
+            fwmark: FIRST_MARK + n,
+            table: FIRST_TABLE + n
+        })),
+        tableRoutes: keys.flatMap((key, n) => {
+            const target = byKey.get(key)!;
+            const table = FIRST_TABLE + n;
+            const hops = target.kind === 'toward' ? [target.address] : target.nextHops;
+            return [
+                ...hops.map(nextHop => ({ prefix: everywhere, nextHop: nextHop as A | 'blackhole', table })),
+                { prefix: everywhere, nextHop: 'blackhole' as const, distance: FAIL_CLOSED_DISTANCE, table }
+            ];
+        })
+    };
+}
+
+function targetKey<A extends Bound>(target: SteeringTarget<A>): string {
     return target.kind === 'toward' ? `toward ${target.address}` : `next ${target.nextHops.join(',')}`;
 }
 
@@ -215,29 +261,36 @@ function steerRequirement(
 ): Steering {
     const steering: Steering = { rules: new Map(), warnings: [] };
     const problems = new Set<string>();
-    const c = requirement.constraints;
-    for (const flow of requirement.flows) {
-        for (const from of places.named(flow.source.addresses).filter(p => p.interface !== undefined)) {
-            for (const to of places.named(flow.destination.addresses)) {
-                if (from === to) continue;
-                const cubes = requirement.effective.cubes
-                    .map(cube => ({
-                        ...cube,
-                        src: cube.src.intersect(flow.source.addresses).intersect(from.hosts),
-                        dst: cube.dst.intersect(flow.destination.addresses).intersect(to.hosts)
-                    }))
-                    .filter(cube => !cube.src.isEmpty() && !cube.dst.isEmpty());
-                if (cubes.length === 0 || naturallyMet(requirement, topology, from, to, pathsFrom)) continue;
-                // Toward the waypoints by the IGP where its paths meet the other constraints (then
-                // steering follows failures); else a pinned path.
-                const problem =
-                    c.via.length > 0 && waypointPathsMeet(requirement, topology, from.device, to.device, pathsFrom)
-                        ? steerToWaypoints(requirement, topology, from, to, cubes, addresses, steering)
-                        : pin(requirement, topology, from, to, cubes, steering);
-                if (problem) problems.add(problem);
+    const steerFamily = <A extends Bound>(family: SteeringFamily<A>, waypoints: ReadonlyMap<string, A>) => {
+        const c = requirement.constraints;
+        for (const flow of requirement.flows) {
+            const sources = family.addresses(flow.source);
+            const destinations = family.addresses(flow.destination);
+            for (const from of places.namedBy(family.both(sources)).filter(p => p.interface !== undefined)) {
+                for (const to of places.namedBy(family.both(destinations))) {
+                    if (from === to) continue;
+                    const cubes = family
+                        .cubes(requirement.effective)
+                        .map(cube => ({
+                            ...cube,
+                            src: cube.src.intersect(sources).intersect(family.hosts(from)),
+                            dst: cube.dst.intersect(destinations).intersect(family.hosts(to))
+                        }))
+                        .filter(cube => !cube.src.isEmpty() && !cube.dst.isEmpty());
+                    if (cubes.length === 0 || naturallyMet(requirement, topology, from, to, pathsFrom)) continue;
+                    // Toward the waypoints by the IGP where its paths meet the other constraints (then
+                    // steering follows failures); else a pinned path.
+                    const problem =
+                        c.via.length > 0 && waypointPathsMeet(requirement, topology, from.device, to.device, pathsFrom)
+                            ? steerToWaypoints(requirement, topology, from, to, cubes, family, waypoints, steering)
+                            : pin(requirement, topology, from, to, cubes, family, steering);
+                    if (problem) problems.add(problem);
+                }
             }
         }
-    }
+    };
+    steerFamily(STEERING_IPV4, addresses.v4);
+    steerFamily(STEERING_IPV6, addresses.v6);
     for (const problem of problems) {
         steering.warnings.push({
             ...requirement.location,
@@ -248,6 +301,45 @@ function steerRequirement(
     }
     return steering;
 }
+
+/** What steering reads and writes of one address family. */
+interface SteeringFamily<A extends Bound> {
+    /** An endpoint's addresses in this family. */
+    addresses(endpoint: EndpointSet): IntervalSet<A>;
+    /** These addresses, none of the other family's beside them. */
+    both(addresses: IntervalSet<A>): Addresses;
+    hosts(place: Place): IntervalSet<A>;
+    cubes(packets: PacketSet): readonly Cube<A>[];
+    matchOf(cube: Cube<A>): PacketMatch;
+    /** The address a pinned path's next hop has on a link. */
+    nextHop(ends: ReturnType<Topology['ends']>): A | undefined;
+    /** Why a waypoint set has no address to be steered to in this family. */
+    noAddress(waypoint: readonly string[]): string;
+}
+
+const STEERING_IPV4: SteeringFamily<number> = {
+    addresses: endpoint => endpoint.addresses,
+    both: v4 => ({ v4, v6: IntervalSet.EMPTY6 }),
+    hosts: place => place.hosts,
+    cubes: packets => packets.cubes,
+    matchOf,
+    nextHop: ends => ends.remoteAddress,
+    noAddress: waypoint =>
+        `No address is left in pools.loopbacks for ${describeWaypoint(waypoint)} to be steered to (it needs one of its own)`
+};
+
+const STEERING_IPV6: SteeringFamily<bigint> = {
+    addresses: endpoint => endpoint.addresses6,
+    both: v6 => ({ v4: IntervalSet.EMPTY, v6 }),
+    hosts: place => place.hosts6,
+    cubes: packets => packets.cubes6,
+    matchOf: matchOf6,
+    nextHop: ends => ends.remoteAddress6,
+    noAddress: waypoint =>
+        waypoint.length > 1
+            ? `Its IPv6 packets cannot be steered through ${describeWaypoint(waypoint)}: IPv6 has no anycast address for a set of waypoints`
+            : `Its IPv6 packets cannot be steered through ${waypoint[0]}: it has no IPv6 loopback (pools.loopbacks6) to be steered to`
+};
 
 /**
  * Whether the underlay's own paths meet every constraint. A waypoint asked to hold under failures
@@ -375,19 +467,19 @@ function shortestPathBounds(
  * waypoint i's devices set it to i + 1 first. The replies of a stateful allow likewise, from the
  * destination's edge, through the waypoints in the reverse order.
  */
-function steerToWaypoints(
+function steerToWaypoints<A extends Bound>(
     requirement: Requirement,
     topology: Topology,
     from: Place,
     to: Place,
-    cubes: Cube[],
-    addresses: WaypointAddresses,
+    cubes: Cube<A>[],
+    family: SteeringFamily<A>,
+    addresses: ReadonlyMap<string, A>,
     steering: Steering
 ): string | undefined {
     const via = requirement.constraints.via;
     const missing = via.find(w => !addresses.has(waypointKey(w)));
-    if (missing)
-        return `No address is left in pools.loopbacks for ${describeWaypoint(missing)} to be steered to (it needs one of its own)`;
+    if (missing) return family.noAddress(missing);
     if (via.length >= NOT_STEERED_DSCP)
         return `More waypoints than the DSCP can count (${NOT_STEERED_DSCP - 1} at most)`;
     const steerAll = (edge: Place, matches: PacketMatch[], waypoints: string[][], label: string, replies: boolean) => {
@@ -397,7 +489,7 @@ function steerToWaypoints(
             const staged = matches.map(match => ({ ...match, dscp: [[stage, stage]] as const }));
             const address = addresses.get(waypointKey(waypoint))!;
             // Every device off the waypoint steers alike: one set of rules (immutable) stands on all of them.
-            const target: SteeringTarget = { kind: 'toward', address };
+            const target = { kind: 'toward', address } as SteeringTarget | SteeringTarget<bigint>;
             const toward: SteeringRule[] = staged.map(match => ({
                 rule: {
                     match,
@@ -424,11 +516,11 @@ function steerToWaypoints(
             }
         });
     };
-    steerAll(from, cubes.map(matchOf), via, `steer through ${via.map(describeWaypoint).join(', then ')}`, false);
+    steerAll(from, cubes.map(family.matchOf), via, `steer through ${via.map(describeWaypoint).join(', then ')}`, false);
     if (requirement.stateful && to.interface !== undefined) {
         steerAll(
             to,
-            cubes.map(cube => matchOf(replyCube(cube))),
+            cubes.map(cube => family.matchOf(replyCube(cube))),
             [...via].reverse(),
             'steer the replies back',
             true
@@ -476,12 +568,13 @@ function edgeRules(
 }
 
 /** A pinned path: per hop, the packets arriving on the interface the path comes in by go to its next hop. */
-function pin(
+function pin<A extends Bound>(
     requirement: Requirement,
     topology: Topology,
     from: Place,
     to: Place,
-    cubes: Cube[],
+    cubes: Cube<A>[],
+    family: SteeringFamily<A>,
     steering: Steering
 ): string | undefined {
     const c = requirement.constraints;
@@ -516,10 +609,11 @@ function pin(
     const problem = unmet(requirement, topology, path);
     const comment = `${requirement.intent}: steer ${path.devices.join(' → ')}`;
     // The flow's packets are told from look-alikes where they enter (by their DSCP from there on).
-    const requests = cubes.map(matchOf);
+    const requests = cubes.map(family.matchOf);
     add(steering, from.device, edgeRules(from, requests, comment, 'original'));
     pinAlong(
         topology,
+        family,
         path,
         from.interface!,
         requests.map(match => ({ ...match, dscp: [[0, 0]] as const })),
@@ -529,10 +623,11 @@ function pin(
     if (requirement.stateful && to.interface !== undefined) {
         // Replies are told from look-alikes where they enter (by their DSCP from there on).
         const reverse: Path = { devices: [...path.devices].reverse(), links: [...path.links].reverse() };
-        const replies = cubes.map(cube => matchOf(replyCube(cube)));
+        const replies = cubes.map(cube => family.matchOf(replyCube(cube)));
         add(steering, to.device, edgeRules(to, replies, `${comment} (replies)`, 'reply'));
         pinAlong(
             topology,
+            family,
             reverse,
             to.interface,
             replies.map(match => ({ ...match, dscp: [[0, 0]] as const })),
@@ -546,8 +641,9 @@ function pin(
     return problem;
 }
 
-function pinAlong(
+function pinAlong<A extends Bound>(
     topology: Topology,
+    family: SteeringFamily<A>,
     path: Path,
     firstInterface: string,
     matches: PacketMatch[],
@@ -557,21 +653,21 @@ function pinAlong(
     for (let i = 0; i < path.links.length; i++) {
         const device = path.devices[i];
         const ingress = i === 0 ? firstInterface : topology.ends(path.links[i - 1], device).local.interface;
-        const nextHop = topology.ends(path.links[i], device).remoteAddress;
+        const nextHop = family.nextHop(topology.ends(path.links[i], device));
         if (nextHop === undefined) continue;
         add(
             steering,
             device,
             matches.map(match => ({
                 rule: { iif: { names: [ingress], negate: false }, match, verdict: { kind: 'continue' }, comment },
-                target: { kind: 'next', nextHops: [nextHop] }
+                target: { kind: 'next', nextHops: [nextHop] } as SteeringTarget | SteeringTarget<bigint>
             }))
         );
     }
 }
 
 /** The replies of a cube's packets: addresses swapped, the service's ports as source ports. */
-function replyCube(cube: Cube): Cube {
+function replyCube<A extends Bound>(cube: Cube<A>): Cube<A> {
     return {
         src: cube.dst,
         dst: cube.src,

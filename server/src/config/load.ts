@@ -117,13 +117,13 @@ const FRR_DAEMONS = [
     'vrrpd',
     'pathd'
 ];
-const MODELLED_DAEMONS = ['zebra', 'staticd', 'ospfd', 'bgpd'];
+const MODELLED_DAEMONS = ['zebra', 'staticd', 'ospfd', 'ospf6d', 'bgpd'];
 /** Settings of the daemons file that change nothing FRR routes with. */
 const HARMLESS_SETTINGS = ['vtysh_enable', 'watchfrr_enable', 'watchfrr_options', 'MAX_FDS', 'FRR_NO_ROOT'];
 
 /**
  * The daemons file, a shell fragment frrcommon.sh sources: a daemon runs when its value is set and
- * neither `no` nor `0`. With ospfd or bgpd off, that section of frr.conf does nothing and is left
+ * neither `no` nor `0`. With ospfd, ospf6d or bgpd off, that section of frr.conf does nothing and is left
  * out; any other routing daemon on, and any setting that changes how FRR runs (a defaults
  * profile other than traditional, multiple instances, anything else a shell could do), is
  * unmodelled.
@@ -184,6 +184,10 @@ function applyDaemons(config: DeviceConfig, text: string, file: string, frrConf:
     if (config.ospf && !daemons.get('ospfd')?.on) {
         off('ospfd', 'router ospf');
         delete config.ospf;
+    }
+    if (config.ospf6 && !daemons.get('ospf6d')?.on) {
+        off('ospf6d', 'router ospf6');
+        delete config.ospf6;
     }
     if (config.bgp && !daemons.get('bgpd')?.on) {
         off('bgpd', 'router bgp');

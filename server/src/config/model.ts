@@ -121,11 +121,13 @@ export interface StaticRoute {
     table?: number;
 }
 
-/** An IPv6 static route (`ipv6 route`), in the main table. */
+/** An IPv6 static route (`ipv6 route`). */
 export interface StaticRoute6 {
     prefix: Prefix6;
     nextHop: bigint | 'blackhole';
     distance?: number;
+    /** A routing table other than the main one (`ipv6 route … table N`), which IPv6 policy rules select. */
+    table?: number;
 }
 
 /** A set of values as inclusive ranges (addresses, ports, protocol numbers). */
@@ -256,7 +258,9 @@ export interface DeviceConfig {
     routeMaps: RouteMap[];
     /** Data-plane filters (nftables), and the marks that choose policy routes. */
     filter: PacketFilter;
+    /** IPv4's policy rules (`ip rule`) and IPv6's (`ip -6 rule`): the kernel keeps them apart, each selecting its family's tables. */
     ipRules: IpRule[];
+    ipRules6: IpRule[];
     /** What a configuration read back says that netintent does not model (empty for compiled ones). */
     unmodelled: Unmodelled[];
 }
@@ -283,6 +287,7 @@ export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
         routeMaps: [],
         filter: { chains: [] },
         ipRules: [],
+        ipRules6: [],
         unmodelled: []
     };
 }

@@ -2,7 +2,7 @@
  * FIBs to compare, per device (prefix → next hops): the simulator's, and the kernel's of each lab
  * namespace, for the main table and for each policy-routing table.
  */
-import { formatAddress, formatPrefix } from '../net/ipv4.js';
+import { formatAddress } from '../net/ipv4.js';
 import type { Bound } from '../net/interval-set.js';
 import { PrefixUniverse, type Route, type RoutingState } from '../simulate/routing.js';
 import type { DeviceConfig } from '../config/model.js';
@@ -33,12 +33,12 @@ export function simulatedFib<A extends Bound>(
     return fib;
 }
 
-/** A policy-routing table as simulated: the route of each prefix its static routes name. */
-export function simulatedTable(routing: RoutingState, config: DeviceConfig, table: number): Fib {
+/** A policy-routing table of the routing's family as simulated: the route of each prefix its static routes name. */
+export function simulatedTable<A extends Bound>(routing: RoutingState<A>, config: DeviceConfig, table: number): Fib {
     const fib: Fib = new Map();
-    for (const { prefix } of config.staticRoutes.filter(r => r.table === table)) {
+    for (const { prefix } of routing.family.staticRoutes(config).filter(r => r.table === table)) {
         const route = routing.tableRoute(config.hostname, table, prefix);
-        if (route) fib.set(formatPrefix(prefix), hops(route));
+        if (route) fib.set(routing.family.addresses.format(prefix), hops(route));
     }
     return fib;
 }

@@ -7,7 +7,7 @@
  */
 import type { CompiledNetwork } from '../compile/compile.js';
 import { contentKey } from '../common/content-key.js';
-import { emptyDevice, type DeviceConfig } from '../config/model.js';
+import { emptyDevice, type DeviceConfig, type IpRule } from '../config/model.js';
 import { parseNftables } from '../config/nftables/parse.js';
 import { renderNftables, TABLE_NAME } from '../config/nftables/render.js';
 import type { Bound } from '../net/interval-set.js';
@@ -57,8 +57,12 @@ export function compareState(
         const config = compiled.devices.get(entry.device)!;
         compareFib(entry, routing, compiled, result);
         if (hasIPv6(twin)) compareFib(entry, routing6, compiled, result, linkSubnets6);
-        compareTables(entry, config, routing, result);
-        compareRules(entry, config, result);
+        compareTables(entry, config, config.ipRules, routing, result);
+        compareRules(entry, config.ipRules, 4, result);
+        if (hasIPv6(twin)) {
+            compareTables(entry, config, config.ipRules6, routing6, result);
+            compareRules(entry, config.ipRules6, 6, result);
+        }
         compareRuleset(entry, config, result);
     }
     result.differences.sort();
@@ -85,18 +89,27 @@ function compareFib<A extends Bound>(
         (known.has(difference.prefix) ? result.known : result.differences).push(difference.text);
 }
 
-/** Each policy-routing table the rules select: its routes in the kernel, as simulated. */
-function compareTables(entry: LabDevice, config: DeviceConfig, routing: RoutingState, result: StateComparison): void {
-    for (const table of new Set(config.ipRules.map(r => r.table))) {
+/** Each policy-routing table one family's rules select: its routes in the kernel, as simulated. */
+function compareTables<A extends Bound>(
+    entry: LabDevice,
+    config: DeviceConfig,
+    rules: readonly IpRule[],
+    routing: RoutingState<A>,
+    result: StateComparison
+): void {
+    const family = routing.family.version;
+    for (const table of new Set(rules.map(r => r.table))) {
         const simulated = simulatedTable(routing, config, table);
-        const real = kernelTable(entry.namespace, table);
+        const real = kernelTable(entry.namespace, table, family);
         result.tableRoutes += new Set([...simulated.keys(), ...real.keys()]).size;
-        result.differences.push(...fibDifferences(`${entry.device} table ${table}`, simulated, real).map(d => d.text));
+        const name = `${entry.device}${family === 6 ? ' IPv6' : ''} table ${table}`;
+        result.differences.push(...fibDifferences(name, simulated, real).map(d => d.text));
     }
 }
 
-function compareRules(entry: LabDevice, config: DeviceConfig, result: StateComparison): void {
-    const listed = JSON.parse(inNamespace(entry.namespace, 'ip', ['-j', 'rule', 'show'])) as Array<{
+/** One family's policy rules (`ip rule`, `ip -6 rule`): the kernel's beside the compiled ones. */
+function compareRules(entry: LabDevice, rules: readonly IpRule[], family: 4 | 6, result: StateComparison): void {
+    const listed = JSON.parse(inNamespace(entry.namespace, 'ip', [`-${family}`, '-j', 'rule', 'show'])) as Array<{
         priority: number;
         fwmark?: string;
         table?: string;
@@ -106,12 +119,13 @@ function compareRules(entry: LabDevice, config: DeviceConfig, result: StateCompa
         .map(
             r => `priority ${r.priority} fwmark ${r.fwmark === undefined ? 'any' : Number(r.fwmark)} table ${r.table}`
         );
-    const compiled = config.ipRules.map(r => `priority ${r.priority} fwmark ${r.fwmark} table ${r.table}`);
+    const compiled = rules.map(r => `priority ${r.priority} fwmark ${r.fwmark} table ${r.table}`);
     result.rules += new Set([...real, ...compiled]).size;
+    const ip = family === 6 ? 'ip -6' : 'ip';
     for (const rule of compiled.filter(r => !real.includes(r)))
-        result.differences.push(`${entry.device} ip rule ${rule}: compiled, kernel none`);
+        result.differences.push(`${entry.device} ${ip} rule ${rule}: compiled, kernel none`);
     for (const rule of real.filter(r => !compiled.includes(r)))
-        result.differences.push(`${entry.device} ip rule ${rule}: kernel has it, not compiled`);
+        result.differences.push(`${entry.device} ${ip} rule ${rule}: kernel has it, not compiled`);
 }
 
 /**

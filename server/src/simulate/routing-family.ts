@@ -21,7 +21,7 @@ export interface StaticRouteOf<A extends Bound> {
     readonly prefix: PrefixOf<A>;
     readonly nextHop: A | 'blackhole';
     readonly distance?: number;
-    /** A policy-routing table (IPv4 only); the main table when absent. */
+    /** A policy-routing table; the main table when absent. */
     readonly table?: number;
 }
 

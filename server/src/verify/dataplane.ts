@@ -13,14 +13,14 @@
  * network, not with the number of paths (exponential in the depth of a mesh). Questions about
  * every path are answered over the graph (graph-paths.ts).
  */
-import { ruleLocation, type DeviceConfig, type FilterHook, type Unmodelled } from '../config/model.js';
+import { ruleLocation, type DeviceConfig, type FilterHook, type IpRule, type Unmodelled } from '../config/model.js';
 import type { Addresses } from '../net/family.js';
 import { IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
-import { formatAddress, formatPrefix, prefixContains, prefixMask } from '../net/ipv4.js';
-import { formatPrefix6, LINK_LOCAL6, MULTICAST6, NOT_FORWARDED6 } from '../net/ipv6.js';
+import { LINK_LOCAL6, MULTICAST6, NOT_FORWARDED6 } from '../net/ipv6.js';
 import { describePacket, PacketSet, type Family } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
 import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
+import type { RoutingFamily } from '../simulate/routing-family.js';
 import type { Place } from '../twin/places.js';
 import { FilterEvaluator, type Dropped, type HookContext, type Marked } from './filter.js';
 
@@ -414,15 +414,16 @@ export class DataPlaneShared {
     }
 
     /** The devices that own an address (several for an anycast address). */
-    ownersOf(configs: ReadonlyMap<string, DeviceConfig>, address: number): string[] {
-        return [...configs.values()].filter(c => this.ownAddresses(c).v4.has(address)).map(c => c.hostname);
+    ownersOf(configs: ReadonlyMap<string, DeviceConfig>, address: Bound): string[] {
+        const owns = (own: Addresses) => (typeof address === 'bigint' ? own.v6.has(address) : own.v4.has(address));
+        return [...configs.values()].filter(c => owns(this.ownAddresses(c))).map(c => c.hostname);
     }
 }
 
 export class DataPlane {
     private readonly attachments: Map<string, Place>;
 
-    /** `routing6`: the same failures' IPv6 routes (policy rules and tables are IPv4's only). */
+    /** `routing6`: the same failures' IPv6 routes. */
     constructor(
         private readonly network: SimNetwork,
         private readonly routing: RoutingState,
@@ -744,22 +745,23 @@ export class DataPlane {
     }
 
     /**
-     * The routing decision for packets the device forwards or sends: for IPv4, the policy rules
-     * that take the packets' mark, in the order of their priorities, each with its table (a table
-     * without a route for a destination leaves it to the next rule), then the main table; for IPv6
-     * the main table (the rules are IPv4's). The destinations are cut into the address classes
-     * the routing tables tell apart; classes that the same route decides travel on together.
+     * The routing decision for packets the device forwards or sends: in each family, the family's
+     * policy rules that take the packets' mark (`ip rule` for IPv4, `ip -6 rule` for IPv6: the
+     * kernel keeps them apart), in the order of their priorities, each with its table (a table
+     * without a route for a destination leaves it to the next rule), then the main table. The
+     * destinations are cut into the address classes the routing tables tell apart; classes that
+     * the same route decides travel on together.
      */
     private decide(config: DeviceConfig, mark: number, packets: PacketSet): readonly Decision[] {
         const device = config.hostname;
         // Made before (under other failures) on routes that are still the same: the very same decisions.
         const made = this.shared.decisionsMade(config, mark, packets);
-        const lookup = (table: number | undefined, address: Bound): AnyRoute | undefined =>
-            typeof address === 'bigint'
-                ? this.routing6.lookup(device, address)
-                : table === undefined
-                  ? this.routing.lookup(device, address)
-                  : this.routing.tableLookup(device, table, address);
+        const lookup = (table: number | undefined, address: Bound): AnyRoute | undefined => {
+            const routing = (typeof address === 'bigint' ? this.routing6 : this.routing) as RoutingState<Bound>;
+            return (
+                table === undefined ? routing.lookup(device, address) : routing.tableLookup(device, table, address)
+            ) as AnyRoute | undefined;
+        };
         const still = made.find(m => m.lookups.every(l => sameRoute(lookup(l.table, l.address), l.route)));
         if (still) return still.decisions;
         const decisions: Decision[] = [];
@@ -771,23 +773,23 @@ export class DataPlane {
                 lookups.push({ table, address, route });
                 return route as Route<A> | undefined;
             };
+        /** Through the family's policy rules that take the mark, then the main table. */
+        const routeFamily = <A extends Bound>(
+            family: Family,
+            ipRules: readonly IpRule[],
+            remaining: PacketSet,
+            cuts: readonly A[]
+        ) => {
+            const rules =
+                mark === 0 ? [] : ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
+            for (const rule of rules) {
+                if (remaining.isEmpty()) break;
+                remaining = this.route(device, remaining, family, cuts, recording(rule.table), decisions, rule.table);
+            }
+            if (!remaining.isEmpty()) this.route(device, remaining, family, cuts, recording(), decisions);
+        };
         const ipv4 = packets.family(4);
-        let remaining = ipv4;
-        const rules =
-            mark === 0 ? [] : config.ipRules.filter(r => r.fwmark === mark).sort((a, b) => a.priority - b.priority);
-        for (const rule of rules) {
-            if (remaining.isEmpty()) break;
-            remaining = this.route(
-                device,
-                remaining,
-                4,
-                this.shared.cuts,
-                recording(rule.table),
-                decisions,
-                rule.table
-            );
-        }
-        if (!remaining.isEmpty()) this.route(device, remaining, 4, this.shared.cuts, recording(), decisions);
+        routeFamily(4, config.ipRules, ipv4, this.shared.cuts);
         let ipv6 = ipv4 === packets ? PacketSet.EMPTY : packets.family(6);
         // What the input hook took (see stepsWith) never comes here: a link-local source is left.
         const scoped = ipv6.isEmpty() ? PacketSet.EMPTY : ipv6.intersect(NOT_FORWARDED_PACKETS6);
@@ -799,7 +801,7 @@ export class DataPlane {
             });
             ipv6 = ipv6.subtract(scoped);
         }
-        if (!ipv6.isEmpty()) this.route(device, ipv6, 6, this.shared.cuts6, recording(), decisions);
+        if (!ipv6.isEmpty()) routeFamily(6, config.ipRules6, ipv6, this.shared.cuts6);
         made.unshift({ decisions, lookups });
         if (made.length > MAX_RECORDS_KEPT) made.pop();
         return decisions;
@@ -857,32 +859,32 @@ export class DataPlane {
      * table's other routes name it); elsewhere, the route itself.
      */
     private blackholeReason<A extends Bound>(device: string, route: Route<A>, table: number | undefined): string {
-        if (table === undefined) {
-            const { network, length } = route.prefix;
-            const prefix =
-                typeof network === 'bigint' ? formatPrefix6({ network, length }) : formatPrefix({ network, length });
-            return `dropped at ${device}: a blackhole route for ${prefix}`;
-        }
+        const family = (typeof route.prefix.network === 'bigint' ? this.routing6 : this.routing)
+            .family as unknown as RoutingFamily<A>;
+        if (table === undefined)
+            return `dropped at ${device}: a blackhole route for ${family.addresses.format(route.prefix)}`;
         const config = this.network.configs.get(device)!;
-        const targets = config.staticRoutes
+        const targets = family
+            .staticRoutes(config)
             .filter(r => r.table === table && r.nextHop !== 'blackhole')
-            .map(r => r.nextHop as number);
-        const owners = (address: number) => this.shared.ownersOf(this.network.configs, address);
-        const named = (address: number) => `${owners(address).join(' or ') || 'nobody'} (${formatAddress(address)})`;
+            .map(r => r.nextHop as A);
+        const owners = (address: A) => this.shared.ownersOf(this.network.configs, address);
+        const named = (address: A) =>
+            `${owners(address).join(' or ') || 'nobody'} (${family.addresses.formatAddress(address)})`;
         const because = `the steering table ${table} holds only its blackhole`;
         // Next hops on the device's own subnets pin a path; others are waypoints reached by the IGP.
-        const onLink = (address: number) =>
-            config.interfaces.some(
-                i =>
-                    i.address &&
-                    prefixContains(
-                        { network: (i.address.address & prefixMask(i.address.length)) >>> 0, length: i.address.length },
-                        address
-                    )
-            );
+        const onLink = (address: A) =>
+            config.interfaces.some(i => {
+                const port = this.network.port(device, i.name);
+                return (
+                    port !== undefined &&
+                    family.addressed(port) &&
+                    family.addresses.contains(family.subnets(port)[0], address)
+                );
+            });
         if (targets.length > 0 && targets.every(onLink))
             return `dropped at ${device}: the next hop of its pinned path, ${targets.map(named).join(', ')}, cannot be reached (${because})`;
-        return `dropped at ${device}: no path through ${[...new Set(targets.flatMap(owners))].sort().join(' or ') || targets.map(formatAddress).join(', ')} (${because})`;
+        return `dropped at ${device}: no path through ${[...new Set(targets.flatMap(owners))].sort().join(' or ') || targets.map(a => family.addresses.formatAddress(a)).join(', ')} (${because})`;
     }
 
     /** Hands packets to a next hop: a device across a link, a segment or an external. */

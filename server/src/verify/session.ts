@@ -7,7 +7,7 @@
  */
 import { contentKey } from '../common/content-key.js';
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
-import type { DeviceConfig, FilterRule, IpRule, PacketMatch, StaticRoute } from '../config/model.js';
+import type { DeviceConfig, FilterRule, IpRule, PacketMatch } from '../config/model.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import { addressesIntersect, type Addresses } from '../net/family.js';
 import { IntervalSet, type Bound } from '../net/interval-set.js';
@@ -15,7 +15,7 @@ import { PacketSet } from '../net/packet-set.js';
 import { matchSet } from './filter.js';
 import { allRequirements, forwardingProblemsOf, requirementsToVerify } from './program.js';
 import type { MovedRoutes, RoutingState } from '../simulate/routing.js';
-import { IPV4_ROUTING, IPV6_ROUTING, type RoutingFamily } from '../simulate/routing-family.js';
+import { IPV4_ROUTING, IPV6_ROUTING, type RoutingFamily, type StaticRouteOf } from '../simulate/routing-family.js';
 import {
     addressedBy,
     NetworkVerifier,
@@ -255,23 +255,17 @@ class Rerouted {
                     routes.v6.flatMap(moved => this.destinationsOf(moved, IPV6_ROUTING).intervals)
                 )
             };
-            const byTable = routesByTable(config);
-            // Policy tables and their static routes are IPv4's.
-            const movedIn = (table: number | undefined) =>
-                toward.v4.intersects(
-                    IntervalSet.fromIntervals(
-                        (byTable.get(table) ?? []).flatMap(r =>
-                            typeof r.nextHop === 'number' ? [[r.nextHop, r.nextHop] as const] : []
-                        )
-                    )
-                );
-            const tables = new Set([...byTable.keys()].filter(table => table !== undefined && movedIn(table)));
-            const marks = new Set(config.ipRules.filter(r => tables.has(r.table)).map(r => r.fwmark));
+            const v4 = tablesMovedTo(config.staticRoutes, toward.v4);
+            const v6 = tablesMovedTo(config.staticRoutes6, toward.v6);
+            const marks = new Set([
+                ...config.ipRules.filter(r => v4.tables.has(r.table)).map(r => r.fwmark),
+                ...config.ipRules6.filter(r => v6.tables.has(r.table)).map(r => r.fwmark)
+            ]);
             const marked = new Set<PacketSet>();
             for (const chain of config.filter.chains)
                 for (const rule of chain.rules)
                     if (rule.setMark !== undefined && marks.has(rule.setMark)) marked.add(reach(rule.match));
-            found = { toward, main: movedIn(undefined), marked: [...marked] };
+            found = { toward, main: v4.main || v6.main, marked: [...marked] };
             this.moved.set(device, found);
         }
         return found;
@@ -298,6 +292,26 @@ interface MovedAt {
     marked: PacketSet[];
 }
 
+/** Of one family's static routes: whether a main-table one's next hop is among moved destinations, and the policy tables where one is. */
+function tablesMovedTo<A extends Bound>(
+    routes: readonly StaticRouteOf<A>[],
+    toward: IntervalSet<A>
+): { main: boolean; tables: Set<number> } {
+    const byTable = routesByTable(routes);
+    const movedIn = (table: number | undefined) =>
+        toward.intersects(
+            IntervalSet.fromIntervals(
+                (byTable.get(table) ?? []).flatMap(r =>
+                    r.nextHop === 'blackhole' ? [] : [[r.nextHop, r.nextHop] as const]
+                )
+            )
+        );
+    return {
+        main: movedIn(undefined),
+        tables: new Set([...byTable.keys()].filter((table): table is number => table !== undefined && movedIn(table)))
+    };
+}
+
 /**
  * The packets whose fate at a device may differ between two of its configurations: those that
  * rules added or removed match, and those marked for a policy table whose rule or routes changed
@@ -312,7 +326,8 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
         contentKey([
             config.filter.chains.map(c => [c.table, c.name, c.base]),
             config.unmodelled,
-            config.staticRoutes.filter(r => r.table === undefined)
+            config.staticRoutes.filter(r => r.table === undefined),
+            config.staticRoutes6.filter(r => r.table === undefined)
         ]);
     if (frame(before) !== frame(after)) return [PacketSet.ALL];
     // The parts are kept apart, not united: a run only asks whether a requirement's packets meet
@@ -375,30 +390,45 @@ function changedPackets(before: DeviceConfig, after: DeviceConfig): PacketSet[] 
     return [...delta];
 }
 
-/** What each mark of a device selects: its policy rules' tables' routes, in the rules' order (the numbers left out). */
+/** What each mark of a device selects: its policy rules' tables' routes in each family, in the rules' order (the numbers left out). */
 function markMeanings(config: DeviceConfig): Map<number, string> {
-    const byTable = routesByTable(config);
+    const v4 = tablesByMark(config.ipRules, config.staticRoutes);
+    const v6 = tablesByMark(config.ipRules6, config.staticRoutes6);
+    const meanings = new Map<number, string>();
+    for (const mark of new Set([...v4.keys(), ...v6.keys()]))
+        meanings.set(mark, contentKey([v4.get(mark), v6.get(mark)]));
+    return meanings;
+}
+
+/** Per mark of one family's policy rules: the routes of the tables they select, in the order of their priorities. */
+function tablesByMark<A extends Bound>(
+    ipRules: readonly IpRule[],
+    routes: readonly StaticRouteOf<A>[]
+): Map<number, unknown[]> {
+    const byTable = routesByTable(routes);
     const byMark = new Map<number, IpRule[]>();
-    for (const rule of config.ipRules) {
+    for (const rule of ipRules) {
         const same = byMark.get(rule.fwmark);
         if (same) same.push(rule);
         else byMark.set(rule.fwmark, [rule]);
     }
-    const meanings = new Map<number, string>();
+    const tables = new Map<number, unknown[]>();
     for (const [mark, rules] of byMark) {
-        const tables = rules.sort((a, b) => a.priority - b.priority).map(r => r.table);
-        meanings.set(
+        const order = [...rules].sort((a, b) => a.priority - b.priority).map(r => r.table);
+        tables.set(
             mark,
-            JSON.stringify(tables.map(table => (byTable.get(table) ?? []).map(r => [r.prefix, r.nextHop, r.distance])))
+            order.map(table => (byTable.get(table) ?? []).map(r => [r.prefix, r.nextHop, r.distance]))
         );
     }
-    return meanings;
+    return tables;
 }
 
-/** A device's static routes by table (undefined: the main table). */
-function routesByTable(config: DeviceConfig): Map<number | undefined, StaticRoute[]> {
-    const byTable = new Map<number | undefined, StaticRoute[]>();
-    for (const route of config.staticRoutes) {
+/** Static routes by table (undefined: the main table). */
+function routesByTable<A extends Bound>(
+    routes: readonly StaticRouteOf<A>[]
+): Map<number | undefined, StaticRouteOf<A>[]> {
+    const byTable = new Map<number | undefined, StaticRouteOf<A>[]>();
+    for (const route of routes) {
         const same = byTable.get(route.table);
         if (same) same.push(route);
         else byTable.set(route.table, [route]);

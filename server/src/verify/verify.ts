@@ -605,7 +605,9 @@ export class NetworkVerifier {
                 ),
                 v6: IntervalSet.fromIntervals(
                     configs.flatMap(c =>
-                        c.staticRoutes6.filter(r => r.prefix.length > 0).flatMap(r => IPV6.range(r.prefix).intervals)
+                        c.staticRoutes6
+                            .filter(r => r.table === undefined && r.prefix.length > 0)
+                            .flatMap(r => IPV6.range(r.prefix).intervals)
                     )
                 )
             },

@@ -197,10 +197,8 @@ class FrrParser {
             this.config.hostname = m[1];
         } else if ((m = line.match(/^interface (\S+)(?: vrf default)?$/))) {
             this.interfaceBlock(m[1]);
-        } else if ((m = line.match(/^ip route (\S+) (\S+)(?: (\d+))?(?: table (\d+))?$/))) {
-            this.staticRoute(line, m[1], m[2], m[3], m[4]);
-        } else if ((m = line.match(/^ipv6 route (\S+) (\S+)(?: (\d+))?$/))) {
-            this.staticRoute6(line, m[1], m[2], m[3]);
+        } else if ((m = line.match(/^(ip|ipv6) route (\S+) (\S+)(?: (\d+))?(?: table (\d+))?$/))) {
+            this.staticRoute(m[1] === 'ip' ? 4 : 6, line, m[2], m[3], m[4], m[5]);
         } else if ((m = line.match(/^ip prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: le (\d+))?$/))) {
             this.prefixList(line, m[1], m[2], m[3] as 'permit' | 'deny', m[4], m[5]);
         } else if ((m = line.match(/^route-map (\S+) (permit|deny) (\d+)$/))) {
@@ -359,56 +357,44 @@ class FrrParser {
         else if (own !== passive) this.passiveByName.delete(name);
     }
 
-    /** `ipv6 route P NEXT-HOP [DISTANCE]` in the main table; an interface as the next hop is unmodelled. */
-    private staticRoute6(line: string, prefixText: string, target: string, distanceText: string | undefined): void {
-        const prefix = parsePrefix6(prefixText, false)?.prefix;
-        const nextHop =
-            /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress6(target);
-        if (prefix && nextHop === undefined && /^[A-Za-z]/.test(target) && !target.includes(':')) {
-            this.unmodelled(line);
-            return;
-        }
-        if (!prefix || nextHop === undefined) {
-            this.invalid(line, 'not an IPv6 prefix and a next-hop address');
-            return;
-        }
-        const distance = distanceText === undefined ? undefined : this.integer(line, distanceText, 1, 255);
-        if (distanceText !== undefined && distance === undefined) return;
-        const route: StaticRoute6 = { prefix, nextHop, ...(distance !== undefined ? { distance } : {}) };
-        this.config.staticRoutes6.push(route);
-        this.locations.set(route, this.location());
-    }
-
+    /**
+     * `ip route P NEXT-HOP [DISTANCE] [table N]`, `ipv6 route` likewise; an interface as the next
+     * hop is unmodelled.
+     */
     private staticRoute(
+        family: 4 | 6,
         line: string,
         prefixText: string,
         target: string,
         distanceText: string | undefined,
         tableText: string | undefined
     ): void {
-        const prefix = parsePrefix(prefixText, false)?.prefix;
+        const prefix = (family === 4 ? parsePrefix : parsePrefix6)(prefixText, false)?.prefix;
         // `Null0` is any interface name FRR's staticd compares equal to it in its first 5 letters.
         const nextHop =
-            /^(blackhole|reject)$/.test(target) || /^null0/i.test(target) ? 'blackhole' : parseAddress(target);
-        if (prefix && nextHop === undefined && /^[A-Za-z]/.test(target)) {
+            /^(blackhole|reject)$/.test(target) || /^null0/i.test(target)
+                ? 'blackhole'
+                : (family === 4 ? parseAddress : parseAddress6)(target);
+        if (prefix && nextHop === undefined && /^[A-Za-z]/.test(target) && !target.includes(':')) {
             this.unmodelled(line); // `ip route P INTERFACE`
             return;
         }
         if (!prefix || nextHop === undefined) {
-            this.invalid(line, 'not a prefix and a next-hop address');
+            this.invalid(line, `not ${family === 4 ? 'a' : 'an IPv6'} prefix and a next-hop address`);
             return;
         }
         const distance = distanceText === undefined ? undefined : this.integer(line, distanceText, 1, 255);
         if (distanceText !== undefined && distance === undefined) return;
         const table = tableText === undefined ? undefined : this.integer(line, tableText, 1, 4_294_967_295);
         if (tableText !== undefined && table === undefined) return;
-        const route: StaticRoute = {
+        const route = {
             prefix,
             nextHop,
             ...(distance !== undefined ? { distance } : {}),
             ...(table !== undefined ? { table } : {})
         };
-        this.config.staticRoutes.push(route);
+        if (family === 4) this.config.staticRoutes.push(route as StaticRoute);
+        else this.config.staticRoutes6.push(route as StaticRoute6);
         this.locations.set(route, this.location());
     }
 

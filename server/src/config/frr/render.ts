@@ -30,7 +30,7 @@ export function renderFrrConf(config: DeviceConfig): string {
     for (const route of config.staticRoutes6) {
         const nextHop = route.nextHop === 'blackhole' ? 'blackhole' : formatAddress6(route.nextHop);
         lines.push(
-            `ipv6 route ${formatPrefix6(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}`
+            `ipv6 route ${formatPrefix6(route.prefix)} ${nextHop}${route.distance !== undefined ? ` ${route.distance}` : ''}${route.table !== undefined ? ` table ${route.table}` : ''}`
         );
     }
     if (config.staticRoutes.length + config.staticRoutes6.length > 0) lines.push('!');

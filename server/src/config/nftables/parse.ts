@@ -421,10 +421,10 @@ class NftParser {
                 rule.setMark = parseNumber(tokens[i + 3]?.text);
                 if (rule.setMark === undefined) return fail('meta mark set takes a number');
                 i += 4;
-            } else if (w === 'ip' && next === 'dscp' && tokens[i + 2]?.text === 'set') {
+            } else if ((w === 'ip' || w === 'ip6') && next === 'dscp' && tokens[i + 2]?.text === 'set') {
                 rule.setDscp = parseDscp(tokens[i + 3]?.text);
-                if (rule.setDscp === undefined) return fail('ip dscp set takes a code point 0-63');
-                inFamily(4);
+                if (rule.setDscp === undefined) return fail(`${w} dscp set takes a code point 0-63`);
+                inFamily(w === 'ip' ? 4 : 6);
                 i += 4;
             } else if ((w === 'ip' || w === 'ip6') && next === 'dscp') {
                 inFamily(w === 'ip' ? 4 : 6);
@@ -674,7 +674,10 @@ function parsePortRange(text: string): readonly [number, number] | undefined {
         : undefined;
 }
 
-/** `ip rule add fwmark M table T [priority P]` (and the `ip rule del` that makes the script safe to run again). */
+/**
+ * `ip rule add fwmark M table T [priority P]`, `ip -6 rule add …` for IPv6 (and the `ip rule del`
+ * that makes the script safe to run again).
+ */
 function parsePolicyRouting(config: DeviceConfig, text: string, file: string, diagnostics: Diagnostic[]): void {
     text.split(/\r\n|\r|\n/).forEach((raw, index) => {
         const line = raw.trim();
@@ -683,12 +686,12 @@ function parsePolicyRouting(config: DeviceConfig, text: string, file: string, di
             line === '' ||
             line.startsWith('#') ||
             line === 'set -e' ||
-            /^ip rule del fwmark \S+ table \d+ 2>\/dev\/null \|\| true$/.test(line)
+            /^ip (-6 )?rule del fwmark \S+ table \d+ 2>\/dev\/null \|\| true$/.test(line)
         )
             return;
-        if ((m = line.match(/^ip rule add fwmark (0x[0-9a-f]+|\d+) table (\d+)(?: priority (\d+))?$/))) {
+        if ((m = line.match(/^ip (-6 )?rule add fwmark (0x[0-9a-f]+|\d+) table (\d+)(?: priority (\d+))?$/))) {
             // Without a priority the kernel takes one below the lowest rule it has: not known from here.
-            if (m[3] === undefined) {
+            if (m[4] === undefined) {
                 const location = {
                     file,
                     range: { start: { line: index + 1, column: 1 }, end: { line: index + 1, column: raw.length + 1 } }
@@ -702,7 +705,11 @@ function parsePolicyRouting(config: DeviceConfig, text: string, file: string, di
                 });
                 return;
             }
-            config.ipRules.push({ fwmark: Number(m[1]), table: Number(m[2]), priority: Number(m[3]) });
+            (m[1] ? config.ipRules6 : config.ipRules).push({
+                fwmark: Number(m[2]),
+                table: Number(m[3]),
+                priority: Number(m[4])
+            });
         } else {
             const location = {
                 file,

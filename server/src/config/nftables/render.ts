@@ -12,6 +12,7 @@ import {
     type DeviceConfig,
     type FilterChain,
     type FilterRule,
+    type IpRule,
     type NameMatch,
     type PacketMatch,
     type Ranges
@@ -80,24 +81,29 @@ function layoutNftables(config: DeviceConfig): { lines: string[]; ruleLines: Map
 }
 
 /**
- * The policy rules (`ip rule`) that give each mark of nftables.nft its routing table. The tables
- * themselves are FRR's (frr.conf: `ip route … table N`), so that their routes follow the
- * network and come back after a link does; a rule stays in the kernel through link changes.
+ * The policy rules (`ip rule`, and `ip -6 rule` for IPv6) that give each mark of nftables.nft its
+ * routing table. The tables themselves are FRR's (frr.conf: `ip route … table N`, `ipv6 route …
+ * table N`), so that their routes follow the network and come back after a link does; a rule
+ * stays in the kernel through link changes.
  */
 export function renderPolicyRouting(config: DeviceConfig): string | undefined {
-    if (config.ipRules.length === 0) return undefined;
+    if (config.ipRules.length + config.ipRules6.length === 0) return undefined;
     const lines = [
         '#!/bin/sh',
         `# Policy rules of ${config.hostname}, written by netintent: nftables.nft marks the packets to`,
         '# steer; each mark selects a routing table that FRR keeps (frr.conf: ip route ... table N).',
         '# Safe to run again: each rule is removed before it is added.'
     ];
-    for (const rule of config.ipRules) {
-        lines.push(
-            `ip rule del fwmark ${hex(rule.fwmark)} table ${rule.table} 2>/dev/null || true`,
-            `ip rule add fwmark ${hex(rule.fwmark)} table ${rule.table} priority ${rule.priority}`
-        );
-    }
+    const write = (ip: string, rules: readonly IpRule[]) => {
+        for (const rule of rules) {
+            lines.push(
+                `${ip} rule del fwmark ${hex(rule.fwmark)} table ${rule.table} 2>/dev/null || true`,
+                `${ip} rule add fwmark ${hex(rule.fwmark)} table ${rule.table} priority ${rule.priority}`
+            );
+        }
+    };
+    write('ip', config.ipRules);
+    write('ip -6', config.ipRules6);
     return lines.join('\n') + '\n';
 }
 
@@ -127,7 +133,8 @@ function renderRule(rule: FilterRule): string[] {
     if (rule.ctDirection) conditions.push(`ct direction ${rule.ctDirection}`);
     if (rule.ctMark) conditions.push(`ct mark ${rule.ctMark.equal ? '' : '!= '}${hex(rule.ctMark.value)}`);
     const statements: string[] = [];
-    if (rule.setDscp !== undefined) statements.push(`ip dscp set ${rule.setDscp}`);
+    if (rule.setDscp !== undefined)
+        statements.push(`${matchFamily(rule.match) === 6 ? 'ip6' : 'ip'} dscp set ${rule.setDscp}`);
     if (rule.setMark !== undefined) statements.push(`meta mark set ${hex(rule.setMark)}`);
     if (rule.setCtMark !== undefined) statements.push(`ct mark set ${hex(rule.setCtMark)}`);
     const verdict = rule.verdict;
