@@ -147,8 +147,8 @@ describe('the routing of a dual-stack twin with eBGP (RFC 7938)', async () => {
     const device = (name: string) => compiled.devices.get(name)!;
     const address6 = (name: string, interfaceName: string) =>
         formatAddress6(device(name).interfaces.find(i => i.name === interfaceName)!.address6!.address);
-    const verdicts = (devices: ReadonlyMap<string, DeviceConfig>) =>
-        [...verifyProgram(program, devices).verdicts].map(
+    const verdicts = (devices: ReadonlyMap<string, DeviceConfig>, of = program) =>
+        [...verifyProgram(of, devices).verdicts].map(
             ([r, v]) =>
                 `${r.intent}:${r.location.range.start.line} ${v.verdict}${v.counterexample ? ` ${v.counterexample.packet.dst}` : ''}`
         );
@@ -178,6 +178,18 @@ describe('the routing of a dual-stack twin with eBGP (RFC 7938)', async () => {
     it("every frr.conf passes FRR's own checker (vtysh -C), and IPv6 requirements hold as with OSPF", () => {
         expectFrrAccepts(compiled.devices);
         expect(verdicts(compiled.devices)).toEqual(expectedVerdicts({}));
+    });
+
+    it('a device without an IPv6 loopback still carries IPv6 routes over its IPv6 links, and announces no /128', () => {
+        const devices = new Map(program.twin.devices);
+        devices.set('r3', { ...devices.get('r3')!, loopback6: undefined });
+        const twin = { ...program.twin, devices };
+        const withoutLoopback = compileNetwork({ ...program, twin });
+        const r3 = withoutLoopback.devices.get('r3')!.bgp!.ipv6!;
+        expect(r3.neighbors.map(n => n.description)).toEqual(['r2:eth2', 'r4:eth1']);
+        expect(r3.networks.map(formatPrefix6)).toEqual(['2001:db8:3::/64']);
+        expectFrrAccepts(new Map([['r3', withoutLoopback.devices.get('r3')!]]));
+        expect(verdicts(withoutLoopback.devices, { ...program, twin })).toEqual(expectedVerdicts({}));
     });
 
     it("without its route-map entry for IPv6, r1 takes and gives no IPv6 routes: staff's IPv6 traffic is cut, IPv4 holds", () => {

@@ -347,7 +347,7 @@ describe('hand-written FRR configurations', () => {
         expect(parsed.config.bgp?.neighbors).toEqual([]);
     });
 
-    it('unmodelled: an IPv6 session left in IPv4 unicast, IPv6 routes over an IPv4 session, IPv4 settings of an IPv6 neighbour', () => {
+    it('unmodelled: an IPv6 session left in IPv4 unicast, IPv6 routes over an IPv4 session, IPv4 settings of an IPv6 neighbour, an IPv6 neighbour in a peer-group', () => {
         expect(
             unmodelled(
                 [
@@ -362,6 +362,8 @@ describe('hand-written FRR configurations', () => {
                     '  neighbor 10.0.0.1 activate',
                     '  neighbor 2001:db8:ff00::1 activate',
                     ' exit-address-family',
+                    ' neighbor G peer-group',
+                    ' neighbor 2001:db8:ff00::9 peer-group G',
                     'exit'
                 ].join('\n')
             )
@@ -369,6 +371,7 @@ describe('hand-written FRR configurations', () => {
             '5: neighbor 2001:db8:ff00::1 route-map OPEN in',
             '6: no neighbor 10.0.0.1 activate',
             '9: neighbor 10.0.0.1 activate',
+            '13: neighbor 2001:db8:ff00::9 peer-group G',
             '2: neighbor 2001:db8:ff00::1 remote-as 65002'
         ]);
     });

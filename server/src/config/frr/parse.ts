@@ -704,7 +704,9 @@ class FrrParser {
         const unicast = this.ipv6Unicast(bgp);
         let neighbor = unicast.neighbors.find(n => n.address === address);
         let m: RegExpMatchArray | null;
-        if ((m = rest.match(/^remote-as (\d+|external|internal)$/))) {
+        if (/^peer-group /.test(rest)) {
+            this.unmodelled(line, context, 'an IPv6 neighbour in a peer-group');
+        } else if ((m = rest.match(/^remote-as (\d+|external|internal)$/))) {
             const remoteAs = /^\d+$/.test(m[1]) ? Number(m[1]) : (m[1] as 'external' | 'internal');
             if (neighbor) {
                 neighbor.remoteAs = remoteAs;
