@@ -28,6 +28,22 @@ function expectFrrAccepts(devices: ReadonlyMap<string, DeviceConfig>): void {
     }
 }
 
+/** The sample's requirements (intent:line) in the order verdicts come, each with the verdict given, else `holds`. */
+function expectedVerdicts(verdicts: Record<string, string>): string[] {
+    const requirements = [
+        'staff-to-servers:14',
+        'staff-to-servers:16',
+        'staff-to-servers:17',
+        'lab-to-servers:21',
+        'lab-to-servers:22',
+        'guests:26',
+        'guests:27',
+        'staff-internet:31',
+        'default:6'
+    ];
+    return requirements.map(r => `${r} ${verdicts[r] ?? 'holds'}`);
+}
+
 describe('the routing of a dual-stack twin', async () => {
     const program = await sampleProgram('dual-stack');
     const compiled = compileNetwork(program);
@@ -120,16 +136,77 @@ describe('the routing of a dual-stack twin with static routes', async () => {
         );
         // No OSPFv3: nothing keeps stale routes, so default deny is proved in both families; static
         // routes do not go around a failed link (r2 -- r3 cuts r2's only way to the servers).
-        expect(verdicts).toEqual([
-            'staff-to-servers:14 violated',
-            'staff-to-servers:16 holds',
-            'staff-to-servers:17 holds',
-            'lab-to-servers:21 holds',
-            'lab-to-servers:22 holds',
-            'guests:26 holds',
-            'guests:27 holds',
-            'staff-internet:31 holds',
-            'default:6 holds'
+        expect(verdicts).toEqual(expectedVerdicts({ 'staff-to-servers:14': 'violated' }));
+    });
+});
+
+describe('the routing of a dual-stack twin with eBGP (RFC 7938)', async () => {
+    const ospf = await sampleProgram('dual-stack');
+    const program = { ...ospf, twin: { ...ospf.twin, routing: 'bgp' as const } };
+    const compiled = compileNetwork(program);
+    const device = (name: string) => compiled.devices.get(name)!;
+    const address6 = (name: string, interfaceName: string) =>
+        formatAddress6(device(name).interfaces.find(i => i.name === interfaceName)!.address6!.address);
+    const verdicts = (devices: ReadonlyMap<string, DeviceConfig>, of = program) =>
+        [...verifyProgram(of, devices).verdicts].map(
+            ([r, v]) =>
+                `${r.intent}:${r.location.range.start.line} ${v.verdict}${v.counterexample ? ` ${v.counterexample.packet.dst}` : ''}`
+        );
+
+    it("peers over each link's IPv6 addresses in IPv6 unicast only, announcing the IPv6 loopback and segments", () => {
+        const r1 = device('r1');
+        // r1:eth1 -- r2:eth1 and r4:eth2 -- r1:eth2: a session per family on each link.
+        expect(r1.bgp!.neighbors.map(n => n.description)).toEqual(['r2:eth1', 'r4:eth2']);
+        expect(r1.bgp!.ipv6!.neighbors.map(n => [formatAddress6(n.address), n.remoteAs, n.description])).toEqual([
+            [address6('r2', 'eth1'), device('r2').bgp!.asn, 'r2:eth1'],
+            [address6('r4', 'eth2'), device('r4').bgp!.asn, 'r4:eth2']
         ]);
+        expect(r1.bgp!.ipv6!.networks.map(formatPrefix6)).toEqual(['2001:db8:fffe::1/128', '2001:db8:1::/64']);
+        const text = renderFrrConf(r1);
+        const ipv4Unicast = text.slice(
+            text.indexOf(' address-family ipv4 unicast'),
+            text.indexOf(' address-family ipv6')
+        );
+        expect(ipv4Unicast).toContain(`  no neighbor ${address6('r2', 'eth1')} activate\n`);
+        expect(text).toContain(`  neighbor ${address6('r2', 'eth1')} activate\n`);
+        expect(text).toContain(' match ipv6 address prefix-list NETINTENT-ANY\n');
+        // The external's IPv6 default route, into BGP where it is: r4.
+        expect(device('r4').bgp!.ipv6!.redistribute).toEqual([{ source: 'static' }]);
+        expect(r1.bgp!.ipv6!.redistribute).toEqual([]);
+    });
+
+    it("every frr.conf passes FRR's own checker (vtysh -C), and IPv6 requirements hold as with OSPF", () => {
+        expectFrrAccepts(compiled.devices);
+        expect(verdicts(compiled.devices)).toEqual(expectedVerdicts({}));
+    });
+
+    it('a device without an IPv6 loopback still carries IPv6 routes over its IPv6 links, and announces no /128', () => {
+        const devices = new Map(program.twin.devices);
+        devices.set('r3', { ...devices.get('r3')!, loopback6: undefined });
+        const twin = { ...program.twin, devices };
+        const withoutLoopback = compileNetwork({ ...program, twin });
+        const r3 = withoutLoopback.devices.get('r3')!.bgp!.ipv6!;
+        expect(r3.neighbors.map(n => n.description)).toEqual(['r2:eth2', 'r4:eth1']);
+        expect(r3.networks.map(formatPrefix6)).toEqual(['2001:db8:3::/64']);
+        expectFrrAccepts(new Map([['r3', withoutLoopback.devices.get('r3')!]]));
+        expect(verdicts(withoutLoopback.devices, { ...program, twin })).toEqual(expectedVerdicts({}));
+    });
+
+    it("without its route-map entry for IPv6, r1 takes and gives no IPv6 routes: staff's IPv6 traffic is cut, IPv4 holds", () => {
+        const r1 = device('r1');
+        const ipv4Only = {
+            ...r1,
+            routeMaps: r1.routeMaps.map(m => ({ ...m, entries: m.entries.filter(e => !e.matchPrefixList6) }))
+        };
+        const devices = new Map(compiled.devices).set('r1', ipv4Only);
+        // Each counterexample an IPv6 packet; the guests' IPv4-only requirements still hold.
+        expect(verdicts(devices)).toEqual(
+            expectedVerdicts({
+                'staff-to-servers:14': 'violated 2001:db8:3::80',
+                'staff-to-servers:16': 'violated 2001:db8:3::53',
+                'staff-to-servers:17': 'violated 2001:db8:3::3',
+                'staff-internet:31': 'violated ::3'
+            })
+        );
     });
 });

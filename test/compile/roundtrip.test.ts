@@ -46,6 +46,14 @@ describe('what compile writes verifies as check says', () => {
         expect(result.readBack).toEqual(result.compiled);
     });
 
+    it('sample dual-stack with routing: bgp (IPv6 unicast read back)', async () => {
+        const program = await sampleProgram('dual-stack');
+        const result = bothWays({ ...program, twin: { ...program.twin, routing: 'bgp' } });
+        expect(result.diagnostics).toEqual([]);
+        expect(result.readBack).toEqual(result.compiled);
+        expect(result.compiled.every(v => v.endsWith(' holds'))).toBe(true);
+    });
+
     const next = mulberry32(1717);
     const networks = Array.from({ length: 24 }, (_, seed) => ({ seed, ...randomNetwork(seed, next) }));
     it.each(networks)('random network $seed', async ({ seed, twin, intents }) => {

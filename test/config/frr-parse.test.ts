@@ -23,21 +23,22 @@ import { requireTool, sbin } from '../support/system.js';
 import { spawnSync } from 'node:child_process';
 import { temporaryFolder } from '../support/temporary.js';
 
-/** The part of a device's configuration that frr.conf carries. */
+/** The parts of a device's configuration that frr.conf carries. */
+const FRR_PARTS = [
+    'hostname',
+    'interfaces',
+    'ospf',
+    'ospf6',
+    'bgp',
+    'staticRoutes',
+    'staticRoutes6',
+    'prefixLists',
+    'prefixLists6',
+    'routeMaps'
+] as const;
+
 function frrPart(config: DeviceConfig) {
-    const {
-        hostname,
-        loopback: _loopback,
-        interfaces,
-        ospf,
-        ospf6,
-        bgp,
-        staticRoutes,
-        staticRoutes6,
-        prefixLists,
-        routeMaps
-    } = config;
-    return { hostname, interfaces, ospf, ospf6, bgp, staticRoutes, staticRoutes6, prefixLists, routeMaps };
+    return Object.fromEntries(FRR_PARTS.map(part => [part, config[part]]));
 }
 
 function roundTrip(config: DeviceConfig) {
@@ -181,6 +182,35 @@ function randomDevice(next: Rng, index: number): DeviceConfig {
             networks: Array.from({ length: int(3) }, prefix),
             redistribute: next() < 0.5 ? [{ source: 'static' }] : [{ source: 'connected', routeMap: 'RM' }]
         };
+        // IPv6 unicast: sessions over IPv6 addresses, an ipv6 prefix-list matched by the route-map.
+        if (next() < 0.5) {
+            const address6 = () => (0x2001_0db8n << 96n) | BigInt(int(2 ** 30));
+            const prefix6 = () => {
+                const length = int(129);
+                return {
+                    network:
+                        address6() & (length === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - length)) - 1n)),
+                    length
+                };
+            };
+            config.prefixLists6.push({
+                name: 'PL',
+                entries: [{ seq: 5, action: 'permit', prefix: prefix6(), ...(next() < 0.5 ? { le: 128 } : {}) }]
+            });
+            config.routeMaps.push({ name: 'RM6', entries: [{ seq: 10, action: 'permit', matchPrefixList6: 'PL' }] });
+            config.bgp.ipv6 = {
+                maximumPaths: 1 + int(64),
+                neighbors: Array.from({ length: int(3) }, (_, i) => ({
+                    address: address6() + BigInt(i),
+                    remoteAs: 1 + int(65534),
+                    ...(next() < 0.5 ? { description: `peer6 ${i}` } : {}),
+                    ...(next() < 0.5 ? { routeMapIn: 'RM6', routeMapOut: 'RM6' } : {}),
+                    ...(next() < 0.3 ? { nextHopSelf: true } : {})
+                })),
+                networks: Array.from({ length: int(3) }, prefix6),
+                redistribute: next() < 0.5 ? [{ source: 'static' }] : []
+            };
+        }
     }
     return config;
 }
@@ -274,6 +304,76 @@ describe('hand-written FRR configurations', () => {
             'r1/frr.conf:10 routing bgp community-list standard X permit 65000:1'
         ]);
         expect(parsed.config.interfaces[0].address).toEqual({ address: 0x0a000000, length: 31 });
+    });
+
+    it('BGP in IPv6 unicast: IPv6 neighbours kept out of IPv4 unicast and activated in IPv6, ipv6 prefix-lists, match ipv6', () => {
+        const parsed = parseFrrConf(
+            [
+                'ipv6 prefix-list ALL6 permit any',
+                'route-map OPEN permit 10',
+                ' match ipv6 address prefix-list ALL6',
+                'exit',
+                'router bgp 65001',
+                ' neighbor 2001:db8:ff00::1 remote-as 65002',
+                ' neighbor 2001:db8:ff00::3 remote-as external',
+                ' neighbor 2001:db8:ff00::3 timers connect 1',
+                ' address-family ipv4 unicast',
+                '  no neighbor 2001:db8:ff00::1 activate',
+                '  no neighbor 2001:db8:ff00::3 activate',
+                ' exit-address-family',
+                ' address-family ipv6 unicast',
+                '  network 2001:db8:6::/64',
+                '  redistribute static',
+                '  neighbor 2001:db8:ff00::1 activate',
+                '  neighbor 2001:db8:ff00::1 route-map OPEN in',
+                '  maximum-paths 8',
+                ' exit-address-family',
+                'exit'
+            ].join('\n'),
+            'frr.conf'
+        );
+        expect(parsed.diagnostics).toEqual([]);
+        expect(parsed.config.prefixLists6).toEqual([
+            { name: 'ALL6', entries: [{ seq: 5, action: 'permit', prefix: { network: 0n, length: 0 }, le: 128 }] }
+        ]);
+        expect(parsed.config.routeMaps[0].entries).toEqual([{ seq: 10, action: 'permit', matchPrefixList6: 'ALL6' }]);
+        // ::3 is never activated in IPv6 unicast: a session that carries nothing.
+        expect(parsed.config.bgp?.ipv6).toEqual({
+            maximumPaths: 8,
+            neighbors: [{ address: parseAddress6('2001:db8:ff00::1'), remoteAs: 65002, routeMapIn: 'OPEN' }],
+            networks: [parsePrefix6('2001:db8:6::/64')!.prefix],
+            redistribute: [{ source: 'static' }]
+        });
+        expect(parsed.config.bgp?.neighbors).toEqual([]);
+    });
+
+    it('unmodelled: an IPv6 session left in IPv4 unicast, IPv6 routes over an IPv4 session, IPv4 settings of an IPv6 neighbour, an IPv6 neighbour in a peer-group', () => {
+        expect(
+            unmodelled(
+                [
+                    'router bgp 65001',
+                    ' neighbor 2001:db8:ff00::1 remote-as 65002',
+                    ' neighbor 10.0.0.1 remote-as 65002',
+                    ' address-family ipv4 unicast',
+                    '  neighbor 2001:db8:ff00::1 route-map OPEN in',
+                    '  no neighbor 10.0.0.1 activate',
+                    ' exit-address-family',
+                    ' address-family ipv6 unicast',
+                    '  neighbor 10.0.0.1 activate',
+                    '  neighbor 2001:db8:ff00::1 activate',
+                    ' exit-address-family',
+                    ' neighbor G peer-group',
+                    ' neighbor 2001:db8:ff00::9 peer-group G',
+                    'exit'
+                ].join('\n')
+            )
+        ).toEqual([
+            '5: neighbor 2001:db8:ff00::1 route-map OPEN in',
+            '6: no neighbor 10.0.0.1 activate',
+            '9: neighbor 10.0.0.1 activate',
+            '13: neighbor 2001:db8:ff00::9 peer-group G',
+            '2: neighbor 2001:db8:ff00::1 remote-as 65002'
+        ]);
     });
 
     /** The lines of `text` unmodelled, as "line: text". */

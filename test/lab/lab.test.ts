@@ -397,6 +397,31 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
         expect(leftovers('dual-stack')).toEqual([]);
     }, 180_000);
 
+    it("runs the dual-stack twin on eBGP: bgpd's IPv6 routes, over sessions on the links' IPv6 addresses, are the simulated ones", () => {
+        const sample = (file: string) => fs.readFileSync(path.join(ROOT, 'samples', 'dual-stack', file), 'utf8');
+        const folder = writeWorkspace({
+            'dual-stack.twin.yaml': sample('dual-stack.twin.yaml')
+                .replace(/^network: dual-stack$/m, 'network: bgp6-lab')
+                .replace(/^routing: ospf$/m, 'routing: bgp'),
+            'dual-stack.intent': sample('dual-stack.intent')
+        });
+        const up = netintent(['lab', 'up', folder]);
+        try {
+            // Up compares both families' FIBs with the simulator's and fails where one differs.
+            expect(up.code, up.stderr).toBe(0);
+            expect(up.stdout).toContain('lab bgp6-lab is up: 4 devices converged in');
+            const routes = spawnSync('ip', ['netns', 'exec', 'ni-bgp6-lab-r1', 'ip', '-6', 'route'], {
+                encoding: 'utf8'
+            }).stdout;
+            // The servers two hops away over r2 and over r4: multipath across two ASes.
+            expect(routes).toMatch(/^2001:db8:3::\/64 proto bgp .*\n\s+nexthop via \S+ dev eth\d .*\n\s+nexthop via /m);
+            expect(routes).toMatch(/^default via \S+ dev eth2 proto bgp /m);
+        } finally {
+            netintent(['lab', 'down', folder]);
+        }
+        expect(leftovers('bgp6-lab')).toEqual([]);
+    }, 120_000);
+
     it('refuses a second up of the same lab, and down of a lab that is not up', () => {
         const down = netintent(['lab', 'down', 'samples/violations']);
         expect(down.code).toBe(2);

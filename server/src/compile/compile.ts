@@ -10,6 +10,7 @@ import {
     emptyDevice,
     setRuleLayout,
     type BgpNeighbor,
+    type BgpUnicast,
     type DeviceConfig,
     type InterfaceConfig,
     type OspfConfig,
@@ -19,7 +20,7 @@ import {
 } from '../config/model.js';
 import type { IntentProgram } from '../intent/model.js';
 import { lastAddress, prefixMask } from '../net/ipv4.js';
-import { prefixMask6 } from '../net/ipv6.js';
+import { prefixMask6, type Prefix6 } from '../net/ipv6.js';
 import { firstHops, shortestPaths } from '../net/shortest-paths.js';
 import { linkCostEdits } from '../twin/diff.js';
 import { hasIPv6, interfaceName, ipv4Segments, type Twin, type TwinExternal } from '../twin/model.js';
@@ -341,36 +342,35 @@ function ospfLinkInterface(cost: number): OspfInterface {
     return { cost, passive: false, pointToPoint: true };
 }
 
-/** RFC 7938: eBGP on every link, one ASN per device unless the twin gives one. */
+/**
+ * RFC 7938: eBGP on every link, one ASN per device unless the twin gives one. In a twin with IPv6,
+ * a second session on each link over the ends' IPv6 addresses carries the IPv6 routes (each family
+ * over its own sessions: the IPv6 neighbours are kept out of IPv4 unicast).
+ */
 function compileBgp(topology: Topology, devices: Map<string, DeviceConfig>): void {
     const twin = topology.twin;
     const asns = new Map<string, number>();
     [...twin.devices.values()].forEach((device, i) => asns.set(device.name, device.asn ?? privateAsn(i)));
-    const policy: { prefixList: PrefixList; routeMap: RouteMap } = {
-        prefixList: {
-            name: BGP_POLICY,
-            entries: [{ seq: 5, action: 'permit', prefix: { network: 0, length: 0 }, le: 32 }]
-        },
-        routeMap: { name: BGP_POLICY, entries: [{ seq: 10, action: 'permit', matchPrefixList: BGP_POLICY }] }
+    const ipv6 = hasIPv6(twin);
+    // The route-map ebgp-requires-policy asks for, permitting every prefix of either family.
+    const prefixList: PrefixList = {
+        name: BGP_POLICY,
+        entries: [{ seq: 5, action: 'permit', prefix: { network: 0, length: 0 }, le: 32 }]
+    };
+    const prefixList6: PrefixList<Prefix6> = {
+        name: BGP_POLICY,
+        entries: [{ seq: 5, action: 'permit', prefix: { network: 0n, length: 0 }, le: 128 }]
+    };
+    const routeMap: RouteMap = {
+        name: BGP_POLICY,
+        entries: [
+            { seq: 10, action: 'permit', matchPrefixList: BGP_POLICY },
+            ...(ipv6 ? [{ seq: 20, action: 'permit' as const, matchPrefixList6: BGP_POLICY }] : [])
+        ]
     };
     for (const config of devices.values()) {
         if (config.loopback === undefined) continue;
         const asn = asns.get(config.hostname)!;
-        const neighbors: BgpNeighbor[] = [];
-        for (const link of topology.links) {
-            if (link.a.device !== config.hostname && link.b.device !== config.hostname) continue;
-            const { remote, remoteAddress } = topology.ends(twin.links.indexOf(link), config.hostname);
-            if (remoteAddress === undefined) continue;
-            const remoteAs = asns.get(remote.device)!;
-            neighbors.push({
-                address: remoteAddress,
-                remoteAs,
-                description: interfaceName(remote),
-                routeMapIn: BGP_POLICY,
-                routeMapOut: BGP_POLICY,
-                nextHopSelf: remoteAs === asn ? true : undefined
-            });
-        }
         const segments = ipv4Segments(twin)
             .filter(s => s.attach?.device === config.hostname)
             .map(s => s.prefix);
@@ -384,13 +384,53 @@ function compileBgp(topology: Topology, devices: Map<string, DeviceConfig>): voi
             multipathRelax: true,
             ebgpRequiresPolicy: true,
             maximumPaths: 64,
-            neighbors,
+            neighbors: bgpNeighbors(topology, config.hostname, asns, ends => ends.remoteAddress),
             networks: [{ network: config.loopback, length: 32 }, ...anycast, ...segments],
             redistribute: []
         };
-        config.prefixLists = [policy.prefixList];
-        config.routeMaps = [policy.routeMap];
+        config.prefixLists = [prefixList];
+        config.routeMaps = [routeMap];
+        if (!ipv6) continue;
+        // A device without an IPv6 loopback still carries IPv6 routes, as OSPFv3 does.
+        const loopback6 = twin.devices.get(config.hostname)!.loopback6;
+        const segments6 = [...twin.segments.values()].flatMap(s =>
+            s.attach?.device === config.hostname && s.prefix6 ? [s.prefix6] : []
+        );
+        config.bgp.ipv6 = {
+            maximumPaths: 64,
+            neighbors: bgpNeighbors(topology, config.hostname, asns, ends => ends.remoteAddress6),
+            networks: [...(loopback6 !== undefined ? [{ network: loopback6, length: 128 }] : []), ...segments6],
+            redistribute: []
+        };
+        config.prefixLists6 = [prefixList6];
     }
+}
+
+/** A device's BGP neighbours in one family: the far end of each of its links that has an address of that family. */
+function bgpNeighbors<A extends number | bigint>(
+    topology: Topology,
+    device: string,
+    asns: ReadonlyMap<string, number>,
+    addressOf: (ends: ReturnType<Topology['ends']>) => A | undefined
+): BgpNeighbor<A>[] {
+    const neighbors: BgpNeighbor<A>[] = [];
+    const asn = asns.get(device)!;
+    for (const link of topology.links) {
+        if (link.a.device !== device && link.b.device !== device) continue;
+        const ends = topology.ends(topology.twin.links.indexOf(link), device);
+        const address = addressOf(ends);
+        if (address === undefined) continue;
+        const remoteAs = asns.get(ends.remote.device)!;
+        neighbors.push({
+            address,
+            remoteAs,
+            description: interfaceName(ends.remote),
+            routeMapIn: BGP_POLICY,
+            routeMapOut: BGP_POLICY,
+            nextHopSelf: remoteAs === asn ? true : undefined
+        });
+    }
+    return neighbors;
 }
 
 function privateAsn(index: number): number {
@@ -482,14 +522,20 @@ function compileExternals(twin: Twin, devices: Map<string, DeviceConfig>): void 
         if (external.peer !== undefined) {
             for (const prefix of external.prefixes) config.staticRoutes.push({ prefix, nextHop: external.peer });
             announceStatic(config.ospf, external.prefixes);
-            if (config.bgp && !config.bgp.redistribute.some(r => r.source === 'static'))
-                config.bgp.redistribute.push({ source: 'static' });
+            redistributeStatic(config.bgp);
         }
         if (external.peer6 !== undefined) {
             for (const prefix of external.prefixes6) config.staticRoutes6.push({ prefix, nextHop: external.peer6 });
             announceStatic(config.ospf6, external.prefixes6);
+            redistributeStatic(config.bgp?.ipv6);
         }
     }
+}
+
+/** Static routes into BGP, in either family. */
+function redistributeStatic(unicast: Pick<BgpUnicast<number | bigint, unknown>, 'redistribute'> | undefined): void {
+    if (unicast && !unicast.redistribute.some(r => r.source === 'static'))
+        unicast.redistribute.push({ source: 'static' });
 }
 
 /** Static routes into OSPF (either version): a default route originated, any other redistributed. */

@@ -65,8 +65,9 @@ export interface Ospf6Config {
     defaultOriginate: boolean;
 }
 
-export interface BgpNeighbor {
-    address: number;
+/** A BGP session's neighbour: an IPv4 address (number) or an IPv6 one (bigint), over which it runs. */
+export interface BgpNeighbor<A extends number | bigint = number> {
+    address: A;
     /** A number, or FRR's `external` (any other AS) / `internal` (this AS). */
     remoteAs: number | 'external' | 'internal';
     description?: string;
@@ -75,36 +76,50 @@ export interface BgpNeighbor {
     nextHopSelf?: boolean;
 }
 
-export interface BgpConfig {
+/**
+ * One unicast address family of BGP: the neighbours activated in it (sessions over addresses of
+ * that family, which carry its routes only), what it announces, how many equal paths it installs.
+ */
+export interface BgpUnicast<A extends number | bigint, P> {
+    maximumPaths: number;
+    neighbors: BgpNeighbor<A>[];
+    networks: P[];
+    redistribute: Array<{ source: 'connected' | 'static'; routeMap?: string }>;
+}
+
+/** `router bgp`: its global settings and IPv4 unicast; IPv6 unicast where it has one. */
+export interface BgpConfig extends BgpUnicast<number, Prefix> {
     asn: number;
     routerId: number;
     /** Use paths of different neighbouring ASes together (ECMP in a Clos fabric, RFC 7938). */
     multipathRelax: boolean;
     /** FRR's default: an eBGP session without route-maps in and out exchanges no routes. */
     ebgpRequiresPolicy: boolean;
-    maximumPaths: number;
-    neighbors: BgpNeighbor[];
-    networks: Prefix[];
-    redistribute: Array<{ source: 'connected' | 'static'; routeMap?: string }>;
+    /** `address-family ipv6 unicast`: sessions over IPv6 addresses, activated there and not in IPv4 unicast. */
+    ipv6?: BgpUnicast<bigint, Prefix6>;
 }
 
-export interface PrefixListEntry {
+/** An entry of an `ip prefix-list` (IPv4 prefixes) or an `ipv6 prefix-list` (Prefix6). */
+export interface PrefixListEntry<P = Prefix> {
     seq: number;
     action: 'permit' | 'deny';
-    prefix: Prefix;
+    prefix: P;
     /** `le N`: also match longer prefixes up to N. */
     le?: number;
 }
 
-export interface PrefixList {
+export interface PrefixList<P = Prefix> {
     name: string;
-    entries: PrefixListEntry[];
+    entries: PrefixListEntry<P>[];
 }
 
 export interface RouteMapEntry {
     seq: number;
     action: 'permit' | 'deny';
+    /** `match ip address prefix-list`: it matches IPv4 prefixes the list permits, never an IPv6 one. */
     matchPrefixList?: string;
+    /** `match ipv6 address prefix-list`: IPv6 prefixes the IPv6 list permits, never an IPv4 one. */
+    matchPrefixList6?: string;
 }
 
 export interface RouteMap {
@@ -255,6 +270,8 @@ export interface DeviceConfig {
     staticRoutes: StaticRoute[];
     staticRoutes6: StaticRoute6[];
     prefixLists: PrefixList[];
+    /** `ipv6 prefix-list`s: a name of their own, apart from the IPv4 lists'. */
+    prefixLists6: PrefixList<Prefix6>[];
     routeMaps: RouteMap[];
     /** Data-plane filters (nftables), and the marks that choose policy routes. */
     filter: PacketFilter;
@@ -284,6 +301,7 @@ export function emptyDevice(hostname: string, role = 'router'): DeviceConfig {
         staticRoutes: [],
         staticRoutes6: [],
         prefixLists: [],
+        prefixLists6: [],
         routeMaps: [],
         filter: { chains: [] },
         ipRules: [],

@@ -12,8 +12,9 @@ const LOOPBACK = 'lo';
 
 /**
  * prefix → sorted next hops: "connected", "blackhole", or in IPv4 the next router's address
- * ("10.0.0.1"), in IPv6 the interface ("via eth1"): OSPFv3 routes through the neighbour's
- * link-local address, which the kernel makes and the model does not know.
+ * ("10.0.0.1"), in IPv6 the interface ("via eth1"): OSPFv3 routes, and BGP's over a session on
+ * the link's global addresses, go through the neighbour's link-local address, which the kernel
+ * makes and the model does not know.
  */
 export type Fib = Map<string, string[]>;
 

@@ -74,6 +74,8 @@ export class SimNetwork {
     private readonly ports = new Map<string, Map<string, Port>>();
     /** Owner of each interface address. */
     readonly addressOwner = new Map<number, { device: string; interface: string }>();
+    /** Owner of each global IPv6 interface address. */
+    readonly addressOwner6 = new Map<bigint, { device: string; interface: string }>();
 
     constructor(
         readonly twin: Twin,
@@ -109,6 +111,7 @@ export class SimNetwork {
                 for (const address of [iface.address, ...(iface.secondary ?? [])]) {
                     if (address) this.addressOwner.set(address.address, { device, interface: iface.name });
                 }
+                if (iface.address6) this.addressOwner6.set(iface.address6.address, { device, interface: iface.name });
             }
         }
         twin.links.forEach((link, index) => this.cable(link, index));

@@ -1,15 +1,16 @@
 /**
  * What the control-plane simulator reads of one address family. IPv4: interface subnets and
- * secondaries, `ip route` (also in policy tables), OSPFv2 and BGP. IPv6: interface subnets,
- * `ipv6 route` and OSPFv3, whose neighbours speak over link-local addresses (no shared subnet).
+ * secondaries, `ip route` (also in policy tables), OSPFv2, BGP's IPv4 unicast and `ip prefix-list`s.
+ * IPv6: interface subnets, `ipv6 route`, OSPFv3, whose neighbours speak over link-local addresses
+ * (no shared subnet), BGP's IPv6 unicast (sessions over global addresses) and `ipv6 prefix-list`s.
  * One RoutingState per family runs the same algorithms over either.
  */
-import type { DeviceConfig, OspfInterface } from '../config/model.js';
+import type { BgpUnicast, DeviceConfig, OspfInterface, PrefixList, RouteMapEntry } from '../config/model.js';
 import { IPV4, IPV6, type AddressFamily } from '../net/family.js';
 import type { Bound, IntervalSet } from '../net/interval-set.js';
 import { ALL_ADDRESSES, prefixContains, prefixMask } from '../net/ipv4.js';
 import { ALL_ADDRESSES6, prefixMask6 } from '../net/ipv6.js';
-import type { Port } from './network.js';
+import type { Port, SimNetwork } from './network.js';
 
 export interface PrefixOf<A extends Bound> {
     readonly network: A;
@@ -39,8 +40,14 @@ export interface RoutingFamily<A extends Bound> {
     readonly addresses: AddressFamily<A, PrefixOf<A>>;
     /** Every address of the family. */
     readonly all: IntervalSet<A>;
-    /** Whether BGP runs in this family (IPv4 only so far). */
-    readonly bgp: boolean;
+    /** The device's BGP address family of this version, where it runs BGP in it. */
+    bgp(config: DeviceConfig): BgpUnicast<A, PrefixOf<A>> | undefined;
+    /** The prefix-lists of this family (`ip` or `ipv6 prefix-list`). */
+    prefixLists(config: DeviceConfig): readonly PrefixList<PrefixOf<A>>[];
+    /** The prefix-list a route-map entry matches prefixes of this family against (`match ip` or `match ipv6 address`). */
+    routeMapMatch(entry: RouteMapEntry): string | undefined;
+    /** The device and interface that hold an interface address. */
+    addressOwner(network: SimNetwork, address: A): { device: string; interface: string } | undefined;
     /** The address's prefix of this length. */
     mask(address: A, length: number): A;
     /** The prefixes a port's addresses are on: its subnet (and for IPv4 its secondary host addresses). */
@@ -63,7 +70,10 @@ export const IPV4_ROUTING: RoutingFamily<number> = {
     version: 4,
     addresses: IPV4,
     all: ALL_ADDRESSES,
-    bgp: true,
+    bgp: config => config.bgp,
+    prefixLists: config => config.prefixLists,
+    routeMapMatch: entry => entry.matchPrefixList,
+    addressOwner: (network, address) => network.addressOwner.get(address),
     mask: (address, length) => (address & prefixMask(length)) >>> 0,
     subnets: port => (port.subnet ? [port.subnet, ...port.extra] : []),
     addressed: port => port.subnet !== undefined,
@@ -96,7 +106,10 @@ export const IPV6_ROUTING: RoutingFamily<bigint> = {
     version: 6,
     addresses: IPV6,
     all: ALL_ADDRESSES6,
-    bgp: false,
+    bgp: config => config.bgp?.ipv6,
+    prefixLists: config => config.prefixLists6,
+    routeMapMatch: entry => entry.matchPrefixList6,
+    addressOwner: (network, address) => network.addressOwner6.get(address),
     mask: (address, length) => address & prefixMask6(length),
     subnets: port => (port.subnet6 ? [port.subnet6] : []),
     addressed: port => port.subnet6 !== undefined,
@@ -110,6 +123,7 @@ export const IPV6_ROUTING: RoutingFamily<bigint> = {
         ...config.interfaces.flatMap(({ address6: a }) =>
             a ? [{ network: IPV6_ROUTING.mask(a.address, a.length), length: a.length }] : []
         ),
-        ...config.staticRoutes6.map(r => r.prefix)
+        ...config.staticRoutes6.map(r => r.prefix),
+        ...(config.bgp?.ipv6?.networks ?? [])
     ]
 };

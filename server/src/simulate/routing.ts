@@ -14,7 +14,6 @@ import type {
     RouteMap
 } from '../config/model.js';
 import { IntervalSet, type Bound } from '../net/interval-set.js';
-import { prefixContains, prefixMask, type Prefix } from '../net/ipv4.js';
 import {
     distancesAfterCostChanges,
     distancesAfterFailures,
@@ -70,16 +69,17 @@ interface OspfEdge<A extends Bound> {
     link: number;
 }
 
-interface BgpSession {
+/** A BGP session of one address family, over addresses of that family. */
+interface BgpSession<A extends Bound> {
     from: string;
     to: string;
     ebgp: boolean;
     /** The `to` router's address that `from` peers with, and `from`'s neighbor statement. */
-    peerAddress: number;
-    neighbor: BgpNeighbor;
+    peerAddress: A;
+    neighbor: BgpNeighbor<A>;
 }
 
-interface BgpPath {
+interface BgpPath<A extends Bound> {
     asPath: number[];
     origin: number;
     localPref: number;
@@ -87,10 +87,11 @@ interface BgpPath {
     ebgp: boolean;
     local: boolean;
     igpCost: number;
-    nextHop: number;
+    /** The unspecified address (0.0.0.0 or ::) in a path of the router's own. */
+    nextHop: A;
     /** Who it came from: router id and session address, for the last tie-breaks. */
     fromRouterId: number;
-    fromAddress: number;
+    fromAddress: A;
     fromDevice?: string;
 }
 
@@ -109,7 +110,7 @@ export interface MovedRoutes<A extends Bound = number> {
 }
 
 /**
- * The routes of one address family (IPv4 by default: BGP and policy tables run there only), see
+ * The routes of one address family (IPv4 by default: policy tables run there only), see
  * routing-family.ts.
  */
 export class RoutingState<A extends Bound = number> {
@@ -121,7 +122,7 @@ export class RoutingState<A extends Bound = number> {
     private readonly bgpComputing = new Set<string>();
     private readonly upPortCache = new Map<string, Port[]>();
     private readonly distancesTo = new Map<string, Distances>();
-    private readonly bgpBest = new Map<string, Map<string, BgpPath[]>>();
+    private readonly bgpBest = new Map<string, Map<string, BgpPath<A>[]>>();
     private ospfGraph?: Map<string, OspfEdge<A>[]>;
     private ospfReverse?: Graph;
     /** Per announced prefix (by key()): the prefix and who announces it. */
@@ -129,7 +130,7 @@ export class RoutingState<A extends Bound = number> {
     private ospfPrefixes?: Map<string, PrefixOf<A>>;
     private failedLinkSet?: Set<number>;
     private candidates?: string[];
-    private sessions?: BgpSession[];
+    private sessions?: BgpSession<A>[];
 
     /**
      * `base`: the same network without these failures. Shortest-path trees that no failed link or
@@ -142,11 +143,6 @@ export class RoutingState<A extends Bound = number> {
         private readonly base?: RoutingState<A>,
         readonly family: RoutingFamily<A> = IPV4_ROUTING as unknown as RoutingFamily<A>
     ) {}
-
-    /** This state as IPv4's, for BGP (which runs only there: `family.bgp`). */
-    private get v4(): RoutingState<number> {
-        return this as unknown as RoutingState<number>;
-    }
 
     /** The route the RIB selects for exactly this prefix at this device. */
     route(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
@@ -189,15 +185,9 @@ export class RoutingState<A extends Bound = number> {
             this.connected(device, prefix),
             this.staticRoute(device, prefix),
             this.ospfRoute(device, prefix),
-            withBgp ? this.bgpRouteOf(device, prefix) : undefined
+            withBgp ? this.bgpRoute(device, prefix) : undefined
         ].filter((r): r is Route<A> => r !== undefined);
         return candidates.sort((a, b) => a.distance - b.distance)[0];
-    }
-
-    /** BGP's route for a prefix, in the family BGP runs in. */
-    private bgpRouteOf(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
-        if (!this.family.bgp) return undefined;
-        return this.v4.bgpRoute(device, prefix as unknown as Prefix) as unknown as Route<A> | undefined;
     }
 
     private connected(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
@@ -240,12 +230,12 @@ export class RoutingState<A extends Bound = number> {
      * lets them; BGP's own next hops do not (FRR resolves them through the IGP).
      */
     private resolve(device: string, address: A, depth: number, viaBgp = false): Resolution<A> {
-        const port = this.upPorts(device).find(p => this.family.addresses.contains(this.family.subnets(p)[0], address));
+        const port = this.portOn(device, address);
         if (port) return [{ interface: port.config.name, address }];
         if (depth > 4) return [];
         for (const prefix of this.universe.containing(address)) {
             if (prefix.length === 0) break;
-            const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRouteOf(device, prefix) : undefined;
+            const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRoute(device, prefix) : undefined;
             const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix), bgp].filter(
                 (r): r is Route<A> => r !== undefined
             );
@@ -563,6 +553,11 @@ export class RoutingState<A extends Bound = number> {
         return external && { prefix, protocol: 'ospf', distance: ADMIN_DISTANCE.ospf, nextHops: external.nextHops };
     }
 
+    /** The device's interface that is up on a subnet holding the address. */
+    private portOn(device: string, address: A): Port | undefined {
+        return this.upPorts(device).find(p => this.family.addresses.contains(this.family.subnets(p)[0], address));
+    }
+
     private ownsSubnet(device: string, prefix: PrefixOf<A>): boolean {
         return this.upPorts(device).some(p => this.family.subnets(p).some(s => key(s) === key(prefix)));
     }
@@ -602,17 +597,21 @@ export class RoutingState<A extends Bound = number> {
 
     // ---------------------------------------------------------------- BGP
 
-    private bgpSessions(): BgpSession[] {
+    /** The sessions of this family that are established: both ends name each other, in the ASes they are, and reach each other. */
+    private bgpSessions(): BgpSession<A>[] {
         if (this.sessions) return this.sessions;
-        const sessions: BgpSession[] = [];
+        const sessions: BgpSession<A>[] = [];
+        const family = this.family;
         for (const [device, config] of this.network.configs) {
-            if (!config.bgp || this.failures.devices.has(device)) continue;
-            for (const neighbor of config.bgp.neighbors) {
-                const owner = this.network.addressOwner.get(neighbor.address);
+            const unicast = family.bgp(config);
+            if (!config.bgp || !unicast || this.failures.devices.has(device)) continue;
+            for (const neighbor of unicast.neighbors) {
+                const owner = family.addressOwner(this.network, neighbor.address);
                 const peerConfig = owner && this.config(owner.device);
-                if (!owner || !peerConfig?.bgp || owner.device === device) continue;
-                const back = peerConfig.bgp.neighbors.find(
-                    n => this.network.addressOwner.get(n.address)?.device === device
+                const peerUnicast = peerConfig && family.bgp(peerConfig);
+                if (!owner || !peerConfig?.bgp || !peerUnicast || owner.device === device) continue;
+                const back = peerUnicast.neighbors.find(
+                    n => family.addressOwner(this.network, n.address)?.device === device
                 );
                 if (
                     !back ||
@@ -622,10 +621,10 @@ export class RoutingState<A extends Bound = number> {
                     continue;
                 const ebgp = config.bgp.asn !== peerConfig.bgp.asn;
                 const reachable = ebgp
-                    ? this.upPorts(device).some(p => prefixContains(p.subnet!, neighbor.address)) &&
+                    ? this.portOn(device, neighbor.address) !== undefined &&
                       this.network.isUp(owner.device, owner.interface, this.failures)
                     : // FRR does not peer across a blackhole next hop.
-                      forwards(this.v4.resolve(device, neighbor.address, 0)) &&
+                      forwards(this.resolve(device, neighbor.address, 0)) &&
                       this.network.isUp(owner.device, owner.interface, this.failures);
                 if (reachable)
                     sessions.push({ from: device, to: owner.device, ebgp, peerAddress: neighbor.address, neighbor });
@@ -636,7 +635,7 @@ export class RoutingState<A extends Bound = number> {
     }
 
     /** Each router's selected BGP paths for `prefix` (best first), computed to a fixpoint. */
-    private bgpPaths(prefix: Prefix): Map<string, BgpPath[]> {
+    private bgpPaths(prefix: PrefixOf<A>): Map<string, BgpPath<A>[]> {
         const k = key(prefix);
         const known = this.bgpBest.get(k);
         if (known) return known;
@@ -648,12 +647,14 @@ export class RoutingState<A extends Bound = number> {
         }
     }
 
-    private computeBgpPaths(prefix: Prefix, k: string): Map<string, BgpPath[]> {
+    private computeBgpPaths(prefix: PrefixOf<A>, k: string): Map<string, BgpPath<A>[]> {
         const sessions = this.bgpSessions();
-        const routers = [...this.network.configs.entries()].filter(([d, c]) => c.bgp && !this.failures.devices.has(d));
-        const best = new Map<string, BgpPath[]>(routers.map(([d]) => [d, []]));
+        const routers = [...this.network.configs.entries()].filter(
+            ([d, c]) => c.bgp && this.family.bgp(c) && !this.failures.devices.has(d)
+        );
+        const best = new Map<string, BgpPath<A>[]>(routers.map(([d]) => [d, []]));
         const originated = new Map(routers.map(([d, c]) => [d, this.originate(d, c, prefix)]));
-        const incoming = new Map<string, BgpSession[]>();
+        const incoming = new Map<string, BgpSession<A>[]>();
         for (const s of sessions) incoming.set(s.from, [...(incoming.get(s.from) ?? []), s]);
         // Rounds until nothing changes; a path vector over finite paths settles within #routers + 1.
         for (let round = 0; round <= routers.length + 1; round++) {
@@ -665,7 +666,7 @@ export class RoutingState<A extends Bound = number> {
                     const path = advertised && this.exchange(session, advertised, prefix);
                     if (path) candidates.push(path);
                 }
-                const selected = selectBgp(candidates, config.bgp!);
+                const selected = selectBgp(candidates, config.bgp!, this.family.bgp(config)!.maximumPaths);
                 if (!samePaths(selected, best.get(device)!)) {
                     best.set(device, selected);
                     changed = true;
@@ -677,9 +678,11 @@ export class RoutingState<A extends Bound = number> {
         return best;
     }
 
-    private originate(device: string, config: DeviceConfig, prefix: Prefix): BgpPath[] {
+    private originate(device: string, config: DeviceConfig, prefix: PrefixOf<A>): BgpPath<A>[] {
         const bgp = config.bgp!;
-        const local = (origin: number): BgpPath => ({
+        const unicast = this.family.bgp(config)!;
+        const unspecified = this.family.all.intervals[0][0];
+        const local = (origin: number): BgpPath<A> => ({
             asPath: [],
             origin,
             localPref: BGP_DEFAULT_LOCAL_PREF,
@@ -687,41 +690,42 @@ export class RoutingState<A extends Bound = number> {
             ebgp: false,
             local: true,
             igpCost: 0,
-            nextHop: 0,
+            nextHop: unspecified,
             fromRouterId: bgp.routerId,
-            fromAddress: 0
+            fromAddress: unspecified
         });
-        if (bgp.networks.some(n => key(n) === key(prefix)) && this.v4.select(device, prefix, false))
+        if (unicast.networks.some(n => key(n) === key(prefix)) && this.select(device, prefix, false))
             return [local(ORIGIN.igp)];
-        for (const r of bgp.redistribute) {
+        for (const r of unicast.redistribute) {
             const present =
-                r.source === 'connected' ? this.v4.connected(device, prefix) : this.v4.staticRoute(device, prefix);
-            if (present && (!r.routeMap || routeMapPermits(config, r.routeMap, prefix)))
+                r.source === 'connected' ? this.connected(device, prefix) : this.staticRoute(device, prefix);
+            if (present && (!r.routeMap || routeMapPermits(config, r.routeMap, prefix, this.family)))
                 return [local(ORIGIN.incomplete)];
         }
         return [];
     }
 
     /** What `session.from` learns when `session.to` advertises its best path. */
-    private exchange(session: BgpSession, advertised: BgpPath, prefix: Prefix): BgpPath | undefined {
+    private exchange(session: BgpSession<A>, advertised: BgpPath<A>, prefix: PrefixOf<A>): BgpPath<A> | undefined {
+        const family = this.family;
         const receiver = this.config(session.from)!;
         const sender = this.config(session.to)!;
-        const back = sender.bgp!.neighbors.find(
-            n => this.network.addressOwner.get(n.address)?.device === session.from
-        )!;
+        const back = family
+            .bgp(sender)!
+            .neighbors.find(n => family.addressOwner(this.network, n.address)?.device === session.from)!;
         if (session.ebgp) {
             if (sender.bgp!.ebgpRequiresPolicy && !back.routeMapOut) return undefined;
             if (receiver.bgp!.ebgpRequiresPolicy && !session.neighbor.routeMapIn) return undefined;
         } else if (!advertised.local && !advertised.ebgp) {
             return undefined; // iBGP split horizon
         }
-        if (back.routeMapOut && !routeMapPermits(sender, back.routeMapOut, prefix)) return undefined;
+        if (back.routeMapOut && !routeMapPermits(sender, back.routeMapOut, prefix, family)) return undefined;
         const asPath = session.ebgp ? [sender.bgp!.asn, ...advertised.asPath] : advertised.asPath;
         if (session.ebgp && asPath.includes(receiver.bgp!.asn)) return undefined;
-        if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix))
+        if (session.neighbor.routeMapIn && !routeMapPermits(receiver, session.neighbor.routeMapIn, prefix, family))
             return undefined;
         const nextHop = session.ebgp || advertised.local || back.nextHopSelf ? session.peerAddress : advertised.nextHop;
-        if (unresolved(this.v4.resolve(session.from, nextHop, 0))) return undefined;
+        if (unresolved(this.resolve(session.from, nextHop, 0))) return undefined;
         return {
             asPath,
             origin: advertised.origin,
@@ -737,14 +741,16 @@ export class RoutingState<A extends Bound = number> {
         };
     }
 
-    private igpCost(device: string, address: number): number {
-        if (this.upPorts(device).some(p => prefixContains(p.subnet!, address))) return 0;
-        const owner = this.network.addressOwner.get(address);
+    private igpCost(device: string, address: A): number {
+        if (this.portOn(device, address)) return 0;
+        const owner = this.family.addressOwner(this.network, address);
         return owner ? (this.ospfDistancesTo(owner.device).get(device) ?? Infinity) : Infinity;
     }
 
-    private bgpRoute(device: string, prefix: Prefix): Route | undefined {
-        if (!this.config(device)?.bgp) return undefined;
+    /** BGP's route for a prefix: its selected paths, each resolved through the IGP. */
+    private bgpRoute(device: string, prefix: PrefixOf<A>): Route<A> | undefined {
+        const config = this.config(device);
+        if (!config?.bgp || !this.family.bgp(config)) return undefined;
         const paths = this.bgpPaths(prefix).get(device) ?? [];
         if (paths.length === 0 || paths[0].local) return undefined;
         const protocol = paths[0].ebgp ? 'ebgp' : 'ibgp';
@@ -752,7 +758,7 @@ export class RoutingState<A extends Bound = number> {
             prefix,
             protocol,
             ADMIN_DISTANCE[protocol],
-            paths.map(path => this.v4.resolve(device, path.nextHop, 0))
+            paths.map(path => this.resolve(device, path.nextHop, 0))
         );
     }
 }
@@ -824,32 +830,48 @@ function asMatches(remoteAs: BgpNeighbor['remoteAs'], peerAsn: number, ownAsn: n
     return remoteAs === peerAsn;
 }
 
-/** A route-map's verdict on a prefix: the first entry that matches decides; none, or no such map, denies. */
-export function routeMapPermits(config: DeviceConfig, name: string, prefix: Prefix): boolean {
+/**
+ * A route-map's verdict on a prefix of a family: the first entry that matches decides (an entry
+ * matching a prefix-list of the other family matches none); none, or no such map, denies.
+ */
+export function routeMapPermits<A extends Bound>(
+    config: DeviceConfig,
+    name: string,
+    prefix: PrefixOf<A>,
+    family: RoutingFamily<A>
+): boolean {
     const map: RouteMap | undefined = config.routeMaps.find(m => m.name === name);
     if (!map) return false;
     for (const entry of [...map.entries].sort((a, b) => a.seq - b.seq)) {
-        if (entry.matchPrefixList && !prefixListPermits(config, entry.matchPrefixList, prefix)) continue;
-        return entry.action === 'permit';
+        // Its match clauses must all hold: a prefix-list of the other family matches no prefix of this one.
+        const lists = [entry.matchPrefixList, entry.matchPrefixList6].filter(l => l !== undefined).length;
+        const own = family.routeMapMatch(entry);
+        const matches = own === undefined ? lists === 0 : lists === 1 && prefixListPermits(config, own, prefix, family);
+        if (matches) return entry.action === 'permit';
     }
     return false;
 }
 
-function prefixListPermits(config: DeviceConfig, name: string, prefix: Prefix): boolean {
-    const list = config.prefixLists.find(l => l.name === name);
+function prefixListPermits<A extends Bound>(
+    config: DeviceConfig,
+    name: string,
+    prefix: PrefixOf<A>,
+    family: RoutingFamily<A>
+): boolean {
+    const list = family.prefixLists(config).find(l => l.name === name);
     if (!list) return false;
     for (const entry of [...list.entries].sort((a, b) => a.seq - b.seq)) {
         const within =
             prefix.length >= entry.prefix.length &&
-            (prefix.network & prefixMask(entry.prefix.length)) >>> 0 === entry.prefix.network;
+            family.mask(prefix.network, entry.prefix.length) === entry.prefix.network;
         const lengthOk = entry.le === undefined ? prefix.length === entry.prefix.length : prefix.length <= entry.le;
         if (within && lengthOk) return entry.action === 'permit';
     }
     return false;
 }
 
-/** BGP best path, then the paths equal to it that multipath may use alongside. */
-function selectBgp(candidates: BgpPath[], bgp: BgpConfig): BgpPath[] {
+/** BGP best path, then the paths equal to it that multipath may use alongside (up to the family's maximum-paths). */
+function selectBgp<A extends Bound>(candidates: BgpPath<A>[], bgp: BgpConfig, maximumPaths: number): BgpPath<A>[] {
     if (candidates.length === 0) return [];
     const sorted = [...candidates].sort(compareBgp);
     const best = sorted[0];
@@ -865,10 +887,10 @@ function selectBgp(candidates: BgpPath[], bgp: BgpConfig): BgpPath[] {
             p.igpCost === best.igpCost &&
             (bgp.multipathRelax || p.asPath[0] === best.asPath[0])
     );
-    return equal.slice(0, Math.max(1, bgp.maximumPaths));
+    return equal.slice(0, Math.max(1, maximumPaths));
 }
 
-function compareBgp(a: BgpPath, b: BgpPath): number {
+function compareBgp<A extends Bound>(a: BgpPath<A>, b: BgpPath<A>): number {
     return (
         b.localPref - a.localPref ||
         Number(b.local) - Number(a.local) ||
@@ -878,11 +900,11 @@ function compareBgp(a: BgpPath, b: BgpPath): number {
         Number(b.ebgp) - Number(a.ebgp) ||
         a.igpCost - b.igpCost ||
         a.fromRouterId - b.fromRouterId ||
-        a.fromAddress - b.fromAddress
+        (a.fromAddress < b.fromAddress ? -1 : a.fromAddress > b.fromAddress ? 1 : 0)
     );
 }
 
-function samePaths(a: BgpPath[], b: BgpPath[]): boolean {
+function samePaths<A extends Bound>(a: BgpPath<A>[], b: BgpPath<A>[]): boolean {
     return (
         a.length === b.length &&
         a.every(

@@ -7,17 +7,19 @@
  * its line.
  */
 import type { Diagnostic, SourceLocation } from '../../common/diagnostic.js';
-import { parseAddress, parsePrefix, prefixContains } from '../../net/ipv4.js';
-import { parseAddress6, parsePrefix6 } from '../../net/ipv6.js';
+import { parseAddress, parsePrefix, prefixContains, type Prefix } from '../../net/ipv4.js';
+import { formatAddress6, parseAddress6, parsePrefix6, type Prefix6 } from '../../net/ipv6.js';
 import {
     emptyDevice,
     type BgpConfig,
     type BgpNeighbor,
+    type BgpUnicast,
     type DeviceConfig,
     type InterfaceConfig,
     type OspfAuthentication,
     type OspfConfig,
     type Ospf6Config,
+    type PrefixList,
     type RouteMap,
     type StaticRoute,
     type StaticRoute6
@@ -85,6 +87,27 @@ interface Ospf6Lines {
     deadInterval?: number;
 }
 
+/** What `neighbor X …` may set on a neighbour or peer-group. */
+type NeighborSettings = Partial<Pick<BgpNeighbor, 'routeMapIn' | 'routeMapOut' | 'nextHopSelf' | 'description'>>;
+
+/** How the prefixes of `ip prefix-list` and `ipv6 prefix-list` read. */
+interface PrefixListFamily<P> {
+    bits: number;
+    /** What `any` stands for (with `le` all the bits). */
+    any: P;
+    parse(text: string): P | undefined;
+}
+const IPV4_LISTS: PrefixListFamily<Prefix> = {
+    bits: 32,
+    any: { network: 0, length: 0 },
+    parse: text => parsePrefix(text, false)?.prefix
+};
+const IPV6_LISTS: PrefixListFamily<Prefix6> = {
+    bits: 128,
+    any: { network: 0n, length: 0 },
+    parse: text => parsePrefix6(text, false)?.prefix
+};
+
 interface PeerGroup {
     remoteAs?: BgpNeighbor['remoteAs'];
     routeMapIn?: string;
@@ -104,6 +127,9 @@ class FrrParser {
     private readonly lines: string[];
     private lineNumber = 0;
     private readonly peerGroups = new Map<string, PeerGroup>();
+    /** IPv6 neighbours activated in IPv6 unicast, and those kept out of IPv4 unicast (`no neighbor X activate`). */
+    private readonly inIpv6 = new Set<BgpNeighbor<bigint>>();
+    private readonly notInIpv4 = new Set<BgpNeighbor<bigint>>();
     private readonly ospfInterfaces = new Map<InterfaceConfig, OspfLines>();
     private readonly ospf6Interfaces = new Map<InterfaceConfig, Ospf6Lines>();
     /** Per interface name, a passive setting of its own (`ip ospf passive`, `passive-interface IFACE`). */
@@ -199,8 +225,10 @@ class FrrParser {
             this.interfaceBlock(m[1]);
         } else if ((m = line.match(/^(ip|ipv6) route (\S+) (\S+)(?: (\d+))?(?: table (\d+))?$/))) {
             this.staticRoute(m[1] === 'ip' ? 4 : 6, line, m[2], m[3], m[4], m[5]);
-        } else if ((m = line.match(/^ip prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: le (\d+))?$/))) {
-            this.prefixList(line, m[1], m[2], m[3] as 'permit' | 'deny', m[4], m[5]);
+        } else if ((m = line.match(/^(ip|ipv6) prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: le (\d+))?$/))) {
+            const entry = { name: m[2], seq: m[3], action: m[4] as 'permit' | 'deny', prefix: m[5], le: m[6] };
+            if (m[1] === 'ip') this.prefixList(line, this.config.prefixLists, entry, IPV4_LISTS);
+            else this.prefixList(line, this.config.prefixLists6, entry, IPV6_LISTS);
         } else if ((m = line.match(/^route-map (\S+) (permit|deny) (\d+)$/))) {
             this.routeMapBlock(m[1], m[2] as 'permit' | 'deny', Number(m[3]));
         } else if (line === 'router ospf') {
@@ -398,30 +426,28 @@ class FrrParser {
         this.locations.set(route, this.location());
     }
 
-    private prefixList(
+    private prefixList<P>(
         line: string,
-        name: string,
-        seqText: string | undefined,
-        action: 'permit' | 'deny',
-        prefixText: string,
-        le: string | undefined
+        lists: PrefixList<P>[],
+        text: { name: string; seq?: string; action: 'permit' | 'deny'; prefix: string; le?: string },
+        family: PrefixListFamily<P>
     ): void {
-        const prefix = prefixText === 'any' ? { network: 0, length: 0 } : parsePrefix(prefixText, false)?.prefix;
+        const prefix = text.prefix === 'any' ? family.any : family.parse(text.prefix);
         if (!prefix) {
             this.invalid(line, 'not a prefix');
             return;
         }
-        let list = this.config.prefixLists.find(l => l.name === name);
+        let list = lists.find(l => l.name === text.name);
         if (!list) {
-            list = { name, entries: [] };
-            this.config.prefixLists.push(list);
+            list = { name: text.name, entries: [] };
+            lists.push(list);
         }
-        const seq = seqText !== undefined ? Number(seqText) : (list.entries.at(-1)?.seq ?? 0) + 5;
+        const seq = text.seq !== undefined ? Number(text.seq) : (list.entries.at(-1)?.seq ?? 0) + 5;
         const entry = {
             seq,
-            action,
+            action: text.action,
             prefix,
-            ...(prefixText === 'any' ? { le: 32 } : le !== undefined ? { le: Number(le) } : {})
+            ...(text.prefix === 'any' ? { le: family.bits } : text.le !== undefined ? { le: Number(text.le) } : {})
         };
         list.entries.push(entry);
         this.locations.set(entry, this.location());
@@ -439,8 +465,9 @@ class FrrParser {
         while (this.peekIndented()) {
             const line = this.next()!;
             if (line === 'exit') break;
-            const m = line.match(/^match ip address prefix-list (\S+)$/);
-            if (m) entry.matchPrefixList = m[1];
+            const m = line.match(/^match (ip|ipv6) address prefix-list (\S+)$/);
+            if (m?.[1] === 'ip') entry.matchPrefixList = m[2];
+            else if (m) entry.matchPrefixList6 = m[2];
             else this.unmodelled(line, `route-map ${name}`);
         }
     }
@@ -538,10 +565,11 @@ class FrrParser {
                 bgp.multipathRelax = true;
             } else if (line === 'no bgp ebgp-requires-policy') {
                 bgp.ebgpRequiresPolicy = false;
-            } else if ((m = line.match(/^address-family ipv4(?: unicast)?$/))) {
-                this.addressFamily(bgp);
+            } else if ((m = line.match(/^address-family (ipv4|ipv6)(?: unicast)?$/))) {
+                if (m[1] === 'ipv4') this.addressFamily(bgp, bgp, 4);
+                else this.addressFamily(bgp, this.ipv6Unicast(bgp), 6);
             } else if ((m = line.match(/^neighbor (\S+) (.+)$/))) {
-                this.neighbor(bgp, line, m[1], m[2]);
+                this.neighbor(bgp, line, m[1], m[2], 4);
             } else if ((m = line.match(/^maximum-paths (\d+)$/))) {
                 bgp.maximumPaths = Number(m[1]);
             } else {
@@ -550,37 +578,71 @@ class FrrParser {
         }
     }
 
-    private addressFamily(bgp: BgpConfig): void {
+    /** BGP's IPv6 unicast, made at its first mention (an IPv6 neighbour or its address-family block). */
+    private ipv6Unicast(bgp: BgpConfig): NonNullable<BgpConfig['ipv6']> {
+        bgp.ipv6 ??= { maximumPaths: 1, neighbors: [], networks: [], redistribute: [] };
+        return bgp.ipv6;
+    }
+
+    /** `address-family ipv4 unicast` or `ipv6 unicast`: what it announces, its neighbours' settings in it. */
+    private addressFamily<A extends number | bigint, P>(
+        bgp: BgpConfig,
+        unicast: BgpUnicast<A, P>,
+        version: 4 | 6
+    ): void {
+        const block = `address-family ipv${version} unicast`;
         while (this.peekIndented()) {
             const line = this.next()!;
             if (line === 'exit-address-family' || line === 'exit') break;
             let m: RegExpMatchArray | null;
             if ((m = line.match(/^network (\S+)$/))) {
-                const prefix = parsePrefix(m[1], false)?.prefix;
-                if (prefix) bgp.networks.push(prefix);
+                const prefix = (version === 4 ? parsePrefix : parsePrefix6)(m[1], false)?.prefix as P | undefined;
+                if (prefix) unicast.networks.push(prefix);
                 else this.invalid(line, 'not a prefix');
             } else if ((m = line.match(/^redistribute (connected|static)(?: route-map (\S+))?$/))) {
-                bgp.redistribute.push({ source: m[1] as 'connected' | 'static', ...(m[2] ? { routeMap: m[2] } : {}) });
+                unicast.redistribute.push({
+                    source: m[1] as 'connected' | 'static',
+                    ...(m[2] ? { routeMap: m[2] } : {})
+                });
             } else if ((m = line.match(/^maximum-paths (\d+)$/))) {
-                bgp.maximumPaths = Number(m[1]);
+                unicast.maximumPaths = Number(m[1]);
             } else if ((m = line.match(/^neighbor (\S+) (.+)$/))) {
-                this.neighbor(bgp, line, m[1], m[2]);
+                this.neighbor(bgp, line, m[1], m[2], version);
+            } else if ((m = line.match(/^no neighbor (\S+) activate$/)) && version === 4) {
+                const neighbor = bgp.ipv6?.neighbors.find(n => n.address === parseAddress6(m![1]));
+                if (neighbor) this.notInIpv4.add(neighbor);
+                else this.unmodelled(line, block);
             } else {
-                this.unmodelled(line, 'address-family ipv4 unicast');
+                this.unmodelled(line, block);
             }
         }
     }
 
-    /** `neighbor X …` for an address or a peer-group. */
-    private neighbor(bgp: BgpConfig, line: string, who: string, rest: string): void {
+    /**
+     * `neighbor X …` for an address or a peer-group, in router bgp (which FRR reads as IPv4
+     * unicast for address-family settings) or in an address family. Sessions carry the family of
+     * their addresses only: IPv6 routes over an IPv4 session, IPv4 ones over an IPv6 session and
+     * IPv6 neighbours in peer-groups are not modelled.
+     */
+    private neighbor(bgp: BgpConfig, line: string, who: string, rest: string, version: 4 | 6): void {
+        const context = `router bgp ${bgp.asn}`;
         const address = parseAddress(who);
+        const address6 = address === undefined ? parseAddress6(who) : undefined;
+        if (address6 !== undefined) {
+            this.neighbor6(bgp, line, address6, rest, version);
+            return;
+        }
         let group = this.peerGroups.get(who);
         if (address === undefined && !group) {
             if (rest !== 'peer-group') {
-                this.unmodelled(line, `router bgp ${bgp.asn}`, `no neighbor or peer-group '${who}'`);
+                this.unmodelled(line, context, `no neighbor or peer-group '${who}'`);
                 return;
             }
             this.peerGroups.set(who, { members: [] });
+            return;
+        }
+        if (version === 6 && rest !== 'activate') {
+            this.unmodelled(line, context, 'IPv6 unicast settings of an IPv4 neighbour or a peer-group');
             return;
         }
         let neighbor = address === undefined ? undefined : bgp.neighbors.find(n => n.address === address);
@@ -615,7 +677,46 @@ class FrrParser {
             group.members.push(neighbor);
         } else if (!neighbor && !group) {
             this.invalid(line, `neighbor ${who} has no remote-as before this line`);
-        } else if ((m = rest.match(/^description (.+)$/))) {
+        } else if (version === 6) {
+            this.unmodelled(line, context, 'an IPv4 session activated in IPv6 unicast');
+        } else if (!this.neighborSetting(target, rest)) {
+            this.unmodelled(line, context);
+        }
+    }
+
+    /** `neighbor X …` for an IPv6 address: declared in router bgp, activated and set in IPv6 unicast. */
+    private neighbor6(bgp: BgpConfig, line: string, address: bigint, rest: string, version: 4 | 6): void {
+        const context = `router bgp ${bgp.asn}`;
+        const unicast = this.ipv6Unicast(bgp);
+        let neighbor = unicast.neighbors.find(n => n.address === address);
+        let m: RegExpMatchArray | null;
+        if (/^peer-group /.test(rest)) {
+            this.unmodelled(line, context, 'an IPv6 neighbour in a peer-group');
+        } else if ((m = rest.match(/^remote-as (\d+|external|internal)$/))) {
+            const remoteAs = /^\d+$/.test(m[1]) ? Number(m[1]) : (m[1] as 'external' | 'internal');
+            if (neighbor) {
+                neighbor.remoteAs = remoteAs;
+            } else {
+                neighbor = { address, remoteAs };
+                unicast.neighbors.push(neighbor);
+                this.locations.set(neighbor, this.location());
+            }
+        } else if (!neighbor) {
+            this.invalid(line, `neighbor ${formatAddress6(address)} has no remote-as before this line`);
+        } else if (rest === 'activate') {
+            if (version === 6) this.inIpv6.add(neighbor);
+            else this.notInIpv4.delete(neighbor);
+        } else if (version === 4 && /^(description|timers) /.test(rest)) {
+            this.neighborSetting(neighbor, rest);
+        } else if (version === 4 || !this.neighborSetting(neighbor, rest)) {
+            this.unmodelled(line, context, version === 4 ? 'an IPv6 session in IPv4 unicast' : undefined);
+        }
+    }
+
+    /** The settings the model keeps of a neighbour or peer-group; false: not one of them. */
+    private neighborSetting(target: NeighborSettings, rest: string): boolean {
+        let m: RegExpMatchArray | null;
+        if ((m = rest.match(/^description (.+)$/))) {
             target.description = m[1];
         } else if ((m = rest.match(/^route-map (\S+) (in|out)$/))) {
             if (m[2] === 'in') target.routeMapIn = m[1];
@@ -625,8 +726,29 @@ class FrrParser {
         } else if (rest === 'activate' || rest === 'soft-reconfiguration inbound' || /^timers /.test(rest)) {
             // Session details the model does not need (ipv4 unicast is active by default in FRR 8).
         } else {
-            this.unmodelled(line, `router bgp ${bgp.asn}`);
+            return false;
         }
+        return true;
+    }
+
+    /**
+     * IPv6 neighbours: FRR activates each in IPv4 unicast too unless told not to (IPv4 routes over
+     * an IPv6 session, not modelled); one not activated in IPv6 unicast exchanges no IPv6 routes.
+     */
+    private finishBgp6(): void {
+        const unicast = this.config.bgp?.ipv6;
+        if (!unicast) return;
+        for (const neighbor of unicast.neighbors) {
+            if (this.notInIpv4.has(neighbor)) continue;
+            const location = this.locations.get(neighbor)!;
+            this.unmodelled(
+                this.lines[location.range.start.line - 1].trim(),
+                `router bgp ${this.config.bgp!.asn}`,
+                `an IPv6 session activated in IPv4 unicast (FRR's default): say 'no neighbor ${formatAddress6(neighbor.address)} activate' in address-family ipv4 unicast`,
+                location
+            );
+        }
+        unicast.neighbors = unicast.neighbors.filter(n => this.inIpv6.has(n));
     }
 
     /** Settings that need the whole file: OSPF interfaces, static route groups, peer-group inheritance. */
@@ -634,6 +756,7 @@ class FrrParser {
         this.finishOspf();
         this.finishOspf6();
         this.checkStaticRoutes();
+        this.finishBgp6();
         for (const group of this.peerGroups.values()) {
             for (const member of group.members) {
                 if (group.remoteAs !== undefined) member.remoteAs = group.remoteAs;

@@ -1,7 +1,14 @@
 /** The FRR 8.4 text of a device's configuration: frr.conf and the daemons file. */
 import { formatAddress, formatPrefix, prefixContains } from '../../net/ipv4.js';
 import { formatAddress6, formatPrefix6 } from '../../net/ipv6.js';
-import type { DeviceConfig, InterfaceConfig, OspfAuthentication, OspfInterface } from '../model.js';
+import type {
+    BgpUnicast,
+    DeviceConfig,
+    InterfaceConfig,
+    OspfAuthentication,
+    OspfInterface,
+    PrefixList
+} from '../model.js';
 
 /** FRR's OSPF intervals (seconds) where the model gives none. */
 const OSPF_HELLO_DEFAULT = 10;
@@ -34,18 +41,13 @@ export function renderFrrConf(config: DeviceConfig): string {
         );
     }
     if (config.staticRoutes.length + config.staticRoutes6.length > 0) lines.push('!');
-    for (const list of config.prefixLists) {
-        for (const entry of list.entries) {
-            lines.push(
-                `ip prefix-list ${word(list.name)} seq ${entry.seq} ${entry.action} ${formatPrefix(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`
-            );
-        }
-        lines.push('!');
-    }
+    lines.push(...renderPrefixLists('ip', config.prefixLists, formatPrefix));
+    lines.push(...renderPrefixLists('ipv6', config.prefixLists6, formatPrefix6));
     for (const map of config.routeMaps) {
         for (const entry of map.entries) {
             lines.push(`route-map ${word(map.name)} ${entry.action} ${entry.seq}`);
             if (entry.matchPrefixList) lines.push(` match ip address prefix-list ${word(entry.matchPrefixList)}`);
+            if (entry.matchPrefixList6) lines.push(` match ipv6 address prefix-list ${word(entry.matchPrefixList6)}`);
             lines.push('exit', '!');
         }
     }
@@ -69,25 +71,52 @@ export function renderFrrConf(config: DeviceConfig): string {
         lines.push(`router bgp ${bgp.asn}`, ` bgp router-id ${formatAddress(bgp.routerId)}`);
         if (!bgp.ebgpRequiresPolicy) lines.push(' no bgp ebgp-requires-policy');
         if (bgp.multipathRelax) lines.push(' bgp bestpath as-path multipath-relax');
-        for (const neighbor of bgp.neighbors) {
-            const peer = formatAddress(neighbor.address);
+        const ipv6 = bgp.ipv6;
+        for (const neighbor of [...bgp.neighbors, ...(ipv6?.neighbors ?? [])]) {
+            const peer = formatAnyAddress(neighbor.address);
             lines.push(` neighbor ${peer} remote-as ${neighbor.remoteAs}`);
             if (neighbor.description) lines.push(` neighbor ${peer} description ${text(neighbor.description)}`);
         }
         lines.push(' !', ' address-family ipv4 unicast');
-        for (const network of bgp.networks) lines.push(`  network ${formatPrefix(network)}`);
-        for (const r of bgp.redistribute)
-            lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${word(r.routeMap)}` : ''}`);
-        for (const neighbor of bgp.neighbors) {
-            const peer = formatAddress(neighbor.address);
-            if (neighbor.nextHopSelf) lines.push(`  neighbor ${peer} next-hop-self`);
-            if (neighbor.routeMapIn) lines.push(`  neighbor ${peer} route-map ${word(neighbor.routeMapIn)} in`);
-            if (neighbor.routeMapOut) lines.push(`  neighbor ${peer} route-map ${word(neighbor.routeMapOut)} out`);
+        lines.push(...renderBgpUnicast(bgp, formatPrefix));
+        // FRR activates every neighbour in IPv4 unicast (bgp default ipv4-unicast): an IPv6 session carries IPv6 routes only.
+        for (const neighbor of ipv6?.neighbors ?? [])
+            lines.push(`  no neighbor ${formatAddress6(neighbor.address)} activate`);
+        lines.push(' exit-address-family');
+        if (ipv6) {
+            lines.push(' !', ' address-family ipv6 unicast');
+            for (const neighbor of ipv6.neighbors)
+                lines.push(`  neighbor ${formatAddress6(neighbor.address)} activate`);
+            lines.push(...renderBgpUnicast(ipv6, formatPrefix6));
+            lines.push(' exit-address-family');
         }
-        lines.push(`  maximum-paths ${bgp.maximumPaths}`, ' exit-address-family', 'exit', '!');
+        lines.push('exit', '!');
     }
     lines.push('end');
     return lines.join('\n') + '\n';
+}
+
+/** What an address family of BGP announces and how its neighbours exchange routes, ending in its maximum-paths. */
+function renderBgpUnicast<A extends number | bigint, P>(
+    unicast: BgpUnicast<A, P>,
+    format: (prefix: P) => string
+): string[] {
+    const lines: string[] = [];
+    for (const network of unicast.networks) lines.push(`  network ${format(network)}`);
+    for (const r of unicast.redistribute)
+        lines.push(`  redistribute ${r.source}${r.routeMap ? ` route-map ${word(r.routeMap)}` : ''}`);
+    for (const neighbor of unicast.neighbors) {
+        const peer = formatAnyAddress(neighbor.address);
+        if (neighbor.nextHopSelf) lines.push(`  neighbor ${peer} next-hop-self`);
+        if (neighbor.routeMapIn) lines.push(`  neighbor ${peer} route-map ${word(neighbor.routeMapIn)} in`);
+        if (neighbor.routeMapOut) lines.push(`  neighbor ${peer} route-map ${word(neighbor.routeMapOut)} out`);
+    }
+    lines.push(`  maximum-paths ${unicast.maximumPaths}`);
+    return lines;
+}
+
+function formatAnyAddress(address: number | bigint): string {
+    return typeof address === 'bigint' ? formatAddress6(address) : formatAddress(address);
 }
 
 /** Whether a `network … area 0` of the config holds the interface's address (FRR refuses `ip ospf area` beside it). */
@@ -96,6 +125,23 @@ function inOspfNetwork(config: DeviceConfig, iface: InterfaceConfig): boolean {
         iface.address !== undefined &&
         (config.ospf?.networks ?? []).some(n => prefixContains(n, iface.address!.address))
     );
+}
+
+function renderPrefixLists<P>(
+    words: 'ip' | 'ipv6',
+    lists: readonly PrefixList<P>[],
+    format: (prefix: P) => string
+): string[] {
+    const lines: string[] = [];
+    for (const list of lists) {
+        for (const entry of list.entries) {
+            lines.push(
+                `${words} prefix-list ${word(list.name)} seq ${entry.seq} ${entry.action} ${format(entry.prefix)}${entry.le !== undefined ? ` le ${entry.le}` : ''}`
+            );
+        }
+        lines.push('!');
+    }
+    return lines;
 }
 
 function renderInterface(iface: InterfaceConfig, inNetwork: boolean): string[] {
