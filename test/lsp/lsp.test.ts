@@ -8,6 +8,7 @@ import type {
     CompletionList,
     Hover,
     LocationLink,
+    PublishDiagnosticsParams,
     WorkspaceEdit
 } from 'vscode-languageserver-protocol';
 import { ROOT } from '../support/samples.js';
@@ -38,6 +39,23 @@ function at(text: string, shift = 0, occurrence = 0, source = policyText) {
 }
 
 let client: LspClient;
+
+/** The loops and blackholes the editor published on a twin file are those the CLI reports for the same files, at the same places. */
+async function expectForwardingAsCli(
+    published: PublishDiagnosticsParams,
+    files: Record<string, string>
+): Promise<void> {
+    const cli = await checkWorkspace(files, true);
+    const expected = cli.diagnostics.filter(d => d.code === 'blackhole' || d.code === 'loop');
+    expect(expected.length).toBeGreaterThan(0);
+    // The CLI sorts its report.
+    const byMessage = (a: unknown[], b: unknown[]) => String(a[3]).localeCompare(String(b[3]));
+    expect(
+        published.diagnostics
+            .map(d => [d.range.start.line + 1, d.range.start.character + 1, d.code, d.message])
+            .sort(byMessage)
+    ).toEqual(expected.map(d => [d.range.start.line, d.range.start.column, d.code, d.message]).sort(byMessage));
+}
 let version = 1;
 
 async function lenses(uri: string): Promise<CodeLens[]> {
@@ -329,24 +347,15 @@ describe('the language server', () => {
             changes: [{ uri: twinUri, type: 2 }]
         });
         const published = await client.diagnosticsFor(twinUri, p => p.diagnostics.length > 0);
-        const cli = await checkWorkspace(
+        await expectForwardingAsCli(
+            published,
             Object.fromEntries(
                 ['campus.twin.yaml', 'policy.intent', 'more.intent'].map(f => [
                     f,
                     fs.readFileSync(path.join(folder, f), 'utf8')
                 ])
-            ),
-            true
+            )
         );
-        const expected = cli.diagnostics.filter(d => d.code === 'blackhole' || d.code === 'loop');
-        expect(expected.length).toBeGreaterThan(0);
-        // The same warnings at the same places; the CLI sorts its report.
-        const byMessage = (a: unknown[], b: unknown[]) => String(a[3]).localeCompare(String(b[3]));
-        expect(
-            published.diagnostics
-                .map(d => [d.range.start.line + 1, d.range.start.character + 1, d.code, d.message])
-                .sort(byMessage)
-        ).toEqual(expected.map(d => [d.range.start.line, d.range.start.column, d.code, d.message]).sort(byMessage));
         expect(published.diagnostics.map(d => d.message).join('\n')).toMatch(
             /Blackhole for 10\.1\.100\.0\/24: acc3 has no route/
         );
@@ -467,6 +476,42 @@ describe('the language server on a dual-stack twin: IPv6 beside IPv4 wherever th
             contentChanges: [{ text }]
         });
         await dual.diagnosticsFor(uri, p => p.diagnostics.length === 0);
+    });
+
+    it('IPv6 loops and blackholes reach the editor as the CLI reports them, in RFC 5952 form', async () => {
+        const twinFile = path.join(dualFolder, 'dual-stack.twin.yaml');
+        const twinUri = `file://${twinFile}`;
+        const original = fs.readFileSync(twinFile, 'utf8');
+        // The IPv6-only lab moves to a router of its own, with no links: it reaches nothing.
+        const isolated = original
+            .replace('  r4: { role: edge-router }\n', '  r4: { role: edge-router }\n  r5: { role: lab-router }\n')
+            .replace('attach: r2:eth9', 'attach: r5:eth9');
+        fs.writeFileSync(twinFile, isolated);
+        await dual.connection.sendNotification('workspace/didChangeWatchedFiles', {
+            changes: [{ uri: twinUri, type: 2 }]
+        });
+        const published = await dual.diagnosticsFor(twinUri, p => p.diagnostics.length > 0);
+        await expectForwardingAsCli(published, {
+            'dual-stack.twin.yaml': isolated,
+            'dual-stack.intent': fs.readFileSync(path.join(dualFolder, 'dual-stack.intent'), 'utf8'),
+            'editor.intent': text
+        });
+        const messages = published.diagnostics.map(d => d.message);
+        expect(messages).toContain('Blackhole for 2001:db8:3::/64: r5 has no route (r5).');
+        expect(messages).toContain('Blackhole for 2001:db8:1::/64: r5 has no route (r5).');
+        // The rest of the internet's IPv6 space, less what no router forwards (fe80::/10, ff00::/8, :: and ::1).
+        expect(messages).toContain(
+            'Blackhole for ::2-2001:db8:0:ffff:ffff:ffff:ffff:ffff, 2001:db8:1:1::-2001:db8:2:ffff:ffff:ffff:ffff:ffff, ' +
+                '2001:db8:3:1::-2001:db8:5:ffff:ffff:ffff:ffff:ffff, 2001:db8:6:1::-2001:db8:ed:ffff:ffff:ffff:ffff:ffff, ' +
+                '2001:db8:ee:1::-2001:db8:feff:ffff:ffff:ffff:ffff:ffff, 2001:db8:ff01::-2001:db8:fffd:ffff:ffff:ffff:ffff:ffff, ' +
+                '2001:db8:fffe:1::-fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff, fec0::/10: r5 has no route (r5).'
+        );
+        expect(messages).toHaveLength(3);
+        fs.writeFileSync(twinFile, original);
+        await dual.connection.sendNotification('workspace/didChangeWatchedFiles', {
+            changes: [{ uri: twinUri, type: 2 }]
+        });
+        await dual.diagnosticsFor(twinUri, p => p.diagnostics.length === 0);
     });
 
     it('the topology draws every attached segment, the IPv6-only one too', async () => {

@@ -1,14 +1,22 @@
 /** Each requirement kind on a small hand-checked network, holding and violated. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../server/src/compile/compile.js';
 import type { DeviceConfig } from '../../server/src/config/model.js';
 import { renderNftables } from '../../server/src/config/nftables/render.js';
 import { ingressFilter } from '../support/filters.js';
+import { parseAddress } from '../../server/src/net/ipv4.js';
+import { parseAddress6 } from '../../server/src/net/ipv6.js';
 import { SQUARE } from '../support/networks.js';
 import { summary, verdictsOn } from '../support/verdicts.js';
 import { verifyProgram } from '../../server/src/verify/program.js';
 import { checkWorkspace, netintentServices } from '../support/workspace.js';
+
+const DUAL_STACK = fs.readFileSync(
+    path.join(__dirname, '..', '..', 'samples', 'dual-stack', 'dual-stack.twin.yaml'),
+    'utf8'
+);
 
 /** Compiles and verifies intents on the square; returns each requirement's verdict by intent name. */
 const verdicts = (
@@ -210,10 +218,14 @@ describe('failures', () => {
 });
 
 describe('network-wide forwarding checks', () => {
-    async function problems(configure: (devices: ReturnType<typeof compileNetwork>['devices']) => void) {
+    async function problems(
+        configure: (devices: ReturnType<typeof compileNetwork>['devices']) => void,
+        twin = SQUARE('static'),
+        intents = 'intent a { allow web -> db : tcp 443 }\n'
+    ) {
         const checked = await checkWorkspace({
-            'square.twin.yaml': SQUARE('static'),
-            'main.intent': 'twin "square.twin.yaml"\nintent a { allow web -> db : tcp 443 }\n'
+            'square.twin.yaml': twin,
+            'main.intent': `twin "square.twin.yaml"\n${intents}`
         });
         const program = netintentServices().intent.IntentPrograms.forTwin(
             path.join(checked.folder, 'square.twin.yaml')
@@ -241,5 +253,45 @@ describe('network-wide forwarding checks', () => {
             r2.staticRoutes = r2.staticRoutes.filter(r => r.prefix.network !== db && r.prefix.length !== 0);
         });
         expect(hole).toEqual([{ kind: 'blackhole', device: 'r2', destination: '10.1.2.0/24', path: ['r1', 'r2'] }]);
+    });
+
+    describe('in IPv6, on the dual-stack sample routed by static routes', () => {
+        // staff on r1 reaches the servers on r3 over r2 and over r4 (equal costs).
+        const twin = DUAL_STACK.replace('routing: ospf', 'routing: static');
+        const intents = 'intent a { allow segment staff -> segment servers : tcp 443 }\n';
+        const servers6 = parseAddress6('2001:db8:3::')!;
+        const r1Eth1 = parseAddress6('2001:db8:ff00::')!;
+        const dualProblems = (configure: (devices: ReturnType<typeof compileNetwork>['devices']) => void) =>
+            problems(configure, twin, intents);
+
+        it('none as compiled', async () => {
+            expect(await dualProblems(() => undefined)).toEqual([]);
+        });
+
+        it("an IPv6 static route pointing back is a loop, reported in RFC 5952 form; IPv4's routes are whole", async () => {
+            const loop = await dualProblems(devices => {
+                const r2 = devices.get('r2')!;
+                r2.staticRoutes6 = r2.staticRoutes6.map(r =>
+                    r.prefix.network === servers6 ? { ...r, nextHop: r1Eth1 } : r
+                );
+            });
+            expect(loop).toEqual([
+                { kind: 'loop', device: 'r1', destination: '2001:db8:3::/64', path: ['r1', 'r2', 'r1'] }
+            ]);
+        });
+
+        it('a missing IPv6 route is a blackhole, after the IPv4 loop of the same destination', async () => {
+            const hole = await dualProblems(devices => {
+                const r2 = devices.get('r2')!;
+                r2.staticRoutes6 = r2.staticRoutes6.filter(r => r.prefix.network !== servers6 && r.prefix.length !== 0);
+                r2.staticRoutes = r2.staticRoutes.map(r =>
+                    r.prefix.network === parseAddress('10.6.3.0') ? { ...r, nextHop: parseAddress('10.0.0.0')! } : r
+                );
+            });
+            expect(hole).toEqual([
+                { kind: 'loop', device: 'r1', destination: '10.6.3.0/24', path: ['r1', 'r2', 'r1'] },
+                { kind: 'blackhole', device: 'r2', destination: '2001:db8:3::/64', path: ['r1', 'r2'] }
+            ]);
+        });
     });
 });

@@ -42,6 +42,8 @@ export interface AddressFamily<A extends Bound, P extends { readonly network: A;
     size(length: number): A;
     format(prefix: P): string;
     formatAddress(address: A): string;
+    /** A range as a prefix where it is one, else as `lo-hi`. */
+    formatRange(lo: A, hi: A): string;
     parseAddress(text: string): A | undefined;
     /** A prefix, or a bare address as a host prefix. */
     parsePrefix(text: string): P | undefined;
@@ -59,6 +61,7 @@ export const IPV4: AddressFamily<number, Prefix> = {
     size: length => 2 ** (32 - length),
     format: formatPrefix,
     formatAddress,
+    formatRange,
     parseAddress,
     parsePrefix: text => parsePrefix(text)?.prefix
 };
@@ -75,6 +78,7 @@ export const IPV6: AddressFamily<bigint, Prefix6> = {
     size: length => 1n << BigInt(128 - length),
     format: formatPrefix6,
     formatAddress: formatAddress6,
+    formatRange: formatRange6,
     parseAddress: parseAddress6,
     parsePrefix: text => parsePrefix6(text)?.prefix
 };

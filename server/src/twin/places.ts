@@ -100,24 +100,23 @@ export class PlaceIndex {
         this.v6 = new FamilyIndex(places, p => p.space6);
     }
 
-    /** The places whose IPv4 space meets these addresses. */
-    meeting(addresses: IntervalSet): Set<Place> {
+    /** The places whose space meets these addresses, in either family. */
+    meeting(addresses: Addresses): Set<Place> {
         const meeting = new Set<Place>();
-        this.v4.meeting(addresses, meeting);
+        this.v4.meeting(addresses.v4, meeting);
+        this.v6.meeting(addresses.v6, meeting);
         return meeting;
     }
 
     /** The places these IPv4 addresses name (a segment or external by any address, a device only whole), in the order of `places`. */
     named(addresses: IntervalSet): Place[] {
-        const meeting = this.meeting(addresses);
+        const meeting = this.meeting({ v4: addresses, v6: IntervalSet.EMPTY6 });
         return this.places.filter(p => meeting.has(p) && namesPlaceIn(addresses, p.space, p));
     }
 
     /** The places addresses of both families name, in either family, in the order of `places`. */
     namedBy(addresses: Addresses): Place[] {
-        const meeting = new Set<Place>();
-        this.v4.meeting(addresses.v4, meeting);
-        this.v6.meeting(addresses.v6, meeting);
+        const meeting = this.meeting(addresses);
         return this.places.filter(
             p => meeting.has(p) && (namesPlaceIn(addresses.v4, p.space, p) || namesPlaceIn(addresses.v6, p.space6, p))
         );

@@ -2,7 +2,7 @@
 import type { DeviceConfig } from '../config/model.js';
 import { requirementFingerprint } from '../intent/fingerprint.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import type { IntervalSet } from '../net/interval-set.js';
+import type { Addresses } from '../net/family.js';
 import type { PacketSet } from '../net/packet-set.js';
 import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
 
@@ -65,16 +65,19 @@ export function forwardingProblemsOf(program: IntentProgram, verifier: NetworkVe
     return verifier.forwardingProblems(programFlows(program));
 }
 
-/** Where traffic goes from and to: a flow's source and destination addresses. */
+/** Where traffic goes from and to: a flow's source and destination addresses, of both families. */
 export interface Flow {
-    source: IntervalSet;
-    destination: IntervalSet;
+    source: Addresses;
+    destination: Addresses;
 }
 
 /** The flows of every requirement of a program (the default one's too). */
 function programFlows(program: IntentProgram): Flow[] {
     return allRequirements(program).flatMap(r =>
-        r.flows.map(f => ({ source: f.source.addresses, destination: f.destination.addresses }))
+        r.flows.map(f => ({
+            source: { v4: f.source.addresses, v6: f.source.addresses6 },
+            destination: { v4: f.destination.addresses, v6: f.destination.addresses6 }
+        }))
     );
 }
 

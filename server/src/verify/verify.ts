@@ -18,17 +18,18 @@
 import { contentKey } from '../common/content-key.js';
 import type { DeviceConfig } from '../config/model.js';
 import { constrainsPath, type PathConstraints, type Requirement } from '../intent/model.js';
-import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import {
     addressesIntersect,
+    inFamily,
     intersectAddresses,
     IPV6,
     subtractAddresses,
     unionAddresses,
     type Addresses
 } from '../net/family.js';
-import { IPV6_ROUTING, type RoutingFamily } from '../simulate/routing-family.js';
+import { IPV4_ROUTING, IPV6_ROUTING, type RoutingFamily } from '../simulate/routing-family.js';
 import {
     describeFailures,
     failureKey,
@@ -37,7 +38,8 @@ import {
     SimNetwork,
     type Failures
 } from '../simulate/network.js';
-import { formatRange, lastAddress, type Prefix } from '../net/ipv4.js';
+import { lastAddress, type Prefix } from '../net/ipv4.js';
+import { NOT_FORWARDED6 } from '../net/ipv6.js';
 import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
 import { findLink, interfaceName, linkIndices, type Twin } from '../twin/model.js';
@@ -45,6 +47,7 @@ import { hostsOf, PlaceIndex, placesOf, spaceOf, type Place } from '../twin/plac
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
 import {
+    addressClasses,
     DataPlane,
     DataPlaneShared,
     describeUnmodelled,
@@ -202,8 +205,8 @@ export class NetworkVerifier {
     private readonly placeIndex: PlaceIndex;
     /** What each place sends of a requirement (by its effective packets, then flow). */
     private readonly senderCache = new WeakMap<PacketSet, Map<object, Sender[]>>();
-    /** Where address classes start (see DataPlane). */
-    private readonly cuts: number[];
+    /** Every interface address of every router, secondaries too: delivered to it, not forwarded. */
+    private readonly routerAddresses: Addresses;
     /** What every failure set's data plane shares. */
     private readonly shared: DataPlaneShared;
     /** Per edge, the sources its prerouting hook lets in (by the configuration they come from). */
@@ -241,12 +244,15 @@ export class NetworkVerifier {
             v4: IntervalSet.fromIntervals(this.edges.flatMap(p => p.hosts.intervals)),
             v6: IntervalSet.fromIntervals(this.edges.flatMap(p => p.hosts6.intervals))
         };
+        this.routerAddresses = {
+            v4: IntervalSet.fromIntervals([...this.network.addressOwner.keys()].map(a => [a, a] as const)),
+            v6: routers.v6
+        };
         const cuts = new Set(this.universe.boundaries());
         for (const owned of this.network.addressOwner.keys()) {
             cuts.add(owned);
             cuts.add(owned + 1);
         }
-        this.cuts = [...cuts].sort((a, b) => a - b);
         const cuts6 = new Set(this.universe6.boundaries());
         for (const { address6 } of interfaces) {
             if (!address6) continue;
@@ -255,7 +261,7 @@ export class NetworkVerifier {
         }
         this.shared = new DataPlaneShared(
             this.places,
-            this.cuts,
+            [...cuts].sort((a, b) => a - b),
             [...cuts6].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
         );
         this.linkRouted6 = linkRoutedPackets6(this.network);
@@ -692,53 +698,79 @@ export class NetworkVerifier {
     }
 
     /**
-     * Routing loops and blackholes for the flows the intents speak of, without failures and
-     * without filters: for each address class of their destinations, the devices their sources
-     * enter at follow the next hops; a device met twice on the way is a loop, one with no route a
-     * blackhole. Classes routed alike (the same containing prefixes) are walked once.
+     * Routing loops and blackholes for the flows the intents speak of, in both families, without
+     * failures and without filters: for each address class of their destinations, the devices
+     * their sources enter at follow the next hops; a device met twice on the way is a loop, one
+     * with no route a blackhole. Classes routed alike (the same containing prefixes) are walked
+     * once. IPv4's problems come first; `limit` counts both families'.
      */
     forwardingProblems(
-        flows: ReadonlyArray<{ source: IntervalSet; destination: IntervalSet }>,
+        flows: ReadonlyArray<{ source: Addresses; destination: Addresses }>,
         limit = 20
     ): ForwardingProblem[] {
-        const routing = this.context().routing;
-        const owners = this.network.addressOwner;
+        const { routing, routing6 } = this.context();
+        const v4 = this.forwardingProblemsIn(
+            { family: IPV4_ROUTING, routing, universe: this.universe, cuts: this.shared.cuts },
+            flows.map(f => ({ source: inFamily(f.source, 4), destination: f.destination.v4 })),
+            this.routerAddresses.v4,
+            limit
+        );
+        const v6 = this.forwardingProblemsIn(
+            { family: IPV6_ROUTING, routing: routing6, universe: this.universe6, cuts: this.shared.cuts6 },
+            // A router forwards no packet to a link-local or multicast address, the unspecified or the loopback one.
+            flows.map(f => ({ source: inFamily(f.source, 6), destination: f.destination.v6.subtract(NOT_FORWARDED6) })),
+            this.routerAddresses.v6,
+            limit - v4.length
+        );
+        return [...v4, ...v6];
+    }
+
+    /** forwardingProblems in one family: `own` is its routers' addresses, delivered to them, not forwarded. */
+    private forwardingProblemsIn<A extends Bound>(
+        routed: { family: RoutingFamily<A>; routing: RoutingState<A>; universe: PrefixUniverse<A>; cuts: readonly A[] },
+        flows: ReadonlyArray<{ source: Addresses; destination: IntervalSet<A> }>,
+        own: IntervalSet<A>,
+        limit: number
+    ): ForwardingProblem[] {
         const attachments = new Set(this.edges.map(p => `${p.device}:${p.interface}`));
         // Per address class (by the prefixes containing it): where its traffic enters, and its extent.
-        const classes = new Map<string, { entries: Set<string>; ranges: Array<[number, number]>; probe?: number }>();
+        const classes = new Map<string, { entries: Set<string>; ranges: Array<Interval<A>> }>();
+        // By the class's first address (as text: V8 hashes a bigint by its low 64 bits only, the
+        // same for every /64): the flows' destinations meet the same classes many times.
+        const signatures = new Map<string, string>();
         for (const flow of flows) {
             const meeting = this.placeIndex.meeting(flow.source);
             const entries = this.edges.filter(p => meeting.has(p)).map(p => p.device);
             if (entries.length === 0) continue;
             for (const [lo, hi] of flow.destination.intervals) {
-                for (let start = lo; start <= hi;) {
-                    const end = Math.min(hi, this.classEnd(start));
-                    const address = start;
-                    start = end + 1;
-                    const signature = this.universe
-                        .containing(address)
-                        .map(p => `${p.network}/${p.length}`)
-                        .join(' ');
+                for (const range of addressClasses(routed.cuts, lo, hi)) {
+                    const start = String(range[0]);
+                    let signature = signatures.get(start);
+                    if (signature === undefined) {
+                        signature = routed.universe
+                            .containing(range[0])
+                            .map(p => `${p.network}/${p.length}`)
+                            .join(' ');
+                        signatures.set(start, signature);
+                    }
                     let entry = classes.get(signature);
                     if (!entry) classes.set(signature, (entry = { entries: new Set(), ranges: [] }));
                     entries.forEach(e => entry!.entries.add(e));
-                    entry.ranges.push([address, end]);
-                    // A router's own address is delivered to it: walk the class from another address.
-                    if (entry.probe === undefined && !(owners.has(address) && address === end)) entry.probe = address;
+                    entry.ranges.push(range);
                 }
             }
         }
         const problems: ForwardingProblem[] = [];
-        for (const { entries, ranges, probe } of classes.values()) {
+        for (const { entries, ranges } of classes.values()) {
             if (problems.length >= limit) break;
-            if (probe === undefined) continue;
-            const found = this.walk(probe, routing, [...entries].sort(), attachments);
-            if (!found) continue;
             const extent = IntervalSet.fromIntervals(ranges);
-            problems.push({
-                ...found,
-                destination: extent.intervals.map(([lo, hi]) => formatRange(lo, hi)).join(', ')
-            });
+            // A router's own address is delivered to it: walk the class from another address.
+            const forwarded = extent.subtract(own);
+            if (forwarded.isEmpty()) continue;
+            const found = this.walk(forwarded.first(), routed.routing, [...entries].sort(), attachments);
+            if (!found) continue;
+            const format = routed.family.addresses.formatRange;
+            problems.push({ ...found, destination: extent.intervals.map(([lo, hi]) => format(lo, hi)).join(', ') });
         }
         return problems;
     }
@@ -747,13 +779,12 @@ export class NetworkVerifier {
      * Follows the next hops toward `address` from every entry device (each device once): the
      * first device met twice on a path (a loop) or without a route (a blackhole).
      */
-    private walk(
-        address: number,
-        routing: RoutingState,
+    private walk<A extends Bound>(
+        address: A,
+        routing: RoutingState<A>,
         entries: string[],
         attachments: Set<string>
     ): Omit<ForwardingProblem, 'destination'> | undefined {
-        const owner = this.network.addressOwner.get(address)?.device;
         // 1: on the current path, 2: done.
         const state = new Map<string, number>();
         const path: string[] = [];
@@ -768,7 +799,7 @@ export class NetworkVerifier {
             for (const hop of route.nextHops) {
                 if (attachments.has(`${device}:${hop.interface}`)) continue;
                 const peer = this.network.port(device, hop.interface)?.peer;
-                if (!peer || peer.device === owner) continue;
+                if (!peer) continue;
                 const found = visit(peer.device);
                 if (found) return found;
             }
@@ -777,23 +808,10 @@ export class NetworkVerifier {
             return undefined;
         };
         for (const device of entries) {
-            if (device === owner) continue;
             const found = visit(device);
             if (found) return found;
         }
         return undefined;
-    }
-
-    /** The last address of the address class that starts at `start`. */
-    private classEnd(start: number): number {
-        let low = 0;
-        let high = this.cuts.length;
-        while (low < high) {
-            const mid = (low + high) >> 1;
-            if (this.cuts[mid] <= start) low = mid + 1;
-            else high = mid;
-        }
-        return low < this.cuts.length ? this.cuts[low] - 1 : 0xffffffff;
     }
 
     /** Checks a requirement under one set of failures. */
