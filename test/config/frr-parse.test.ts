@@ -733,12 +733,20 @@ describe('IPv6: interface addresses, OSPFv3 and static routes', () => {
             { prefix: { network: 0n, length: 0 }, nextHop: parseAddress6('2001:db8:fffe::3')!, table: 1000 },
             { prefix: { network: 0n, length: 0 }, nextHop: 'blackhole', distance: 254, table: 1000 }
         ],
+        prefixLists6: [
+            { name: 'QUIET', entries: [{ seq: 5, action: 'deny', prefix: { network: 0n, length: 0 }, le: 128 }] }
+        ],
         interfaces: [
             {
                 name: 'eth1',
                 address: { address: 0x0a000000, length: 31 },
                 address6: { address: parseAddress6('2001:db8:ff00::')!, length: 127 },
                 ospf6
+            },
+            {
+                name: 'eth2',
+                address6: { address: parseAddress6('2001:db8:ff00::3')!, length: 127 },
+                ospf6: { ...ospf6, advertisePrefixList: 'QUIET' }
             },
             {
                 name: 'eth9',
@@ -762,6 +770,7 @@ describe('IPv6: interface addresses, OSPFv3 and static routes', () => {
         expect(text).toContain(
             'router ospf6\n ospf6 router-id 10.255.0.1\n redistribute static\n default-information originate\n'
         );
+        expect(text).toContain(' ipv6 ospf6 advertise prefix-list QUIET\n');
         expect(text).toContain(
             'ipv6 route ::/0 2001:db8:ee::1\nipv6 route 2001:db8:99::/48 blackhole 200\nipv6 route ::/0 2001:db8:fffe::3 table 1000\nipv6 route ::/0 blackhole 254 table 1000\n'
         );

@@ -171,7 +171,7 @@ function withLinkCosts(underlay: Map<string, DeviceConfig>, twin: Twin, edited: 
                     ? {
                           ...i,
                           ...(i.ospf && { ospf: ospfLinkInterface(link.cost) }),
-                          ...(i.ospf6 && { ospf6: ospfLinkInterface(link.cost) })
+                          ...(i.ospf6 && { ospf6: { ...i.ospf6, ...ospfLinkInterface(link.cost) } })
                       }
                     : i
             );
@@ -321,21 +321,36 @@ function compileOspf(topology: Topology, devices: Map<string, DeviceConfig>): vo
     // OSPFv3 runs beside OSPFv2 on every device of a twin with IPv6, over the same links at the
     // same costs, so that both families take the same paths; its router ID is OSPFv2's.
     const ipv6 = hasIPv6(topology.twin);
+    // A link's subnet is announced into OSPFv3 by its first end only: FRR 8.4's ospf6d keeps stale
+    // routes to a prefix two routers announce after a link fails (docs/twin.md).
+    const silentEnds = new Set(topology.twin.links.map(link => interfaceName(link.b)));
     for (const config of devices.values()) {
         if (config.loopback === undefined) continue;
         config.ospf = { routerId: config.loopback, redistribute: [], defaultOriginate: false, networks: [] };
         if (ipv6) config.ospf6 = { routerId: config.loopback, redistribute: [], defaultOriginate: false };
         for (const iface of config.interfaces) {
-            const cost = linkInterfaces.get(interfaceName({ device: config.hostname, interface: iface.name }));
+            const name = interfaceName({ device: config.hostname, interface: iface.name });
+            const cost = linkInterfaces.get(name);
             // Segment, external and loopback interfaces are announced but form no adjacency.
             const ospf =
                 cost === undefined ? { cost: 10, passive: true, pointToPoint: false } : ospfLinkInterface(cost);
             if (iface.address) iface.ospf = ospf;
             // A link interface joins OSPFv3 even without a global address: adjacencies form over link-local ones.
-            if (ipv6 && (iface.address6 || cost !== undefined)) iface.ospf6 = ospf;
+            if (ipv6 && (iface.address6 || cost !== undefined))
+                iface.ospf6 = silentEnds.has(name) ? { ...ospf, advertisePrefixList: NOT_ANNOUNCED } : ospf;
         }
+        if (config.interfaces.some(i => i.ospf6?.advertisePrefixList === NOT_ANNOUNCED))
+            config.prefixLists6 = [
+                {
+                    name: NOT_ANNOUNCED,
+                    entries: [{ seq: 5, action: 'deny', prefix: { network: 0n, length: 0 }, le: 128 }]
+                }
+            ];
     }
 }
+
+/** The IPv6 prefix list that permits nothing: the interfaces it is advertised on announce no prefix into OSPFv3. */
+const NOT_ANNOUNCED = 'NETINTENT-NOT-ANNOUNCED';
 
 /** OSPF on a twin link's interface: an adjacency over a point-to-point link, at the link's cost. */
 function ospfLinkInterface(cost: number): OspfInterface {

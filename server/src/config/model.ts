@@ -31,6 +31,15 @@ export interface OspfInterface {
     authentication?: OspfAuthentication;
 }
 
+/** OSPFv3 on an interface: OSPFv2's settings but authentication, and which of its prefixes it announces. */
+export interface Ospf6Interface extends Omit<OspfInterface, 'authentication'> {
+    /**
+     * `ipv6 ospf6 advertise prefix-list`: the interface's prefixes are announced only where this
+     * `ipv6 prefix-list` permits them (none where it does not exist).
+     */
+    advertisePrefixList?: string;
+}
+
 export interface InterfaceConfig {
     name: string;
     description?: string;
@@ -42,7 +51,7 @@ export interface InterfaceConfig {
     /** Its global IPv6 address (the link-local one is the kernel's). */
     address6?: InterfaceAddress6;
     /** Present when the interface is in OSPFv3 area 0 (no authentication: OSPFv3 has none here). */
-    ospf6?: Omit<OspfInterface, 'authentication'>;
+    ospf6?: Ospf6Interface;
     /** Observed down in the twin: rendered `shutdown`. */
     shutdown?: boolean;
 }

@@ -25,8 +25,9 @@ export interface StateComparison {
     differences: string[];
     /**
      * Differences of one class FRR is known for, kept apart (not differences of the lab from the
-     * compiled state: the verifier leaves what they concern unproved): routes to IPv6 link
-     * subnets, which FRR 8.4's ospf6d keeps stale after a link fails (see KNOWN_FRR_DIFFERENCE).
+     * compiled state: the verifier leaves what they concern unproved): routes to IPv6 prefixes that
+     * several routers announce, which FRR 8.4's ospf6d keeps stale after a link fails (see
+     * KNOWN_FRR_DIFFERENCE). The compiler announces none such; a configuration read back may.
      */
     known: string[];
     fibEntries: number;
@@ -45,18 +46,15 @@ export function compareState(
     compiled: CompiledNetwork,
     failures: Failures = NO_FAILURES
 ): StateComparison {
-    const { routing, routing6 } = new NetworkVerifier(twin, compiled.devices).context(failures);
+    const verifier = new NetworkVerifier(twin, compiled.devices);
+    const { routing, routing6 } = verifier.context(failures);
     const result: StateComparison = { differences: [], known: [], fibEntries: 0, tableRoutes: 0, rules: 0, chains: 0 };
-    // The IPv6 link subnets, where OSPFv3 runs (the known class of differences).
-    const linkSubnets6 = new Set(
-        [...compiled.devices.values()].some(c => c.ospf6)
-            ? twin.links.flatMap(link => (link.subnet6 ? [formatPrefix6(link.subnet6)] : []))
-            : []
-    );
+    // The prefixes several routers announce into OSPFv3 (the known class of differences).
+    const shared6 = new Set(verifier.context().routing6.ospfPrefixesOfSeveral().map(formatPrefix6));
     for (const entry of state.devices.filter(d => !failures.devices.has(d.device))) {
         const config = compiled.devices.get(entry.device)!;
         compareFib(entry, routing, compiled, result);
-        if (hasIPv6(twin)) compareFib(entry, routing6, compiled, result, linkSubnets6);
+        if (hasIPv6(twin)) compareFib(entry, routing6, compiled, result, shared6);
         compareTables(entry, config, config.ipRules, routing, result);
         compareRules(entry, config.ipRules, 4, result);
         if (hasIPv6(twin)) {
@@ -72,7 +70,7 @@ export function compareState(
 
 /** Why the known differences are not the lab's: what `lab up` and `lab status` say of them. */
 export const KNOWN_FRR_DIFFERENCE =
-    "FRR 8.4's ospf6d keeps stale routes to IPv6 link subnets after a link failed (FRRouting/frr#13579 class; the verifier leaves IPv6 to and from link subnets unproved)";
+    "FRR 8.4's ospf6d keeps stale routes to IPv6 prefixes that several routers announce after a link failed (FRRouting/frr#13579 class; the verifier leaves IPv6 to and from such prefixes unproved)";
 
 /** `known`: prefixes whose differences are the known FRR class. */
 function compareFib<A extends Bound>(

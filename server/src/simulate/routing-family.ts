@@ -5,7 +5,14 @@
  * (no shared subnet), BGP's IPv6 unicast (sessions over global addresses) and `ipv6 prefix-list`s.
  * One RoutingState per family runs the same algorithms over either.
  */
-import type { BgpUnicast, DeviceConfig, OspfInterface, PrefixList, RouteMapEntry } from '../config/model.js';
+import type {
+    BgpUnicast,
+    DeviceConfig,
+    Ospf6Interface,
+    OspfInterface,
+    PrefixList,
+    RouteMapEntry
+} from '../config/model.js';
 import { IPV4, IPV6, type AddressFamily } from '../net/family.js';
 import type { Bound, IntervalSet } from '../net/interval-set.js';
 import { ALL_ADDRESSES, prefixContains, prefixMask } from '../net/ipv4.js';
@@ -57,7 +64,7 @@ export interface RoutingFamily<A extends Bound> {
     staticRoutes(config: DeviceConfig): readonly StaticRouteOf<A>[];
     ospf(config: DeviceConfig): OspfRedistribution | undefined;
     /** The OSPF settings an interface runs, where it is in the area. */
-    ospfInterface(config: DeviceConfig, port: Port): Omit<OspfInterface, 'authentication'> | undefined;
+    ospfInterface(config: DeviceConfig, port: Port): Ospf6Interface | undefined;
     /** Whether an OSPF adjacency can form over these two ends: OSPFv2's must share their subnet. */
     adjacentOver(port: Port, far: Port): boolean;
     /** The address routes through an adjacency name as next hop: the far end's on the link, where it has one. */

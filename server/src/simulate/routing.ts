@@ -305,6 +305,8 @@ export class RoutingState<A extends Bound = number> {
                 const settings = family.ospfInterface(config, port);
                 if (!settings) continue;
                 for (const subnet of family.subnets(port)) {
+                    const only = settings.advertisePrefixList;
+                    if (only !== undefined && !prefixListPermits(config, only, subnet, family)) continue;
                     const stub = stubs.get(key(subnet)) ?? [];
                     stub.push({ router: device, cost: settings.cost, interface: port.config.name });
                     stubs.set(key(subnet), stub);
@@ -434,6 +436,17 @@ export class RoutingState<A extends Bound = number> {
         for (const [announced, stubs] of this.ospfStubs!)
             if (stubs.some(s => s.router === router)) prefixes.push(this.ospfPrefixes!.get(announced)!);
         return IntervalSet.fromIntervals(prefixes.flatMap(p => this.family.addresses.range(p).intervals));
+    }
+
+    /**
+     * The prefixes that more than one router announces into OSPF (in the intact network): FRR 8.4's
+     * ospf6d keeps stale routes to these after a failure (see IPV6_STALE_ROUTES in verify.ts).
+     */
+    ospfPrefixesOfSeveral(): PrefixOf<A>[] {
+        this.buildOspfOnce();
+        return [...this.ospfStubs!]
+            .filter(([, stubs]) => new Set(stubs.map(s => s.router)).size > 1)
+            .map(([announced]) => this.ospfPrefixes!.get(announced)!);
     }
 
     /** A router's OSPF adjacencies that are up under this state's failures. */

@@ -211,8 +211,8 @@ export class NetworkVerifier {
     private readonly shared: DataPlaneShared;
     /** Per edge, the sources its prerouting hook lets in (by the configuration they come from). */
     private readonly admitted = new WeakMap<DeviceConfig, Map<string, Addresses>>();
-    /** The IPv6 packets to link subnets, and those of connections to or from them (see IPV6_STALE_LINK_ROUTES). */
-    private readonly linkRouted6: { packets: PacketSet; connections: PacketSet };
+    /** The IPv6 packets to prefixes several routers announce into OSPFv3, and those of connections to or from them (see IPV6_STALE_ROUTES). */
+    private readonly sharedRouted6: { packets: PacketSet; connections: PacketSet };
     private cutBasis?: CutBasis;
     private routingUnmodelledIn?: { configs: ReadonlyMap<string, DeviceConfig>; reason: string | undefined };
     private readonly flowNetworks = new WeakMap<object, { link?: FlowNetwork; node?: FlowNetwork }>();
@@ -264,7 +264,7 @@ export class NetworkVerifier {
             [...cuts].sort((a, b) => a - b),
             [...cuts6].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
         );
-        this.linkRouted6 = linkRoutedPackets6(this.network);
+        this.sharedRouted6 = sharedPrefixPackets6(this.context().routing6);
     }
 
     /**
@@ -311,12 +311,12 @@ export class NetworkVerifier {
             requirement.kind === 'default' ? (defaultEffective ?? requirement.effective) : requirement.effective;
         // What FRR's OSPFv3 is known to route otherwise than OSPF's SPF says is not proved: where a
         // requirement has such packets, what holds for the others is not enough to hold.
-        const unproved = requirement.stateful ? this.linkRouted6.connections : this.linkRouted6.packets;
+        const unproved = requirement.stateful ? this.sharedRouted6.connections : this.sharedRouted6.packets;
         const verifiable = effective.intersects(unproved) ? effective.subtract(unproved) : effective;
         try {
             const verdict = this.decide(requirement, verifiable);
             if (verifiable === effective || verdict.verdict !== 'holds') return verdict;
-            return { ...verdict, verdict: 'unknown', unknown: IPV6_STALE_LINK_ROUTES };
+            return { ...verdict, verdict: 'unknown', unknown: IPV6_STALE_ROUTES };
         } finally {
             // Its senders' packets were shared by all its failure sets; let them (and what filters
             // memoised of them, hop by hop) go, rather than keep every requirement's traces.
@@ -1250,32 +1250,20 @@ export class NetworkVerifier {
 }
 
 /**
- * After a link fails (and once it is back), FRR 8.4's ospf6d keeps equal-cost routes to the
- * prefixes both ends of a link announce that its SPF does not give (FRRouting/frr#13579 class,
- * found by the lab's differential): packets to (and, for a connection, from) IPv6 link subnets
- * may go where the verifier does not send them.
+ * After a link fails (and once it is back), FRR 8.4's ospf6d keeps equal-cost routes to a prefix
+ * that two routers announce that its SPF does not give (FRRouting/frr#13579 class, found by the
+ * lab's differential on link subnets both ends announced): packets to (and, for a connection,
+ * from) such prefixes may go where the verifier does not send them. The compiler has one end of a
+ * link announce its subnet, so that no compiled prefix is one.
  */
-const IPV6_STALE_LINK_ROUTES =
-    'its IPv6 packets to or from link subnets are not verified: after a link fails, FRR 8.4\'s OSPFv3 keeps routes to them that OSPF does not give (docs/twin.md, "IPv6 and dual stack")';
+const IPV6_STALE_ROUTES =
+    'its IPv6 packets to or from prefixes that several routers announce into OSPFv3 are not verified: after a link fails, FRR 8.4\'s OSPFv3 keeps routes to them that OSPF does not give (docs/twin.md, "IPv6 and dual stack")';
 
-/**
- * Where OSPFv3 runs, the IPv6 packets to the twin's link subnets, and those of connections to or
- * from them (see IPV6_STALE_LINK_ROUTES); none elsewhere.
- */
-function linkRoutedPackets6(network: SimNetwork): { packets: PacketSet; connections: PacketSet } {
-    const ospf6 = [...network.configs.values()].some(c => c.ospf6);
-    const subnets = IntervalSet.fromIntervals(
-        ospf6
-            ? network.twin.links.flatMap(link =>
-                  [link.a, link.b].flatMap(end => {
-                      const subnet = network.port(end.device, end.interface)?.subnet6;
-                      return subnet ? IPV6.range(subnet).intervals : [];
-                  })
-              )
-            : []
-    );
-    const toLinks = PacketSet.cube6({ dst: subnets });
-    return { packets: toLinks, connections: toLinks.union(PacketSet.cube6({ src: subnets })) };
+/** The IPv6 packets to prefixes several routers announce into OSPFv3, and those of connections to or from them (see IPV6_STALE_ROUTES). */
+function sharedPrefixPackets6(routing6: RoutingState<bigint>): { packets: PacketSet; connections: PacketSet } {
+    const prefixes = IntervalSet.fromIntervals(routing6.ospfPrefixesOfSeveral().flatMap(p => IPV6.range(p).intervals));
+    const toShared = PacketSet.cube6({ dst: prefixes });
+    return { packets: toShared, connections: toShared.union(PacketSet.cube6({ src: prefixes })) };
 }
 
 /** Whether two sets of adjacencies run over the same links from the same devices. */

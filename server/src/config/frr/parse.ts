@@ -85,6 +85,7 @@ interface Ospf6Lines {
     passive: boolean;
     helloInterval?: number;
     deadInterval?: number;
+    advertisePrefixList?: string;
 }
 
 /** What `neighbor X …` may set on a neighbour or peer-group. */
@@ -353,7 +354,7 @@ class FrrParser {
         }
     }
 
-    /** `ipv6 ospf6 …` of an interface: area 0, cost, network type, passive, intervals; anything else unmodelled. */
+    /** `ipv6 ospf6 …` of an interface: area 0, cost, network type, passive, intervals, advertise prefix-list; anything else unmodelled. */
     private ospf6InterfaceLine(iface: InterfaceConfig, line: string, rest: string): void {
         const ospf = this.ospf6Interfaces.get(iface) ?? { area: false, pointToPoint: false, passive: false };
         this.ospf6Interfaces.set(iface, ospf);
@@ -370,6 +371,8 @@ class FrrParser {
             const seconds = this.integer(line, m[2], 1, 65535);
             if (seconds !== undefined && m[1] === 'hello') ospf.helloInterval = seconds;
             if (seconds !== undefined && m[1] === 'dead') ospf.deadInterval = seconds;
+        } else if ((m = rest.match(/^advertise prefix-list (\S+)$/))) {
+            ospf.advertisePrefixList = m[1];
         } else {
             this.unmodelled(line, `interface ${iface.name}`);
         }
@@ -839,7 +842,8 @@ class FrrParser {
                 passive: lines.passive,
                 pointToPoint: lines.pointToPoint,
                 ...(hello !== OSPF_HELLO_DEFAULT ? { helloInterval: hello } : {}),
-                ...(dead !== OSPF_DEAD_DEFAULT ? { deadInterval: dead } : {})
+                ...(dead !== OSPF_DEAD_DEFAULT ? { deadInterval: dead } : {}),
+                ...(lines.advertisePrefixList !== undefined ? { advertisePrefixList: lines.advertisePrefixList } : {})
             };
         }
     }

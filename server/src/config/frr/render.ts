@@ -171,7 +171,8 @@ function renderOspf6Interface(ospf: NonNullable<InterfaceConfig['ospf6']>): stri
     return [
         ' ipv6 ospf6 area 0',
         ...interfaceSettings('ipv6 ospf6', ospf),
-        ...(ospf.passive ? [' ipv6 ospf6 passive'] : [])
+        ...(ospf.passive ? [' ipv6 ospf6 passive'] : []),
+        ...(ospf.advertisePrefixList ? [` ipv6 ospf6 advertise prefix-list ${word(ospf.advertisePrefixList)}`] : [])
     ];
 }
 
