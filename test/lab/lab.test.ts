@@ -288,11 +288,13 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
                 if (n !== 2) wanted.push('2001:db8:6::/64 ');
                 for (const prefix of [...wanted, 'default ']) expect(routes, `r${n}`).toContain(prefix);
             }
-            // lab test tries each requirement in each family it has: real IPv6 traffic agrees with the verifier.
+            // lab test tries each requirement in each family it has: real IPv6 traffic agrees with the
+            // verifier, default deny's too (proved: one end announces each link subnet).
             const test = netintent(['lab', 'test', 'samples/dual-stack']);
             expect(test.code, test.stdout).toBe(0);
-            expect(test.stdout).toContain(
-                '\n8 requirements tried with traffic, 0 disagree with the verifier, 1 untested\n'
+            expect(test.stdout).toContain('\n9 requirements tried with traffic, 0 disagree with the verifier\n');
+            expect(test.stdout).toMatch(
+                /✓ \S+:6 default default: verifier holds, lab holds — .* tcp 2001:db8:[\d:]+ -> /
             );
             expect(test.stdout).toMatch(
                 /✓ \S+:21 lab-to-servers allow: verifier holds, lab holds — tcp 2001:db8:6::\d+ -> 2001:db8:3::\d+:22 delivered\n/
