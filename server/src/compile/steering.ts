@@ -157,9 +157,10 @@ function isTarget6(target: SteeringTarget | SteeringTarget<bigint>): target is S
 function policyTables<A extends Bound>(targets: readonly SteeringTarget<A>[], zero: A) {
     const keys = [...new Set(targets.map(targetKey))].sort();
     const byKey = new Map(targets.map(target => [targetKey(target), target] as const));
+    const numbers = new Map(keys.map((key, n) => [key, n] as const));
     const everywhere = { network: zero, length: 0 };
     return {
-        markOf: (target: SteeringTarget<A>) => FIRST_MARK + keys.indexOf(targetKey(target)),
+        markOf: (target: SteeringTarget<A>) => FIRST_MARK + numbers.get(targetKey(target))!,
         ipRules: keys.map((_, n): IpRule => ({
             priority: FIRST_TABLE + n,
             fwmark: FIRST_MARK + n,

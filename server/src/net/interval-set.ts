@@ -6,6 +6,11 @@
 export type Bound = number | bigint;
 export type Interval<V extends Bound = number> = readonly [lo: V, hi: V];
 
+/** Orders bounds of one family (a number and a bigint are never compared). */
+export function compareBounds<V extends Bound>(a: V, b: V): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** v + 1 and v - 1 of either kind (numbers are the hot path: V8 inlines the type test). */
 const next = <V extends Bound>(v: V): V => (typeof v === 'number' ? v + 1 : (v as bigint) + 1n) as V;
 const previous = <V extends Bound>(v: V): V => (typeof v === 'number' ? v - 1 : (v as bigint) - 1n) as V;

@@ -13,7 +13,7 @@ import type {
     OspfInterface,
     RouteMap
 } from '../config/model.js';
-import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { compareBounds, IntervalSet, type Bound } from '../net/interval-set.js';
 import {
     distancesAfterCostChanges,
     distancesAfterFailures,
@@ -117,11 +117,14 @@ export class RoutingState<A extends Bound = number> {
     private readonly routes = new Map<string, Route<A> | null>();
     /** Per device, the route of each address class (by its index in the universe). */
     private readonly lookups = new Map<string, Array<Route<A> | null>>();
-    private readonly tableLookups = new WeakMap<DeviceConfig, Map<string, Route<A> | null>>();
+    /** Per configuration and table, the route of each address class (as `lookups`). */
+    private readonly tableLookups = new WeakMap<DeviceConfig, Map<number, Array<Route<A> | null>>>();
     /** Prefixes whose BGP paths are being computed (a static route resolving through one waits for nothing). */
     private readonly bgpComputing = new Set<string>();
     private readonly upPortCache = new Map<string, Port[]>();
-    private readonly distancesTo = new Map<string, Distances>();
+    /** Per router, every router's OSPF distance to it; the other family's very map where shareDistancesWith says so. */
+    private distancesTo = new Map<string, Distances>();
+    private distancesShared = false;
     private readonly bgpBest = new Map<string, Map<string, BgpPath<A>[]>>();
     private ospfGraph?: Map<string, OspfEdge<A>[]>;
     private ospfReverse?: Graph;
@@ -233,7 +236,7 @@ export class RoutingState<A extends Bound = number> {
         const port = this.portOn(device, address);
         if (port) return [{ interface: port.config.name, address }];
         if (depth > 4) return [];
-        for (const prefix of this.universe.containing(address)) {
+        for (const prefix of this.universe.classContaining(this.universe.classOf(address))) {
             if (prefix.length === 0) break;
             const bgp = viaBgp && !this.bgpComputing.has(key(prefix)) ? this.bgpRoute(device, prefix) : undefined;
             const routes = [this.staticRoute(device, prefix, depth + 1), this.ospfRoute(device, prefix), bgp].filter(
@@ -258,20 +261,22 @@ export class RoutingState<A extends Bound = number> {
         const config = this.config(device);
         if (!config) return undefined;
         // By configuration: a compile that changes only filters and steering keeps the routing state.
-        let lookups = this.tableLookups.get(config);
-        if (!lookups) this.tableLookups.set(config, (lookups = new Map()));
-        const k = `${table}|${address}`;
-        let found = lookups.get(k);
+        let tables = this.tableLookups.get(config);
+        if (!tables) this.tableLookups.set(config, (tables = new Map()));
+        let routes = tables.get(table);
+        if (!routes) tables.set(table, (routes = []));
+        const index = this.universe.classOf(address);
+        let found = routes[index];
         if (found === undefined) {
             found = null;
-            for (const prefix of this.universe.containing(address)) {
+            for (const prefix of this.universe.classContaining(index)) {
                 const route = this.tableRoute(device, table, prefix);
                 if (route) {
                     found = route;
                     break;
                 }
             }
-            lookups.set(k, found);
+            routes[index] = found;
         }
         return found ?? undefined;
     }
@@ -351,6 +356,25 @@ export class RoutingState<A extends Bound = number> {
 
     private buildOspfOnce(): void {
         if (!this.ospfGraph) this.buildOspf();
+    }
+
+    /**
+     * Takes the other family's OSPF distances as this state's where OSPF runs over the very same
+     * adjacencies at the same costs in both (OSPFv3 beside OSPFv2, as compiled; the failures are
+     * the same): one SPF per router then serves both families. Before any distance is computed.
+     */
+    shareDistancesWith(other: RoutingState<Bound>): void {
+        const same = this.base
+            ? this.base.distancesShared
+            : (this.buildOspfOnce(), sameAdjacencies(this.ospfGraph!, other.ospfAdjacenciesWithCosts()));
+        if (!same) return;
+        this.distancesTo = other.distancesTo;
+        this.distancesShared = true;
+    }
+
+    private ospfAdjacenciesWithCosts(): ReadonlyMap<string, ReadonlyArray<OspfEdge<Bound>>> {
+        this.buildOspfOnce();
+        return this.ospfGraph!;
     }
 
     /**
@@ -930,8 +954,32 @@ function samePaths<A extends Bound>(a: BgpPath<A>[], b: BgpPath<A>[]): boolean {
 }
 
 /** Every prefix any device could route, for longest-prefix matching, in one family. */
+/** Whether two OSPF graphs have the same routers, each with the same neighbours over the same links at the same costs. */
+function sameAdjacencies(
+    a: ReadonlyMap<string, ReadonlyArray<OspfEdge<Bound>>>,
+    b: ReadonlyMap<string, ReadonlyArray<OspfEdge<Bound>>>
+): boolean {
+    const edges = (list: ReadonlyArray<OspfEdge<Bound>>) =>
+        list
+            .map(e => `${e.link}>${e.to}:${e.cost}`)
+            .sort()
+            .join();
+    return (
+        a.size === b.size && [...a].every(([router, list]) => b.has(router) && edges(list) === edges(b.get(router)!))
+    );
+}
+
+/**
+ * A map key for an address: V8 hashes a bigint by its low 64 bits alone, which every IPv6 /64
+ * network shares (zero), so IPv6 addresses go by text.
+ */
+function hashKey(address: Bound): number | string {
+    return typeof address === 'bigint' ? address.toString(36) : address;
+}
+
 export class PrefixUniverse<A extends Bound = number> {
-    private readonly byLength: Array<Map<A, PrefixOf<A>>>;
+    /** Per length, the prefixes by their network's hashKey. */
+    private readonly byLength: Array<Map<number | string, PrefixOf<A>>>;
     /** The lengths some prefix has, longest first: an IPv6 lookup then masks a handful of times, not 129. */
     private readonly lengths: number[];
     private classStarts?: A[];
@@ -950,7 +998,7 @@ export class PrefixUniverse<A extends Bound = number> {
     }
 
     private add(prefix: PrefixOf<A>): void {
-        this.byLength[prefix.length].set(prefix.network, prefix);
+        this.byLength[prefix.length].set(hashKey(prefix.network), prefix);
     }
 
     /** Every prefix. */
@@ -962,7 +1010,7 @@ export class PrefixUniverse<A extends Bound = number> {
     containing(address: A): PrefixOf<A>[] {
         const out: PrefixOf<A>[] = [];
         for (const length of this.lengths) {
-            const found = this.byLength[length].get(this.family.mask(address, length));
+            const found = this.byLength[length].get(hashKey(this.family.mask(address, length)));
             if (found) out.push(found);
         }
         return out;
@@ -1001,6 +1049,6 @@ export class PrefixUniverse<A extends Bound = number> {
                 if (last !== top) points.add(this.family.addresses.add(last, 1));
             }
         }
-        return [...points].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        return [...points].sort(compareBounds);
     }
 }

@@ -18,7 +18,7 @@ import {
     type AnyAddress,
     type AnyPrefix
 } from '../net/family.js';
-import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { compareBounds, IntervalSet, type Bound } from '../net/interval-set.js';
 import { formatAddress } from '../net/ipv4.js';
 import { formatAddress6, NOT_FORWARDED6 } from '../net/ipv6.js';
 import type { Family } from '../net/packet-set.js';
@@ -986,11 +986,6 @@ function externalSpaces<A extends Bound, P extends { network: A; length: number 
         for (const owner of node.owners) spaces.get(owner)!.push(...own.intervals);
     }
     return new Map([...spaces].map(([external, intervals]) => [external, IntervalSet.fromIntervals(intervals)]));
-}
-
-/** Numbers or bigints in order, for sort. */
-function compareBounds(a: Bound, b: Bound): number {
-    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A value read from the twin, and the node it was written at. */

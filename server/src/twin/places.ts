@@ -1,5 +1,5 @@
 /** Where the twin's addresses live: the places traffic enters and leaves the network. */
-import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { compareBounds, IntervalSet, type Bound } from '../net/interval-set.js';
 import { lastAddress, prefixRange } from '../net/ipv4.js';
 import { IPV6, type Addresses } from '../net/family.js';
 import type { Twin, TwinDevice } from './model.js';
@@ -61,7 +61,7 @@ class FamilyIndex<A extends Bound> {
     constructor(places: readonly Place[], space: (place: Place) => IntervalSet<A>) {
         const intervals = places
             .flatMap(place => space(place).intervals.map(([lo, hi]) => ({ lo, hi, place })))
-            .sort((a, b) => compare(a.lo, b.lo) || compare(a.hi, b.hi));
+            .sort((a, b) => compareBounds(a.lo, b.lo) || compareBounds(a.hi, b.hi));
         let reach: A | undefined;
         this.entries = intervals.map(entry => {
             reach = reach === undefined || entry.hi > reach ? entry.hi : reach;
@@ -84,10 +84,6 @@ class FamilyIndex<A extends Bound> {
                 if (entries[i].hi >= lo) into.add(entries[i].place);
         }
     }
-}
-
-function compare<A extends Bound>(a: A, b: A): number {
-    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Places found by their addresses of either family without trying each. */

@@ -9,7 +9,7 @@
  * in an intent means ping); ICMP errors are never filtered by what netintent writes and are
  * not packets any requirement speaks of.
  */
-import { IntervalSet, type Bound } from '../net/interval-set.js';
+import { compareBounds, IntervalSet, type Bound } from '../net/interval-set.js';
 import { PacketSet, type Cube } from '../net/packet-set.js';
 import {
     matchFamily,
@@ -467,56 +467,75 @@ const BLOCK = 16;
 
 /**
  * A chain's rules as packet sets, and which of them the packets at hand may meet. A chain can hold
- * hundreds of rules (steering on every device), each matching a few addresses: the rules are
- * sorted by where their IPv4 destinations start, in blocks that know how far their destinations
- * reach, so a lookup visits the blocks about the packets' destinations, not the chain. IPv6
- * packets are looked up rule by rule among the rules with IPv6 packets.
+ * hundreds of rules (steering on every device, in each family), each matching a few addresses: per
+ * family, the rules are sorted by where their destinations start, in blocks that know how far
+ * their destinations reach, so a lookup visits the blocks about the packets' destinations, not
+ * the chain.
  */
 class ChainMatches {
     private readonly extents: AddressExtent[];
-    /** Rule indices by the start of their destinations (rules matching nothing left out), and per block the furthest end. */
-    private byDestination?: { order: number[]; starts: number[]; reach: number[] };
-    private readonly with6: number[];
+    private byDestination?: { v4: DestinationIndex<number>; v6: DestinationIndex<bigint> };
 
     constructor(readonly sets: readonly PacketSet[]) {
         this.extents = sets.map(addressExtent);
-        this.with6 = this.extents.flatMap((e, i) => (e.v6 ? [i] : []));
     }
 
     /** The rules from `start` on whose addresses meet the extent, in the chain's order. */
     meeting(extent: AddressExtent, start: number): number[] {
-        const found: number[] = [];
         if (this.sets.length < INDEXED_RULES) {
+            const found: number[] = [];
             for (let i = start; i < this.sets.length; i++) if (extentsMeet(extent, this.extents[i])) found.push(i);
             return found;
         }
-        const { order, starts, reach } = (this.byDestination ??= this.index());
-        if (extent.v6)
-            for (const i of this.with6) if (i >= start && extentsMeet(extent, this.extents[i])) found.push(i);
-        const [lo, hi] = extent.dst;
-        for (let block = 0; block * BLOCK < order.length; block++) {
-            const first = block * BLOCK;
-            if (starts[first] > hi) break;
-            if (reach[block] < lo) continue;
-            for (let k = first; k < Math.min(first + BLOCK, order.length) && starts[k] <= hi; k++) {
-                const i = order[k];
-                if (i >= start && extentsMeet(extent, this.extents[i]) && !(extent.v6 && this.extents[i].v6))
-                    found.push(i);
-            }
-        }
-        return found.sort((a, b) => a - b);
-    }
-
-    private index(): { order: number[]; starts: number[]; reach: number[] } {
-        const order = this.extents.map((_, i) => i).filter(i => this.extents[i].dst[0] <= this.extents[i].dst[1]);
-        order.sort((a, b) => this.extents[a].dst[0] - this.extents[b].dst[0] || a - b);
-        const starts = order.map(i => this.extents[i].dst[0]);
-        const reach: number[] = [];
-        order.forEach((i, k) => {
-            const block = Math.floor(k / BLOCK);
-            reach[block] = Math.max(reach[block] ?? -Infinity, this.extents[i].dst[1]);
+        const index = (this.byDestination ??= {
+            v4: destinationIndex(this.extents.map(e => e.dst)),
+            v6: destinationIndex(this.extents.map(e => e.v6?.dst))
         });
-        return { order, starts, reach };
+        // A rule with packets of both families may be found in each.
+        const found = new Set<number>();
+        const visit = (i: number) => {
+            if (i >= start && extentsMeet(extent, this.extents[i])) found.add(i);
+        };
+        rulesAbout(index.v4, extent.dst, visit);
+        if (extent.v6) rulesAbout(index.v6, extent.v6.dst, visit);
+        return [...found].sort((a, b) => a - b);
+    }
+}
+
+/** Rule indices by where their destinations of one family start (rules without any left out), and per block the furthest end. */
+interface DestinationIndex<A extends Bound> {
+    order: number[];
+    starts: A[];
+    reach: A[];
+}
+
+function destinationIndex<A extends Bound>(
+    destinations: ReadonlyArray<readonly [A, A] | undefined>
+): DestinationIndex<A> {
+    const order = destinations.flatMap((d, i) => (d && d[0] <= d[1] ? [i] : []));
+    order.sort((a, b) => compareBounds(destinations[a]![0], destinations[b]![0]) || a - b);
+    const starts = order.map(i => destinations[i]![0]);
+    const reach: A[] = [];
+    order.forEach((i, k) => {
+        const block = Math.floor(k / BLOCK);
+        const end = destinations[i]![1];
+        if (reach[block] === undefined || end > reach[block]) reach[block] = end;
+    });
+    return { order, starts, reach };
+}
+
+/** Calls `visit` with each rule of the index whose destinations may meet [lo, hi]. */
+function rulesAbout<A extends Bound>(
+    index: DestinationIndex<A>,
+    [lo, hi]: readonly [A, A],
+    visit: (rule: number) => void
+): void {
+    const { order, starts, reach } = index;
+    for (let block = 0; block * BLOCK < order.length; block++) {
+        const first = block * BLOCK;
+        if (starts[first] > hi) break;
+        if (reach[block] < lo) continue;
+        for (let k = first; k < Math.min(first + BLOCK, order.length) && starts[k] <= hi; k++) visit(order[k]);
     }
 }
 

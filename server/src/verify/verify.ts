@@ -18,7 +18,7 @@
 import { contentKey } from '../common/content-key.js';
 import type { DeviceConfig } from '../config/model.js';
 import { constrainsPath, type PathConstraints, type Requirement } from '../intent/model.js';
-import { IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
+import { compareBounds, IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
 import { PacketSet, type Packet } from '../net/packet-set.js';
 import {
     addressesIntersect,
@@ -262,7 +262,7 @@ export class NetworkVerifier {
         this.shared = new DataPlaneShared(
             this.places,
             [...cuts].sort((a, b) => a - b),
-            [...cuts6].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+            [...cuts6].sort(compareBounds)
         );
         this.sharedRouted6 = sharedPrefixPackets6(this.context().routing6);
     }
@@ -276,10 +276,10 @@ export class NetworkVerifier {
         let context = this.contexts.get(k);
         if (!context) {
             const base = k === failureKey(NO_FAILURES) ? undefined : this.context();
-            context = this.simulated(
-                new RoutingState(this.network, failures, this.universe, base?.routing),
-                new RoutingState(this.network, failures, this.universe6, base?.routing6, IPV6_ROUTING)
-            );
+            const routing = new RoutingState(this.network, failures, this.universe, base?.routing);
+            const routing6 = new RoutingState(this.network, failures, this.universe6, base?.routing6, IPV6_ROUTING);
+            routing6.shareDistancesWith(routing);
+            context = this.simulated(routing, routing6);
             // Keep the intact network and the most recent failure sets.
             if (this.contexts.size > MAX_CONTEXTS) this.contexts.delete([...this.contexts.keys()][1]);
             this.contexts.set(k, context);
