@@ -57,10 +57,20 @@ describe('the routing of a dual-stack twin', async () => {
         }
     });
 
-    it('puts each link interface in OSPFv3 at the link cost, segments and externals passive', () => {
+    it('puts each link interface in OSPFv3 at the link cost, segments and externals passive; one end announces the link subnet', () => {
         // r2:eth3 -- r4:eth3 costs 15; the IPv6-only segment lab6 is on r2:eth9, guest (IPv4 only) on r4:eth9.
         expect(iface('r2', 'eth3').ospf6).toEqual({ cost: 15, passive: false, pointToPoint: true });
-        expect(iface('r4', 'eth3').ospf6).toEqual({ cost: 15, passive: false, pointToPoint: true });
+        // The link's second end announces no prefix (FRR 8.4's ospf6d keeps stale routes to one two routers announce).
+        expect(iface('r4', 'eth3').ospf6).toEqual({
+            cost: 15,
+            passive: false,
+            pointToPoint: true,
+            advertisePrefixList: 'NETINTENT-NOT-ANNOUNCED'
+        });
+        expect(device('r4').prefixLists6).toContainEqual({
+            name: 'NETINTENT-NOT-ANNOUNCED',
+            entries: [{ seq: 5, action: 'deny', prefix: { network: 0n, length: 0 }, le: 128 }]
+        });
         expect(iface('r2', 'eth9').ospf6).toEqual({ cost: 10, passive: true, pointToPoint: false });
         expect(iface('r2', 'eth9').ospf).toBeUndefined();
         expect(iface('r4', 'eth9').ospf6).toBeUndefined();

@@ -1,7 +1,7 @@
 /**
  * The simulator against brute force on 200 seeded random topologies per protocol: OSPF's
  * equal-cost next hops against every simple path (OSPFv2, and OSPFv3 in dual-stack twins), eBGP's
- * multipath next hops against AS-hop counts.
+ * multipath next hops against AS-hop counts (IPv4, and IPv6 unicast in dual-stack twins).
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ function twinYaml(topology: RandomTopology, routing: string, dualStack = false):
 /**
  * The simulator's next-hop devices from every device to every other device's loopback; with
  * `failed` links, computed by repairing the intact network's shortest paths. `family` 6: in a
- * dual-stack twin, toward the IPv6 loopbacks, over OSPFv3.
+ * dual-stack twin, toward the IPv6 loopbacks (over OSPFv3, or BGP's IPv6 unicast).
  */
 async function simulated(
     topology: RandomTopology,
@@ -188,7 +188,7 @@ describe('routing against brute force', () => {
     });
 });
 
-describe('OSPFv3 against brute force', () => {
+describe('IPv6 against brute force', () => {
     it('equal-cost next hops to the IPv6 loopbacks on 100 random dual-stack topologies, intact and with links failed', async () => {
         const next = mulberry32(6164);
         for (let i = 0; i < 100; i++) {
@@ -201,6 +201,17 @@ describe('OSPFv3 against brute force', () => {
                 await simulated(topology, 'ospf', failed, 6),
                 `topology ${i}: ${JSON.stringify(topology)} failing ${[...failed]}`
             ).toEqual(bruteForceOspf(remaining));
+        }
+    });
+
+    it('eBGP multipath next hops to the IPv6 loopbacks (IPv6 unicast sessions) on 100 random dual-stack topologies', async () => {
+        const next = mulberry32(5549);
+        for (let i = 0; i < 100; i++) {
+            const topology = randomTopology(next);
+            expect(
+                await simulated(topology, 'bgp', new Set(), 6),
+                `topology ${i}: ${JSON.stringify(topology)}`
+            ).toEqual(bruteForceBgp(topology));
         }
     });
 });
