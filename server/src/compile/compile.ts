@@ -453,13 +453,9 @@ function privateAsn(index: number): number {
 }
 
 /**
- * Static routes from the topology: every device reaches every prefix on its shortest paths; a
- * prefix that several devices hold (an anycast address), on its shortest paths to the nearest.
- */
-/**
  * Static routes along the least-cost paths, in each family: toward every subnet (and external
  * prefix) another device holds, through each first hop of an equal-cost path to its nearest
- * holders, the next hop being the far end's address on the link.
+ * holders (an anycast prefix: the nearest), the next hop being the far end's address on the link.
  */
 function compileStatic(topology: Topology, devices: Map<string, DeviceConfig>): void {
     staticRoutesAlongPaths(topology, devices, {

@@ -62,6 +62,8 @@ export class PacketSet {
 
     /** The replies, once asked for (a set never changes): the same object each time, so that what is memoised by set is found again. */
     private replySet?: PacketSet;
+    /** Each family's packets, once asked for: the same objects each time, as the replies. */
+    private familySets?: { 4?: PacketSet; 6?: PacketSet };
 
     /** The IPv6 packets (`cubes`: the IPv4 ones). */
     readonly cubes6: readonly Cube6[];
@@ -104,7 +106,17 @@ export class PacketSet {
     family(family: Family): PacketSet {
         const kept = family === 4 ? this.cubes6.length === 0 : this.cubes.length === 0;
         if (kept) return this;
-        return family === 4 ? new PacketSet(this.cubes, []) : new PacketSet([], this.cubes6);
+        const sets = (this.familySets ??= {});
+        return (sets[family] ??= family === 4 ? new PacketSet(this.cubes, []) : new PacketSet([], this.cubes6));
+    }
+
+    /** The union of sets that share no packet (the caller knows they do not): their cubes side by side. */
+    static disjointUnion(sets: readonly PacketSet[]): PacketSet {
+        if (sets.length === 1) return sets[0];
+        return new PacketSet(
+            sets.flatMap(set => set.cubes),
+            sets.flatMap(set => set.cubes6)
+        );
     }
 
     union(other: PacketSet): PacketSet {

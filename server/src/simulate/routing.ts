@@ -110,7 +110,7 @@ export interface MovedRoutes<A extends Bound = number> {
 }
 
 /**
- * The routes of one address family (IPv4 by default: policy tables run there only), see
+ * The routes of one address family (IPv4 by default), main table and policy tables, see
  * routing-family.ts.
  */
 export class RoutingState<A extends Bound = number> {

@@ -19,7 +19,7 @@ import { IntervalSet, type Bound, type Interval } from '../net/interval-set.js';
 import { LINK_LOCAL6, MULTICAST6, NOT_FORWARDED6 } from '../net/ipv6.js';
 import { describePacket, PacketSet, type Family } from '../net/packet-set.js';
 import type { SimNetwork } from '../simulate/network.js';
-import type { NextHop, Route, RoutingState } from '../simulate/routing.js';
+import type { Route, RoutingState } from '../simulate/routing.js';
 import type { RoutingFamily } from '../simulate/routing-family.js';
 import type { Place } from '../twin/places.js';
 import { FilterEvaluator, type Dropped, type HookContext, type Marked } from './filter.js';
@@ -138,7 +138,7 @@ const ON_LINK_PACKETS6 = PacketSet.cube6({ dst: LINK_LOCAL6.union(MULTICAST6) })
 
 /** One way the routing decision sends packets on. */
 type Decision =
-    { kind: 'next'; hop: NextHop<Bound>; packets: PacketSet } | { kind: 'dropped'; packets: PacketSet; reason: string };
+    { kind: 'next'; interface: string; packets: PacketSet } | { kind: 'dropped'; packets: PacketSet; reason: string };
 
 /** A route of either family, as the routing decision takes it. */
 type AnyRoute = Route<number> | Route<bigint>;
@@ -235,6 +235,10 @@ export class DataPlaneShared {
     private readonly sensitive = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly altering = new WeakMap<DeviceConfig, Map<string, PacketSet>>();
     private readonly parts = new WeakMap<PacketSet, Map<string, PacketSet>>();
+    /** Unions of parts sent out of one interface (see byInterface), by the parts' ids. */
+    private readonly unions = new WeakMap<PacketSet, Map<string, PacketSet>>();
+    private readonly ids = new WeakMap<PacketSet, number>();
+    private nextId = 0;
     /** By the device's configuration object: another configuration (other policy rules) decides anew. */
     private readonly decisions = new WeakMap<PacketSet, WeakMap<DeviceConfig, Map<number, RecordedDecision[]>>>();
     private readonly steps = new WeakMap<PacketSet, WeakMap<DeviceConfig, Map<string, RecordedSteps[]>>>();
@@ -401,6 +405,54 @@ export class DataPlaneShared {
             byRanges.set(key, (part = packets.intersect(only)));
         }
         return part;
+    }
+
+    /**
+     * The routing decisions with every part sent out of one interface as one set (both families,
+     * all destination classes that go the same way): the packets travel on as one node of the
+     * trace rather than one per route. The same parts give the very same set each time, as
+     * toDestinations does. Drops stay apart (each has its reason).
+     */
+    byInterface(packets: PacketSet, decisions: readonly Decision[]): readonly Decision[] {
+        const parts = new Map<string, PacketSet[]>();
+        for (const d of decisions) {
+            if (d.kind !== 'next') continue;
+            const list = parts.get(d.interface) ?? [];
+            // Two next hops on one interface (gateways on a segment) send the same part once.
+            if (!list.includes(d.packets)) list.push(d.packets);
+            parts.set(d.interface, list);
+        }
+        if ([...parts.values()].every(list => list.length === 1)) return decisions;
+        const merged: Decision[] = [];
+        for (const d of decisions) {
+            if (d.kind === 'dropped') merged.push(d);
+            else if (parts.has(d.interface)) {
+                merged.push({
+                    kind: 'next',
+                    interface: d.interface,
+                    packets: this.together(packets, parts.get(d.interface)!)
+                });
+                parts.delete(d.interface);
+            }
+        }
+        return merged;
+    }
+
+    private together(packets: PacketSet, parts: readonly PacketSet[]): PacketSet {
+        if (parts.length === 2 && parts.includes(packets.family(4)) && parts.includes(packets.family(6)))
+            return packets;
+        let byParts = this.unions.get(packets);
+        if (!byParts) this.unions.set(packets, (byParts = new Map()));
+        const key = parts.map(part => this.idOf(part)).join(',');
+        let union = byParts.get(key);
+        if (!union) byParts.set(key, (union = PacketSet.disjointUnion(parts)));
+        return union;
+    }
+
+    private idOf(set: PacketSet): number {
+        let id = this.ids.get(set);
+        if (id === undefined) this.ids.set(set, (id = this.nextId++));
+        return id;
     }
 
     /** What a device did with these packets in a context ("ingress, state, marks, reply"), the latest first (see DataPlane.stepsWith). */
@@ -649,7 +701,7 @@ export class DataPlane {
                 for (const decision of decisions) {
                     const leaving: Hop = {
                         ...at(passed.ctMark),
-                        ...(decision.kind === 'next' ? { out: decision.hop.interface } : {})
+                        ...(decision.kind === 'next' ? { out: decision.interface } : {})
                     };
                     if (decision.kind === 'dropped') {
                         steps.push({
@@ -660,7 +712,7 @@ export class DataPlane {
                         });
                         continue;
                     }
-                    const byOif: HookContext = { ...context, oif: decision.hop.interface };
+                    const byOif: HookContext = { ...context, oif: decision.interface };
                     for (const sent of this.hooks(
                         config,
                         late,
@@ -672,9 +724,9 @@ export class DataPlane {
                         steps.push(
                             this.send(
                                 device,
-                                decision.hop,
+                                decision.interface,
                                 sent.packets,
-                                { ...leaving, ...at(sent.ctMark), out: decision.hop.interface },
+                                { ...leaving, ...at(sent.ctMark), out: decision.interface },
                                 record
                             )
                         );
@@ -802,9 +854,10 @@ export class DataPlane {
             ipv6 = ipv6.subtract(scoped);
         }
         if (!ipv6.isEmpty()) routeFamily(6, config.ipRules6, ipv6, this.shared.cuts6);
-        made.unshift({ decisions, lookups });
+        const byInterface = this.shared.byInterface(packets, decisions);
+        made.unshift({ decisions: byInterface, lookups });
         if (made.length > MAX_RECORDS_KEPT) made.pop();
-        return decisions;
+        return byInterface;
     }
 
     /**
@@ -848,7 +901,8 @@ export class DataPlane {
             } else if (route.blackhole) {
                 decisions.push({ kind: 'dropped', packets: part, reason: this.blackholeReason(device, route, table) });
             } else {
-                for (const nextHop of route.nextHops) decisions.push({ kind: 'next', hop: nextHop, packets: part });
+                for (const nextHop of route.nextHops)
+                    decisions.push({ kind: 'next', interface: nextHop.interface, packets: part });
             }
         }
         return unrouted;
@@ -887,26 +941,20 @@ export class DataPlane {
         return `dropped at ${device}: no path through ${[...new Set(targets.flatMap(owners))].sort().join(' or ') || targets.map(a => family.addresses.formatAddress(a)).join(', ')} (${because})`;
     }
 
-    /** Hands packets to a next hop: a device across a link, a segment or an external. */
-    private send(
-        device: string,
-        nextHop: NextHop<Bound>,
-        packets: PacketSet,
-        leaving: Hop,
-        record: RecordedSteps
-    ): DeviceStep {
-        const port = this.network.port(device, nextHop.interface)!;
+    /** Hands packets out of an interface: to a device across a link, a segment or an external. */
+    private send(device: string, out: string, packets: PacketSet, leaving: Hop, record: RecordedSteps): DeviceStep {
+        const port = this.network.port(device, out)!;
         const hop: Hop = { ...leaving, link: port.peer?.link };
-        const place = this.attachments.get(`${device}:${nextHop.interface}`);
+        const place = this.attachments.get(`${device}:${out}`);
         if (place) return { kind: 'end', hop, packets, fate: { kind: 'delivered', place } };
-        const up = this.network.isUp(device, nextHop.interface, this.routing.failures);
-        record.sends.push({ interface: nextHop.interface, up });
+        const up = this.network.isUp(device, out, this.routing.failures);
+        record.sends.push({ interface: out, up });
         if (!port.peer || !up) {
             return {
                 kind: 'end',
                 hop,
                 packets,
-                fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${nextHop.interface} leads nowhere` }
+                fate: { kind: 'dropped', device, reason: `dropped at ${device}: ${out} leads nowhere` }
             };
         }
         return { kind: 'across', hop, peer: port.peer, packets };

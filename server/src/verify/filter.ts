@@ -141,7 +141,7 @@ export class FilterEvaluator {
                     else result.dropped.push({ packets: rest.packets, chain });
                 }
             }
-            groups = next.filter(g => !g.packets.isEmpty());
+            groups = byMarks(next.filter(g => !g.packets.isEmpty()));
         }
         result.accepted = groups;
         return result;
@@ -580,4 +580,18 @@ export function matchSet(match: PacketMatch): PacketSet {
     if (family === 4) return ipv4;
     const ranges6 = (ranges: Ranges6 | undefined) => ranges && IntervalSet.fromIntervals(ranges);
     return ipv4.union(inFamily(PacketSet.cube6, ranges6(match.src6), ranges6(match.dst6)));
+}
+
+/**
+ * Groups under the same marks as one: what several accept rules let through (an IPv4 rule and
+ * its IPv6 twin, say) goes on as one set, so the hops after it are traced once, not once per rule.
+ */
+function byMarks(groups: readonly Marked[]): Marked[] {
+    const merged: Marked[] = [];
+    for (const group of groups) {
+        const same = merged.findIndex(m => m.ctMark === group.ctMark && m.mark === group.mark);
+        if (same === -1) merged.push(group);
+        else merged[same] = { ...merged[same], packets: merged[same].packets.union(group.packets) };
+    }
+    return merged;
 }

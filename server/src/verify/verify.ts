@@ -29,7 +29,7 @@ import {
     unionAddresses,
     type Addresses
 } from '../net/family.js';
-import { IPV4_ROUTING, IPV6_ROUTING, type RoutingFamily } from '../simulate/routing-family.js';
+import { IPV4_ROUTING, IPV6_ROUTING, type PrefixOf, type RoutingFamily } from '../simulate/routing-family.js';
 import {
     describeFailures,
     failureKey,
@@ -733,28 +733,17 @@ export class NetworkVerifier {
         limit: number
     ): ForwardingProblem[] {
         const attachments = new Set(this.edges.map(p => `${p.device}:${p.interface}`));
-        // Per address class (by the prefixes containing it): where its traffic enters, and its extent.
-        const classes = new Map<string, { entries: Set<string>; ranges: Array<Interval<A>> }>();
-        // By the class's first address (as text: V8 hashes a bigint by its low 64 bits only, the
-        // same for every /64): the flows' destinations meet the same classes many times.
-        const signatures = new Map<string, string>();
+        // Per address class (by the longest prefix containing it, which fixes all the others): where its traffic enters, and its extent.
+        const classes = new Map<PrefixOf<A> | undefined, { entries: Set<string>; ranges: Array<Interval<A>> }>();
         for (const flow of flows) {
             const meeting = this.placeIndex.meeting(flow.source);
             const entries = this.edges.filter(p => meeting.has(p)).map(p => p.device);
             if (entries.length === 0) continue;
             for (const [lo, hi] of flow.destination.intervals) {
                 for (const range of addressClasses(routed.cuts, lo, hi)) {
-                    const start = String(range[0]);
-                    let signature = signatures.get(start);
-                    if (signature === undefined) {
-                        signature = routed.universe
-                            .containing(range[0])
-                            .map(p => `${p.network}/${p.length}`)
-                            .join(' ');
-                        signatures.set(start, signature);
-                    }
-                    let entry = classes.get(signature);
-                    if (!entry) classes.set(signature, (entry = { entries: new Set(), ranges: [] }));
+                    const longest = routed.universe.classContaining(routed.universe.classOf(range[0]))[0];
+                    let entry = classes.get(longest);
+                    if (!entry) classes.set(longest, (entry = { entries: new Set(), ranges: [] }));
                     entries.forEach(e => entry!.entries.add(e));
                     entry.ranges.push(range);
                 }
