@@ -297,10 +297,10 @@ describe.skipIf(!needsLab('the lab tests'))('the lab', () => {
                 /✓ \S+:6 default default: verifier holds, lab holds — .* tcp 2001:db8:[\d:]+ -> /
             );
             expect(test.stdout).toMatch(
-                /✓ \S+:21 lab-to-servers allow: verifier holds, lab holds — tcp 2001:db8:6::\d+ -> 2001:db8:3::\d+:22 delivered\n/
+                /✓ \S+:21 lab-to-servers allow: verifier holds, lab holds — tcp 2001:db8:6::\d+ -> \[2001:db8:3::\d+\]:22 delivered\n/
             );
             expect(test.stdout).toMatch(
-                /✓ \S+:14 staff-to-servers allow: verifier holds, lab holds — tcp 10\.6\.1\.\d+ -> 10\.6\.3\.80:80 delivered; tcp 2001:db8:1::\d+ -> 2001:db8:3::80:80 delivered; .* with r2:eth3 -- r4:eth3 failed\n/
+                /✓ \S+:14 staff-to-servers allow: verifier holds, lab holds — tcp 10\.6\.1\.\d+ -> 10\.6\.3\.80:80 delivered; tcp 2001:db8:1::\d+ -> \[2001:db8:3::80\]:80 delivered; .* with r2:eth3 -- r4:eth3 failed\n/
             );
             // Forged sources in each family a test host has (the IPv6-only lab's in IPv6 only): none arrives.
             expect(test.stdout).toContain('\n6 packets with forged sources sent from 4 segments, 0 delivered\n');

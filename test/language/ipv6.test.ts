@@ -84,7 +84,7 @@ describe('what a requirement covers in each family', () => {
             ].join('\n')
         );
         expect(report.lines).toContain(
-            "main.intent:2:12 error overlap: This allow overlaps the deny of intent 'd' (line 3) and neither contains the other; both match tcp 2001:db8:6::1 -> 2001:db8:3::80:22. Make one of them more specific."
+            "main.intent:2:12 error overlap: This allow overlaps the deny of intent 'd' (line 3) and neither contains the other; both match tcp 2001:db8:6::1 -> [2001:db8:3::80]:22. Make one of them more specific."
         );
     });
 });

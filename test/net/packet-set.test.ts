@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { IntervalSet } from '../../server/src/net/interval-set.js';
 import { formatAddress, parseAddress, parsePrefix } from '../../server/src/net/ipv4.js';
 import { formatAddress6, parseAddress6 } from '../../server/src/net/ipv6.js';
-import { PacketSet, type Cube, type Cube6 } from '../../server/src/net/packet-set.js';
+import { describePacket, PacketSet, type Cube, type Cube6 } from '../../server/src/net/packet-set.js';
 import { mulberry32 } from '../support/random.js';
 
 const SIZE = 16;
@@ -192,5 +192,19 @@ describe('IPv4', () => {
             prefix: { network: parseAddress('10.0.0.1'), length: 32 },
             hostBitsSet: false
         });
+    });
+});
+
+describe('describePacket', () => {
+    it('writes an IPv6 address with a port in brackets (RFC 5952, section 6), an IPv4 one as it is', () => {
+        expect(describePacket({ src: '10.1.10.1', dst: '10.1.20.1', protocol: 'tcp', dstPort: 5432 })).toBe(
+            'tcp 10.1.10.1 -> 10.1.20.1:5432'
+        );
+        expect(
+            describePacket({ src: '2001:db8:1::1', dst: '2001:db8:2::1', protocol: 'udp', dstPort: 53, srcPort: 5353 })
+        ).toBe('udp [2001:db8:1::1]:5353 -> [2001:db8:2::1]:53');
+        expect(describePacket({ src: '2001:db8:1::1', dst: '2001:db8:2::1', protocol: 'icmp' })).toBe(
+            'icmp 2001:db8:1::1 -> 2001:db8:2::1'
+        );
     });
 });

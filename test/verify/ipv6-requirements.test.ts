@@ -153,7 +153,7 @@ describe('IPv6 requirements on the square (OSPFv3)', () => {
             'intent o { allow web -> prefix fe80::/10 : tcp 443 oneway }\nintent m { deny web -> prefix ff02::/16 }\nintent e { allow web -> external internet : tcp 443 }\n'
         );
         expect(result.get('o')!.map(summary)).toEqual([
-            'unknown: r1: tcp 2001:db8:1::3 -> fe80::1:443 is to a link-local or multicast address, which the device may hold itself (the twin has no link-local addresses or groups)'
+            'unknown: r1: tcp 2001:db8:1::3 -> [fe80::1]:443 is to a link-local or multicast address, which the device may hold itself (the twin has no link-local addresses or groups)'
         ]);
         expect(result.get('e')!.map(summary)).toEqual(['holds (1 path, 0 scenarios)']);
         // The deny's packets to link-scope multicast are dropped by the edge's rules, in the input hook as well;
@@ -163,7 +163,7 @@ describe('IPv6 requirements on the square (OSPFv3)', () => {
             for (const d of devices.values()) d.filter = { chains: [] };
         });
         expect(open.get('m')!.map(summary)[0]).toMatch(
-            /^unknown: r1: tcp 2001:db8:1::\d+ -> ff02::[\d:]+ is to a link-local or multicast address, which the device may hold itself/
+            /^unknown: r1: tcp 2001:db8:1::\d+ -> \[ff02::[\da-f:]+\]:\d+ is to a link-local or multicast address, which the device may hold itself/
         );
     });
 });

@@ -23,7 +23,7 @@ import {
 import { IntervalSet } from '../net/interval-set.js';
 import { formatAddress, parseAddress } from '../net/ipv4.js';
 import { formatAddress6, parseAddress6 } from '../net/ipv6.js';
-import { FAMILIES, PacketSet, type Family, type Packet } from '../net/packet-set.js';
+import { describePacket, FAMILIES, PacketSet, type Family, type Packet } from '../net/packet-set.js';
 import { hostsOf, placesOf, type Place } from '../twin/places.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
@@ -129,7 +129,7 @@ export async function labTest(
             for (const { attempt, description, holds } of outcome) {
                 const forged = attempt.forged ? ` (forged, from ${attempt.from.place.name})` : '';
                 outcomes.push(
-                    `${describe(attempt.packet)}${forged} ${description}${trial.label ? ` with ${trial.label} failed` : ''}`
+                    `${describePacket(attempt.packet)}${forged} ${description}${trial.label ? ` with ${trial.label} failed` : ''}`
                 );
                 if (!holds) lab = 'violated';
             }
@@ -204,7 +204,7 @@ export async function flapWaypointLinks(
             tried.push({
                 requirement,
                 holds: outcome.holds,
-                detail: `${describe(attempt.packet)} ${outcome.description}`
+                detail: `${describePacket(attempt.packet)} ${outcome.description}`
             });
         }
         results.push({ link: name, tried });
@@ -678,8 +678,4 @@ function pathProblem(requirement: Requirement, devices: string[]): string | unde
     if (c.hops !== undefined && devices.length > c.hops)
         return `${devices.length} devices, more than hops <= ${c.hops}`;
     return undefined;
-}
-
-function describe(packet: Packet): string {
-    return `${packet.protocol} ${packet.src} -> ${packet.dst}${packet.dstPort === undefined ? '' : `:${packet.dstPort}`}`;
 }

@@ -288,9 +288,12 @@ function hostAddress<A extends Bound>(addresses: IntervalSet<A>): A {
     return (typeof lo === 'number' ? lo + 1 : (lo as bigint) + 1n) as A;
 }
 
-/** Text for a packet, as a person reads it: "tcp 10.1.10.1 -> 10.1.20.1:5432". */
+/**
+ * Text for a packet, as a person reads it: "tcp 10.1.10.1 -> 10.1.20.1:5432"; an IPv6 address
+ * with a port in brackets, as RFC 5952 (section 6) writes it: "tcp 2001:db8:1::1 -> [2001:db8:2::1]:5432".
+ */
 export function describePacket(packet: Packet): string {
-    const source = packet.srcPort === undefined ? '' : `:${packet.srcPort}`;
-    const port = packet.dstPort === undefined ? '' : `:${packet.dstPort}`;
-    return `${packet.protocol} ${packet.src}${source} -> ${packet.dst}${port}`;
+    const end = (address: string, port: number | undefined) =>
+        port === undefined ? address : address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+    return `${packet.protocol} ${end(packet.src, packet.srcPort)} -> ${end(packet.dst, packet.dstPort)}`;
 }
