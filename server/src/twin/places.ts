@@ -52,15 +52,15 @@ function namesPlaceIn<A extends Bound>(addresses: IntervalSet<A>, space: Interva
 }
 
 /**
- * A place's address intervals of one family sorted by start, each with the furthest end up to it
- * (places overlap — a gateway is a segment's and a device's — so reaches, not ends, are in order).
+ * Items' address intervals of one family sorted by start, each with the furthest end up to it
+ * (items overlap — a gateway is a segment's and a device's — so reaches, not ends, are in order).
  */
-class FamilyIndex<A extends Bound> {
-    private readonly entries: Array<{ lo: A; hi: A; reach: A; place: Place }>;
+class FamilyIndex<A extends Bound, T> {
+    private readonly entries: Array<{ lo: A; hi: A; reach: A; item: T }>;
 
-    constructor(places: readonly Place[], space: (place: Place) => IntervalSet<A>) {
-        const intervals = places
-            .flatMap(place => space(place).intervals.map(([lo, hi]) => ({ lo, hi, place })))
+    constructor(items: readonly T[], space: (item: T) => IntervalSet<A>) {
+        const intervals = items
+            .flatMap(item => space(item).intervals.map(([lo, hi]) => ({ lo, hi, item })))
             .sort((a, b) => compareBounds(a.lo, b.lo) || compareBounds(a.hi, b.hi));
         let reach: A | undefined;
         this.entries = intervals.map(entry => {
@@ -69,7 +69,7 @@ class FamilyIndex<A extends Bound> {
         });
     }
 
-    meeting(addresses: IntervalSet<A>, into: Set<Place>): void {
+    meeting(addresses: IntervalSet<A>, into: Set<T>): void {
         const entries = this.entries;
         for (const [lo, hi] of addresses.intervals) {
             // The first interval whose reach gets to lo.
@@ -81,27 +81,41 @@ class FamilyIndex<A extends Bound> {
                 else high = mid;
             }
             for (let i = low; i < entries.length && entries[i].lo <= hi; i++)
-                if (entries[i].hi >= lo) into.add(entries[i].place);
+                if (entries[i].hi >= lo) into.add(entries[i].item);
         }
+    }
+}
+
+/** Items (places, interfaces' subnets) found by their addresses of either family without trying each. */
+export class AddressIndex<T> {
+    private readonly v4: FamilyIndex<number, T>;
+    private readonly v6: FamilyIndex<bigint, T>;
+
+    constructor(items: readonly T[], addresses: (item: T) => Addresses) {
+        this.v4 = new FamilyIndex(items, item => addresses(item).v4);
+        this.v6 = new FamilyIndex(items, item => addresses(item).v6);
+    }
+
+    /** The items whose addresses meet these, in either family. */
+    meeting(addresses: Addresses): Set<T> {
+        const meeting = new Set<T>();
+        this.v4.meeting(addresses.v4, meeting);
+        this.v6.meeting(addresses.v6, meeting);
+        return meeting;
     }
 }
 
 /** Places found by their addresses of either family without trying each. */
 export class PlaceIndex {
-    private readonly v4: FamilyIndex<number>;
-    private readonly v6: FamilyIndex<bigint>;
+    private readonly index: AddressIndex<Place>;
 
     constructor(readonly places: readonly Place[]) {
-        this.v4 = new FamilyIndex(places, p => p.space);
-        this.v6 = new FamilyIndex(places, p => p.space6);
+        this.index = new AddressIndex(places, spaceOf);
     }
 
     /** The places whose space meets these addresses, in either family. */
     meeting(addresses: Addresses): Set<Place> {
-        const meeting = new Set<Place>();
-        this.v4.meeting(addresses.v4, meeting);
-        this.v6.meeting(addresses.v6, meeting);
-        return meeting;
+        return this.index.meeting(addresses);
     }
 
     /** The places these IPv4 addresses name (a segment or external by any address, a device only whole), in the order of `places`. */

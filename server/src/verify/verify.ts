@@ -43,7 +43,7 @@ import { NOT_FORWARDED6 } from '../net/ipv6.js';
 import { FlowNetwork } from '../net/min-cut.js';
 import { PrefixUniverse, RoutingState, type MovedRoutes } from '../simulate/routing.js';
 import { findLink, interfaceName, linkIndices, type Twin } from '../twin/model.js';
-import { hostsOf, PlaceIndex, placesOf, spaceOf, type Place } from '../twin/places.js';
+import { AddressIndex, hostsOf, PlaceIndex, placesOf, spaceOf, type Place } from '../twin/places.js';
 import { describeWaypoint, missedWaypoint } from '../intent/waypoints.js';
 import { ruleSet, type HookContext } from './filter.js';
 import {
@@ -171,7 +171,8 @@ interface CutBasis {
     testsOif: boolean;
     /** Every address a static route of a main table (not a default route) covers. */
     staticRoutes: Addresses;
-    subnets: Array<{ at: string; range: Addresses }>;
+    /** Each interface's subnet (`device:interface`), found by address. */
+    subnets: AddressIndex<{ at: string; range: Addresses }>;
     /**
      * Per context (as JSON, without the interface): what some device may alter arriving from some
      * OSPF interface, and the devices and interfaces where one may alter any packet.
@@ -216,6 +217,8 @@ export class NetworkVerifier {
     private cutBasis?: CutBasis;
     private routingUnmodelledIn?: { configs: ReadonlyMap<string, DeviceConfig>; reason: string | undefined };
     private readonly flowNetworks = new WeakMap<object, { link?: FlowNetwork; node?: FlowNetwork }>();
+    /** Whether OSPFv3's adjacencies are OSPFv2's (sameLinks), by the two routing states' adjacency maps (each made once). */
+    private readonly sameAdjacencyMemo = new WeakMap<object, { v6: object; same: boolean }>();
 
     constructor(
         public twin: Twin,
@@ -465,7 +468,7 @@ export class NetworkVerifier {
         const adjacencies = context.routing.ospfAdjacencies();
         // IPv6 packets go by OSPFv3: it must be adjacent over the very links OSPFv2 is.
         const ipv6 = [...pairs.values()].some(pair => pair.packets.cubes6.length > 0);
-        if (ipv6 && !sameLinks(adjacencies, context.routing6.ospfAdjacencies())) return undefined;
+        if (ipv6 && !this.sameAdjacencies(adjacencies, context.routing6.ospfAdjacencies())) return undefined;
         const failures: Failures = { ...NO_FAILURES, links: new Set(), devices: new Set() };
         for (const { from, to, packets } of pairs.values()) {
             if (!this.connectivityDecides(from, to, packets, requirement.stateful, adjacencies)) return undefined;
@@ -484,6 +487,17 @@ export class NetworkVerifier {
                 : { ...failures, devices: new Set(cut.cut) };
         }
         return 'holds';
+    }
+
+    private sameAdjacencies(
+        v4: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>,
+        v6: ReadonlyMap<string, ReadonlyArray<{ to: string; link: number }>>
+    ): boolean {
+        const known = this.sameAdjacencyMemo.get(v4);
+        if (known?.v6 === v6) return known.same;
+        const same = sameLinks(v4, v6);
+        this.sameAdjacencyMemo.set(v4, { v6, same });
+        return same;
     }
 
     /**
@@ -526,7 +540,7 @@ export class NetworkVerifier {
         if (addressesIntersect(basis.staticRoutes, addresses)) return false;
         // The addresses are on the two segments only: no other interface has a subnet among them.
         const ends = new Set([`${from.device}:${from.interface}`, `${to.device}:${to.interface}`]);
-        if (basis.subnets.some(s => !ends.has(s.at) && addressesIntersect(s.range, addresses))) return false;
+        for (const subnet of basis.subnets.meeting(addresses)) if (!ends.has(subnet.at)) return false;
         const replies = stateful ? packets.replies() : PacketSet.EMPTY;
         const { FORWARD, REPLY_ESTABLISHED, REPLY_NEW } = CUT_CONTEXTS;
         // Only where a device may alter some packets from an interface is it run on them (see passesUntouched).
@@ -617,14 +631,17 @@ export class NetworkVerifier {
                     )
                 )
             },
-            subnets: configs.flatMap(c =>
-                c.interfaces.flatMap(i => {
-                    const port = this.network.port(c.hostname, i.name);
-                    if (!port?.subnet && !port?.subnet6) return [];
-                    const v4 = port.subnet ? range(port.subnet) : IntervalSet.EMPTY;
-                    const v6 = port.subnet6 ? IPV6.range(port.subnet6) : IntervalSet.EMPTY6;
-                    return [{ at: `${c.hostname}:${i.name}`, range: { v4, v6 } }];
-                })
+            subnets: new AddressIndex(
+                configs.flatMap(c =>
+                    c.interfaces.flatMap(i => {
+                        const port = this.network.port(c.hostname, i.name);
+                        if (!port?.subnet && !port?.subnet6) return [];
+                        const v4 = port.subnet ? range(port.subnet) : IntervalSet.EMPTY;
+                        const v6 = port.subnet6 ? IPV6.range(port.subnet6) : IntervalSet.EMPTY6;
+                        return [{ at: `${c.hostname}:${i.name}`, range: { v4, v6 } }];
+                    })
+                ),
+                subnet => subnet.range
             ),
             mayAlter
         };
