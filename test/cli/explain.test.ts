@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RequirementReport } from '../../server/src/check/report.js';
+import { temporaryFolder } from '../support/temporary.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
@@ -23,8 +24,8 @@ interface JsonReport {
     intents: Array<{ name: string; requirements: RequirementReport[] }>;
 }
 
-function requirementsOf(sample: string): Map<string, RequirementReport[]> {
-    const run = netintent(['check', `samples/${sample}`, '--explain', '--format', 'json']);
+function requirementsOf(sample: string, command = ['check']): Map<string, RequirementReport[]> {
+    const run = netintent([...command, `samples/${sample}`, '--explain', '--format', 'json']);
     expect(run.stderr).toBe('');
     const report = JSON.parse(run.stdout) as JsonReport;
     return new Map(report.intents.map(i => [i.name, i.requirements]));
@@ -170,6 +171,19 @@ describe('check --explain --format json', () => {
         const report = JSON.parse(run.stdout) as JsonReport;
         for (const requirement of report.intents.flatMap(i => i.requirements))
             expect(Object.keys(requirement).sort()).toEqual(['kind', 'line', 'verdict']);
+    });
+});
+
+describe('verify --configs --explain', () => {
+    it('explains verdicts on configurations read, without steering (it was not compiled here)', () => {
+        const out = temporaryFolder('netintent-explain-');
+        expect(netintent(['compile', 'samples/campus', '--out', out]).code).toBe(0);
+        const read = requirementsOf('campus', ['verify', '--configs', out]);
+        const [webToDb] = read.get('web-to-db')!;
+        expect(webToDb.paths!.map(p => p.map(h => h.device).join(' → '))).toEqual(
+            WEB_TO_DB.filter((_, i) => i % 2 === 0)
+        );
+        expect(webToDb.steering).toBeUndefined();
     });
 });
 
