@@ -12,10 +12,12 @@ import type { NetintentServices } from '../language/netintent-module.js';
 import type { TwinScope } from '../language/twin-workspace.js';
 import * as path from 'node:path';
 import { compileNetwork } from '../compile/compile.js';
+import { summarizeSteering } from '../compile/steering.js';
+import { requirementFingerprint } from '../intent/fingerprint.js';
 import { loadConfigs } from '../config/load.js';
 import { verifyProgram } from '../verify/program.js';
 import type { RequirementVerdict } from '../verify/verify.js';
-import { combineVerdicts, type CheckReport, type IntentReport, type RequirementReport } from './report.js';
+import { combineVerdicts, type CheckReport, type Hop, type IntentReport, type RequirementReport } from './report.js';
 import { twinFindings, type TwinVerification } from './findings.js';
 import { diagnosticCode, hasErrors, twinHasErrors, verifiablePart } from './verifiable.js';
 
@@ -29,6 +31,8 @@ export interface CheckOptions {
     configs?: string;
     /** The folders twins may be read from (the CLI's workspace); without, the editor's, if any. */
     twinScope?: TwinScope;
+    /** Report how each verdict was reached: paths, failure sets, steering (`check --explain`). */
+    explain?: boolean;
 }
 
 /** A check's report, and the intent program of each twin the files bind, by twin file (what the compiler and the lab take). */
@@ -66,7 +70,7 @@ export async function checkFiles(
         if (twinHasErrors(loaded)) brokenTwins.add(twinFile);
     }
     const verified = options.verify
-        ? verifyTwins(services, [...twinFiles].sort(), brokenTwins, diagnostics, options.configs)
+        ? verifyTwins(services, [...twinFiles].sort(), brokenTwins, diagnostics, options)
         : new Map<AstNode, RequirementVerdict>();
     const intents = documents.flatMap(document => {
         const twinFile = shared.twin.TwinWorkspace.twinFileOf(document);
@@ -104,8 +108,9 @@ function verifyTwins(
     twinFiles: string[],
     brokenTwins: Set<string>,
     diagnostics: Diagnostic[],
-    configsFolder: string | undefined
+    options: Pick<CheckOptions, 'configs' | 'explain'>
 ): Map<AstNode, RequirementVerdict> {
+    const configsFolder = options.configs;
     const byStatement = new Map<AstNode, RequirementVerdict>();
     for (const twinFile of twinFiles) {
         if (brokenTwins.has(twinFile)) continue;
@@ -116,7 +121,7 @@ function verifyTwins(
                 ? path.join(configsFolder, bound.program.twin.network)
                 : configsFolder;
         const verification = part.program
-            ? verifyNetwork(part.program, part.undecided, configs, diagnostics)
+            ? verifyNetwork(part.program, part.undecided, configs, diagnostics, options.explain ?? false)
             : { verdicts: new Map(), forwarding: [] };
         const findings = twinFindings(bound, part, verification);
         findings.verdicts.forEach((verdict, statement) => byStatement.set(statement, verdict));
@@ -127,24 +132,37 @@ function verifyTwins(
 
 /**
  * Compiles a program and verifies it, or verifies it on the configurations in `configsFolder`
- * (none when one cannot be read).
+ * (none when one cannot be read). With `explain`, each verdict is explained; where the
+ * configurations are the compiled ones, with the steering of each requirement that has some.
  */
 function verifyNetwork(
     program: IntentProgram,
     undecided: ReadonlyMap<Requirement, string>,
     configsFolder: string | undefined,
-    diagnostics: Diagnostic[]
+    diagnostics: Diagnostic[],
+    explain: boolean
 ): TwinVerification {
-    let configs = compileNetwork(program).devices;
+    const compiled = compileNetwork(program);
     if (configsFolder !== undefined) {
         const loaded = loadConfigs(configsFolder, program.twin);
         diagnostics.push(...loaded.diagnostics);
         // What a configuration holds that is not modelled makes verdicts unknown, not the run impossible.
         if (loaded.diagnostics.some(d => d.severity === 'error' && d.code === 'missing-config'))
             return { verdicts: new Map(), forwarding: [] };
-        configs = loaded.configs;
+        return verifyProgram(program, loaded.configs, undecided, { explain });
     }
-    return verifyProgram(program, configs, undecided);
+    const verification = verifyProgram(program, compiled.devices, undecided, { explain });
+    if (!explain) return verification;
+    const steering = compiled.reuse.steering.byRequirement;
+    for (const [requirement, verdict] of verification.verdicts) {
+        const own = requirement.kind === 'allow' ? steering.get(requirementFingerprint(requirement)) : undefined;
+        if (own && verdict.explanation)
+            verification.verdicts.set(requirement, {
+                ...verdict,
+                explanation: { ...verdict.explanation, steering: summarizeSteering(own) }
+            });
+    }
+    return verification;
 }
 
 /**
@@ -205,7 +223,8 @@ function requirementReport(
 ): RequirementReport {
     if (broken) return { line, kind, verdict: 'error' };
     if (!verdict) return { line, kind, verdict: 'unknown' };
-    if (verdict.unknown) return { line, kind, verdict: 'unknown', reason: verdict.unknown };
+    const explained = explanationReport(verdict);
+    if (verdict.unknown) return { line, kind, verdict: 'unknown', reason: verdict.unknown, ...explained };
     const { counterexample } = verdict;
     return counterexample
         ? {
@@ -220,10 +239,29 @@ function requirementReport(
                   path: counterexample.path,
                   reason: counterexample.reason,
                   branches: counterexample.branches,
-                  hops: counterexample.hops.map(h => ({ device: h.device, in: h.in, out: h.out }))
-              }
+                  hops: counterexample.hops.map(hopReport)
+              },
+              ...explained
           }
-        : { line, kind, verdict: 'holds' };
+        : { line, kind, verdict: 'holds', ...explained };
+}
+
+/** What `--explain` adds to a requirement's report, if the verdict was explained. */
+function explanationReport(verdict: RequirementVerdict): Partial<RequirementReport> {
+    const explanation = verdict.explanation;
+    if (!explanation) return {};
+    return {
+        paths: explanation.paths.map(path => path.map(hopReport)),
+        pathCount: verdict.paths,
+        failureSets: explanation.failureSets,
+        failureSetCount: verdict.scenarios,
+        ...(verdict.survivedBy ? { survivedBy: verdict.survivedBy } : {}),
+        ...(explanation.steering ? { steering: explanation.steering } : {})
+    };
+}
+
+function hopReport(hop: Hop): Hop {
+    return { device: hop.device, in: hop.in, out: hop.out };
 }
 
 const SEVERITIES: Record<number, Severity> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'info' };

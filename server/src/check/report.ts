@@ -1,6 +1,7 @@
 /** What a check of a workspace found: the contract of docs/cli.md, before formatting. */
 import type { Diagnostic } from '../common/diagnostic.js';
 import { describePacket, type Packet } from '../net/packet-set.js';
+import type { SteeringSummary } from '../compile/steering.js';
 import type { RequirementVerdict } from '../verify/verify.js';
 
 /**
@@ -21,7 +22,7 @@ export interface Counterexample {
     /** Every failing ECMP branch as device paths, the one of `path` first. */
     branches: string[][];
     /** The path hop by hop: each device with the interfaces the packet enters and leaves by. */
-    hops: Array<{ device: string; in?: string; out?: string }>;
+    hops: Hop[];
 }
 
 export interface RequirementReport {
@@ -31,6 +32,25 @@ export interface RequirementReport {
     counterexample?: Counterexample;
     /** Why the verifier could not decide (verdict `unknown`). */
     reason?: string;
+    /** With `--explain`: the paths of its traffic without failures, hop by hop (at most 64 per place it is sent from). */
+    paths?: Hop[][];
+    /** With `--explain`: every path, also those past the listed ones. */
+    pathCount?: number;
+    /** With `--explain`: the failure sets examined (`survive`, `during`), the first 100 ... */
+    failureSets?: string[][];
+    /** ... and how many there were. */
+    failureSetCount?: number;
+    /** With `--explain`, for `survive`: how it was decided. */
+    survivedBy?: 'minimum cut' | 'failure sets';
+    /** With `--explain`, for path constraints: the steering compiled for them (not with `verify --configs`). */
+    steering?: SteeringSummary;
+}
+
+/** A device on a path, with the interfaces the packets enter and leave it by (none where they start or end there). */
+export interface Hop {
+    device: string;
+    in?: string;
+    out?: string;
 }
 
 export interface IntentReport {

@@ -1,7 +1,8 @@
 /** The three output formats of `netintent check` (docs/cli.md): text, JSON and SARIF 2.1.0. */
 import * as path from 'node:path';
 import type { Diagnostic } from '../common/diagnostic.js';
-import type { CheckReport } from '../check/report.js';
+import type { CheckReport, Hop, RequirementReport } from '../check/report.js';
+import { describePacket } from '../net/packet-set.js';
 
 export type Format = 'text' | 'json' | 'sarif';
 export const FORMATS: readonly Format[] = ['text', 'json', 'sarif'];
@@ -22,7 +23,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], cwd: strin
         .join('');
 }
 
-export function formatText(report: CheckReport, cwd: string): string {
+export function formatText(report: CheckReport, cwd: string, explain = false): string {
     const lines = formatDiagnostics(report.diagnostics, cwd).split('\n').filter(Boolean);
     if (report.intents.length > 0) {
         if (lines.length > 0) lines.push('');
@@ -37,6 +38,7 @@ export function formatText(report: CheckReport, cwd: string): string {
             lines.push(
                 `  ${intent.name.padEnd(width)}  ${intent.verdict.padEnd(8)}  line ${intent.line}, ${requirements}`
             );
+            if (explain) for (const requirement of intent.requirements) lines.push(...explanationLines(requirement));
         }
     }
     const { errors, warnings, intents, holding, violated } = report.summary;
@@ -46,6 +48,79 @@ export function formatText(report: CheckReport, cwd: string): string {
         `${intents} intent${intents === 1 ? '' : 's'}: ${holding} hold, ${violated} violated, ${unknown} unknown · ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`
     );
     return lines.join('\n') + '\n';
+}
+
+/** Paths and failure sets shown per requirement in text; `--format json` lists all it has. */
+const TEXT_PATHS = 8;
+const TEXT_FAILURE_SETS = 5;
+
+/**
+ * `--explain` in text, under its intent: per requirement its verdict, each path as devices with a
+ * second line of the interfaces each device is entered and left by, the steering, the failure sets
+ * tried, the counterexample.
+ */
+function explanationLines(requirement: RequirementReport): string[] {
+    const lines = [`    line ${requirement.line} ${requirement.kind}: ${requirement.verdict}`];
+    const { paths, pathCount } = requirement;
+    if (paths !== undefined && pathCount !== undefined) {
+        lines.push(`      ${plural(pathCount, 'path')} without failures${pathCount > 0 ? ':' : ''}`);
+        for (const path of paths.slice(0, TEXT_PATHS))
+            lines.push(`        ${path.map(h => h.device).join(' → ')}`, `          ${path.map(hopText).join(', ')}`);
+        const unlisted = pathCount - Math.min(paths.length, TEXT_PATHS);
+        if (unlisted > 0)
+            lines.push(
+                `        … ${plural(unlisted, 'more path')}${paths.length > TEXT_PATHS ? ` (--format json lists ${paths.length})` : ''}`
+            );
+    }
+    const steering = requirement.steering;
+    if (steering) lines.push(`      steering: ${steeringText(steering)}`);
+    const { failureSets, failureSetCount } = requirement;
+    if (failureSets !== undefined && failureSetCount !== undefined) {
+        if (requirement.survivedBy === 'minimum cut' && failureSetCount === 0)
+            lines.push(
+                '      failure sets: none simulated; decided by a minimum cut (no set within the bound separates the ends)'
+            );
+        else if (failureSetCount > 0) {
+            const shown = failureSets.slice(0, TEXT_FAILURE_SETS).map(set => `{${set.join(', ')}}`);
+            const more = failureSetCount - shown.length > 0 ? `, … (--format json lists ${failureSets.length})` : '';
+            const how = requirement.survivedBy ? ` (survive decided by ${requirement.survivedBy})` : '';
+            lines.push(`      ${plural(failureSetCount, 'failure set')} tried${how}: ${shown.join(', ')}${more}`);
+        }
+    }
+    const counterexample = requirement.counterexample;
+    if (counterexample) {
+        const failed = counterexample.failures.length > 0 ? ` with ${counterexample.failures.join(', ')} failed` : '';
+        lines.push(
+            `      counterexample${failed}: ${counterexample.reason}`,
+            `        packet ${describePacket(counterexample.packet)} from ${counterexample.origin}${counterexample.forged ? ' (forged source)' : ''}`,
+            `        ${counterexample.path.join(' → ')}`,
+            `          ${counterexample.hops.map(hopText).join(', ')}`
+        );
+    }
+    if (requirement.reason) lines.push(`      not proved: ${requirement.reason}`);
+    return lines;
+}
+
+/** `dist1 (eth6→eth3)`: a device and the interfaces the packets enter and leave it by. */
+function hopText(hop: Hop): string {
+    return hop.in === undefined && hop.out === undefined
+        ? hop.device
+        : `${hop.device} (${hop.in ?? ''}→${hop.out ?? ''})`;
+}
+
+function steeringText(steering: NonNullable<RequirementReport['steering']>): string {
+    const problems = steering.problems.length > 0 ? `; not realisable: ${steering.problems.join('; ')}` : '';
+    if (steering.method === 'none')
+        return `none${problems || ": the underlay's own shortest paths meet the constraints"}`;
+    const how =
+        steering.method === 'waypoints'
+            ? `toward the waypoints by the IGP; marked on entry at ${steering.marked.join(', ')} (DSCP 0), passed at ${steering.waypoints.join(', ')} (DSCP + 1)`
+            : `a pinned path, hop by hop; marked on entry at ${steering.marked.join(', ')}`;
+    return `${how}; policy tables on ${plural(steering.tables.length, 'device')}: ${steering.tables.join(', ')}${problems}`;
+}
+
+function plural(count: number, noun: string): string {
+    return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function formatJson(report: CheckReport, cwd: string): string {

@@ -34,9 +34,14 @@ interface CheckCommandOptions {
     verify: boolean;
     configs?: string;
     allowOutside: string[];
+    explain: boolean;
 }
 
 async function runCheck(paths: string[], options: CheckCommandOptions): Promise<number> {
+    if (options.explain && options.format === 'sarif')
+        throw new UsageError('--explain has no SARIF form; use --format text or json.');
+    if (options.explain && !options.verify)
+        throw new UsageError('--explain tells how verification decided; it cannot go with --no-verify.');
     const files = intentFiles(paths.length > 0 ? paths : ['.']);
     if (options.configs !== undefined && !fs.existsSync(options.configs))
         throw new UsageError(`no such folder: ${options.configs}`);
@@ -44,7 +49,8 @@ async function runCheck(paths: string[], options: CheckCommandOptions): Promise<
     const report = await checkFiles(Netintent, files, {
         verify: options.verify,
         configs: options.configs,
-        twinScope: twinScope(paths, options.allowOutside)
+        twinScope: twinScope(paths, options.allowOutside),
+        explain: options.explain
     });
     const cwd = process.cwd();
     const output =
@@ -52,7 +58,7 @@ async function runCheck(paths: string[], options: CheckCommandOptions): Promise<
             ? formatJson(report, cwd)
             : options.format === 'sarif'
               ? formatSarif(report, cwd, VERSION)
-              : formatText(report, cwd);
+              : formatText(report, cwd, options.explain);
     process.stdout.write(output);
     return report.summary.errors > 0 || report.summary.violated > 0 || report.summary.unknown > 0
         ? EXIT_ERRORS
@@ -271,6 +277,14 @@ function allowOutsideOption(): Option {
         .default([]);
 }
 
+/** How each verdict was reached (text and json; not SARIF). */
+function explainOption(): Option {
+    return new Option(
+        '--explain',
+        "show how each verdict was reached: its traffic's paths, the failure sets tried, the steering compiled (text, json)"
+    ).default(false);
+}
+
 function positiveInteger(value: string): number {
     if (!/^[1-9]\d{0,3}$/.test(value)) throw new InvalidArgumentError('a whole number from 1 to 9999.');
     return Number(value);
@@ -290,6 +304,7 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .argument('[paths...]', 'intent files or folders holding them', [])
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
         .option('--no-verify', 'parse, link and validate only')
+        .addOption(explainOption())
         .addOption(allowOutsideOption())
         .action(async (paths: string[], options: CheckCommandOptions) => setExitCode(await runCheck(paths, options)));
     program
@@ -300,6 +315,7 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         .argument('[paths...]', 'intent files or folders holding them', [])
         .option('--configs <dir>', 'verify the configurations in this folder instead of compiling the intents')
         .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
+        .addOption(explainOption())
         .addOption(allowOutsideOption())
         .action(async (paths: string[], options: CheckCommandOptions) =>
             setExitCode(await runCheck(paths, { ...options, verify: true }))

@@ -297,11 +297,14 @@ function steerRequirement(
             ...requirement.location,
             severity: 'warning',
             code: 'not-realisable',
-            message: `${problem}; the verifier will report this requirement as violated.`
+            message: `${problem}${NOT_REALISABLE}`
         });
     }
     return steering;
 }
+
+/** How a `not-realisable` warning ends, after what steering could not realise. */
+const NOT_REALISABLE = '; the verifier will report this requirement as violated.';
 
 /** What steering reads and writes of one address family. */
 interface SteeringFamily<A extends Bound> {
@@ -738,4 +741,49 @@ function bestPath(
         node = step.from;
     }
     return { devices, links, cost: paths.distance.get(to)! };
+}
+
+/** A requirement's steering as `check --explain` tells it (docs/cli.md, "Steering"). */
+export interface SteeringSummary {
+    /**
+     * `waypoints`: toward each waypoint by the IGP, the waypoints passed counted in the DSCP;
+     * `pinned`: a path fixed hop by hop; `none`: the underlay's own paths meet the constraints.
+     */
+    method: 'waypoints' | 'pinned' | 'none';
+    /** Where the flow's packets (and its replies') enter and are classified: `device:interface`. */
+    marked: string[];
+    /** The waypoints that count themselves passed (one more in the DSCP). */
+    waypoints: string[];
+    /** The devices with a policy table (a mark, a rule and a table) for it. */
+    tables: string[];
+    /** What steering could not realise (the `not-realisable` warnings at the statement). */
+    problems: string[];
+}
+
+/** What a requirement's steering (as compiled) is made of, in short. */
+export function summarizeSteering(steering: Steering): SteeringSummary {
+    const marked = new Set<string>();
+    const waypoints = new Set<string>();
+    const tables = new Set<string>();
+    let method: SteeringSummary['method'] = 'none';
+    for (const [device, rules] of steering.rules) {
+        for (const { rule, target } of rules) {
+            if (rule.iif && rule.setDscp === 0) for (const name of rule.iif.names) marked.add(`${device}:${name}`);
+            else if (rule.setDscp !== undefined && rule.setDscp !== NOT_STEERED_DSCP) waypoints.add(device);
+            if (!target) continue;
+            tables.add(device);
+            if (target.kind === 'toward') method = 'waypoints';
+            else if (method === 'none') method = 'pinned';
+        }
+    }
+    const sorted = (set: Set<string>) => [...set].sort();
+    return {
+        method,
+        marked: sorted(marked),
+        waypoints: sorted(waypoints),
+        tables: sorted(tables),
+        problems: steering.warnings.map(w =>
+            w.message.endsWith(NOT_REALISABLE) ? w.message.slice(0, -NOT_REALISABLE.length) : w.message
+        )
+    };
 }

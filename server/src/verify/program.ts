@@ -4,7 +4,7 @@ import { requirementFingerprint } from '../intent/fingerprint.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
 import type { Addresses } from '../net/family.js';
 import type { PacketSet } from '../net/packet-set.js';
-import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict } from './verify.js';
+import { NetworkVerifier, type ForwardingProblem, type RequirementVerdict, type VerifierOptions } from './verify.js';
 
 export interface RequirementToVerify {
     requirement: Requirement;
@@ -48,9 +48,10 @@ export interface ProgramVerification {
 export function verifyProgram(
     program: IntentProgram,
     configs: ReadonlyMap<string, DeviceConfig>,
-    undecided?: ReadonlyMap<Requirement, string>
+    undecided?: ReadonlyMap<Requirement, string>,
+    options?: VerifierOptions
 ): ProgramVerification {
-    const verifier = new NetworkVerifier(program.twin, configs);
+    const verifier = new NetworkVerifier(program.twin, configs, options);
     const verdicts = new Map(
         requirementsToVerify(program, undecided).map(({ requirement, effective }) => [
             requirement,

@@ -57,6 +57,7 @@ import {
 } from './dataplane.js';
 import { connectionAlong, connectionPasses, marksConnections, PathAnalysis, type PathLimits } from './graph-paths.js';
 import { formatMicroseconds } from '../common/units.js';
+import type { SteeringSummary } from '../compile/steering.js';
 
 export interface Counterexample {
     packet: Packet;
@@ -104,6 +105,23 @@ export interface RequirementVerdict {
     scenarios: number;
     /** How `survive K` was decided: by a minimum cut of the network, or by simulating failure sets. */
     survivedBy?: 'minimum cut' | 'failure sets';
+    /** What `check --explain` shows; only from a verifier made with `explain`. */
+    explanation?: Explanation;
+}
+
+/** How a verdict was reached, in the terms of the twin. */
+export interface Explanation {
+    /** The listed paths of the requirement's traffic without failures, hop by hop, in a stable order. */
+    paths: Hop[][];
+    /** The failure sets examined, in the order they were (`scenarios` counts them all), as the counterexample names failures; the first MAX_LISTED_FAILURE_SETS. */
+    failureSets: string[][];
+    /** The compiled steering of a requirement with path constraints (added by the check, which compiled it). */
+    steering?: SteeringSummary;
+}
+
+export interface VerifierOptions {
+    /** Also record each verdict's explanation (paths hop by hop, failure sets examined). */
+    explain?: boolean;
 }
 
 /** The simulated network under one set of failures. */
@@ -149,6 +167,8 @@ interface Finding {
 
 /** Paths of a trace listed one by one (for drawing them); past this they are only counted. */
 const MAX_LISTED_PATHS = 64;
+/** Failure sets listed in an explanation; past this they are only counted. */
+const MAX_LISTED_FAILURE_SETS = 100;
 /** Forward paths tried one by one where the replies' fate depends on the path their connection took. */
 const MAX_REPLY_PATHS = 64;
 /** A problem found on a path: the packets it concerns, why, and the path. */
@@ -222,7 +242,8 @@ export class NetworkVerifier {
 
     constructor(
         public twin: Twin,
-        configs: ReadonlyMap<string, DeviceConfig>
+        configs: ReadonlyMap<string, DeviceConfig>,
+        private readonly options: VerifierOptions = {}
     ) {
         this.network = new SimNetwork(twin, configs);
         this.universe = new PrefixUniverse(configs.values());
@@ -317,7 +338,7 @@ export class NetworkVerifier {
         const unproved = requirement.stateful ? this.sharedRouted6.connections : this.sharedRouted6.packets;
         const verifiable = effective.intersects(unproved) ? effective.subtract(unproved) : effective;
         try {
-            const verdict = this.decide(requirement, verifiable);
+            const verdict = this.decide(requirement, verifiable, this.options.explain ? [] : undefined);
             if (verifiable === effective || verdict.verdict !== 'holds') return verdict;
             return { ...verdict, verdict: 'unknown', unknown: IPV6_STALE_ROUTES };
         } finally {
@@ -327,23 +348,39 @@ export class NetworkVerifier {
         }
     }
 
-    private decide(requirement: Requirement, effective: PacketSet): RequirementVerdict {
+    /** `tried`: where to record the failure sets examined (for an explanation), if anywhere. */
+    private decide(requirement: Requirement, effective: PacketSet, tried?: Failures[]): RequirementVerdict {
         const baseline = this.check(requirement, effective, this.context());
         let scenarios = 0;
         let unknown = baseline.unknown;
         const devices = new Set(baseline.devices);
-        const result = (finding: Finding, failures: Failures): RequirementVerdict => ({
-            verdict: 'violated',
-            devices: union(devices, finding.devices),
-            counterexample: this.counterexample(finding, failures),
-            paths: baseline.paths.size + baseline.uncountedPaths,
-            pathDevices: pathDevices(baseline),
-            scenarios
-        });
+        const examined = (failures: Failures) => {
+            scenarios++;
+            if (tried && tried.length < MAX_LISTED_FAILURE_SETS) tried.push(failures);
+        };
+        const explained = (verdict: RequirementVerdict): RequirementVerdict =>
+            tried
+                ? {
+                      ...verdict,
+                      explanation: {
+                          paths: hopPaths(baseline),
+                          failureSets: tried.map(failures => describeFailures(this.twin, failures))
+                      }
+                  }
+                : verdict;
+        const result = (finding: Finding, failures: Failures): RequirementVerdict =>
+            explained({
+                verdict: 'violated',
+                devices: union(devices, finding.devices),
+                counterexample: this.counterexample(finding, failures),
+                paths: baseline.paths.size + baseline.uncountedPaths,
+                pathDevices: pathDevices(baseline),
+                scenarios
+            });
         if (baseline.violation) return result(baseline, NO_FAILURES);
         for (const scenario of requirement.scenarios) {
-            scenarios++;
             const failures = scenarioFailures(this.twin, scenario);
+            examined(failures);
             const finding = this.check(requirement, effective, this.context(failures));
             if (finding.violation) return result(finding, failures);
             unknown ??= finding.unknown;
@@ -354,16 +391,16 @@ export class NetworkVerifier {
             // Where connectivity decides, a minimum cut does: no cut within K, it holds; a cut, it is the counterexample.
             const cut = this.cutDecides(requirement, baseline, survive);
             if (cut === 'holds')
-                return {
+                return explained({
                     verdict: 'holds',
                     devices,
                     paths: baseline.paths.size + baseline.uncountedPaths,
                     pathDevices: pathDevices(baseline),
                     scenarios,
                     survivedBy: 'minimum cut'
-                };
+                });
             if (cut) {
-                scenarios++;
+                examined(cut);
                 const found = this.check(requirement, effective, this.context(cut));
                 if (found.violation) return { ...result(found, cut), survivedBy: 'minimum cut' };
             }
@@ -393,7 +430,7 @@ export class NetworkVerifier {
                     const k = failureKey(next);
                     if (seen.has(k) || seen.size > MAX_FAILURE_SETS) continue;
                     seen.add(k);
-                    scenarios++;
+                    examined(next);
                     const found = this.check(requirement, effective, this.context(next));
                     if (found.violation) return result(found, next);
                     unknown ??= found.unknown;
@@ -407,7 +444,7 @@ export class NetworkVerifier {
             if (violated) return { ...violated, survivedBy: 'failure sets' };
         }
         const verdict = unknown ? 'unknown' : 'holds';
-        return {
+        return explained({
             verdict,
             ...(unknown ? { unknown } : {}),
             devices,
@@ -415,7 +452,7 @@ export class NetworkVerifier {
             pathDevices: pathDevices(baseline),
             scenarios,
             ...(survive && requirement.kind === 'allow' ? { survivedBy: 'failure sets' as const } : {})
-        };
+        });
     }
 
     /**
@@ -1310,6 +1347,18 @@ function pathDevices(finding: Finding): string[][] {
     ]
         .sort()
         .map(p => p.split(' '));
+}
+
+/** The distinct paths listed, hop by hop, in a stable order (by their text). */
+function hopPaths(finding: Finding): Hop[][] {
+    return [...finding.paths].sort().map(p =>
+        p.split(' ').map(text => {
+            const colon = text.indexOf(':');
+            const arrow = text.indexOf('>', colon);
+            const [into, out] = [text.slice(colon + 1, arrow), text.slice(arrow + 1)];
+            return { device: text.slice(0, colon), ...(into ? { in: into } : {}), ...(out ? { out } : {}) };
+        })
+    );
 }
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {
