@@ -92,6 +92,11 @@ export function isLinkLocal(address: IpAddress): boolean {
     return address.family === 6 && address.value >> 118n === 0x3fan;
 }
 
+/** A router's loopback interface, by its name: lo, lo0, Loopback0, loopback1.5. */
+export function isLoopbackName(name: string): boolean {
+    return /^(lo|loopback)[\d.]*$/i.test(name);
+}
+
 /** An address as the twin writes it: with its prefix length where it has one. */
 function describeAddress(address: IpAddress): string {
     return address.length === undefined ? formatIp(address) : `${formatIp(address)}/${address.length}`;

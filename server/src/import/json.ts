@@ -102,6 +102,7 @@ function syntaxErrorAt(text: string): number {
 
 /** What a value is, in a message: "a list", "the text 'x'". */
 export function describeJson(value: unknown): string {
+    if (value === undefined) return 'nothing';
     if (value === null) return 'null';
     if (Array.isArray(value)) return 'a list';
     if (typeof value === 'object') return 'an object';

@@ -22,6 +22,7 @@ import { ImportError, type TwinImport } from './document.js';
 import {
     formatIp,
     formatIpPrefix,
+    isLoopbackName,
     parseIpAddress,
     parseIpPrefix,
     prefixContains,
@@ -38,8 +39,6 @@ const NT = 'ietf-network-topology';
 const L3T = 'ietf-l3-unicast-topology';
 const L3_UNICAST = `${L3T}:l3-unicast-topology`;
 const NETWORKS = `${NW}:networks`;
-/** Termination points that stand for a router's loopback interface. */
-const LOOPBACK_TP = /^(lo|loopback)[\d.]*$/i;
 const MAX_COST = 65535;
 
 /** A member of a JSON object as RFC 7951 names it: qualified by its module where that differs from its parent's, else not (either is read). */
@@ -444,7 +443,7 @@ function linkCost(forward: Direction, reverse: Direction | undefined, builder: T
 /** Each termination point on no link with an address in a node prefix: a segment there. */
 function importSegments(node: Node, linkEnds: ReadonlySet<string>, builder: TwinBuilder): void {
     for (const tp of node.tps.values()) {
-        if (linkEnds.has(`${node.id}\0${tp.id}`) || LOOPBACK_TP.test(tp.id) || tp.addresses.length === 0) continue;
+        if (linkEnds.has(`${node.id}\0${tp.id}`) || isLoopbackName(tp.id) || tp.addresses.length === 0) continue;
         const prefixes: SegmentPrefix[] = [];
         const paths: string[] = [];
         const outside: IpAddress[] = [];
@@ -481,7 +480,7 @@ function importLoopbacks(node: Node, linkEnds: ReadonlySet<string>, builder: Twi
             `Node '${node.id}' has ${node.routerIds.length} router-ids; the twin's loopback is the first, ${formatIp(first.address)}.`
         );
     const loopbackTps = [...node.tps.values()].filter(
-        tp => LOOPBACK_TP.test(tp.id) && !linkEnds.has(`${node.id}\0${tp.id}`)
+        tp => isLoopbackName(tp.id) && !linkEnds.has(`${node.id}\0${tp.id}`)
     );
     const onTps = [...node.tps.values()].flatMap(tp => tp.addresses);
     const candidates = [
