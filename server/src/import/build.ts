@@ -179,7 +179,13 @@ export class TwinBuilder {
     /** A device, by its key in the source (an ID), named as the source names it where the twin can. */
     addDevice(key: string, wanted: string, where: string, role?: string): void {
         const name = this.twinName(wanted, 'device', this.deviceNames);
-        if (name !== wanted) this.warn(where, `'${wanted}' cannot be a device name in the twin; it is '${name}'.`);
+        if (name !== wanted)
+            this.warn(
+                where,
+                isTwinName(wanted)
+                    ? `Another device is named '${wanted}' already; this one is '${name}'.`
+                    : `'${wanted}' cannot be a device name in the twin; it is '${name}'.`
+            );
         this.deviceNames.add(name);
         this.devices.set(key, { name, role, where, loopback: {}, interfaces: new Map(), taken: new Set() });
         this.sources.set(`devices.${name}`, where);
@@ -286,7 +292,7 @@ export class TwinBuilder {
         const name = this.twinName(
             wanted ?? `${device.name}-${this.twinInterfaceName(device, attach.interface)}`,
             'segment',
-            new Set(this.segments.keys())
+            this.segments
         );
         for (const { prefix } of kept) this.place(prefix, `segment ${name}`);
         const gateways = kept.filter(k => k.gateway.value !== k.prefix.network + 1n).map(k => formatIp(k.gateway));
@@ -420,7 +426,7 @@ export class TwinBuilder {
     }
 
     /** A name the twin takes, unique among `taken`: `wanted`, or made one (other characters as '-', a kind prefix where it starts with a digit). */
-    private twinName(wanted: string, kind: string, taken: ReadonlySet<string>): string {
+    private twinName(wanted: string, kind: string, taken: { has(name: string): boolean }): string {
         let base = wanted;
         if (!isTwinName(base)) {
             base = wanted.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -25,7 +25,6 @@ import {
     isLoopbackName,
     parseIpAddress,
     parseIpPrefix,
-    prefixContains,
     prefixOf,
     TwinBuilder,
     type IpAddress,
@@ -197,13 +196,17 @@ class NetboxImport {
     private readonly builder: TwinBuilder;
     private readonly devices = new Map<number, { object: JsonObject; where: string }>();
     private readonly interfaces = new Map<number, Interface>();
-    private readonly prefixes: Prefix[] = [];
-    private readonly links: PlannedLink[] = [];
+    /** NetBox's prefixes by family, length and network: those holding an address are found length by length. */
+    private readonly prefixes = new Map<IpFamily, Map<number, Map<bigint, Prefix[]>>>();
+    /** By the two interfaces' ids ("3 7", the lower first): however many cables make one link. */
+    private readonly links = new Map<string, PlannedLink>();
     /** Interfaces on a link, or cabled to what leads to no device's interface: no segment. */
     private readonly cabled = new Set<number>();
     private readonly unplacedAddresses: string[] = [];
     private readonly managementOnly = new Set<string>();
     private readonly outsideCables: string[] = [];
+    /** Each device's loopback interfaces. */
+    private readonly loopbackInterfaces = new Map<number, Interface[]>();
 
     constructor(
         private readonly lists: Lists,
@@ -218,11 +221,11 @@ class NetboxImport {
         this.readInterfaces();
         this.readAddresses();
         this.readPrefixes();
-        for (const cable of this.lists.cables) this.readCable(cable);
+        for (const [i, cable] of this.lists.cables.entries()) this.readCable(cable, i);
         const segments = [...this.interfaces.values()].filter(i => this.isSegment(i));
         const loopbacks = [...this.devices.keys()].map(id => ({ id, addresses: this.loopbackAddresses(id) }));
         const taking = new Set([
-            ...this.links.flatMap(l => l.ends.map(e => e.device)),
+            ...[...this.links.values()].flatMap(l => l.ends.map(e => e.device)),
             ...segments.map(s => s.device),
             ...loopbacks.filter(l => l.addresses.some(a => a.fromInterface)).map(l => l.id)
         ]);
@@ -237,7 +240,7 @@ class NetboxImport {
             const slug = role !== null && typeof role === 'object' ? (role as JsonObject).slug : undefined;
             this.builder.addDevice(String(id), name, `${where} (${name})`, typeof slug === 'string' ? slug : undefined);
         }
-        for (const link of this.links) this.addLink(link);
+        for (const link of this.links.values()) this.addLink(link);
         for (const iface of segments) this.addSegment(iface);
         for (const { id, addresses } of loopbacks) {
             if (!this.builder.hasDevice(String(id))) continue;
@@ -281,6 +284,11 @@ class NetboxImport {
                 connected: reachable ? this.nestedId(connected[0], `${where}: connected_endpoints[0]`) : undefined,
                 addresses: []
             });
+            if (isLoopbackName(name))
+                this.loopbackInterfaces.set(device, [
+                    ...(this.loopbackInterfaces.get(device) ?? []),
+                    this.interfaces.get(id)!
+                ]);
         }
     }
 
@@ -318,13 +326,21 @@ class NetboxImport {
                     `'prefix' must be a prefix (10.1.0.0/24, 2001:db8:1::/64), not ${describeJson(object.prefix)}.`
                 );
             const description = typeof object.description === 'string' ? object.description.trim() : '';
-            this.prefixes.push({ prefix: parsed.prefix, vrf: this.vrfOf(object, where), description, where });
+            const { family, length, network } = parsed.prefix;
+            const byLength = this.prefixes.get(family) ?? new Map<number, Map<bigint, Prefix[]>>();
+            const byNetwork = byLength.get(length) ?? new Map<bigint, Prefix[]>();
+            byNetwork.set(network, [
+                ...(byNetwork.get(network) ?? []),
+                { prefix: parsed.prefix, vrf: this.vrfOf(object, where), description, where }
+            ]);
+            byLength.set(length, byNetwork);
+            this.prefixes.set(family, byLength);
         }
     }
 
     /** A cable between two devices' interfaces (directly or along the path NetBox traces) is a link. */
-    private readCable(cable: JsonObject): void {
-        const id = this.idOf(cable, 'cables', this.lists.cables.indexOf(cable));
+    private readCable(cable: JsonObject, index: number): void {
+        const id = this.idOf(cable, 'cables', index);
         const where = `${LISTS.cables.kind} id ${id}`;
         const sides = (['a_terminations', 'b_terminations'] as const).map(side =>
             jsonList(cable[side], `${where}: ${side}`, `'${side}'`).map((t, i) => {
@@ -404,9 +420,11 @@ class NetboxImport {
             for (const end of [a, b].filter(e => e.mgmtOnly)) this.managementOnly.add(this.describe(end));
             return;
         }
-        const known = this.links.find(l => l.ends.includes(a) && l.ends.includes(b));
+        if (a === b) return;
+        const key = a.id < b.id ? `${a.id} ${b.id}` : `${b.id} ${a.id}`;
+        const known = this.links.get(key);
         if (known) known.where += ` and ${where}`;
-        else if (a !== b) this.links.push({ where, ends: [a, b] });
+        else this.links.set(key, { where, ends: [a, b] });
     }
 
     private addLink({ where, ends: [a, b] }: PlannedLink): void {
@@ -443,13 +461,9 @@ class NetboxImport {
                     `${this.describe(iface)} has ${others.length + 1} IPv${family} addresses; its segment takes the first, ${formatIpPrefix(prefixOf(gateway, gateway.length!))}: the others are not imported.`
                 );
             const bits = family === 4 ? 32 : 128;
-            const netbox = this.prefixes
-                .filter(p => prefixContains(p.prefix, gateway))
-                .sort(
-                    (p, q) =>
-                        Number(q.vrf === gateway.vrf) - Number(p.vrf === gateway.vrf) ||
-                        q.prefix.length - p.prefix.length
-                );
+            const netbox = this.prefixesHolding(gateway).sort(
+                (p, q) => Number(q.vrf === gateway.vrf) - Number(p.vrf === gateway.vrf)
+            );
             // A host address (a /32) takes its subnet from the longest NetBox prefix holding it.
             const prefix = gateway.length! < bits - 1 ? prefixOf(gateway, gateway.length!) : netbox[0]?.prefix;
             // A primary IP of its own is the device's loopback.
@@ -475,11 +489,20 @@ class NetboxImport {
             );
     }
 
+    /** The NetBox prefixes that hold an address, the longest first. */
+    private prefixesHolding(address: IpAddress): Prefix[] {
+        const byLength = this.prefixes.get(address.family);
+        if (!byLength) return [];
+        return [...byLength.keys()]
+            .sort((x, y) => y - x)
+            .flatMap(length => byLength.get(length)!.get(prefixOf(address, length).network) ?? []);
+    }
+
     /** A device's loopback candidates: its loopback interfaces' addresses, then its host-length primary IPs. */
     private loopbackAddresses(id: number): Array<IpAddress & { where: string; fromInterface: boolean }> {
-        const onLoopbacks = [...this.interfaces.values()]
-            .filter(i => i.device === id && isLoopbackName(i.name))
-            .flatMap(i => i.addresses.map(a => ({ ...a, fromInterface: true })));
+        const onLoopbacks = (this.loopbackInterfaces.get(id) ?? []).flatMap(i =>
+            i.addresses.map(a => ({ ...a, fromInterface: true }))
+        );
         return [...onLoopbacks, ...this.primaries(id).map(a => ({ ...a, fromInterface: false }))];
     }
 
