@@ -195,11 +195,6 @@ export class TwinBuilder {
         return this.devices.has(key);
     }
 
-    /** The twin's name of a device of the source (for messages). */
-    deviceName(key: string): string {
-        return this.device(key).name;
-    }
-
     /**
      * A link between two interfaces; false (with a warning) when one of them already serves
      * something. Each family's subnet comes from the ends' addresses: with their lengths where
@@ -338,10 +333,6 @@ export class TwinBuilder {
         this.place(host, `loopback of ${device.name}`);
         device.loopback[address.family] = address;
         return true;
-    }
-
-    hasLoopback(key: string, family: IpFamily): boolean {
-        return this.device(key).loopback[family] !== undefined;
     }
 
     build(): TwinImport {

@@ -494,10 +494,8 @@ function importLoopbacks(node: Node, linkEnds: ReadonlySet<string>, builder: Twi
             )
             .map(p => ({ address: { family: p.prefix.family, value: p.prefix.network }, path: p.path }))
     ];
-    for (const { address, path } of candidates) {
-        if (builder.hasLoopback(node.id, address.family)) continue;
-        builder.setLoopback(node.id, address, path);
-    }
+    // The first of each family that can be one is the loopback.
+    for (const { address, path } of candidates) builder.setLoopback(node.id, address, path);
     // A host prefix that is the loopback is imported as that.
     for (const prefix of node.prefixes) {
         if (
