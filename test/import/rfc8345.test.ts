@@ -242,11 +242,28 @@ describe('import from RFC 8345', () => {
         expect(() => importRfc8345('/nonexistent/topology.json')).toThrow('/nonexistent/topology.json: no such file.');
     });
 
-    it('picks the L3 unicast network; several is an error, none among several too, a single other network is taken with a warning', () => {
+    it('picks the L3 unicast network; of several the one the others stack on, else an error; none among several is an error, a single other network is taken with a warning', () => {
         expect(failure(topology(ROUTED, { ...ROUTED, 'network-id': 'l3-other' }))).toMatchObject({
             where: '$.ietf-network:networks.network',
-            message: expect.stringContaining("2 networks are L3 unicast topologies ('l3', 'l3-other')")
+            message: expect.stringContaining(
+                "2 networks are L3 unicast topologies ('l3', 'l3-other') and 2 ('l3', 'l3-other') of them stack on no other"
+            )
         });
+        // An OSPF process network over the routers' own, its nodes stacked by supporting-node (as Batfish's are).
+        const ospf = network('ospf-proc', [
+            node(
+                '10.255.0.1',
+                [tp('10.0.0.0')],
+                { 'router-id': ['10.255.0.1'] },
+                { 'supporting-node': [{ 'network-ref': 'l3', 'node-ref': 'r1' }] }
+            )
+        ]);
+        const stacked = importOf(topology(ospf, PHYSICAL, ROUTED));
+        expect(stacked.twin.network).toBe('l3');
+        expect(Object.keys(stacked.twin.devices)).toEqual(['r1', 'r2']);
+        expect(messages(stacked)).toEqual([
+            "The file has 2 L3 unicast networks; 'l3' is imported, the one the others ('ospf-proc') stack on."
+        ]);
         expect(failure(topology(PHYSICAL, { ...PHYSICAL, 'network-id': 'other' })).message).toContain(
             "none of the 2 networks is an L3 unicast topology (network-types 'ietf-l3-unicast-topology:l3-unicast-topology'): 'physical' (no network-types), 'other' (no network-types)."
         );
@@ -319,6 +336,28 @@ describe('import from RFC 8345', () => {
             "10.0.1.0 is also the link r1:eth2 -- r3:eth1: it is not r1's loopback.",
             "Prefix 192.0.2.0/24 of node 'r1' holds the address of none of its termination points: not imported (the twin places a prefix on a link, a segment or a loopback)."
         ]);
+        loadImported(result);
+    });
+
+    it('reads an ip-address written with its prefix length, and passes over an empty router-id with a warning', () => {
+        const result = importOf(
+            topology(
+                network(
+                    'n',
+                    [
+                        node('r1', [tp('Fa0/0', '10.0.0.17/30'), tp('Lo0', '10.255.0.1/32')], { 'router-id': [''] }),
+                        node('r2', [tp('Fa0/0', '10.0.0.18/30')])
+                    ],
+                    both('r1:Fa0/0', 'r2:Fa0/0')
+                )
+            )
+        );
+        expect(result.twin.links).toEqual([{ endpoints: ['r1:Fa0-0', 'r2:Fa0-0'], subnet: '10.0.0.16/30' }]);
+        expect(result.twin.devices.r1).toEqual({ loopback: '10.255.0.1' });
+        expect(result.warnings[0]).toEqual({
+            where: `$.ietf-network:networks.network[0].node[0].${L3}:l3-node-attributes.router-id[0]`,
+            message: 'An empty address: passed over.'
+        });
         loadImported(result);
     });
 

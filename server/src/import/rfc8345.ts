@@ -53,6 +53,8 @@ interface Network {
     types: string[];
     /** node-id → its termination points' tp-ids. */
     nodes: Map<string, Set<string>>;
+    /** The networks it stacks on: its supporting networks, and those its nodes' supporting nodes are in. */
+    stacksOn: Set<string>;
 }
 
 interface Tp {
@@ -105,27 +107,16 @@ export function importRfc8345(file: string): TwinImport {
             );
         byId.set(network.id, network);
     }
-    const network = chooseNetwork(networks, listPath);
+    const { network, why } = chooseNetwork(networks, listPath);
     const builder = new TwinBuilder(network.id, file);
+    if (why) builder.warn(listPath, why);
     if (!network.types.includes(L3_UNICAST))
         builder.warn(
             network.path,
             `Network '${network.id}' is not an L3 unicast topology (its network-types have no '${L3_UNICAST}'): its nodes and links are imported without addresses.`
         );
-    for (const [i, value] of jsonList(
-        member(network.object, NW, 'supporting-network'),
-        `${network.path}.supporting-network`,
-        "'supporting-network'"
-    ).entries()) {
-        const path = `${network.path}.supporting-network[${i}]`;
-        jsonString(
-            jsonObject(value, path, 'A supporting network')['network-ref'],
-            `${path}.network-ref`,
-            "'network-ref'"
-        );
-    }
     const nodes = jsonList(member(network.object, NW, 'node'), `${network.path}.node`, "'node'").map((value, i) =>
-        readNode(jsonObject(value, `${network.path}.node[${i}]`, 'A node'), `${network.path}.node[${i}]`, byId)
+        readNode(jsonObject(value, `${network.path}.node[${i}]`, 'A node'), `${network.path}.node[${i}]`, byId, builder)
     );
     const nodeById = new Map(nodes.map(n => [n.id, n]));
     for (const node of nodes) {
@@ -152,6 +143,18 @@ function readNetwork(value: unknown, path: string): Network {
     const types =
         typesValue === undefined ? [] : Object.keys(jsonObject(typesValue, `${path}.network-types`, "'network-types'"));
     const nodes = new Map<string, Set<string>>();
+    const stacksOn = new Set<string>();
+    const supporting = member(object, NW, 'supporting-network');
+    for (const [i, ref] of jsonList(supporting, `${path}.supporting-network`, "'supporting-network'").entries()) {
+        const where = `${path}.supporting-network[${i}]`;
+        stacksOn.add(
+            jsonString(
+                jsonObject(ref, where, 'A supporting network')['network-ref'],
+                `${where}.network-ref`,
+                "'network-ref'"
+            )
+        );
+    }
     for (const [i, nodeValue] of jsonList(member(object, NW, 'node'), `${path}.node`, "'node'").entries()) {
         const nodePath = `${path}.node[${i}]`;
         const node = jsonObject(nodeValue, nodePath, 'A node');
@@ -181,20 +184,35 @@ function readNetwork(value: unknown, path: string): Network {
             tps.add(tpId);
         }
         nodes.set(nodeId, tps);
+        for (const ref of jsonList(node['supporting-node'], `${nodePath}.supporting-node`, "'supporting-node'"))
+            stacksOn.add(String((ref as JsonObject | null)?.['network-ref']));
     }
-    return { id, path, object, types, nodes };
+    return { id, path, object, types, nodes, stacksOn };
 }
 
-/** The L3 unicast network; one network of another type alone is taken too (a warning says so). */
-function chooseNetwork(networks: readonly Network[], listPath: string): Network {
+/**
+ * The L3 unicast network, and why it was taken where the file has several: the one the others
+ * stack on (OSPF or BGP process networks stack on the routers' own). One network of another type
+ * alone is taken too (the caller warns).
+ */
+function chooseNetwork(networks: readonly Network[], listPath: string): { network: Network; why?: string } {
     const l3 = networks.filter(n => n.types.includes(L3_UNICAST));
-    if (l3.length === 1) return l3[0];
-    if (l3.length > 1)
+    if (l3.length === 1) return { network: l3[0] };
+    const names = (list: readonly Network[]) => list.map(n => `'${n.id}'`).join(', ');
+    if (l3.length > 1) {
+        const ids = new Set(l3.map(n => n.id));
+        const bases = l3.filter(n => ![...n.stacksOn].some(ref => ref !== n.id && ids.has(ref)));
+        if (bases.length === 1)
+            return {
+                network: bases[0],
+                why: `The file has ${l3.length} L3 unicast networks; '${bases[0].id}' is imported, the one the others (${names(l3.filter(n => n !== bases[0]))}) stack on.`
+            };
         throw new ImportError(
             listPath,
-            `${l3.length} networks are L3 unicast topologies (${l3.map(n => `'${n.id}'`).join(', ')}); netintent imports one. Keep the one to import (and the networks it stacks on) in the file.`
+            `${l3.length} networks are L3 unicast topologies (${names(l3)}) and ${bases.length === 0 ? 'none' : `${bases.length} (${names(bases)})`} of them stack on no other; netintent imports one. Keep the one to import (and the networks it stacks on) in the file.`
         );
-    if (networks.length === 1) return networks[0];
+    }
+    if (networks.length === 1) return { network: networks[0] };
     const described = networks.map(n => `'${n.id}' (${n.types.join(', ') || 'no network-types'})`);
     throw new ImportError(
         listPath,
@@ -204,7 +222,12 @@ function chooseNetwork(networks: readonly Network[], listPath: string): Network 
     );
 }
 
-function readNode(object: JsonObject, path: string, networks: ReadonlyMap<string, Network>): Node {
+function readNode(
+    object: JsonObject,
+    path: string,
+    networks: ReadonlyMap<string, Network>,
+    builder: TwinBuilder
+): Node {
     const id = member(object, NW, 'node-id') as string;
     checkSupporting(object, path, networks);
     const tps = new Map<string, Tp>();
@@ -227,23 +250,26 @@ function readNode(object: JsonObject, path: string, networks: ReadonlyMap<string
                       jsonObject(attributes, attributesPath, "'l3-termination-point-attributes'")['ip-address'],
                       `${attributesPath}.ip-address`,
                       "'ip-address'"
-                  ).map((text, k) => readAddress(text, `${attributesPath}.ip-address[${k}]`));
+                  ).flatMap((text, k) => readAddress(text, `${attributesPath}.ip-address[${k}]`, builder, true));
         tps.set(tpId, { id: tpId, path: tpPath, addresses });
     }
     const attributesPath = `${path}.${L3T}:l3-node-attributes`;
     const attributesValue = member(object, L3T, 'l3-node-attributes');
     const attributes =
         attributesValue === undefined ? {} : jsonObject(attributesValue, attributesPath, "'l3-node-attributes'");
-    const routerIds = jsonList(attributes['router-id'], `${attributesPath}.router-id`, "'router-id'").map((text, k) => {
-        const where = `${attributesPath}.router-id[${k}]`;
-        const address = readAddress(text, where);
-        if (address.family !== 4)
-            throw new ImportError(
-                where,
-                `a router-id is four numbers (rt-types:router-id, like 10.255.0.1), not ${describeJson(text)}.`
-            );
-        return { address, path: where };
-    });
+    const routerIds = jsonList(attributes['router-id'], `${attributesPath}.router-id`, "'router-id'").flatMap(
+        (text, k) => {
+            const where = `${attributesPath}.router-id[${k}]`;
+            return readAddress(text, where, builder, false).map(address => {
+                if (address.family !== 4)
+                    throw new ImportError(
+                        where,
+                        `a router-id is four numbers (rt-types:router-id, like 10.255.0.1), not ${describeJson(text)}.`
+                    );
+                return { address, path: where };
+            });
+        }
+    );
     const prefixes = jsonList(attributes.prefix, `${attributesPath}.prefix`, "'prefix'").map((value, k) => {
         const where = `${attributesPath}.prefix[${k}]`;
         const text = jsonString(jsonObject(value, where, 'A prefix entry').prefix, `${where}.prefix`, "'prefix'");
@@ -258,16 +284,24 @@ function readNode(object: JsonObject, path: string, networks: ReadonlyMap<string
     return { id, path, object, attributesPath, tps, routerIds, prefixes };
 }
 
-function readAddress(value: unknown, where: string): IpAddress {
+/**
+ * An address (none, with a warning, for an empty text). A termination point's may have its prefix
+ * length (`10.0.0.17/30`: not inet:ip-address, but some tools write it so), which is then used.
+ */
+function readAddress(value: unknown, where: string, builder: TwinBuilder, withLength: boolean): IpAddress[] {
+    if (value === '') {
+        builder.warn(where, 'An empty address: passed over.');
+        return [];
+    }
     const text = jsonString(value, where, 'An address');
     // A zone (fe80::1%eth0) belongs to link-local addresses, which the twin has none of.
-    const address = parseIpAddress(text.replace(/%.*$/, ''));
-    if (!address || address.length !== undefined)
+    const address = parseIpAddress(text.replace(/%[^/]*/, ''));
+    if (!address || (address.length !== undefined && !withLength))
         throw new ImportError(
             where,
             `'${text}' is not an IPv4 or IPv6 address (inet:ip-address, like 10.0.0.1 or 2001:db8::1).`
         );
-    return address;
+    return [address];
 }
 
 /** `supporting-node`s and `supporting-termination-point`s that name a network of the file must name what it has. */
