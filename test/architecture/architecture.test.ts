@@ -14,6 +14,8 @@ const STAGES = [
     'common',
     'net',
     'twin',
+    'import',
+    'export',
     'intent',
     'config',
     'compile',
@@ -25,7 +27,8 @@ const STAGES = [
     'lsp',
     'cli'
 ];
-const BACK_END = new Set(['common', 'net', 'twin', 'intent', 'config', 'compile', 'simulate', 'verify', 'lab']);
+/** The back end: every stage up to the lab (the language, the fronts and the editor are above it). */
+const BACK_END = new Set(STAGES.slice(0, STAGES.indexOf('lab') + 1));
 /** Packages of the language server protocol and its connection; `vscode-languageserver-types` is the shape of Langium's diagnostics. */
 const LSP_PACKAGES = [
     /^vscode-languageserver(\/|$)/,

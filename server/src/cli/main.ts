@@ -20,6 +20,7 @@ import { syncTwin } from '../lab/sync.js';
 import { verifyProgram } from '../verify/program.js';
 import * as path from 'node:path';
 import { LabError, missingTools } from '../lab/system.js';
+import { EXPORT_FORMATS, runTwinExport, type TwinExportOptions } from './twin-export.js';
 
 declare const NETINTENT_VERSION: string;
 const VERSION = typeof NETINTENT_VERSION === 'string' ? NETINTENT_VERSION : '0.0.0-dev';
@@ -341,12 +342,18 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         });
     program
         .command('twin')
-        .description("the twin and the running network: sync writes the live lab's observed state into the twin file")
-        .argument('<action>', 'sync')
-        .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
+        .description(
+            "the twin and the running network: sync writes the live lab's observed state into the twin file; export writes the twin in another format (--to rfc8345: RFC 8345/8346 JSON)"
+        )
+        .argument('<action>', 'sync | export')
+        .argument('[paths...]', 'intent files or folders holding them (one twin); export: or a twin file', [])
         .addOption(allowOutsideOption())
-        .action(async (action: string, paths: string[], options: { allowOutside: string[] }) => {
-            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use sync.`);
+        .addOption(new Option('--to <format>', 'export: the format to write').choices(EXPORT_FORMATS))
+        .option('--out <file>', 'export: the file to write (standard output without)')
+        .option('--force', 'export: overwrite the --out file if it exists', false)
+        .action(async (action: string, paths: string[], options: TwinExportOptions) => {
+            if (action === 'export') return setExitCode(await runTwinExport(paths, options));
+            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use sync or export.`);
             setExitCode(await runSync(paths, options.allowOutside));
         });
     program

@@ -79,6 +79,22 @@ const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
 const MAX_INTERFACE_BYTES = 15;
 /** The platforms netintent renders configurations for. */
 const PLATFORMS = ['frr'];
+
+/** Whether a device, segment, host, external or network may be named so (what intents can write). */
+export function isTwinName(name: string): boolean {
+    return NAME.test(name);
+}
+
+/** Whether an interface may be named so: a Linux interface name (FRR runs on Linux). */
+export function isInterfaceName(name: string): boolean {
+    return (
+        LINUX_INTERFACE.test(name) &&
+        Buffer.byteLength(name, 'utf8') <= MAX_INTERFACE_BYTES &&
+        name !== '.' &&
+        name !== '..'
+    );
+}
+
 export function loadTwin(file: string, readFile: ReadFile): TwinLoadResult {
     return new TwinLoader(file, readFile).load();
 }
@@ -704,7 +720,7 @@ class TwinLoader {
 
     /** Names that intents write, and that become file names, hostnames and keys of what the compiler writes. */
     private checkNameAt(reader: YamlReader, node: Node | null, name: string, kind: string): boolean {
-        if (NAME.test(name)) return true;
+        if (isTwinName(name)) return true;
         reader.error(
             node,
             `${quoted(name)} cannot be a ${kind} name: it starts with a letter or '_' and has only letters, digits, '-' and '_' (at most ${MAX_NAME} characters).`,
@@ -743,12 +759,7 @@ class TwinLoader {
         const iface = text.slice(colon + 1);
         if (!this.checkNameAt(reader, node, device, 'device')) return undefined;
         // The interface becomes a Linux interface (FRR runs on Linux): its rules, not the intents'.
-        if (
-            !LINUX_INTERFACE.test(iface) ||
-            Buffer.byteLength(iface, 'utf8') > MAX_INTERFACE_BYTES ||
-            iface === '.' ||
-            iface === '..'
-        ) {
+        if (!isInterfaceName(iface)) {
             reader.error(
                 node,
                 `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 bytes (in UTF-8; a letter such as 'é' takes two) and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`,
