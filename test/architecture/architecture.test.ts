@@ -16,6 +16,7 @@ const STAGES = [
     'twin',
     'intent',
     'config',
+    'import',
     'compile',
     'simulate',
     'verify',
@@ -25,7 +26,8 @@ const STAGES = [
     'lsp',
     'cli'
 ];
-const BACK_END = new Set(['common', 'net', 'twin', 'intent', 'config', 'compile', 'simulate', 'verify', 'lab']);
+/** The stages below the fronts: up to the lab, everything but the language, the check pipeline, the editor and the CLI. */
+const BACK_END = new Set(STAGES.slice(0, STAGES.indexOf('lab') + 1));
 /** Packages of the language server protocol and its connection; `vscode-languageserver-types` is the shape of Langium's diagnostics. */
 const LSP_PACKAGES = [
     /^vscode-languageserver(\/|$)/,
