@@ -50,7 +50,8 @@ export interface TwinLoadResult {
     files: string[];
 }
 
-const TOP_KEYS = [
+/** The keys of a twin file, in the order docs/twin.md shows them (the order importers write them in). */
+export const TOP_KEYS = [
     'network',
     'routing',
     'topology',
@@ -62,21 +63,38 @@ const TOP_KEYS = [
     'externals',
     'state'
 ] as const;
-const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
-const LINK_KEYS = ['endpoints', 'subnet', 'subnet6', 'cost', 'latency', 'bandwidth'];
-const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
-const HOST_KEYS = ['segment', 'address'];
-const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
-const POOL_KEYS = ['links', 'loopbacks', 'links6', 'loopbacks6'];
+export const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
+export const LINK_KEYS = ['endpoints', 'subnet', 'subnet6', 'cost', 'latency', 'bandwidth'];
+export const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
+export const HOST_KEYS = ['segment', 'address'];
+export const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
+export const POOL_KEYS = ['links', 'loopbacks', 'links6', 'loopbacks6'];
 const STATE_KEYS = ['observed', 'down', 'routes'];
 const DEFAULT_COST = 10;
 /** Names of devices, segments, hosts, externals and the network: what intents can write, kept short. */
 const MAX_NAME = 64;
 const NAME = new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${MAX_NAME - 1}}$`);
+
+/** Whether `name` can name a device, segment, host, external or the network (what intents can write). */
+export function isTwinName(name: string): boolean {
+    return NAME.test(name);
+}
+
 /** What Linux takes as an interface name (dev_valid_name), and no quotes or backslashes. */
 const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
 /** Linux counts an interface name's bytes (IFNAMSIZ, 16 with the closing NUL), not its characters. */
 const MAX_INTERFACE_BYTES = 15;
+
+/** Whether Linux (and so the twin) takes `name` as an interface name: 1 to 15 bytes, none of `/`, `:`, whitespace, quotes, backslashes or control characters. */
+export function isInterfaceName(name: string): boolean {
+    return (
+        LINUX_INTERFACE.test(name) &&
+        Buffer.byteLength(name, 'utf8') <= MAX_INTERFACE_BYTES &&
+        name !== '.' &&
+        name !== '..'
+    );
+}
+
 /** The platforms netintent renders configurations for. */
 const PLATFORMS = ['frr'];
 export function loadTwin(file: string, readFile: ReadFile): TwinLoadResult {
@@ -743,12 +761,7 @@ class TwinLoader {
         const iface = text.slice(colon + 1);
         if (!this.checkNameAt(reader, node, device, 'device')) return undefined;
         // The interface becomes a Linux interface (FRR runs on Linux): its rules, not the intents'.
-        if (
-            !LINUX_INTERFACE.test(iface) ||
-            Buffer.byteLength(iface, 'utf8') > MAX_INTERFACE_BYTES ||
-            iface === '.' ||
-            iface === '..'
-        ) {
+        if (!isInterfaceName(iface)) {
             reader.error(
                 node,
                 `${quoted(iface)} cannot be an interface name: a Linux interface name has 1 to 15 bytes (in UTF-8; a letter such as 'é' takes two) and no '/', ':', whitespace, quotes, backslashes or control characters. Rename it (e.g. eth1, swp1, eth1.100).`,
