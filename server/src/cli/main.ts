@@ -20,6 +20,9 @@ import { syncTwin } from '../lab/sync.js';
 import { verifyProgram } from '../verify/program.js';
 import * as path from 'node:path';
 import { LabError, missingTools } from '../lab/system.js';
+import { ImportError } from '../import/document.js';
+import { ImportWriteError } from '../import/write.js';
+import { IMPORT_SOURCES, runTwinImport, type ImportSource, type TwinImportOptions } from './twin-import.js';
 
 declare const NETINTENT_VERSION: string;
 const VERSION = typeof NETINTENT_VERSION === 'string' ? NETINTENT_VERSION : '0.0.0-dev';
@@ -261,6 +264,29 @@ async function runSync(paths: string[], allowOutside: readonly string[]): Promis
     return result.differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
 }
 
+interface TwinCommandOptions {
+    from?: ImportSource;
+    out?: string;
+    force: boolean;
+    allowOutside: string[];
+}
+
+function importSource(paths: string[]): string {
+    if (paths.length !== 1)
+        throw new UsageError(
+            `twin import takes one SOURCE, ${paths.length === 0 ? 'none is given' : `not ${paths.length}`}: netintent twin import SOURCE --from configs|rfc8345|netbox --out FILE.twin.yaml`
+        );
+    return paths[0];
+}
+
+function importOptions(options: TwinCommandOptions): TwinImportOptions {
+    if (options.from === undefined)
+        throw new UsageError(`twin import needs --from ${IMPORT_SOURCES.join('|')}: what SOURCE is.`);
+    if (options.out === undefined)
+        throw new UsageError('twin import needs --out FILE.twin.yaml: the twin file to write.');
+    return { from: options.from, out: options.out, force: options.force };
+}
+
 /** Twins are read only inside the folders given; this allows a file or folder elsewhere (repeatable). */
 function allowOutsideOption(): Option {
     return new Option(
@@ -325,12 +351,28 @@ export function createProgram(setExitCode: (code: number) => void): Command {
         });
     program
         .command('twin')
-        .description("the twin and the running network: sync writes the live lab's observed state into the twin file")
-        .argument('<action>', 'sync')
-        .argument('[paths...]', 'intent files or folders holding them (one twin)', [])
+        .description(
+            "the twin and the running network: import writes a twin file from what describes the network already (--from configs: a folder per device with its frr.conf); sync writes the live lab's observed state into the twin file"
+        )
+        .argument('<action>', 'import | sync')
+        .argument(
+            '[paths...]',
+            'import: the SOURCE (a folder of device configurations, an RFC 8345 file, a NetBox URL); sync: intent files or folders holding them (one twin)',
+            []
+        )
+        .addOption(new Option('--from <kind>', 'import: what SOURCE is').choices(IMPORT_SOURCES))
+        .option('--out <file>', 'import: the twin file to write (e.g. network.twin.yaml)')
+        .option('--force', 'import: replace --out even if netintent did not write it, or it was edited since', false)
         .addOption(allowOutsideOption())
-        .action(async (action: string, paths: string[], options: { allowOutside: string[] }) => {
-            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use sync.`);
+        .action(async (action: string, paths: string[], options: TwinCommandOptions) => {
+            if (action === 'import') {
+                await runTwinImport(importSource(paths), importOptions(options));
+                setExitCode(EXIT_CLEAN);
+                return;
+            }
+            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use import or sync.`);
+            if (options.from !== undefined || options.out !== undefined || options.force)
+                throw new UsageError('--from, --out and --force are options of twin import, not of twin sync.');
             setExitCode(await runSync(paths, options.allowOutside));
         });
     program
@@ -365,7 +407,13 @@ export async function main(argv: string[]): Promise<number> {
             // --help and --version end here too, with code 0.
             return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
         }
-        if (error instanceof UsageError || error instanceof OutputError || error instanceof LabError) {
+        if (
+            error instanceof UsageError ||
+            error instanceof OutputError ||
+            error instanceof LabError ||
+            error instanceof ImportError ||
+            error instanceof ImportWriteError
+        ) {
             process.stderr.write(`netintent: ${error.message}\n`);
             return EXIT_USAGE;
         }
