@@ -382,6 +382,37 @@ function segments(n: number, count: number): string[] {
     return Array.from({ length: count }, (_, i) => iface(`eth${10 + i}`, `ip address 10.${n}.${i}.1/24`));
 }
 
+describe('an export of running routers', () => {
+    it("vtysh's preamble reads; unmodelled lines (the lab's timers) are said, a few per device, then counted", () => {
+        const timers = (name: string, address: string) =>
+            iface(name, `ip address ${address}`, 'ip ospf cost 10', 'ip ospf retransmit-interval 1');
+        const exported = (text: string) =>
+            `Building configuration...\n\nCurrent configuration:\n!\nfrr version 8.4.4\n${text.replace('hostname r1', 'hostname vm')}`;
+        const devices = pair(
+            [
+                timers('eth2', '10.0.9.1/24'),
+                timers('eth3', '10.0.8.1/24'),
+                timers('eth4', '10.0.7.1/24'),
+                timers('eth5', '10.0.6.1/24'),
+                timers('eth6', '10.0.5.1/24'),
+                timers('eth7', '10.0.4.1/24')
+            ],
+            [timers('eth2', '10.0.10.1/24')]
+        );
+        const { twin, said } = importDevices({ r1: exported(devices.r1), r2: devices.r2 });
+        expect(Object.keys(twin.segments!)).toHaveLength(7);
+        expect(said).toEqual([
+            "r1/frr.conf:17: netintent does not model 'ip ospf retransmit-interval 1' (in interface eth2); not imported.",
+            "r1/frr.conf:23: netintent does not model 'ip ospf retransmit-interval 1' (in interface eth3); not imported.",
+            "r1/frr.conf:29: netintent does not model 'ip ospf retransmit-interval 1' (in interface eth4); not imported.",
+            "r1/frr.conf:35: netintent does not model 'ip ospf retransmit-interval 1' (in interface eth5); not imported.",
+            "r1/frr.conf: 2 more lines netintent does not model (lines 41, 47): not imported; 'netintent verify --configs' reports each.",
+            "r2/frr.conf:12: netintent does not model 'ip ospf retransmit-interval 1' (in interface eth2); not imported.",
+            "r1/frr.conf:6: hostname vm is not the folder's name: the device is named r1, the name 'verify --configs' looks its configuration up by."
+        ]);
+    });
+});
+
 describe('addresses that overlap: the twin has none, so what comes later is left out', () => {
     it('a segment inside another, a loopback two devices have, a link subnet inside a segment', () => {
         const { twin, said } = importDevices(

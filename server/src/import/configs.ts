@@ -41,6 +41,8 @@ import {
 /** The twin's OSPF cost where a link gives none: a link of that cost is written without one. */
 const DEFAULT_COST = 10;
 const MAX_NAME = 64;
+/** Unmodelled lines said one by one per device; past this, one warning counts the rest. */
+const MAX_LINE_WARNINGS = 5;
 
 /** One family's way with addresses: IPv4 (numbers) or IPv6 (bigints). */
 interface Family<A extends Bound> {
@@ -222,12 +224,13 @@ class ConfigsImport {
                 config: parsed.config,
                 locations: parsed.locations
             };
+            const unmodelled: Array<{ line: number; message: string }> = [];
             for (const diagnostic of parsed.diagnostics) {
-                const where = `${file}:${diagnostic.range.start.line}`;
-                if (diagnostic.code === 'frr-invalid') invalid.push(`${where}: ${diagnostic.message}`);
-                else if (diagnostic.severity === 'error')
-                    this.warnings.push({ where, message: `${notModelled(diagnostic.message)}; not imported.` });
+                const line = diagnostic.range.start.line;
+                if (diagnostic.code === 'frr-invalid') invalid.push(`${file}:${line}: ${diagnostic.message}`);
+                else if (diagnostic.severity === 'error') unmodelled.push({ line, message: diagnostic.message });
             }
+            this.unmodelled(device, unmodelled);
             devices.push(device);
         }
         if (invalid.length > 0) {
@@ -245,6 +248,19 @@ class ConfigsImport {
             );
         this.nameDevices(devices);
         return devices;
+    }
+
+    /** The lines the parser does not model: each said, up to a few per device, then how many more. */
+    private unmodelled(device: Device, lines: Array<{ line: number; message: string }>): void {
+        const shown = lines.length > MAX_LINE_WARNINGS ? lines.slice(0, MAX_LINE_WARNINGS - 1) : lines;
+        for (const { line, message } of shown) this.warn(device, line, `${notModelled(message)}; not imported.`);
+        const rest = lines.slice(shown.length).map(l => l.line);
+        if (rest.length > 0)
+            this.warn(
+                device,
+                undefined,
+                `${rest.length} more lines netintent does not model (lines ${rest.slice(0, 10).join(', ')}${rest.length > 10 ? ', …' : ''}): not imported; 'netintent verify --configs' reports each.`
+            );
     }
 
     private deviceFolders(): string[] {
