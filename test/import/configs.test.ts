@@ -196,6 +196,19 @@ describe('devices, links, segments and externals from hand-made configurations',
             "r2/frr.conf:28: the route to 172.16.0.0/12 goes through 192.0.2.77, on no interface's subnet of the twin: not imported."
         ]);
         expect(sources.get('externals.internet')).toBe('r2/frr.conf:9 interface eth9; next hops at lines 18, 20');
+        // An external with more than a few prefixes has them a line each.
+        const many = importDevices({
+            r: frr(
+                'r',
+                iface('eth9', 'ip address 203.0.113.2/30'),
+                ...['0.0.0.0/0', '192.0.2.0/24', '198.51.100.0/24', '10.8.0.0/16', '10.9.0.0/16'].map(
+                    p => `ip route ${p} 203.0.113.1`
+                )
+            )
+        });
+        expect(many.text).toContain(
+            '  r-eth9:\n    prefixes:\n      - 0.0.0.0/0\n      - 192.0.2.0/24\n      - 198.51.100.0/24\n      - 10.8.0.0/16\n      - 10.9.0.0/16\n    attach: r:eth9\n'
+        );
     });
 
     it('BGP: the AS of each device, routing bgp, and an external at a neighbour outside the twin', () => {
@@ -382,6 +395,22 @@ function segments(n: number, count: number): string[] {
     return Array.from({ length: count }, (_, i) => iface(`eth${10 + i}`, `ip address 10.${n}.${i}.1/24`));
 }
 
+describe('device names', () => {
+    it("a folder name that cannot name a device gives way to the hostname's first label, else to one made of it", () => {
+        const { twin, said, sources } = importDevices({
+            '10.0.0.2': frr('edge-2.example.net', iface('eth1', 'ip address 10.0.0.1/31')),
+            '10.0.0.3': frr('10.0.0.3', iface('eth1', 'ip address 10.0.0.0/31'))
+        });
+        expect(Object.keys(twin.devices)).toEqual(['edge-2', 'device-10-0-0-3']);
+        expect(twin.links).toEqual([{ endpoints: ['device-10-0-0-3:eth1', 'edge-2:eth1'], subnet: '10.0.0.0/31' }]);
+        expect(said.slice(0, 2)).toEqual([
+            "10.0.0.2/frr.conf: the folder name '10.0.0.2' cannot name a device (letters, digits, '-' and '_', starting with a letter): named edge-2; 'verify --configs' will not find its configuration under that name.",
+            "10.0.0.3/frr.conf: the folder name '10.0.0.3' cannot name a device (letters, digits, '-' and '_', starting with a letter): named device-10-0-0-3; 'verify --configs' will not find its configuration under that name."
+        ]);
+        expect(sources.get('routing')).toBe('neither router ospf nor router bgp: every device');
+    });
+});
+
 describe('an export of running routers', () => {
     it("vtysh's preamble reads; unmodelled lines (the lab's timers) are said, a few per device, then counted", () => {
         const timers = (name: string, address: string) =>
@@ -462,6 +491,16 @@ describe('input that cannot be imported: an error naming the file and line, and 
         expect((error as ImportError).where).toBe(path.join(folder, 'r1', 'frr.conf:10'));
         expect((error as ImportError).message).toBe(
             `${path.join(folder, 'r1', 'frr.conf')}:10: 'ip address 10.0.0.300/24': not an address with a prefix length. FRR would refuse this line too: correct it or remove it, then import again.`
+        );
+    });
+
+    it('a frr.conf that is not a regular file', () => {
+        const folder = configs(pair());
+        fs.rmSync(path.join(folder, 'r2', 'frr.conf'));
+        spawnSync('mkfifo', [path.join(folder, 'r2', 'frr.conf')]);
+        const file = path.join(folder, 'r2', 'frr.conf');
+        expect(catchError(() => importConfigs(folder))?.message).toBe(
+            `${file}: '${file}' is a FIFO, not a regular file. Give each device's frr.conf as a regular file.`
         );
     });
 

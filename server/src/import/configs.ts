@@ -288,7 +288,8 @@ class ConfigsImport {
 
     /**
      * Each device is named by its folder (where `verify --configs` looks for its configuration);
-     * a folder name that cannot name a device gives way to the hostname, else to a name made of it.
+     * a folder name that cannot name a device gives way to the hostname (or its first label), else
+     * to a name made of the folder's.
      */
     private nameDevices(devices: Device[]): void {
         const taken = new Set<string>();
@@ -297,7 +298,9 @@ class ConfigsImport {
             const hostname = device.config.hostname;
             let name = folder;
             if (!isTwinName(folder)) {
-                name = isTwinName(hostname) && hostname !== folder ? hostname : toName(folder, 'device');
+                // The hostname, or its first label (edge-2 of edge-2.example.net).
+                const label = hostname.split('.')[0];
+                name = isTwinName(hostname) ? hostname : isTwinName(label) ? label : toName(folder, 'device');
                 this.warn(
                     device,
                     undefined,
@@ -744,7 +747,7 @@ class ConfigsImport {
         }
         this.sources.set(
             'routing',
-            `${what[chosen]} on ${running.length === devices.length ? 'every device' : `${running.length} of ${devices.length} devices`}`
+            `${what[chosen]}: ${running.length === devices.length ? 'every device' : `${running.length} of ${devices.length} devices`}`
         );
         return chosen;
     }
