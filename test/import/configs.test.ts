@@ -662,7 +662,7 @@ describe('writing: atomically, and over no file an import did not write unless f
         expect(() => writeTwinFile(path.join(folder, 'no', 'x.twin.yaml'), text, true)).toThrow(/there is no folder/);
     });
 
-    it('leaves the file as it was when writing fails, and nothing beside it', () => {
+    it('leaves the file as it was when writing fails or what was written is refused, and nothing beside it', () => {
         const folder = temporaryFolder('netintent-write-');
         const file = path.join(folder, 'net.twin.yaml');
         const first = renderTwinImport(small(), 'DIR --from configs --out x');
@@ -672,6 +672,18 @@ describe('writing: atomically, and over no file an import did not write unless f
         fs.mkdirSync(blocker);
         expect(() => writeTwinFile(file, first.replace('r1', 'r7'), false)).toThrow(/cannot write/);
         fs.rmdirSync(blocker);
+        expect(fs.readFileSync(file, 'utf8')).toBe(first);
+        expect(fs.readdirSync(folder)).toEqual(['net.twin.yaml']);
+        // What is written is read back before it takes the file's place; refused there, it replaces nothing.
+        const bug = new Error('does not load');
+        const second = first.replace('r1', 'r7');
+        let readBack: string | undefined;
+        const refuse = (written: string) => {
+            readBack = written;
+            throw bug;
+        };
+        expect(catchError(() => writeTwinFile(file, second, false, refuse))).toBe(bug);
+        expect(readBack).toBe(second);
         expect(fs.readFileSync(file, 'utf8')).toBe(first);
         expect(fs.readdirSync(folder)).toEqual(['net.twin.yaml']);
     });

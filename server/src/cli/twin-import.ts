@@ -1,12 +1,12 @@
 /** `netintent twin import SOURCE --from KIND --out FILE [--force]` (docs/cli.md, docs/twin.md "Importing"). */
 import * as path from 'node:path';
-import { FileRefused, MAX_FILE_BYTES, readRegularFile } from '../common/files.js';
 import { importConfigs } from '../import/configs.js';
 import type { TwinImport } from '../import/document.js';
 import { importNetbox } from '../import/netbox.js';
 import { importRfc8345 } from '../import/rfc8345.js';
 import { checkTwinFile, renderTwinImport, writeTwinFile } from '../import/write.js';
-import { loadTwin, type ReadFile } from '../twin/load.js';
+import { loadTwin } from '../twin/load.js';
+import type { Twin } from '../twin/model.js';
 
 export const IMPORT_SOURCES = ['configs', 'rfc8345', 'netbox'] as const;
 export type ImportSource = (typeof IMPORT_SOURCES)[number];
@@ -17,7 +17,7 @@ export interface TwinImportOptions {
     force: boolean;
 }
 
-/** Imports, writes the twin file, and reads it back with the loader; warnings go to stderr. */
+/** Imports, and writes the twin file once the loader has read it back; warnings go to stderr. */
 export async function runTwinImport(source: string, options: TwinImportOptions): Promise<void> {
     // Before the import, which may take long: an --out that will be refused is said at once.
     checkTwinFile(options.out, options.force);
@@ -26,13 +26,14 @@ export async function runTwinImport(source: string, options: TwinImportOptions):
     const args = [source, '--from', options.from, '--out', options.out].map(shellWord).join(' ');
     const text = renderTwinImport(imported, args);
     const file = path.resolve(options.out);
-    // Checked before it is written (no broken twin replaces a good one), and read back after.
-    failUnlessLoads(file, () => text, options.from);
-    writeTwinFile(options.out, text, options.force);
-    const twin = failUnlessLoads(file, readTwinFile, options.from);
+    // Loaded as written, before it takes the place of --out: a twin that does not load replaces nothing.
+    let twin: Twin | undefined;
+    writeTwinFile(options.out, text, options.force, written => {
+        twin = failUnlessLoads(file, written, options.from);
+    });
     const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     process.stdout.write(
-        `imported ${source} (${options.from}): ${count(twin.devices.size, 'device')}, ${count(twin.links.length, 'link')}, ${count(twin.segments.size, 'segment')}, ${count(twin.externals.size, 'external')}, ${count(imported.warnings.length, 'warning')} → ${options.out}\n`
+        `imported ${source} (${options.from}): ${count(twin!.devices.size, 'device')}, ${count(twin!.links.length, 'link')}, ${count(twin!.segments.size, 'segment')}, ${count(twin!.externals.size, 'external')}, ${count(imported.warnings.length, 'warning')} → ${options.out}\n`
     );
 }
 
@@ -48,9 +49,9 @@ function importFrom(source: string, from: ImportSource): Promise<TwinImport> | T
     }
 }
 
-/** The loaded twin; an importer whose twin does not load has a bug, said loudly. */
-function failUnlessLoads(file: string, read: (file: string) => ReturnType<ReadFile>, from: ImportSource) {
-    const loaded = loadTwin(file, f => (f === file ? read(f) : undefined));
+/** The twin `text` is, as the file `file`; an importer whose twin does not load has a bug, said loudly. */
+function failUnlessLoads(file: string, text: string, from: ImportSource): Twin {
+    const loaded = loadTwin(file, f => (f === file ? text : undefined));
     const errors = loaded.diagnostics.filter(d => d.severity === 'error');
     if (errors.length > 0)
         throw new Error(
@@ -60,15 +61,6 @@ function failUnlessLoads(file: string, read: (file: string) => ReturnType<ReadFi
                 .join('; ')}`
         );
     return loaded.twin;
-}
-
-function readTwinFile(file: string): ReturnType<ReadFile> {
-    try {
-        return readRegularFile(file, MAX_FILE_BYTES);
-    } catch (error) {
-        if (error instanceof FileRefused) return { refused: error.message };
-        throw error;
-    }
 }
 
 /** A word as a shell reads it back: bare when it can be, else in single quotes. */

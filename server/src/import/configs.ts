@@ -75,6 +75,8 @@ interface Address<A extends Bound> {
     address: A;
     length: number;
     network: A;
+    /** The subnet as text (`10.0.0.0/31`): how ports in one subnet are found. */
+    subnet: string;
 }
 
 /** An address range the twin places, and what places it. */
@@ -122,7 +124,7 @@ class ConfigsImport {
     private readonly warnings: ImportWarning[] = [];
     private readonly sources = new Map<string, string>();
     private readonly names = new Set<string>();
-    /** The address ranges taken so far, per family: the twin's must not overlap. */
+    /** The address ranges taken so far, per family, in order (the twin's must not overlap). */
     private readonly claims: { 4: Claim<number>[]; 6: Claim<bigint>[] } = { 4: [], 6: [] };
 
     constructor(private readonly source: string) {}
@@ -169,7 +171,7 @@ class ConfigsImport {
      */
     private claim<A extends Bound>(
         family: Family<A>,
-        address: Address<A>,
+        address: Omit<Address<A>, 'subnet'>,
         what: string,
         at: { device: Device; line: number },
         whole = true
@@ -178,10 +180,17 @@ class ConfigsImport {
         const [first, last]: [A, A] = whole
             ? [address.network, family.af.last(prefix)]
             : [address.address, address.address];
+        // Claims are apart and in order: only the last one starting at or before `last` can overlap.
         const claims = this.claims[family.version] as Claim<A>[];
-        const clash = claims.find(c => c.first <= last && first <= c.last);
+        let [low, high] = [0, claims.length];
+        while (low < high) {
+            const middle = (low + high) >> 1;
+            if (claims[middle].first <= last) low = middle + 1;
+            else high = middle;
+        }
+        const clash = low > 0 && claims[low - 1].last >= first ? claims[low - 1] : undefined;
         if (!clash) {
-            claims.push({ first, last, what });
+            claims.splice(low, 0, { first, last, what });
             return true;
         }
         const shown = whole ? family.af.format(prefix) : family.af.formatAddress(address.address);
@@ -360,7 +369,9 @@ class ConfigsImport {
                     );
                     continue;
                 }
-                const address = { ...given, network: (family as Family<Bound>).network(given.address, given.length) };
+                const network = (family as Family<Bound>).network(given.address, given.length);
+                const subnet = family.af.format({ network: network as never, length: given.length });
+                const address = { ...given, network, subnet };
                 if (family.version === 4) port.v4 = address as Address<number>;
                 else port.v6 = address as Address<bigint>;
             }
@@ -371,15 +382,15 @@ class ConfigsImport {
 
     /** Pairs of interfaces of two devices in one subnet, of either family; `linked` gets their ends. */
     private links(ports: Port[], linked: Set<Port>): LinkDocument[] {
-        const groups4 = groupBySubnet(ports, V4, p => p.v4);
-        const groups6 = groupBySubnet(ports, V6, p => p.v6);
+        const groups4 = groupBySubnet(ports, p => p.v4);
+        const groups6 = groupBySubnet(ports, p => p.v6);
         this.sharedByMore(groups4, V4);
         this.sharedByMore(groups6, V6);
         const links: LinkDocument[] = [];
         for (const port of ports) {
             if (linked.has(port)) continue;
-            const partner4 = partnerOf(port, groups4, p => p.v4, V4);
-            const partner6 = partnerOf(port, groups6, p => p.v6, V6);
+            const partner4 = partnerOf(port, groups4, p => p.v4);
+            const partner6 = partnerOf(port, groups6, p => p.v6);
             const partner = partner4 ?? partner6;
             if (!partner || linked.has(partner)) continue;
             linked.add(port).add(partner);
@@ -436,7 +447,7 @@ class ConfigsImport {
 
     /** A link's subnet; a warning where its ends are not the addresses the twin gives them. */
     private linkSubnet<A extends Bound>(a: Port, b: Port, family: Family<A>, x: Address<A>, y: Address<A>): string {
-        const subnet = family.af.format({ network: x.network, length: x.length });
+        const subnet = x.subnet;
         const first = family.af.add(x.network, x.length === family.af.bits - 1 ? 0 : 1);
         const second = family.af.add(first, 1);
         if (x.address !== first || y.address !== second)
@@ -820,15 +831,15 @@ function insideAddresses(devices: Device[], ports: Port[], linked: Set<Port>): I
 /** The ports of each subnet of one family, by the subnet's text. */
 function groupBySubnet<A extends Bound>(
     ports: Port[],
-    family: Family<A>,
     of: (port: Port) => Address<A> | undefined
 ): Map<string, Port[]> {
     const groups = new Map<string, Port[]>();
     for (const port of ports) {
-        const address = of(port);
-        if (!address) continue;
-        const key = family.af.format({ network: address.network, length: address.length });
-        groups.set(key, [...(groups.get(key) ?? []), port]);
+        const subnet = of(port)?.subnet;
+        if (subnet === undefined) continue;
+        const members = groups.get(subnet);
+        if (members) members.push(port);
+        else groups.set(subnet, [port]);
     }
     return groups;
 }
@@ -837,12 +848,11 @@ function groupBySubnet<A extends Bound>(
 function partnerOf<A extends Bound>(
     port: Port,
     groups: Map<string, Port[]>,
-    of: (port: Port) => Address<A> | undefined,
-    family: Family<A>
+    of: (port: Port) => Address<A> | undefined
 ): Port | undefined {
     const address = of(port);
     if (!address) return undefined;
-    const members = groups.get(family.af.format({ network: address.network, length: address.length }))!;
+    const members = groups.get(address.subnet)!;
     if (members.length !== 2) return undefined;
     const other = members[0] === port ? members[1] : members[0];
     return other.device === port.device || of(other) === undefined ? undefined : other;

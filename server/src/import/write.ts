@@ -51,29 +51,41 @@ export function renderTwinImport(imported: TwinImport, args: string): string {
 /**
  * Writes `text` into `file` atomically (a temporary file beside it, then renamed over it): the
  * file is the old one or the new one, never part of either. A file that is there is replaced
- * only when an import wrote it and it is unedited, or with `force`.
+ * only when an import wrote it and it is unedited, or with `force`. `accept` is given the text
+ * read back from the temporary file before it takes the file's place: what it throws leaves the
+ * file as it was.
  */
-export function writeTwinFile(file: string, text: string, force: boolean): void {
+export function writeTwinFile(
+    file: string,
+    text: string,
+    force: boolean,
+    accept: (written: string) => void = () => undefined
+): void {
     checkTwinFile(file, force);
-    const folder = path.dirname(file);
-    const temporary = path.join(folder, `.${path.basename(file)}.tmp-${process.pid}`);
-    let fd: number | undefined;
+    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+    let fd: number;
     try {
         // 'wx' (O_EXCL): a file or link already at the temporary name is not written through.
         fd = fs.openSync(temporary, 'wx', 0o644);
     } catch (error) {
         throw new ImportWriteError(`cannot write ${file}: ${(error as Error).message}`);
     }
+    let renamed = false;
     try {
-        fs.writeFileSync(fd, text);
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fd = undefined;
+        try {
+            fs.writeFileSync(fd, text);
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        accept(fs.readFileSync(temporary, 'utf8'));
         fs.renameSync(temporary, file);
+        renamed = true;
     } catch (error) {
-        if (fd !== undefined) fs.closeSync(fd);
-        fs.rmSync(temporary, { force: true });
-        throw new ImportWriteError(`cannot write ${file}: ${(error as Error).message}; it is left as it was.`);
+        if (!(error instanceof Error) || !('code' in error)) throw error;
+        throw new ImportWriteError(`cannot write ${file}: ${error.message}; it is left as it was.`);
+    } finally {
+        if (!renamed) fs.rmSync(temporary, { force: true });
     }
 }
 
