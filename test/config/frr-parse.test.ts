@@ -264,6 +264,29 @@ describe('hand-written FRR configurations', () => {
         expect(parsed.locations.get(config.interfaces[1])?.range.start.line).toBe(8);
     });
 
+    it("an export of a running router: what vtysh's show running-config prints before the configuration is harmless", () => {
+        const text = [
+            'Building configuration...',
+            '',
+            'Current configuration:',
+            '!',
+            'frr version 8.4.4',
+            'frr defaults traditional',
+            'hostname edge1',
+            'service integrated-vtysh-config',
+            '!',
+            'interface eth0',
+            ' ip address 10.0.0.1/31',
+            'exit',
+            '!',
+            'end'
+        ].join('\n');
+        const parsed = parseFrrConf(text, 'frr.conf');
+        expect(parsed.diagnostics).toEqual([]);
+        expect(parsed.config.hostname).toBe('edge1');
+        expect(parsed.config.interfaces.map(i => i.name)).toEqual(['eth0']);
+    });
+
     it('every line it does not model is an error at that line with an unmodelled entry, and bad values are errors', () => {
         const parsed = parseFrrConf(
             [

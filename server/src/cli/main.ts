@@ -20,7 +20,10 @@ import { syncTwin } from '../lab/sync.js';
 import { verifyProgram } from '../verify/program.js';
 import * as path from 'node:path';
 import { LabError, missingTools } from '../lab/system.js';
-import { EXPORT_FORMATS, runTwinExport, type TwinExportOptions } from './twin-export.js';
+import { EXPORT_FORMATS, runTwinExport } from './twin-export.js';
+import { ImportError } from '../import/document.js';
+import { ImportWriteError } from '../import/write.js';
+import { IMPORT_SOURCES, runTwinImport, type ImportSource, type TwinImportOptions } from './twin-import.js';
 
 declare const NETINTENT_VERSION: string;
 const VERSION = typeof NETINTENT_VERSION === 'string' ? NETINTENT_VERSION : '0.0.0-dev';
@@ -268,6 +271,30 @@ async function runSync(paths: string[], allowOutside: readonly string[]): Promis
     return result.differences.length === 0 ? EXIT_CLEAN : EXIT_ERRORS;
 }
 
+interface TwinCommandOptions {
+    from?: ImportSource;
+    to?: (typeof EXPORT_FORMATS)[number];
+    out?: string;
+    force: boolean;
+    allowOutside: string[];
+}
+
+function importSource(paths: string[]): string {
+    if (paths.length !== 1)
+        throw new UsageError(
+            `twin import takes one SOURCE, ${paths.length === 0 ? 'none is given' : `not ${paths.length}`}: netintent twin import SOURCE --from configs|rfc8345|netbox --out FILE.twin.yaml`
+        );
+    return paths[0];
+}
+
+function importOptions(options: TwinCommandOptions): TwinImportOptions {
+    if (options.from === undefined)
+        throw new UsageError(`twin import needs --from ${IMPORT_SOURCES.join('|')}: what SOURCE is.`);
+    if (options.out === undefined)
+        throw new UsageError('twin import needs --out FILE.twin.yaml: the twin file to write.');
+    return { from: options.from, out: options.out, force: options.force };
+}
+
 /** Twins are read only inside the folders given; this allows a file or folder elsewhere (repeatable). */
 function allowOutsideOption(): Option {
     return new Option(
@@ -343,17 +370,38 @@ export function createProgram(setExitCode: (code: number) => void): Command {
     program
         .command('twin')
         .description(
-            "the twin and the running network: sync writes the live lab's observed state into the twin file; export writes the twin in another format (--to rfc8345: RFC 8345/8346 JSON)"
+            "the twin and the running network: import writes a twin file from what describes the network already (--from configs: a folder per device with its frr.conf; rfc8345: an RFC 8345/8346 JSON file; netbox: a NetBox export or URL); export writes the twin in another format (--to rfc8345); sync writes the live lab's observed state into the twin file"
         )
-        .argument('<action>', 'sync | export')
-        .argument('[paths...]', 'intent files or folders holding them (one twin); export: or a twin file', [])
-        .addOption(allowOutsideOption())
+        .argument('<action>', 'import | export | sync')
+        .argument(
+            '[paths...]',
+            'import: the SOURCE (a folder of device configurations, an RFC 8345 file, a NetBox export or URL); export and sync: intent files or folders holding them (one twin), export also a twin file',
+            []
+        )
+        .addOption(new Option('--from <kind>', 'import: what SOURCE is').choices(IMPORT_SOURCES))
         .addOption(new Option('--to <format>', 'export: the format to write').choices(EXPORT_FORMATS))
-        .option('--out <file>', 'export: the file to write (standard output without)')
-        .option('--force', 'export: overwrite the --out file if it exists', false)
-        .action(async (action: string, paths: string[], options: TwinExportOptions) => {
+        .option(
+            '--out <file>',
+            'import: the twin file to write (e.g. network.twin.yaml); export: the file to write (standard output without)'
+        )
+        .option(
+            '--force',
+            'import: replace --out even if netintent did not write it, or it was edited since; export: overwrite --out if it exists',
+            false
+        )
+        .addOption(allowOutsideOption())
+        .action(async (action: string, paths: string[], options: TwinCommandOptions) => {
+            if (action === 'import') {
+                await runTwinImport(importSource(paths), importOptions(options));
+                setExitCode(EXIT_CLEAN);
+                return;
+            }
             if (action === 'export') return setExitCode(await runTwinExport(paths, options));
-            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use sync or export.`);
+            if (action !== 'sync') throw new UsageError(`unknown twin action '${action}'; use import, export or sync.`);
+            if (options.from !== undefined || options.to !== undefined || options.out !== undefined || options.force)
+                throw new UsageError(
+                    '--from, --to, --out and --force are options of twin import and export, not of twin sync.'
+                );
             setExitCode(await runSync(paths, options.allowOutside));
         });
     program
@@ -388,7 +436,13 @@ export async function main(argv: string[]): Promise<number> {
             // --help and --version end here too, with code 0.
             return error.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
         }
-        if (error instanceof UsageError || error instanceof OutputError || error instanceof LabError) {
+        if (
+            error instanceof UsageError ||
+            error instanceof OutputError ||
+            error instanceof LabError ||
+            error instanceof ImportError ||
+            error instanceof ImportWriteError
+        ) {
             process.stderr.write(`netintent: ${error.message}\n`);
             return EXIT_USAGE;
         }

@@ -50,7 +50,8 @@ export interface TwinLoadResult {
     files: string[];
 }
 
-const TOP_KEYS = [
+/** The keys of a twin file, in the order docs/twin.md shows them (the order importers write them in). */
+export const TOP_KEYS = [
     'network',
     'routing',
     'topology',
@@ -62,30 +63,29 @@ const TOP_KEYS = [
     'externals',
     'state'
 ] as const;
-const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
-const LINK_KEYS = ['endpoints', 'subnet', 'subnet6', 'cost', 'latency', 'bandwidth'];
-const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
-const HOST_KEYS = ['segment', 'address'];
-const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
-const POOL_KEYS = ['links', 'loopbacks', 'links6', 'loopbacks6'];
+export const DEVICE_KEYS = ['role', 'platform', 'loopback', 'asn', 'router-id'];
+export const LINK_KEYS = ['endpoints', 'subnet', 'subnet6', 'cost', 'latency', 'bandwidth'];
+export const SEGMENT_KEYS = ['prefix', 'attach', 'gateway'];
+export const HOST_KEYS = ['segment', 'address'];
+export const EXTERNAL_KEYS = ['prefixes', 'attach', 'address', 'peer'];
+export const POOL_KEYS = ['links', 'loopbacks', 'links6', 'loopbacks6'];
 const STATE_KEYS = ['observed', 'down', 'routes'];
 const DEFAULT_COST = 10;
 /** Names of devices, segments, hosts, externals and the network: what intents can write, kept short. */
 const MAX_NAME = 64;
 const NAME = new RegExp(`^[A-Za-z_][A-Za-z0-9_-]{0,${MAX_NAME - 1}}$`);
-/** What Linux takes as an interface name (dev_valid_name), and no quotes or backslashes. */
-const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
-/** Linux counts an interface name's bytes (IFNAMSIZ, 16 with the closing NUL), not its characters. */
-const MAX_INTERFACE_BYTES = 15;
-/** The platforms netintent renders configurations for. */
-const PLATFORMS = ['frr'];
 
-/** Whether a device, segment, host, external or network may be named so (what intents can write). */
+/** Whether `name` can name a device, segment, host, external or the network (what intents can write). */
 export function isTwinName(name: string): boolean {
     return NAME.test(name);
 }
 
-/** Whether an interface may be named so: a Linux interface name (FRR runs on Linux). */
+/** What Linux takes as an interface name (dev_valid_name), and no quotes or backslashes. */
+const LINUX_INTERFACE = /^[^\s/:'"\\\x00-\x1f\x7f]{1,15}$/;
+/** Linux counts an interface name's bytes (IFNAMSIZ, 16 with the closing NUL), not its characters. */
+const MAX_INTERFACE_BYTES = 15;
+
+/** Whether Linux (and so the twin) takes `name` as an interface name: 1 to 15 bytes, none of `/`, `:`, whitespace, quotes, backslashes or control characters. */
 export function isInterfaceName(name: string): boolean {
     return (
         LINUX_INTERFACE.test(name) &&
@@ -94,6 +94,9 @@ export function isInterfaceName(name: string): boolean {
         name !== '..'
     );
 }
+
+/** The platforms netintent renders configurations for. */
+const PLATFORMS = ['frr'];
 
 export function loadTwin(file: string, readFile: ReadFile): TwinLoadResult {
     return new TwinLoader(file, readFile).load();

@@ -45,6 +45,9 @@ const IGNORED = [
     /^enable password\b/,
     /^agentx$/,
     /^debug\b/,
+    // What vtysh's `show running-config` prints before the configuration (an export of a running router).
+    /^Building configuration\.\.\.$/,
+    /^Current configuration:$/,
     // How zebra hands routes to the kernel (nexthop objects or inline), not which.
     /^(no )?zebra nexthop kernel enable$/
 ];
