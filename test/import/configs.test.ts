@@ -105,6 +105,21 @@ describe('devices, links, segments and externals from hand-made configurations',
         expect(sources.get('devices.r1')).toBe('r1/frr.conf: interface lo (line 9)');
     });
 
+    it('pools keep out of what the twin places and of the prefixes its externals route toward', () => {
+        const { twin } = importDevices({
+            a: frr(
+                'a',
+                iface('eth1', 'ip address 10.254.0.0/31'),
+                iface('eth9', 'ip address 198.51.100.2/30'),
+                'ip route 10.255.0.0/16 198.51.100.1'
+            ),
+            b: frr('b', iface('eth1', 'ip address 10.254.0.1/31'))
+        });
+        expect(twin.externals?.['a-eth9']?.prefixes).toEqual(['10.255.0.0/16']);
+        // 10.255.0.0/24, the first choice, is routed toward: the highest free /24 of 10/8 below it.
+        expect(twin.pools).toEqual({ loopbacks: '10.254.255.0/24' });
+    });
+
     it('a link whose ends are the other way round, and one over a /30, keep the configured addresses', () => {
         const { twin, loaded, said } = importDevices({
             a: frr('a', iface('eth1', 'ip address 10.0.0.1/31'), iface('eth2', 'ip address 10.0.1.2/30')),
@@ -123,9 +138,9 @@ describe('devices, links, segments and externals from hand-made configurations',
         ]);
         expect(twin.routing).toBe('static');
         // Neither device has a loopback: the twin gives each one from a pool the import chose.
-        expect(twin.pools).toEqual({ loopbacks: '10.0.2.0/24' });
+        expect(twin.pools).toEqual({ loopbacks: '10.255.0.0/24' });
         expect(said).toEqual([
-            expect.stringMatching(/^: 2 device\(s\) have no IPv4 address on interface lo \(a, b\).*10\.0\.2\.0\/24/)
+            expect.stringMatching(/^: 2 device\(s\) have no IPv4 address on interface lo \(a, b\).*10\.255\.0\.0\/24/)
         ]);
     });
 
@@ -323,11 +338,11 @@ describe('devices, links, segments and externals from hand-made configurations',
             'r1-eth10': { prefix: ['10.6.1.0/24', '2001:db8:1::/64'], attach: 'r1:eth10' }
         });
         // The twin gives every link an IPv4 subnet: the IPv6-only link takes one from a pool, said.
-        expect(twin.pools).toEqual({ links: '10.0.1.0/24' });
+        expect(twin.pools).toEqual({ links: '10.254.0.0/16' });
         expect(said).toEqual([expect.stringMatching(/^: 1 link\(s\) have no IPv4 subnet .*r1:eth2 -- r2:eth2/)]);
         const eth2 = loaded.devices.get('r1')!.interfaces.get('eth2')!;
         expect(formatAddress6(eth2.address6!)).toBe('2001:db8:ff00::2');
-        expect(formatAddress(eth2.address!)).toBe('10.0.1.0');
+        expect(formatAddress(eth2.address!)).toBe('10.254.0.0');
         // Written as docs/twin.md asks: '::' quoted where a value starts with it.
         expect(
             importDevices({

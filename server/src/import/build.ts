@@ -126,13 +126,6 @@ interface Device {
     readonly taken: Set<string>;
 }
 
-/** An address range in use, and what uses it (for the warning when another overlaps it). */
-interface Placed {
-    lo: bigint;
-    hi: bigint;
-    what: string;
-}
-
 /** Long interface names that vendors abbreviate: the abbreviation often makes a Linux name of one. */
 const ABBREVIATIONS: ReadonlyArray<readonly [RegExp, string]> = [
     [/^HundredGig(abitEthernet|E)/i, 'Hu'],
@@ -158,7 +151,7 @@ export class TwinBuilder {
     private readonly sources = new Map<string, string>();
     /** Twin interface ("r1:eth1") → what it serves. */
     private readonly used = new Map<string, string>();
-    private readonly placed: Record<IpFamily, Placed[]> = { 4: [], 6: [] };
+    private readonly space = new AddressSpace();
     private readonly renamedInterfaces: string[] = [];
     private readonly network: string;
 
@@ -228,7 +221,7 @@ export class TwinBuilder {
                 );
                 continue;
             }
-            const overlapped = this.overlapping(found.subnet);
+            const overlapped = this.space.overlapping(found.subnet);
             if (overlapped) {
                 this.warn(
                     where,
@@ -258,7 +251,7 @@ export class TwinBuilder {
         for (const family of FAMILIES) {
             const subnet = subnets[family];
             if (!subnet) continue;
-            this.place(subnet, name);
+            this.space.place(subnet, name);
             link[family === 4 ? 'subnet' : 'subnet6'] = formatIpPrefix(subnet);
         }
         if (cost !== undefined) link.cost = cost;
@@ -289,7 +282,7 @@ export class TwinBuilder {
             'segment',
             this.segments
         );
-        for (const { prefix } of kept) this.place(prefix, `segment ${name}`);
+        for (const { prefix } of kept) this.space.place(prefix, `segment ${name}`);
         const gateways = kept.filter(k => k.gateway.value !== k.prefix.network + 1n).map(k => formatIp(k.gateway));
         const segment: SegmentDocument = {
             prefix: oneOrBoth(kept.map(k => formatIpPrefix(k.prefix)))!,
@@ -316,7 +309,7 @@ export class TwinBuilder {
             gateway.value !== prefix.network &&
             (prefix.family === 6 || gateway.value !== lastOf(prefix));
         if (!usable) return `${formatIp(gateway)} of ${iface} is not a usable address of ${text}`;
-        const overlapped = this.overlapping(prefix);
+        const overlapped = this.space.overlapping(prefix);
         return overlapped && `${text} overlaps the ${overlapped}`;
     }
 
@@ -325,12 +318,12 @@ export class TwinBuilder {
         const device = this.device(key);
         if (device.loopback[address.family] || isLinkLocal(address)) return false;
         const host = prefixOf(address, BITS[address.family]);
-        const overlapped = this.overlapping(host);
+        const overlapped = this.space.overlapping(host);
         if (overlapped) {
             this.warn(where, `${formatIp(address)} is also the ${overlapped}: it is not ${device.name}'s loopback.`);
             return false;
         }
-        this.place(host, `loopback of ${device.name}`);
+        this.space.place(host, `loopback of ${device.name}`);
         device.loopback[address.family] = address;
         return true;
     }
@@ -346,11 +339,10 @@ export class TwinBuilder {
                 ...(loopback !== undefined && { loopback })
             };
         }
-        const pools: TwinDocument['pools'] = {};
-        const withoutSubnet = this.links.filter(l => l.subnet === undefined).length;
-        if (withoutSubnet > 0) pools.links = this.freePool(Math.min(16, 32 - bitsFor(2 * withoutSubnet)), 0xfe);
-        const withoutLoopback = [...this.devices.values()].filter(d => !d.loopback[4]).length;
-        if (withoutLoopback > 0) pools.loopbacks = this.freePool(Math.min(24, 32 - bitsFor(withoutLoopback + 1)), 0xff);
+        const pools = this.space.pools(
+            this.links.filter(l => l.subnet === undefined).length,
+            [...this.devices.values()].filter(d => !d.loopback[4]).length
+        );
         if (pools.links || pools.loopbacks) {
             this.sources.set(
                 'pools',
@@ -428,9 +420,24 @@ export class TwinBuilder {
         for (let n = 2; taken.has(name); n++) name = `${base.slice(0, MAX_NAME - String(n).length - 1)}-${n}`;
         return name;
     }
+}
+
+/** An address range in use, and what uses it (for the warning when another overlaps it). */
+interface Placed {
+    lo: bigint;
+    hi: bigint;
+    what: string;
+}
+
+/**
+ * The address ranges an import has placed so far, per family, and the pools chosen around them:
+ * what every importer uses to keep the twin's addresses from overlapping.
+ */
+export class AddressSpace {
+    private readonly placed: Record<IpFamily, Placed[]> = { 4: [], 6: [] };
 
     /** What an address range in use overlaps, if anything. */
-    private overlapping(prefix: IpPrefix): string | undefined {
+    overlapping(prefix: IpPrefix): string | undefined {
         const list = this.placed[prefix.family];
         const hi = lastOf(prefix);
         const at = indexAfter(list, prefix.network);
@@ -441,13 +448,30 @@ export class TwinBuilder {
         return undefined;
     }
 
-    private place(prefix: IpPrefix, what: string): void {
+    place(prefix: IpPrefix, what: string): void {
         const list = this.placed[prefix.family];
         list.splice(indexAfter(list, prefix.network), 0, { lo: prefix.network, hi: lastOf(prefix), what });
     }
 
+    /**
+     * The pools a twin needs: `links` for `withoutSubnet` links without an IPv4 subnet (a /31
+     * each), `loopbacks` for `withoutLoopback` devices without an IPv4 loopback; each free of
+     * what is placed and of `avoid` (prefixes the twin routes toward), and placed.
+     */
+    pools(
+        withoutSubnet: number,
+        withoutLoopback: number,
+        avoid: readonly IpPrefix[] = []
+    ): NonNullable<TwinDocument['pools']> {
+        const pools: NonNullable<TwinDocument['pools']> = {};
+        if (withoutSubnet > 0) pools.links = this.freePool(Math.min(16, 32 - bitsFor(2 * withoutSubnet)), 0xfe, avoid);
+        if (withoutLoopback > 0)
+            pools.loopbacks = this.freePool(Math.min(24, 32 - bitsFor(withoutLoopback + 1)), 0xff, avoid);
+        return pools;
+    }
+
     /** An IPv4 prefix of this length that nothing uses: 10.<second>.0.0 first, then down through 10/8, 172.16/12, 100.64/10. */
-    private freePool(length: number, second: number): string {
+    private freePool(length: number, second: number, avoid: readonly IpPrefix[]): string {
         const size = 1n << BigInt(32 - length);
         const preferred = (10n << 24n) | (BigInt(second) << 16n);
         const ranges: Array<[bigint, number]> = [
@@ -462,20 +486,17 @@ export class TwinBuilder {
                 for (let block = end - size; block >= base; block -= size) yield block;
             }
         };
+        const avoided = (prefix: IpPrefix) =>
+            avoid.some(a => a.family === 4 && a.network <= lastOf(prefix) && lastOf(a) >= prefix.network);
         for (const network of candidates()) {
             const prefix: IpPrefix = { family: 4, network, length };
-            if (!this.overlapping(prefix)) {
+            if (!this.overlapping(prefix) && !avoided(prefix)) {
                 this.place(prefix, 'pool');
                 return formatIpPrefix(prefix);
             }
         }
         throw new Error('no free private IPv4 space for a pool');
     }
-}
-
-/** The first address of a family an end has (link-local ones are no twin's). */
-function firstOf(end: SourceInterface, family: IpFamily): IpAddress | undefined {
-    return end.addresses?.find(a => a.family === family && !isLinkLocal(a));
 }
 
 /** The index of the first range starting after `address` (the list is sorted by start). */
@@ -493,6 +514,11 @@ function indexAfter(list: readonly Placed[], address: bigint): number {
 /** Bits to count `n` things. */
 function bitsFor(n: number): number {
     return Math.max(1, Math.ceil(Math.log2(n)));
+}
+
+/** The first address of a family an end has (link-local ones are no twin's). */
+function firstOf(end: SourceInterface, family: IpFamily): IpAddress | undefined {
+    return end.addresses?.find(a => a.family === family && !isLinkLocal(a));
 }
 
 function oneOrBoth(values: readonly string[]): OneOrBoth | undefined {

@@ -26,6 +26,7 @@ import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { prefixMask } from '../net/ipv4.js';
 import { prefixMask6 } from '../net/ipv6.js';
 import { isInterfaceName, isTwinName } from '../twin/load.js';
+import { AddressSpace, type IpPrefix } from './build.js';
 import {
     ImportError,
     type DeviceDocument,
@@ -79,13 +80,6 @@ interface Address<A extends Bound> {
     subnet: string;
 }
 
-/** An address range the twin places, and what places it. */
-interface Claim<A extends Bound> {
-    first: A;
-    last: A;
-    what: string;
-}
-
 interface Device {
     /** Its name in the twin. */
     name: string;
@@ -124,8 +118,8 @@ class ConfigsImport {
     private readonly warnings: ImportWarning[] = [];
     private readonly sources = new Map<string, string>();
     private readonly names = new Set<string>();
-    /** The address ranges taken so far, per family, in order (the twin's must not overlap). */
-    private readonly claims: { 4: Claim<number>[]; 6: Claim<bigint>[] } = { 4: [], 6: [] };
+    /** The address ranges taken so far (the twin's must not overlap), and the pools chosen around them. */
+    private readonly space = new AddressSpace();
 
     constructor(private readonly source: string) {}
 
@@ -177,27 +171,19 @@ class ConfigsImport {
         whole = true
     ): boolean {
         const prefix = { network: address.network, length: address.length };
-        const [first, last]: [A, A] = whole
-            ? [address.network, family.af.last(prefix)]
-            : [address.address, address.address];
-        // Claims are apart and in order: only the last one starting at or before `last` can overlap.
-        const claims = this.claims[family.version] as Claim<A>[];
-        let [low, high] = [0, claims.length];
-        while (low < high) {
-            const middle = (low + high) >> 1;
-            if (claims[middle].first <= last) low = middle + 1;
-            else high = middle;
-        }
-        const clash = low > 0 && claims[low - 1].last >= first ? claims[low - 1] : undefined;
-        if (!clash) {
-            claims.splice(low, 0, { first, last, what });
+        const range: IpPrefix = whole
+            ? { family: family.version, network: BigInt(address.network), length: address.length }
+            : { family: family.version, network: BigInt(address.address), length: family.af.bits };
+        const clash = this.space.overlapping(range);
+        if (clash === undefined) {
+            this.space.place(range, what);
             return true;
         }
         const shown = whole ? family.af.format(prefix) : family.af.formatAddress(address.address);
         this.warn(
             at.device,
             at.line,
-            `${what} (${shown}) overlaps ${clash.what}: the twin's addresses do not overlap, so ${shown} is left out.`
+            `${what} (${shown}) overlaps ${clash}: the twin's addresses do not overlap, so ${shown} is left out.`
         );
         return false;
     }
@@ -771,12 +757,9 @@ class ConfigsImport {
         const links = twin.links.filter(link => !link.subnet);
         const devices = Object.entries(twin.devices).filter(([, device]) => !hasIPv4(device.loopback));
         if (links.length === 0 && devices.length === 0) return undefined;
-        const used = usedSpace(twin);
-        const pools: NonNullable<TwinDocument['pools']> = {};
+        // What the twin places is in this.space already; the prefixes it routes toward (but a default route) too.
+        const pools = this.space.pools(links.length, devices.length, routedToward(twin));
         if (links.length > 0) {
-            const pool = freeBlock(used, Math.min(24, 31 - Math.ceil(Math.log2(links.length))));
-            pools.links = V4.af.format(pool);
-            used.push(V4.af.range(pool));
             this.warnings.push({
                 where: this.source,
                 message: `${links.length} link(s) have no IPv4 subnet in the configurations (${links
@@ -788,8 +771,6 @@ class ConfigsImport {
             });
         }
         if (devices.length > 0) {
-            const pool = freeBlock(used, Math.min(24, 32 - Math.ceil(Math.log2(devices.length + 2))));
-            pools.loopbacks = V4.af.format(pool);
             this.warnings.push({
                 where: this.source,
                 message: `${devices.length} device(s) have no IPv4 address on interface lo (${devices
@@ -939,34 +920,11 @@ function isFolder(at: string): boolean {
     }
 }
 
-/** Every IPv4 range the twin places or routes toward (but a default route), which a pool must keep out of. */
-function usedSpace(twin: TwinDocument): IntervalSet[] {
-    const texts: string[] = [];
-    const add = (value: OneOrBoth | string[] | undefined) => {
-        if (value !== undefined) texts.push(...(Array.isArray(value) ? value : [value]));
-    };
-    for (const device of Object.values(twin.devices)) add(device.loopback);
-    for (const link of twin.links) add(link.subnet);
-    for (const segment of Object.values(twin.segments ?? {})) add(segment.prefix);
-    for (const external of Object.values(twin.externals ?? {})) {
-        add(external.prefixes.filter(p => !p.endsWith('/0')));
-        add(external.address);
-    }
-    return texts
+/** The IPv4 prefixes the twin's externals route toward (but a default route): a pool keeps out of them. */
+function routedToward(twin: TwinDocument): IpPrefix[] {
+    return Object.values(twin.externals ?? {})
+        .flatMap(external => external.prefixes.filter(p => !p.endsWith('/0')))
         .map(text => V4.af.parsePrefix(text))
         .filter(prefix => prefix !== undefined)
-        .map(prefix => V4.af.range(prefix));
-}
-
-/** The first block of `length` in private IPv4 space (RFC 1918) that no used range touches. */
-function freeBlock(used: IntervalSet[], length: number): { network: number; length: number } {
-    const taken = IntervalSet.fromIntervals(used.flatMap(set => set.intervals));
-    for (const space of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) {
-        const pool = V4.af.parsePrefix(space)!;
-        const size = 2 ** (32 - length);
-        for (let network = pool.network; network + size - 1 <= V4.af.last(pool); network += size) {
-            if (!taken.intersects(IntervalSet.of(network, network + size - 1))) return { network, length };
-        }
-    }
-    throw new Error('no free block of private IPv4 space for a pool');
+        .map(({ network, length }) => ({ family: 4 as const, network: BigInt(network), length }));
 }
