@@ -160,7 +160,7 @@ export class TwinBuilder {
         network: string,
         private readonly where: string
     ) {
-        this.network = this.twinName(network, 'network', new Set());
+        this.network = twinName(network, 'network', new Set());
         if (this.network !== network)
             this.warn(where, `'${network}' cannot be a network name; the twin's network is '${this.network}'.`);
     }
@@ -171,7 +171,7 @@ export class TwinBuilder {
 
     /** A device, by its key in the source (an ID), named as the source names it where the twin can. */
     addDevice(key: string, wanted: string, where: string, role?: string): void {
-        const name = this.twinName(wanted, 'device', this.deviceNames);
+        const name = twinName(wanted, 'device', this.deviceNames);
         if (name !== wanted)
             this.warn(
                 where,
@@ -277,7 +277,7 @@ export class TwinBuilder {
         }
         if (kept.length === 0) return false;
         const device = this.device(attach.device);
-        const name = this.twinName(
+        const name = twinName(
             wanted ?? `${device.name}-${this.twinInterfaceName(device, attach.interface)}`,
             'segment',
             this.segments
@@ -407,19 +407,22 @@ export class TwinBuilder {
         }
         return true;
     }
+}
 
-    /** A name the twin takes, unique among `taken`: `wanted`, or made one (other characters as '-', a kind prefix where it starts with a digit). */
-    private twinName(wanted: string, kind: string, taken: { has(name: string): boolean }): string {
-        let base = wanted;
-        if (!isTwinName(base)) {
-            base = wanted.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-            if (!/^[A-Za-z_]/.test(base)) base = base === '' ? kind : `${kind}-${base}`;
-            base = base.slice(0, MAX_NAME);
-        }
-        let name = base;
-        for (let n = 2; taken.has(name); n++) name = `${base.slice(0, MAX_NAME - String(n).length - 1)}-${n}`;
-        return name;
+/**
+ * A name the twin takes, unique among `taken`: `wanted`, or made one (other characters as '-', a
+ * kind prefix where it starts with a digit), with `-2`, `-3`, … where it is taken.
+ */
+export function twinName(wanted: string, kind: string, taken: { has(name: string): boolean }): string {
+    let base = wanted;
+    if (!isTwinName(base)) {
+        base = wanted.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+        if (!/^[A-Za-z_]/.test(base)) base = base === '' ? kind : `${kind}-${base}`;
+        base = base.slice(0, MAX_NAME);
     }
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base.slice(0, MAX_NAME - String(n).length - 1)}-${n}`;
+    return name;
 }
 
 /** An address range in use, and what uses it (for the warning when another overlaps it). */

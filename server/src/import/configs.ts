@@ -26,7 +26,7 @@ import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { prefixMask } from '../net/ipv4.js';
 import { prefixMask6 } from '../net/ipv6.js';
 import { isInterfaceName, isTwinName } from '../twin/load.js';
-import { AddressSpace, type IpPrefix } from './build.js';
+import { AddressSpace, twinName, type IpPrefix } from './build.js';
 import {
     ImportError,
     type DeviceDocument,
@@ -41,7 +41,6 @@ import {
 
 /** The twin's OSPF cost where a link gives none: a link of that cost is written without one. */
 const DEFAULT_COST = 10;
-const MAX_NAME = 64;
 /** Unmodelled lines said one by one per device; past this, one warning counts the rest. */
 const MAX_LINE_WARNINGS = 5;
 
@@ -295,7 +294,11 @@ class ConfigsImport {
             if (!isTwinName(folder)) {
                 // The hostname, or its first label (edge-2 of edge-2.example.net).
                 const label = hostname.split('.')[0];
-                name = isTwinName(hostname) ? hostname : isTwinName(label) ? label : toName(folder, 'device');
+                name = isTwinName(hostname)
+                    ? hostname
+                    : isTwinName(label)
+                      ? label
+                      : twinName(folder, 'device', new Set());
                 this.warn(
                     device,
                     undefined,
@@ -308,7 +311,7 @@ class ConfigsImport {
                     `hostname ${hostname} is not the folder's name: the device is named ${folder}, the name 'verify --configs' looks its configuration up by.`
                 );
             }
-            device.name = unique(name, taken);
+            device.name = twinName(name, 'device', taken);
             taken.add(device.name);
         }
     }
@@ -606,15 +609,15 @@ class ConfigsImport {
     private nameOf(port: Port, kind: 'segment' | 'external'): string {
         const description = port.iface.description?.trim() ?? '';
         const said = /^(?:segment|external)\s+(\S+)$/.exec(description)?.[1] ?? description;
-        const fallback = toName(`${port.device.name}-${port.iface.name}`, kind);
+        const fallback = twinName(`${port.device.name}-${port.iface.name}`, kind, new Set());
         const wanted = isTwinName(said) && !this.names.has(said) ? said : fallback;
         if (isTwinName(said) && this.names.has(said))
             this.warn(
                 port.device,
                 port.line,
-                `interface ${port.iface.name}'s description names ${said}, which another segment or external has already: named ${unique(wanted, this.names)}.`
+                `interface ${port.iface.name}'s description names ${said}, which another segment or external has already: named ${twinName(wanted, kind, this.names)}.`
             );
-        const name = unique(wanted, this.names);
+        const name = twinName(wanted, kind, this.names);
         this.names.add(name);
         return name;
     }
@@ -890,26 +893,9 @@ function notModelled(message: string): string {
     return message.replace(/; the verdicts of this network are unknown until it is removed or modelled\.$/, '');
 }
 
-/** A name intents can write, made of `text`: other characters become '-', cut to the longest name. */
-function toName(text: string, kind: string): string {
-    let name = text.replace(/[^A-Za-z0-9_-]/g, '-');
-    if (!/^[A-Za-z_]/.test(name)) name = `${kind}-${name}`;
-    return name.slice(0, MAX_NAME);
-}
-
-/** `name`, or `name-2`, `name-3`, … : the first that is not taken. */
-function unique(name: string, taken: ReadonlySet<string>): string {
-    if (!taken.has(name)) return name;
-    for (let n = 2; ; n++) {
-        const suffix = `-${n}`;
-        const candidate = name.slice(0, MAX_NAME - suffix.length) + suffix;
-        if (!taken.has(candidate)) return candidate;
-    }
-}
-
 function networkName(source: string): string {
     const base = path.basename(path.resolve(source));
-    return isTwinName(base) ? base : toName(base, 'network');
+    return twinName(base, 'network', new Set());
 }
 
 function isFolder(at: string): boolean {
