@@ -105,6 +105,20 @@ describe('devices, links, segments and externals from hand-made configurations',
         expect(sources.get('devices.r1')).toBe('r1/frr.conf: interface lo (line 9)');
     });
 
+    it('a link whose ends are not the addresses the twin gives them keeps its subnet, with a warning per family', () => {
+        const { twin, said } = importDevices({
+            a: frr('a', iface('eth1', 'ip address 10.0.1.1/30', 'ipv6 address 2001:db8:1::1/64'), lo('10.255.0.1')),
+            b: frr('b', iface('eth1', 'ip address 10.0.1.3/30', 'ipv6 address 2001:db8:1::5/64'), lo('10.255.0.2'))
+        });
+        expect(twin.links).toEqual([
+            { endpoints: ['a:eth1', 'b:eth1'], subnet: '10.0.1.0/30', subnet6: '2001:db8:1::/64' }
+        ]);
+        expect(said).toEqual([
+            'a/frr.conf:3: link a:eth1 -- b:eth1: the twin gives the ends of 10.0.1.0/30 the addresses 10.0.1.1 and 10.0.1.2, not the configured 10.0.1.1 and 10.0.1.3.',
+            'a/frr.conf:3: link a:eth1 -- b:eth1: the twin gives the ends of 2001:db8:1::/64 the addresses 2001:db8:1::1 and 2001:db8:1::2, not the configured 2001:db8:1::1 and 2001:db8:1::5.'
+        ]);
+    });
+
     it('pools keep out of what the twin places and of the prefixes its externals route toward', () => {
         const { twin } = importDevices({
             a: frr(

@@ -230,7 +230,7 @@ export class TwinBuilder {
                 continue;
             }
             const [first, second] = found.swapped ? [y, x] : [x, y];
-            const given = [found.first, found.first + 1n];
+            const given = linkEnds(found.subnet);
             if (first.value !== given[0] || second.value !== given[1]) {
                 this.warn(
                     where,
@@ -524,7 +524,8 @@ function firstOf(end: SourceInterface, family: IpFamily): IpAddress | undefined 
     return end.addresses?.find(a => a.family === family && !isLinkLocal(a));
 }
 
-function oneOrBoth(values: readonly string[]): OneOrBoth | undefined {
+/** One value, or one per family (the first two); undefined for none. */
+export function oneOrBoth(values: readonly string[]): OneOrBoth | undefined {
     if (values.length === 0) return undefined;
     return values.length === 1 ? values[0] : [values[0], values[1]];
 }
@@ -537,7 +538,7 @@ function linkSubnet(
     x: IpAddress,
     y: IpAddress,
     hints: readonly IpPrefix[]
-): { subnet: IpPrefix; first: bigint; swapped: boolean } | string {
+): { subnet: IpPrefix; swapped: boolean } | string {
     const bits = BITS[x.family];
     const ends = `${describeAddress(x)} and ${describeAddress(y)}`;
     if (x.value === y.value) return `Both ends have the address ${formatIp(x)}`;
@@ -555,8 +556,13 @@ function linkSubnet(
     }
     if (subnet.length > bits - 1)
         return `${formatIpPrefix(subnet)} has no room for two ends (a /${bits - 1} or shorter has)`;
-    const first = subnet.length === bits - 1 ? subnet.network : subnet.network + 1n;
-    return { subnet, first, swapped: x.value > y.value };
+    return { subnet, swapped: x.value > y.value };
+}
+
+/** The addresses the twin gives a link's two ends in its subnet: a /31's (/127's) two, a longer one's first two. */
+export function linkEnds(subnet: IpPrefix): [bigint, bigint] {
+    const first = subnet.length === BITS[subnet.family] - 1 ? subnet.network : subnet.network + 1n;
+    return [first, first + 1n];
 }
 
 /** The subnet two consecutive addresses are the two ends of as the twin gives them: a /31 (/127), or the first two of a /30 (/126). */

@@ -26,7 +26,7 @@ import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { prefixMask } from '../net/ipv4.js';
 import { prefixMask6 } from '../net/ipv6.js';
 import { isInterfaceName, isTwinName } from '../twin/load.js';
-import { AddressSpace, twinName, type IpPrefix } from './build.js';
+import { AddressSpace, linkEnds, oneOrBoth, twinName, type IpPrefix } from './build.js';
 import {
     ImportError,
     type DeviceDocument,
@@ -437,8 +437,8 @@ class ConfigsImport {
     /** A link's subnet; a warning where its ends are not the addresses the twin gives them. */
     private linkSubnet<A extends Bound>(a: Port, b: Port, family: Family<A>, x: Address<A>, y: Address<A>): string {
         const subnet = x.subnet;
-        const first = family.af.add(x.network, x.length === family.af.bits - 1 ? 0 : 1);
-        const second = family.af.add(first, 1);
+        const ends = linkEnds({ family: family.version, network: BigInt(x.network), length: x.length });
+        const [first, second] = ends.map(end => (family.version === 4 ? Number(end) : end) as A);
         if (x.address !== first || y.address !== second)
             this.warn(
                 a.device,
@@ -877,11 +877,6 @@ function endpoint(port: Port): string {
 
 function formatInterfaceAddress<A extends Bound>(family: Family<A>, address: { address: A; length: number }): string {
     return `${family.af.formatAddress(address.address)}/${address.length}`;
-}
-
-function oneOrBoth(values: string[]): OneOrBoth | undefined {
-    if (values.length === 0) return undefined;
-    return values.length === 1 ? values[0] : [values[0], values[1]];
 }
 
 function hasIPv4(value: OneOrBoth | undefined): boolean {
