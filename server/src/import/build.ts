@@ -15,6 +15,10 @@
  *
  * Importers add links first, then segments, then loopbacks: what is added first keeps its
  * addresses when a later one overlaps it (a router ID that is also a link's address).
+ *
+ * The configs importer (configs.ts) reads configurations, not a topology, and builds its twin
+ * itself, but with the same pieces: `AddressSpace` (what overlaps, and the pools), `twinName`,
+ * `linkEnds` (the addresses the twin gives a link's ends) and `oneOrBoth`.
  */
 import { parseAnyAddress, parseAnyPrefix } from '../net/family.js';
 import { formatAddress } from '../net/ipv4.js';
