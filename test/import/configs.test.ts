@@ -119,6 +119,30 @@ describe('devices, links, segments and externals from hand-made configurations',
         ]);
     });
 
+    it("a segment's gateway is a usable address of its subnet: an interface on the network or (IPv4) last address is left out, said", () => {
+        const { twin, said } = importDevices({
+            a: frr(
+                'a',
+                iface('eth7', 'ip address 10.7.0.255/24', 'ipv6 address 2001:db8:7::/64'),
+                iface('eth8', 'ip address 10.8.0.0/24'),
+                iface('eth9', 'ip address 10.9.0.1/24', 'ipv6 address 2001:db8:9::ffff/64'),
+                lo('10.255.0.1')
+            )
+        });
+        expect(twin.segments).toEqual({
+            'a-eth9': {
+                prefix: ['10.9.0.0/24', '2001:db8:9::/64'],
+                attach: 'a:eth9',
+                gateway: ['10.9.0.1', '2001:db8:9::ffff']
+            }
+        });
+        expect(said).toEqual([
+            "a/frr.conf:3: interface eth7: 10.7.0.255 is not a usable address of 10.7.0.0/24, so it cannot be a segment's gateway: left out.",
+            "a/frr.conf:3: interface eth7: 2001:db8:7:: is not a usable address of 2001:db8:7::/64, so it cannot be a segment's gateway: left out.",
+            "a/frr.conf:8: interface eth8: 10.8.0.0 is not a usable address of 10.8.0.0/24, so it cannot be a segment's gateway: left out."
+        ]);
+    });
+
     it('pools keep out of what the twin places and of the prefixes its externals route toward', () => {
         const { twin } = importDevices({
             a: frr(

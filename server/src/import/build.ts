@@ -17,7 +17,7 @@
  * addresses when a later one overlaps it (a router ID that is also a link's address).
  *
  * The configs importer (configs.ts) reads configurations, not a topology, and builds its twin
- * itself, but with the same pieces: `AddressSpace` (what overlaps, and the pools), `twinName`,
+ * itself, but with the same pieces: `AddressSpace` (what overlaps, and the pools), `twinName`, `segmentMisfit`,
  * `linkEnds` (the addresses the twin gives a link's ends) and `oneOrBoth`.
  */
 import { parseAnyAddress, parseAnyPrefix } from '../net/family.js';
@@ -306,13 +306,10 @@ export class TwinBuilder {
         const longest = BITS[prefix.family] - 2;
         if (kept.some(k => k.prefix.family === prefix.family))
             return `${iface} has a second IPv${prefix.family} prefix, ${text}; a segment has one per family`;
-        if (prefix.length > longest)
+        const misfit = segmentMisfit(prefix, gateway);
+        if (misfit === 'too small')
             return `${text} is too small for a segment (a gateway and hosts need a /${longest} or shorter)`;
-        const usable =
-            prefixContains(prefix, gateway) &&
-            gateway.value !== prefix.network &&
-            (prefix.family === 6 || gateway.value !== lastOf(prefix));
-        if (!usable) return `${formatIp(gateway)} of ${iface} is not a usable address of ${text}`;
+        if (misfit === 'unusable') return `${formatIp(gateway)} of ${iface} is not a usable address of ${text}`;
         const overlapped = this.space.overlapping(prefix);
         return overlapped && `${text} overlaps the ${overlapped}`;
     }
@@ -561,6 +558,23 @@ function linkSubnet(
     if (subnet.length > bits - 1)
         return `${formatIpPrefix(subnet)} has no room for two ends (a /${bits - 1} or shorter has)`;
     return { subnet, swapped: x.value > y.value };
+}
+
+/**
+ * Why `prefix` cannot be a segment with `gateway` as its gateway, if it cannot: too small for a
+ * gateway and hosts (longer than a /30, /126), or the gateway not a usable address of it (outside
+ * it, its network address, or an IPv4 prefix's last).
+ */
+export function segmentMisfit(
+    prefix: IpPrefix,
+    gateway: Pick<IpAddress, 'family' | 'value'>
+): 'too small' | 'unusable' | undefined {
+    if (prefix.length > BITS[prefix.family] - 2) return 'too small';
+    const usable =
+        prefixContains(prefix, gateway) &&
+        gateway.value !== prefix.network &&
+        (prefix.family === 6 || gateway.value !== lastOf(prefix));
+    return usable ? undefined : 'unusable';
 }
 
 /** The addresses the twin gives a link's two ends in its subnet: a /31's (/127's) two, a longer one's first two. */

@@ -26,7 +26,7 @@ import { IntervalSet, type Bound } from '../net/interval-set.js';
 import { prefixMask } from '../net/ipv4.js';
 import { prefixMask6 } from '../net/ipv6.js';
 import { isInterfaceName, isTwinName } from '../twin/load.js';
-import { AddressSpace, linkEnds, oneOrBoth, twinName, type IpPrefix } from './build.js';
+import { AddressSpace, linkEnds, oneOrBoth, segmentMisfit, twinName, type IpPrefix } from './build.js';
 import {
     ImportError,
     type DeviceDocument,
@@ -563,7 +563,11 @@ class ConfigsImport {
             const af = family.af as AddressFamily<Bound, { network: Bound; length: number }>;
             const prefix = { network: address.network, length: address.length };
             const subnet = af.format(prefix);
-            if (address.length > af.bits - 2) {
+            const misfit = segmentMisfit(
+                { family: family.version, network: BigInt(address.network), length: address.length },
+                { family: family.version, value: BigInt(address.address) }
+            );
+            if (misfit === 'too small') {
                 this.warn(
                     device,
                     port.line,
@@ -571,9 +575,7 @@ class ConfigsImport {
                 );
                 continue;
             }
-            const usable =
-                address.address !== address.network && (family.version === 6 || address.address !== af.last(prefix));
-            if (!usable) {
+            if (misfit === 'unusable') {
                 this.warn(
                     device,
                     port.line,
