@@ -17,8 +17,8 @@
  * addresses when a later one overlaps it (a router ID that is also a link's address).
  *
  * The configs importer (configs.ts) reads configurations, not a topology, and builds its twin
- * itself, but with the same pieces: `AddressSpace` (what overlaps, and the pools), `twinName`, `segmentMisfit`,
- * `linkEnds` (the addresses the twin gives a link's ends) and `oneOrBoth`.
+ * itself, but with the same pieces: `AddressSpace` (what overlaps, and the pools), `twinName`,
+ * `segmentMisfit`, `linkEnds` (the addresses the twin gives a link's ends) and `oneOrBoth`.
  */
 import { parseAnyAddress, parseAnyPrefix } from '../net/family.js';
 import { formatAddress } from '../net/ipv4.js';
