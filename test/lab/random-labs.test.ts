@@ -100,14 +100,14 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
                     const failures = { ...NO_FAILURES, links: new Set([link]) };
                     const restore = applyFailures(state, program.twin, failures);
                     try {
-                        const failed = waitForConvergence(state, program.twin, compiled, 12_000, failures);
+                        const failed = await waitForConvergence(state, program.twin, compiled, 12_000, failures);
                         expect(failed.differences, `link ${link} failed\n${twin}`).toEqual([]);
                         expect(failed.known, `link ${link} failed\n${twin}`).toEqual([]);
                         tried.push(`${failed.fibEntries} with link ${link} down`);
                     } finally {
                         restore();
                     }
-                    const back = waitForConvergence(state, program.twin, compiled, 12_000);
+                    const back = await waitForConvergence(state, program.twin, compiled, 12_000);
                     expect(back.differences, `link ${link} back\n${twin}`).toEqual([]);
                     expect(back.known, `link ${link} back\n${twin}`).toEqual([]);
                 }
