@@ -159,7 +159,7 @@ async function runLab(
     if (action === 'up') {
         const { program, compiled } = intended;
         const started = Date.now();
-        const state = labUp(program.twin, compiled, log);
+        const state = await labUp(program.twin, compiled, log);
         const comparison = await waitForConvergence(state, program.twin, compiled, 60_000);
         if (comparison.differences.length > 0) {
             process.stderr.write(
