@@ -153,7 +153,7 @@ async function compareRuleset(entry: LabDevice, config: DeviceConfig, result: St
         allowFailure: true
     });
     const real = rulesetChains(config, listed);
-    const compiled = rulesetChains(config, renderNftables(config));
+    const compiled = compiledChains(config);
     result.chains += new Set([...real.keys(), ...compiled.keys()]).size;
     for (const name of new Set([...compiled.keys(), ...real.keys()])) {
         const a = compiled.get(name);
@@ -166,6 +166,15 @@ async function compareRuleset(entry: LabDevice, config: DeviceConfig, result: St
 }
 
 const WITHOUT_LOCATIONS = new Set(['location']);
+
+/** The compiled ruleset's chains, read once per configuration (every poll of a wait compares against them). */
+const compiledRulesets = new WeakMap<DeviceConfig, Map<string, string>>();
+
+function compiledChains(config: DeviceConfig): Map<string, string> {
+    let chains = compiledRulesets.get(config);
+    if (!chains) compiledRulesets.set(config, (chains = rulesetChains(config, renderNftables(config))));
+    return chains;
+}
 
 /** Chains by name, as text without where their rules were read (the same rule is on another line in a listing). */
 export function rulesetChains(config: DeviceConfig, text: string): Map<string, string> {
