@@ -5,10 +5,12 @@
  * one, real traffic must agree with the verifier on every requirement tried (each failure trial
  * traced while in force), and steering must come back after each waypoint link flapped.
  */
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { describe, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../support/random.js';
 import { randomNetwork } from '../support/random-networks.js';
+import { ROOT } from '../support/samples.js';
 import { needsLab } from '../support/system.js';
 import { checkFiles } from '../../server/src/check/check.js';
 import { compileNetwork } from '../../server/src/compile/compile.js';
@@ -16,34 +18,29 @@ import { applyFailures, waitForConvergence } from '../../server/src/lab/converge
 import { labName, readState } from '../../server/src/lab/lab.js';
 import { NO_FAILURES } from '../../server/src/simulate/network.js';
 import { netintentServices, writeWorkspace } from '../support/workspace.js';
-import { leftovers, netintent as run, oneAtATime } from '../support/lab.js';
 
+const BIN = path.join(ROOT, 'bin', 'netintent.cjs');
 const COUNT = Number(process.env.RANDOM_LABS ?? 12);
 const enabled = needsLab('the random lab tests');
 
-const netintent = (args: string[]) => run(args, 540_000);
-
-// Each network is a lab of its own name (rand<seed>, rand<seed>-6): four run side by side.
-vi.setConfig({ maxConcurrency: 4 });
+function netintent(args: string[]) {
+    const run = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
 
 describe.skipIf(!enabled)('random networks on real FRR', () => {
     const next = mulberry32(6161);
     const networks = Array.from({ length: COUNT }, (_, seed) => ({ seed, ...randomNetwork(seed, next) }));
-    const next6 = mulberry32(6262);
-    const dualStack = Array.from({ length: 4 }, (_, seed) => ({ seed, ...randomNetwork(seed, next6, true) }));
-    // The labs of this file, by name: lab rand1's namespaces are not those of rand1-6 (see leftovers).
-    const labs = [...networks.map(n => `rand${n.seed}`), ...dualStack.map(n => `rand${n.seed}-6`)];
 
-    it.concurrent.for(networks)(
+    it.each(networks)(
         'network $seed: FIBs as simulated, traffic as verified',
-        { timeout: 600_000 },
-        async ({ seed, twin, intents }, { expect }) => {
+        ({ seed, twin, intents }) => {
             const folder = writeWorkspace({ 'net.twin.yaml': twin, 'net.intent': intents });
-            const up = await netintent(['lab', 'up', folder]);
+            const up = netintent(['lab', 'up', folder]);
             try {
                 expect(up.code, `${up.stderr}\n${twin}`).toBe(0);
                 // A few failure sets per survive requirement: the samples try every one.
-                const test = await netintent(['lab', 'test', folder, '--failure-trials', '4']);
+                const test = netintent(['lab', 'test', folder, '--failure-trials', '4']);
                 expect(test.code, `${test.stdout}\n${twin}\n${intents}`).toBe(0);
                 expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
                 expect(test.stdout).toMatch(/\n\d+ packets with forged sources sent from 3 segments, 0 delivered\n/);
@@ -58,10 +55,11 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
                     `differential network ${seed}: ${entries} FIB entries equal, ${tried} requirements agree, ${flapped} waypoint links flapped`
                 );
             } finally {
-                await netintent(['lab', 'down', folder]);
+                netintent(['lab', 'down', folder]);
             }
-            expect(leftovers(`rand${seed}`, labs)).toEqual([]);
-        }
+            expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`ni-rand${seed}-`);
+        },
+        300_000
     );
 
     // Dual stack, OSPF (seeds 0-3: a ring, a mesh, a leaf-spine, a dual-hub WAN): up returns once
@@ -74,25 +72,24 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
     // ends announced it, these networks showed 3, 1, 9 and 7 known differences). Before the
     // failures, real traffic of both families must agree with the verifier on every requirement
     // tried.
-    it.concurrent.for(dualStack)(
+    const next6 = mulberry32(6262);
+    const dualStack = Array.from({ length: 4 }, (_, seed) => ({ seed, ...randomNetwork(seed, next6, true) }));
+    it.each(dualStack)(
         'dual-stack network $seed: FIBs of both families as simulated, also with a link failed and back',
-        { timeout: 600_000 },
-        async ({ seed, twin, intents }, { expect }) => {
+        async ({ seed, twin, intents }) => {
             const folder = writeWorkspace({ 'net.twin.yaml': twin, 'net.intent': intents });
-            const up = await netintent(['lab', 'up', folder]);
+            const up = netintent(['lab', 'up', folder]);
             try {
                 expect(up.code, `${up.stderr}\n${twin}`).toBe(0);
-                const test = await netintent(['lab', 'test', folder, '--failure-trials', '2']);
+                const test = netintent(['lab', 'test', folder, '--failure-trials', '2']);
                 expect(test.code, `${test.stdout}\n${twin}\n${intents}`).toBe(0);
                 expect(test.stdout).toMatch(/\n\d+ requirements tried with traffic, 0 disagree with the verifier/);
                 expect(test.stdout).toMatch(/\n\d+ packets with forged sources sent from \d+ segments, 0 delivered\n/);
                 // IPv6 packets were tried.
                 expect(test.stdout).toMatch(/ (tcp|udp|icmp) [0-9a-f:]+:[0-9a-f:]* -> /);
-                const program = await oneAtATime(async () => {
-                    const services = netintentServices();
-                    await checkFiles(services, [path.join(folder, 'net.intent')], { verify: false });
-                    return services.intent.IntentPrograms.forTwin(path.join(folder, 'net.twin.yaml')).program!;
-                });
+                const services = netintentServices();
+                await checkFiles(services, [path.join(folder, 'net.intent')], { verify: false });
+                const program = services.intent.IntentPrograms.forTwin(path.join(folder, 'net.twin.yaml')).program!;
                 const compiled = compileNetwork(program);
                 const state = readState(labName(program.twin))!;
                 const links = program.twin.links.map((_, index) => index);
@@ -103,14 +100,14 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
                     const failures = { ...NO_FAILURES, links: new Set([link]) };
                     const restore = applyFailures(state, program.twin, failures);
                     try {
-                        const failed = await waitForConvergence(state, program.twin, compiled, 12_000, failures);
+                        const failed = waitForConvergence(state, program.twin, compiled, 12_000, failures);
                         expect(failed.differences, `link ${link} failed\n${twin}`).toEqual([]);
                         expect(failed.known, `link ${link} failed\n${twin}`).toEqual([]);
                         tried.push(`${failed.fibEntries} with link ${link} down`);
                     } finally {
                         restore();
                     }
-                    const back = await waitForConvergence(state, program.twin, compiled, 12_000);
+                    const back = waitForConvergence(state, program.twin, compiled, 12_000);
                     expect(back.differences, `link ${link} back\n${twin}`).toEqual([]);
                     expect(back.known, `link ${link} back\n${twin}`).toEqual([]);
                 }
@@ -120,9 +117,10 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
                     `differential dual-stack network ${seed}: ${entries} FIB entries equal (both families), ${agreed} requirements agree with traffic of both families, then ${tried.join(', ')}, and back each time`
                 );
             } finally {
-                await netintent(['lab', 'down', folder]);
+                netintent(['lab', 'down', folder]);
             }
-            expect(leftovers(`rand${seed}-6`, labs)).toEqual([]);
-        }
+            expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`ni-rand${seed}-6-`);
+        },
+        300_000
     );
 });

@@ -169,8 +169,8 @@ async function runLab(
     if (action === 'up') {
         const { program, compiled } = intended;
         const started = Date.now();
-        const state = await labUp(program.twin, compiled, log);
-        const comparison = await waitForConvergence(state, program.twin, compiled, 60_000);
+        const state = labUp(program.twin, compiled, log);
+        const comparison = waitForConvergence(state, program.twin, compiled, 60_000);
         if (comparison.differences.length > 0) {
             process.stderr.write(
                 `netintent: the lab did not converge to the compiled state within 60 s:\n${comparison.differences.slice(0, 20).join('\n')}\n`
@@ -231,7 +231,7 @@ async function runLab(
         log(`lab ${lab} is down`);
         return EXIT_CLEAN;
     }
-    const comparison = await compareState(state, program.twin, compiled);
+    const comparison = compareState(state, program.twin, compiled);
     const { differences } = comparison;
     log(
         `lab ${lab} is up: ${state.devices.length} devices, ${state.namespaces.length} namespaces; ${differences.length === 0 ? `${describeComparison(comparison)} as compiled` : `${differences.length} differences from the compiled state:`}`
@@ -256,7 +256,7 @@ async function runSync(paths: string[], allowOutside: readonly string[]): Promis
     if (!state)
         throw new UsageError(`the lab ${labName(intended.program.twin)} is not up; there is nothing to sync from.`);
     const { program, compiled } = deployed(intended, state);
-    const result = await syncTwin(state, program.twin, compiled);
+    const result = syncTwin(state, program.twin, compiled);
     process.stdout.write(
         `${path.relative(process.cwd(), program.twin.file)}: state written, ${result.down.length} interface(s) down${result.down.length > 0 ? `: ${result.down.join(', ')}` : ''}\n`
     );

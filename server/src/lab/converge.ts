@@ -35,17 +35,17 @@ export function applyFailures(state: LabState, twin: Twin, failures: Failures): 
  * Polls until the lab's whole state is the compiled one (under `failures`, the simulator's for
  * them); returns the comparison at the end (no differences: converged).
  */
-export async function waitForConvergence(
+export function waitForConvergence(
     state: LabState,
     twin: Twin,
     compiled: CompiledNetwork,
     ms: number,
     failures: Failures = NO_FAILURES
-): Promise<StateComparison> {
+): StateComparison {
     const deadline = Date.now() + ms;
     for (;;) {
-        const comparison = await compareState(state, twin, compiled, failures);
+        const comparison = compareState(state, twin, compiled, failures);
         if (comparison.differences.length === 0 || Date.now() > deadline) return comparison;
-        await new Promise(resolve => setTimeout(resolve, 500));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     }
 }

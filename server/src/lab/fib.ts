@@ -6,7 +6,7 @@ import { formatAddress } from '../net/ipv4.js';
 import type { Bound } from '../net/interval-set.js';
 import { PrefixUniverse, type Route, type RoutingState } from '../simulate/routing.js';
 import type { DeviceConfig } from '../config/model.js';
-import { LabError, runAsync } from './system.js';
+import { inNamespace } from './system.js';
 
 const LOOPBACK = 'lo';
 
@@ -64,54 +64,15 @@ interface KernelRoute {
     flags?: string[];
 }
 
-/** A policy rule as `ip -j rule show` lists it. */
-export interface KernelRule {
-    priority: number;
-    fwmark?: string;
-    table?: string;
-}
-
-/** One family's routing in the kernel of a lab namespace: its main table, the policy-routing tables asked for, its rules. */
-export interface KernelRouting {
-    main: Fib;
-    tables: Map<number, Fib>;
-    rules: KernelRule[];
-}
-
 /**
- * One family's routing tables and rules as the kernel of a lab namespace holds them: what the
- * device forwards by, whatever its routing daemons believe they installed. Read by one `ip
- * -batch` that runs the commands each would be on its own (`ip -j route show table N`, `ip -j
- * rule show`), each printing one JSON list on a line of its own: one command started instead of
- * several, where starting commands is what reading a lab costs.
+ * A routing table as the kernel of a lab namespace holds it (`ip -j route show table N`): what
+ * the device forwards by, whatever its routing daemons believe they installed. In IPv6, without
+ * the link-local routes every interface has (fe80::/64), next hops as their interfaces.
  */
-export async function kernelRouting(
-    namespace: string,
-    family: 4 | 6,
-    tables: readonly number[]
-): Promise<KernelRouting> {
-    const commands = [...['main', ...tables].map(table => `route show table ${table}`), 'rule show'];
-    const out = await runAsync('ip', ['-n', namespace, `-${family}`, '-j', '-batch', '-'], {
-        input: `${commands.join('\n')}\n`
-    });
-    const lists = out.split('\n').filter(line => line.trim() !== '');
-    if (lists.length !== commands.length)
-        throw new LabError(
-            `ip -batch in ${namespace} printed ${lists.length} lists for ${commands.length} commands (${commands.join('; ')}): ${out.slice(0, 500)}`
-        );
-    const [main, ...policy] = lists.slice(0, -1).map(list => kernelFib(JSON.parse(list) as KernelRoute[], family));
-    return {
-        main,
-        tables: new Map(tables.map((table, i) => [table, policy[i]])),
-        rules: JSON.parse(lists[lists.length - 1]) as KernelRule[]
-    };
-}
-
-/**
- * A routing table as listed: in IPv6 without the link-local routes every interface has
- * (fe80::/64), next hops as their interfaces.
- */
-function kernelFib(routes: KernelRoute[], family: 4 | 6): Fib {
+export function kernelTable(namespace: string, table: number | 'main', family: 4 | 6 = 4): Fib {
+    const routes = JSON.parse(
+        inNamespace(namespace, 'ip', [`-${family}`, '-j', 'route', 'show', 'table', String(table)]) || '[]'
+    ) as KernelRoute[];
     const fib: Fib = new Map();
     const host = family === 4 ? 32 : 128;
     for (const route of routes) {

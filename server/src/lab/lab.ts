@@ -6,6 +6,7 @@
  * (answering for the peer and the external's addresses). A state file records each thing before
  * it is made, so that `down` removes everything also after `up` was killed.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompiledNetwork } from '../compile/compile.js';
@@ -17,16 +18,7 @@ import { formatAddress, formatPrefix, prefixesOf } from '../net/ipv4.js';
 import { formatAddress6, formatPrefix6, prefixesOf6 } from '../net/ipv6.js';
 import { MAX_LOCAL_ROUTES, testerAddresses } from '../twin/test-hosts.js';
 import type { Twin } from '../twin/model.js';
-import {
-    checkName,
-    FRR_DAEMONS,
-    inNamespace,
-    inNamespaceAsync,
-    LabError,
-    namespaces,
-    run,
-    runAsync
-} from './system.js';
+import { checkName, FRR_DAEMONS, inNamespace, LabError, namespaces, run } from './system.js';
 
 export const STATE_DIR = '/run/netintent';
 
@@ -116,8 +108,8 @@ function record(state: LabState): void {
     fs.renameSync(`${file}.tmp`, file);
 }
 
-/** Starts the lab: every namespace, link and daemon made, the rulesets loaded (lab up then waits until the state is the compiled one). */
-export async function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string) => void): Promise<LabState> {
+/** Starts the lab; returns once every device's FIB is the simulated one (or throws). */
+export function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: string) => void): LabState {
     const lab = labName(twin);
     if (fs.existsSync(stateFile(lab)))
         throw new LabError(`the lab ${lab} is already up (${stateFile(lab)}); run 'netintent lab down' first.`);
@@ -132,10 +124,9 @@ export async function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: s
         externals: [],
         down: [...twin.down].sort()
     };
-    const existing = new Set(namespaces());
     const makeNamespace = (name: string) => {
         checkName(name, 'namespace');
-        if (existing.has(name))
+        if (namespaces().includes(name))
             throw new LabError(
                 `a namespace ${name} exists already; another lab or a leftover? 'ip netns del ${name}' if it is a leftover.`
             );
@@ -145,18 +136,24 @@ export async function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: s
         inNamespace(name, 'ip', ['link', 'set', 'lo', 'up']);
     };
     const veth = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) => {
-        // Each end made in its namespace with the twin's name (so no name of the host's own is taken, even for a moment).
-        const end = (e: { namespace: string; name: string }) => [checkName(e.name, 'interface'), 'netns', e.namespace];
-        run('ip', ['link', 'add', ...end(a), 'type', 'veth', 'peer', 'name', ...end(b)]);
-        for (const e of [a, b]) inNamespace(e.namespace, 'ip', ['link', 'set', e.name, 'up']);
+        // Temporary names fit the 15 characters of a kernel interface name; the twin's names are set inside.
+        const tag = randomBytes(4).toString('hex');
+        run('ip', ['link', 'add', `nia${tag}`, 'type', 'veth', 'peer', 'name', `nib${tag}`]);
+        for (const [end, temporary] of [
+            [a, `nia${tag}`],
+            [b, `nib${tag}`]
+        ] as const) {
+            run('ip', ['link', 'set', temporary, 'netns', end.namespace]);
+            inNamespace(end.namespace, 'ip', ['link', 'set', temporary, 'name', checkName(end.name, 'interface')]);
+            inNamespace(end.namespace, 'ip', ['link', 'set', end.name, 'up']);
+        }
     };
 
     for (const device of twin.devices.values()) {
         const namespace = `${prefix}-${checkName(device.name, 'device')}`;
         makeNamespace(namespace);
         state.devices.push({ device: device.name, namespace, pathspace: namespace });
-        // In this order, by one sysctl (it sets each in turn, and fails if one cannot be set).
-        inNamespace(namespace, 'sysctl', ['-qw', ...DEVICE_SYSCTLS]);
+        for (const setting of DEVICE_SYSCTLS) inNamespace(namespace, 'sysctl', ['-qw', setting]);
     }
     record(state);
     const deviceNamespace = (device: string) => state.devices.find(d => d.device === device)!.namespace;
@@ -244,11 +241,8 @@ export async function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: s
             const nodad = family === '-6' ? ['nodad'] : [];
             inNamespace(namespace, 'ip', [family, 'addr', 'add', `${address}/${length}`, 'dev', 'eth0', ...nodad]);
             inNamespace(namespace, 'ip', [family, 'route', 'add', 'default', 'via', gateway]);
-            // One command adds them all (up to MAX_LOCAL_ROUTES of them); ip -batch stops at the first that fails.
-            if (space.length > 0)
-                run('ip', ['-n', namespace, family, '-batch', '-'], {
-                    input: space.map(prefix => `route add local ${prefix} dev lo\n`).join('')
-                });
+            for (const prefix of space)
+                inNamespace(namespace, 'ip', [family, 'route', 'add', 'local', prefix, 'dev', 'lo']);
         };
         if (ipv4)
             local(
@@ -279,32 +273,31 @@ export async function labUp(twin: Twin, compiled: CompiledNetwork, log: (line: s
     }
     record(state);
 
-    // The devices are independent of one another from here on: each is started at the same time.
-    await Promise.all(
-        state.devices.map(async entry => {
-            const config = compiled.devices.get(entry.device)!;
-            await startFrr(entry, fastTimers(renderFrrConf(config)), config);
-            const files = path.join(STATE_DIR, state.lab, entry.device);
-            fs.mkdirSync(files, { recursive: true });
-            fs.writeFileSync(path.join(files, 'nftables.nft'), renderNftables(config));
-            await inNamespaceAsync(entry.namespace, 'nft', ['-f', path.join(files, 'nftables.nft')]);
-            const policy = renderPolicyRouting(config);
-            if (policy) {
-                fs.writeFileSync(path.join(files, 'policy-routing.sh'), policy);
-                await inNamespaceAsync(entry.namespace, 'sh', [path.join(files, 'policy-routing.sh')]);
-            }
-        })
-    );
-    for (const entry of state.devices) log(`${entry.device}: FRR started in ${entry.namespace}`);
+    for (const entry of state.devices) {
+        const config = compiled.devices.get(entry.device)!;
+        startFrr(entry, fastTimers(renderFrrConf(config)), config);
+        const files = path.join(STATE_DIR, state.lab, entry.device);
+        fs.mkdirSync(files, { recursive: true });
+        fs.writeFileSync(path.join(files, 'nftables.nft'), renderNftables(config));
+        inNamespace(entry.namespace, 'nft', ['-f', path.join(files, 'nftables.nft')]);
+        const policy = renderPolicyRouting(config);
+        if (policy) {
+            fs.writeFileSync(path.join(files, 'policy-routing.sh'), policy);
+            inNamespace(entry.namespace, 'sh', [path.join(files, 'policy-routing.sh')]);
+        }
+        log(`${entry.device}: FRR started in ${entry.namespace}`);
+    }
     return state;
 }
 
 /** One FRR instance in the device's namespace: zebra, staticd and the routing daemons its configuration needs. */
-async function startFrr(entry: LabDevice, frrConf: string, config: DeviceConfig): Promise<void> {
+function startFrr(entry: LabDevice, frrConf: string, config: DeviceConfig): void {
     const etc = path.join('/etc/frr', entry.pathspace);
     const runDir = path.join('/var/run/frr', entry.pathspace);
-    for (const dir of [etc, runDir]) fs.mkdirSync(dir, { recursive: true });
-    await runAsync('chown', ['frr:frr', etc, runDir], { allowFailure: true });
+    for (const dir of [etc, runDir]) {
+        fs.mkdirSync(dir, { recursive: true });
+        run('chown', ['frr:frr', dir], { allowFailure: true });
+    }
     fs.writeFileSync(path.join(etc, 'frr.conf'), frrConf);
     fs.writeFileSync(path.join(etc, 'vtysh.conf'), 'service integrated-vtysh-config\n');
     const daemons = [
@@ -315,7 +308,7 @@ async function startFrr(entry: LabDevice, frrConf: string, config: DeviceConfig)
         ...(config.bgp ? ['bgpd'] : [])
     ];
     for (const daemon of daemons) {
-        await inNamespaceAsync(entry.namespace, path.join(FRR_DAEMONS, daemon), [
+        inNamespace(entry.namespace, path.join(FRR_DAEMONS, daemon), [
             '-d',
             '-N',
             entry.pathspace,
@@ -325,9 +318,9 @@ async function startFrr(entry: LabDevice, frrConf: string, config: DeviceConfig)
             path.join(runDir, `${daemon}.pid`)
         ]);
         if (daemon === 'zebra')
-            await waitFor(() => fs.existsSync(path.join(runDir, 'zserv.api')), `zebra of ${entry.device}`, 10_000);
+            waitFor(() => fs.existsSync(path.join(runDir, 'zserv.api')), `zebra of ${entry.device}`, 10_000);
     }
-    await runAsync('vtysh', ['-N', entry.pathspace, '-b'], { allowFailure: false });
+    run('vtysh', ['-N', entry.pathspace, '-b'], { allowFailure: false });
 }
 
 /**
@@ -402,10 +395,10 @@ function runsInPathspace(pid: number, pathspace: string): boolean {
     }
 }
 
-export async function waitFor(condition: () => boolean, what: string, ms: number): Promise<void> {
+export function waitFor(condition: () => boolean, what: string, ms: number): void {
     const deadline = Date.now() + ms;
     while (!condition()) {
         if (Date.now() > deadline) throw new LabError(`timed out waiting for ${what}`);
-        await new Promise(resolve => setTimeout(resolve, 100));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
 }

@@ -16,9 +16,9 @@ import { NO_FAILURES, type Failures } from '../simulate/network.js';
 import type { RoutingState } from '../simulate/routing.js';
 import { hasIPv6, type Twin } from '../twin/model.js';
 import { NetworkVerifier } from '../verify/verify.js';
-import { fibDifferences, kernelRouting, simulatedFib, simulatedTable, type Fib, type KernelRule } from './fib.js';
+import { fibDifferences, kernelTable, simulatedFib, simulatedTable } from './fib.js';
 import type { LabDevice, LabState } from './lab.js';
-import { inNamespaceAsync } from './system.js';
+import { inNamespace } from './system.js';
 
 /** What was compared, counted, and every difference found. */
 export interface StateComparison {
@@ -39,46 +39,30 @@ export interface StateComparison {
 /** The rules the kernel keeps whatever is configured (local, main, default). */
 const KERNEL_RULES = new Set([0, 32766, 32767]);
 
-/**
- * Compares every device that is not failed; `failures` are in force in the lab. What is read
- * from each device's kernel (one `ip -batch` per family, one `nft list`) is started for every
- * device at once: on a busy machine the commands wait for their turn together, not one after
- * another. The result does not depend on the order they end in (the differences are sorted).
- */
-export async function compareState(
+/** Compares every device that is not failed; `failures` are in force in the lab. */
+export function compareState(
     state: LabState,
     twin: Twin,
     compiled: CompiledNetwork,
     failures: Failures = NO_FAILURES
-): Promise<StateComparison> {
+): StateComparison {
     const verifier = new NetworkVerifier(twin, compiled.devices);
     const { routing, routing6 } = verifier.context(failures);
     const result: StateComparison = { differences: [], known: [], fibEntries: 0, tableRoutes: 0, rules: 0, chains: 0 };
     // The prefixes several routers announce into OSPFv3 (the known class of differences).
     const shared6 = new Set(verifier.context().routing6.ospfPrefixesOfSeveral().map(formatPrefix6));
-    await Promise.all(
-        state.devices
-            .filter(d => !failures.devices.has(d.device))
-            .flatMap(entry => {
-                const config = compiled.devices.get(entry.device)!;
-                const family = async <A extends Bound>(
-                    routing: RoutingState<A>,
-                    rules: readonly IpRule[],
-                    known?: ReadonlySet<string>
-                ) => {
-                    const tables = [...new Set(rules.map(r => r.table))];
-                    const kernel = await kernelRouting(entry.namespace, routing.family.version, tables);
-                    compareFib(entry, routing, compiled, kernel.main, result, known);
-                    compareTables(entry, config, tables, routing, kernel.tables, result);
-                    compareRules(entry, rules, routing.family.version, kernel.rules, result);
-                };
-                return [
-                    family(routing, config.ipRules),
-                    ...(hasIPv6(twin) ? [family(routing6, config.ipRules6, shared6)] : []),
-                    compareRuleset(entry, config, result)
-                ];
-            })
-    );
+    for (const entry of state.devices.filter(d => !failures.devices.has(d.device))) {
+        const config = compiled.devices.get(entry.device)!;
+        compareFib(entry, routing, compiled, result);
+        if (hasIPv6(twin)) compareFib(entry, routing6, compiled, result, shared6);
+        compareTables(entry, config, config.ipRules, routing, result);
+        compareRules(entry, config.ipRules, 4, result);
+        if (hasIPv6(twin)) {
+            compareTables(entry, config, config.ipRules6, routing6, result);
+            compareRules(entry, config.ipRules6, 6, result);
+        }
+        compareRuleset(entry, config, result);
+    }
     result.differences.sort();
     result.known.sort();
     return result;
@@ -93,11 +77,11 @@ function compareFib<A extends Bound>(
     entry: LabDevice,
     routing: RoutingState<A>,
     compiled: CompiledNetwork,
-    real: Fib,
     result: StateComparison,
     known: ReadonlySet<string> = new Set()
 ): void {
     const simulated = simulatedFib(routing, entry.device, compiled.devices);
+    const real = kernelTable(entry.namespace, 'main', routing.family.version);
     result.fibEntries += new Set([...simulated.keys(), ...real.keys()]).size;
     for (const difference of fibDifferences(entry.device, simulated, real))
         (known.has(difference.prefix) ? result.known : result.differences).push(difference.text);
@@ -107,15 +91,14 @@ function compareFib<A extends Bound>(
 function compareTables<A extends Bound>(
     entry: LabDevice,
     config: DeviceConfig,
-    tables: readonly number[],
+    rules: readonly IpRule[],
     routing: RoutingState<A>,
-    kernel: ReadonlyMap<number, Fib>,
     result: StateComparison
 ): void {
     const family = routing.family.version;
-    for (const table of tables) {
+    for (const table of new Set(rules.map(r => r.table))) {
         const simulated = simulatedTable(routing, config, table);
-        const real = kernel.get(table)!;
+        const real = kernelTable(entry.namespace, table, family);
         result.tableRoutes += new Set([...simulated.keys(), ...real.keys()]).size;
         const name = `${entry.device}${family === 6 ? ' IPv6' : ''} table ${table}`;
         result.differences.push(...fibDifferences(name, simulated, real).map(d => d.text));
@@ -123,13 +106,12 @@ function compareTables<A extends Bound>(
 }
 
 /** One family's policy rules (`ip rule`, `ip -6 rule`): the kernel's beside the compiled ones. */
-function compareRules(
-    entry: LabDevice,
-    rules: readonly IpRule[],
-    family: 4 | 6,
-    listed: readonly KernelRule[],
-    result: StateComparison
-): void {
+function compareRules(entry: LabDevice, rules: readonly IpRule[], family: 4 | 6, result: StateComparison): void {
+    const listed = JSON.parse(inNamespace(entry.namespace, 'ip', [`-${family}`, '-j', 'rule', 'show'])) as Array<{
+        priority: number;
+        fwmark?: string;
+        table?: string;
+    }>;
     const real = listed
         .filter(r => !KERNEL_RULES.has(r.priority))
         .map(
@@ -148,12 +130,12 @@ function compareRules(
  * The ruleset nft lists, read back as a packet filter, beside nftables.nft read the same way
  * (what the comparison reads is the model the verifier checks, not the text's layout).
  */
-async function compareRuleset(entry: LabDevice, config: DeviceConfig, result: StateComparison): Promise<void> {
-    const listed = await inNamespaceAsync(entry.namespace, 'nft', ['list', 'table', ...TABLE_NAME.split(' ')], {
+function compareRuleset(entry: LabDevice, config: DeviceConfig, result: StateComparison): void {
+    const listed = inNamespace(entry.namespace, 'nft', ['list', 'table', ...TABLE_NAME.split(' ')], {
         allowFailure: true
     });
     const real = rulesetChains(config, listed);
-    const compiled = compiledChains(config);
+    const compiled = rulesetChains(config, renderNftables(config));
     result.chains += new Set([...real.keys(), ...compiled.keys()]).size;
     for (const name of new Set([...compiled.keys(), ...real.keys()])) {
         const a = compiled.get(name);
@@ -166,15 +148,6 @@ async function compareRuleset(entry: LabDevice, config: DeviceConfig, result: St
 }
 
 const WITHOUT_LOCATIONS = new Set(['location']);
-
-/** The compiled ruleset's chains, read once per configuration (every poll of a wait compares against them). */
-const compiledRulesets = new WeakMap<DeviceConfig, Map<string, string>>();
-
-function compiledChains(config: DeviceConfig): Map<string, string> {
-    let chains = compiledRulesets.get(config);
-    if (!chains) compiledRulesets.set(config, (chains = rulesetChains(config, renderNftables(config))));
-    return chains;
-}
 
 /** Chains by name, as text without where their rules were read (the same rule is on another line in a listing). */
 export function rulesetChains(config: DeviceConfig, text: string): Map<string, string> {

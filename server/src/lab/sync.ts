@@ -35,19 +35,14 @@ export function observedDown(state: LabState, twin: Twin): string[] {
     return down.sort();
 }
 
-export async function syncTwin(
-    state: LabState,
-    twin: Twin,
-    compiled: CompiledNetwork,
-    now = new Date()
-): Promise<SyncResult> {
+export function syncTwin(state: LabState, twin: Twin, compiled: CompiledNetwork, now = new Date()): SyncResult {
     if (isContainerlabFile(twin.file))
         throw new LabError(
             `${twin.file} is a containerlab file: a twin file of its own (with 'topology: ${twin.file}') can hold the observed state.`
         );
     const down = observedDown(state, twin);
     const failures: Failures = { ...NO_FAILURES, interfaces: new Set(down.filter(name => !twin.down.has(name))) };
-    const { differences } = await compareState(state, twin, compiled, failures);
+    const { differences } = compareState(state, twin, compiled, failures);
     try {
         writeTwinState(twin.file, down, now);
     } catch (error) {

@@ -2,7 +2,7 @@
  * The commands the lab runs: always an argument array, never a shell, and names checked before
  * they reach a command.
  */
-import { execFile, execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Packet } from '../net/packet-set.js';
@@ -26,54 +26,14 @@ export function run(
     args: readonly string[],
     options: { input?: string; allowFailure?: boolean } = {}
 ): string {
-    const result = spawnSync(command, args, { encoding: 'utf8', input: options.input, maxBuffer: MAX_OUTPUT });
+    const result = spawnSync(command, args, { encoding: 'utf8', input: options.input, maxBuffer: 1 << 26 });
     if (result.error) throw new LabError(`cannot run ${command}: ${result.error.message}`);
-    if (result.status !== 0 && !options.allowFailure) throw failed(command, args, result.status, result);
+    if (result.status !== 0 && !options.allowFailure) {
+        throw new LabError(
+            `${command} ${args.join(' ')} failed (exit ${result.status}): ${(result.stderr || result.stdout).trim()}`
+        );
+    }
     return result.stdout;
-}
-
-const MAX_OUTPUT = 1 << 26;
-
-function failed(
-    command: string,
-    args: readonly string[],
-    status: number | null,
-    output: { stdout: string; stderr: string }
-): LabError {
-    return new LabError(
-        `${command} ${args.join(' ')} failed (exit ${status}): ${(output.stderr || output.stdout).trim()}`
-    );
-}
-
-/**
- * `run` without waiting: what reads the lab's state starts its commands at once, so that on a
- * busy machine they wait for their turn together rather than one after another.
- */
-export function runAsync(
-    command: string,
-    args: readonly string[],
-    options: { input?: string; allowFailure?: boolean } = {}
-): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const child = execFile(command, args, { encoding: 'utf8', maxBuffer: MAX_OUTPUT }, (error, stdout, stderr) => {
-            // A code that is not an exit status (ENOENT, too much output): it did not run as it should.
-            if (typeof error?.code === 'string') reject(new LabError(`cannot run ${command}: ${error.message}`));
-            else if (error && !options.allowFailure)
-                reject(failed(command, args, error.code ?? null, { stdout, stderr }));
-            else resolve(stdout);
-        });
-        child.stdin?.end(options.input);
-    });
-}
-
-/** `inNamespace` without waiting (see runAsync). */
-export function inNamespaceAsync(
-    namespace: string,
-    command: string,
-    args: readonly string[],
-    options: { allowFailure?: boolean } = {}
-): Promise<string> {
-    return runAsync('ip', ['netns', 'exec', namespace, command, ...args], options);
 }
 
 /** Runs a command inside a network namespace. */

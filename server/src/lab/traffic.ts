@@ -76,7 +76,7 @@ export async function labTest(
 ): Promise<TrafficResult[]> {
     const live = livePlaces(state, program);
     const owners = addressOwners(compiled);
-    await settle(state, program.twin, compiled, NO_FAILURES, 'before the first trial');
+    settle(state, program.twin, compiled, NO_FAILURES, 'before the first trial');
     const results: TrafficResult[] = [];
     for (const [requirement, verdict] of verdicts) {
         const verifier = verdict.verdict;
@@ -241,26 +241,20 @@ async function withFailures<T>(
     const restore = applyFailures(state, twin, failures);
     let outcome: T;
     try {
-        await settle(state, twin, compiled, failures, `with ${label} failed`);
+        settle(state, twin, compiled, failures, `with ${label} failed`);
         outcome = await trial();
     } finally {
         restore();
     }
-    await settle(state, twin, compiled, NO_FAILURES, `after ${label} came back`);
+    settle(state, twin, compiled, NO_FAILURES, `after ${label} came back`);
     return outcome;
 }
 
 /** How long the lab may take to reach a state (OSPF's dead interval is 3 s in the lab, adjacencies take a few). */
 const SETTLE_MS = 30_000;
 
-async function settle(
-    state: LabState,
-    twin: Twin,
-    compiled: CompiledNetwork,
-    failures: Failures,
-    when: string
-): Promise<void> {
-    const { differences } = await waitForConvergence(state, twin, compiled, SETTLE_MS, failures);
+function settle(state: LabState, twin: Twin, compiled: CompiledNetwork, failures: Failures, when: string): void {
+    const { differences } = waitForConvergence(state, twin, compiled, SETTLE_MS, failures);
     if (differences.length > 0) {
         throw new LabError(
             `${when}, the lab's state is not the ${failures === NO_FAILURES ? 'compiled' : 'simulated'} one after ${SETTLE_MS / 1000} s:\n${differences
