@@ -8,6 +8,7 @@ import { createNetintentServices } from '../language/netintent-module.js';
 import type { TwinLoadResult } from '../twin/load.js';
 import { intentFiles, twinScope, UsageError } from './files.js';
 import { formatDiagnostics } from './format.js';
+import { FileNotWritten, writeFileAtomically } from '../common/files.js';
 
 export const EXPORT_FORMATS = ['rfc8345'] as const;
 
@@ -41,16 +42,11 @@ export async function runTwinExport(paths: string[], options: TwinExportOptions)
     }
     if (fs.existsSync(options.out) && !options.force)
         throw new UsageError(`${options.out} exists; run again with --force to overwrite it.`);
-    // Whole or not at all: a reader never sees half a file.
-    const temporary = path.join(path.dirname(options.out), `.${path.basename(options.out)}.${process.pid}.tmp`);
     try {
-        fs.writeFileSync(temporary, text);
-        fs.renameSync(temporary, options.out);
+        writeFileAtomically(options.out, text);
     } catch (error) {
-        fs.rmSync(temporary, { force: true });
-        throw new UsageError(
-            `cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`
-        );
+        if (error instanceof FileNotWritten) throw new UsageError(error.message);
+        throw error;
     }
     process.stdout.write(
         `exported ${twin.network}: ${twin.devices.size} devices, ${twin.links.length} links (${2 * twin.links.length} one-way), ${twin.segments.size} segments → ${options.out}\n`

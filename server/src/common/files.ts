@@ -108,3 +108,38 @@ function kindOf(stat: fs.Stats): string {
     if (stat.isSocket()) return 'a socket';
     return 'a special file';
 }
+
+/** A file that could not be written whole: it is left as it was, and no temporary file stays. */
+export class FileNotWritten extends Error {}
+
+/**
+ * Writes `text` to `file` whole or not at all: into `.NAME.tmp-PID` beside it (created with
+ * O_EXCL, so a link planted at that name is not written through), synced, handed to `accept`
+ * (which may throw to refuse it) as read back, then renamed over `file`.
+ */
+export function writeFileAtomically(file: string, text: string, accept: (written: string) => void = () => {}): void {
+    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+    let fd: number;
+    try {
+        fd = fs.openSync(temporary, 'wx', 0o644);
+    } catch (error) {
+        throw new FileNotWritten(`cannot write ${file}: ${(error as Error).message}`);
+    }
+    let renamed = false;
+    try {
+        try {
+            fs.writeFileSync(fd, text);
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        accept(fs.readFileSync(temporary, 'utf8'));
+        fs.renameSync(temporary, file);
+        renamed = true;
+    } catch (error) {
+        if (!(error instanceof Error) || !('code' in error)) throw error;
+        throw new FileNotWritten(`cannot write ${file}: ${error.message}; it is left as it was.`);
+    } finally {
+        if (!renamed) fs.rmSync(temporary, { force: true });
+    }
+}

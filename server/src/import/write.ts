@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MAX_FILE_BYTES } from '../common/files.js';
+import { FileNotWritten, MAX_FILE_BYTES, writeFileAtomically } from '../common/files.js';
 import { Document, isMap, isScalar, isSeq, Scalar, type Node, type Pair } from 'yaml';
 import { DEVICE_KEYS, EXTERNAL_KEYS, HOST_KEYS, LINK_KEYS, POOL_KEYS, SEGMENT_KEYS, TOP_KEYS } from '../twin/load.js';
 import type { TwinImport } from './document.js';
@@ -62,30 +62,11 @@ export function writeTwinFile(
     accept: (written: string) => void = () => undefined
 ): void {
     checkTwinFile(file, force);
-    const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-    let fd: number;
     try {
-        // 'wx' (O_EXCL): a file or link already at the temporary name is not written through.
-        fd = fs.openSync(temporary, 'wx', 0o644);
+        writeFileAtomically(file, text, accept);
     } catch (error) {
-        throw new ImportWriteError(`cannot write ${file}: ${(error as Error).message}`);
-    }
-    let renamed = false;
-    try {
-        try {
-            fs.writeFileSync(fd, text);
-            fs.fsyncSync(fd);
-        } finally {
-            fs.closeSync(fd);
-        }
-        accept(fs.readFileSync(temporary, 'utf8'));
-        fs.renameSync(temporary, file);
-        renamed = true;
-    } catch (error) {
-        if (!(error instanceof Error) || !('code' in error)) throw error;
-        throw new ImportWriteError(`cannot write ${file}: ${error.message}; it is left as it was.`);
-    } finally {
-        if (!renamed) fs.rmSync(temporary, { force: true });
+        if (error instanceof FileNotWritten) throw new ImportWriteError(error.message);
+        throw error;
     }
 }
 

@@ -1335,18 +1335,8 @@ export function addressedBy(packets: PacketSet, stateful: boolean): Addresses {
 
 /** The distinct device paths listed, in a stable order (by their devices). */
 function pathDevices(finding: Finding): string[][] {
-    return [
-        ...new Set(
-            [...finding.paths].map(p =>
-                p
-                    .split(' ')
-                    .map(h => h.slice(0, h.indexOf(':')))
-                    .join(' ')
-            )
-        )
-    ]
-        .sort()
-        .map(p => p.split(' '));
+    const distinct = new Set(hopPaths(finding).map(path => path.map(hop => hop.device).join(' ')));
+    return [...distinct].sort().map(p => p.split(' '));
 }
 
 /** The distinct paths listed, hop by hop, in a stable order (by their text). */
