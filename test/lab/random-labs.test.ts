@@ -103,13 +103,17 @@ describe.skipIf(!enabled)('random networks on real FRR', () => {
                         const failed = waitForConvergence(state, program.twin, compiled, 12_000, failures);
                         expect(failed.differences, `link ${link} failed\n${twin}`).toEqual([]);
                         expect(failed.known, `link ${link} failed\n${twin}`).toEqual([]);
-                        tried.push(`${failed.fibEntries} with link ${link} down`);
+                        const steering6 = failed.steering6.length;
+                        tried.push(
+                            `${failed.fibEntries} with link ${link} down${steering6 ? ` (${steering6} IPv6 steering routes left on their blackhole, known)` : ''}`
+                        );
                     } finally {
                         restore();
                     }
                     const back = waitForConvergence(state, program.twin, compiled, 12_000);
                     expect(back.differences, `link ${link} back\n${twin}`).toEqual([]);
                     expect(back.known, `link ${link} back\n${twin}`).toEqual([]);
+                    expect(back.steering6, `link ${link} back\n${twin}`).toEqual([]);
                 }
                 const entries = /(\d+) FIB entries/.exec(up.stdout)?.[1];
                 const agreed = /\n(\d+) requirements tried/.exec(test.stdout)?.[1];

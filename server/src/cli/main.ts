@@ -12,7 +12,13 @@ import { compileFiles, TARGETS, type Target } from '../compile/targets.js';
 import { compileNetwork, type CompiledNetwork } from '../compile/compile.js';
 import { waitForConvergence } from '../lab/converge.js';
 import type { IntentProgram, Requirement } from '../intent/model.js';
-import { compareState, describeComparison, KNOWN_FRR_DIFFERENCE, type StateComparison } from '../lab/state.js';
+import {
+    compareState,
+    describeComparison,
+    KNOWN_FRR_DIFFERENCE,
+    KNOWN_STEERING6_DIFFERENCE,
+    type StateComparison
+} from '../lab/state.js';
 import { deployedProgram, labDown, labName, labUp, readState, type LabState } from '../lab/lab.js';
 import { DEFAULT_FAILURE_TRIALS, flapWaypointLinks, forgedSourceTrials, labTest } from '../lab/traffic.js';
 import { describePacket } from '../net/packet-set.js';
@@ -243,9 +249,15 @@ async function runLab(
 
 /** The known differences of FRR from the simulator, apart from the lab's own. */
 function logKnown(comparison: StateComparison, log: (line: string) => void): void {
-    if (comparison.known.length === 0) return;
-    log(`${comparison.known.length} known differences: ${KNOWN_FRR_DIFFERENCE}:`);
-    for (const line of comparison.known.slice(0, 20)) log(`  ${line}`);
+    const classes: Array<[string[], string]> = [
+        [comparison.known, KNOWN_FRR_DIFFERENCE],
+        [comparison.steering6, KNOWN_STEERING6_DIFFERENCE]
+    ];
+    for (const [lines, why] of classes) {
+        if (lines.length === 0) continue;
+        log(`${lines.length} known differences: ${why}:`);
+        for (const line of lines.slice(0, 20)) log(`  ${line}`);
+    }
 }
 
 async function runSync(paths: string[], allowOutside: readonly string[]): Promise<number> {

@@ -34,6 +34,8 @@ export interface Hop {
     link?: number;
     /** The mark their connection got at this device (oneway connections), if any. */
     ctMark?: number;
+    /** Some IPv6 packets leave by a route of an IPv6 policy table (steering): see IPV6_STEERING_AFTER_FAILURES in verify.ts. */
+    policyTable6?: true;
 }
 
 export type Fate =
@@ -138,7 +140,8 @@ const ON_LINK_PACKETS6 = PacketSet.cube6({ dst: LINK_LOCAL6.union(MULTICAST6) })
 
 /** One way the routing decision sends packets on. */
 type Decision =
-    { kind: 'next'; interface: string; packets: PacketSet } | { kind: 'dropped'; packets: PacketSet; reason: string };
+    | { kind: 'next'; interface: string; packets: PacketSet; policyTable6?: true }
+    | { kind: 'dropped'; packets: PacketSet; reason: string };
 
 /** A route of either family, as the routing decision takes it. */
 type AnyRoute = Route<number> | Route<bigint>;
@@ -415,8 +418,10 @@ export class DataPlaneShared {
      */
     byInterface(packets: PacketSet, decisions: readonly Decision[]): readonly Decision[] {
         const parts = new Map<string, PacketSet[]>();
+        const policyTable6 = new Set<string>();
         for (const d of decisions) {
             if (d.kind !== 'next') continue;
+            if (d.policyTable6) policyTable6.add(d.interface);
             const list = parts.get(d.interface) ?? [];
             // Two next hops on one interface (gateways on a segment) send the same part once.
             if (!list.includes(d.packets)) list.push(d.packets);
@@ -430,7 +435,8 @@ export class DataPlaneShared {
                 merged.push({
                     kind: 'next',
                     interface: d.interface,
-                    packets: this.together(packets, parts.get(d.interface)!)
+                    packets: this.together(packets, parts.get(d.interface)!),
+                    ...(policyTable6.has(d.interface) ? { policyTable6: true as const } : {})
                 });
                 parts.delete(d.interface);
             }
@@ -701,7 +707,8 @@ export class DataPlane {
                 for (const decision of decisions) {
                     const leaving: Hop = {
                         ...at(passed.ctMark),
-                        ...(decision.kind === 'next' ? { out: decision.interface } : {})
+                        ...(decision.kind === 'next' ? { out: decision.interface } : {}),
+                        ...(decision.kind === 'next' && decision.policyTable6 ? { policyTable6: true as const } : {})
                     };
                     if (decision.kind === 'dropped') {
                         steps.push({
@@ -901,8 +908,9 @@ export class DataPlane {
             } else if (route.blackhole) {
                 decisions.push({ kind: 'dropped', packets: part, reason: this.blackholeReason(device, route, table) });
             } else {
+                const policyTable6 = family === 6 && table !== undefined ? { policyTable6: true as const } : {};
                 for (const nextHop of route.nextHops)
-                    decisions.push({ kind: 'next', interface: nextHop.interface, packets: part });
+                    decisions.push({ kind: 'next', interface: nextHop.interface, packets: part, ...policyTable6 });
             }
         }
         return unrouted;
